@@ -1,0 +1,58 @@
+import { RootlineError, errorMessage } from '../errors.js';
+import { demoCommand } from './demo.js';
+import { servicesCommand } from './services.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: {
+    summary: 'run Rootline end to end on a sample pipeline',
+    usage: 'rootline demo',
+    run: demoCommand,
+  },
+  dev: {
+    summary: 'developer tools: `rootline dev services up|down|status`',
+    usage: 'rootline dev services up|down|status',
+    run: async (args) => {
+      if (args[0] !== 'services') {
+        process.stderr.write('usage: rootline dev services up|down|status\n');
+        return 2;
+      }
+      return servicesCommand(args.slice(1));
+    },
+  },
+};
+
+function help(): string {
+  const lines = ['rootline: find the pipeline step that broke your data', '', 'usage: rootline <command> [options]', '', 'commands:'];
+  for (const [name, cmd] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
+  lines.push('', 'Run `rootline <command> --help` for a command\'s options.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`rootline: unknown command "${name}"\n\n${help()}\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err: unknown) {
+    if (err instanceof RootlineError) {
+      process.stderr.write(`rootline ${name}: ${err.message}\n`);
+      return err.code === 'CONFIG_INVALID' || err.code === 'FILE_INVALID' || err.code === 'RULES_INVALID' ? 2 : 1;
+    }
+    process.stderr.write(`rootline ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
+    return 1;
+  }
+}

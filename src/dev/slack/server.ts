@@ -1,0 +1,231 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local server that speaks the parts of the Slack Web API Rootline uses (chat.postMessage,
+ * chat.update, chat.getPermalink, auth.test, conversations.history), records every call, and can
+ * be told to fail: answer 429 with Retry-After, or a 5xx, for the next N calls.
+ *
+ * Control API (JSON), for tests:
+ *   GET    /_mock/health
+ *   GET    /_mock/calls[?token=T&method=M]    every recorded call, oldest first
+ *   DELETE /_mock/calls[?token=T]             forget recorded calls (and messages) of a token, or all
+ *   POST   /_mock/faults  {method?, token?, status, retryAfterSec?, count}
+ *   DELETE /_mock/faults[?token=T]
+ * Calls carry the bot token they were made with, so parallel tests can each use their own token.
+ */
+
+export interface RecordedCall {
+  seq: number;
+  at: string;
+  method: string;
+  token: string | undefined;
+  args: Record<string, unknown>;
+  /** The HTTP status answered (200 for a Slack-level `ok: false`). */
+  status: number;
+  response: Record<string, unknown> | undefined;
+}
+
+export interface Fault {
+  method?: string | undefined;
+  token?: string | undefined;
+  status: number;
+  retryAfterSec?: number | undefined;
+  count: number;
+}
+
+interface StoredMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: unknown;
+  blocks: unknown;
+  metadata: unknown;
+  token: string | undefined;
+  updates: number;
+}
+
+export interface SlackMockServer {
+  readonly url: string;
+  readonly port: number;
+  readonly calls: RecordedCall[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Slack clients send form-encoded bodies whose complex values are JSON strings, or JSON bodies. */
+function parseArgs(body: string, contentType: string | undefined, query: URLSearchParams): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of query) args[k] = v;
+  if (!body) return args;
+  if (contentType?.includes('application/json')) {
+    Object.assign(args, JSON.parse(body) as Record<string, unknown>);
+    return args;
+  }
+  for (const [k, v] of new URLSearchParams(body)) {
+    if ((k === 'blocks' || k === 'attachments' || k === 'metadata') && (v.startsWith('[') || v.startsWith('{'))) {
+      try {
+        args[k] = JSON.parse(v);
+        continue;
+      } catch {
+        /* keep the string */
+      }
+    }
+    args[k] = v;
+  }
+  return args;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+export function startSlackMockServer(options: { port?: number; host?: string } = {}): Promise<SlackMockServer> {
+  const calls: RecordedCall[] = [];
+  let faults: Fault[] = [];
+  const messages = new Map<string, StoredMessage>(); // key: channel + ts
+  let seq = 0;
+  let tsCounter = 0;
+  const nextTs = () => {
+    tsCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
+  };
+
+  function takeFault(method: string, token: string | undefined): Fault | undefined {
+    const i = faults.findIndex((f) => f.count > 0 && (!f.method || f.method === method) && (!f.token || f.token === token));
+    if (i < 0) return undefined;
+    const f = faults[i]!;
+    f.count -= 1;
+    if (f.count <= 0) faults.splice(i, 1);
+    return f;
+  }
+
+  function api(method: string, token: string | undefined, args: Record<string, unknown>): Record<string, unknown> {
+    if (!token) return { ok: false, error: 'not_authed' };
+    if (token === 'xoxb-invalid') return { ok: false, error: 'invalid_auth' };
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://rootline-test.slack.com/', team: 'Rootline Test', user: 'rootline', team_id: 'T0001', user_id: 'U0001', bot_id: 'B0001' };
+      case 'chat.postMessage': {
+        const channel = typeof args.channel === 'string' ? args.channel : '';
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (args.text === undefined && args.blocks === undefined) return { ok: false, error: 'no_text' };
+        const ts = nextTs();
+        const msg: StoredMessage = { channel, ts, text: args.text, blocks: args.blocks, metadata: args.metadata, token, updates: 0 };
+        if (typeof args.thread_ts === 'string') {
+          if (!messages.has(`${channel}/${args.thread_ts}`)) return { ok: false, error: 'thread_not_found' };
+          msg.thread_ts = args.thread_ts;
+        }
+        messages.set(`${channel}/${ts}`, msg);
+        return { ok: true, channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts, thread_ts: msg.thread_ts, bot_id: 'B0001' } };
+      }
+      case 'chat.update': {
+        const channel = typeof args.channel === 'string' ? args.channel : '';
+        const ts = typeof args.ts === 'string' ? args.ts : '';
+        const msg = messages.get(`${channel}/${ts}`);
+        if (!msg) return { ok: false, error: 'message_not_found' };
+        if (args.text !== undefined) msg.text = args.text;
+        if (args.blocks !== undefined) msg.blocks = args.blocks;
+        if (args.metadata !== undefined) msg.metadata = args.metadata;
+        msg.updates += 1;
+        return { ok: true, channel, ts, text: msg.text, message: { text: msg.text, blocks: msg.blocks } };
+      }
+      case 'chat.getPermalink': {
+        const channel = typeof args.channel === 'string' ? args.channel : '';
+        const ts = typeof args.message_ts === 'string' ? args.message_ts : '';
+        if (!messages.has(`${channel}/${ts}`)) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel, permalink: `https://rootline-test.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+      }
+      case 'conversations.history': {
+        const channel = typeof args.channel === 'string' ? args.channel : '';
+        const list = [...messages.values()]
+          .filter((m) => m.channel === channel && m.token === token && !m.thread_ts)
+          .sort((a, b) => (a.ts < b.ts ? 1 : -1))
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, metadata: m.metadata }));
+        return { ok: true, messages: list, has_more: false };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      try {
+        if (url.pathname.startsWith('/_mock/')) {
+          const what = url.pathname.slice('/_mock/'.length);
+          const token = url.searchParams.get('token') ?? undefined;
+          if (what === 'health') return send(res, 200, { ok: true, calls: calls.length });
+          if (what === 'calls' && req.method === 'GET') {
+            const method = url.searchParams.get('method') ?? undefined;
+            return send(res, 200, calls.filter((c) => (!token || c.token === token) && (!method || c.method === method)));
+          }
+          if (what === 'calls' && req.method === 'DELETE') {
+            for (let i = calls.length - 1; i >= 0; i--) if (!token || calls[i]!.token === token) calls.splice(i, 1);
+            for (const [k, m] of messages) if (!token || m.token === token) messages.delete(k);
+            return send(res, 200, { ok: true });
+          }
+          if (what === 'messages' && req.method === 'GET') {
+            return send(res, 200, [...messages.values()].filter((m) => !token || m.token === token));
+          }
+          if (what === 'faults' && req.method === 'POST') {
+            const f = JSON.parse(await readBody(req)) as Fault;
+            if (typeof f.status !== 'number' || typeof f.count !== 'number') return send(res, 400, { error: 'status and count are required' });
+            faults.push({ ...f });
+            return send(res, 200, { ok: true, pending: faults.length });
+          }
+          if (what === 'faults' && req.method === 'DELETE') {
+            faults = token ? faults.filter((f) => f.token !== token) : [];
+            return send(res, 200, { ok: true });
+          }
+          return send(res, 404, { error: `no control endpoint ${req.method} ${url.pathname}` });
+        }
+        if (!url.pathname.startsWith('/api/')) return send(res, 404, { ok: false, error: 'unknown_method' });
+        const method = url.pathname.slice('/api/'.length);
+        const body = await readBody(req);
+        const args = parseArgs(body, req.headers['content-type'], url.searchParams);
+        const auth = req.headers.authorization;
+        const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+        delete args.token;
+        seq += 1;
+        const call: RecordedCall = { seq, at: new Date().toISOString(), method, token, args, status: 200, response: undefined };
+        calls.push(call);
+        const fault = takeFault(method, token);
+        if (fault) {
+          call.status = fault.status;
+          if (fault.status === 429) {
+            call.response = { ok: false, error: 'ratelimited' };
+            return send(res, 429, call.response, { 'retry-after': String(fault.retryAfterSec ?? 1) });
+          }
+          call.response = { ok: false, error: 'fatal_error' };
+          return send(res, fault.status, call.response);
+        }
+        call.response = api(method, token, args);
+        return send(res, 200, call.response);
+      } catch (err: unknown) {
+        return send(res, 400, { ok: false, error: 'invalid_request', detail: String(err) });
+      }
+    })();
+  });
+
+  return new Promise((resolveStart, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      resolveStart({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        calls,
+        close: () => new Promise((r) => server.close(() => r())),
+      });
+    });
+  });
+}
