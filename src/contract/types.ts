@@ -1,0 +1,138 @@
+/**
+ * The report contract `rootline.report/v1` (../../docs/contract.md and shared/CONTRACT.md): what a
+ * pipeline step sends after each run. Add optional fields freely; never rename or remove one within v1.
+ */
+
+export const REPORT_SPEC = 'rootline.report/v1' as const;
+
+/** The portable type vocabulary of schema fields. */
+export const FIELD_TYPES = [
+  'string',
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'decimal',
+  'date',
+  'timestamp',
+  'binary',
+  'struct',
+  'array',
+  'map',
+  'unknown',
+] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** The type of an array's items or a map's keys/values (a field without a name). */
+export interface ElementType {
+  type: FieldType;
+  /** Default true. */
+  nullable?: boolean;
+  /** For `struct`: its fields. */
+  fields?: SchemaField[];
+  /** For `array`: the items' type. */
+  items?: ElementType;
+  /** For `map`: the keys' type. */
+  keys?: ElementType;
+  /** For `map`: the values' type. */
+  values?: ElementType;
+}
+
+export interface SchemaField extends ElementType {
+  name: string;
+}
+
+export type Schema = SchemaField[];
+
+/** KLL doubles sketch in the Apache DataSketches binary serialization, base64. */
+export interface SketchRef {
+  type: 'kll_doubles';
+  /** KLL parameter k (default 200). */
+  k: number;
+  /** base64 of the DataSketches serialization. */
+  data: string;
+}
+
+export interface ColumnProfileBase {
+  /** Rows seen in this column (the dataset's row count). */
+  count: number;
+  /** Rows whose value is null/missing. */
+  null_count: number;
+}
+
+export interface NumericColumnProfile extends ColumnProfileBase {
+  kind: 'numeric';
+  min?: number | null;
+  max?: number | null;
+  mean?: number | null;
+  /** The distribution, as a sketch ... */
+  sketch?: SketchRef;
+  /** ... or as a uniform sample of at most 10,000 non-null values. */
+  sample?: number[];
+}
+
+export interface CategoricalColumnProfile extends ColumnProfileBase {
+  kind: 'categorical';
+  /** Value -> count, for the most frequent values. */
+  frequent?: Record<string, number>;
+  /** Non-null rows whose value is not in `frequent`. */
+  other_count?: number;
+  distinct_estimate?: number;
+}
+
+export type ColumnProfile = NumericColumnProfile | CategoricalColumnProfile;
+
+export interface Profile {
+  row_count: number;
+  schema?: Schema;
+  /** `sha256:` + 64 hex digits of the canonical form of `schema` (docs/fingerprint.md). */
+  schema_fingerprint?: string;
+  columns?: Record<string, ColumnProfile>;
+}
+
+export interface DatasetRef {
+  dataset: string;
+  profile?: Profile;
+}
+
+/** A dataset written by the run; its profile is required. */
+export interface OutputRef extends DatasetRef {
+  profile: Profile;
+}
+
+export interface UpstreamRef {
+  node: string;
+  /** The exact run read, when known. */
+  run_id?: string;
+  /** The upstream's pipeline, when it is another pipeline's node. Default: this report's pipeline. */
+  pipeline?: string;
+}
+
+export interface ColumnSource {
+  node: string;
+  column: string;
+}
+
+export type RunStatus = 'success' | 'failed';
+
+export interface Report {
+  spec: typeof REPORT_SPEC;
+  /** Idempotency key: a report seen twice is processed once. */
+  event_id: string;
+  pipeline: string;
+  node: string;
+  run_id: string;
+  /** RFC 3339 time the run finished. */
+  event_time: string;
+  /** Default `success`. */
+  status?: RunStatus;
+  upstream?: UpstreamRef[];
+  inputs?: DatasetRef[];
+  /** At least one. */
+  outputs: OutputRef[];
+  code_version?: string;
+  data_version?: string;
+  params?: Record<string, unknown>;
+  column_lineage?: Record<string, ColumnSource[]>;
+}
