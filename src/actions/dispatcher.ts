@@ -1,0 +1,150 @@
+import type { Logger } from 'pino';
+import { RootlineError, errorMessage } from '../errors.js';
+import type { IncidentEvent } from '../monitor/incident-types.js';
+import { postWebhook, rollbackCommandOf, type RollbackCommand, type WebhookOptions } from './rollback.js';
+import type { SlackNotifier } from './slack.js';
+
+/** What happened when an action ran (kept for queries and written as metrics). */
+export interface ActionOutcome {
+  incident_id: string;
+  version: number;
+  action: 'slack' | 'rollback' | 'log';
+  outcome: string;
+  at: string;
+  detail?: string;
+}
+
+export interface DispatcherOptions {
+  slack?: SlackNotifier | undefined;
+  /** Sends a rollback command to the commands topic (Kafka mode). */
+  sendCommand?: ((cmd: RollbackCommand) => Promise<void>) | undefined;
+  webhook?: WebhookOptions | undefined;
+  logger: Logger;
+  /** Longest wait between retries of a failing Slack call, ms. Default 60000. */
+  maxRetryDelayMs?: number;
+  onOutcome?: (o: ActionOutcome) => void;
+  now?: () => number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Carries out the actions decided for incidents: the Slack message and thread, rollback commands, log
+ * lines. Events are handled one at a time in order; a retriable failure (Slack rate limit or outage)
+ * is retried with backoff until it succeeds or the dispatcher stops, so nothing is lost, and since the
+ * Slack side is idempotent nothing is posted twice. It runs beside the monitor's consumer, never in it.
+ */
+export class ActionDispatcher {
+  private readonly queue: IncidentEvent[] = [];
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  readonly outcomes: ActionOutcome[] = [];
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  private record(o: Omit<ActionOutcome, 'at'>): void {
+    const full = { ...o, at: new Date((this.o.now ?? Date.now)()).toISOString() };
+    this.outcomes.push(full);
+    if (this.outcomes.length > 1000) this.outcomes.splice(0, this.outcomes.length - 1000);
+    this.o.onOutcome?.(full);
+  }
+
+  /** Queues events; they are handled in the background. */
+  push(events: readonly IncidentEvent[]): void {
+    if (events.length === 0) return;
+    this.queue.push(...events);
+    this.running ??= this.loop().finally(() => {
+      this.running = undefined;
+      if (this.queue.length > 0 && !this.stopped) this.push([]);
+    });
+  }
+
+  /** Resolves when every queued event has been handled. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped) {
+      const e = this.queue[0]!;
+      await this.handle(e);
+      this.queue.shift();
+    }
+  }
+
+  /** Handles one event to the end (retrying what can be retried). Never throws. */
+  async handle(e: IncidentEvent): Promise<void> {
+    const i = e.incident;
+    const wants = (a: string) => i.actions.some((d) => d.action === a && d.decision !== 'skipped');
+    if (wants('log')) {
+      this.o.logger.info({ incident: i.incident_id, event: e.type, culprit: i.culprit, pipeline: i.pipeline, cause: i.cause.summary }, `incident ${e.type}`);
+      this.record({ incident_id: i.incident_id, version: i.version, action: 'log', outcome: 'logged' });
+    }
+    if (wants('slack')) {
+      if (!this.o.slack) {
+        this.o.logger.warn({ incident: i.incident_id }, 'incident routed to Slack but slack.token is not set; logged only');
+        this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: 'not_configured' });
+      } else {
+        await this.retrying(`Slack ${e.type} ${i.incident_id}`, async () => {
+          const r = await this.o.slack!.handle(e);
+          this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: r });
+        }, (err) => this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: 'failed', detail: err }));
+      }
+    }
+    if (e.type === 'opened') {
+      for (const d of i.actions.filter((a) => a.action === 'rollback')) {
+        const cmd = rollbackCommandOf(i, d);
+        if (d.decision !== 'dispatch') {
+          this.o.logger.info({ incident: i.incident_id, decision: d.decision, why: d.why, command: cmd }, 'rollback not dispatched');
+          this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: d.decision, detail: d.why });
+          continue;
+        }
+        if (this.o.sendCommand) {
+          await this.retrying(`rollback command ${cmd.idempotency_key}`, async () => {
+            await this.o.sendCommand!(cmd);
+            this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'command_sent', detail: cmd.idempotency_key });
+          }, (err) => this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'failed', detail: err }));
+        }
+        if (this.o.webhook) {
+          try {
+            const r = await postWebhook(this.o.webhook, cmd, this.o.logger);
+            this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'webhook_ok', detail: `HTTP ${r.status} after ${r.attempts} attempt(s)` });
+          } catch (err: unknown) {
+            this.o.logger.error({ incident: i.incident_id, err: errorMessage(err) }, 'rollback webhook failed');
+            this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'webhook_failed', detail: errorMessage(err) });
+          }
+        }
+      }
+    }
+  }
+
+  private async retrying(what: string, fn: () => Promise<void>, onGiveUp: (err: string) => void): Promise<void> {
+    let delay = 500;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (err: unknown) {
+        const retriable = err instanceof RootlineError ? err.retriable : false;
+        if (!retriable || this.stopped) {
+          this.o.logger.error({ what, err: errorMessage(err), attempt }, 'action failed; not retried');
+          onGiveUp(errorMessage(err));
+          return;
+        }
+        const wait = Math.min(Math.max(delay, err instanceof RootlineError ? (err.retryAfterMs ?? 0) : 0), this.o.maxRetryDelayMs ?? 60_000);
+        this.o.logger.warn({ what, err: errorMessage(err), attempt, waitMs: wait }, 'action failed; retrying');
+        await sleep(wait);
+        delay = Math.min(delay * 2, this.o.maxRetryDelayMs ?? 60_000);
+      }
+    }
+  }
+}

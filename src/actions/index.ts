@@ -1,0 +1,4 @@
+export { renderIncident, renderThreadReply, headline, grafanaLink, type Block, type RenderOptions } from './render.js';
+export { SlackNotifier, slackError, type SlackOptions } from './slack.js';
+export { postWebhook, fillTemplate, rollbackCommandOf, type RollbackCommand, type WebhookOptions } from './rollback.js';
+export { ActionDispatcher, type ActionOutcome, type DispatcherOptions } from './dispatcher.js';

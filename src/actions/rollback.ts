@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import { RootlineError, errorMessage } from '../errors.js';
+import type { ActionDecision, Incident } from '../monitor/incident-types.js';
+
+/** A rollback command, as sent to the commands topic and (templated) to the webhook. */
+export interface RollbackCommand {
+  type: 'rollback';
+  idempotency_key: string;
+  incident_id: string;
+  pipeline: string;
+  node: string;
+  to_run_id: string;
+  to_data_version?: string;
+  to_code_version?: string;
+  dry_run: boolean;
+  reason: string;
+  decided_at: string;
+  decided_by: string;
+}
+
+export function rollbackCommandOf(i: Incident, d: ActionDecision): RollbackCommand {
+  const det = d.details ?? {};
+  return {
+    type: 'rollback',
+    idempotency_key: String(det.idempotency_key as string),
+    incident_id: i.incident_id,
+    pipeline: i.pipeline,
+    node: i.culprit,
+    to_run_id: String(det.to_run_id as string),
+    ...(det.to_data_version !== undefined ? { to_data_version: String(det.to_data_version as string) } : {}),
+    ...(det.to_code_version !== undefined ? { to_code_version: String(det.to_code_version as string) } : {}),
+    dry_run: d.decision !== 'dispatch',
+    reason: `${i.cause.summary} (${i.incident_id})`,
+    decided_at: d.at,
+    decided_by: d.who,
+  };
+}
+
+/** Fills a JSON body template: each {{name}} becomes the command's value, JSON-escaped (no code runs). */
+export function fillTemplate(template: string, cmd: RollbackCommand): string {
+  const values = cmd as unknown as Record<string, unknown>;
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, k: string) => {
+    const v = values[k];
+    if (v === undefined) return '';
+    return JSON.stringify(String(v)).slice(1, -1);
+  });
+}
+
+export interface WebhookOptions {
+  url: string;
+  allowHosts: readonly string[];
+  bodyTemplate?: string | undefined;
+  token?: string | undefined;
+  /** Attempts before giving up. Default 8. */
+  attempts?: number;
+  /** Longest wait between attempts, ms. Default 30000. */
+  maxRetryDelayMs?: number;
+  timeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * POSTs a rollback command to an allow-listed webhook, with an `Idempotency-Key` header, retrying
+ * 429 (honouring Retry-After), 5xx and network errors with backoff. A 4xx other than 429 is final.
+ */
+export async function postWebhook(o: WebhookOptions, cmd: RollbackCommand, logger: Logger): Promise<{ status: number; attempts: number }> {
+  const host = new URL(o.url).hostname;
+  if (!o.allowHosts.includes(host)) throw new RootlineError('WEBHOOK_ERROR', `rollback webhook host ${host} is not allow-listed`);
+  const body = o.bodyTemplate ? fillTemplate(o.bodyTemplate, cmd) : JSON.stringify(cmd);
+  try {
+    JSON.parse(body);
+  } catch (err: unknown) {
+    throw new RootlineError('CONFIG_INVALID', `the rollback webhook body template does not give JSON: ${errorMessage(err)}`);
+  }
+  const attempts = o.attempts ?? 8;
+  let delay = 500;
+  for (let attempt = 1; ; attempt++) {
+    let status = 0;
+    let retryAfterMs = 0;
+    let detail = '';
+    try {
+      const res = await fetch(o.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': cmd.idempotency_key, ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
+        body,
+        signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+      });
+      status = res.status;
+      detail = (await res.text()).slice(0, 300);
+      if (res.ok) return { status, attempts: attempt };
+      const ra = res.headers.get('retry-after');
+      if (ra) retryAfterMs = Number(ra) * 1000 || 0;
+      if (status < 500 && status !== 429) throw new RootlineError('WEBHOOK_ERROR', `rollback webhook answered ${status}: ${detail}`, { retriable: false });
+    } catch (err: unknown) {
+      if (err instanceof RootlineError) throw err;
+      detail = errorMessage(err);
+    }
+    if (attempt >= attempts) throw new RootlineError('WEBHOOK_ERROR', `rollback webhook failed after ${attempt} attempts (last: ${status || detail})`, { retriable: true });
+    logger.warn({ attempt, status, detail, incident: cmd.incident_id }, 'rollback webhook failed; retrying');
+    await sleep(Math.min(Math.max(delay, retryAfterMs), o.maxRetryDelayMs ?? 30_000));
+    delay *= 2;
+  }
+}

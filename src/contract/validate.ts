@@ -1,0 +1,184 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { errorMessage, RootlineError } from '../errors.js';
+import { semanticChecks, type ReportIssue } from './checks.js';
+import { locateJsonError } from './json-text.js';
+import { pointerSegment } from './pointer.js';
+import reportJsonSchema from './report.schema.json' with { type: 'json' };
+import type { Report } from './types.js';
+
+export type { ReportIssue } from './checks.js';
+
+/** The outcome of {@link validateReport} and {@link parseReport}. */
+export type ValidationResult = { ok: true; report: Report } | { ok: false; errors: ReportIssue[] };
+
+/** The JSON Schema (draft 2020-12) of `rootline.report/v1`, as published in src/contract/report.schema.json. */
+export const REPORT_JSON_SCHEMA: Readonly<Record<string, unknown>> = reportJsonSchema;
+
+let compiled: ValidateFunction | undefined;
+
+/** Compiled once, on first use: compiling costs milliseconds, validating microseconds. */
+function validator(): ValidateFunction {
+  if (compiled === undefined) {
+    // verbose: errors carry the offending value, so messages can say what was received.
+    // validateFormats: false: `format: date-time` stays an annotation; RFC 3339 is checked in checks.ts.
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false });
+    compiled = ajv.compile(reportJsonSchema);
+  }
+  return compiled;
+}
+
+/**
+ * Validates a parsed report against `rootline.report/v1`: the JSON Schema and the rules it cannot
+ * express (docs/contract.md, "Validation"). Returns every problem, each with a JSON Pointer to the
+ * offending value, sorted by path; never throws for any input. On success `report` is the input itself
+ * (not copied). The compiled validator is built on the first call.
+ */
+export function validateReport(input: unknown): ValidationResult {
+  const validate = validator();
+  const issues: ReportIssue[] = [];
+  try {
+    if (!validate(input)) {
+      for (const e of validate.errors ?? []) {
+        const issue = fromAjv(e);
+        if (issue !== undefined) issues.push(issue);
+      }
+    }
+    semanticChecks(input, (path, message) => issues.push({ path, message }));
+  } catch (e: unknown) {
+    // A recursive schema nested thousands of levels deep exhausts the stack of the compiled validator.
+    if (e instanceof RangeError) return { ok: false, errors: [{ path: '', message: 'is nested too deeply to validate' }] };
+    throw e;
+  }
+  if (issues.length === 0) return { ok: true, report: input as Report };
+  return { ok: false, errors: tidy(issues) };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses a JSON report (text, or UTF-8 bytes as read from Kafka or HTTP) and validates it. Malformed
+ * JSON gives one error at path `` naming the line, column and offset of the first syntax error;
+ * bytes that are not UTF-8 give one error too. A leading byte order mark is ignored. When an object
+ * repeats a key, the last value wins (as `JSON.parse`).
+ */
+export function parseReport(json: string | Uint8Array): ValidationResult {
+  let text: string;
+  if (typeof json === 'string') {
+    text = json.charCodeAt(0) === 0xfeff ? json.slice(1) : json;
+  } else {
+    try {
+      text = utf8.decode(json);
+    } catch {
+      return { ok: false, errors: [{ path: '', message: 'is not valid UTF-8' }] };
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e: unknown) {
+    const where = locateJsonError(text);
+    const message =
+      where === undefined
+        ? `is not valid JSON: ${errorMessage(e)}`
+        : `is not valid JSON: ${where.message} at line ${where.line}, column ${where.column} (offset ${where.offset})`;
+    return { ok: false, errors: [{ path: '', message }] };
+  }
+  return validateReport(value);
+}
+
+/**
+ * {@link validateReport} for callers that want an exception: returns the report or throws.
+ * @throws RootlineError `REPORT_INVALID` whose message lists the problems and whose
+ *   `details.errors` holds them all.
+ */
+export function assertReport(input: unknown): Report {
+  const r = validateReport(input);
+  if (r.ok) return r.report;
+  throw new RootlineError('REPORT_INVALID', `invalid report: ${formatIssues(r.errors)}`, { details: { errors: r.errors } });
+}
+
+/** Issues as one line of text: `/a/b: message; /c: message` (at most `max`, default 10, then a count). */
+export function formatIssues(issues: readonly ReportIssue[], max = 10): string {
+  const shown = issues.slice(0, max).map((i) => `${i.path === '' ? '(document)' : i.path}: ${i.message}`);
+  if (issues.length > max) shown.push(`... and ${issues.length - max} more`);
+  return shown.join('; ');
+}
+
+function tidy(issues: ReportIssue[]): ReportIssue[] {
+  const seen = new Set<string>();
+  const out: ReportIssue[] = [];
+  for (const i of issues) {
+    const key = `${i.path}\u0000${i.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(i);
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  return String(value);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  object: 'an object',
+  array: 'an array',
+  boolean: 'true or false',
+  null: 'null',
+};
+
+function typeWords(type: unknown): string {
+  const list = Array.isArray(type) ? type : [type];
+  return list.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(' or ');
+}
+
+function fromAjv(e: ErrorObject): ReportIssue | undefined {
+  const at = e.instancePath;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'if':
+      // Its `then` branch's own errors say what is wrong.
+      return undefined;
+    case 'required':
+      return { path: `${at}/${pointerSegment(String(p['missingProperty']))}`, message: 'is required' };
+    case 'additionalProperties': {
+      const known = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
+      return {
+        path: `${at}/${pointerSegment(String(p['additionalProperty']))}`,
+        message: `is not a known key here (known keys: ${known.join(', ')})`,
+      };
+    }
+    case 'type':
+      return { path: at, message: `must be ${typeWords(p['type'])}, got ${describe(e.data)}` };
+    case 'const':
+      return { path: at, message: `must be ${JSON.stringify(p['allowedValue'])}, got ${describe(e.data)}` };
+    case 'enum':
+      return { path: at, message: `must be one of ${(p['allowedValues'] as unknown[]).join(', ')}; got ${describe(e.data)}` };
+    case 'minItems':
+      return { path: at, message: `must have at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}` };
+    case 'maxItems':
+      return {
+        path: at,
+        message: `must have at most ${String(p['limit'])} items, got ${Array.isArray(e.data) ? e.data.length : '?'}`,
+      };
+    case 'minLength':
+      return { path: at, message: p['limit'] === 1 ? 'must not be empty' : `must have at least ${String(p['limit'])} characters` };
+    case 'minimum':
+    case 'maximum':
+      return { path: at, message: `must be ${String(p['comparison'])} ${String(p['limit'])}, got ${describe(e.data)}` };
+    case 'pattern':
+      if (at.endsWith('/schema_fingerprint')) {
+        return { path: at, message: `must have the form sha256:<64 lowercase hex digits>, got ${describe(e.data)}` };
+      }
+      return { path: at, message: `must match ${String(p['pattern'])}, got ${describe(e.data)}` };
+    default:
+      return { path: at, message: e.message ?? `fails ${e.keyword}` };
+  }
+}

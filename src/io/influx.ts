@@ -1,0 +1,130 @@
+import { HttpError, InfluxDB, Point, canRetryHttpCall, setLogger, type WriteApi } from '@influxdata/influxdb-client';
+import { RootlineError, errorMessage } from '../errors.js';
+import type { MetricPoint } from '../monitor/points.js';
+
+export interface InfluxOptions {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  /** Timeout of one HTTP call. Default 10000. */
+  timeoutMs?: number;
+}
+
+/** Quiets the client's own console logging; errors surface through our adapter instead. */
+setLogger({ error: () => undefined, warn: () => undefined });
+
+/** Maps the InfluxDB client's errors into RootlineError (retriable when the client says so). */
+export function influxError(err: unknown, what: string): RootlineError {
+  if (err instanceof RootlineError) return err;
+  if (err instanceof HttpError) {
+    const retriable = err.canRetry() || err.statusCode >= 500 || err.statusCode === 429;
+    return new RootlineError('INFLUX_ERROR', `${what}: InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ''} ${(err.body ?? '').slice(0, 300)}`.trim(), {
+      retriable,
+      cause: err,
+      ...(retriable ? { retryAfterMs: err.retryAfter() } : {}),
+    });
+  }
+  const retriable = canRetryHttpCall(err) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|timed out|fetch failed/i.test(errorMessage(err));
+  return new RootlineError('INFLUX_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
+}
+
+export function toPoint(p: MetricPoint): Point {
+  const point = new Point(p.measurement);
+  for (const [k, v] of Object.entries(p.tags)) if (v !== '') point.tag(k, v);
+  for (const [k, v] of Object.entries(p.fields)) {
+    if (typeof v === 'number') point.floatField(k, v);
+    else if (typeof v === 'boolean') point.booleanField(k, v);
+    else point.stringField(k, v);
+  }
+  return point.timestamp(new Date(p.time));
+}
+
+/**
+ * Writes metric points to InfluxDB through the v2 write API (2.x, and 1.8 with `/api/v2/write`).
+ * One call writes one batch and either succeeds or throws a RootlineError saying whether a retry may
+ * succeed; the caller decides how to wait (the monitor pauses consumption and backs off).
+ */
+export class InfluxSink {
+  private readonly client: InfluxDB;
+  constructor(readonly options: InfluxOptions) {
+    this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs ?? 10_000 });
+  }
+
+  private writeApi(): WriteApi {
+    // No client-side retries or buffering: the monitor owns the retry policy and the batch.
+    return this.client.getWriteApi(this.options.org, this.options.bucket, 'ms', {
+      maxRetries: 0,
+      batchSize: 1_000_000,
+      maxBufferLines: 10_000_000,
+      flushInterval: 0,
+      gzipThreshold: 64 * 1024,
+    });
+  }
+
+  async write(points: readonly MetricPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const api = this.writeApi();
+    try {
+      api.writePoints(points.map(toPoint));
+      await api.close();
+    } catch (err: unknown) {
+      api.dispose();
+      throw influxError(err, `writing ${points.length} points to ${this.options.bucket}`);
+    }
+  }
+
+  /** Runs a Flux query and returns its rows. */
+  async query<T = Record<string, unknown>>(flux: string): Promise<T[]> {
+    try {
+      return await this.client.getQueryApi(this.options.org).collectRows<T>(flux);
+    } catch (err: unknown) {
+      throw influxError(err, 'Flux query');
+    }
+  }
+
+  /** Whether InfluxDB answers /health with "pass". */
+  async healthy(): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/health', this.options.url), { signal: AbortSignal.timeout(3000) });
+      if (!res.ok) return false;
+      const body = (await res.json()) as { status?: string };
+      return body.status === 'pass';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Makes sure the bucket exists: on InfluxDB 2.x through /api/v2/buckets (org looked up by name), on
+   * 1.8 (which has no buckets API) with `CREATE DATABASE`. Returns which API was used.
+   */
+  async ensureBucket(): Promise<'v2' | 'v1'> {
+    const base = this.options.url.replace(/\/$/, '');
+    const headers = { Authorization: `Token ${this.options.token}`, 'Content-Type': 'application/json' };
+    const call = async (path: string, init: RequestInit = {}) => {
+      try {
+        return await fetch(`${base}${path}`, { ...init, headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      } catch (err: unknown) {
+        throw influxError(err, `InfluxDB ${path}`);
+      }
+    };
+    const list = await call(`/api/v2/buckets?name=${encodeURIComponent(this.options.bucket)}`);
+    if (list.status === 404) {
+      const [db] = this.options.bucket.split('/');
+      const res = await call(`/query?q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`, { method: 'POST' });
+      if (!res.ok) throw new RootlineError('INFLUX_ERROR', `CREATE DATABASE ${db} answered ${res.status}: ${await res.text()}`, { retriable: res.status >= 500 });
+      return 'v1';
+    }
+    if (!list.ok) throw new RootlineError('INFLUX_ERROR', `listing buckets answered ${list.status}: ${await list.text()}`, { retriable: list.status >= 500 });
+    const found = ((await list.json()) as { buckets?: unknown[] }).buckets ?? [];
+    if (found.length > 0) return 'v2';
+    const orgs = await call(`/api/v2/orgs?org=${encodeURIComponent(this.options.org)}`);
+    if (!orgs.ok) throw new RootlineError('INFLUX_ERROR', `looking up org ${this.options.org} answered ${orgs.status}: ${await orgs.text()}`);
+    const orgID = ((await orgs.json()) as { orgs?: { id: string }[] }).orgs?.[0]?.id;
+    if (!orgID) throw new RootlineError('CONFIG_INVALID', `InfluxDB has no organization named "${this.options.org}" (influx.org)`);
+    const created = await call('/api/v2/buckets', { method: 'POST', body: JSON.stringify({ name: this.options.bucket, orgID, retentionRules: [] }) });
+    if (!created.ok && created.status !== 422) throw new RootlineError('INFLUX_ERROR', `creating bucket ${this.options.bucket} answered ${created.status}: ${await created.text()}`);
+    return 'v2';
+  }
+}

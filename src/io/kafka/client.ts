@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { MonitorConfig } from '../../config/index.js';
+import { RootlineError, errorMessage } from '../../errors.js';
+
+/** kafkajs' log lines go to our logger (structured), at the matching level. */
+function logCreator(logger: Logger | undefined) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      if (!logger) return;
+      const { message, ...rest } = log;
+      const fields = { component: 'kafkajs', ...rest };
+      if (level === KafkaLogLevel.ERROR) logger.warn(fields, message);
+      else if (level === KafkaLogLevel.WARN) logger.info(fields, message);
+      else logger.debug(fields, message);
+    };
+}
+
+/** A kafkajs client from the monitor's configuration (TLS and SASL passed through). */
+export function createKafka(cfg: MonitorConfig['kafka'], logger?: Logger, clientIdSuffix = ''): Kafka {
+  const config: KafkaConfig = {
+    clientId: `${cfg.clientId}${clientIdSuffix}`,
+    brokers: cfg.brokers,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: logCreator(logger),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 200, maxRetryTime: 10_000, retries: 10 },
+  };
+  if (cfg.ssl) {
+    config.ssl = { rejectUnauthorized: cfg.sslRejectUnauthorized, ...(cfg.sslCaFile ? { ca: [readFileSync(cfg.sslCaFile, 'utf8')] } : {}) };
+  }
+  if (cfg.sasl.mechanism !== 'none') {
+    config.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username ?? '', password: cfg.sasl.password ?? '' } as SASLOptions;
+  }
+  return new Kafka(config);
+}
+
+/** Maps kafkajs errors into RootlineError at this adapter (kafkajs says whether a retry may help). */
+export function kafkaError(err: unknown, what: string): RootlineError {
+  if (err instanceof RootlineError) return err;
+  const retriable = typeof err === 'object' && err !== null && 'retriable' in err ? Boolean((err as { retriable: unknown }).retriable) : true;
+  return new RootlineError('KAFKA_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
+}

@@ -1,0 +1,326 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { MonitorConfig } from '../../config/index.js';
+import { RootlineError, errorMessage } from '../../errors.js';
+import { emptyOutput, pipelineOfKey, type CoreOutput, type MonitorCore } from '../../monitor/core.js';
+import type { MetricPoint } from '../../monitor/points.js';
+import { decodeMessage, type DecoderOptions } from '../decode.js';
+import type { MonitorMetrics } from '../metrics.js';
+import { createKafka, kafkaError } from './client.js';
+import { loadStatePartitions } from './state-store.js';
+import { ensureTopics } from './topics.js';
+
+/** Where the consumer writes metric points; the InfluxDB sink in production. */
+export interface PointSink {
+  write(points: readonly MetricPoint[]): Promise<void>;
+}
+
+export interface KafkaMonitorDeps {
+  config: MonitorConfig;
+  core: MonitorCore;
+  sink: PointSink;
+  decoder: Omit<DecoderOptions, 'maxMessageBytes'>;
+  metrics: MonitorMetrics;
+  logger: Logger;
+  /** Called after each committed batch with what it produced (incident events go to the dispatcher). */
+  onCommitted?: (out: CoreOutput) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function header(v: string): Buffer {
+  return Buffer.from(v, 'utf8');
+}
+
+/**
+ * The Kafka side of `rootline monitor`: a consumer group on the reports topic (and ingest topics),
+ * processing a partition's fetched messages as one batch. Per batch:
+ *   1. decode (JSON, Avro via the registry, OpenLineage); bad messages become dead letters;
+ *   2. the core processes the reports (deterministic);
+ *   3. the metric points are written to InfluxDB, retried with backoff until they are durable
+ *      (consumption of the partition waits meanwhile, heartbeats keep the membership);
+ *   4. one Kafka transaction carries the dead letters, the forwarded ingest reports, the changed
+ *      state records, the incident and health events, and the consumer offsets.
+ * Offsets are therefore committed only after the batch's points are in InfluxDB and its state is in
+ * the state topic, atomically. On any failure after the core changed its state, the in-memory state
+ * of the assigned partitions is dropped and reloaded from the state topic before the next batch, and
+ * the batch is fetched again from the committed offsets: the same reports on the same state give the
+ * same points (idempotent in InfluxDB) and the same state.
+ */
+export class KafkaMonitor {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private plainProducer: Producer | undefined;
+  private readonly cfg: MonitorConfig;
+  private readonly log: Logger;
+  /** Reports-topic partitions assigned to this instance in the current generation. */
+  private assigned = new Set<number>();
+  /** Partitions whose state must be (re)loaded before their next batch. */
+  private needLoad = new Set<number>();
+  /** pipeline -> partition (where its state lives). */
+  private readonly pipelinePartition = new Map<string, number>();
+  private stopping = false;
+  private ingestTopics: Set<string>;
+  /** Last known lag per topic/partition. */
+  readonly lag = new Map<string, number>();
+  private started = false;
+  private consumerCrashed: string | undefined;
+
+  constructor(private readonly deps: KafkaMonitorDeps) {
+    this.cfg = deps.config;
+    this.log = deps.logger.child({ component: 'kafka-monitor' });
+    this.kafka = createKafka(this.cfg.kafka, this.log);
+    this.ingestTopics = new Set(this.cfg.kafka.topics.ingest);
+  }
+
+  get ready(): boolean {
+    return this.started && this.consumerCrashed === undefined;
+  }
+
+  get status(): { started: boolean; assigned: number[]; crashed?: string } {
+    return { started: this.started, assigned: [...this.assigned].sort((a, b) => a - b), ...(this.consumerCrashed ? { crashed: this.consumerCrashed } : {}) };
+  }
+
+  async start(): Promise<void> {
+    const k = this.cfg.kafka;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await ensureTopics(admin, k);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    this.producer = this.kafka.producer({
+      transactionalId: `${k.groupId}-${k.instanceId}`,
+      maxInFlightRequests: 1,
+      idempotent: true,
+      transactionTimeout: k.transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+    });
+    this.plainProducer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await Promise.all([this.producer.connect(), this.plainProducer.connect()]).catch((err: unknown) => {
+      throw kafkaError(err, 'connecting the producers');
+    });
+    const consumer = this.kafka.consumer({
+      groupId: k.groupId,
+      maxWaitTimeInMs: k.maxWaitMs,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3000,
+      readUncommitted: false,
+      maxBytesPerPartition: Math.max(1_048_576, k.maxMessageBytes * 2),
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: () => Promise.resolve(!this.stopping) },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const mine = new Set<number>();
+      for (const [topic, parts] of Object.entries(e.payload.memberAssignment)) {
+        if (topic === k.topics.reports || this.ingestTopics.has(topic)) for (const p of parts) if (topic === k.topics.reports) mine.add(p);
+      }
+      this.onAssignment(mine);
+      this.log.info({ generation: e.payload.groupId, partitions: [...mine].sort((a, b) => a - b) }, 'partitions assigned');
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.consumerCrashed = errorMessage(e.payload.error);
+      this.deps.metrics.errors.inc({ component: 'consumer' });
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      this.invalidateAll();
+    });
+    consumer.on(consumer.events.FETCH_START, () => {
+      this.consumerCrashed = undefined;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [k.topics.reports, ...k.topics.ingest], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.started = true;
+  }
+
+  /** Partitions that left this instance: forget their pipelines. New ones: load before use. */
+  private onAssignment(mine: Set<number>): void {
+    const lost = [...this.assigned].filter((p) => !mine.has(p));
+    if (lost.length > 0) {
+      const drop = [...this.pipelinePartition].filter(([, p]) => lost.includes(p)).map(([name]) => name);
+      this.deps.core.dropPipelines(drop);
+      for (const d of drop) this.pipelinePartition.delete(d);
+    }
+    for (const p of mine) if (!this.assigned.has(p)) this.needLoad.add(p);
+    this.assigned = mine;
+  }
+
+  /** After a failure: nothing in memory is trusted until reloaded from the state topic. */
+  private invalidateAll(): void {
+    this.deps.core.dropPipelines([...this.pipelinePartition.keys()]);
+    this.pipelinePartition.clear();
+    for (const p of this.assigned) this.needLoad.add(p);
+  }
+
+  private async ensureLoaded(): Promise<void> {
+    if (this.needLoad.size === 0) return;
+    const parts = [...this.needLoad].filter((p) => this.assigned.has(p));
+    const records = await loadStatePartitions({
+      kafka: this.kafka,
+      producer: this.plainProducer!,
+      topic: this.cfg.kafka.topics.state,
+      partitions: parts,
+      groupPrefix: this.cfg.kafka.groupId,
+      timeoutMs: Math.max(60_000, this.cfg.kafka.transactionTimeoutMs * 3),
+      logger: this.log,
+    });
+    this.deps.core.importState(records);
+    for (const r of records) this.pipelinePartition.set(pipelineOfKey(r.key), r.partition);
+    for (const p of parts) this.needLoad.delete(p);
+  }
+
+  private async handleBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const t0 = process.hrtime.bigint();
+    const k = this.cfg.kafka;
+    const m = this.deps.metrics;
+    await this.ensureLoaded();
+
+    const dead: Message[] = [];
+    const forwards: Message[] = [];
+    const reports = [];
+    const fromIngest = this.ingestTopics.has(batch.topic);
+    for (const msg of batch.messages) {
+      const decoded = await decodeMessage(msg.value, { ...this.deps.decoder, maxMessageBytes: k.maxMessageBytes });
+      for (const d of decoded) {
+        if (d.kind === 'report') {
+          if (fromIngest) forwards.push({ key: d.report.pipeline, value: JSON.stringify(d.report), headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': d.format } });
+          else reports.push(d.report);
+        } else if (d.kind === 'dead') {
+          m.deadLetters.inc({ reason: d.code });
+          this.log.warn({ topic: batch.topic, partition: batch.partition, offset: msg.offset, code: d.code, reason: d.reason.slice(0, 500) }, 'dead letter');
+          const headers: IHeaders = {
+            ...(msg.headers ?? {}),
+            'rootline-error': header(d.code),
+            'rootline-error-message': header(d.reason.slice(0, 4000)),
+            'rootline-source-topic': header(batch.topic),
+            'rootline-source-partition': header(String(batch.partition)),
+            'rootline-source-offset': header(msg.offset),
+          };
+          // An oversized value is not copied: the dead letter keeps the headers and the key.
+          dead.push({ key: msg.key, value: d.code === 'MESSAGE_TOO_LARGE' ? null : msg.value, headers });
+        }
+      }
+    }
+
+    let out: CoreOutput = emptyOutput();
+    let mutated = false;
+    try {
+      if (reports.length > 0) {
+        mutated = true;
+        for (const r of reports) if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, batch.partition);
+        out = this.deps.core.processBatch(reports);
+        await this.writePoints(out.points, heartbeat, isRunning);
+      }
+      await this.commit(batch.topic, batch.partition, batch.lastOffset(), out, dead, forwards);
+    } catch (err: unknown) {
+      if (mutated) this.invalidateAll();
+      m.errors.inc({ component: 'batch' });
+      this.log.error({ err, topic: batch.topic, partition: batch.partition, first: batch.firstOffset(), last: batch.lastOffset() }, 'batch failed; it will be fetched again from the committed offset');
+      throw err;
+    }
+    m.reports.inc({}, out.processed);
+    m.duplicates.inc({}, out.duplicates);
+    m.batches.inc();
+    for (const f of out.findings) m.findings.inc({ severity: f.severity });
+    for (const e of out.incidentEvents) m.incidents.inc({ type: e.type });
+    const lag = Number(batch.offsetLag());
+    this.lag.set(`${batch.topic}/${batch.partition}`, lag);
+    m.lag.set(lag, { topic: batch.topic, partition: String(batch.partition) });
+    m.batchSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+    this.deps.onCommitted?.(out);
+  }
+
+  /** Writes points to InfluxDB; while it is down, waits with backoff (consumption of this partition pauses). */
+  private async writePoints(points: readonly MetricPoint[], heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    let delay = 200;
+    let attempt = 0;
+    for (;;) {
+      const t0 = process.hrtime.bigint();
+      try {
+        await this.deps.sink.write(points);
+        this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        if (attempt > 0) this.log.info({ attempts: attempt + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
+        return;
+      } catch (err: unknown) {
+        attempt += 1;
+        this.deps.metrics.influxRetries.inc();
+        const retriable = err instanceof RootlineError ? err.retriable : true;
+        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: errorMessage(err), attempt, retriable, nextDelayMs: delay }, 'InfluxDB write failed; consumption paused, retrying');
+        if (!isRunning() || this.stopping) throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
+        const wait = Math.min(delay, this.cfg.influx.maxRetryDelayMs);
+        const until = Date.now() + Math.max(wait, err instanceof RootlineError && err.retryAfterMs ? Math.min(err.retryAfterMs, this.cfg.influx.maxRetryDelayMs) : 0);
+        while (Date.now() < until) {
+          await sleep(Math.min(1000, until - Date.now()));
+          await heartbeat().catch(() => undefined);
+          if (!isRunning() || this.stopping) throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
+        }
+        delay = Math.min(delay * 2, this.cfg.influx.maxRetryDelayMs);
+      }
+    }
+  }
+
+  private async commit(topic: string, partition: number, lastOffset: string, out: CoreOutput, dead: Message[], forwards: Message[]): Promise<void> {
+    const k = this.cfg.kafka;
+    const txn = await this.producer!.transaction();
+    try {
+      const sends = [];
+      if (dead.length > 0) sends.push({ topic: k.topics.dlq, messages: dead });
+      if (forwards.length > 0) sends.push({ topic: k.topics.reports, messages: forwards });
+      if (out.dirty.size > 0) {
+        const records = this.deps.core.exportState(out.dirty);
+        sends.push({
+          topic: k.topics.state,
+          messages: records.map((r) => ({ key: r.key, value: r.value ?? null, partition: this.pipelinePartition.get(pipelineOfKey(r.key)) ?? partition })),
+        });
+      }
+      if (out.incidentEvents.length > 0) {
+        sends.push({ topic: k.topics.incidents, messages: out.incidentEvents.map((e) => ({ key: e.incident.incident_id, value: JSON.stringify(e), headers: { 'rootline-event': e.type, 'rootline-version': String(e.incident.version) } })) });
+      }
+      if (out.runs.length > 0) {
+        sends.push({
+          topic: k.topics.health,
+          messages: out.runs.map(({ pipeline, node, run }) => ({
+            key: `${pipeline}/${node}`,
+            value: JSON.stringify({ pipeline, node, run_id: run.run_id, event_time: new Date(run.event_time).toISOString(), healthy: run.healthy, findings: run.findings, outputs: run.outputs, incident_id: run.incident_id }),
+          })),
+        });
+      }
+      if (sends.length > 0) await txn.sendBatch({ topicMessages: sends });
+      await txn.sendOffsets({ consumerGroupId: k.groupId, topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
+      await txn.commit();
+    } catch (err: unknown) {
+      await txn.abort().catch(() => undefined);
+      throw kafkaError(err, `committing the batch of ${topic}/${partition}`);
+    }
+  }
+
+  /** Produces reports (HTTP ingest) to the reports topic, keyed by pipeline. */
+  async produceReports(messages: { pipeline: string; value: string; source: string }[]): Promise<void> {
+    if (!this.plainProducer) throw new RootlineError('SERVICE_UNAVAILABLE', 'the monitor is not connected to Kafka yet', { retriable: true });
+    try {
+      await this.plainProducer.send({
+        topic: this.cfg.kafka.topics.reports,
+        messages: messages.map((m) => ({ key: m.pipeline, value: m.value, headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': m.source } })),
+      });
+    } catch (err: unknown) {
+      throw kafkaError(err, 'producing reports');
+    }
+  }
+
+  /** Finishes the batch in progress, commits it, and disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.stop().catch(() => undefined);
+    await this.consumer?.disconnect().catch(() => undefined);
+    await Promise.all([this.producer?.disconnect(), this.plainProducer?.disconnect()]).catch(() => undefined);
+    this.started = false;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms with
+ * labels. Enough for `GET /metrics`; no dependency.
+ */
+type Labels = Record<string, string>;
+
+function labelKey(labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return keys.map((k) => `${k}="${labels[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+}
+
+abstract class Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge' | 'histogram',
+  ) {}
+  abstract render(): string[];
+}
+
+export class Counter extends Metric {
+  private readonly values = new Map<string, number>();
+  constructor(name: string, help: string) {
+    super(name, help, 'counter');
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    const k = labelKey(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(labelKey(labels)) ?? 0;
+  }
+  total(): number {
+    let t = 0;
+    for (const v of this.values.values()) t += v;
+    return t;
+  }
+  render(): string[] {
+    if (this.values.size === 0) return [`${this.name} 0`];
+    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
+  }
+}
+
+export class Gauge extends Metric {
+  private readonly values = new Map<string, number>();
+  private collector: (() => void) | undefined;
+  constructor(name: string, help: string, collect?: (g: Gauge) => void) {
+    super(name, help, 'gauge');
+    if (collect) this.collector = () => collect(this);
+  }
+  set(value: number, labels: Labels = {}): void {
+    this.values.set(labelKey(labels), value);
+  }
+  get(labels: Labels = {}): number | undefined {
+    return this.values.get(labelKey(labels));
+  }
+  reset(): void {
+    this.values.clear();
+  }
+  render(): string[] {
+    this.collector?.();
+    if (this.values.size === 0) return [];
+    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
+  }
+}
+
+export class Histogram extends Metric {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+  constructor(
+    name: string,
+    help: string,
+    readonly buckets: number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  ) {
+    super(name, help, 'histogram');
+    this.counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    this.sum += value;
+    this.count += 1;
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) this.counts[i]! += 1;
+  }
+  get observations(): number {
+    return this.count;
+  }
+  get total(): number {
+    return this.sum;
+  }
+  render(): string[] {
+    const lines = this.buckets.map((b, i) => `${this.name}_bucket{le="${b}"} ${this.counts[i]}`);
+    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    return lines;
+  }
+}
+
+export class Registry {
+  private readonly metrics: Metric[] = [];
+  counter(name: string, help: string): Counter {
+    return this.add(new Counter(name, help));
+  }
+  gauge(name: string, help: string, collect?: (g: Gauge) => void): Gauge {
+    return this.add(new Gauge(name, help, collect));
+  }
+  histogram(name: string, help: string, buckets?: number[]): Histogram {
+    return this.add(new Histogram(name, help, buckets));
+  }
+  private add<T extends Metric>(m: T): T {
+    this.metrics.push(m);
+    return m;
+  }
+  render(): string {
+    const out: string[] = [];
+    for (const m of this.metrics) {
+      out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
+
+/** The monitor's metrics. */
+export function monitorMetrics(registry = new Registry()) {
+  return {
+    registry,
+    reports: registry.counter('rootline_reports_total', 'Reports processed (not counting duplicates).'),
+    duplicates: registry.counter('rootline_duplicates_total', 'Reports dropped as duplicates of an event_id already processed.'),
+    deadLetters: registry.counter('rootline_dead_letters_total', 'Messages sent to the dead-letter topic, by reason code.'),
+    findings: registry.counter('rootline_findings_total', 'Rule violations found, by severity.'),
+    incidents: registry.counter('rootline_incident_events_total', 'Incident events (opened, updated, resolved).'),
+    errors: registry.counter('rootline_errors_total', 'Errors, by component.'),
+    batches: registry.counter('rootline_batches_total', 'Batches committed.'),
+    influxWrite: registry.histogram('rootline_influx_write_seconds', 'Latency of one InfluxDB batch write (successful attempts).'),
+    influxRetries: registry.counter('rootline_influx_write_retries_total', 'InfluxDB write attempts that failed and were retried.'),
+    batchSeconds: registry.histogram('rootline_batch_seconds', 'Time to process and commit one batch.'),
+    lag: registry.gauge('rootline_consumer_lag', 'Messages behind the high watermark, by topic and partition.'),
+    reportsPerSecond: registry.gauge('rootline_reports_per_second', 'Reports processed per second over the last interval.'),
+    slackCalls: registry.counter('rootline_slack_calls_total', 'Slack Web API calls, by method and outcome.'),
+    rollbackCalls: registry.counter('rootline_rollback_calls_total', 'Rollback dispatches, by target and outcome.'),
+    httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),
+  };
+}
+
+export type MonitorMetrics = ReturnType<typeof monitorMetrics>;

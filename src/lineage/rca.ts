@@ -1,0 +1,158 @@
+import type { ColumnSource } from '../contract/types.js';
+import type { RuleMetric } from '../rules/index.js';
+import { nodeKey, type NodeRef } from './graph.js';
+
+/**
+ * Root-cause analysis: from an anomalous node-run, walk upstream through the runs that fed it to the
+ * node where the damage first appeared (ARCHITECTURE.md, "RCA: finding the root node").
+ *
+ * - An upstream run U explains a finding f at X when U is anomalous and: f is on a column whose column
+ *   lineage names columns of U and U has a finding on one of them (or a node-level finding: row count,
+ *   schema, failed run); or no column lineage is known for f and U has any finding. Column lineage that
+ *   does not mention U means U cannot explain f: the walk is narrowed.
+ * - The root is an anomalous node none of whose inputs explains it. Its parents observed healthy make
+ *   it the culprit transformation; parents never observed make the root ambiguous (candidates, lower
+ *   confidence), never a silent guess.
+ * - Findings on the profile of an input as the node read it stand in for an unobserved producer.
+ */
+
+export interface RcaFinding {
+  rule?: string;
+  severity?: 'critical' | 'warning' | 'info';
+  metric: RuleMetric;
+  column?: string;
+  value: number;
+  baseline?: number;
+  threshold: number;
+  message: string;
+}
+
+/** The facts about one node-run that RCA uses. */
+export interface RcaRun {
+  ref: NodeRef;
+  run_id: string;
+  event_time: number;
+  healthy: boolean;
+  status: 'success' | 'failed';
+  findings: RcaFinding[];
+  /** Findings on input profiles (the dataset as this run read it). */
+  input_findings: (RcaFinding & { dataset: string })[];
+  column_lineage?: Record<string, ColumnSource[]>;
+  code_version?: string;
+  params?: Record<string, unknown>;
+  inputs: string[];
+}
+
+/** What RCA may ask about the world. */
+export interface RcaWorld {
+  /** The parents of a run: nodes it read from at the time (explicit upstream refs and dataset edges). */
+  parents(run: RcaRun): { ref: NodeRef; run_id?: string; datasets: string[] }[];
+  /** The run of `ref` that fed a run at time `at` (the exact run when `runId` is given); undefined if never observed. */
+  runOf(ref: NodeRef, runId: string | undefined, at: number): RcaRun | undefined;
+  /** The last healthy run of `ref` before `at`. */
+  lastHealthy(ref: NodeRef, at: number): RcaRun | undefined;
+  /** Datasets the run read that no monitored node produces. */
+  externalInputs(run: RcaRun): string[];
+}
+
+export interface PathStep {
+  run: RcaRun;
+  finding: RcaFinding;
+}
+
+export interface RootVerdict {
+  root: RcaRun;
+  /** The root's findings that started the chain (and any others of the same run). */
+  rootFindings: RcaFinding[];
+  /** From the symptom (first) to the root (last). */
+  path: PathStep[];
+  /** Parents of the root observed healthy, with the run that showed it. */
+  healthyParents: RcaRun[];
+  /** Parents of the root with no observed run: the root cannot be told apart from them. */
+  unobservedParents: NodeRef[];
+  /** Inputs read anomalous from outside the monitored graph. */
+  anomalousExternalInputs: string[];
+  candidates: NodeRef[];
+  confidence: number;
+}
+
+const NODE_LEVEL: ReadonlySet<RuleMetric> = new Set(['row_count', 'schema', 'status', 'freshness']);
+
+/** Whether an anomalous upstream run explains finding `f` at run `x` (see the module comment). */
+export function explains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
+  if (upstream.healthy || upstream.findings.length === 0) return [];
+  if (f.column === undefined || NODE_LEVEL.has(f.metric)) return upstream.findings;
+  const lineage = x.column_lineage?.[f.column];
+  if (!lineage || lineage.length === 0) return upstream.findings;
+  const sources = new Set(lineage.filter((s) => s.node === upstream.ref.node).map((s) => s.column));
+  if (sources.size === 0) return [];
+  return upstream.findings.filter((g) => NODE_LEVEL.has(g.metric) || (g.column !== undefined && sources.has(g.column)));
+}
+
+export interface RcaOptions {
+  /** Longest path walked (guards against cycles in bad lineage). Default 64. */
+  maxDepth?: number;
+}
+
+/**
+ * Walks upstream from finding `f` of run `x` and returns one verdict per root reached (usually one;
+ * several when independent upstream faults both explain it).
+ */
+export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: RcaOptions = {}): RootVerdict[] {
+  const maxDepth = options.maxDepth ?? 64;
+  const verdicts = new Map<string, RootVerdict>();
+  const visited = new Set<string>();
+
+  const visit = (run: RcaRun, finding: RcaFinding, path: PathStep[]): void => {
+    const key = `${nodeKey(run.ref)}\u001e${run.run_id}\u001e${finding.metric}\u001e${finding.column ?? ''}`;
+    if (visited.has(key)) return;
+    visited.add(key);
+    const here = [...path, { run, finding }];
+    const parents = world.parents(run);
+    const explaining: { up: RcaRun; by: RcaFinding[] }[] = [];
+    const healthyParents: RcaRun[] = [];
+    const unobserved: NodeRef[] = [];
+    for (const p of parents) {
+      const up = world.runOf(p.ref, p.run_id, run.event_time);
+      if (!up) {
+        unobserved.push(p.ref);
+        continue;
+      }
+      const by = here.length < maxDepth ? explains(run, finding, up) : [];
+      if (by.length > 0) explaining.push({ up, by });
+      else if (up.healthy) healthyParents.push(up);
+    }
+    if (explaining.length > 0) {
+      // Follow the explaining finding most specific to this one: a column finding before a node-level one.
+      for (const e of explaining) visit(e.up, e.by.find((g) => g.column !== undefined) ?? e.by[0]!, here);
+      return;
+    }
+    // No monitored parent explains it. An input read anomalous from outside the graph stands in for
+    // the unobserved producer.
+    const external = new Set(world.externalInputs(run));
+    const anomalousExternal = [...new Set(run.input_findings.filter((g) => external.has(g.dataset)).map((g) => g.dataset))];
+    const rkey = nodeKey(run.ref) + '\u001e' + run.run_id;
+    const existing = verdicts.get(rkey);
+    if (existing) {
+      if (!existing.rootFindings.includes(finding)) existing.rootFindings.push(finding);
+      return;
+    }
+    let confidence: number;
+    if (unobserved.length > 0) confidence = 0.5;
+    else if (anomalousExternal.length > 0) confidence = 0.8;
+    else confidence = 0.9;
+    verdicts.set(rkey, {
+      root: run,
+      rootFindings: [finding],
+      path: here,
+      healthyParents,
+      unobservedParents: unobserved,
+      anomalousExternalInputs: anomalousExternal,
+      candidates: [run.ref, ...unobserved],
+      confidence,
+    });
+  };
+
+  visit(x, f, []);
+  return [...verdicts.values()];
+}

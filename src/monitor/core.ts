@@ -1,0 +1,430 @@
+import type { Report } from '../contract/types.js';
+import { PipelineGraph, findRoots, nodeKey, type LineageChange, type NodeRef, type RcaRun, type RcaWorld } from '../lineage/index.js';
+import { evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
+import { BaselineCache, evaluateProfile, learnBaseline } from './evaluate.js';
+import type { IncidentEvent } from './incident-types.js';
+import { DEFAULT_ROLLBACK_POLICY, attributeRun, healthyRun, rcaRunOf, type IncidentContext, type RollbackPolicy } from './incidents.js';
+import { compileCoreOptions, type CompiledCoreOptions, type CoreOptions } from './options.js';
+import { MEASUREMENTS, findingPoints, incidentPoints, lineagePoints, nodeRunPoints, type MetricPoint } from './points.js';
+import { briefOf, newNodeState, pushBounded, type DistributionSlot, type NodeState, type PipelineState, type RunRecord } from './state.js';
+
+/** What processing a batch of reports produced, for the sinks. */
+export interface CoreOutput {
+  points: MetricPoint[];
+  findings: Finding[];
+  incidentEvents: IncidentEvent[];
+  lineageChanges: LineageChange[];
+  /** The runs recorded, in order (for health events and replies). */
+  runs: { pipeline: string; node: string; run: RunRecord }[];
+  /** Reports processed (not counting duplicates). */
+  processed: number;
+  duplicates: number;
+  /** State keys changed by the batch (see stateKey). */
+  dirty: Set<string>;
+}
+
+export function emptyOutput(): CoreOutput {
+  return { points: [], findings: [], incidentEvents: [], lineageChanges: [], runs: [], processed: 0, duplicates: 0, dirty: new Set() };
+}
+
+/** State record keys: `p|<pipeline>`, `n|<pipeline>|<node>`, `s|<pipeline>|<node>|<role>|<dataset>|<slot>` (| is U+001F). */
+export const SEP = '\u001f';
+export const stateKey = {
+  pipeline: (p: string) => `p${SEP}${p}`,
+  node: (p: string, n: string) => `n${SEP}${p}${SEP}${n}`,
+  slot: (p: string, n: string, role: 'out' | 'in', dataset: string, slot: number) => `s${SEP}${p}${SEP}${n}${SEP}${role}${SEP}${dataset}${SEP}${slot}`,
+};
+
+/** The pipeline a state key belongs to. */
+export function pipelineOfKey(key: string): string {
+  return key.split(SEP)[1] ?? '';
+}
+
+export interface MonitorCoreOptions extends CoreOptions {
+  rules: RuleSet;
+  rollback?: Partial<RollbackPolicy>;
+}
+
+interface PipelineRuntime {
+  state: PipelineState;
+  graph: PipelineGraph;
+  nodes: Map<string, NodeState>;
+}
+
+/**
+ * The monitor's processing core: reports in, metrics, findings and incidents out. It knows no
+ * transport: the Kafka consumer, the HTTP ingest, the embedded demo and `rootline replay` all feed it.
+ * It is deterministic (no wall clock, no randomness): the same reports in the same order from the same
+ * state give the same outputs and the same state, which is what makes replays and restarts safe.
+ */
+export class MonitorCore {
+  private rules: RuleSet;
+  readonly options: CompiledCoreOptions;
+  readonly rollback: RollbackPolicy;
+  private readonly pipelines = new Map<string, PipelineRuntime>();
+  /** Baseline distribution slots, by state key. */
+  readonly slots = new Map<string, DistributionSlot>();
+  private readonly cache: BaselineCache;
+
+  constructor(options: MonitorCoreOptions) {
+    this.rules = options.rules;
+    this.options = compileCoreOptions(options);
+    this.rollback = { ...DEFAULT_ROLLBACK_POLICY, ...options.rollback };
+    this.cache = new BaselineCache(this.slots, this.options);
+  }
+
+  /** Replaces the rules (hot reload); the next report is evaluated with them. */
+  setRules(rules: RuleSet): void {
+    this.rules = rules;
+  }
+
+  get ruleSet(): RuleSet {
+    return this.rules;
+  }
+
+  private runtime(pipeline: string): PipelineRuntime {
+    let rt = this.pipelines.get(pipeline);
+    if (!rt) {
+      const graph = new PipelineGraph(pipeline);
+      rt = { state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: {} }, graph, nodes: new Map() };
+      this.attachExternal(graph);
+      this.pipelines.set(pipeline, rt);
+    }
+    return rt;
+  }
+
+  private attachExternal(graph: PipelineGraph): void {
+    // Datasets written by nodes of other pipelines held by this instance.
+    graph.externalProducers = (dataset) => {
+      const out: NodeRef[] = [];
+      for (const [name, rt] of this.pipelines) {
+        if (name === graph.pipeline) continue;
+        const producers = rt.graph.toJSON().producers[dataset];
+        if (producers) out.push(...producers.map((node) => ({ pipeline: name, node })));
+      }
+      return out;
+    };
+  }
+
+  private nodeState(ref: NodeRef): NodeState | undefined {
+    return this.pipelines.get(ref.pipeline)?.nodes.get(ref.node);
+  }
+
+  /** Processes reports in order. */
+  processBatch(reports: Iterable<Report>, out: CoreOutput = emptyOutput()): CoreOutput {
+    for (const r of reports) this.processReport(r, out);
+    return out;
+  }
+
+  processReport(report: Report, out: CoreOutput = emptyOutput()): CoreOutput {
+    const rt = this.runtime(report.pipeline);
+    let node = rt.nodes.get(report.node);
+    if (!node) {
+      node = newNodeState(report.pipeline, report.node);
+      rt.nodes.set(report.node, node);
+    }
+    if (node.event_ids.includes(report.event_id)) {
+      out.duplicates += 1;
+      return out;
+    }
+    const ref: NodeRef = { pipeline: report.pipeline, node: report.node };
+    const at = Date.parse(report.event_time);
+    const opts = this.options;
+
+    const changes = rt.graph.apply(report);
+    out.lineageChanges.push(...changes);
+
+    // Evaluate the primary output (and every output's columns), then the inputs as read.
+    const metrics: NodeRunMetrics = evaluateProfile(report, node, 'out', this.cache, opts);
+    const findings = evaluateRules(this.rules, metrics);
+    const status = report.status ?? 'success';
+    const inputFindings: (ReturnType<typeof briefOf> & { dataset: string })[] = [];
+    for (const input of report.inputs ?? []) {
+      if (!input.profile) continue;
+      const im = evaluateProfile({ ...report, outputs: [{ dataset: input.dataset, profile: input.profile }] }, node, 'in', this.cache, opts);
+      for (const f of evaluateRules(this.rules, im)) if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
+    }
+    const healthy = findings.length === 0 && status === 'success';
+
+    // The parent runs that fed this run.
+    const explicit = new Map((report.upstream ?? []).map((u) => [nodeKey({ pipeline: u.pipeline ?? report.pipeline, node: u.node }), u.run_id]));
+    const upstream: RunRecord['upstream'] = rt.graph.parents(ref, at).map((e) => {
+      const runId = explicit.get(nodeKey(e.source)) ?? this.latestRun(e.source, at)?.run_id;
+      return { ...e.source, ...(runId !== undefined ? { run_id: runId } : {}) };
+    });
+
+    const run: RunRecord = {
+      run_id: report.run_id,
+      event_id: report.event_id,
+      event_time: at,
+      status,
+      healthy,
+      row_count: metrics.row_count.value,
+      upstream,
+      inputs: (report.inputs ?? []).map((i) => i.dataset),
+      outputs: report.outputs.map((o) => o.dataset),
+      findings: findings.map(briefOf),
+      input_findings: inputFindings,
+    };
+    if (report.code_version !== undefined) run.code_version = report.code_version;
+    if (report.data_version !== undefined) run.data_version = report.data_version;
+    if (report.params !== undefined) run.params = report.params;
+    if (report.column_lineage !== undefined) run.column_lineage = report.column_lineage;
+    pushBounded(node.history, run, opts.runHistory);
+
+    // Baselines learn from healthy runs only; input baselines from inputs read healthy.
+    if (healthy) {
+      for (const o of report.outputs) learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
+      node.healthy_runs += 1;
+    }
+    for (const input of report.inputs ?? []) {
+      if (input.profile && !inputFindings.some((f) => f.dataset === input.dataset)) {
+        learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
+      }
+    }
+    if (node.last_event_time > 0 && at > node.last_event_time) pushBounded(node.intervals, at - node.last_event_time, opts.baselineRuns);
+    node.last_event_time = Math.max(node.last_event_time, at);
+    node.runs += 1;
+    node.late = false;
+    pushBounded(node.event_ids, report.event_id, opts.eventIdMemory);
+    rt.state.watermark = Math.max(rt.state.watermark, at);
+
+    // Incidents: RCA for every finding, or a healthy run towards resolution.
+    const ctx = this.incidentContext(rt);
+    let events: IncidentEvent[];
+    if (!healthy) {
+      const briefs = run.findings.length > 0 ? run.findings : [{ rule: 'run_failed', metric: 'status' as const, severity: 'critical' as const, value: 1, threshold: 0, message: `run ${run.run_id} failed` }];
+      const world = this.rcaWorld();
+      const rcaRun = rcaRunOf(ref, run);
+      const verdicts = briefs.map((f) => ({ finding: f, roots: findRoots(world, rcaRun, f) }));
+      events = attributeRun(ctx, run, ref, verdicts);
+    } else {
+      events = healthyRun(ctx, ref, run);
+    }
+    out.incidentEvents.push(...events);
+
+    // Points.
+    out.points.push(
+      ...nodeRunPoints(metrics, { healthy, findings: findings.length, code_version: report.code_version, data_version: report.data_version, incident_id: run.incident_id }, at),
+      ...findingPoints(findings, run.incident_id, at),
+      ...incidentPoints(events),
+      ...lineagePoints(changes),
+    );
+    for (const e of rt.graph.parents(ref, at)) {
+      out.points.push({
+        measurement: MEASUREMENTS.lineageEdge,
+        tags: { pipeline: ref.pipeline, source: e.source.pipeline === ref.pipeline ? e.source.node : `${e.source.pipeline}/${e.source.node}`, target: ref.node },
+        time: at,
+        fields: { present: 1, via: e.via },
+      });
+    }
+    out.findings.push(...findings);
+    out.runs.push({ pipeline: ref.pipeline, node: ref.node, run });
+    out.processed += 1;
+    out.dirty.add(stateKey.node(ref.pipeline, ref.node));
+    out.dirty.add(stateKey.pipeline(ref.pipeline));
+    for (const e of events) {
+      // An incident rooted in another (local) pipeline changes that pipeline's state too.
+      out.dirty.add(stateKey.pipeline(e.incident.pipeline));
+    }
+    return out;
+  }
+
+  private incidentContext(rt: PipelineRuntime): IncidentContext {
+    return {
+      pipeline: rt.state,
+      graph: rt.graph,
+      rules: this.rules,
+      options: this.options,
+      rollback: this.rollback,
+      lastHealthy: (ref, before) => {
+        const hist = this.nodeState(ref)?.history ?? [];
+        for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.healthy && hist[i]!.event_time < before) return hist[i];
+        return undefined;
+      },
+    };
+  }
+
+  /** The latest run of a node at or before `at`. */
+  latestRun(ref: NodeRef, at: number): RunRecord | undefined {
+    const hist = this.nodeState(ref)?.history ?? [];
+    for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.event_time <= at) return hist[i];
+    return undefined;
+  }
+
+  private rcaWorld(): RcaWorld {
+    return {
+      parents: (run: RcaRun) => {
+        const rt = this.pipelines.get(run.ref.pipeline);
+        const rec = this.nodeState(run.ref)?.history.find((h) => h.run_id === run.run_id);
+        const edges = rt ? rt.graph.parents(run.ref, run.event_time) : [];
+        return edges.map((e) => {
+          const runId = rec?.upstream.find((u) => nodeKey(u) === nodeKey(e.source))?.run_id;
+          return { ref: e.source, datasets: e.datasets, ...(runId !== undefined ? { run_id: runId } : {}) };
+        });
+      },
+      runOf: (ref, runId, at) => {
+        const node = this.nodeState(ref);
+        if (!node) return undefined;
+        const rec = (runId !== undefined ? node.history.find((h) => h.run_id === runId) : undefined) ?? this.latestRun(ref, at);
+        return rec ? rcaRunOf(ref, rec) : undefined;
+      },
+      lastHealthy: (ref, at) => {
+        const hist = this.nodeState(ref)?.history ?? [];
+        for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.healthy && hist[i]!.event_time < at) return rcaRunOf(ref, hist[i]!);
+        return undefined;
+      },
+      externalInputs: (run) => {
+        const rt = this.pipelines.get(run.ref.pipeline);
+        if (!rt) return run.inputs;
+        const producers = rt.graph.toJSON().producers;
+        return run.inputs.filter((ds) => !producers[ds] && rt.graph.externalProducers(ds).length === 0);
+      },
+    };
+  }
+
+  /**
+   * Freshness: nodes silent for longer than their rules allow, at wall-clock time `now`. Raises a
+   * finding (and an incident) once per silence; the next run of the node clears it.
+   */
+  checkFreshness(now: number, out: CoreOutput = emptyOutput()): CoreOutput {
+    for (const rt of this.pipelines.values()) {
+      for (const node of rt.nodes.values()) {
+        if (node.late || node.runs === 0) continue;
+        const usual = median(node.intervals);
+        const f = evaluateFreshness(this.rules, { pipeline: node.pipeline, node: node.node, lastRunAt: node.last_event_time, usualIntervalMs: usual, runs: node.runs, now });
+        if (!f) continue;
+        node.late = true;
+        const ref = { pipeline: node.pipeline, node: node.node };
+        const run: RunRecord = {
+          run_id: `stale@${new Date(now).toISOString()}`,
+          event_id: '',
+          event_time: now,
+          status: 'success',
+          healthy: false,
+          row_count: 0,
+          upstream: [],
+          inputs: [],
+          outputs: [],
+          findings: [briefOf(f)],
+          input_findings: [],
+        };
+        const verdicts = [{ finding: run.findings[0]!, roots: [{ root: rcaRunOf(ref, run), rootFindings: run.findings, path: [], healthyParents: [], unobservedParents: [], anomalousExternalInputs: [], candidates: [ref], confidence: 0.9 }] }];
+        const events = attributeRun(this.incidentContext(rt), run, ref, verdicts);
+        out.findings.push(f);
+        out.incidentEvents.push(...events);
+        out.points.push(...findingPoints([f], run.incident_id, now), ...incidentPoints(events));
+        out.dirty.add(stateKey.node(node.pipeline, node.node));
+        out.dirty.add(stateKey.pipeline(node.pipeline));
+      }
+    }
+    return out;
+  }
+
+  // ---- state: export and import for persistence (compacted topic) ----
+
+  /** The serialized records of the given state keys (value undefined = delete). */
+  exportState(keys: Iterable<string>): { key: string; value: string | undefined }[] {
+    const out: { key: string; value: string | undefined }[] = [];
+    for (const key of keys) {
+      const [kind, pipeline, node] = key.split(SEP);
+      const rt = this.pipelines.get(pipeline ?? '');
+      if (kind === 'p') {
+        if (!rt) continue;
+        rt.state.graph = rt.graph.toJSON();
+        out.push({ key, value: JSON.stringify(rt.state) });
+      } else if (kind === 'n') {
+        const n = rt?.nodes.get(node ?? '');
+        out.push({ key, value: n ? JSON.stringify(n) : undefined });
+      } else if (kind === 's') {
+        const s = this.slots.get(key);
+        out.push({ key, value: s ? JSON.stringify(s) : undefined });
+      }
+    }
+    return out;
+  }
+
+  /** Every state key the core holds (for a full snapshot). */
+  allStateKeys(): string[] {
+    const keys: string[] = [];
+    for (const [p, rt] of this.pipelines) {
+      keys.push(stateKey.pipeline(p));
+      for (const n of rt.nodes.keys()) keys.push(stateKey.node(p, n));
+    }
+    keys.push(...this.slots.keys());
+    return keys;
+  }
+
+  /** Loads state records (as exported); later records for a key replace earlier ones. */
+  importState(records: Iterable<{ key: string; value: string | undefined | null }>): void {
+    for (const { key, value } of records) {
+      const [kind, pipeline, node] = key.split(SEP);
+      if (kind === 's') {
+        if (value) this.slots.set(key, JSON.parse(value) as DistributionSlot);
+        else this.slots.delete(key);
+        continue;
+      }
+      if (!pipeline) continue;
+      const rt = this.runtime(pipeline);
+      if (kind === 'p' && value) {
+        const st = JSON.parse(value) as PipelineState;
+        rt.state = st;
+        rt.graph = PipelineGraph.fromJSON(st.graph);
+        this.attachExternal(rt.graph);
+      } else if (kind === 'n' && node !== undefined) {
+        if (value) rt.nodes.set(node, JSON.parse(value) as NodeState);
+        else rt.nodes.delete(node);
+      }
+    }
+    this.cache.clear();
+  }
+
+  /** Forgets the state of the given pipelines (e.g. partitions revoked from this instance). */
+  dropPipelines(names: Iterable<string>): void {
+    for (const n of names) {
+      const rt = this.pipelines.get(n);
+      if (!rt) continue;
+      for (const key of [...this.slots.keys()]) if (pipelineOfKey(key) === n) this.slots.delete(key);
+      this.pipelines.delete(n);
+    }
+    this.cache.clear();
+  }
+
+  // ---- queries ----
+
+  pipelineNames(): string[] {
+    return [...this.pipelines.keys()].sort();
+  }
+
+  graph(pipeline: string): PipelineGraph | undefined {
+    return this.pipelines.get(pipeline)?.graph;
+  }
+
+  pipelineState(pipeline: string): PipelineState | undefined {
+    return this.pipelines.get(pipeline)?.state;
+  }
+
+  node(ref: NodeRef): NodeState | undefined {
+    return this.nodeState(ref);
+  }
+
+  nodes(pipeline: string): NodeState[] {
+    return [...(this.pipelines.get(pipeline)?.nodes.values() ?? [])];
+  }
+
+  incidents(filter: { pipeline?: string; status?: 'open' | 'resolved' } = {}): import('./incident-types.js').Incident[] {
+    const out = [];
+    for (const rt of this.pipelines.values()) {
+      if (filter.pipeline !== undefined && rt.state.pipeline !== filter.pipeline) continue;
+      for (const i of rt.state.incidents) if (filter.status === undefined || i.status === filter.status) out.push(i);
+    }
+    return out;
+  }
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -1,0 +1,110 @@
+import type { NodeRef } from '../lineage/index.js';
+import type { RuleMetric, Severity } from '../rules/index.js';
+
+/** Why the culprit broke, as far as the evidence tells. */
+export type CauseKind =
+  | 'code_change' // code_version changed at the culprit since its last healthy run
+  | 'schema_change' // the culprit's output schema changed
+  | 'params_change' // the culprit's params changed
+  | 'source_data' // a source node (no upstream) produced anomalous data
+  | 'input_data' // the data arrived anomalous from outside the monitored graph (input profile)
+  | 'transformation' // inputs healthy, output not, nothing changed that we can see
+  | 'run_failed' // the node reported a failed run
+  | 'stale' // the node stopped reporting (freshness)
+  | 'unknown';
+
+export interface Cause {
+  kind: CauseKind;
+  /** One sentence for people. */
+  summary: string;
+  from?: string;
+  to?: string;
+}
+
+/** One step of the evidence chain: what was seen at a node on the path from the symptom to the root. */
+export interface EvidenceStep {
+  pipeline: string;
+  node: string;
+  run_id: string;
+  metric: RuleMetric | 'healthy';
+  column?: string;
+  value?: number;
+  baseline?: number;
+  threshold?: number;
+  message: string;
+  /** 'root', 'path' (anomalous, explained by its upstream), 'input' (observed healthy input of the root). */
+  role: 'root' | 'path' | 'input';
+}
+
+export interface Symptom {
+  pipeline: string;
+  node: string;
+  metric: RuleMetric;
+  column?: string;
+  message: string;
+  first_run_id: string;
+  last_run_id: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** An action decided for an incident: who decided, what, why, and (once known) what happened. */
+export interface ActionDecision {
+  action: 'slack' | 'rollback' | 'log';
+  /** e.g. 'dispatch', 'dry_run', 'skipped' */
+  decision: string;
+  why: string;
+  /** 'rootline-monitor' for automatic decisions, or the person/API caller. */
+  who: string;
+  at: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Incident {
+  incident_id: string;
+  pipeline: string;
+  /** The culprit node (the root cause). */
+  culprit: string;
+  culprit_ref: NodeRef;
+  /** When the root is ambiguous: every candidate (culprit first). */
+  candidates: string[];
+  confidence: number;
+  escalated: boolean;
+  cause: Cause;
+  /** The metric and column of the first root finding. */
+  metric: RuleMetric;
+  column?: string;
+  severity: Severity;
+  status: 'open' | 'resolved';
+  opened_at: string;
+  updated_at: string;
+  resolved_at?: string;
+  opened_run_id: string;
+  last_run_id: string;
+  /** Root runs that showed the fault. */
+  runs_affected: number;
+  /** Consecutive healthy runs of the culprit since the last bad one. */
+  healthy_streak: number;
+  /** The culprit's current findings (latest bad run). */
+  findings: { metric: RuleMetric; column?: string; value: number; baseline?: number; threshold: number; message: string; rule: string }[];
+  evidence: EvidenceStep[];
+  symptoms: Symptom[];
+  /** Nodes downstream of the culprit (all of them, affected or not). */
+  blast_radius: string[];
+  actions: ActionDecision[];
+  /** The culprit's last known good run (for rollback). */
+  last_good?: { run_id: string; data_version?: string; code_version?: string; event_time: string };
+  /** Increments on every change; events carry it so consumers can drop stale or repeated ones. */
+  version: number;
+}
+
+export type IncidentEventType = 'opened' | 'updated' | 'resolved';
+
+/** What changed in an incident, for the Slack thread and the incidents topic. */
+export interface IncidentEvent {
+  type: IncidentEventType;
+  incident: Incident;
+  /** For 'updated': what is new. */
+  changes: { new_symptoms?: Symptom[]; new_findings?: string[]; runs_affected?: number };
+  at: string;
+}

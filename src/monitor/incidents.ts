@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import { nodeKey, type NodeRef, type PipelineGraph, type RcaRun, type RootVerdict } from '../lineage/index.js';
+import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
+import type { ActionDecision, Cause, EvidenceStep, Incident, IncidentEvent, Symptom } from './incident-types.js';
+import type { CompiledCoreOptions } from './options.js';
+import type { FindingBrief, PipelineState, RunRecord } from './state.js';
+
+/** Rollback decisions the core makes (the dispatcher executes them). */
+export interface RollbackPolicy {
+  /** Dispatch for real; false records a dry run. Default true (dry run). */
+  dryRun: boolean;
+  /** No second rollback of the same node within this many ms (event time). Default 3600000. */
+  cooldownMs: number;
+  /** Roll back even when the root is ambiguous. Default false. */
+  allowAmbiguous: boolean;
+}
+
+export const DEFAULT_ROLLBACK_POLICY: RollbackPolicy = { dryRun: true, cooldownMs: 3_600_000, allowAmbiguous: false };
+
+export interface IncidentContext {
+  pipeline: PipelineState;
+  graph: PipelineGraph;
+  rules: RuleSet;
+  options: CompiledCoreOptions;
+  rollback: RollbackPolicy;
+  /** The last healthy run of a node before a time. */
+  lastHealthy(ref: NodeRef, before: number): RunRecord | undefined;
+}
+
+/** Resolved incidents kept in state for queries (the oldest are dropped). */
+export const RESOLVED_INCIDENTS_KEPT = 50;
+
+export function incidentId(pipeline: string, culprit: string, openedRunId: string): string {
+  return `inc-${createHash('sha256').update(`${pipeline}\u0000${culprit}\u0000${openedRunId}`).digest('hex').slice(0, 12)}`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function worst(findings: { severity?: Severity | undefined }[]): Severity {
+  let best: Severity = 'info';
+  for (const f of findings) if (f.severity && SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(best)) best = f.severity;
+  return best;
+}
+
+/** The likely cause at the root, from what changed there since its last healthy run. */
+export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasParents: boolean): Cause {
+  const r = v.root;
+  const findings = v.rootFindings;
+  if (r.status === 'failed') return { kind: 'run_failed', summary: `run ${r.run_id} of ${r.ref.node} failed` };
+  if (findings.some((f) => f.metric === 'freshness')) return { kind: 'stale', summary: `${r.ref.node} stopped reporting` };
+  if (lastGood && lastGood.code_version !== undefined && r.code_version !== undefined && lastGood.code_version !== r.code_version) {
+    return { kind: 'code_change', summary: `code changed at ${r.ref.node}: ${lastGood.code_version} -> ${r.code_version}`, from: lastGood.code_version, to: r.code_version };
+  }
+  if (lastGood && JSON.stringify(lastGood.params ?? null) !== JSON.stringify(r.params ?? null)) {
+    return {
+      kind: 'params_change',
+      summary: `parameters changed at ${r.ref.node}: ${JSON.stringify(lastGood.params ?? {})} -> ${JSON.stringify(r.params ?? {})}`,
+      from: JSON.stringify(lastGood.params ?? {}),
+      to: JSON.stringify(r.params ?? {}),
+    };
+  }
+  const schema = findings.find((f) => f.metric === 'schema');
+  if (schema) return { kind: 'schema_change', summary: `output schema of ${r.ref.node} changed: ${schema.message.replace(/^schema changed /, '')}` };
+  if (v.anomalousExternalInputs.length > 0) {
+    return { kind: 'input_data', summary: `${r.ref.node} read anomalous data from outside the monitored graph: ${v.anomalousExternalInputs.join(', ')}` };
+  }
+  if (!hasParents) return { kind: 'source_data', summary: `source ${r.ref.node} produced anomalous data (no monitored upstream)` };
+  return { kind: 'transformation', summary: `${r.ref.node} broke the data: its inputs were healthy and its output is not` };
+}
+
+function evidenceOf(v: RootVerdict): EvidenceStep[] {
+  const steps: EvidenceStep[] = v.path.map((s, i) => ({
+    pipeline: s.run.ref.pipeline,
+    node: s.run.ref.node,
+    run_id: s.run.run_id,
+    metric: s.finding.metric,
+    ...(s.finding.column !== undefined ? { column: s.finding.column } : {}),
+    value: s.finding.value,
+    ...(s.finding.baseline !== undefined ? { baseline: s.finding.baseline } : {}),
+    threshold: s.finding.threshold,
+    message: s.finding.message,
+    role: i === v.path.length - 1 ? ('root' as const) : ('path' as const),
+  }));
+  for (const p of v.healthyParents) {
+    steps.push({ pipeline: p.ref.pipeline, node: p.ref.node, run_id: p.run_id, metric: 'healthy', message: `input ${p.ref.node} was healthy (run ${p.run_id})`, role: 'input' });
+  }
+  return steps;
+}
+
+function symptomKey(s: { pipeline: string; node: string; metric: string; column?: string | undefined }): string {
+  return `${s.pipeline}\u001f${s.node}\u001f${s.metric}\u001f${s.column ?? ''}`;
+}
+
+function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefined {
+  return p.incidents.find((i) => i.status === 'open' && nodeKey(i.culprit_ref) === nodeKey(culprit));
+}
+
+function decideActions(ctx: IncidentContext, inc: Incident, at: number): ActionDecision[] {
+  const routes = routeFor(ctx.rules, { pipeline: inc.pipeline, node: inc.culprit }, inc.severity);
+  const who = 'rootline-monitor';
+  const decisions: ActionDecision[] = [];
+  for (const action of routes) {
+    if (action === 'slack' || action === 'log') {
+      decisions.push({ action, decision: 'notify', why: `severity ${inc.severity} routes to ${action}`, who, at: iso(at) });
+    } else if (action === 'rollback') {
+      const base = { action: 'rollback' as const, who, at: iso(at) };
+      const last = ctx.pipeline.rollbacks[inc.culprit];
+      if (inc.escalated && !ctx.rollback.allowAmbiguous) {
+        decisions.push({ ...base, decision: 'skipped', why: `the root is ambiguous (candidates ${inc.candidates.join(', ')}, confidence ${inc.confidence}); rollback needs an unambiguous culprit` });
+      } else if (!inc.last_good) {
+        decisions.push({ ...base, decision: 'skipped', why: `${inc.culprit} has no healthy run on record to roll back to` });
+      } else if (last !== undefined && at - last < ctx.rollback.cooldownMs) {
+        decisions.push({ ...base, decision: 'skipped', why: `cooldown: ${inc.culprit} was rolled back ${Math.round((at - last) / 60000)} min ago (cooldown ${Math.round(ctx.rollback.cooldownMs / 60000)} min)` });
+      } else {
+        ctx.pipeline.rollbacks[inc.culprit] = at;
+        decisions.push({
+          ...base,
+          decision: ctx.rollback.dryRun ? 'dry_run' : 'dispatch',
+          why: `severity ${inc.severity} routes to rollback; last known good run ${inc.last_good.run_id}${ctx.rollback.dryRun ? ' (dry run: rollback.dryRun is on)' : ''}`,
+          details: {
+            idempotency_key: `${inc.incident_id}:rollback`,
+            node: inc.culprit,
+            pipeline: inc.pipeline,
+            to_run_id: inc.last_good.run_id,
+            ...(inc.last_good.data_version !== undefined ? { to_data_version: inc.last_good.data_version } : {}),
+            ...(inc.last_good.code_version !== undefined ? { to_code_version: inc.last_good.code_version } : {}),
+          },
+        });
+      }
+    }
+  }
+  return decisions;
+}
+
+/**
+ * Attributes one anomalous run's findings to incidents: opens an incident per new root cause, updates
+ * the open one of a still-broken culprit, and attaches downstream findings as symptoms.
+ */
+export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef, verdicts: { finding: FindingBrief; roots: RootVerdict[] }[]): IncidentEvent[] {
+  const events = new Map<string, IncidentEvent>();
+  const at = run.event_time;
+  const touch = (inc: Incident, type: IncidentEvent['type']) => {
+    inc.updated_at = iso(at);
+    const prev = events.get(inc.incident_id);
+    if (!prev) {
+      inc.version += 1;
+      events.set(inc.incident_id, { type, incident: inc, changes: {}, at: iso(at) });
+    } else if (type === 'opened') prev.type = 'opened';
+    return events.get(inc.incident_id)!;
+  };
+
+  // Group the verdicts by root node.
+  const byRoot = new Map<string, { verdict: RootVerdict; findings: FindingBrief[] }>();
+  for (const { finding, roots } of verdicts) {
+    for (const v of roots) {
+      const k = nodeKey(v.root.ref);
+      const g = byRoot.get(k);
+      if (g) g.findings.push(finding);
+      else byRoot.set(k, { verdict: v, findings: [finding] });
+    }
+  }
+
+  for (const { verdict: v, findings } of byRoot.values()) {
+    const rootRef = v.root.ref;
+    const isSelf = nodeKey(rootRef) === nodeKey(ref);
+    let inc = openIncidentFor(ctx.pipeline, rootRef);
+    if (!inc) {
+      const lastGood = ctx.lastHealthy(rootRef, v.root.event_time);
+      const hasParents = v.healthyParents.length > 0 || v.unobservedParents.length > 0 || v.path.length > 1;
+      const rootFindings = v.rootFindings as FindingBrief[];
+      const first = rootFindings[0]!;
+      const escalated = v.confidence < ctx.options.escalateBelowConfidence || v.candidates.length > 1;
+      inc = {
+        incident_id: incidentId(rootRef.pipeline, rootRef.node, v.root.run_id),
+        pipeline: rootRef.pipeline,
+        culprit: rootRef.node,
+        culprit_ref: rootRef,
+        candidates: v.candidates.map((c) => (c.pipeline === rootRef.pipeline ? c.node : `${c.pipeline}/${c.node}`)),
+        confidence: v.confidence,
+        escalated,
+        cause: causeOf(v, lastGood, hasParents || ctx.graph.parents(rootRef, v.root.event_time).length > 0),
+        metric: first.metric,
+        ...(first.column !== undefined ? { column: first.column } : {}),
+        severity: worst(rootFindings),
+        status: 'open',
+        opened_at: iso(v.root.event_time),
+        updated_at: iso(at),
+        opened_run_id: v.root.run_id,
+        last_run_id: v.root.run_id,
+        runs_affected: 1,
+        healthy_streak: 0,
+        findings: rootFindings.map((f) => ({ rule: f.rule, metric: f.metric, ...(f.column !== undefined ? { column: f.column } : {}), value: f.value, ...(f.baseline !== undefined ? { baseline: f.baseline } : {}), threshold: f.threshold, message: f.message })),
+        evidence: evidenceOf(v),
+        symptoms: [],
+        blast_radius: ctx.graph.descendants(rootRef).map((n) => (n.pipeline === rootRef.pipeline ? n.node : `${n.pipeline}/${n.node}`)),
+        actions: [],
+        ...(lastGood
+          ? {
+              last_good: {
+                run_id: lastGood.run_id,
+                event_time: iso(lastGood.event_time),
+                ...(lastGood.data_version !== undefined ? { data_version: lastGood.data_version } : {}),
+                ...(lastGood.code_version !== undefined ? { code_version: lastGood.code_version } : {}),
+              },
+            }
+          : {}),
+        version: 0,
+      };
+      ctx.pipeline.incidents.push(inc);
+      touch(inc, 'opened');
+      inc.actions.push(...decideActions(ctx, inc, at));
+    } else if (isSelf) {
+      // The culprit is still broken: the same incident, updated.
+      const ev = touch(inc, 'updated');
+      const known = new Set(inc.findings.map((f) => `${f.metric}\u001f${f.column ?? ''}`));
+      const fresh = findings.filter((f) => !known.has(`${f.metric}\u001f${f.column ?? ''}`));
+      if (run.run_id !== inc.last_run_id) {
+        inc.runs_affected += 1;
+        ev.changes.runs_affected = inc.runs_affected;
+      }
+      inc.last_run_id = run.run_id;
+      inc.healthy_streak = 0;
+      if (fresh.length > 0) ev.changes.new_findings = [...(ev.changes.new_findings ?? []), ...fresh.map((f) => f.message)];
+      inc.findings = findings.map((f) => ({ rule: f.rule, metric: f.metric, ...(f.column !== undefined ? { column: f.column } : {}), value: f.value, ...(f.baseline !== undefined ? { baseline: f.baseline } : {}), threshold: f.threshold, message: f.message }));
+      const sev = worst([inc, ...findings]);
+      if (SEVERITIES.indexOf(sev) < SEVERITIES.indexOf(inc.severity)) inc.severity = sev;
+    }
+    if (!isSelf) {
+      // A symptom downstream of the culprit.
+      const known = new Map(inc.symptoms.map((s) => [symptomKey(s), s]));
+      const added: Symptom[] = [];
+      for (const f of findings) {
+        const k = symptomKey({ pipeline: ref.pipeline, node: ref.node, metric: f.metric, column: f.column });
+        const s = known.get(k);
+        if (s) {
+          s.last_run_id = run.run_id;
+          s.last_seen = iso(at);
+        } else {
+          const sym: Symptom = {
+            pipeline: ref.pipeline,
+            node: ref.node,
+            metric: f.metric,
+            ...(f.column !== undefined ? { column: f.column } : {}),
+            message: f.message,
+            first_run_id: run.run_id,
+            last_run_id: run.run_id,
+            first_seen: iso(at),
+            last_seen: iso(at),
+          };
+          inc.symptoms.push(sym);
+          known.set(k, sym);
+          added.push(sym);
+        }
+      }
+      if (added.length > 0) {
+        const ev = touch(inc, 'updated');
+        ev.changes.new_symptoms = [...(ev.changes.new_symptoms ?? []), ...added];
+      }
+    }
+    run.incident_id ??= inc.incident_id;
+  }
+  return [...events.values()];
+}
+
+/** A healthy run of a culprit counts towards resolving its incident. */
+export function healthyRun(ctx: IncidentContext, ref: NodeRef, run: RunRecord): IncidentEvent[] {
+  const inc = openIncidentFor(ctx.pipeline, ref);
+  if (!inc) return [];
+  inc.healthy_streak += 1;
+  if (inc.healthy_streak < ctx.options.resolveAfterHealthyRuns) return [];
+  inc.status = 'resolved';
+  inc.resolved_at = iso(run.event_time);
+  inc.updated_at = inc.resolved_at;
+  inc.version += 1;
+  pruneResolved(ctx.pipeline);
+  return [{ type: 'resolved', incident: inc, changes: {}, at: inc.resolved_at }];
+}
+
+function pruneResolved(p: PipelineState): void {
+  const resolved = p.incidents.filter((i) => i.status === 'resolved');
+  if (resolved.length <= RESOLVED_INCIDENTS_KEPT) return;
+  const drop = new Set(resolved.slice(0, resolved.length - RESOLVED_INCIDENTS_KEPT).map((i) => i.incident_id));
+  p.incidents = p.incidents.filter((i) => !drop.has(i.incident_id));
+}
+
+/** The RCA view of a run record. */
+export function rcaRunOf(ref: NodeRef, r: RunRecord): RcaRun {
+  const run: RcaRun = {
+    ref,
+    run_id: r.run_id,
+    event_time: r.event_time,
+    healthy: r.healthy,
+    status: r.status,
+    findings: r.findings,
+    input_findings: r.input_findings,
+    inputs: r.inputs,
+  };
+  if (r.column_lineage !== undefined) run.column_lineage = r.column_lineage;
+  if (r.code_version !== undefined) run.code_version = r.code_version;
+  if (r.params !== undefined) run.params = r.params;
+  return run;
+}

@@ -1,0 +1,35 @@
+/** Options of the monitor core (transport-independent). Every option has a DEFAULT_* constant. */
+export interface CoreOptions {
+  /** Healthy runs kept in a node's baseline (median/MAD, merged distributions). Default 20. */
+  baselineRuns?: number;
+  /** Runs kept per node in its run history (lineage queries, RCA). Default 50. */
+  runHistory?: number;
+  /** Event ids remembered per node to drop duplicates. Default 256. */
+  eventIdMemory?: number;
+  /** Healthy runs of the culprit after which an incident resolves. Default 3. */
+  resolveAfterHealthyRuns?: number;
+  /** Confidence below which an incident is escalated (ambiguous root). Default 0.7. */
+  escalateBelowConfidence?: number;
+  /** KLL k used when the monitor builds sketches itself (merging baselines). Default 200. */
+  sketchK?: number;
+}
+
+export const DEFAULT_BASELINE_RUNS = 20;
+export const DEFAULT_RUN_HISTORY = 50;
+export const DEFAULT_EVENT_ID_MEMORY = 256;
+export const DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS = 3;
+export const DEFAULT_ESCALATE_BELOW_CONFIDENCE = 0.7;
+export const DEFAULT_SKETCH_K = 200;
+
+export type CompiledCoreOptions = Readonly<Required<CoreOptions>>;
+
+export function compileCoreOptions(o: CoreOptions = {}): CompiledCoreOptions {
+  return Object.freeze({
+    baselineRuns: o.baselineRuns ?? DEFAULT_BASELINE_RUNS,
+    runHistory: o.runHistory ?? DEFAULT_RUN_HISTORY,
+    eventIdMemory: o.eventIdMemory ?? DEFAULT_EVENT_ID_MEMORY,
+    resolveAfterHealthyRuns: o.resolveAfterHealthyRuns ?? DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS,
+    escalateBelowConfidence: o.escalateBelowConfidence ?? DEFAULT_ESCALATE_BELOW_CONFIDENCE,
+    sketchK: o.sketchK ?? DEFAULT_SKETCH_K,
+  });
+}

@@ -1,0 +1,123 @@
+import type { ColumnSource, Schema } from '../contract/types.js';
+import type { LineageState, NodeRef } from '../lineage/index.js';
+import type { Finding, Severity } from '../rules/index.js';
+import type { Incident } from './incident-types.js';
+
+/** A run of a node as the monitor remembers it (run history, RCA, lineage queries). */
+export interface RunRecord {
+  run_id: string;
+  event_id: string;
+  /** Event time, ms since the epoch. */
+  event_time: number;
+  status: 'success' | 'failed';
+  healthy: boolean;
+  row_count: number;
+  code_version?: string;
+  data_version?: string;
+  params?: Record<string, unknown>;
+  /** The parent runs this run read (explicit, or the parents' latest runs at the time). */
+  upstream: (NodeRef & { run_id?: string })[];
+  inputs: string[];
+  outputs: string[];
+  findings: FindingBrief[];
+  /** Findings on the profiles of the datasets as this run read them. */
+  input_findings: (FindingBrief & { dataset: string })[];
+  column_lineage?: Record<string, ColumnSource[]>;
+  /** The incident this run's findings were attributed to (as root or symptom). */
+  incident_id?: string;
+}
+
+/** A finding without the node-run identity (which its run record holds). */
+export interface FindingBrief {
+  rule: string;
+  metric: Finding['metric'];
+  severity: Severity;
+  column?: string;
+  value: number;
+  baseline?: number;
+  threshold: number;
+  message: string;
+}
+
+export function briefOf(f: Finding): FindingBrief {
+  const b: FindingBrief = { rule: f.rule, metric: f.metric, severity: f.severity, value: f.value, threshold: f.threshold, message: f.message };
+  if (f.column !== undefined) b.column = f.column;
+  if (f.baseline !== undefined) b.baseline = f.baseline;
+  return b;
+}
+
+/** One column's distribution in one healthy run (a baseline slot). */
+export type SlotColumn =
+  | { kind: 'numeric'; sketch?: string; k?: number; sample?: number[] }
+  | { kind: 'categorical'; frequent: Record<string, number>; other_count: number };
+
+/** The distributions of one healthy run of a dataset: one slot of the baseline ring. */
+export interface DistributionSlot {
+  run_id: string;
+  event_time: number;
+  columns: Record<string, SlotColumn>;
+}
+
+export interface ColumnBaseline {
+  kind: 'numeric' | 'categorical';
+  /** Null ratios of the last N healthy runs, oldest first. */
+  null_ratios: number[];
+}
+
+/** The healthy baseline of one dataset as a node writes (or reads) it. */
+export interface DatasetBaseline {
+  dataset: string;
+  /** Healthy runs that contributed so far (not capped). */
+  healthy_runs: number;
+  /** Row counts of the last N healthy runs, oldest first. */
+  row_counts: number[];
+  columns: Record<string, ColumnBaseline>;
+  schema?: { fingerprint: string; schema?: Schema };
+  /** Ring of the last N healthy runs' distributions; `slot_next` is where the next one goes. */
+  slot_next: number;
+  slot_count: number;
+}
+
+/** Everything the monitor knows about one node. */
+export interface NodeState {
+  pipeline: string;
+  node: string;
+  runs: number;
+  healthy_runs: number;
+  last_event_time: number;
+  /** Recent event ids, to process a duplicate once. */
+  event_ids: string[];
+  /** Intervals (ms) between the node's recent runs, for freshness. */
+  intervals: number[];
+  outputs: Record<string, DatasetBaseline>;
+  inputs: Record<string, DatasetBaseline>;
+  /** Recent runs, oldest first. */
+  history: RunRecord[];
+  /** Whether a freshness finding is open for the node (so it is raised once). */
+  late?: boolean;
+}
+
+export interface PipelineState {
+  pipeline: string;
+  graph: LineageState;
+  /** Open incidents and recently resolved ones (bounded), by id. */
+  incidents: Incident[];
+  /** Highest event time seen in the pipeline. */
+  watermark: number;
+  /** node -> event time (ms) of the last rollback dispatched, for cooldowns. */
+  rollbacks: Record<string, number>;
+}
+
+export function newNodeState(pipeline: string, node: string): NodeState {
+  return { pipeline, node, runs: 0, healthy_runs: 0, last_event_time: 0, event_ids: [], intervals: [], outputs: {}, inputs: {}, history: [] };
+}
+
+export function newDatasetBaseline(dataset: string): DatasetBaseline {
+  return { dataset, healthy_runs: 0, row_counts: [], columns: {}, slot_next: 0, slot_count: 0 };
+}
+
+/** Pushes onto a bounded window (oldest first). */
+export function pushBounded<T>(arr: T[], value: T, max: number): void {
+  arr.push(value);
+  if (arr.length > max) arr.splice(0, arr.length - max);
+}

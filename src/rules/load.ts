@@ -1,0 +1,358 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { RootlineError } from '../errors.js';
+import { globToRegExp } from './glob.js';
+import { RULE_METRICS, SEVERITIES, type Rule, type RuleMetric, type RuleOverride, type RuleSet, type Severity } from './types.js';
+
+/** Defaults for a rule's common settings when the file does not give them. */
+export const DEFAULT_MIN_BASELINE_RUNS = 5;
+export const DEFAULT_ROUTES: Record<Severity, string[]> = { critical: ['slack'], warning: ['slack'], info: [] };
+/** The actions a route may name. */
+export const ACTIONS = ['slack', 'rollback', 'log'] as const;
+
+/** The parameters each metric takes, with their kind, so unknown keys and wrong types are caught. */
+const PARAMS: Record<RuleMetric, Record<string, 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms'>> = {
+  row_count: { max_deviation: 'number' },
+  null_ratio: { max: 'fraction', max_jump: 'fraction' },
+  schema: { breaking_only: 'boolean' },
+  drift: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr' },
+  freshness: { factor: 'number', min_silence_ms: 'ms' },
+  status: {},
+};
+
+const REQUIRED: Record<RuleMetric, string[]> = {
+  row_count: ['max_deviation'],
+  null_ratio: ['max'],
+  schema: [],
+  drift: ['effect_floor', 'alpha'],
+  freshness: ['factor'],
+  status: [],
+};
+
+const COMMON = new Set(['id', 'metric', 'severity', 'enabled', 'min_baseline_runs', 'description']);
+
+export interface RuleProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+class Problems {
+  readonly list: RuleProblem[] = [];
+  constructor(
+    private readonly file: string,
+    private readonly lc: LineCounter,
+  ) {}
+  add(node: YamlNode | null | undefined, message: string): void {
+    const offset = node?.range?.[0] ?? 0;
+    const pos = this.lc.linePos(offset);
+    this.list.push({ file: this.file, line: pos.line, column: pos.col, message });
+  }
+  where(node: YamlNode | null | undefined): string {
+    const pos = this.lc.linePos(node?.range?.[0] ?? 0);
+    return `${this.file}:${pos.line}`;
+  }
+}
+
+function mapEntries(node: unknown): [string, YamlNode, YamlNode][] {
+  if (!isMap(node)) return [];
+  return node.items.map((pair) => {
+    const key = pair.key as YamlNode;
+    return [isScalar(key) ? String(key.value) : String(key), key, pair.value as YamlNode];
+  });
+}
+
+function scalar(node: YamlNode | null | undefined): unknown {
+  return isScalar(node) ? node.value : undefined;
+}
+
+function checkParam(kind: string, node: YamlNode, name: string, p: Problems): unknown {
+  const v = scalar(node);
+  switch (kind) {
+    case 'number':
+    case 'ms':
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return p.add(node, `${name} must be a number >= 0, got ${JSON.stringify(v ?? 'a non-scalar')}`);
+      return v;
+    case 'fraction':
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return p.add(node, `${name} must be a number between 0 and 1, got ${JSON.stringify(v ?? 'a non-scalar')}`);
+      return v;
+    case 'boolean':
+      if (typeof v !== 'boolean') return p.add(node, `${name} must be true or false, got ${JSON.stringify(v ?? 'a non-scalar')}`);
+      return v;
+    case 'fdr':
+      if (v !== 'bh' && v !== 'none') return p.add(node, `${name} must be "bh" or "none", got ${JSON.stringify(v)}`);
+      return v;
+    default:
+      return undefined;
+  }
+}
+
+function checkCommon(key: string, node: YamlNode, p: Problems): unknown {
+  const v = scalar(node);
+  switch (key) {
+    case 'severity':
+      if (!SEVERITIES.includes(v as Severity)) return p.add(node, `severity must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`);
+      return v;
+    case 'enabled':
+      if (typeof v !== 'boolean') return p.add(node, `enabled must be true or false, got ${JSON.stringify(v)}`);
+      return v;
+    case 'min_baseline_runs':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return p.add(node, `min_baseline_runs must be an integer >= 0, got ${JSON.stringify(v)}`);
+      return v;
+    case 'description':
+      if (typeof v !== 'string') return p.add(node, 'description must be a string');
+      return v;
+    default:
+      return undefined;
+  }
+}
+
+function parseRoutes(node: YamlNode, p: Problems): Partial<Record<Severity, string[]>> | undefined {
+  if (!isMap(node)) {
+    p.add(node, 'routes must be a mapping from severity to a list of actions, e.g. { critical: [slack, rollback] }');
+    return undefined;
+  }
+  const out: Partial<Record<Severity, string[]>> = {};
+  for (const [sev, keyNode, value] of mapEntries(node)) {
+    if (!SEVERITIES.includes(sev as Severity)) {
+      p.add(keyNode, `unknown severity "${sev}" in routes (expected ${SEVERITIES.join(', ')})`);
+      continue;
+    }
+    if (!isSeq(value)) {
+      p.add(value, `routes.${sev} must be a list of actions (${ACTIONS.join(', ')})`);
+      continue;
+    }
+    const actions: string[] = [];
+    for (const item of value.items as YamlNode[]) {
+      const a = scalar(item);
+      if (typeof a !== 'string' || !(ACTIONS as readonly string[]).includes(a)) p.add(item, `unknown action ${JSON.stringify(a)} (expected ${ACTIONS.join(', ')})`);
+      else actions.push(a);
+    }
+    out[sev as Severity] = actions;
+  }
+  return out;
+}
+
+interface ParsedFile {
+  rules: Rule[];
+  overrides: RuleOverride[];
+  routes: Partial<Record<Severity, string[]>> | undefined;
+}
+
+/** Parses and validates one rule file's text. Problems are collected, not thrown. */
+export function parseRuleFile(text: string, file: string, problems: RuleProblem[], knownRules: Map<string, Rule>): ParsedFile {
+  const lc = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const p = new Problems(file, lc);
+  const out: ParsedFile = { rules: [], overrides: [], routes: undefined };
+  for (const err of doc.errors) {
+    const pos = lc.linePos(err.pos[0]);
+    problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
+  }
+  if (doc.errors.length > 0) return out;
+  const root = doc.contents as YamlNode | null;
+  if (root === null || (isScalar(root) && root.value === null)) return out;
+  if (!isMap(root)) {
+    p.add(root, 'a rule file must be a mapping with keys version, rules, overrides, routes');
+    problems.push(...p.list);
+    return out;
+  }
+  for (const [key, keyNode, value] of mapEntries(root)) {
+    if (key === 'version') {
+      if (scalar(value) !== 1) p.add(value, `version must be 1, got ${JSON.stringify(scalar(value))}`);
+    } else if (key === 'rules') {
+      if (!isSeq(value)) {
+        p.add(value, 'rules must be a list');
+        continue;
+      }
+      for (const item of value.items as YamlNode[]) {
+        const rule = parseRule(item, p, knownRules);
+        if (rule) {
+          knownRules.set(rule.id, rule);
+          out.rules.push(rule);
+        }
+      }
+    } else if (key === 'overrides') {
+      if (!isSeq(value)) {
+        p.add(value, 'overrides must be a list');
+        continue;
+      }
+      for (const item of value.items as YamlNode[]) {
+        const o = parseOverride(item, p, knownRules);
+        if (o) out.overrides.push(o);
+      }
+    } else if (key === 'routes') {
+      out.routes = parseRoutes(value, p);
+    } else {
+      p.add(keyNode, `unknown key "${key}" (expected version, rules, overrides, routes)`);
+    }
+  }
+  problems.push(...p.list);
+  return out;
+}
+
+function parseRule(node: YamlNode, p: Problems, known: Map<string, Rule>): Rule | undefined {
+  if (!isMap(node)) {
+    p.add(node, 'each rule must be a mapping with at least id, metric and severity');
+    return undefined;
+  }
+  const entries = mapEntries(node);
+  const get = (k: string) => entries.find((e) => e[0] === k)?.[2];
+  const before = p.list.length;
+  const idNode = get('id');
+  const id = scalar(idNode);
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id)) p.add(idNode ?? node, `rule id must be a name of letters, digits, "_", "-" or ".", got ${JSON.stringify(id)}`);
+  else if (known.has(id)) p.add(idNode, `rule id "${id}" is already defined at ${known.get(id)!.source}`);
+  const metricNode = get('metric');
+  const metric = scalar(metricNode) as RuleMetric;
+  if (!RULE_METRICS.includes(metric)) {
+    p.add(metricNode ?? node, `metric must be one of ${RULE_METRICS.join(', ')}, got ${JSON.stringify(metric ?? null)}`);
+    return undefined;
+  }
+  if (!get('severity')) p.add(node, `rule "${String(id)}" needs a severity (${SEVERITIES.join(', ')})`);
+  const rule: Record<string, unknown> = { id, metric, enabled: true, min_baseline_runs: metric === 'schema' || metric === 'status' ? 1 : DEFAULT_MIN_BASELINE_RUNS, source: p.where(node) };
+  if (metric === 'status') rule.min_baseline_runs = 0;
+  for (const [key, keyNode, value] of entries) {
+    if (COMMON.has(key)) {
+      if (key === 'id' || key === 'metric') continue;
+      const v = checkCommon(key, value, p);
+      if (v !== undefined) rule[key] = v;
+    } else if (key in PARAMS[metric]) {
+      const v = checkParam(PARAMS[metric][key]!, value, key, p);
+      if (v !== undefined) rule[key] = v;
+    } else {
+      const allowed = [...Object.keys(PARAMS[metric]), 'severity', 'enabled', 'min_baseline_runs', 'description'];
+      p.add(keyNode, `unknown key "${key}" for a ${metric} rule (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  for (const req of REQUIRED[metric]) if (!get(req)) p.add(node, `a ${metric} rule needs ${req}`);
+  if (p.list.length > before) return undefined;
+  return rule as unknown as Rule;
+}
+
+function parseOverride(node: YamlNode, p: Problems, known: Map<string, Rule>): RuleOverride | undefined {
+  if (!isMap(node)) {
+    p.add(node, 'each override must be a mapping with match and rules (and optionally routes)');
+    return undefined;
+  }
+  const before = p.list.length;
+  const o: RuleOverride = { match: {}, rules: {}, source: p.where(node) };
+  let hasMatch = false;
+  for (const [key, keyNode, value] of mapEntries(node)) {
+    if (key === 'match') {
+      hasMatch = true;
+      if (!isMap(value)) {
+        p.add(value, 'match must be a mapping of pipeline, node and/or column globs');
+        continue;
+      }
+      for (const [mk, mkNode, mv] of mapEntries(value)) {
+        if (mk !== 'pipeline' && mk !== 'node' && mk !== 'column') {
+          p.add(mkNode, `unknown match key "${mk}" (expected pipeline, node, column)`);
+          continue;
+        }
+        const g = scalar(mv);
+        if (typeof g !== 'string' || g === '') {
+          p.add(mv, `match.${mk} must be a glob string`);
+          continue;
+        }
+        try {
+          globToRegExp(g);
+          o.match[mk] = g;
+        } catch (err: unknown) {
+          p.add(mv, (err as Error).message);
+        }
+      }
+    } else if (key === 'rules') {
+      if (!isMap(value)) {
+        p.add(value, 'override rules must map rule ids to changed settings, e.g. { null_ratio: { max: 0.1 } }');
+        continue;
+      }
+      for (const [rid, ridNode, settings] of mapEntries(value)) {
+        const rule = known.get(rid);
+        if (!rule) {
+          p.add(ridNode, `override for unknown rule "${rid}" (known: ${[...known.keys()].join(', ') || 'none'}; rules must be defined before they are overridden)`);
+          continue;
+        }
+        if (!isMap(settings)) {
+          p.add(settings, `settings for "${rid}" must be a mapping`);
+          continue;
+        }
+        const changed: Record<string, unknown> = {};
+        for (const [sk, skNode, sv] of mapEntries(settings)) {
+          if (sk === 'severity' || sk === 'enabled' || sk === 'min_baseline_runs') {
+            const v = checkCommon(sk, sv, p);
+            if (v !== undefined) changed[sk] = v;
+          } else if (sk in PARAMS[rule.metric]) {
+            const v = checkParam(PARAMS[rule.metric][sk]!, sv, sk, p);
+            if (v !== undefined) changed[sk] = v;
+          } else {
+            p.add(skNode, `"${sk}" is not a setting of ${rule.metric} rule "${rid}" (allowed: ${[...Object.keys(PARAMS[rule.metric]), 'severity', 'enabled', 'min_baseline_runs'].join(', ')})`);
+          }
+        }
+        o.rules[rid] = changed;
+      }
+    } else if (key === 'routes') {
+      const r = parseRoutes(value, p);
+      if (r) o.routes = r;
+    } else if (key === 'description') {
+      /* free text */
+    } else {
+      p.add(keyNode, `unknown key "${key}" in an override (expected match, rules, routes, description)`);
+    }
+  }
+  if (!hasMatch) p.add(node, 'an override needs match (use match: { pipeline: "*" } for everything)');
+  return p.list.length > before ? undefined : o;
+}
+
+/** Formats problems as `file:line:col: message` lines. */
+export function formatProblems(problems: RuleProblem[]): string {
+  return problems.map((q) => `${q.file}:${q.line}:${q.column}: ${q.message}`).join('\n');
+}
+
+/** Compiles rule texts (in order) into a rule set; throws RULES_INVALID listing every problem. */
+export function compileRules(sources: { file: string; text: string }[]): RuleSet {
+  const problems: RuleProblem[] = [];
+  const known = new Map<string, Rule>();
+  const rules: Rule[] = [];
+  const overrides: RuleOverride[] = [];
+  const routes: Record<Severity, string[]> = { critical: [...DEFAULT_ROUTES.critical], warning: [...DEFAULT_ROUTES.warning], info: [...DEFAULT_ROUTES.info] };
+  for (const s of sources) {
+    const parsed = parseRuleFile(s.text, s.file, problems, known);
+    rules.push(...parsed.rules);
+    overrides.push(...parsed.overrides);
+    if (parsed.routes) Object.assign(routes, parsed.routes);
+  }
+  if (problems.length > 0) {
+    throw new RootlineError('RULES_INVALID', `invalid rules:\n${formatProblems(problems)}`, { details: { problems } });
+  }
+  return Object.freeze({ rules: Object.freeze(rules), overrides: Object.freeze(overrides), routes: Object.freeze(routes), files: sources.map((s) => s.file) });
+}
+
+/** The rule files of a folder: `*.yaml` and `*.yml`, in name order. */
+export function ruleFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err: unknown) {
+    throw new RootlineError('RULES_INVALID', `cannot read the rules folder ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  return names
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((f) => statSync(f).isFile());
+}
+
+/** Loads a folder (or a single file) of rules. */
+export function loadRules(path: string): RuleSet {
+  let files: string[];
+  try {
+    files = statSync(path).isDirectory() ? ruleFiles(path) : [path];
+  } catch (err: unknown) {
+    throw new RootlineError('RULES_INVALID', `cannot read rules at ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (files.length === 0) throw new RootlineError('RULES_INVALID', `no rule files (*.yaml) in ${path}`);
+  return compileRules(files.map((file) => ({ file, text: readFileSync(file, 'utf8') })));
+}

@@ -1,0 +1,148 @@
+import type { SchemaChange } from '../contract/index.js';
+
+/** Severities, most severe first. */
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** What a rule watches. */
+export const RULE_METRICS = ['row_count', 'null_ratio', 'schema', 'drift', 'freshness', 'status'] as const;
+export type RuleMetric = (typeof RULE_METRICS)[number];
+
+/** Whether a metric is evaluated per column (overrides may then match on `column`). */
+export function isColumnMetric(m: RuleMetric): boolean {
+  return m === 'null_ratio' || m === 'drift';
+}
+
+/** The parameters a rule may take; which apply depends on its metric (see docs/rules.md). */
+export interface RuleParams {
+  /** row_count: the largest allowed relative deviation from the baseline median (0.05 = 5%). */
+  max_deviation?: number;
+  /** null_ratio: the ceiling on null_count / count. */
+  max?: number;
+  /** null_ratio: the jump over the baseline null ratio that must also be exceeded. */
+  max_jump?: number;
+  /** schema: only breaking changes count. */
+  breaking_only?: boolean;
+  /** drift: the effect size (KS D lower bound, or total variation distance) that must be exceeded. */
+  effect_floor?: number;
+  /** drift: significance level after false discovery control. */
+  alpha?: number;
+  /** drift: false discovery control across a run's columns. */
+  fdr?: 'bh' | 'none';
+  /** freshness: a node is late after `factor` times its usual interval between runs. */
+  factor?: number;
+  /** freshness: never late before this many milliseconds. */
+  min_silence_ms?: number;
+}
+
+export interface Rule extends RuleParams {
+  id: string;
+  metric: RuleMetric;
+  severity: Severity;
+  enabled: boolean;
+  /** Healthy runs needed in the baseline before the rule arms. */
+  min_baseline_runs: number;
+  /** Where the rule was defined (file:line), for messages. */
+  source: string;
+}
+
+export interface OverrideMatch {
+  pipeline?: string;
+  node?: string;
+  column?: string;
+}
+
+export interface RuleOverride {
+  match: OverrideMatch;
+  /** Rule id -> changed parameters (any of RuleParams, `severity`, `enabled`, `min_baseline_runs`). */
+  rules: Record<string, Partial<Omit<Rule, 'id' | 'metric' | 'source'>>>;
+  routes?: Partial<Record<Severity, string[]>>;
+  source: string;
+}
+
+/** The compiled, validated rule set (immutable once loaded). */
+export interface RuleSet {
+  readonly rules: readonly Rule[];
+  readonly overrides: readonly RuleOverride[];
+  readonly routes: Readonly<Record<Severity, readonly string[]>>;
+  /** Files it was loaded from, in order. */
+  readonly files: readonly string[];
+}
+
+/** Rules in force for one node (and optionally one column), after overrides. */
+export interface EffectiveRules {
+  rules: Rule[];
+  routes: Record<Severity, string[]>;
+}
+
+/** The metrics of one node-run, as the monitor's evaluation computes them: the rules' input. */
+export interface NodeRunMetrics {
+  pipeline: string;
+  node: string;
+  run_id: string;
+  event_time: string;
+  status: 'success' | 'failed';
+  /** Healthy runs in the node's baseline when this run was evaluated. */
+  baseline_runs: number;
+  row_count: {
+    value: number;
+    /** Median of the baseline's row counts. */
+    baseline?: number;
+    /** (value - baseline) / baseline. */
+    deviation?: number;
+    /** Robust z-score against the baseline (median/MAD), when MAD > 0. */
+    z?: number;
+  };
+  schema: {
+    fingerprint?: string;
+    previous?: string;
+    changed: boolean;
+    breaking: boolean;
+    changes: SchemaChange[];
+  };
+  columns: ColumnMetrics[];
+}
+
+export interface ColumnMetrics {
+  column: string;
+  kind: 'numeric' | 'categorical';
+  /** The dataset the column belongs to (an output of the node). */
+  dataset: string;
+  count: number;
+  null_count: number;
+  null_ratio: number;
+  null_ratio_baseline?: number;
+  mean?: number;
+  drift?: DriftMetrics;
+}
+
+export interface DriftMetrics {
+  test: 'ks' | 'chi2';
+  /** KS: D; chi2: total variation distance. */
+  statistic: number;
+  /** The effect size after subtracting the sketches' rank error (KS); equal to statistic otherwise. */
+  effect: number;
+  pvalue: number;
+  /** After false discovery control across the run's columns; filled by the rules engine. */
+  pvalue_adjusted?: number;
+  n_current: number;
+  n_baseline: number;
+}
+
+/** A rule violated by a node-run. */
+export interface Finding {
+  pipeline: string;
+  node: string;
+  run_id: string;
+  event_time: string;
+  rule: string;
+  metric: RuleMetric;
+  severity: Severity;
+  column?: string;
+  value: number;
+  baseline?: number;
+  threshold: number;
+  /** A sentence for people: "null ratio of avg_amount is 0.10 (baseline 0.00, max 0.02)". */
+  message: string;
+  details?: Record<string, unknown>;
+}
