@@ -1,5 +1,6 @@
 import { RootlineError, errorMessage } from '../errors.js';
 import { demoCommand } from './demo.js';
+import { replayCommand } from './replay.js';
 import { servicesCommand } from './services.js';
 
 export interface Command {
@@ -13,6 +14,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run Rootline end to end on a sample pipeline',
     usage: 'rootline demo',
     run: demoCommand,
+  },
+  replay: {
+    summary: 'run the monitor offline on a file of reports (JSON lines); prints findings and incidents',
+    usage: 'rootline replay FILE.jsonl [--rules DIR]',
+    run: replayCommand,
   },
   dev: {
     summary: 'developer tools: `rootline dev services up|down|status`',

@@ -89,11 +89,10 @@ export function resolveFieldPath(schema: readonly SchemaField[], path: string): 
   if (direct !== undefined) return direct;
   const steps = parseFieldPath(path);
   if (steps === undefined) return undefined;
-  let level: unknown = schema;
   let current: ElementType | undefined;
   for (const step of steps) {
     if (typeof step === 'object') {
-      const list = current === undefined ? level : current.type === 'struct' ? current.fields : undefined;
+      const list: unknown = current === undefined ? schema : current.type === 'struct' ? current.fields : undefined;
       if (!Array.isArray(list)) return undefined;
       current = (list as unknown[]).find((f): f is SchemaField => isObject(f) && f['name'] === step.field);
     } else if (step === 'items') {

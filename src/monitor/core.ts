@@ -1,6 +1,7 @@
 import type { Report } from '../contract/types.js';
 import { PipelineGraph, findRoots, nodeKey, type LineageChange, type NodeRef, type RcaRun, type RcaWorld } from '../lineage/index.js';
 import { evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
+import { median } from '../stats/index.js';
 import { BaselineCache, evaluateProfile, learnBaseline } from './evaluate.js';
 import type { IncidentEvent } from './incident-types.js';
 import { DEFAULT_ROLLBACK_POLICY, attributeRun, healthyRun, rcaRunOf, type IncidentContext, type RollbackPolicy } from './incidents.js';
@@ -135,13 +136,13 @@ export class MonitorCore {
     out.lineageChanges.push(...changes);
 
     // Evaluate the primary output (and every output's columns), then the inputs as read.
-    const metrics: NodeRunMetrics = evaluateProfile(report, node, 'out', this.cache, opts);
+    const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache);
     const findings = evaluateRules(this.rules, metrics);
     const status = report.status ?? 'success';
     const inputFindings: (ReturnType<typeof briefOf> & { dataset: string })[] = [];
     for (const input of report.inputs ?? []) {
       if (!input.profile) continue;
-      const im = evaluateProfile({ ...report, outputs: [{ dataset: input.dataset, profile: input.profile }] }, node, 'in', this.cache, opts);
+      const im = evaluateProfile(report, [{ dataset: input.dataset, profile: input.profile }], node, 'in', this.cache);
       for (const f of evaluateRules(this.rules, im)) if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
     const healthy = findings.length === 0 && status === 'success';
@@ -201,7 +202,9 @@ export class MonitorCore {
     } else {
       events = healthyRun(ctx, ref, run);
     }
-    out.incidentEvents.push(...events);
+    // Events carry the incident as it is now (it changes with later reports).
+    events = events.map((e) => ({ ...e, incident: structuredClone(e.incident) }));
+    pushCoalesced(out.incidentEvents, events);
 
     // Points.
     out.points.push(
@@ -291,7 +294,7 @@ export class MonitorCore {
     for (const rt of this.pipelines.values()) {
       for (const node of rt.nodes.values()) {
         if (node.late || node.runs === 0) continue;
-        const usual = median(node.intervals);
+        const usual = node.intervals.length > 0 ? median(node.intervals) : undefined;
         const f = evaluateFreshness(this.rules, { pipeline: node.pipeline, node: node.node, lastRunAt: node.last_event_time, usualIntervalMs: usual, runs: node.runs, now });
         if (!f) continue;
         node.late = true;
@@ -310,9 +313,9 @@ export class MonitorCore {
           input_findings: [],
         };
         const verdicts = [{ finding: run.findings[0]!, roots: [{ root: rcaRunOf(ref, run), rootFindings: run.findings, path: [], healthyParents: [], unobservedParents: [], anomalousExternalInputs: [], candidates: [ref], confidence: 0.9 }] }];
-        const events = attributeRun(this.incidentContext(rt), run, ref, verdicts);
+        const events = attributeRun(this.incidentContext(rt), run, ref, verdicts).map((e) => ({ ...e, incident: structuredClone(e.incident) }));
         out.findings.push(f);
-        out.incidentEvents.push(...events);
+        pushCoalesced(out.incidentEvents, events);
         out.points.push(...findingPoints([f], run.incident_id, now), ...incidentPoints(events));
         out.dirty.add(stateKey.node(node.pipeline, node.node));
         out.dirty.add(stateKey.pipeline(node.pipeline));
@@ -422,9 +425,20 @@ export class MonitorCore {
   }
 }
 
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/**
+ * Adds incident events to a batch's list, folding an update into the batch's previous event of the
+ * same incident (opened or updated): one Slack update per incident per batch, not one per report.
+ */
+export function pushCoalesced(list: IncidentEvent[], events: readonly IncidentEvent[]): void {
+  for (const e of events) {
+    const prevIndex = list.findLastIndex((x) => x.incident.incident_id === e.incident.incident_id);
+    const prev = prevIndex >= 0 ? list[prevIndex]! : undefined;
+    if (prev && e.type === 'updated' && prev.type !== 'resolved') {
+      const changes = { ...prev.changes };
+      if (e.changes.new_symptoms) changes.new_symptoms = [...(changes.new_symptoms ?? []), ...e.changes.new_symptoms];
+      if (e.changes.new_findings) changes.new_findings = [...(changes.new_findings ?? []), ...e.changes.new_findings];
+      if (e.changes.runs_affected !== undefined) changes.runs_affected = e.changes.runs_affected;
+      list[prevIndex] = { type: prev.type, incident: e.incident, changes, at: e.at };
+    } else list.push(e);
+  }
 }

@@ -10,26 +10,26 @@
  * test/vectors/stats/gammaincc.json).
  */
 
-const MACHEP = 1.11022302462515654042e-16;
-const MAXLOG = 7.09782712893383996843e2;
+const MACHEP = 2 ** -53;
+const MAXLOG = 709.782712893384;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-const EULER_GAMMA = 0.57721566490153286061;
+const EULER_GAMMA = 0.5772156649015329;
 const MAX_ITER = 100_000;
-const BIG = 4.503599627370496e15;
-const BIG_INV = 2.22044604925031308085e-16;
+const BIG = 2 ** 52;
+const BIG_INV = 2 ** -52;
 
 /** B_2j / (2j (2j-1)) for j = 8 .. 1, highest degree first (Stirling's series in 1/x^2). */
-const STIRLING = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3,
-  8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
-  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+export const STIRLING_SERIES: readonly number[] = [
+  -0.029550653594771242, 0.00641025641025641, -0.0019175269175269176,
+  0.0008417508417508417, -0.0005952380952380953, 0.0007936507936507937,
+  -0.002777777777777778, 0.08333333333333333,
 ];
 
 /** Stirling's correction log Gamma(x) - [(x - 1/2) log x - x + log sqrt(2 pi)], accurate for x >= 10. */
 function stirlingCorrection(x: number): number {
   const r = 1 / (x * x);
   let acc = 0;
-  for (const c of STIRLING) acc = acc * r + c;
+  for (const c of STIRLING_SERIES) acc = acc * r + c;
   return acc / x;
 }
 

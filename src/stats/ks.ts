@@ -1,5 +1,6 @@
 import { RootlineError } from '../errors.js';
 import { kstwoSf } from './kolmogorov.js';
+import { sortFloat64 } from './sort.js';
 
 /** How the p-value of {@link ks2samp} is computed. */
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -33,7 +34,7 @@ const INT32_MAX = 2147483647;
 /** Numeric values accepted by the statistics functions. */
 export type NumericSample = ArrayLike<number>;
 
-/** Copies the non-NaN values into a new sorted Float64Array. */
+/** Copies the non-NaN values into a new sorted Float64Array (see ./sort.ts for the sort). */
 export function sortedFinite(values: NumericSample): Float64Array {
   const n = values.length;
   const out = new Float64Array(n);
@@ -42,9 +43,7 @@ export function sortedFinite(values: NumericSample): Float64Array {
     const v = values[i]!;
     if (v === v) out[k++] = v;
   }
-  const res = k === n ? out : out.slice(0, k);
-  res.sort();
-  return res;
+  return sortFloat64(k === n ? out : out.subarray(0, k));
 }
 
 /** D+ (max F1 - F2) and D- (max F2 - F1, at least 0) of two sorted samples by a linear merge. */
@@ -148,7 +147,7 @@ function attemptExact(n1: number, n2: number, g: number, d: number): { ok: boole
  *
  * NaN values are dropped from both samples before the test (scipy would return NaN); ±Infinity are
  * ordinary values. Throws RootlineError('INVALID_ARGUMENT') when a sample has no value left.
- * The inputs are not modified. Cost: two sorts plus a linear merge.
+ * The inputs are not modified. Cost: two sorts (radix sort from 8192 values) plus a linear merge.
  */
 export function ks2samp(x: NumericSample, y: NumericSample, options: Ks2sampOptions = {}): Ks2sampResult {
   const method = options.method ?? 'auto';

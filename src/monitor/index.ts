@@ -1,0 +1,6 @@
+export { MonitorCore, emptyOutput, stateKey, pipelineOfKey, type CoreOutput, type MonitorCoreOptions } from './core.js';
+export * from './incident-types.js';
+export { DEFAULT_ROLLBACK_POLICY, incidentId, causeOf, type RollbackPolicy } from './incidents.js';
+export * from './options.js';
+export { MEASUREMENTS, type MetricPoint } from './points.js';
+export type { NodeState, PipelineState, RunRecord, FindingBrief, DatasetBaseline, DistributionSlot } from './state.js';
