@@ -36,6 +36,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class ActionDispatcher {
   private readonly queue: IncidentEvent[] = [];
+  private tick: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   readonly outcomes: ActionOutcome[] = [];
@@ -81,8 +82,12 @@ export class ActionDispatcher {
     }
   }
 
-  /** Handles one event to the end (retrying what can be retried). Never throws. */
-  async handle(e: IncidentEvent): Promise<void> {
+  /**
+   * Handles one event to the end (retrying what can be retried). Never throws. `tick` is called while
+   * waiting between retries (a Kafka consumer passes its heartbeat).
+   */
+  async handle(e: IncidentEvent, tick?: () => Promise<void>): Promise<void> {
+    this.tick = tick;
     const i = e.incident;
     const wants = (a: string) => i.actions.some((d) => d.action === a && d.decision !== 'skipped');
     if (wants('log')) {
@@ -142,7 +147,11 @@ export class ActionDispatcher {
         }
         const wait = Math.min(Math.max(delay, err instanceof RootlineError ? (err.retryAfterMs ?? 0) : 0), this.o.maxRetryDelayMs ?? 60_000);
         this.o.logger.warn({ what, err: errorMessage(err), attempt, waitMs: wait }, 'action failed; retrying');
-        await sleep(wait);
+        const until = Date.now() + wait;
+        while (Date.now() < until && !this.stopped) {
+          await sleep(Math.min(1000, until - Date.now()));
+          await this.tick?.().catch(() => undefined);
+        }
         delay = Math.min(delay * 2, this.o.maxRetryDelayMs ?? 60_000);
       }
     }

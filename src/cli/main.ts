@@ -1,5 +1,6 @@
 import { RootlineError, errorMessage } from '../errors.js';
 import { demoCommand } from './demo.js';
+import { configCommand, monitorCommand } from './monitor.js';
 import { replayCommand } from './replay.js';
 import { servicesCommand } from './services.js';
 
@@ -14,6 +15,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run Rootline end to end on a sample pipeline',
     usage: 'rootline demo',
     run: demoCommand,
+  },
+  monitor: {
+    summary: 'run the stream monitor (Kafka -> evaluation -> InfluxDB, incidents -> Slack/rollback, HTTP API)',
+    usage: 'rootline monitor [--config FILE]',
+    run: monitorCommand,
+  },
+  config: {
+    summary: 'print the effective configuration (secrets redacted), or --docs for the reference',
+    usage: 'rootline config [--config FILE] [--docs]',
+    run: configCommand,
   },
   replay: {
     summary: 'run the monitor offline on a file of reports (JSON lines); prints findings and incidents',

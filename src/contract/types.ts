@@ -39,6 +39,10 @@ export interface ElementType {
   values?: ElementType;
 }
 
+/**
+ * A named field. Other keys (`description`, `metadata`, ...) are allowed in reports, carried through
+ * Avro, and ignored by the fingerprint and the schema diff.
+ */
 export interface SchemaField extends ElementType {
   name: string;
 }
@@ -50,25 +54,26 @@ export interface SketchRef {
   type: 'kll_doubles';
   /** KLL parameter k (default 200). */
   k: number;
-  /** base64 of the DataSketches serialization. */
+  /** Canonical base64 (standard alphabet, `=` padding) of the DataSketches serialization. */
   data: string;
 }
 
 export interface ColumnProfileBase {
-  /** Rows seen in this column (the dataset's row count). */
+  /** Rows seen in this column: the dataset's row count, or fewer when profiled on a subset; never more. */
   count: number;
-  /** Rows whose value is null/missing. */
+  /** Rows whose value is null/missing; at most `count`. */
   null_count: number;
 }
 
 export interface NumericColumnProfile extends ColumnProfileBase {
   kind: 'numeric';
+  /** Over the non-null values; null (or absent) when there is none. `min <= max`. */
   min?: number | null;
   max?: number | null;
   mean?: number | null;
   /** The distribution, as a sketch ... */
   sketch?: SketchRef;
-  /** ... or as a uniform sample of at most 10,000 non-null values. */
+  /** ... or as a uniform sample of at most 10,000 non-null values (never both). */
   sample?: number[];
 }
 
@@ -129,10 +134,12 @@ export interface Report {
   status?: RunStatus;
   upstream?: UpstreamRef[];
   inputs?: DatasetRef[];
-  /** At least one. */
+  /** At least one, with distinct datasets. */
   outputs: OutputRef[];
   code_version?: string;
   data_version?: string;
+  /** Free-form JSON values. */
   params?: Record<string, unknown>;
+  /** Output column (a field path: `amount`, `address.zip`, `tags[]`) -> the upstream columns it derives from. */
   column_lineage?: Record<string, ColumnSource[]>;
 }

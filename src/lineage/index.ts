@@ -1,2 +1,3 @@
 export * from './graph.js';
 export * from './rca.js';
+export * from './queries.js';

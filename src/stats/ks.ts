@@ -147,7 +147,7 @@ function attemptExact(n1: number, n2: number, g: number, d: number): { ok: boole
  *
  * NaN values are dropped from both samples before the test (scipy would return NaN); ±Infinity are
  * ordinary values. Throws RootlineError('INVALID_ARGUMENT') when a sample has no value left.
- * The inputs are not modified. Cost: two sorts (radix sort from 8192 values) plus a linear merge.
+ * The inputs are not modified. Cost: two sorts (radix sort from 4096 values) plus a linear merge.
  */
 export function ks2samp(x: NumericSample, y: NumericSample, options: Ks2sampOptions = {}): Ks2sampResult {
   const method = options.method ?? 'auto';

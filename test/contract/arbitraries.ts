@@ -152,7 +152,7 @@ const eventTimeArb = fc
   .tuple(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), fc.constantFrom('Z', '+05:30', '-08:00', 'z'))
   .map(([d, zone]) => (zone === 'Z' ? d.toISOString() : d.toISOString().replace('Z', zone)));
 
-/** Reports that satisfy every rule of the contract (schema and semantic checks). */
+/** Reports that satisfy every rule of the contract (schema and semantic checks), as parsed from JSON. */
 export const reportArb: fc.Arbitrary<Report> = fc
   .record({
     event_id: idArb,
@@ -179,5 +179,6 @@ export const reportArb: fc.Arbitrary<Report> = fc
     const schemas = r.outputs.flatMap((o) => (o.profile.schema === undefined ? [] : [o.profile.schema]));
     const names = schemas.length === 0 ? ['any column'] : schemas.flat().map((f) => f.name);
     if (names.length > 0 && lineageSources.length > 0) report['column_lineage'] = { [names[0] ?? '']: lineageSources };
-    return report as unknown as Report;
+    // Reports arrive as JSON: plain objects (fast-check also makes null-prototype ones), no -0.
+    return JSON.parse(JSON.stringify(report)) as Report;
   });

@@ -64,10 +64,7 @@ function simulatedSketch(values: Float64Array, eps: number, noise: Noise, seed: 
   }
   const items = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let j = i;
-    if (noise === 'up') j = i - s;
-    else if (noise === 'down') j = i + s;
-    else j = i + Math.round((2 * next() - 1) * s);
+    const j = noise === 'up' ? i - s : noise === 'down' ? i + s : i + Math.round((2 * next() - 1) * s);
     items[i] = v[Math.min(n - 1, Math.max(0, j))]!;
   }
   return weightedSummary(items, new Float64Array(n).fill(1), eps);

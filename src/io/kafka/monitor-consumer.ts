@@ -115,9 +115,7 @@ export class KafkaMonitor {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const mine = new Set<number>();
-      for (const [topic, parts] of Object.entries(e.payload.memberAssignment)) {
-        if (topic === k.topics.reports || this.ingestTopics.has(topic)) for (const p of parts) if (topic === k.topics.reports) mine.add(p);
-      }
+      for (const p of e.payload.memberAssignment[k.topics.reports] ?? []) mine.add(p);
       this.onAssignment(mine);
       this.log.info({ generation: e.payload.groupId, partitions: [...mine].sort((a, b) => a - b) }, 'partitions assigned');
     });
@@ -135,9 +133,42 @@ export class KafkaMonitor {
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.handleBatch(payload),
+      eachBatch: (payload) => this.exclusive(() => this.handleBatch(payload)),
     });
     this.started = true;
+  }
+
+  private lock: Promise<unknown> = Promise.resolve();
+
+  /** Batches and timer work (freshness) never run at the same time: both change the core's state. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Timer work on the core (freshness checks at wall-clock `now`): its points and state are made
+   * durable the same way as a batch's, without offsets.
+   */
+  async tick(now: number): Promise<CoreOutput | undefined> {
+    if (!this.started || this.stopping) return undefined;
+    return this.exclusive(async () => {
+      if (this.needLoad.size > 0) return undefined;
+      const out = this.deps.core.checkFreshness(now);
+      if (out.dirty.size === 0 && out.points.length === 0) return out;
+      try {
+        await this.writePoints(out.points, () => Promise.resolve(), () => !this.stopping);
+        await this.commit(undefined, 0, '0', out, [], []);
+      } catch (err: unknown) {
+        this.invalidateAll();
+        throw err;
+      }
+      for (const f of out.findings) this.deps.metrics.findings.inc({ severity: f.severity });
+      for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
+      this.deps.onCommitted?.(out);
+      return out;
+    });
   }
 
   /** Partitions that left this instance: forget their pipelines. New ones: load before use. */
@@ -267,7 +298,7 @@ export class KafkaMonitor {
     }
   }
 
-  private async commit(topic: string, partition: number, lastOffset: string, out: CoreOutput, dead: Message[], forwards: Message[]): Promise<void> {
+  private async commit(topic: string | undefined, partition: number, lastOffset: string, out: CoreOutput, dead: Message[], forwards: Message[]): Promise<void> {
     const k = this.cfg.kafka;
     const txn = await this.producer!.transaction();
     try {
@@ -294,11 +325,13 @@ export class KafkaMonitor {
         });
       }
       if (sends.length > 0) await txn.sendBatch({ topicMessages: sends });
-      await txn.sendOffsets({ consumerGroupId: k.groupId, topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
+      if (topic !== undefined) {
+        await txn.sendOffsets({ consumerGroupId: k.groupId, topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
+      }
       await txn.commit();
     } catch (err: unknown) {
       await txn.abort().catch(() => undefined);
-      throw kafkaError(err, `committing the batch of ${topic}/${partition}`);
+      throw kafkaError(err, topic === undefined ? 'committing timer output' : `committing the batch of ${topic}/${partition}`);
     }
   }
 

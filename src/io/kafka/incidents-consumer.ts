@@ -1,0 +1,56 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ActionDispatcher } from '../../actions/index.js';
+import type { MonitorConfig } from '../../config/index.js';
+import type { IncidentEvent } from '../../monitor/index.js';
+import { kafkaError } from './client.js';
+
+/**
+ * Feeds the incidents topic to the action dispatcher (Slack, rollback) in its own consumer group,
+ * beside the monitor's: a Slack outage slows this consumer, never the reports. An event's offset is
+ * committed after its actions succeeded (at least once); the actions are idempotent.
+ */
+export class IncidentsConsumer {
+  private consumer: Consumer | undefined;
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly cfg: MonitorConfig['kafka'],
+    private readonly dispatcher: ActionDispatcher,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: `${this.cfg.groupId}-actions`, maxWaitTimeInMs: this.cfg.maxWaitMs, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+    this.consumer = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.cfg.topics.incidents, fromBeginning: false });
+    } catch (err: unknown) {
+      throw kafkaError(err, 'starting the incidents consumer');
+    }
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (const m of batch.messages) {
+          if (!isRunning() || isStale()) return;
+          let event: IncidentEvent | undefined;
+          try {
+            event = JSON.parse(m.value?.toString('utf8') ?? 'null') as IncidentEvent;
+          } catch {
+            this.logger.warn({ offset: m.offset }, 'unreadable incident event skipped');
+          }
+          if (event?.incident) await this.dispatcher.handle(event, heartbeat);
+          resolveOffset(m.offset);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(m.offset) + 1) }]);
+          await heartbeat();
+        }
+        await commitOffsetsIfNecessary();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop().catch(() => undefined);
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}

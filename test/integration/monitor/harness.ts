@@ -1,0 +1,101 @@
+import { Writable } from 'node:stream';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { onTestFinished } from 'vitest';
+import { runMonitor, type MonitorHandles } from '../../../src/cli/monitor.js';
+import { loadConfig, type ConfigValue, type MonitorConfig } from '../../../src/config/index.js';
+import { createLogger } from '../../../src/io/log.js';
+import type { Report } from '../../../src/contract/index.js';
+import { producer, services, unique } from '../helpers.js';
+
+/** A monitor configuration of its own: unique topics, group, InfluxDB database and Slack token. */
+export function monitorConfig(over: Record<string, ConfigValue> = {}, id = unique('m')): MonitorConfig {
+  const s = services();
+  return loadConfig({
+    env: {},
+    overrides: {
+      'kafka.brokers': s.kafkaBrokers,
+      'kafka.groupId': `${id}-group`,
+      'kafka.instanceId': `${id}-a`,
+      'kafka.topics.reports': `${id}.reports`,
+      'kafka.topics.dlq': `${id}.dlq`,
+      'kafka.topics.state': `${id}.state`,
+      'kafka.topics.incidents': `${id}.incidents`,
+      'kafka.topics.health': `${id}.health`,
+      'kafka.topics.commands': `${id}.commands`,
+      'kafka.partitions': 3,
+      'kafka.maxWaitMs': 50,
+      'kafka.transactionTimeoutMs': 10_000,
+      'schemaRegistry.url': s.registryUrl,
+      'influx.url': s.influxUrl,
+      'influx.token': 'unused',
+      'influx.bucket': id.replace(/[^A-Za-z0-9_]/g, '_'),
+      'influx.maxRetryDelayMs': 1000,
+      'http.port': 0,
+      'slack.token': `xoxb-${id}`,
+      'slack.apiUrl': s.slackApiUrl,
+      'slack.channel': '#data-incidents',
+      'slack.maxRetryDelayMs': 1000,
+      'monitor.rules': 'rules',
+      'monitor.freshnessCheckMs': 500,
+      'monitor.opsIntervalMs': 500,
+      'log.level': 'warn',
+      ...over,
+    },
+  });
+}
+
+export interface RunningMonitor extends MonitorHandles {
+  stop(): Promise<void>;
+  logs: string[];
+}
+
+/** Runs a monitor in this process; stopped when the test ends. */
+export async function startMonitor(cfg: MonitorConfig): Promise<RunningMonitor> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  let stop!: () => void;
+  const stopSignal = new Promise<void>((r) => (stop = r));
+  let started!: (h: MonitorHandles) => void;
+  const ready = new Promise<MonitorHandles>((r) => (started = r));
+  const done = runMonitor(cfg, createLogger(cfg.log.level, sink), stopSignal, started);
+  const handles = await Promise.race([ready, done.then(() => Promise.reject(new Error(`monitor exited early:\n${logs.join('')}`)))]);
+  let stopped = false;
+  const running: RunningMonitor = {
+    ...handles,
+    logs,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      stop();
+      await done;
+    },
+  };
+  onTestFinished(() => running.stop());
+  return running;
+}
+
+/** Produces reports as JSON to the reports topic, keyed by pipeline. */
+export async function sendReports(cfg: MonitorConfig, reports: Report[]): Promise<void> {
+  const p = await producer();
+  await p.send({ topic: cfg.kafka.topics.reports, messages: reports.map((r) => ({ key: r.pipeline, value: JSON.stringify(r) })) });
+}
+
+/** Rows of a Flux query on the monitor's bucket. */
+export async function flux<T = Record<string, unknown>>(cfg: MonitorConfig, query: string): Promise<T[]> {
+  const client = new InfluxDB({ url: cfg.influx.url, token: 'unused' });
+  return client.getQueryApi('o').collectRows<T>(query.replace(/BUCKET/g, `"${cfg.influx.bucket}"`));
+}
+
+/** How many node-run points the monitor wrote for a pipeline (one per report processed). */
+export async function nodeRunCount(cfg: MonitorConfig, pipeline: string): Promise<number> {
+  const rows = await flux<{ _value: number }>(
+    cfg,
+    `from(bucket: BUCKET) |> range(start: 2020-01-01T00:00:00Z) |> filter(fn: (r) => r._measurement == "rootline_node_run" and r._field == "row_count" and r.pipeline == "${pipeline}") |> group() |> count()`,
+  );
+  return rows[0]?._value ?? 0;
+}
