@@ -1,42 +1,105 @@
 import { diffSchemas, schemaFingerprint, type Profile, type Report } from '../contract/index.js';
 import type { ColumnMetrics, DriftMetrics, NodeRunMetrics } from '../rules/index.js';
-import { KllDoublesSketch } from '../sketch/index.js';
+import { KllDoublesSketch, seededRandom } from '../sketch/index.js';
 import {
   categoricalCounts,
   chiSquaredTest,
   driftEvidence,
   ks2samp,
-  ksSummaries,
   median,
   relativeDeviation,
   robustZ,
-  sampleSummary,
   totalVariationDistance,
-  weightedSummary,
-  type CdfSummary,
 } from '../stats/index.js';
 import type { CompiledCoreOptions } from './options.js';
 import { newDatasetBaseline, pushBounded, type DatasetBaseline, type DistributionSlot, type NodeState, type SlotColumn } from './state.js';
 
 const SEP = '\u001f';
 
+/** FNV-1a (32 bits) of a string: a stable seed for the random bits of a merged baseline sketch. */
+function seedOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /** Key of a baseline slot in the state (see core.stateKey.slot). */
 export function slotKey(pipeline: string, node: string, role: 'out' | 'in', dataset: string, slot: number): string {
   return `s${SEP}${pipeline}${SEP}${node}${SEP}${role}${SEP}${dataset}${SEP}${slot}`;
 }
 
-type NumericBaseline = { kind: 'sketch'; sketch: KllDoublesSketch; summary: CdfSummary } | { kind: 'sample'; values: Float64Array } | undefined;
-type CategoricalBaseline = Record<string, number> | undefined;
+/** A step CDF: sorted points (repeats allowed) with the cumulative weight at each. */
+interface Steps {
+  points: Float64Array;
+  cumulative: Float64Array;
+  n: number;
+  rankError: number;
+}
+
+function sketchSteps(s: KllDoublesSketch): Steps {
+  const v = s.sortedView();
+  return { points: v.items, cumulative: v.cumulativeWeights, n: v.totalWeight, rankError: s.normalizedRankError(false) };
+}
+
+function sampleSteps(values: ArrayLike<number>): Steps {
+  const points = Float64Array.from(values).filter((x) => !Number.isNaN(x)).sort();
+  const cumulative = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) cumulative[i] = i + 1;
+  return { points, cumulative, n: points.length, rankError: 0 };
+}
 
 /**
- * The merged baseline distributions of a dataset's columns (the last N healthy runs' sketches merged,
- * samples concatenated, categorical counts summed), built from the state's slots on first use and
- * dropped when a new healthy run changes them.
+ * sup |Fa - Fb| over both step functions in one linear pass (the same D as stats' ksSummaries, which
+ * binary-searches each point; this runs on every numeric column of every report).
+ */
+export function ksSteps(a: Steps, b: Steps): number {
+  const pa = a.points;
+  const pb = b.points;
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < pa.length || j < pb.length) {
+    const t = j >= pb.length || (i < pa.length && pa[i]! <= pb[j]!) ? pa[i]! : pb[j]!;
+    while (i < pa.length && pa[i]! <= t) i++;
+    while (j < pb.length && pb[j]! <= t) j++;
+    const fa = i === 0 ? 0 : a.cumulative[i - 1]! / a.n;
+    const fb = j === 0 ? 0 : b.cumulative[j - 1]! / b.n;
+    const diff = Math.abs(fa - fb);
+    if (diff > d) d = diff;
+  }
+  return d;
+}
+
+interface MergedSketch {
+  epoch: number;
+  /** Slots merged so far: seq < upTo. */
+  upTo: number;
+  sketch: KllDoublesSketch;
+  steps: Steps | undefined;
+}
+
+function hash32(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/**
+ * The baseline distributions of a dataset's columns, from the state's slots (one per healthy run).
+ *
+ * Numeric sketches are merged per epoch of B = N/4 slots: at the start of an epoch the sketch is
+ * rebuilt from the slots [E - N + B, E), then each new slot of the epoch is merged in, so the window
+ * holds between N - B and N - 1 healthy runs and costs about one merge per run instead of N. The merge
+ * uses a random source seeded by the dataset, column and epoch, so a monitor that rebuilds the cache
+ * after a restart gets the very same sketch, and decides the same.
  */
 export class BaselineCache {
-  private readonly numeric = new Map<string, NumericBaseline>();
-  private readonly categorical = new Map<string, CategoricalBaseline>();
-  private readonly sketches = new Map<string, KllDoublesSketch>();
+  private readonly merged = new Map<string, MergedSketch | null>();
+  /** Parsed slot sketches: slot key -> column -> sketch. */
+  private readonly sketches = new Map<string, Map<string, KllDoublesSketch>>();
 
   constructor(
     private readonly slots: Map<string, DistributionSlot>,
@@ -44,80 +107,76 @@ export class BaselineCache {
   ) {}
 
   clear(): void {
-    this.numeric.clear();
-    this.categorical.clear();
+    this.merged.clear();
     this.sketches.clear();
   }
 
-  /** Forgets the merged baselines of one dataset (its slots changed). */
-  invalidate(prefix: string): void {
-    for (const m of [this.numeric, this.categorical] as Map<string, unknown>[]) for (const k of [...m.keys()]) if (k.startsWith(prefix)) m.delete(k);
-  }
-
+  /** A ring position was overwritten: its parsed sketches are stale. */
   forgetSlot(key: string): void {
-    for (const k of [...this.sketches.keys()]) if (k.startsWith(`${key}${SEP}`)) this.sketches.delete(k);
+    this.sketches.delete(key);
   }
 
-  private slotList(prefix: string, b: DatasetBaseline): DistributionSlot[] {
-    const out: DistributionSlot[] = [];
-    for (let i = 0; i < b.slot_count; i++) {
-      const s = this.slots.get(`${prefix}${i}`);
-      if (s) out.push(s);
-    }
-    return out;
+  private window(b: DatasetBaseline): { lo: number; hi: number; epoch: number } {
+    const n = this.options.baselineRuns;
+    const epochSize = Math.max(1, Math.floor(n / 4));
+    const hi = b.slot_seq;
+    const epoch = hi - (hi % epochSize);
+    return { lo: Math.max(0, epoch - n + epochSize, hi - n), hi, epoch };
   }
 
-  private slotSketch(slotKeyStr: string, column: string, col: { sketch?: string }): KllDoublesSketch | undefined {
-    const key = `${slotKeyStr}${SEP}${column}`;
-    let s = this.sketches.get(key);
-    if (!s && col.sketch) {
-      s = KllDoublesSketch.fromBase64(col.sketch);
-      this.sketches.set(key, s);
+  private slot(prefix: string, seq: number): DistributionSlot | undefined {
+    const s = this.slots.get(`${prefix}${seq % this.options.baselineRuns}`);
+    return s && s.seq === seq ? s : undefined;
+  }
+
+  private slotSketch(prefix: string, seq: number, column: string, data: string): KllDoublesSketch {
+    const key = `${prefix}${seq % this.options.baselineRuns}`;
+    let bySlot = this.sketches.get(key);
+    if (!bySlot) this.sketches.set(key, (bySlot = new Map()));
+    let s = bySlot.get(column);
+    if (!s) {
+      // The report was validated when it arrived; no second base64 check here.
+      s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(data, 'base64')));
+      bySlot.set(column, s);
     }
     return s;
   }
 
-  numericBaseline(prefix: string, b: DatasetBaseline, column: string): NumericBaseline {
+  /** The merged baseline sketch of a column, or its samples, or nothing. */
+  numeric(prefix: string, b: DatasetBaseline, column: string): { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array } | undefined {
+    const { lo, hi, epoch } = this.window(b);
     const key = `${prefix}${SEP}${column}`;
-    if (this.numeric.has(key)) return this.numeric.get(key);
-    let merged: KllDoublesSketch | undefined;
-    const samples: number[][] = [];
-    for (let i = 0; i < b.slot_count; i++) {
-      const sk = `${prefix}${i}`;
-      const col = this.slots.get(sk)?.columns[column];
-      if (!col || col.kind !== 'numeric') continue;
-      if (col.sketch) {
-        const s = this.slotSketch(sk, column, col);
-        if (s && !s.isEmpty) {
-          merged ??= new KllDoublesSketch(Math.max(s.k, this.options.sketchK));
-          merged.merge(s);
-        }
-      } else if (col.sample && col.sample.length > 0) samples.push(col.sample);
+    let m = this.merged.get(key);
+    if (!m || m.epoch !== epoch || m.upTo > hi) {
+      m = { epoch, upTo: lo, sketch: new KllDoublesSketch(this.options.sketchK, { random: seededRandom(hash32(`${key}${SEP}${epoch}`)) }), steps: undefined };
+      this.merged.set(key, m);
     }
-    let result: NumericBaseline;
-    if (merged && !merged.isEmpty) {
-      // Samples of other runs (a node that switched representation) join the merged sketch.
-      for (const s of samples) merged.updateMany(s);
-      const view = merged.sortedView();
-      result = { kind: 'sketch', sketch: merged, summary: weightedSummary(view.items, view.weights, merged.normalizedRankError(false)) };
-    } else if (samples.length > 0) {
-      result = { kind: 'sample', values: Float64Array.from(samples.flat()) };
+    for (; m.upTo < hi; m.upTo++) {
+      const col = this.slot(prefix, m.upTo)?.columns[column];
+      if (col?.kind === 'numeric' && col.sketch) {
+        m.sketch.merge(this.slotSketch(prefix, m.upTo, column, col.sketch));
+        m.steps = undefined;
+      }
     }
-    this.numeric.set(key, result);
-    return result;
+    if (!m.sketch.isEmpty) return { kind: 'sketch', steps: (m.steps ??= sketchSteps(m.sketch)) };
+    const samples: number[] = [];
+    for (let seq = lo; seq < hi; seq++) {
+      const col = this.slot(prefix, seq)?.columns[column];
+      if (col?.kind === 'numeric' && col.sample) for (const v of col.sample) samples.push(v);
+    }
+    return samples.length > 0 ? { kind: 'sample', values: Float64Array.from(samples) } : undefined;
   }
 
-  categoricalBaseline(prefix: string, b: DatasetBaseline, column: string): CategoricalBaseline {
-    const key = `${prefix}${SEP}${column}`;
-    if (this.categorical.has(key)) return this.categorical.get(key);
+  /** Summed category counts of a column over the window. */
+  categorical(prefix: string, b: DatasetBaseline, column: string): Record<string, number> | undefined {
+    const { lo, hi } = this.window(b);
     let total: Record<string, number> | undefined;
-    for (const slot of this.slotList(prefix, b)) {
-      const col = slot.columns[column];
-      if (!col || col.kind !== 'categorical') continue;
+    for (let seq = lo; seq < hi; seq++) {
+      const col = this.slot(prefix, seq)?.columns[column];
+      if (col?.kind !== 'categorical') continue;
       total ??= {};
       for (const [v, c] of Object.entries(categoricalCounts(col.frequent, col.other_count))) total[v] = (total[v] ?? 0) + c;
     }
-    this.categorical.set(key, total);
     return total;
   }
 }
@@ -127,30 +186,29 @@ function finite(x: number | null | undefined): number | undefined {
 }
 
 function numericDrift(cache: BaselineCache, prefix: string, b: DatasetBaseline, column: string, col: { sketch?: { data: string }; sample?: number[] }): DriftMetrics | undefined {
-  const base = cache.numericBaseline(prefix, b, column);
+  const base = cache.numeric(prefix, b, column);
   if (!base) return undefined;
   if (col.sample && base.kind === 'sample') {
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
     const r = ks2samp(col.sample, base.values);
     return { test: 'ks', statistic: r.statistic, effect: r.statistic, pvalue: r.pvalue, n_current: col.sample.length, n_baseline: base.values.length };
   }
-  let current: CdfSummary;
+  let current: Steps;
   if (col.sketch) {
-    const s = KllDoublesSketch.fromBase64(col.sketch.data);
+    const s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(col.sketch.data, 'base64')));
     if (s.isEmpty) return undefined;
-    const view = s.sortedView();
-    current = weightedSummary(view.items, view.weights, s.normalizedRankError(false));
-  } else if (col.sample && col.sample.length > 0) {
-    current = sampleSummary(col.sample);
-  } else return undefined;
-  const baseSummary = base.kind === 'sketch' ? base.summary : sampleSummary(base.values);
-  const ks = ksSummaries(current, baseSummary);
-  const ev = driftEvidence({ d: ks.d, n1: ks.n1, n2: ks.n2, rankErrorA: ks.rankErrorA, rankErrorB: ks.rankErrorB });
-  return { test: 'ks', statistic: ks.d, effect: ev.dLow, pvalue: ev.pvalue, n_current: ks.n1, n_baseline: ks.n2 };
+    current = sketchSteps(s);
+  } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
+  else return undefined;
+  const baseSteps = base.kind === 'sketch' ? base.steps : sampleSteps(base.values);
+  if (current.n === 0 || baseSteps.n === 0) return undefined;
+  const d = ksSteps(current, baseSteps);
+  const ev = driftEvidence({ d, n1: current.n, n2: baseSteps.n, rankErrorA: current.rankError, rankErrorB: baseSteps.rankError });
+  return { test: 'ks', statistic: d, effect: ev.dLow, pvalue: ev.pvalue, n_current: current.n, n_baseline: baseSteps.n };
 }
 
 function categoricalDrift(cache: BaselineCache, prefix: string, b: DatasetBaseline, column: string, col: { frequent?: Record<string, number>; other_count?: number }): DriftMetrics | undefined {
-  const base = cache.categoricalBaseline(prefix, b, column);
+  const base = cache.categorical(prefix, b, column);
   if (!base || !col.frequent) return undefined;
   const current = categoricalCounts(col.frequent, col.other_count ?? 0);
   const nCur = Object.values(current).reduce((a, c) => a + c, 0);
@@ -272,13 +330,12 @@ export function learnBaseline(
   if (fp !== undefined) b.schema = { fingerprint: fp, ...(profile.schema ? { schema: profile.schema } : {}) };
   const columns = slotColumns(profile);
   if (Object.keys(columns).length > 0) {
-    const i = b.slot_next % n;
-    const key = slotKey(node.pipeline, node.node, role, dataset, i);
-    slots.set(key, { run_id: report.run_id, event_time: Date.parse(report.event_time), columns });
+    const seq = b.slot_seq;
+    const key = slotKey(node.pipeline, node.node, role, dataset, seq % n);
+    slots.set(key, { seq, run_id: report.run_id, event_time: Date.parse(report.event_time), columns });
     cache.forgetSlot(key);
-    b.slot_next = (i + 1) % n;
+    b.slot_seq = seq + 1;
     b.slot_count = Math.min(b.slot_count + 1, n);
     dirty.add(key);
-    cache.invalidate(key.slice(0, key.lastIndexOf(SEP) + 1));
   }
 }

@@ -53,6 +53,8 @@ export type SlotColumn =
 
 /** The distributions of one healthy run of a dataset: one slot of the baseline ring. */
 export interface DistributionSlot {
+  /** Order of the slot among the dataset's slots ever written (0, 1, 2, ...). */
+  seq: number;
   run_id: string;
   event_time: number;
   columns: Record<string, SlotColumn>;
@@ -73,8 +75,9 @@ export interface DatasetBaseline {
   row_counts: number[];
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
-  /** Ring of the last N healthy runs' distributions; `slot_next` is where the next one goes. */
-  slot_next: number;
+  /** Distribution slots ever written; slot `seq` lives at ring position `seq % N` (the last N are kept). */
+  slot_seq: number;
+  /** Slots held (at most N). */
   slot_count: number;
 }
 
@@ -113,7 +116,7 @@ export function newNodeState(pipeline: string, node: string): NodeState {
 }
 
 export function newDatasetBaseline(dataset: string): DatasetBaseline {
-  return { dataset, healthy_runs: 0, row_counts: [], columns: {}, slot_next: 0, slot_count: 0 };
+  return { dataset, healthy_runs: 0, row_counts: [], columns: {}, slot_seq: 0, slot_count: 0 };
 }
 
 /** Pushes onto a bounded window (oldest first). */

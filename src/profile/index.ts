@@ -19,3 +19,5 @@ export {
 } from './profiler.js';
 export type { TypedColumn } from './column.js';
 export { NESTED_TYPES, NUMERIC_TYPES, formatNumber, stringifyValue } from './values.js';
+export { CsvParser, type CsvParserOptions, type CsvRecordHandler } from './csv.js';
+export { formatFromPath, parquetFileSchema, profileFile, type FileFormat, type FileProgress, type ProfileFileOptions } from './file.js';
