@@ -20,7 +20,7 @@ def make_report(i: int, pipeline: str = "churn") -> dict:
 
 
 def test_batches_bearer_token_and_content_type(report_server):
-    with create_emitter("http", url=report_server.url + "/", token="s3cret", batch_size=10, linger_s=0.5) as em:
+    with create_emitter("http", url=report_server.url + "/", token="s3cret", batch_size=10, linger_s=5) as em:
         for i in range(25):
             assert em.report(make_report(i)) is True
         assert em.flush(10)
@@ -130,15 +130,16 @@ def test_report_never_blocks_or_raises_when_the_server_hangs(report_server):
     report_server.script.extend([Reply(hang=True)] * 3)
     em = create_emitter("http", url=report_server.url, http_timeout_s=30, max_buffer=50, batch_size=5, linger_s=0.01)
     try:
-        assert wait_for(lambda: True)
         em.report(make_report(0))
         assert wait_for(lambda: len(report_server.requests) == 1)  # the thread is now stuck in the request
-        worst = 0.0
+        durations = []
         for i in range(1, 200):
             t = time.perf_counter()
             em.report(make_report(i))
-            worst = max(worst, time.perf_counter() - t)
-        assert worst < 0.02, f"report() took {worst * 1000:.1f} ms"
+            durations.append(time.perf_counter() - t)
+        durations.sort()
+        assert durations[len(durations) // 2] < 0.001, f"median report() {durations[len(durations) // 2] * 1000:.2f} ms"
+        assert durations[-1] < 0.05, f"slowest report() {durations[-1] * 1000:.1f} ms"
         assert em.report("not a report") is False  # type: ignore[arg-type]
         assert em.report(None) is False  # type: ignore[arg-type]
         assert em.stats["overflow"] == 199 - 50

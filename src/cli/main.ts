@@ -31,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'rootline replay FILE.jsonl [--rules DIR]',
     run: replayCommand,
   },
+  profile: { summary: 'profile a CSV, JSON Lines or Parquet file into a report (print or send it)', usage: 'rootline profile FILE [options]', run: async (args) => (await import('./profile.js')).profileCommand(args) },
   dev: {
     summary: 'developer tools: `rootline dev services up|down|status`',
     usage: 'rootline dev services up|down|status',

@@ -321,7 +321,9 @@ export class PipelineGraph {
 
   toJSON(): LineageState {
     const producers: Record<string, string[]> = {};
-    for (const [ds, set] of this.producers) if (set.size > 0) producers[ds] = [...set].map((k) => parseNodeKey(k).node).sort();
+    // In insertion order, not sorted: the order decides the order of new edges (and so of parents and
+    // RCA verdicts), and a restored graph must evolve exactly like the one that never stopped.
+    for (const [ds, set] of this.producers) if (set.size > 0) producers[ds] = [...set].map((k) => parseNodeKey(k).node);
     return { pipeline: this.pipeline, nodes: this.allNodes(), edges: this.allEdges(), producers };
   }
 

@@ -112,6 +112,10 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     const explaining: { up: RcaRun; by: RcaFinding[] }[] = [];
     const healthyParents: RcaRun[] = [];
     const unobserved: NodeRef[] = [];
+    // Anomalous parents already on the path (a cycle in bad lineage): they cannot be told apart from
+    // this node, so they become candidates instead of being walked again (which would find no root).
+    const cyclic: NodeRef[] = [];
+    const onPath = (r: RcaRun) => here.some((s) => s.run.run_id === r.run_id && nodeKey(s.run.ref) === nodeKey(r.ref));
     for (const p of parents) {
       const up = world.runOf(p.ref, p.run_id, run.event_time);
       if (!up) {
@@ -119,7 +123,9 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
         continue;
       }
       const by = here.length < maxDepth ? explains(run, finding, up) : [];
-      if (by.length > 0) explaining.push({ up, by });
+      if (by.length > 0 && onPath(up)) {
+        if (nodeKey(up.ref) !== nodeKey(run.ref)) cyclic.push(up.ref);
+      } else if (by.length > 0) explaining.push({ up, by });
       else if (up.healthy) healthyParents.push(up);
     }
     if (explaining.length > 0) {
@@ -138,7 +144,7 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       return;
     }
     let confidence: number;
-    if (unobserved.length > 0) confidence = 0.5;
+    if (unobserved.length > 0 || cyclic.length > 0) confidence = 0.5;
     else if (anomalousExternal.length > 0) confidence = 0.8;
     else confidence = 0.9;
     verdicts.set(rkey, {
@@ -148,7 +154,7 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       healthyParents,
       unobservedParents: unobserved,
       anomalousExternalInputs: anomalousExternal,
-      candidates: [run.ref, ...unobserved],
+      candidates: [run.ref, ...unobserved, ...cyclic],
       confidence,
     });
   };

@@ -117,18 +117,26 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
     }
   });
 
-  // False discovery control across the run's columns (those whose drift rule asks for it).
-  const bh = driftCandidates.filter((d) => (d.rule.fdr ?? 'bh') === 'bh');
-  if (bh.length > 0) {
-    const adjusted = benjaminiHochberg(bh.map((d) => m.columns[d.index]!.drift!.pvalue)).adjusted;
-    bh.forEach((d, j) => (m.columns[d.index]!.drift!.pvalue_adjusted = adjusted[j]!));
+  // False discovery control across the run's columns (those whose drift rule asks for it). The family
+  // is the columns, not (column, rule) pairs: two drift rules on a column do not test it twice.
+  const bhColumns = [...new Set(driftCandidates.filter((d) => (d.rule.fdr ?? 'bh') === 'bh').map((d) => d.index))];
+  const adjustedOf = new Map<number, number>();
+  if (bhColumns.length > 0) {
+    const adjusted = benjaminiHochberg(bhColumns.map((i) => m.columns[i]!.drift!.pvalue)).adjusted;
+    bhColumns.forEach((i, j) => {
+      adjustedOf.set(i, adjusted[j]!);
+      m.columns[i]!.drift!.pvalue_adjusted = adjusted[j]!;
+    });
   }
   for (const d of driftCandidates) {
     const c = m.columns[d.index]!;
     const drift = c.drift!;
-    if ((d.rule.fdr ?? 'bh') === 'none') drift.pvalue_adjusted = drift.pvalue;
-    const p = drift.pvalue_adjusted ?? drift.pvalue;
-    if (drift.effect > d.rule.effect_floor! && p < d.rule.alpha!) {
+    const bh = (d.rule.fdr ?? 'bh') === 'bh';
+    const p = bh ? adjustedOf.get(d.index)! : drift.pvalue;
+    if (!adjustedOf.has(d.index)) drift.pvalue_adjusted = drift.pvalue;
+    const after = bh ? ' after FDR control' : '';
+    // Significant at p <= alpha, as the stats module's drift verdicts and scipy-style tests decide.
+    if (drift.effect > d.rule.effect_floor! && p <= d.rule.alpha!) {
       findings.push({
         ...base,
         rule: d.rule.id,
@@ -139,8 +147,8 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
         threshold: d.rule.effect_floor!,
         message:
           drift.test === 'ks'
-            ? `distribution of ${c.column} shifted: KS D = ${drift.statistic.toFixed(3)} (effect ${drift.effect.toFixed(3)} > ${d.rule.effect_floor}), p = ${p.toExponential(2)} after FDR control`
-            : `categories of ${c.column} shifted: total variation ${drift.statistic.toFixed(3)} > ${d.rule.effect_floor}, chi-squared p = ${p.toExponential(2)} after FDR control`,
+            ? `distribution of ${c.column} shifted: KS D = ${drift.statistic.toFixed(3)} (effect ${drift.effect.toFixed(3)} > ${d.rule.effect_floor}), p = ${p.toExponential(2)}${after}`
+            : `categories of ${c.column} shifted: total variation ${drift.statistic.toFixed(3)} > ${d.rule.effect_floor}, chi-squared p = ${p.toExponential(2)}${after}`,
         details: { test: drift.test, effect: drift.effect, pvalue: drift.pvalue, pvalue_adjusted: p, n_current: drift.n_current, n_baseline: drift.n_baseline, dataset: c.dataset },
       });
     }

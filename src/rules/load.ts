@@ -68,21 +68,29 @@ function scalar(node: YamlNode | null | undefined): unknown {
   return isScalar(node) ? node.value : undefined;
 }
 
+/** A value as a problem message shows it (an empty value and a list or mapping said in words). */
+function show(v: unknown): string {
+  if (v === undefined) return 'a list or mapping';
+  if (v === null) return 'an empty value';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return JSON.stringify(v);
+}
+
 function checkParam(kind: string, node: YamlNode, name: string, p: Problems): unknown {
   const v = scalar(node);
   switch (kind) {
     case 'number':
     case 'ms':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return p.add(node, `${name} must be a number >= 0, got ${JSON.stringify(v ?? 'a non-scalar')}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return p.add(node, `${name} must be a number >= 0, got ${show(v)}`);
       return v;
     case 'fraction':
-      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return p.add(node, `${name} must be a number between 0 and 1, got ${JSON.stringify(v ?? 'a non-scalar')}`);
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return p.add(node, `${name} must be a number between 0 and 1, got ${show(v)}`);
       return v;
     case 'boolean':
-      if (typeof v !== 'boolean') return p.add(node, `${name} must be true or false, got ${JSON.stringify(v ?? 'a non-scalar')}`);
+      if (typeof v !== 'boolean') return p.add(node, `${name} must be true or false, got ${show(v)}`);
       return v;
     case 'fdr':
-      if (v !== 'bh' && v !== 'none') return p.add(node, `${name} must be "bh" or "none", got ${JSON.stringify(v)}`);
+      if (v !== 'bh' && v !== 'none') return p.add(node, `${name} must be "bh" or "none", got ${show(v)}`);
       return v;
     default:
       return undefined;
@@ -93,13 +101,13 @@ function checkCommon(key: string, node: YamlNode, p: Problems): unknown {
   const v = scalar(node);
   switch (key) {
     case 'severity':
-      if (!SEVERITIES.includes(v as Severity)) return p.add(node, `severity must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`);
+      if (!SEVERITIES.includes(v as Severity)) return p.add(node, `severity must be one of ${SEVERITIES.join(', ')}, got ${show(v)}`);
       return v;
     case 'enabled':
-      if (typeof v !== 'boolean') return p.add(node, `enabled must be true or false, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'boolean') return p.add(node, `enabled must be true or false, got ${show(v)}`);
       return v;
     case 'min_baseline_runs':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return p.add(node, `min_baseline_runs must be an integer >= 0, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return p.add(node, `min_baseline_runs must be an integer >= 0, got ${show(v)}`);
       return v;
     case 'description':
       if (typeof v !== 'string') return p.add(node, 'description must be a string');
@@ -228,7 +236,12 @@ function parseRule(node: YamlNode, p: Problems, known: Map<string, Rule>): Rule 
     }
   }
   for (const req of REQUIRED[metric]) if (!get(req)) p.add(node, `a ${metric} rule needs ${req}`);
-  if (p.list.length > before) return undefined;
+  if (p.list.length > before) {
+    // Still known by its id (with its defaults), so that a second definition is reported as a duplicate
+    // and its overrides are checked, rather than reported as overrides of an unknown rule.
+    if (typeof id === 'string' && !known.has(id)) known.set(id, rule as unknown as Rule);
+    return undefined;
+  }
   return rule as unknown as Rule;
 }
 

@@ -1,7 +1,7 @@
 import { RootlineError } from '../errors.js';
 import { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
 import { kstwoSf } from './kolmogorov.js';
-import { roundHalfEven, sortedFinite, type NumericSample } from './ks.js';
+import { roundHalfEven, sortedWithoutNaN, type NumericSample } from './ks.js';
 
 /**
  * A one-dimensional distribution known through its cumulative distribution function: a raw sample, or a
@@ -55,7 +55,7 @@ function distinct(sorted: Float64Array): Float64Array {
  * RootlineError('INVALID_ARGUMENT') when none is left.
  */
 export function sampleSummary(values: NumericSample): CdfSummary {
-  const sorted = sortedFinite(values);
+  const sorted = sortedWithoutNaN(values);
   const n = sorted.length;
   if (n === 0) throw new RootlineError('INVALID_ARGUMENT', 'sampleSummary: the sample has no non-NaN value');
   let support: Float64Array | undefined;

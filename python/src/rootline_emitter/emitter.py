@@ -268,7 +268,7 @@ class Emitter:
             if batch is None:
                 return
             try:
-                wait = self._process(batch, failures)
+                wait = self._process(batch)
             except Exception as err:  # a bug here must not kill the thread
                 log.exception("rootline emitter: sending a batch failed")
                 self.last_error = f"emitter: {type(err).__name__}: {err}"
@@ -289,7 +289,7 @@ class Emitter:
         base = min(self._backoff_max_s, self._backoff_initial_s * (2 ** min(failures - 1, 30)))
         return base * random.uniform(0.5, 1.0)
 
-    def _process(self, batch: list[Envelope], failures: int) -> float | None:
+    def _process(self, batch: list[Envelope]) -> float | None:
         """Sends one batch. Returns None after success, else the delay before the next try (-1: backoff)."""
         ready: list[Envelope] = []
         for env in batch:
@@ -308,7 +308,7 @@ class Emitter:
         if not ready:
             return None
         result: SendResult = self.transport.send(ready)
-        return self._settle(result, failures)
+        return self._settle(result)
 
     def _finish_invalid(self, reason: str) -> None:
         with self._cond:
@@ -318,7 +318,7 @@ class Emitter:
             self.last_error = reason
             self._cond.notify_all()
 
-    def _settle(self, result: SendResult, failures: int) -> float | None:
+    def _settle(self, result: SendResult) -> float | None:
         retry = result.retry
         expired: list[Envelope] = []
         for env in retry:

@@ -213,7 +213,10 @@ def value_counts(series: pd.Series, mapped: MappedType) -> tuple[int, np.ndarray
         return null_count, *_object_counts(present.to_numpy())
     vc = present.value_counts(sort=False, dropna=True)
     strings = strings_of(pd.Series(vc.index, dtype=vc.index.dtype), mapped)
-    return null_count, *_aggregate(strings, vc.to_numpy().astype("int64"))
+    counts = vc.to_numpy().astype("int64")
+    if mapped.inferred in ("string", "empty"):
+        return null_count, strings, counts  # distinct strings already: nothing to merge
+    return null_count, *_aggregate(strings, counts)
 
 
 def _drop_zero(strings: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -182,7 +182,10 @@ class KafkaTransport:
         """``brokers``: bootstrap servers, ``"host:port,host:port"`` or a list (default
         ``ROOTLINE_KAFKA_BROKERS``); ``topic`` (default ``rootline.reports``); ``delivery_timeout_s``
         (default 30 s); ``producer_config``: extra librdkafka settings, applied last."""
-        import confluent_kafka
+        try:
+            import confluent_kafka
+        except ImportError as err:
+            raise ImportError('the Kafka transport needs confluent-kafka: pip install "rootline-emitter[kafka]"') from err
 
         servers = brokers or os.environ.get("ROOTLINE_KAFKA_BROKERS")
         if not servers:

@@ -1,0 +1,353 @@
+import { createHash } from 'node:crypto';
+import {
+  REPORT_SPEC,
+  checkRfc3339,
+  formatIssues,
+  parseTypeName,
+  resolveFieldPath,
+  schemaFingerprint,
+  validateReport,
+  type ColumnProfile,
+  type ColumnSource,
+  type DatasetRef,
+  type ElementType,
+  type OutputRef,
+  type Profile,
+  type Report,
+  type Schema,
+  type SchemaField,
+} from '../contract/index.js';
+import { errorMessage } from '../errors.js';
+import { NESTED_TYPES, NUMERIC_TYPES } from '../profile/index.js';
+import { openLineageEventId } from './uuid.js';
+
+/** What {@link convertRunEvent} returns: the reports (none for an event without an outcome, with the reason), or why the event is unusable. */
+export type ConvertResult = { reports: Report[]; ignored?: string } | { errors: string[] };
+
+/** Options of {@link createRunEventConverter}. */
+export interface ConvertOptions {
+  /**
+   * Where a report's `pipeline` comes from:
+   * - `parent` (default): when the run has a `parent` run facet, the name of the root job
+   *   (`parent.root.job.name`, OpenLineage 1.2+) or else of the parent job (e.g. the Airflow DAG that
+   *   ran the task); otherwise the job's namespace;
+   * - `namespace`: always the job's namespace.
+   */
+  pipelineFrom?: 'parent' | 'namespace';
+  /**
+   * The node that writes a dataset (`namespace/name`), for column lineage. Default: none, and
+   * `column_lineage` is left out (the adapter sees one event at a time and does not know producers).
+   * An output column is mapped only when every one of its input fields' datasets has a known producer.
+   */
+  producerOf?: (dataset: string) => string | undefined;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function count(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function finite(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** `eventTime` as RFC 3339: one without an offset is taken as UTC (`Z` appended). */
+function eventTime(v: unknown): { ok: true; time: string } | { ok: false; error: string } {
+  if (typeof v !== 'string') return { ok: false, error: 'eventTime is required (a date-time string)' };
+  const r = checkRfc3339(v);
+  if (r.ok) return { ok: true, time: v };
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(v) && checkRfc3339(`${v}Z`).ok) return { ok: true, time: `${v}Z` };
+  return { ok: false, error: `eventTime ${JSON.stringify(v)} ${r.reason}` };
+}
+
+/** A schema facet field -> a report field (SQL type names, nested `fields` -> struct). */
+function schemaField(f: Obj): SchemaField | undefined {
+  const name = typeof f.name === 'string' ? f.name : undefined;
+  if (name === undefined) return undefined;
+  const parsed: ElementType = typeof f.type === 'string' && f.type.trim() !== '' ? parseTypeName(f.type, 'sql') : { type: 'unknown' };
+  const nested = Array.isArray(f.fields) ? f.fields.filter(isObj).map(schemaField).filter((x): x is SchemaField => x !== undefined) : [];
+  let el: ElementType = parsed;
+  if (nested.length > 0) {
+    if (parsed.type === 'array') el = { ...parsed, items: { type: 'struct', nullable: true, fields: nested } };
+    else if (parsed.type !== 'map') el = { type: 'struct', fields: nested, ...(parsed.nullable === false ? { nullable: false } : {}) };
+  }
+  return { name, ...el, nullable: el.nullable ?? true };
+}
+
+function facetSchema(facets: Obj | undefined): { schema?: Schema; note?: string } {
+  const facet = facets?.schema;
+  if (!isObj(facet) || !Array.isArray(facet.fields)) return {};
+  const schema = facet.fields.filter(isObj).map(schemaField).filter((x): x is SchemaField => x !== undefined);
+  const names = new Set<string>();
+  for (const f of schema) {
+    if (names.has(f.name)) return { note: `schema facet names ${JSON.stringify(f.name)} twice: schema left out` };
+    names.add(f.name);
+  }
+  return { schema };
+}
+
+function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | undefined): ColumnProfile | string {
+  const nullCount = count(m.nullCount);
+  if (nullCount === undefined) return `column ${JSON.stringify(name)}: no nullCount`;
+  if (nullCount > rowCount) return `column ${JSON.stringify(name)}: nullCount ${nullCount} exceeds rowCount ${rowCount}`;
+  const field = schema === undefined ? undefined : resolveFieldPath(schema, name);
+  if (schema !== undefined && field === undefined) return `column ${JSON.stringify(name)} is not in the schema facet`;
+  if (field !== undefined && NESTED_TYPES.has(field.type)) return `column ${JSON.stringify(name)} is a ${field.type}`;
+  const min = finite(m.min);
+  const max = finite(m.max);
+  const sum = finite(m.sum);
+  const hasQuantiles = isObj(m.quantiles) && Object.keys(m.quantiles).length > 0;
+  const numeric = field !== undefined && field.type !== 'unknown' ? NUMERIC_TYPES.has(field.type) : min !== undefined || max !== undefined || sum !== undefined || hasQuantiles;
+  if (numeric) {
+    const out: ColumnProfile = { kind: 'numeric', count: rowCount, null_count: nullCount };
+    if (min !== undefined && max !== undefined && min > max) return out;
+    if (min !== undefined) out.min = min;
+    if (max !== undefined) out.max = max;
+    const nonNull = rowCount - nullCount;
+    if (sum !== undefined && nonNull > 0) out.mean = sum / nonNull;
+    return out;
+  }
+  const out: ColumnProfile = { kind: 'categorical', count: rowCount, null_count: nullCount };
+  const distinct = finite(m.distinctCount);
+  if (distinct !== undefined && distinct >= 0) out.distinct_estimate = distinct;
+  return out;
+}
+
+/**
+ * A dataset's profile from its facets: row count from `outputStatistics` (outputs) or
+ * `inputStatistics` (inputs), else from `dataQualityMetrics`; schema and fingerprint from `schema`;
+ * columns from `dataQualityMetrics.columnMetrics`. No row count, no profile.
+ */
+function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], label: string): Profile | undefined {
+  const facets = isObj(ds.facets) ? ds.facets : undefined;
+  const sideFacets = side === 'input' ? (isObj(ds.inputFacets) ? ds.inputFacets : undefined) : isObj(ds.outputFacets) ? ds.outputFacets : undefined;
+  const dqCandidate = sideFacets?.dataQualityMetrics ?? facets?.dataQualityMetrics;
+  const dq = isObj(dqCandidate) ? dqCandidate : undefined;
+  const statsCandidate = side === 'input' ? sideFacets?.inputStatistics : sideFacets?.outputStatistics;
+  const stats = isObj(statsCandidate) ? statsCandidate : undefined;
+  const rowCount = count(stats?.rowCount) ?? count(dq?.rowCount);
+  if (rowCount === undefined) return undefined;
+  const profile: Profile = { row_count: rowCount };
+  const { schema, note } = facetSchema(facets);
+  if (note !== undefined) notes.push(`${label}: ${note}`);
+  if (schema !== undefined) {
+    try {
+      profile.schema_fingerprint = schemaFingerprint(schema);
+      profile.schema = schema;
+    } catch (err: unknown) {
+      notes.push(`${label}: schema left out (${errorMessage(err)})`);
+    }
+  }
+  const metrics = dq !== undefined && isObj(dq.columnMetrics) ? dq.columnMetrics : undefined;
+  if (metrics !== undefined) {
+    const columns: Record<string, ColumnProfile> = {};
+    for (const [name, m] of Object.entries(metrics)) {
+      if (!isObj(m)) continue;
+      const col = columnProfile(name, m, rowCount, profile.schema);
+      if (typeof col === 'string') notes.push(`${label}: ${col}: metrics left out`);
+      else columns[name] = col;
+    }
+    if (Object.keys(columns).length > 0) profile.columns = columns;
+  }
+  // the schema's order: keys of a profile in the contract's order
+  return {
+    row_count: profile.row_count,
+    ...(profile.schema !== undefined ? { schema: profile.schema, schema_fingerprint: profile.schema_fingerprint! } : {}),
+    ...(profile.columns !== undefined ? { columns: profile.columns } : {}),
+  };
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12);
+}
+
+/** `code_version` from the job facets: `sourceCodeLocation` (`<type>:<version>`), else a hash of `sourceCode` or of the `sql` query. */
+function codeVersion(jobFacets: Obj | undefined): string | undefined {
+  const loc = jobFacets?.sourceCodeLocation;
+  if (isObj(loc)) {
+    const version = str(loc.version);
+    if (version !== undefined) {
+      const type = str(loc.type);
+      return type !== undefined ? `${type.toLowerCase()}:${version}` : version;
+    }
+  }
+  const code = jobFacets?.sourceCode;
+  if (isObj(code) && typeof code.sourceCode === 'string' && code.sourceCode !== '') {
+    return `${(str(code.language) ?? 'source').toLowerCase()}:sha256:${shortHash(code.sourceCode)}`;
+  }
+  const sql = jobFacets?.sql;
+  if (isObj(sql) && typeof sql.query === 'string' && sql.query !== '') return `sql:sha256:${shortHash(sql.query)}`;
+  return undefined;
+}
+
+function datasetName(ds: Obj): string | undefined {
+  const ns = str(ds.namespace);
+  const name = str(ds.name);
+  if (ns === undefined || name === undefined) return undefined;
+  return `${ns}/${name}`;
+}
+
+function pipelineOf(job: Obj, runFacets: Obj | undefined, from: 'parent' | 'namespace'): string | undefined {
+  const namespace = str(job.namespace);
+  if (from === 'namespace') return namespace;
+  const parent = runFacets?.parent;
+  if (isObj(parent)) {
+    const root = isObj(parent.root) && isObj(parent.root.job) ? str(parent.root.job.name) : undefined;
+    const parentJob = isObj(parent.job) ? str(parent.job.name) : undefined;
+    return root ?? parentJob ?? namespace;
+  }
+  return namespace;
+}
+
+function columnLineage(outputs: Obj[], producerOf: (dataset: string) => string | undefined, schemas: Schema[]): Record<string, ColumnSource[]> | undefined {
+  const out: Record<string, ColumnSource[]> = {};
+  for (const ds of outputs) {
+    const facets = isObj(ds.facets) ? ds.facets : undefined;
+    const facet = facets?.columnLineage;
+    if (!isObj(facet) || !isObj(facet.fields)) continue;
+    for (const [column, spec] of Object.entries(facet.fields)) {
+      if (!isObj(spec) || !Array.isArray(spec.inputFields)) continue;
+      if (schemas.length > 0 && !schemas.some((s) => resolveFieldPath(s, column) !== undefined)) continue;
+      const sources: ColumnSource[] = [];
+      let complete = true;
+      for (const f of spec.inputFields) {
+        if (!isObj(f)) continue;
+        const dataset = datasetName(f);
+        const field = str(f.field);
+        const node = dataset === undefined ? undefined : producerOf(dataset);
+        if (node === undefined || field === undefined) {
+          // partial lineage would tell RCA that the unknown sources cannot explain this column: leave it out
+          complete = false;
+          break;
+        }
+        if (!sources.some((s) => s.node === node && s.column === field)) sources.push({ node, column: field });
+      }
+      if (complete && sources.length > 0) {
+        const prev = out[column] ?? [];
+        for (const s of sources) if (!prev.some((p) => p.node === s.node && p.column === s.column)) prev.push(s);
+        out[column] = prev;
+      }
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const OUTCOMES: Readonly<Record<string, 'success' | 'failed'>> = { COMPLETE: 'success', FAIL: 'failed' };
+
+/**
+ * Converts an OpenLineage RunEvent into a `rootline.report/v1` report (docs/emitters.md, "OpenLineage").
+ * COMPLETE and FAIL events give one report (FAIL: `status: failed`); START, RUNNING, ABORT, OTHER and
+ * events without outputs that carry a row count give none, with the reason in `ignored`. An event
+ * without the fields a report needs, or whose conversion is not a valid report, gives `errors`.
+ */
+export function createRunEventConverter(options: ConvertOptions = {}): (event: unknown) => ConvertResult {
+  const from = options.pipelineFrom ?? 'parent';
+  return (event: unknown): ConvertResult => {
+    if (!isObj(event)) return { errors: ['an OpenLineage RunEvent must be a JSON object'] };
+    const errors: string[] = [];
+    const job = isObj(event.job) ? event.job : undefined;
+    const run = isObj(event.run) ? event.run : undefined;
+    if (job === undefined) errors.push('job is required');
+    else {
+      if (str(job.namespace) === undefined) errors.push('job.namespace is required (a non-empty string)');
+      if (str(job.name) === undefined) errors.push('job.name is required (a non-empty string)');
+    }
+    const runId = run === undefined ? undefined : str(run.runId);
+    if (runId === undefined) errors.push('run.runId is required (a non-empty string)');
+    const time = eventTime(event.eventTime);
+    if (!time.ok) errors.push(time.error);
+    const eventType = event.eventType === undefined ? 'OTHER' : event.eventType;
+    if (typeof eventType !== 'string') errors.push('eventType must be a string');
+    if (errors.length > 0 || job === undefined || runId === undefined || !time.ok || typeof eventType !== 'string') return { errors };
+
+    const status = OUTCOMES[eventType.toUpperCase()];
+    if (status === undefined) {
+      return { reports: [], ignored: `eventType ${eventType}: only COMPLETE and FAIL events end a run with an outcome to report` };
+    }
+    const runFacets = run !== undefined && isObj(run.facets) ? run.facets : undefined;
+    const jobFacets = isObj(job.facets) ? job.facets : undefined;
+    const pipeline = pipelineOf(job, runFacets, from)!;
+    const node = str(job.name)!;
+    const notes: string[] = [];
+
+    const rawOutputs = Array.isArray(event.outputs) ? event.outputs.filter(isObj) : [];
+    const outputs: OutputRef[] = [];
+    const outputObjs: Obj[] = [];
+    const withoutStats: string[] = [];
+    for (const ds of rawOutputs) {
+      const dataset = datasetName(ds);
+      if (dataset === undefined) {
+        notes.push('an output without namespace or name was left out');
+        continue;
+      }
+      if (outputs.some((o) => o.dataset === dataset)) continue;
+      const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
+      if (profile === undefined) {
+        withoutStats.push(dataset);
+        continue;
+      }
+      outputs.push({ dataset, profile });
+      outputObjs.push(ds);
+    }
+    if (outputs.length === 0) {
+      const why = rawOutputs.length === 0 ? 'the event has no outputs' : `no output carries a row count (outputStatistics or dataQualityMetrics): ${withoutStats.join(', ')}`;
+      return { reports: [], ignored: `${eventType} event of ${pipeline}/${node}: ${why}` };
+    }
+
+    const inputs: DatasetRef[] = [];
+    for (const ds of Array.isArray(event.inputs) ? event.inputs.filter(isObj) : []) {
+      const dataset = datasetName(ds);
+      if (dataset === undefined || inputs.some((i) => i.dataset === dataset)) continue;
+      const profile = datasetProfile(ds, 'input', notes, `input ${dataset}`);
+      inputs.push(profile === undefined ? { dataset } : { dataset, profile });
+    }
+
+    const report: Report = {
+      spec: REPORT_SPEC,
+      event_id: openLineageEventId(runId, eventType.toUpperCase()),
+      pipeline,
+      node,
+      run_id: runId,
+      event_time: time.time,
+      status,
+      ...(inputs.length > 0 ? { inputs } : {}),
+      outputs,
+    };
+    const code = codeVersion(jobFacets);
+    if (code !== undefined) report.code_version = code;
+    const versions = new Set<string>();
+    for (const ds of outputObjs) {
+      const facets = isObj(ds.facets) ? ds.facets : undefined;
+      const v = isObj(facets?.version) ? str(facets.version.datasetVersion) : undefined;
+      if (v !== undefined) versions.add(v);
+    }
+    if (versions.size === 1) report.data_version = [...versions][0]!;
+    if (options.producerOf !== undefined) {
+      const schemas = outputs.map((o) => o.profile.schema).filter((s): s is Schema => s !== undefined);
+      const lineage = columnLineage(outputObjs, options.producerOf, schemas);
+      if (lineage !== undefined) report.column_lineage = lineage;
+    }
+    const v = validateReport(report);
+    if (!v.ok) return { errors: [`the converted report is invalid: ${formatIssues(v.errors)}`, ...notes] };
+    return { reports: [v.report] };
+  };
+}
+
+const defaultConverter = createRunEventConverter();
+
+/**
+ * Converts an OpenLineage RunEvent with the default options (see {@link createRunEventConverter}):
+ * the monitor's decoder calls this for OpenLineage messages on Kafka and `POST /api/v1/lineage`.
+ */
+export function convertRunEvent(event: unknown): ConvertResult {
+  return defaultConverter(event);
+}
