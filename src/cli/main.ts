@@ -32,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
     run: replayCommand,
   },
   profile: { summary: 'profile a CSV, JSON Lines or Parquet file into a report (print or send it)', usage: 'rootline profile FILE [options]', run: async (args) => (await import('./profile.js')).profileCommand(args) },
+  simulate: { summary: 'run a simulated pipeline with injected faults; print its reports or send them to Kafka / HTTP', usage: 'rootline simulate [options]', run: async (args) => (await import('./simulate.js')).simulateCommand(args) },
   dev: {
     summary: 'developer tools: `rootline dev services up|down|status`',
     usage: 'rootline dev services up|down|status',

@@ -18,6 +18,7 @@ export interface MonitorConfig {
     replicationFactor: number;
     maxMessageBytes: number;
     maxWaitMs: number;
+    sessionTimeoutMs: number;
     transactionTimeoutMs: number;
     ssl: boolean;
     sslCaFile?: string;
@@ -88,7 +89,8 @@ function coerce(s: Setting, raw: unknown, where: string, problems: Problem[]): C
   }
 }
 
-function plain(node: YamlNode): unknown {
+function plain(node: YamlNode | null | undefined): unknown {
+  if (node === null || node === undefined) return null;
   if (isScalar(node)) return node.value;
   if (isSeq(node)) return (node.items as YamlNode[]).map(plain);
   return node.toJSON() as unknown;
@@ -131,8 +133,12 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
         if (setting) {
           const v = coerce(setting, plain(value), at(value), problems);
           if (v !== undefined) values.set(full, v);
-        } else if ([...byKey.keys()].some((k) => k.startsWith(`${full}.`)) && isMap(value)) {
-          walk(value, full);
+        } else if ([...byKey.keys()].some((k) => k.startsWith(`${full}.`))) {
+          if (isMap(value)) walk(value, full);
+          else {
+            const first = [...byKey.keys()].find((k) => k.startsWith(`${full}.`))!;
+            problems.push({ where: at(value ?? keyNode), message: `${full} must be a mapping of its settings (${first}, ...), got ${JSON.stringify(plain(value))}` });
+          }
         } else {
           const near = [...byKey.keys()].filter((k) => k.startsWith(prefix ? `${prefix}.` : '')).map((k) => k.slice(prefix ? prefix.length + 1 : 0).split('.')[0]);
           problems.push({ where: at(keyNode), message: `unknown key "${full}"${near.length ? ` (expected one of: ${[...new Set(near)].join(', ')})` : ''}` });
@@ -208,6 +214,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       replicationFactor: n('kafka.replicationFactor'),
       maxMessageBytes: n('kafka.maxMessageBytes'),
       maxWaitMs: n('kafka.maxWaitMs'),
+      sessionTimeoutMs: n('kafka.sessionTimeoutMs'),
       transactionTimeoutMs: n('kafka.transactionTimeoutMs'),
       ssl: b('kafka.ssl'),
       sslCaFile: o('kafka.sslCaFile'),

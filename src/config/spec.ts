@@ -34,6 +34,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'kafka.replicationFactor', env: 'ROOTLINE_KAFKA_REPLICATION_FACTOR', type: 'int', default: 1, min: 1, max: 10, doc: 'Replication factor of topics the monitor creates.' },
   { key: 'kafka.maxMessageBytes', env: 'ROOTLINE_MAX_MESSAGE_BYTES', type: 'int', default: 1_048_576, min: 1024, doc: 'Reports larger than this go to the dead-letter topic (MESSAGE_TOO_LARGE).' },
   { key: 'kafka.maxWaitMs', env: 'ROOTLINE_KAFKA_MAX_WAIT_MS', type: 'duration', default: 100, doc: 'Longest the broker holds a fetch waiting for data (latency vs batching).' },
+  { key: 'kafka.sessionTimeoutMs', env: 'ROOTLINE_KAFKA_SESSION_TIMEOUT_MS', type: 'duration', default: 30_000, doc: 'Consumer group session timeout: how long a dead instance holds its partitions before the group moves them.' },
   { key: 'kafka.transactionTimeoutMs', env: 'ROOTLINE_KAFKA_TRANSACTION_TIMEOUT_MS', type: 'duration', default: 15_000, doc: 'Transaction timeout of the batch commit.' },
   { key: 'kafka.ssl', env: 'ROOTLINE_KAFKA_SSL', type: 'boolean', default: false, doc: 'Connect with TLS.' },
   { key: 'kafka.sslCaFile', env: 'ROOTLINE_KAFKA_SSL_CA_FILE', type: 'string', doc: 'CA bundle (PEM) for TLS.' },

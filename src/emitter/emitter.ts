@@ -50,7 +50,7 @@ export interface Emitter {
    * Validates a report and queues it; returns at once. Never throws. Returns false when the report is
    * invalid (counted in `invalid`, the reason in `lastError`) or the emitter is closed.
    */
-  report(report: Report | unknown): boolean;
+  report(report: unknown): boolean;
   /**
    * Profiles rows or columns (synchronously), builds a report with them as the single output
    * `dataset`, and queues it. Returns the report, or undefined when profiling or building failed
@@ -136,6 +136,8 @@ class BackgroundEmitter implements Emitter {
   private readonly counts = { sent: 0, failedAttempts: 0, dropped: 0, overflow: 0, rejected: 0, invalid: 0, expired: 0 };
   private readonly problems: EmitterProblem[] = [];
   private lastError_: string | undefined;
+  /** The latest failed send's reason (for the message of reports that expire). */
+  private lastSendError: string | undefined;
   private readonly onBeforeExit = (): void => {
     if (!this.closing && this.buffered > 0) void this.close();
   };
@@ -172,7 +174,7 @@ class BackgroundEmitter implements Emitter {
     if (this.problems.length > MAX_PROBLEMS) this.problems.shift();
   }
 
-  report(report: Report | unknown): boolean {
+  report(report: unknown): boolean {
     try {
       if (this.closing) {
         this.problem('expired', 'report() after close(): dropped');
@@ -274,7 +276,7 @@ class BackgroundEmitter implements Emitter {
     if (this.stopped) {
       const left = this.queue.length;
       this.queue.clear();
-      if (left > 0) this.problem('expired', `${left} report${left === 1 ? '' : 's'} undelivered at close`, left);
+      if (left > 0) this.expireAtClose(left);
     } else if (delay !== undefined) {
       this.waitingForRetry = true;
       this.timer = setTimeout(() => {
@@ -309,6 +311,7 @@ class BackgroundEmitter implements Emitter {
     this.counts.failedAttempts++;
     this.failures++;
     const reason = result.error ?? `${this.transport.name}: send failed`;
+    this.lastSendError = reason;
     this.problem('send_failed', reason);
     if (!this.failing) this.options.logger?.warn({ transport: this.transport.name, error: reason }, 'rootline emitter: send failed, retrying with backoff');
     this.failing = true;
@@ -327,6 +330,11 @@ class BackgroundEmitter implements Emitter {
     const b = this.options.backoff;
     const base = Math.min(b.maxMs, b.initialMs * b.multiplier ** Math.min(this.failures - 1, 60));
     return base * (1 - b.jitter * Math.random());
+  }
+
+  private expireAtClose(n: number): void {
+    const why = this.lastSendError !== undefined ? ` (last failure: ${this.lastSendError})` : '';
+    this.problem('expired', `${n} report${n === 1 ? '' : 's'} undelivered at close${why}`, n);
   }
 
   private notifyIdle(): void {
@@ -370,7 +378,7 @@ class BackgroundEmitter implements Emitter {
       this.waitingForRetry = false;
       const left = this.queue.length;
       this.queue.clear();
-      if (left > 0) this.problem('expired', `${left} report${left === 1 ? '' : 's'} undelivered at close`, left);
+      if (left > 0) this.expireAtClose(left);
       // a send still in flight gets a moment to finish before the transport goes (its failures count as expired)
       const deadline = Date.now() + 1000;
       while (this.sending && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -30,7 +30,7 @@ function describeErrors(item: RejectedItem): string {
  * POSTs each batch as a JSON array to `<url>/api/v1/reports` (the monitor answers 202 with
  * `{accepted, rejected: [{index, errors}]}`, 400 when it accepted none).
  * - 2xx: delivered, except the items listed in `rejected` (dropped with their errors);
- * - 429, 408 and 5xx, network errors, timeouts: retried (honouring `Retry-After`);
+ * - 429 and 5xx, network errors, timeouts: retried (honouring `Retry-After`);
  * - any other status: the batch is dropped with the status and the start of the response as the
  *   reason (the per-item errors when the body lists them).
  */
@@ -84,7 +84,7 @@ export class HttpTransport implements Transport {
       return { delivered: batch.length - rejected.length, retry: [], rejected };
     }
     const reason = `HTTP ${status} from ${this.endpoint}: ${text.slice(0, 500)}`;
-    if (status === 429 || status === 408 || status >= 500) {
+    if (status === 429 || status >= 500) {
       return retryAll(batch, reason, parseRetryAfter(res.headers.get('retry-after')));
     }
     if (listed !== undefined && listed.length > 0) {

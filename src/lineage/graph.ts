@@ -89,8 +89,18 @@ export function edgeKey(source: NodeRef, target: NodeRef): string {
   return `${nodeKey(source)}\u001e${nodeKey(target)}`;
 }
 
+/**
+ * JSON text with object keys sorted (at every depth), so that values that differ only in key order
+ * (params from an emitter that builds them in another order) compare equal.
+ */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 export interface GraphSnapshot {

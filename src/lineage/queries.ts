@@ -1,4 +1,4 @@
-import { nodeKey, PipelineGraph, type NodeRef, type NodeVersion } from './graph.js';
+import { nodeKey, type NodeRef, type NodeVersion, type PipelineGraph } from './graph.js';
 
 /**
  * Lineage questions for the people debugging, answered from the monitor's state: the path from a node

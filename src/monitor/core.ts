@@ -3,7 +3,7 @@ import { PipelineGraph, findRoots, nodeKey, type LineageChange, type NodeRef, ty
 import { evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
 import { median } from '../stats/index.js';
 import { BaselineCache, evaluateProfile, learnBaseline } from './evaluate.js';
-import type { IncidentEvent } from './incident-types.js';
+import type { Incident, IncidentEvent } from './incident-types.js';
 import { DEFAULT_ROLLBACK_POLICY, attributeRun, healthyRun, rcaRunOf, type IncidentContext, type RollbackPolicy } from './incidents.js';
 import { compileCoreOptions, type CompiledCoreOptions, type CoreOptions } from './options.js';
 import { MEASUREMENTS, findingPoints, incidentPoints, lineagePoints, nodeRunPoints, type MetricPoint } from './points.js';
@@ -237,6 +237,12 @@ export class MonitorCore {
     return {
       pipeline: rt.state,
       graph: rt.graph,
+      pipelineOf: (name) => {
+        const other = this.pipelines.get(name);
+        return other ? { state: other.state, graph: other.graph } : undefined;
+      },
+      // Edges belong to their target's graph: a node's children in other pipelines are in theirs.
+      descendants: (ref) => this.descendants(ref),
       rules: this.rules,
       options: this.options,
       rollback: this.rollback,
@@ -246,6 +252,29 @@ export class MonitorCore {
         return undefined;
       },
     };
+  }
+
+  /** Every node downstream of `ref` across the pipelines held here, nearest first. */
+  private descendants(ref: NodeRef): NodeRef[] {
+    const seen = new Set([nodeKey(ref)]);
+    const out: NodeRef[] = [];
+    let frontier = [ref];
+    while (frontier.length > 0) {
+      const next: NodeRef[] = [];
+      for (const r of frontier) {
+        for (const rt of this.pipelines.values()) {
+          for (const e of rt.graph.children(r)) {
+            const k = nodeKey(e.target);
+            if (seen.has(k)) continue;
+            seen.add(k);
+            out.push(e.target);
+            next.push(e.target);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return out;
   }
 
   /** The latest run of a node at or before `at`. */
@@ -415,8 +444,8 @@ export class MonitorCore {
     return [...(this.pipelines.get(pipeline)?.nodes.values() ?? [])];
   }
 
-  incidents(filter: { pipeline?: string; status?: 'open' | 'resolved' } = {}): import('./incident-types.js').Incident[] {
-    const out = [];
+  incidents(filter: { pipeline?: string; status?: 'open' | 'resolved' } = {}): Incident[] {
+    const out: Incident[] = [];
     for (const rt of this.pipelines.values()) {
       if (filter.pipeline !== undefined && rt.state.pipeline !== filter.pipeline) continue;
       for (const i of rt.state.incidents) if (filter.status === undefined || i.status === filter.status) out.push(i);

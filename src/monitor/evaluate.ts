@@ -16,16 +16,6 @@ import { newDatasetBaseline, pushBounded, type DatasetBaseline, type Distributio
 
 const SEP = '\u001f';
 
-/** FNV-1a (32 bits) of a string: a stable seed for the random bits of a merged baseline sketch. */
-function seedOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** Key of a baseline slot in the state (see core.stateKey.slot). */
 export function slotKey(pipeline: string, node: string, role: 'out' | 'in', dataset: string, slot: number): string {
   return `s${SEP}${pipeline}${SEP}${node}${SEP}${role}${SEP}${dataset}${SEP}${slot}`;
@@ -132,7 +122,7 @@ export class BaselineCache {
   private slotSketch(prefix: string, seq: number, column: string, data: string): KllDoublesSketch {
     const key = `${prefix}${seq % this.options.baselineRuns}`;
     let bySlot = this.sketches.get(key);
-    if (!bySlot) this.sketches.set(key, (bySlot = new Map()));
+    if (!bySlot) this.sketches.set(key, (bySlot = new Map<string, KllDoublesSketch>()));
     let s = bySlot.get(column);
     if (!s) {
       // The report was validated when it arrived; no second base64 check here.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { nodeKey, type NodeRef, type PipelineGraph, type RcaRun, type RootVerdict } from '../lineage/index.js';
+import { canonicalJson, nodeKey, type NodeRef, type PipelineGraph, type RcaRun, type RootVerdict } from '../lineage/index.js';
 import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
 import type { ActionDecision, Cause, EvidenceStep, Incident, IncidentEvent, Symptom } from './incident-types.js';
 import type { CompiledCoreOptions } from './options.js';
@@ -18,8 +18,16 @@ export interface RollbackPolicy {
 export const DEFAULT_ROLLBACK_POLICY: RollbackPolicy = { dryRun: true, cooldownMs: 3_600_000, allowAmbiguous: false };
 
 export interface IncidentContext {
+  /** The state and graph of the pipeline whose report is being attributed. */
   pipeline: PipelineState;
   graph: PipelineGraph;
+  /**
+   * The state and graph of another pipeline held by this instance: an incident lives in its root's
+   * pipeline, so a root found upstream in another local pipeline joins (or opens) the incident there.
+   */
+  pipelineOf?: (name: string) => { state: PipelineState; graph: PipelineGraph } | undefined;
+  /** Nodes downstream of a node across the pipelines held here (default: the report's graph only). */
+  descendants?: (ref: NodeRef) => NodeRef[];
   rules: RuleSet;
   options: CompiledCoreOptions;
   rollback: RollbackPolicy;
@@ -51,7 +59,7 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
   if (lastGood && lastGood.code_version !== undefined && r.code_version !== undefined && lastGood.code_version !== r.code_version) {
     return { kind: 'code_change', summary: `code changed at ${r.ref.node}: ${lastGood.code_version} -> ${r.code_version}`, from: lastGood.code_version, to: r.code_version };
   }
-  if (lastGood && JSON.stringify(lastGood.params ?? null) !== JSON.stringify(r.params ?? null)) {
+  if (lastGood && canonicalJson(lastGood.params ?? null) !== canonicalJson(r.params ?? null)) {
     return {
       kind: 'params_change',
       summary: `parameters changed at ${r.ref.node}: ${JSON.stringify(lastGood.params ?? {})} -> ${JSON.stringify(r.params ?? {})}`,
@@ -95,7 +103,7 @@ function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefin
   return p.incidents.find((i) => i.status === 'open' && nodeKey(i.culprit_ref) === nodeKey(culprit));
 }
 
-function decideActions(ctx: IncidentContext, inc: Incident, at: number): ActionDecision[] {
+function decideActions(ctx: IncidentContext, home: PipelineState, inc: Incident, at: number): ActionDecision[] {
   const routes = routeFor(ctx.rules, { pipeline: inc.pipeline, node: inc.culprit }, inc.severity);
   const who = 'rootline-monitor';
   const decisions: ActionDecision[] = [];
@@ -104,7 +112,7 @@ function decideActions(ctx: IncidentContext, inc: Incident, at: number): ActionD
       decisions.push({ action, decision: 'notify', why: `severity ${inc.severity} routes to ${action}`, who, at: iso(at) });
     } else if (action === 'rollback') {
       const base = { action: 'rollback' as const, who, at: iso(at) };
-      const last = ctx.pipeline.rollbacks[inc.culprit];
+      const last = home.rollbacks[inc.culprit];
       if (inc.escalated && !ctx.rollback.allowAmbiguous) {
         decisions.push({ ...base, decision: 'skipped', why: `the root is ambiguous (candidates ${inc.candidates.join(', ')}, confidence ${inc.confidence}); rollback needs an unambiguous culprit` });
       } else if (!inc.last_good) {
@@ -112,7 +120,7 @@ function decideActions(ctx: IncidentContext, inc: Incident, at: number): ActionD
       } else if (last !== undefined && at - last < ctx.rollback.cooldownMs) {
         decisions.push({ ...base, decision: 'skipped', why: `cooldown: ${inc.culprit} was rolled back ${Math.round((at - last) / 60000)} min ago (cooldown ${Math.round(ctx.rollback.cooldownMs / 60000)} min)` });
       } else {
-        ctx.pipeline.rollbacks[inc.culprit] = at;
+        home.rollbacks[inc.culprit] = at;
         decisions.push({
           ...base,
           decision: ctx.rollback.dryRun ? 'dry_run' : 'dispatch',
@@ -163,7 +171,8 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
   for (const { verdict: v, findings } of byRoot.values()) {
     const rootRef = v.root.ref;
     const isSelf = nodeKey(rootRef) === nodeKey(ref);
-    let inc = openIncidentFor(ctx.pipeline, rootRef);
+    const home = (rootRef.pipeline !== ref.pipeline ? ctx.pipelineOf?.(rootRef.pipeline) : undefined) ?? { state: ctx.pipeline, graph: ctx.graph };
+    let inc = openIncidentFor(home.state, rootRef);
     if (!inc) {
       const lastGood = ctx.lastHealthy(rootRef, v.root.event_time);
       const hasParents = v.healthyParents.length > 0 || v.unobservedParents.length > 0 || v.path.length > 1;
@@ -178,7 +187,7 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
         candidates: v.candidates.map((c) => (c.pipeline === rootRef.pipeline ? c.node : `${c.pipeline}/${c.node}`)),
         confidence: v.confidence,
         escalated,
-        cause: causeOf(v, lastGood, hasParents || ctx.graph.parents(rootRef, v.root.event_time).length > 0),
+        cause: causeOf(v, lastGood, hasParents || home.graph.parents(rootRef, v.root.event_time).length > 0),
         metric: first.metric,
         ...(first.column !== undefined ? { column: first.column } : {}),
         severity: worst(rootFindings),
@@ -192,7 +201,7 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
         findings: rootFindings.map((f) => ({ rule: f.rule, metric: f.metric, ...(f.column !== undefined ? { column: f.column } : {}), value: f.value, ...(f.baseline !== undefined ? { baseline: f.baseline } : {}), threshold: f.threshold, message: f.message })),
         evidence: evidenceOf(v),
         symptoms: [],
-        blast_radius: ctx.graph.descendants(rootRef).map((n) => (n.pipeline === rootRef.pipeline ? n.node : `${n.pipeline}/${n.node}`)),
+        blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) => (n.pipeline === rootRef.pipeline ? n.node : `${n.pipeline}/${n.node}`)),
         actions: [],
         ...(lastGood
           ? {
@@ -206,9 +215,9 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
           : {}),
         version: 0,
       };
-      ctx.pipeline.incidents.push(inc);
+      home.state.incidents.push(inc);
       touch(inc, 'opened');
-      inc.actions.push(...decideActions(ctx, inc, at));
+      inc.actions.push(...decideActions(ctx, home.state, inc, at));
     } else if (isSelf) {
       // The culprit is still broken: the same incident, updated.
       const ev = touch(inc, 'updated');

@@ -80,7 +80,8 @@ function schemaField(f: Obj): SchemaField | undefined {
     if (parsed.type === 'array') el = { ...parsed, items: { type: 'struct', nullable: true, fields: nested } };
     else if (parsed.type !== 'map') el = { type: 'struct', fields: nested, ...(parsed.nullable === false ? { nullable: false } : {}) };
   }
-  return { name, ...el, nullable: el.nullable ?? true };
+  const { type, nullable, ...nestedKeys } = el;
+  return { name, type, nullable: nullable ?? true, ...nestedKeys };
 }
 
 function facetSchema(facets: Obj | undefined): { schema?: Schema; note?: string } {
@@ -109,9 +110,10 @@ function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | 
   const numeric = field !== undefined && field.type !== 'unknown' ? NUMERIC_TYPES.has(field.type) : min !== undefined || max !== undefined || sum !== undefined || hasQuantiles;
   if (numeric) {
     const out: ColumnProfile = { kind: 'numeric', count: rowCount, null_count: nullCount };
-    if (min !== undefined && max !== undefined && min > max) return out;
-    if (min !== undefined) out.min = min;
-    if (max !== undefined) out.max = max;
+    // an inverted range is not trusted (and would fail validation): the counts and the mean still are
+    const inverted = min !== undefined && max !== undefined && min > max;
+    if (min !== undefined && !inverted) out.min = min;
+    if (max !== undefined && !inverted) out.max = max;
     const nonNull = rowCount - nullCount;
     if (sum !== undefined && nonNull > 0) out.mean = sum / nonNull;
     return out;

@@ -124,7 +124,7 @@ export class ColumnState {
       this.nullableSeen = true;
     }
     if (!this.profiled || NESTED_TYPES.has(this.type as FieldType)) return;
-    if (this.type === 'empty' || NUMERIC_TYPES.has(this.type as FieldType)) this.num = this.newNumeric();
+    if (this.type === 'empty' || NUMERIC_TYPES.has(this.type)) this.num = this.newNumeric();
     if (!this.fixed || !NUMERIC_TYPES.has(this.type as FieldType)) {
       this.freq = new FrequentItems(config.frequentCapacity);
       this.distinct = new DistinctCounter({ exactLimit: config.distinctExactLimit });

@@ -41,6 +41,8 @@ export class CsvParser {
   private recordLine = 1;
   private quotedLine = 1;
   private sawCR = false;
+  /** A CR ended the previous chunk inside a quoted field: one line break, or half of a CRLF. */
+  private quotedCR = false;
   private first = true;
   private recordHasQuotes = false;
 
@@ -64,6 +66,10 @@ export class CsvParser {
     const delim = this.delimiter;
     let i = 0;
     let start = 0;
+    if (this.quotedCR && len > 0) {
+      this.quotedCR = false;
+      if (s.charCodeAt(0) !== LF) this.line++;
+    }
     if (this.sawCR && len > 0) {
       this.sawCR = false;
       if (s.charCodeAt(0) === LF) i = start = 1;
@@ -112,7 +118,10 @@ export class CsvParser {
           for (let j = i; j < end; j++) {
             const c = s.charCodeAt(j);
             if (c === LF) this.line++;
-            else if (c === CR && s.charCodeAt(j + 1) !== LF) this.line++;
+            else if (c === CR) {
+              if (j + 1 === len) this.quotedCR = true;
+              else if (s.charCodeAt(j + 1) !== LF) this.line++;
+            }
           }
           if (q < 0) {
             i = len;

@@ -182,7 +182,7 @@ class StreamingProfiler implements Profiler {
         const col = this.column(name);
         col.markNullable();
         col.rowsCovered += length;
-        const arr = values as readonly unknown[];
+        const arr = values;
         for (let i = 0; i < arr.length; i++) {
           const v = arr[i];
           if (!isNullValue(v)) col.addValue(v);

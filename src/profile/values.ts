@@ -154,7 +154,7 @@ export function stringifyValue(v: unknown, type?: FieldType): string {
         return type === 'date' ? iso.slice(0, 10) : iso;
       }
       if (v instanceof Uint8Array) return formatBytes(v);
-      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? Object.prototype.toString.call(v);
     default:
       return String(v);
   }

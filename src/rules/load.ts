@@ -160,7 +160,7 @@ export function parseRuleFile(text: string, file: string, problems: RuleProblem[
     problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
   }
   if (doc.errors.length > 0) return out;
-  const root = doc.contents as YamlNode | null;
+  const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return out;
   if (!isMap(root)) {
     p.add(root, 'a rule file must be a mapping with keys version, rules, overrides, routes');

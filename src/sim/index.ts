@@ -165,11 +165,14 @@ export class PipelineSim {
     return this.o.startTime + run * this.o.intervalMs;
   }
 
-  /** The reports of pipeline run `run`, with the given faults injected. */
-  run(run: number, faults: readonly Fault[] = []): Report[] {
+  /**
+   * The reports of pipeline run `run`, with the given faults injected. `at` (ms) overrides the run's
+   * time (default: startTime + run * intervalMs); the data does not depend on it.
+   */
+  run(run: number, faults: readonly Fault[] = [], at?: number): Report[] {
     const states = new Map<string, NodeState>();
     const reports: Report[] = [];
-    const t0 = this.runTime(run);
+    const t0 = at ?? this.runTime(run);
     const runId = new Date(t0).toISOString();
     this.dag.nodes.forEach((node, idx) => {
       const rng = seededRandom(hash32(`${this.o.seed}/${this.dag.pipeline}/${node.name}/${run}`));

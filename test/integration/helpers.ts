@@ -65,3 +65,22 @@ export async function eventually<T>(fn: () => Promise<T | undefined> | T | undef
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Every message of a topic (read committed), read until `done(messages)` says enough. */
+export async function readTopic(topicName: string, done: (msgs: { key: string; value: string | null; headers: Record<string, string> }[]) => boolean, timeoutMs = 30_000) {
+  const msgs: { key: string; value: string | null; headers: Record<string, string> }[] = [];
+  const c = consumer(unique('reader'));
+  await c.connect();
+  await c.subscribe({ topic: topicName, fromBeginning: true });
+  await c.run({
+    eachMessage: ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      msgs.push({ key: message.key?.toString('utf8') ?? '', value: message.value?.toString('utf8') ?? null, headers });
+      return Promise.resolve();
+    },
+  });
+  await eventually(() => (done(msgs) ? true : undefined), timeoutMs, `messages of ${topicName}`);
+  await c.disconnect();
+  return msgs;
+}

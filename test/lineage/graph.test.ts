@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PipelineGraph, edgeKey, nodeKey, parseNodeKey, type NodeRef } from '../../src/lineage/index.js';
+import { PipelineGraph, canonicalJson, edgeKey, nodeKey, parseNodeKey, type NodeRef } from '../../src/lineage/index.js';
 import { at, report } from './reports.js';
 
 const ref = (node: string, pipeline = 'p'): NodeRef => ({ pipeline, node });
@@ -158,6 +158,16 @@ describe('PipelineGraph: versions', () => {
       [at(3), 'git:2', { w: 2 }, ['sha256:s1']],
       [at(4), 'git:2', { w: 2 }, ['sha256:s2']],
     ]);
+  });
+
+  it('params in another key order are the same params', () => {
+    const g = new PipelineGraph('p');
+    g.apply(report({ node: 'a', minute: 0, params: { w: 1, opts: { x: 1, y: [2, 3] } } }));
+    g.apply(report({ node: 'a', minute: 1, params: { opts: { y: [2, 3], x: 1 }, w: 1 } }));
+    expect(g.node('a')!.versions).toHaveLength(1);
+    g.apply(report({ node: 'a', minute: 2, params: { opts: { y: [3, 2], x: 1 }, w: 1 } }));
+    expect(g.node('a')!.versions).toHaveLength(2);
+    expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
   });
 
   it('versionAt gives the versions in force at a time', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CauseKind, IncidentEvent } from '../../src/monitor/index.js';
+import { stateKey, type CauseKind, type IncidentEvent } from '../../src/monitor/index.js';
 import { FAULT_KINDS, type Fault, type FaultKind } from '../../src/sim/index.js';
 import { Scenario, WARMUP, feed, newCore } from './drive.js';
 
@@ -195,5 +195,36 @@ describe('MonitorCore: incident events of a batch are coalesced', () => {
     // Earlier events are not changed by later reports.
     expect(events[0]!.incident.symptoms).toEqual([]);
     expect(events[4]!.incident.symptoms).toHaveLength(4);
+  });
+});
+
+describe('MonitorCore: cross-pipeline lineage on one instance', () => {
+  // Pipeline "up" (n00 -> n01) writes a dataset that pipeline "down" (n00 -> n01) reads at its source.
+  const up = Scenario.of('chain', 2, 61, 'up');
+  const down = Scenario.of('chain', 2, 62, 'down');
+  const batch = (run: number, bad: boolean) => {
+    const a = up.reports(run, bad ? [{ node: 'n00', kind: 'null_spike' }] : []);
+    // The fault reaches "down" too (the simulator runs the pipelines independently: inject it there).
+    const b = down.reports(run, bad ? [{ node: 'n00', kind: 'null_spike' }] : []).map((r) =>
+      r.node === 'n00' ? { ...r, event_time: new Date(Date.parse(r.event_time) + 10_000).toISOString(), inputs: [{ dataset: up.sim.dataset('n01') }] } : r,
+    );
+    return [...a, ...b];
+  };
+
+  it('a root upstream in another pipeline opens one incident, in the root\'s pipeline, with symptoms and blast radius across both', () => {
+    const core = newCore();
+    for (let r = 0; r < WARMUP; r++) core.processBatch(batch(r, false));
+    const out = core.processBatch(batch(WARMUP, true));
+    expect(core.graph('down')!.parents({ pipeline: 'down', node: 'n00' }).map((e) => e.source)).toEqual([{ pipeline: 'up', node: 'n01' }]);
+    const incs = core.incidents();
+    expect(incs).toHaveLength(1);
+    const inc = incs[0]!;
+    expect(inc).toMatchObject({ pipeline: 'up', culprit: 'n00', cause: { kind: 'source_data' } });
+    expect(core.pipelineState('down')!.incidents).toEqual([]);
+    expect(inc.symptoms.map((s) => `${s.pipeline}/${s.node}`).sort()).toEqual(['down/n00', 'down/n01', 'up/n01']);
+    expect([...inc.blast_radius].sort()).toEqual(['down/n00', 'down/n01', 'n01']);
+    // One event for the incident in the batch, and the root pipeline's state is marked dirty.
+    expect(out.incidentEvents.map((e) => [e.type, e.incident.incident_id])).toEqual([['opened', inc.incident_id]]);
+    expect(out.dirty.has(stateKey.pipeline('up'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MonitorCore, stateKey, pipelineOfKey } from '../../src/monitor/index.js';
+import { stateKey, pipelineOfKey, type MonitorCore } from '../../src/monitor/index.js';
 import type { Fault } from '../../src/sim/index.js';
 import { RULES, Scenario, WARMUP, comparable, feed, newCore, snapshot } from './drive.js';
 

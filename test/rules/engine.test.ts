@@ -146,8 +146,12 @@ describe('evaluateRules: row_count', () => {
 describe('evaluateRules: null_ratio', () => {
   const set = rulesOf('rules:', '  - id: nulls', '    metric: null_ratio', '    max: 0.02', '    max_jump: 0.02', '    severity: critical', '    min_baseline_runs: 1');
   const ceilingOnly = rulesOf('rules:', '  - id: nulls', '    metric: null_ratio', '    max: 0.02', '    severity: critical', '    min_baseline_runs: 1');
-  const run = (s: RuleSet, ratio: number, baseline?: number) =>
-    evaluateRules(s, metrics({ columns: [column('avg_amount', { null_ratio: ratio, null_count: ratio * 1000, ...(baseline !== undefined ? { null_ratio_baseline: baseline } : { null_ratio_baseline: undefined }) })] }));
+  const run = (s: RuleSet, ratio: number, baseline?: number) => {
+    const c = column('avg_amount', { null_ratio: ratio, null_count: ratio * 1000 });
+    if (baseline === undefined) delete c.null_ratio_baseline;
+    else c.null_ratio_baseline = baseline;
+    return evaluateRules(s, metrics({ columns: [c] }));
+  };
 
   it('needs both the ceiling and the jump over the baseline', () => {
     expect(run(set, 0.1, 0)).toHaveLength(1);

@@ -20,7 +20,7 @@ export class IncidentsConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `${this.cfg.groupId}-actions`, maxWaitTimeInMs: this.cfg.maxWaitMs, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+    const consumer = this.kafka.consumer({ groupId: `${this.cfg.groupId}-actions`, maxWaitTimeInMs: this.cfg.maxWaitMs, sessionTimeout: this.cfg.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(this.cfg.sessionTimeoutMs / 10)) });
     this.consumer = consumer;
     try {
       await consumer.connect();

@@ -105,9 +105,9 @@ export class KafkaMonitor {
     const consumer = this.kafka.consumer({
       groupId: k.groupId,
       maxWaitTimeInMs: k.maxWaitMs,
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: k.sessionTimeoutMs,
+      rebalanceTimeout: Math.max(60_000, k.sessionTimeoutMs),
+      heartbeatInterval: Math.max(500, Math.floor(k.sessionTimeoutMs / 10)),
       readUncommitted: false,
       maxBytesPerPartition: Math.max(1_048_576, k.maxMessageBytes * 2),
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: () => Promise.resolve(!this.stopping) },
@@ -154,7 +154,8 @@ export class KafkaMonitor {
   async tick(now: number): Promise<CoreOutput | undefined> {
     if (!this.started || this.stopping) return undefined;
     return this.exclusive(async () => {
-      if (this.needLoad.size > 0) return undefined;
+      // While catching up on a backlog, a node's latest report may be waiting in it: no freshness verdicts.
+      if (this.needLoad.size > 0 || [...this.lag.values()].some((l) => l > 0)) return undefined;
       const out = this.deps.core.checkFreshness(now);
       if (out.dirty.size === 0 && out.points.length === 0) return out;
       try {

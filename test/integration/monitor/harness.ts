@@ -5,6 +5,7 @@ import { runMonitor, type MonitorHandles } from '../../../src/cli/monitor.js';
 import { loadConfig, type ConfigValue, type MonitorConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/io/log.js';
 import type { Report } from '../../../src/contract/index.js';
+import { PipelineSim, makeDag, type Fault } from '../../../src/sim/index.js';
 import { producer, services, unique } from '../helpers.js';
 
 /** A monitor configuration of its own: unique topics, group, InfluxDB database and Slack token. */
@@ -25,6 +26,7 @@ export function monitorConfig(over: Record<string, ConfigValue> = {}, id = uniqu
       'kafka.partitions': 3,
       'kafka.maxWaitMs': 50,
       'kafka.transactionTimeoutMs': 10_000,
+      'kafka.sessionTimeoutMs': 6000,
       'schemaRegistry.url': s.registryUrl,
       'influx.url': s.influxUrl,
       'influx.token': 'unused',
@@ -95,7 +97,17 @@ export async function flux<T = Record<string, unknown>>(cfg: MonitorConfig, quer
 export async function nodeRunCount(cfg: MonitorConfig, pipeline: string): Promise<number> {
   const rows = await flux<{ _value: number }>(
     cfg,
-    `from(bucket: BUCKET) |> range(start: 2020-01-01T00:00:00Z) |> filter(fn: (r) => r._measurement == "rootline_node_run" and r._field == "row_count" and r.pipeline == "${pipeline}") |> group() |> count()`,
+    `from(bucket: BUCKET) |> range(start: 2020-01-01T00:00:00Z, stop: 2100-01-01T00:00:00Z) |> filter(fn: (r) => r._measurement == "rootline_node_run" and r._field == "row_count" and r.pipeline == "${pipeline}") |> group() |> count()`,
   );
   return rows[0]?._value ?? 0;
+}
+
+/**
+ * A simulated pipeline whose runs happen now: run r is stamped a few seconds after the test started,
+ * so freshness rules, which compare with the wall clock, see a pipeline that is on time.
+ */
+export function recentSim(shape: Parameters<typeof makeDag>[0], size: number, pipeline: string, seed: number): { sim: PipelineSim; run: (r: number, faults?: Fault[]) => Report[] } {
+  const sim = new PipelineSim(makeDag(shape, size, pipeline), { seed });
+  const base = Date.now();
+  return { sim, run: (r, faults = []) => sim.run(r, faults, base + r * 2000) };
 }

@@ -1,15 +1,14 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { encodeReportAvro, REPORT_AVRO_SCHEMA } from '../../../src/contract/index.js';
-import { PipelineSim, makeDag } from '../../../src/sim/index.js';
-import { consumer, eventually, producer, services, unique } from '../helpers.js';
-import { flux, monitorConfig, nodeRunCount, sendReports, startMonitor } from './harness.js';
+import { consumer, eventually, producer, readTopic, services, unique } from '../helpers.js';
+import { flux, monitorConfig, nodeRunCount, recentSim, sendReports, startMonitor } from './harness.js';
 
 describe('rootline monitor on the real broker, registry and InfluxDB', () => {
   it('happy path: reports in, metrics in InfluxDB, state and health in Kafka, one incident for a fault', async () => {
     const cfg = monitorConfig();
     const m = await startMonitor(cfg);
-    const sim = new PipelineSim(makeDag('chain', 6, 'churn'), { seed: 11 });
+    const sim = recentSim('chain', 6, 'churn', 11);
     for (let r = 0; r < 8; r++) await sendReports(cfg, sim.run(r));
     await sendReports(cfg, sim.run(8, [{ node: 'n02', kind: 'null_spike' }]));
     await eventually(async () => ((await nodeRunCount(cfg, 'churn')) === 54 ? true : undefined), 60_000, '54 node runs in InfluxDB');
@@ -17,7 +16,7 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     // Column metrics carry null ratios and KS statistics; tags never hold run ids.
     const cols = await flux<{ column: string; _value: number }>(
       cfg,
-      `from(bucket: BUCKET) |> range(start: 2020-01-01T00:00:00Z) |> filter(fn: (r) => r._measurement == "rootline_column" and r._field == "ks_d" and r.node == "n03") |> group(columns: ["column"]) |> count()`,
+      `from(bucket: BUCKET) |> range(start: 2020-01-01T00:00:00Z, stop: 2100-01-01T00:00:00Z) |> filter(fn: (r) => r._measurement == "rootline_column" and r._field == "ks_d" and r.node == "n03") |> group(columns: ["column"]) |> count()`,
     );
     expect(cols.map((c) => c.column).sort()).toEqual(['amount', 'score']);
     const open = m.core.incidents({ status: 'open' });
@@ -34,6 +33,20 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args.text).toContain('n02');
     expect(m.metrics.reports.total()).toBe(54);
+
+    // The state topic holds the pipeline, every node and baseline slots; health has one event per run.
+    const state = await readTopic(cfg.kafka.topics.state, (msgs) => msgs.some((x) => x.key === 'p\u001fchurn'));
+    const keys = new Set(state.map((x) => x.key));
+    for (let i = 0; i < 6; i++) expect(keys.has(`n\u001fchurn\u001fn0${i}`)).toBe(true);
+    expect([...keys].some((k) => k.startsWith('s\u001fchurn\u001fn03\u001fout'))).toBe(true);
+    const health = await readTopic(cfg.kafka.topics.health, (msgs) => msgs.length >= 54);
+    expect(health).toHaveLength(54);
+    const lastOfN02 = health.filter((h) => h.key === 'churn/n02').map((h) => JSON.parse(h.value!) as { healthy: boolean; incident_id?: string }).pop()!;
+    expect(lastOfN02.healthy).toBe(false);
+    expect(lastOfN02.incident_id).toBe(open[0]!.incident_id);
+    const events = await readTopic(cfg.kafka.topics.incidents, (msgs) => msgs.length >= 1);
+    expect(events[0]!.key).toBe(open[0]!.incident_id);
+    expect(events[0]!.headers['rootline-event']).toBe('opened');
   });
 
   it('decodes Avro reports through the schema registry', async () => {
@@ -41,7 +54,7 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     const m = await startMonitor(cfg);
     const registry = new SchemaRegistry({ host: services().registryUrl });
     const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(REPORT_AVRO_SCHEMA) }, { subject: `${cfg.kafka.topics.reports}-value` });
-    const sim = new PipelineSim(makeDag('diamond', 6, 'avro-pipe'), { seed: 3 });
+    const sim = recentSim('diamond', 6, 'avro-pipe', 3);
     const p = await producer();
     const reports = [...sim.run(0), ...sim.run(1)];
     const messages = [];
@@ -61,7 +74,7 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
   it('sends malformed JSON, wrong schema, unknown schema id and oversized messages to the dead-letter topic while good ones flow', async () => {
     const cfg = monitorConfig({ 'kafka.maxMessageBytes': 64 * 1024 });
     const m = await startMonitor(cfg);
-    const sim = new PipelineSim(makeDag('chain', 3, 'dlq-pipe'), { seed: 5 });
+    const sim = recentSim('chain', 3, 'dlq-pipe', 5);
     const good = sim.run(0);
     const bad = [
       { key: 'dlq-pipe', value: Buffer.from('{"spec": "rootline.report/v1", "event_id": ') }, // malformed JSON
@@ -93,7 +106,7 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
   it('processes a duplicate event_id once', async () => {
     const cfg = monitorConfig();
     const m = await startMonitor(cfg);
-    const sim = new PipelineSim(makeDag('chain', 2, 'dup-pipe'), { seed: 8 });
+    const sim = recentSim('chain', 2, 'dup-pipe', 8);
     const reports = sim.run(0);
     await sendReports(cfg, [...reports, ...reports, reports[0]!]);
     await eventually(() => (m.metrics.reports.total() + m.metrics.duplicates.total() === 5 ? true : undefined), 30_000, 'all five messages');

@@ -5,9 +5,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { harnessConfig, servicesDown, servicesUp } from '../../../src/dev/services/index.js';
 import { MonitorCore, type Incident } from '../../../src/monitor/index.js';
 import { loadRules } from '../../../src/rules/index.js';
-import { PipelineSim, makeDag } from '../../../src/sim/index.js';
 import { admin, eventually } from '../helpers.js';
-import { monitorConfig, nodeRunCount, sendReports, startMonitor } from './harness.js';
+import { monitorConfig, nodeRunCount, recentSim, sendReports, startMonitor } from './harness.js';
 import { spawnMonitor } from './process.js';
 
 function summary(i: Incident) {
@@ -30,7 +29,7 @@ describe('nothing lost, nothing double-counted', () => {
 
     const cfg = monitorConfig({ 'influx.url': `http://127.0.0.1:${base}` });
     const m = await startMonitor(cfg);
-    const sim = new PipelineSim(makeDag('chain', 5, 'outage'), { seed: 21 });
+    const sim = recentSim('chain', 5, 'outage', 21);
     for (let r = 0; r < 4; r++) await sendReports(cfg, sim.run(r));
     await eventually(async () => ((await nodeRunCount(cfg, 'outage')) === 20 ? true : undefined), 60_000, 'the first 20 reports');
 
@@ -60,7 +59,7 @@ describe('nothing lost, nothing double-counted', () => {
 
   it('survives SIGKILL mid-stream: the restarted monitor loses nothing and decides exactly as before', async () => {
     const cfg = monitorConfig({ 'kafka.instanceId': 'recovery-a' });
-    const sim = new PipelineSim(makeDag('diamond', 7, 'kill'), { seed: 31 });
+    const sim = recentSim('diamond', 7, 'kill', 31);
     const fault = (r: number) => (r >= 12 ? [{ node: 'n02', kind: 'shift' as const, column: 'amount' }] : []);
     const runs = Array.from({ length: 14 }, (_, r) => sim.run(r, fault(r)));
     const total = runs.flat().length;
@@ -108,7 +107,7 @@ describe('nothing lost, nothing double-counted', () => {
     const a = await startMonitor(cfg);
     const b = await startMonitor(cfgB as typeof cfg);
     await eventually(() => (a.kafka.status.assigned.length + b.kafka.status.assigned.length === 6 && a.kafka.status.assigned.length > 0 && b.kafka.status.assigned.length > 0 ? true : undefined), 60_000, 'partitions shared');
-    const pipelines = Array.from({ length: 12 }, (_, i) => new PipelineSim(makeDag('chain', 3, `p${i}`), { seed: 100 + i }));
+    const pipelines = Array.from({ length: 12 }, (_, i) => recentSim('chain', 3, `p${i}`, 100 + i));
     for (let r = 0; r < 7; r++) await sendReports(cfg, pipelines.flatMap((s, i) => s.run(r, i === 4 && r === 6 ? [{ node: 'n01', kind: 'null_spike' }] : [])));
     await eventually(() => (a.metrics.reports.total() + b.metrics.reports.total() === 12 * 3 * 7 ? true : undefined), 90_000, 'all reports');
     expect(a.metrics.reports.total()).toBeGreaterThan(0);

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { schemaFingerprint, type Profile, type Schema } from '../../src/contract/index.js';
+import { BaselineCache, evaluateProfile, learnBaseline } from '../../src/monitor/evaluate.js';
+import { compileCoreOptions } from '../../src/monitor/options.js';
+import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
+import { seededRandom } from '../../src/sketch/index.js';
+import { chiSquaredTest, ks2samp, totalVariationDistance } from '../../src/stats/index.js';
+
+const SCHEMA: Schema = [
+  { name: 'amount', type: 'double', nullable: true },
+  { name: 'segment', type: 'string', nullable: true },
+];
+
+function normalSample(n: number, mu: number, seed: number): number[] {
+  const rng = seededRandom(seed);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(mu + Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng()));
+  return out;
+}
+
+function profile(i: number, over: { rows?: number; nulls?: number; mu?: number; schema?: Schema; frequent?: Record<string, number> } = {}): Profile {
+  const rows = over.rows ?? 1000 + (i % 3);
+  const schema = over.schema ?? SCHEMA;
+  return {
+    row_count: rows,
+    schema,
+    schema_fingerprint: schemaFingerprint(schema),
+    columns: {
+      amount: { kind: 'numeric', count: rows, null_count: over.nulls ?? 2, sample: normalSample(200, over.mu ?? 0, 1000 + i) },
+      segment: { kind: 'categorical', count: rows, null_count: 0, frequent: over.frequent ?? { a: 600, b: 300, c: 100 }, other_count: 0 },
+    },
+  };
+}
+
+function setup(baselineRuns = 4) {
+  const options = compileCoreOptions({ baselineRuns });
+  const slots = new Map<string, DistributionSlot>();
+  const cache = new BaselineCache(slots, options);
+  const node = newNodeState('p', 'x');
+  const dirty = new Set<string>();
+  const report = (i: number) => ({ pipeline: 'p', node: 'x', run_id: `r${i}`, event_time: new Date(Date.UTC(2026, 10, 1, i)).toISOString() });
+  const learn = (i: number, pr = profile(i)) => learnBaseline(node, 'out', 'lake/x', pr, report(i), slots, cache, options, dirty);
+  const evaluate = (i: number, pr = profile(i)) => evaluateProfile(report(i), [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
+  return { options, slots, cache, node, dirty, learn, evaluate };
+}
+
+describe('evaluateProfile against a learned baseline', () => {
+  it('without a baseline: only the values, no comparison', () => {
+    const { evaluate } = setup();
+    const m = evaluate(0);
+    expect(m.baseline_runs).toBe(0);
+    expect(m.row_count).toEqual({ value: 1000 });
+    expect(m.schema).toMatchObject({ changed: false, fingerprint: schemaFingerprint(SCHEMA) });
+    expect(m.columns.map((c) => [c.column, c.null_ratio, c.null_ratio_baseline, c.drift])).toEqual([
+      ['amount', 0.002, undefined, undefined],
+      ['segment', 0, undefined, undefined],
+    ]);
+  });
+
+  it('row count against the median of the healthy runs', () => {
+    const { learn, evaluate } = setup();
+    for (const [i, rows] of [900, 1000, 1100].entries()) learn(i, profile(i, { rows }));
+    const m = evaluate(9, profile(9, { rows: 1500 }));
+    expect(m.baseline_runs).toBe(3);
+    expect(m.row_count).toMatchObject({ value: 1500, baseline: 1000, deviation: 0.5 });
+    expect(m.row_count.z).toBeCloseTo(500 / (100 * 1.4826), 9);
+  });
+
+  it('a baseline of zero rows: any rows is an (unbounded) rise, reported finitely', () => {
+    const { learn, evaluate } = setup();
+    learn(0, profile(0, { rows: 0 }));
+    expect(evaluate(1, profile(1, { rows: 5 })).row_count.deviation).toBe(1e9);
+    expect(evaluate(1, profile(1, { rows: 0 })).row_count.deviation).toBe(0);
+  });
+
+  it('a schema change is diffed and classed', () => {
+    const { learn, evaluate } = setup();
+    learn(0);
+    const removed: Schema = [SCHEMA[0]!];
+    const m = evaluate(1, profile(1, { schema: removed }));
+    expect(m.schema).toMatchObject({ changed: true, breaking: true, previous: schemaFingerprint(SCHEMA), fingerprint: schemaFingerprint(removed) });
+    expect(m.schema.changes.map((c) => [c.kind, c.path])).toEqual([['removed', 'segment']]);
+    const added: Schema = [...SCHEMA, { name: 'note', type: 'string', nullable: true }];
+    expect(evaluate(2, profile(2, { schema: added })).schema).toMatchObject({ changed: true, breaking: false });
+  });
+
+  it('a changed fingerprint without schemas to diff counts as breaking', () => {
+    const { learn, evaluate } = setup();
+    const bare = (fp: string): Profile => ({ row_count: 10, schema_fingerprint: fp });
+    learn(0, bare(`sha256:${'a'.repeat(64)}`));
+    expect(evaluate(1, bare(`sha256:${'b'.repeat(64)}`)).schema).toMatchObject({ changed: true, breaking: true, changes: [] });
+  });
+
+  it('null ratio against the median of the healthy runs', () => {
+    const { learn, evaluate } = setup();
+    for (const [i, nulls] of [1, 2, 3].entries()) learn(i, profile(i, { rows: 1000, nulls }));
+    const c = evaluate(5, profile(5, { rows: 1000, nulls: 100 })).columns[0]!;
+    expect(c).toMatchObject({ column: 'amount', dataset: 'lake/x', null_count: 100, null_ratio: 0.1, null_ratio_baseline: 0.002 });
+  });
+
+  it('numeric drift from samples is the exact two-sample KS against the baseline samples', () => {
+    const { learn, evaluate } = setup();
+    const base: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const pr = profile(i);
+      base.push(...(pr.columns!.amount as { sample: number[] }).sample);
+      learn(i, pr);
+    }
+    const cur = profile(7, { mu: 0.5 });
+    const d = evaluate(7, cur).columns[0]!.drift!;
+    const ref = ks2samp((cur.columns!.amount as { sample: number[] }).sample, base);
+    expect(d).toEqual({ test: 'ks', statistic: ref.statistic, effect: ref.statistic, pvalue: ref.pvalue, n_current: 200, n_baseline: 600 });
+    expect(d.pvalue).toBeLessThan(1e-6);
+  });
+
+  it('categorical drift: chi-squared p-value and total variation against the summed baseline counts', () => {
+    const { learn, evaluate } = setup();
+    for (let i = 0; i < 2; i++) learn(i);
+    const shifted = { a: 100, b: 300, c: 600 };
+    const d = evaluate(5, profile(5, { frequent: shifted })).columns[1]!.drift!;
+    const baseline = { a: 1200, b: 600, c: 200 };
+    expect(d).toEqual({ test: 'chi2', statistic: totalVariationDistance(baseline, shifted), effect: totalVariationDistance(baseline, shifted), pvalue: chiSquaredTest(baseline, shifted).pvalue, n_current: 1000, n_baseline: 2000 });
+    expect(d.statistic).toBeCloseTo(0.5, 12);
+  });
+
+  it('the baseline keeps the last N healthy runs', () => {
+    const { learn, evaluate, node, slots, dirty } = setup(4);
+    for (let i = 0; i < 10; i++) learn(i, profile(i, { rows: 1000 + i * 10 }));
+    const b = node.outputs['lake/x']!;
+    expect(b.healthy_runs).toBe(10);
+    expect(b.row_counts).toEqual([1060, 1070, 1080, 1090]);
+    expect(b.slot_count).toBe(4);
+    expect(slots.size).toBe(4);
+    expect(dirty.size).toBe(4);
+    expect([...slots.values()].map((s) => s.run_id).sort()).toEqual(['r6', 'r7', 'r8', 'r9']);
+    // The drift baseline holds only recent runs: at most N slots of 200 values each.
+    const d = evaluate(10).columns[0]!.drift!;
+    expect(d.n_baseline).toBeGreaterThan(0);
+    expect(d.n_baseline).toBeLessThanOrEqual(4 * 200);
+    expect(d.n_baseline % 200).toBe(0);
+  });
+
+  it('a run without distributions teaches row count and nulls but writes no slot', () => {
+    const { learn, node, slots } = setup();
+    learn(0, { row_count: 10, columns: { a: { kind: 'numeric', count: 10, null_count: 1 } } });
+    expect(node.outputs['lake/x']).toMatchObject({ healthy_runs: 1, row_counts: [10], slot_count: 0, columns: { a: { kind: 'numeric', null_ratios: [0.1] } } });
+    expect(slots.size).toBe(0);
+  });
+
+  it('a column that changed kind has no drift against the other kind', () => {
+    const { learn, evaluate } = setup();
+    learn(0);
+    const flipped: Profile = { row_count: 1000, columns: { amount: { kind: 'categorical', count: 1000, null_count: 0, frequent: { x: 1000 }, other_count: 0 } } };
+    expect(evaluate(1, flipped).columns[0]!.drift).toBeUndefined();
+  });
+});

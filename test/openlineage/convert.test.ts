@@ -1,0 +1,235 @@
+// The OpenLineage adapter on events emitted by the real openlineage-python client
+// (test/vectors/openlineage, written by scripts/vectors/openlineage_events.py), checked field by field,
+// plus edge cases on hand-made events.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { schemaFingerprint, validateReport, type Report } from '../../src/contract/index.js';
+import { OPENLINEAGE_UUID_NAMESPACE, convertRunEvent, createRunEventConverter, openLineageEventId, uuidV5, type ConvertResult } from '../../src/openlineage/index.js';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'openlineage');
+
+interface Manifest {
+  openlineage_python: string;
+  event_id_namespace: string;
+  events: Record<string, { file: string; eventType: string; expected_event_id: string }>;
+}
+
+const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
+
+function event(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(DIR, manifest.events[name]!.file), 'utf8')) as Record<string, unknown>;
+}
+
+function single(res: ConvertResult): Report {
+  if ('errors' in res) throw new Error(res.errors.join('; '));
+  expect(res.reports).toHaveLength(1);
+  expect(res.ignored).toBeUndefined();
+  const r = res.reports[0]!;
+  expect(validateReport(r).ok).toBe(true);
+  return r;
+}
+
+describe('convertRunEvent on the openlineage-python client vectors', () => {
+  it('has every event the script wrote', () => {
+    expect(Object.keys(manifest.events).sort()).toEqual(['abort', 'complete_full', 'complete_nested_spark', 'complete_no_stats', 'fail_sql', 'running', 'start']);
+    expect(manifest.event_id_namespace).toBe(OPENLINEAGE_UUID_NAMESPACE);
+  });
+
+  it('COMPLETE with parent, source code, statistics and schema facets -> one report, field by field', () => {
+    const e = event('complete_full');
+    const r = single(convertRunEvent(e));
+    const run = e.run as { runId: string };
+    expect(r.event_id).toBe(manifest.events.complete_full!.expected_event_id);
+    expect(r).toMatchObject({
+      spec: 'rootline.report/v1',
+      // the parent facet's root job (the Airflow DAG) names the pipeline; the job is the node
+      pipeline: 'churn_daily',
+      node: 'churn_daily.compute_avg_amount',
+      run_id: run.runId,
+      event_time: '2026-11-21T10:00:05.123456+00:00',
+      status: 'success',
+      code_version: 'git:3f2a9c1',
+      data_version: 'snapshot-2026-11-21T10',
+    });
+    // the parent is the orchestrating run, not a data dependency: no upstream edge
+    expect(r.upstream).toBeUndefined();
+    // without a producer resolver, column lineage is left out
+    expect(r.column_lineage).toBeUndefined();
+
+    expect(r.inputs!.map((i) => i.dataset)).toEqual(['postgres://db.internal:5432/lake.clean.transactions', 'postgres://db.internal:5432/lake.clean.customers']);
+    expect(r.inputs![1]!.profile).toBeUndefined();
+    const input = r.inputs![0]!.profile!;
+    expect(input.row_count).toBe(10_000);
+    expect(input.schema).toEqual([
+      { name: 'customer_id', type: 'string', nullable: true },
+      { name: 'amount', type: 'decimal', nullable: true },
+      { name: 'ts', type: 'timestamp', nullable: true },
+      { name: 'country', type: 'string', nullable: true },
+    ]);
+    expect(input.schema_fingerprint).toBe(schemaFingerprint(input.schema!));
+    expect(input.columns).toEqual({
+      amount: { kind: 'numeric', count: 10_000, null_count: 12, min: 0.5, max: 912, mean: 541_359.5 / 9_988 },
+      country: { kind: 'categorical', count: 10_000, null_count: 40, distinct_estimate: 31 },
+      customer_id: { kind: 'categorical', count: 10_000, null_count: 0, distinct_estimate: 9_000 },
+    });
+
+    expect(r.outputs).toHaveLength(1);
+    const out = r.outputs[0]!;
+    expect(out.dataset).toBe('s3://lake/features/avg_amount');
+    expect(out.profile.row_count).toBe(9_000);
+    expect(out.profile.schema).toEqual([
+      { name: 'customer_id', type: 'string', nullable: true },
+      { name: 'avg_amount', type: 'double', nullable: true },
+      { name: 'n_tx', type: 'long', nullable: true },
+    ]);
+    expect(out.profile.schema_fingerprint).toBe(schemaFingerprint(out.profile.schema!));
+    expect(out.profile.columns).toBeUndefined();
+  });
+
+  it('maps column lineage when every input field has a known producer, and leaves out the columns that do not', () => {
+    const e = event('complete_full');
+    const producers: Record<string, string> = { 'postgres://db.internal:5432/lake.clean.transactions': 'clean_transactions' };
+    const partial = single(createRunEventConverter({ producerOf: (d) => producers[d] })(e));
+    // customer_id also derives from lake.clean.customers, whose producer is unknown: left out
+    expect(partial.column_lineage).toEqual({ avg_amount: [{ node: 'clean_transactions', column: 'amount' }] });
+    producers['postgres://db.internal:5432/lake.clean.customers'] = 'load_customers';
+    const full = single(createRunEventConverter({ producerOf: (d) => producers[d] })(e));
+    expect(full.column_lineage).toEqual({
+      avg_amount: [{ node: 'clean_transactions', column: 'amount' }],
+      customer_id: [
+        { node: 'clean_transactions', column: 'customer_id' },
+        { node: 'load_customers', column: 'id' },
+      ],
+    });
+  });
+
+  it('pipelineFrom "namespace" keeps the job namespace even with a parent', () => {
+    const r = single(createRunEventConverter({ pipelineFrom: 'namespace' })(event('complete_full')));
+    expect(r.pipeline).toBe('airflow-prod');
+  });
+
+  it('FAIL -> status failed; no parent -> the job namespace is the pipeline; a SQL job facet -> a code version', () => {
+    const e = event('fail_sql');
+    const r = single(convertRunEvent(e));
+    expect(r.event_id).toBe(manifest.events.fail_sql!.expected_event_id);
+    expect(r).toMatchObject({ pipeline: 'dbt-analytics', node: 'models.orders_enriched', status: 'failed', event_time: '2026-11-21T11:30:00Z' });
+    expect(r.code_version).toMatch(/^sql:sha256:[0-9a-f]{12}$/);
+    expect(r.inputs).toEqual([{ dataset: 'postgres://db.internal:5432/analytics.orders' }]);
+    expect(r.outputs).toEqual([{ dataset: 'postgres://db.internal:5432/analytics.orders_enriched', profile: { row_count: 0 } }]);
+    expect(r.data_version).toBeUndefined();
+  });
+
+  it('a nested schema facet becomes struct / array fields; a sourceCode facet a hashed code version', () => {
+    const r = single(convertRunEvent(event('complete_nested_spark')));
+    expect(r.event_id).toBe(manifest.events.complete_nested_spark!.expected_event_id);
+    expect(r).toMatchObject({ pipeline: 'spark-cluster', node: 'users_enrich.execute_insert_into', event_time: '2026-11-21T13:00:00.5+01:00' });
+    expect(r.code_version).toMatch(/^python:sha256:[0-9a-f]{12}$/);
+    expect(r.outputs[0]!.profile).toMatchObject({ row_count: 1500 });
+    expect(r.outputs[0]!.profile.schema).toEqual([
+      { name: 'id', type: 'long', nullable: true },
+      { name: 'tags', type: 'array', nullable: true, items: { type: 'string' } },
+      { name: 'address', type: 'struct', nullable: true, fields: [{ name: 'city', type: 'string', nullable: true }, { name: 'zip', type: 'int', nullable: true }] },
+      { name: 'score', type: 'float', nullable: true },
+      { name: 'created', type: 'date', nullable: true },
+    ]);
+    // the input has a schema but no row count: the dataset is kept (a lineage edge), without a profile
+    expect(r.inputs).toEqual([{ dataset: 'hive://metastore/raw.users' }]);
+  });
+
+  it('START, RUNNING and ABORT carry no outcome: ignored with the reason', () => {
+    for (const name of ['start', 'running', 'abort']) {
+      const res = convertRunEvent(event(name));
+      expect(res, name).toEqual({ reports: [], ignored: expect.stringMatching(new RegExp(`^eventType ${manifest.events[name]!.eventType}: only COMPLETE and FAIL`)) as unknown });
+    }
+  });
+
+  it('a COMPLETE whose outputs carry no row count is ignored with the reason', () => {
+    expect(convertRunEvent(event('complete_no_stats'))).toEqual({
+      reports: [],
+      ignored: 'COMPLETE event of batch/export_report: no output carries a row count (outputStatistics or dataQualityMetrics): s3://exports/reports/daily.csv',
+    });
+  });
+
+  it('derives the same event id as Python uuid5 for every vector (so a re-sent event dedupes)', () => {
+    for (const [name, m] of Object.entries(manifest.events)) {
+      const e = event(name);
+      expect(openLineageEventId((e.run as { runId: string }).runId, m.eventType), name).toBe(m.expected_event_id);
+    }
+    // RFC 9562 / Python: uuid5(NAMESPACE_URL, "https://rootline.dev/openlineage")
+    expect(uuidV5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'https://rootline.dev/openlineage')).toBe(OPENLINEAGE_UUID_NAMESPACE);
+  });
+});
+
+describe('convertRunEvent on hand-made events', () => {
+  const base = () => ({
+    eventType: 'COMPLETE',
+    eventTime: '2026-11-21T10:00:00Z',
+    producer: 'test',
+    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b001', facets: {} as Record<string, unknown> },
+    job: { namespace: 'ns', name: 'job' },
+    inputs: [] as unknown[],
+    outputs: [{ namespace: 'db', name: 't', outputFacets: { outputStatistics: { rowCount: 5 } } }] as unknown[],
+  });
+
+  it('lists what is missing', () => {
+    expect(convertRunEvent({ eventType: 'COMPLETE', run: {}, job: { namespace: '' } })).toEqual({
+      errors: ['job.namespace is required (a non-empty string)', 'job.name is required (a non-empty string)', 'run.runId is required (a non-empty string)', 'eventTime is required (a date-time string)'],
+    });
+    expect(convertRunEvent([])).toEqual({ errors: ['an OpenLineage RunEvent must be a JSON object'] });
+    const e = { ...base(), eventTime: 'yesterday' };
+    const res = convertRunEvent(e);
+    expect('errors' in res && res.errors[0]).toMatch(/^eventTime "yesterday"/);
+  });
+
+  it('takes an eventTime without an offset as UTC', () => {
+    const r = single(convertRunEvent({ ...base(), eventTime: '2026-11-21T10:00:00.123456' }));
+    expect(r.event_time).toBe('2026-11-21T10:00:00.123456Z');
+  });
+
+  it('uses the parent job name when the parent facet has no root', () => {
+    const e = base();
+    e.run.facets.parent = { run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b002' }, job: { namespace: 'airflow', name: 'my_dag' } };
+    expect(single(convertRunEvent(e)).pipeline).toBe('my_dag');
+  });
+
+  it('leaves out metrics it cannot trust, and a schema with duplicate names', () => {
+    const e = base();
+    e.outputs = [
+      {
+        namespace: 'db',
+        name: 't',
+        facets: {
+          schema: { fields: [{ name: 'a', type: 'int' }, { name: 'b', type: 'varchar' }, { name: 'n', type: 'struct', fields: [{ name: 'x', type: 'int' }] }] },
+          dataQualityMetrics: {
+            rowCount: 10,
+            columnMetrics: {
+              a: { nullCount: 2, min: 5, max: 1, sum: 30 },
+              b: { distinctCount: 3 },
+              c: { nullCount: 0 },
+              n: { nullCount: 0 },
+              z: { nullCount: 11 },
+            },
+          },
+        },
+      },
+      { namespace: 'db', name: 'dup', facets: { schema: { fields: [{ name: 'a', type: 'int' }, { name: 'a', type: 'int' }] } }, outputFacets: { outputStatistics: { rowCount: 1 } } },
+    ];
+    const r = single(convertRunEvent(e));
+    // min > max: kept the counts and the mean, not the range; b: no nullCount; c: not in the schema; n: nested; z: nulls > rows
+    expect(r.outputs[0]!.profile.columns).toEqual({ a: { kind: 'numeric', count: 10, null_count: 2, mean: 30 / 8 } });
+    expect(r.outputs[1]!.profile).toEqual({ row_count: 1 });
+  });
+
+  it('de-duplicates datasets and is deterministic', () => {
+    const e = base();
+    e.outputs.push(e.outputs[0]);
+    e.inputs = [{ namespace: 'db', name: 'src' }, { namespace: 'db', name: 'src' }];
+    const a = single(convertRunEvent(e));
+    expect(a.outputs).toHaveLength(1);
+    expect(a.inputs).toEqual([{ dataset: 'db/src' }]);
+    expect(single(convertRunEvent(e))).toEqual(a);
+  });
+});
