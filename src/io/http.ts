@@ -52,17 +52,43 @@ class HttpProblem extends Error {
   }
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<string> {
+function readBody(req: IncomingMessage, max: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > max) throw new HttpProblem(413, `the body is ${declared} bytes, more than the ${max} allowed`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new HttpProblem(413, `the body is more than the ${max} bytes allowed`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  if (declared > max) return Promise.reject(new HttpProblem(413, `the body is ${declared} bytes, more than the ${max} allowed`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    // Past the limit the rest is read and dropped, not the socket destroyed: the client (still sending)
+    // then reads the 413 instead of a connection reset. The server's requestTimeout bounds the drain.
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        reject(new HttpProblem(413, `the body is more than the ${max} bytes allowed`));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
+}
+
+const ROUTES = new Set(['/healthz', '/metrics', '/api/v1/reports', '/api/v1/lineage', '/api/v1/pipelines', '/api/v1/incidents']);
+
+/**
+ * The `route` label of the request counter: a known route, a family (`/api/v1/lineage/*`,
+ * `/api/v1/incidents/*`), or `other`. Never the raw path: ids and scanners' paths would make a new
+ * series each.
+ */
+export function routeLabel(pathname: string): string {
+  if (ROUTES.has(pathname)) return pathname;
+  if (pathname.startsWith('/api/v1/lineage/')) return '/api/v1/lineage/*';
+  if (pathname.startsWith('/api/v1/incidents/')) return '/api/v1/incidents/*';
+  return 'other';
 }
 
 function authorized(req: IncomingMessage, token: string | undefined): boolean {
@@ -87,7 +113,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = `${req.method} ${url.pathname}`;
     const done = (status: number, body: unknown, type?: string) => {
-      o.requests.inc({ route: url.pathname.startsWith('/api/v1/lineage/') ? '/api/v1/lineage/*' : url.pathname, status: String(status) });
+      o.requests.inc({ route: routeLabel(url.pathname), status: String(status) });
       send(res, status, body, type);
     };
     void (async () => {

@@ -37,6 +37,12 @@ export interface RcaRun {
   findings: RcaFinding[];
   /** Findings on input profiles (the dataset as this run read it). */
   input_findings: (RcaFinding & { dataset: string })[];
+  /**
+   * Movements below the rules' thresholds but well above noise (at least half of a threshold, and
+   * significant for drift): not alerts, but evidence that a healthy-looking parent carried a fault
+   * that its child, a little further from the threshold, shows.
+   */
+  signals?: RcaFinding[];
   column_lineage?: Record<string, ColumnSource[]>;
   code_version?: string;
   params?: Record<string, unknown>;
@@ -58,6 +64,8 @@ export interface RcaWorld {
 export interface PathStep {
   run: RcaRun;
   finding: RcaFinding;
+  /** The step is a sub-threshold signal, not a finding. */
+  soft?: boolean;
 }
 
 export interface RootVerdict {
@@ -78,15 +86,29 @@ export interface RootVerdict {
 
 const NODE_LEVEL: ReadonlySet<RuleMetric> = new Set(['row_count', 'schema', 'status', 'freshness']);
 
-/** Whether an anomalous upstream run explains finding `f` at run `x` (see the module comment). */
-export function explains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
-  if (upstream.healthy || upstream.findings.length === 0) return [];
-  if (f.column === undefined || NODE_LEVEL.has(f.metric)) return upstream.findings;
+function matching(x: RcaRun, f: RcaFinding, upstream: RcaRun, candidates: RcaFinding[]): RcaFinding[] {
+  if (candidates.length === 0) return [];
+  if (f.column === undefined || NODE_LEVEL.has(f.metric)) return candidates;
   const lineage = x.column_lineage?.[f.column];
-  if (!lineage || lineage.length === 0) return upstream.findings;
+  if (!lineage || lineage.length === 0) return candidates;
   const sources = new Set(lineage.filter((s) => s.node === upstream.ref.node).map((s) => s.column));
   if (sources.size === 0) return [];
-  return upstream.findings.filter((g) => NODE_LEVEL.has(g.metric) || (g.column !== undefined && sources.has(g.column)));
+  return candidates.filter((g) => NODE_LEVEL.has(g.metric) || (g.column !== undefined && sources.has(g.column)));
+}
+
+/** Whether an anomalous upstream run explains finding `f` at run `x` (see the module comment). */
+export function explains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
+  if (upstream.healthy) return [];
+  return matching(x, f, upstream, upstream.findings);
+}
+
+/**
+ * Whether a healthy-looking upstream run carried a sub-threshold movement of the same kind on the
+ * column `f` derives from (a drift or null-ratio change that stayed under its rule's threshold).
+ */
+export function softlyExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
+  const same = (upstream.signals ?? []).filter((g) => g.metric === f.metric);
+  return matching(x, f, upstream, same);
 }
 
 export interface RcaOptions {
@@ -103,62 +125,70 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
   const verdicts = new Map<string, RootVerdict>();
   const visited = new Set<string>();
 
-  const visit = (run: RcaRun, finding: RcaFinding, path: PathStep[]): void => {
+  const visit = (run: RcaRun, finding: RcaFinding, path: PathStep[], soft: boolean): void => {
     const key = `${nodeKey(run.ref)}\u001e${run.run_id}\u001e${finding.metric}\u001e${finding.column ?? ''}`;
     if (visited.has(key)) return;
     visited.add(key);
-    const here = [...path, { run, finding }];
+    const here: PathStep[] = [...path, { run, finding, ...(soft ? { soft: true } : {}) }];
     const parents = world.parents(run);
-    const explaining: { up: RcaRun; by: RcaFinding[] }[] = [];
+    const explaining: { up: RcaRun; by: RcaFinding[]; soft: boolean }[] = [];
     const healthyParents: RcaRun[] = [];
     const unobserved: NodeRef[] = [];
-    // Anomalous parents already on the path (a cycle in bad lineage): they cannot be told apart from
-    // this node, so they become candidates instead of being walked again (which would find no root).
-    const cyclic: NodeRef[] = [];
-    const onPath = (r: RcaRun) => here.some((s) => s.run.run_id === r.run_id && nodeKey(s.run.ref) === nodeKey(r.ref));
     for (const p of parents) {
       const up = world.runOf(p.ref, p.run_id, run.event_time);
       if (!up) {
         unobserved.push(p.ref);
         continue;
       }
-      const by = here.length < maxDepth ? explains(run, finding, up) : [];
-      if (by.length > 0 && onPath(up)) {
-        if (nodeKey(up.ref) !== nodeKey(run.ref)) cyclic.push(up.ref);
-      } else if (by.length > 0) explaining.push({ up, by });
+      if (here.length >= maxDepth) continue;
+      const hard = explains(run, finding, up);
+      if (hard.length > 0) {
+        explaining.push({ up, by: hard, soft: false });
+        continue;
+      }
+      const weak = softlyExplains(run, finding, up);
+      if (weak.length > 0) explaining.push({ up, by: weak, soft: true });
       else if (up.healthy) healthyParents.push(up);
     }
     if (explaining.length > 0) {
       // Follow the explaining finding most specific to this one: a column finding before a node-level one.
-      for (const e of explaining) visit(e.up, e.by.find((g) => g.column !== undefined) ?? e.by[0]!, here);
+      for (const e of explaining) visit(e.up, e.by.find((g) => g.column !== undefined) ?? e.by[0]!, here, e.soft);
       return;
     }
+    // The walk ends here. A sub-threshold signal cannot be a root on its own: the root is then the
+    // nearest node on the path with a real finding (the signal stays in the evidence).
+    let rootIndex = here.length - 1;
+    while (rootIndex > 0 && here[rootIndex]!.soft) rootIndex--;
+    const root = here[rootIndex]!;
+    const rootRun = root.run;
+    const endedSoft = rootIndex < here.length - 1;
     // No monitored parent explains it. An input read anomalous from outside the graph stands in for
     // the unobserved producer.
-    const external = new Set(world.externalInputs(run));
-    const anomalousExternal = [...new Set(run.input_findings.filter((g) => external.has(g.dataset)).map((g) => g.dataset))];
-    const rkey = nodeKey(run.ref) + '\u001e' + run.run_id;
+    const external = new Set(world.externalInputs(rootRun));
+    const anomalousExternal = [...new Set(rootRun.input_findings.filter((g) => external.has(g.dataset)).map((g) => g.dataset))];
+    const rkey = nodeKey(rootRun.ref) + '\u001e' + rootRun.run_id;
     const existing = verdicts.get(rkey);
     if (existing) {
-      if (!existing.rootFindings.includes(finding)) existing.rootFindings.push(finding);
+      if (!existing.rootFindings.includes(root.finding)) existing.rootFindings.push(root.finding);
       return;
     }
     let confidence: number;
-    if (unobserved.length > 0 || cyclic.length > 0) confidence = 0.5;
+    if (!endedSoft && unobserved.length > 0) confidence = 0.5;
+    else if (endedSoft) confidence = 0.7;
     else if (anomalousExternal.length > 0) confidence = 0.8;
     else confidence = 0.9;
     verdicts.set(rkey, {
-      root: run,
-      rootFindings: [finding],
-      path: here,
-      healthyParents,
-      unobservedParents: unobserved,
+      root: rootRun,
+      rootFindings: [root.finding],
+      path: endedSoft ? here : here.slice(0, rootIndex + 1),
+      healthyParents: endedSoft ? [] : healthyParents,
+      unobservedParents: endedSoft ? [] : unobserved,
       anomalousExternalInputs: anomalousExternal,
-      candidates: [run.ref, ...unobserved, ...cyclic],
+      candidates: endedSoft ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)] : [rootRun.ref, ...unobserved],
       confidence,
     });
   };
 
-  visit(x, f, []);
+  visit(x, f, [], false);
   return [...verdicts.values()];
 }

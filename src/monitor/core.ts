@@ -1,6 +1,6 @@
 import type { Report } from '../contract/types.js';
 import { PipelineGraph, findRoots, nodeKey, type LineageChange, type NodeRef, type RcaRun, type RcaWorld } from '../lineage/index.js';
-import { evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
+import { elevatedSignals, evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
 import { median } from '../stats/index.js';
 import { BaselineCache, evaluateProfile, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
@@ -167,6 +167,8 @@ export class MonitorCore {
       findings: findings.map(briefOf),
       input_findings: inputFindings,
     };
+    const signals = elevatedSignals(this.rules, metrics);
+    if (signals.length > 0) run.signals = signals.map(briefOf);
     if (report.code_version !== undefined) run.code_version = report.code_version;
     if (report.data_version !== undefined) run.data_version = report.data_version;
     if (report.params !== undefined) run.params = report.params;

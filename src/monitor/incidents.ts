@@ -305,6 +305,7 @@ export function rcaRunOf(ref: NodeRef, r: RunRecord): RcaRun {
     inputs: r.inputs,
   };
   if (r.column_lineage !== undefined) run.column_lineage = r.column_lineage;
+  if (r.signals !== undefined) run.signals = r.signals;
   if (r.code_version !== undefined) run.code_version = r.code_version;
   if (r.params !== undefined) run.params = r.params;
   return run;

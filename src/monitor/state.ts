@@ -20,6 +20,8 @@ export interface RunRecord {
   inputs: string[];
   outputs: string[];
   findings: FindingBrief[];
+  /** Sub-threshold movements (evidence for RCA only; see rules' elevatedSignals). */
+  signals?: FindingBrief[];
   /** Findings on the profiles of the datasets as this run read them. */
   input_findings: (FindingBrief & { dataset: string })[];
   column_lineage?: Record<string, ColumnSource[]>;

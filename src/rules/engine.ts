@@ -198,3 +198,46 @@ export function evaluateFreshness(set: RuleSet, f: FreshnessInput): Finding | un
   }
   return undefined;
 }
+
+/** Signals start at this fraction of a rule's threshold. */
+export const DEFAULT_SIGNAL_FRACTION = 0.5;
+
+/**
+ * Movements that stay under the rules' thresholds but reach `fraction` of them (drift also
+ * significant at the rule's alpha): never alerts, only evidence for root-cause analysis, where a
+ * parent just under a threshold can explain a child just over it. Call after evaluateRules (which
+ * fills the adjusted p-values). Violations themselves are not repeated here.
+ */
+export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFAULT_SIGNAL_FRACTION): Finding[] {
+  const out: Finding[] = [];
+  const base = { pipeline: m.pipeline, node: m.node, run_id: m.run_id, event_time: m.event_time, severity: 'info' as const };
+  const armed = (r: Rule) => r.enabled && m.baseline_runs >= r.min_baseline_runs;
+  for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules) {
+    if (!armed(r) || r.metric !== 'row_count' || r.max_deviation === undefined || m.row_count.deviation === undefined) continue;
+    const dev = Math.abs(m.row_count.deviation);
+    if (dev > r.max_deviation * fraction && dev <= r.max_deviation) {
+      out.push({ ...base, rule: r.id, metric: 'row_count', value: m.row_count.value, ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}), threshold: r.max_deviation, message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold)` });
+    }
+  }
+  for (const c of m.columns) {
+    for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules) {
+      if (!armed(r)) continue;
+      if (r.metric === 'null_ratio' && r.max !== undefined) {
+        const baseline = c.null_ratio_baseline ?? 0;
+        const jump = c.null_ratio - baseline;
+        const jumpLimit = r.max_jump ?? r.max;
+        const violated = c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump);
+        if (!violated && jump > jumpLimit * fraction) {
+          out.push({ ...base, rule: r.id, metric: 'null_ratio', column: c.column, value: c.null_ratio, baseline, threshold: r.max, message: `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)` });
+        }
+      } else if (r.metric === 'drift' && c.drift && r.effect_floor !== undefined && r.alpha !== undefined) {
+        const p = c.drift.pvalue_adjusted ?? c.drift.pvalue;
+        const violated = c.drift.effect > r.effect_floor && p < r.alpha;
+        if (!violated && c.drift.effect > r.effect_floor * fraction && c.drift.pvalue < r.alpha) {
+          out.push({ ...base, rule: r.id, metric: 'drift', column: c.column, value: c.drift.statistic, threshold: r.effect_floor, message: `distribution of ${c.column} moved (effect ${c.drift.effect.toFixed(3)}, under the ${r.effect_floor} floor)` });
+        }
+      }
+    }
+  }
+  return out;
+}
