@@ -1,7 +1,9 @@
 import { RootlineError, errorMessage } from '../errors.js';
 import { demoCommand } from './demo.js';
 import { configCommand, monitorCommand } from './monitor.js';
+import { lineageCommand } from './lineage.js';
 import { replayCommand } from './replay.js';
+import { rulesCommand } from './rules.js';
 import { servicesCommand } from './services.js';
 
 export interface Command {
@@ -33,6 +35,16 @@ const COMMANDS: Record<string, Command> = {
   },
   profile: { summary: 'profile a CSV, JSON Lines or Parquet file into a report (print or send it)', usage: 'rootline profile FILE [options]', run: async (args) => (await import('./profile.js')).profileCommand(args) },
   simulate: { summary: 'run a simulated pipeline with injected faults; print its reports or send them to Kafka / HTTP', usage: 'rootline simulate [options]', run: async (args) => (await import('./simulate.js')).simulateCommand(args) },
+  rules: {
+    summary: 'validate rule files and show the rules in force for a node: `rootline rules check [DIR]`',
+    usage: 'rootline rules check [DIR] [--pipeline P --node N [--column C]]',
+    run: rulesCommand,
+  },
+  lineage: {
+    summary: 'lineage queries: upstream|downstream NODE, graph, runs (--at TIME for time travel)',
+    usage: 'rootline lineage upstream|downstream NODE --pipeline P [--at TIME]',
+    run: lineageCommand,
+  },
   dev: {
     summary: 'developer tools: `rootline dev services up|down|status`',
     usage: 'rootline dev services up|down|status',

@@ -134,6 +134,10 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     const explaining: { up: RcaRun; by: RcaFinding[]; soft: boolean }[] = [];
     const healthyParents: RcaRun[] = [];
     const unobserved: NodeRef[] = [];
+    // Anomalous parents already on the path (a cycle in bad lineage): they cannot be told apart from
+    // this node, so they become candidates instead of being walked again (which would find no root).
+    const cyclic: NodeRef[] = [];
+    const onPath = (r: RcaRun) => here.some((st) => st.run.run_id === r.run_id && nodeKey(st.run.ref) === nodeKey(r.ref));
     for (const p of parents) {
       const up = world.runOf(p.ref, p.run_id, run.event_time);
       if (!up) {
@@ -142,6 +146,10 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       }
       if (here.length >= maxDepth) continue;
       const hard = explains(run, finding, up);
+      if (onPath(up)) {
+        if (hard.length > 0 && nodeKey(up.ref) !== nodeKey(run.ref)) cyclic.push(up.ref);
+        continue;
+      }
       if (hard.length > 0) {
         explaining.push({ up, by: hard, soft: false });
         continue;
@@ -173,7 +181,7 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       return;
     }
     let confidence: number;
-    if (!endedSoft && unobserved.length > 0) confidence = 0.5;
+    if (!endedSoft && (unobserved.length > 0 || cyclic.length > 0)) confidence = 0.5;
     else if (endedSoft) confidence = 0.7;
     else if (anomalousExternal.length > 0) confidence = 0.8;
     else confidence = 0.9;
@@ -184,7 +192,7 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       healthyParents: endedSoft ? [] : healthyParents,
       unobservedParents: endedSoft ? [] : unobserved,
       anomalousExternalInputs: anomalousExternal,
-      candidates: endedSoft ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)] : [rootRun.ref, ...unobserved],
+      candidates: endedSoft ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)] : [rootRun.ref, ...unobserved, ...cyclic],
       confidence,
     });
   };
