@@ -15,7 +15,7 @@
 // Run: npx tsx bench/profile.ts [--skip-files] [--skip-python]   (writes bench/results/profile.md)
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem, type as osType } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProfiler, profileColumns } from '../src/profile/index.js';
@@ -108,6 +108,7 @@ function timeV(path: string, out: string): { seconds: number; maxRssKb: number }
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const columns = makeColumns();
   const named: Record<string, Float64Array> = {};
   columns.forEach((c, j) => (named[`c${j}`] = c));
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
       '',
       `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores (shared; other work may run beside the benchmark)`,
       `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; OS: ${osType()} ${release()}`,
+      `- Load average (1 min) at the start / end of the run: ${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)} (on 2 cores: above 2 means other processes competed for the CPU, and times are longer than on an idle machine)`,
       `- Node.js ${process.version}${pyVersions ? `; Python ${pyVersions.python}, whylogs ${pyVersions.whylogs}, pandas ${pyVersions.pandas}, numpy ${pyVersions.numpy}` : ''}`,
       '',
       '## 1,000,000 rows x 20 numeric columns',

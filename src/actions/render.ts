@@ -1,4 +1,5 @@
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
+import { text } from './rollback.js';
 
 /** Block Kit blocks (plain objects; the Slack client sends them as JSON). */
 export type Block = Record<string, unknown>;
@@ -57,7 +58,7 @@ function actionLine(i: Incident): string {
     .map((a) => {
       if (a.action === 'slack') return 'alerted in Slack';
       const d = a.details ?? {};
-      const target = d.to_data_version ? `data_version ${String(d.to_data_version as string)}` : d.to_code_version ? `code_version ${String(d.to_code_version as string)}` : `run ${String(d.to_run_id as string)}`;
+      const target = d.to_data_version ? `data_version ${text(d.to_data_version)}` : d.to_code_version ? `code_version ${text(d.to_code_version)}` : `run ${text(d.to_run_id)}`;
       if (a.decision === 'dispatch') return `rollback of ${i.culprit} to ${target} dispatched`;
       if (a.decision === 'dry_run') return `rollback of ${i.culprit} to ${target} (dry run, not dispatched)`;
       return `rollback skipped: ${a.why}`;

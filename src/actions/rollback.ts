@@ -18,17 +18,22 @@ export interface RollbackCommand {
   decided_by: string;
 }
 
+/** A detail value as text: strings as they are, anything else as JSON. */
+export function text(v: unknown): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
+}
+
 export function rollbackCommandOf(i: Incident, d: ActionDecision): RollbackCommand {
   const det = d.details ?? {};
   return {
     type: 'rollback',
-    idempotency_key: String(det.idempotency_key as string),
+    idempotency_key: text(det.idempotency_key),
     incident_id: i.incident_id,
     pipeline: i.pipeline,
     node: i.culprit,
-    to_run_id: String(det.to_run_id as string),
-    ...(det.to_data_version !== undefined ? { to_data_version: String(det.to_data_version as string) } : {}),
-    ...(det.to_code_version !== undefined ? { to_code_version: String(det.to_code_version as string) } : {}),
+    to_run_id: text(det.to_run_id),
+    ...(det.to_data_version !== undefined ? { to_data_version: text(det.to_data_version) } : {}),
+    ...(det.to_code_version !== undefined ? { to_code_version: text(det.to_code_version) } : {}),
     dry_run: d.decision !== 'dispatch',
     reason: `${i.cause.summary} (${i.incident_id})`,
     decided_at: d.at,
@@ -42,7 +47,7 @@ export function fillTemplate(template: string, cmd: RollbackCommand): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, k: string) => {
     const v = values[k];
     if (v === undefined) return '';
-    return JSON.stringify(String(v)).slice(1, -1);
+    return JSON.stringify(text(v)).slice(1, -1);
   });
 }
 
@@ -78,7 +83,7 @@ export async function postWebhook(o: WebhookOptions, cmd: RollbackCommand, logge
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     let retryAfterMs = 0;
-    let detail = '';
+    let detail: string;
     try {
       const res = await fetch(o.url, {
         method: 'POST',

@@ -37,16 +37,22 @@ export function configCommand(args: string[]): Promise<number> {
   return Promise.resolve(0);
 }
 
-async function retryStartup<T>(what: string, log: Logger, fn: () => Promise<T>, attempts = 30): Promise<T> {
+class StoppedDuringStartup extends Error {}
+
+/** Retries a start-up step while the other side is not reachable yet; gives up at once on a stop signal. */
+async function retryStartup<T>(what: string, log: Logger, fn: () => Promise<T>, stop: Promise<unknown>, attempts = 30): Promise<T> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
   let delay = 500;
   for (let i = 1; ; i++) {
+    if (stopped) throw new StoppedDuringStartup(what);
     try {
       return await fn();
     } catch (err: unknown) {
       const retriable = !(err instanceof RootlineError) || err.retriable;
-      if (!retriable || i >= attempts) throw err;
+      if (!retriable || i >= attempts || stopped) throw stopped ? new StoppedDuringStartup(what) : err;
       log.warn({ what, attempt: i, err: errorMessage(err) }, 'not reachable yet; retrying');
-      await sleep(delay);
+      await Promise.race([sleep(delay), stop]);
       delay = Math.min(delay * 2, 10_000);
     }
   }
@@ -97,8 +103,14 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
   const metrics = monitorMetrics();
   const influx = new InfluxSink({ url: cfg.influx.url, token: cfg.influx.token, org: cfg.influx.org, bucket: cfg.influx.bucket, timeoutMs: cfg.influx.timeoutMs });
   if (cfg.influx.createBucket) {
-    const api = await retryStartup('InfluxDB', log, () => influx.ensureBucket());
-    log.info({ bucket: cfg.influx.bucket, api }, 'InfluxDB bucket ready');
+    try {
+      const api = await retryStartup('InfluxDB', log, () => influx.ensureBucket(), stopSignal);
+      log.info({ bucket: cfg.influx.bucket, api }, 'InfluxDB bucket ready');
+    } catch (err: unknown) {
+      if (!(err instanceof StoppedDuringStartup)) throw err;
+      log.info('stopped during start-up');
+      return;
+    }
   }
   const registry = cfg.schemaRegistry.url
     ? new SchemaRegistry({ host: cfg.schemaRegistry.url, ...(cfg.schemaRegistry.username ? { auth: { username: cfg.schemaRegistry.username, password: cfg.schemaRegistry.password ?? '' } } : {}) })
@@ -165,7 +177,15 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
     log.info({ url: http.url }, 'HTTP API listening');
   }
 
-  await retryStartup('Kafka', log, () => km.start());
+  try {
+    await retryStartup('Kafka', log, () => km.start(), stopSignal);
+  } catch (err: unknown) {
+    if (!(err instanceof StoppedDuringStartup)) throw err;
+    log.info('stopped during start-up');
+    await km.stop();
+    await http?.close();
+    return;
+  }
   await commandsProducer.connect();
   await incidents.start();
   log.info({ instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url }, 'monitor started');

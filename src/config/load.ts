@@ -80,7 +80,7 @@ function coerce(s: Setting, raw: unknown, where: string, problems: Problem[]): C
       if (raw === 'false' || raw === '0' || raw === 'no') return false;
       return bad('true or false');
     case 'list':
-      if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw as string[];
+      if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw;
       if (typeof raw === 'string') return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
       return bad('a list of strings');
     case 'enum':
@@ -145,7 +145,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
         }
       }
     };
-    if (doc.errors.length === 0 && doc.contents) walk(doc.contents as YamlNode, '');
+    if (doc.errors.length === 0 && doc.contents) walk(doc.contents, '');
   }
 
   for (const s of SETTINGS) {

@@ -69,7 +69,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'monitor.opsIntervalMs', env: 'ROOTLINE_OPS_INTERVAL_MS', type: 'duration', default: 10_000, doc: 'How often the monitor writes its own operational metrics to InfluxDB.' },
   // Slack
   { key: 'slack.token', env: 'ROOTLINE_SLACK_TOKEN', type: 'string', secret: true, doc: 'Bot token (xoxb-...). Without it, Slack actions are logged only.' },
-  { key: 'slack.channel', env: 'ROOTLINE_SLACK_CHANNEL', type: 'string', default: '#data-incidents', doc: 'Channel for incident messages.' },
+  { key: 'slack.channel', env: 'ROOTLINE_SLACK_CHANNEL', type: 'string', default: '#data-incidents', doc: 'Channel for incident messages. Use the channel id (C0123ABC): after a restart the notifier looks up its earlier messages with conversations.history, which takes ids, not names.' },
   { key: 'slack.apiUrl', env: 'ROOTLINE_SLACK_API_URL', type: 'string', default: 'https://slack.com/api/', doc: 'Slack Web API base URL.' },
   { key: 'slack.grafanaUrlTemplate', env: 'ROOTLINE_GRAFANA_URL_TEMPLATE', type: 'string', default: 'http://localhost:3000/d/rootline-node/node-drill-down?var-pipeline={pipeline}&var-node={node}&from={from}&to={to}', doc: 'Drill-down link in alerts; {pipeline}, {node}, {column}, {incident_id}, {from}, {to} are filled in.' },
   { key: 'slack.maxRetryDelayMs', env: 'ROOTLINE_SLACK_MAX_RETRY_DELAY_MS', type: 'duration', default: 60_000, doc: 'Longest pause between retries of a Slack call.' },

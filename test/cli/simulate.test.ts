@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { simulateCommand, type SimulateIo } from '../../src/cli/simulate.js';
 import { validateReport, type Report } from '../../src/contract/index.js';
@@ -127,14 +127,15 @@ describe('rootline simulate --emit stdout', () => {
     const health = join(dir, 'health.json');
     const t0 = Date.now();
     const done = simulateCommand(['--interval', '50ms', '--nodes', '4', '--shape', 'chain', '--health-file', health], { stdout, stderr, env: {}, signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 600));
     ac.abort();
     expect(await done).toBe(0);
     const reports = stdout.text.trim().split('\n').map((l) => JSON.parse(l) as Report);
     const runs = reports.length / 4;
     expect(Number.isInteger(runs)).toBe(true);
+    // one run at once, then one per 50 ms until the abort (fewer on a loaded machine, never more)
     expect(runs).toBeGreaterThanOrEqual(3);
-    expect(runs).toBeLessThanOrEqual(10);
+    expect(runs).toBeLessThanOrEqual(13);
     for (const rep of reports) {
       expect(Date.parse(rep.event_time)).toBeLessThanOrEqual(Date.now());
       expect(Date.parse(rep.event_time)).toBeGreaterThan(t0 - 10_000);
@@ -263,16 +264,15 @@ describe('rootline simulate: bad options', () => {
 
   it('is a command of the rootline CLI', async () => {
     const writes: string[] = [];
-    const orig = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => {
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       writes.push(String(chunk));
       return true;
-    }) as typeof process.stdout.write;
+    });
     try {
       expect(await main(['--help'])).toBe(0);
       expect(await main(['simulate', '--help'])).toBe(0);
     } finally {
-      process.stdout.write = orig;
+      spy.mockRestore();
     }
     expect(writes.join('')).toMatch(/simulate {3}run a simulated pipeline/);
     expect(writes.join('')).toContain('usage: rootline simulate [options]');

@@ -130,7 +130,7 @@ const oneOf =
   };
 /** Values of a TypeScript enum object as emitted at run time (numeric enums carry reverse mappings). */
 const enumOf = (en: Record<string, string | number>, what: string): Check => {
-  const numeric = Object.values(en).filter((x) => typeof x === 'number');
+  const numeric = Object.values(en).filter((x) => typeof x === 'number').sort((a, b) => a - b);
   return oneOf(numeric.length > 0 ? numeric : Object.values(en), what);
 };
 const arr =
@@ -162,7 +162,7 @@ const either =
     if (!tries.some((t) => t.length === 0)) e.push(...(tries.sort((a, b) => a.length - b.length)[0] ?? []));
   };
 function obj<T>(spec: Spec<T>): Check {
-  const entries = Object.entries(spec) as [string, Entry][];
+  const entries = Object.entries<Entry>(spec);
   return (v, at, e) => {
     if (!isObject(v)) {
       e.push(`${at}: expected an object, got ${describe(v)}`);

@@ -6,6 +6,8 @@ interface FakeNode {
   /** Default: anomalous when it has findings. */
   healthy?: boolean;
   findings?: RcaFinding[];
+  /** Sub-threshold movements (not findings). */
+  signals?: RcaFinding[];
   parents?: string[];
   lineage?: Record<string, ColumnSource[]>;
   inputs?: string[];
@@ -36,6 +38,7 @@ function world(nodes: Record<string, FakeNode>, options: { unobserved?: string[]
       inputs: n.inputs ?? [],
     };
     if (n.lineage) run.column_lineage = n.lineage;
+    if (n.signals) run.signals = n.signals;
     return run;
   };
   const w: RcaWorld = {
@@ -220,6 +223,41 @@ describe('findRoots', () => {
     const [v] = findRoots(w, run('n9'), nulls('x'), { maxDepth: 3 });
     expect(v!.path).toHaveLength(3);
     expect(v!.root.ref.node).toBe('n7');
+  });
+});
+
+describe('findRoots: sub-threshold signals', () => {
+  it('a healthy parent whose same column moved just under the threshold carries the walk to the real root', () => {
+    const { w, run } = world({
+      s: { findings: [nulls('amount', 0.05)] },
+      p: { parents: ['s'], signals: [nulls('amount', 0.015)] },
+      x: { parents: ['p'], findings: [nulls('amount', 0.03)] },
+    });
+    const [v, ...rest] = findRoots(w, run('x'), nulls('amount', 0.03));
+    expect(rest).toEqual([]);
+    expect(v!.root.ref.node).toBe('s');
+    expect(v!.path.map((st) => [st.run.ref.node, st.soft ?? false])).toEqual([
+      ['x', false],
+      ['p', true],
+      ['s', false],
+    ]);
+    expect(v!.confidence).toBe(0.9);
+  });
+
+  it('a signal that leads nowhere is not a root: the nearest real finding is, with less confidence', () => {
+    const { w, run } = world({ p: { signals: [nulls('amount', 0.015)] }, x: { parents: ['p'], findings: [nulls('amount', 0.03)] } });
+    const [v] = findRoots(w, run('x'), nulls('amount', 0.03));
+    expect(v!.root.ref.node).toBe('x');
+    expect(v!.confidence).toBe(0.7);
+    expect(v!.candidates.map((r) => r.node)).toEqual(['x', 'p']);
+    expect(v!.path.map((st) => st.run.ref.node)).toEqual(['x', 'p']);
+  });
+
+  it('a signal of another metric explains nothing', () => {
+    const { w, run } = world({ p: { signals: [drift('amount')] }, x: { parents: ['p'], findings: [nulls('amount')] } });
+    const [v] = findRoots(w, run('x'), nulls('amount'));
+    expect(v).toMatchObject({ confidence: 0.9, candidates: [{ pipeline: 'p', node: 'x' }] });
+    expect(v!.healthyParents.map((r) => r.ref.node)).toEqual(['p']);
   });
 });
 

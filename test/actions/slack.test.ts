@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActionDispatcher, SlackNotifier, renderIncident, slackError } from '../../src/actions/index.js';
+import { startSlackMockServer, type RecordedCall, type SlackMockServer } from '../../src/dev/slack/server.js';
+import { RootlineError, isRootlineError } from '../../src/errors.js';
+import { createLogger } from '../../src/io/log.js';
+import type { IncidentEvent } from '../../src/monitor/index.js';
+import { scenarioEvents } from './fixtures.js';
+
+const logger = createLogger('silent');
+const CHANNEL = 'C-INCIDENTS';
+let server: SlackMockServer;
+beforeAll(async () => (server = await startSlackMockServer({ port: 0 })));
+afterAll(() => server.close());
+
+let tokens = 0;
+const newToken = () => `xoxb-test-${process.pid}-${tokens++}`;
+
+function notifier(token: string, over: Partial<ConstructorParameters<typeof SlackNotifier>[0]> = {}): SlackNotifier {
+  return new SlackNotifier({ token, channel: CHANNEL, apiUrl: `${server.url}/api/`, logger, retries: 3, maxRetryDelayMs: 2000, grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}', ...over });
+}
+
+const calls = (token: string, method?: string): RecordedCall[] => server.calls.filter((c) => c.token === token && (method === undefined || c.method === method));
+
+interface StoredMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  metadata: { event_type: string; event_payload: { incident_id: string; version: number } };
+  updates: number;
+}
+async function messages(token: string): Promise<StoredMessage[]> {
+  const res = await fetch(`${server.url}/_mock/messages?token=${encodeURIComponent(token)}`);
+  return (await res.json()) as StoredMessage[];
+}
+async function fault(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${server.url}/_mock/faults`, { method: 'POST', body: JSON.stringify(body) });
+  expect(res.ok).toBe(true);
+}
+
+// One incident's life: opened (with its symptoms), updated by a second bad run, resolved.
+const events: IncidentEvent[] = scenarioEvents({ bad: 2, after: 3 }).flat();
+const opened = events.find((e) => e.type === 'opened')!;
+const updated = events.find((e) => e.type === 'updated')!;
+const resolved = events.find((e) => e.type === 'resolved')!;
+
+describe('SlackNotifier with @slack/web-api against the local Slack server', () => {
+  it('the scenario has the three events of one incident', () => {
+    expect(new Set(events.map((e) => e.incident.incident_id)).size).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(['opened', 'updated', 'resolved']);
+  });
+
+  it('posts one parent message per incident, with the rendered blocks and the incident in its metadata', async () => {
+    const token = newToken();
+    expect(await notifier(token).handle(opened)).toBe('posted');
+    const posts = calls(token, 'chat.postMessage');
+    expect(posts).toHaveLength(1);
+    const rendered = renderIncident(opened.incident, { grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}' });
+    expect(posts[0]!.args).toMatchObject({ channel: CHANNEL, text: rendered.text, blocks: rendered.blocks, metadata: { event_type: 'rootline_incident', event_payload: { incident_id: opened.incident.incident_id, version: opened.incident.version } } });
+    expect(posts[0]!.args.thread_ts).toBeUndefined();
+  });
+
+  it('updates the parent in place; new symptoms and the resolution go to its thread', async () => {
+    const token = newToken();
+    const slack = notifier(token);
+    // Report by report, the incident opens at n01 and gains symptoms at n02, then n03.
+    const steps = scenarioEvents({ bad: 1, oneByOne: true }).flat();
+    expect(steps.map((e) => [e.type, e.changes.new_symptoms?.map((x) => x.node)])).toEqual([
+      ['opened', undefined],
+      ['updated', ['n02']],
+      ['updated', ['n03']],
+    ]);
+    for (const e of steps) await slack.handle(e);
+    // A second bad run changes only the count: the parent is updated, no reply.
+    expect(await slack.handle({ ...updated, incident: { ...updated.incident, version: steps[2]!.incident.version + 1 } })).toBe('updated');
+    expect(await slack.handle({ ...resolved, incident: { ...resolved.incident, version: steps[2]!.incident.version + 2 } })).toBe('updated');
+    const all = await messages(token);
+    const parents = all.filter((m) => !m.thread_ts);
+    expect(parents).toHaveLength(1);
+    expect(parents[0]!.updates).toBe(4);
+    expect(parents[0]!.text).toMatch(/^RESOLVED: /);
+    const replies = all.filter((m) => m.thread_ts === parents[0]!.ts).map((m) => m.text);
+    expect(replies).toHaveLength(3);
+    expect(replies[0]).toMatch(/^:arrow_down: Symptom downstream at `n02`/);
+    expect(replies[1]).toMatch(/^:arrow_down: Symptom downstream at `n03`/);
+    expect(replies[2]).toMatch(/^:white_check_mark: Resolved: `n01`/);
+    expect(calls(token).map((c) => c.method)).toEqual([
+      'conversations.history',
+      'chat.postMessage',
+      'chat.update',
+      'chat.postMessage',
+      'chat.update',
+      'chat.postMessage',
+      'chat.update',
+      'chat.update',
+      'chat.postMessage',
+    ]);
+  });
+
+  it('an event it has already applied (same or older version) is skipped', async () => {
+    const token = newToken();
+    const slack = notifier(token);
+    await slack.handle(opened);
+    await slack.handle(updated);
+    expect(await slack.handle(updated)).toBe('skipped');
+    expect(await slack.handle(opened)).toBe('skipped');
+    expect(calls(token, 'chat.postMessage').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
+  });
+
+  it('a restarted notifier finds the parent through conversations.history metadata: no duplicate', async () => {
+    const token = newToken();
+    await notifier(token).handle(opened);
+    const restarted = notifier(token);
+    // The same event retried after the restart (its offset was not committed): nothing to do.
+    expect(await restarted.handle(opened)).toBe('skipped');
+    expect(await restarted.handle(updated)).toBe('updated');
+    const history = calls(token, 'conversations.history');
+    expect(history).toHaveLength(2);
+    expect(history[1]!.args).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true' });
+    const parents = (await messages(token)).filter((m) => !m.thread_ts);
+    expect(parents).toHaveLength(1);
+    expect(parents[0]!.updates).toBe(1);
+  });
+
+  it('a 429 with Retry-After is waited out and retried: one message', async () => {
+    const token = newToken();
+    await fault({ token, method: 'chat.postMessage', status: 429, retryAfterSec: 1, count: 1 });
+    const t0 = Date.now();
+    expect(await notifier(token).handle(opened)).toBe('posted');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(calls(token, 'chat.postMessage').map((c) => c.status)).toEqual([429, 200]);
+    expect(await messages(token)).toHaveLength(1);
+  });
+
+  it('a 503 outage is retried until Slack is back: one message', async () => {
+    const token = newToken();
+    await fault({ token, status: 503, count: 2 });
+    expect(await notifier(token).handle(opened)).toBe('posted');
+    expect(calls(token).map((c) => `${c.method} ${c.status}`)).toEqual(['conversations.history 503', 'conversations.history 503', 'conversations.history 200', 'chat.postMessage 200']);
+    expect(await messages(token)).toHaveLength(1);
+  });
+
+  it('an outage longer than the client\'s retries surfaces as a retriable error', async () => {
+    const token = newToken();
+    await fault({ token, status: 503, count: 10 });
+    const err = await notifier(token, { retries: 1 })
+      .handle(opened)
+      .then(() => undefined, (e: unknown) => e);
+    expect(isRootlineError(err, 'SLACK_ERROR')).toBe(true);
+    expect((err as RootlineError).retriable).toBe(true);
+    await fetch(`${server.url}/_mock/faults?token=${encodeURIComponent(token)}`, { method: 'DELETE' });
+  });
+
+  it('an invalid token is a non-retriable error', async () => {
+    const err = await notifier('xoxb-invalid')
+      .handle(opened)
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RootlineError);
+    expect(err).toMatchObject({ code: 'SLACK_ERROR', retriable: false, message: 'conversations.history: Slack said invalid_auth' });
+  });
+
+  it('counts calls by method and outcome', async () => {
+    const token = newToken();
+    const slack = notifier(token);
+    const seen: string[] = [];
+    slack.onCall = (m, o) => seen.push(`${m} ${o}`);
+    await slack.handle(opened);
+    expect(seen).toEqual(['conversations.history ok', 'chat.postMessage ok']);
+  });
+});
+
+describe('ActionDispatcher driving the real client', () => {
+  it('posts, updates and resolves one thread; outcomes recorded', async () => {
+    const token = newToken();
+    const d = new ActionDispatcher({ slack: notifier(token), logger });
+    d.push(events);
+    await d.drain();
+    expect(d.pending).toBe(0);
+    expect(d.outcomes.filter((o) => o.action === 'slack').map((o) => o.outcome)).toEqual(['posted', 'updated', 'updated']);
+    expect((await messages(token)).filter((m) => !m.thread_ts)).toHaveLength(1);
+  });
+
+  it('an invalid token is recorded as failed and not retried', async () => {
+    const d = new ActionDispatcher({ slack: notifier('xoxb-invalid'), logger, maxRetryDelayMs: 10 });
+    const before = calls('xoxb-invalid').length;
+    await d.handle(opened);
+    expect(d.outcomes.filter((o) => o.action === 'slack')).toEqual([expect.objectContaining({ outcome: 'failed', detail: 'conversations.history: Slack said invalid_auth' })]);
+    expect(calls('xoxb-invalid').length - before).toBe(1);
+  });
+
+  it('a long outage is retried by the dispatcher (after the client gives up) with no duplicate', async () => {
+    const token = newToken();
+    // The client tries twice (retries: 1) per dispatcher attempt; 3 failures span two attempts.
+    await fault({ token, method: 'chat.postMessage', status: 503, count: 3 });
+    const d = new ActionDispatcher({ slack: notifier(token, { retries: 1 }), logger, maxRetryDelayMs: 20 });
+    await d.handle(opened);
+    expect(d.outcomes.map((o) => o.outcome)).toContain('posted');
+    expect(calls(token, 'chat.postMessage').map((c) => c.status)).toEqual([503, 503, 503, 200]);
+    expect((await messages(token)).filter((m) => !m.thread_ts)).toHaveLength(1);
+  });
+});
+
+describe('slackError', () => {
+  it('keeps a RootlineError and maps anything else to a retriable SLACK_ERROR', () => {
+    const e = new RootlineError('SLACK_ERROR', 'x');
+    expect(slackError(e, 'm')).toBe(e);
+    expect(slackError(new Error('socket hang up'), 'chat.update')).toMatchObject({ code: 'SLACK_ERROR', retriable: true, message: 'chat.update: socket hang up' });
+  });
+});
