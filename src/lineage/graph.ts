@@ -34,7 +34,7 @@ export interface Edge {
 }
 
 export interface NodeVersion {
-  /** Event time (ms) from which these versions hold. */
+  /** Event time (ms) from which these versions hold (code, params, schema); data_version is the one seen then. */
   since: number;
   run_id: string;
   code_version?: string;
@@ -164,10 +164,10 @@ export class PipelineGraph {
       !last ||
       last.code_version !== version.code_version ||
       !sameJson(last.params, version.params) ||
-      !sameJson(last.schema_fingerprints, version.schema_fingerprints) ||
-      last.data_version !== version.data_version
+      !sameJson(last.schema_fingerprints, version.schema_fingerprints)
     ) {
-      // A data_version that changes every run is normal; keep the history bounded.
+      // A new entry when what produces the data changes; a data_version that changes every run is
+      // normal and lives in the run history, not here.
       info.versions.push(version);
       if (info.versions.length > this.maxVersions) info.versions.splice(0, info.versions.length - this.maxVersions);
     }

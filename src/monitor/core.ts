@@ -28,11 +28,16 @@ export function emptyOutput(): CoreOutput {
   return { points: [], findings: [], incidentEvents: [], lineageChanges: [], runs: [], processed: 0, duplicates: 0, dirty: new Set() };
 }
 
-/** State record keys: `p|<pipeline>`, `n|<pipeline>|<node>`, `s|<pipeline>|<node>|<role>|<dataset>|<slot>` (| is U+001F). */
+/**
+ * State record keys (| is U+001F): `p|<pipeline>` (graph, incidents), `n|<pipeline>|<node>` (baselines,
+ * counters), `h|<pipeline>|<node>|<i>` (one run of the history ring), `s|<pipeline>|<node>|<role>|<dataset>|<i>`
+ * (one baseline distribution slot).
+ */
 export const SEP = '\u001f';
 export const stateKey = {
   pipeline: (p: string) => `p${SEP}${p}`,
   node: (p: string, n: string) => `n${SEP}${p}${SEP}${n}`,
+  run: (p: string, n: string, i: number) => `h${SEP}${p}${SEP}${n}${SEP}${i}`,
   slot: (p: string, n: string, role: 'out' | 'in', dataset: string, slot: number) => `s${SEP}${p}${SEP}${n}${SEP}${role}${SEP}${dataset}${SEP}${slot}`,
 };
 
@@ -155,6 +160,7 @@ export class MonitorCore {
     });
 
     const run: RunRecord = {
+      seq: node.run_seq,
       run_id: report.run_id,
       event_id: report.event_id,
       event_time: at,
@@ -174,6 +180,8 @@ export class MonitorCore {
     if (report.params !== undefined) run.params = report.params;
     if (report.column_lineage !== undefined) run.column_lineage = report.column_lineage;
     pushBounded(node.history, run, opts.runHistory);
+    node.run_seq += 1;
+    out.dirty.add(stateKey.run(ref.pipeline, ref.node, run.seq % opts.runHistory));
 
     // Baselines learn from healthy runs only; input baselines from inputs read healthy.
     if (healthy) {
@@ -331,6 +339,7 @@ export class MonitorCore {
         node.late = true;
         const ref = { pipeline: node.pipeline, node: node.node };
         const run: RunRecord = {
+          seq: -1,
           run_id: `stale@${new Date(now).toISOString()}`,
           event_id: '',
           event_time: now,
@@ -369,7 +378,12 @@ export class MonitorCore {
         out.push({ key, value: JSON.stringify(rt.state) });
       } else if (kind === 'n') {
         const n = rt?.nodes.get(node ?? '');
-        out.push({ key, value: n ? JSON.stringify(n) : undefined });
+        out.push({ key, value: n ? JSON.stringify({ ...n, history: [] }) : undefined });
+      } else if (kind === 'h') {
+        const pos = Number(key.split(SEP)[3]);
+        const n = rt?.nodes.get(node ?? '');
+        const rec = n?.history.find((h) => h.seq % this.options.runHistory === pos);
+        out.push({ key, value: rec ? JSON.stringify(rec) : undefined });
       } else if (kind === 's') {
         const s = this.slots.get(key);
         out.push({ key, value: s ? JSON.stringify(s) : undefined });
@@ -383,7 +397,10 @@ export class MonitorCore {
     const keys: string[] = [];
     for (const [p, rt] of this.pipelines) {
       keys.push(stateKey.pipeline(p));
-      for (const n of rt.nodes.keys()) keys.push(stateKey.node(p, n));
+      for (const [n, st] of rt.nodes) {
+        keys.push(stateKey.node(p, n));
+        for (const h of st.history) keys.push(stateKey.run(p, n, h.seq % this.options.runHistory));
+      }
     }
     keys.push(...this.slots.keys());
     return keys;
@@ -391,14 +408,23 @@ export class MonitorCore {
 
   /** Loads state records (as exported); later records for a key replace earlier ones. */
   importState(records: Iterable<{ key: string; value: string | undefined | null }>): void {
+    const runs = new Map<string, Map<string, RunRecord>>(); // node key -> ring position -> run
     for (const { key, value } of records) {
-      const [kind, pipeline, node] = key.split(SEP);
+      const [kind, pipeline, node, pos] = key.split(SEP);
       if (kind === 's') {
         if (value) this.slots.set(key, JSON.parse(value) as DistributionSlot);
         else this.slots.delete(key);
         continue;
       }
       if (!pipeline) continue;
+      if (kind === 'h' && node !== undefined && pos !== undefined) {
+        const nk = `${pipeline}${SEP}${node}`;
+        let m = runs.get(nk);
+        if (!m) runs.set(nk, (m = new Map()));
+        if (value) m.set(pos, JSON.parse(value) as RunRecord);
+        else m.delete(pos);
+        continue;
+      }
       const rt = this.runtime(pipeline);
       if (kind === 'p' && value) {
         const st = JSON.parse(value) as PipelineState;
@@ -409,6 +435,14 @@ export class MonitorCore {
         if (value) rt.nodes.set(node, JSON.parse(value) as NodeState);
         else rt.nodes.delete(node);
       }
+    }
+    // Reassemble each node's run history from its ring records (oldest first, only the current ones).
+    for (const [nk, m] of runs) {
+      const [pipeline, node] = nk.split(SEP) as [string, string];
+      const st = this.pipelines.get(pipeline)?.nodes.get(node);
+      if (!st) continue;
+      const keep = [...m.values()].filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory).sort((a, b) => a.seq - b.seq);
+      st.history = keep;
     }
     this.cache.clear();
   }

@@ -4,7 +4,7 @@ export interface CoreOptions {
   baselineRuns?: number;
   /** Runs kept per node in its run history (lineage queries, RCA). Default 50. */
   runHistory?: number;
-  /** Event ids remembered per node to drop duplicates. Default 256. */
+  /** Event ids remembered per node to drop duplicates (redeliveries and retries arrive close together). Default 64. */
   eventIdMemory?: number;
   /** Healthy runs of the culprit after which an incident resolves. Default 3. */
   resolveAfterHealthyRuns?: number;
@@ -16,7 +16,7 @@ export interface CoreOptions {
 
 export const DEFAULT_BASELINE_RUNS = 20;
 export const DEFAULT_RUN_HISTORY = 50;
-export const DEFAULT_EVENT_ID_MEMORY = 256;
+export const DEFAULT_EVENT_ID_MEMORY = 64;
 export const DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS = 3;
 export const DEFAULT_ESCALATE_BELOW_CONFIDENCE = 0.7;
 export const DEFAULT_SKETCH_K = 200;

@@ -5,6 +5,8 @@ import type { Incident } from './incident-types.js';
 
 /** A run of a node as the monitor remembers it (run history, RCA, lineage queries). */
 export interface RunRecord {
+  /** Order of the run among the node's runs (0, 1, 2, ...); the history ring position is seq % runHistory. */
+  seq: number;
   run_id: string;
   event_id: string;
   /** Event time, ms since the epoch. */
@@ -96,7 +98,9 @@ export interface NodeState {
   intervals: number[];
   outputs: Record<string, DatasetBaseline>;
   inputs: Record<string, DatasetBaseline>;
-  /** Recent runs, oldest first. */
+  /** Runs recorded so far (the next run's seq). */
+  run_seq: number;
+  /** Recent runs, oldest first. Persisted as separate records (one per run), not inside the node's. */
   history: RunRecord[];
   /** Whether a freshness finding is open for the node (so it is raised once). */
   late?: boolean;
@@ -114,7 +118,7 @@ export interface PipelineState {
 }
 
 export function newNodeState(pipeline: string, node: string): NodeState {
-  return { pipeline, node, runs: 0, healthy_runs: 0, last_event_time: 0, event_ids: [], intervals: [], outputs: {}, inputs: {}, history: [] };
+  return { pipeline, node, runs: 0, healthy_runs: 0, last_event_time: 0, event_ids: [], intervals: [], outputs: {}, inputs: {}, run_seq: 0, history: [] };
 }
 
 export function newDatasetBaseline(dataset: string): DatasetBaseline {
