@@ -50,7 +50,7 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
       record = await options.avro.decode(value);
     } catch (err: unknown) {
       const msg = errorMessage(err);
-      const status = typeof err === 'object' && err !== null && 'status' in err ? (err as { status: unknown }).status : undefined;
+      const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
       if (status === 404 || /not found|no content with id|40403/i.test(msg)) return [{ kind: 'dead', code: 'UNKNOWN_SCHEMA_ID', reason: `schema id ${id} is not known to the schema registry: ${msg}` }];
       return [{ kind: 'dead', code: 'AVRO_DECODE_FAILED', reason: `Avro decoding with schema id ${id} failed: ${msg}` }];
     }

@@ -408,7 +408,7 @@ export class MonitorCore {
 
   /** Loads state records (as exported); later records for a key replace earlier ones. */
   importState(records: Iterable<{ key: string; value: string | undefined | null }>): void {
-    const runs = new Map<string, Map<string, RunRecord>>(); // node key -> ring position -> run
+    const runs = new Map<string, Map<string, RunRecord | null>>(); // node key -> ring position -> run (null: deleted)
     for (const { key, value } of records) {
       const [kind, pipeline, node, pos] = key.split(SEP);
       if (kind === 's') {
@@ -420,9 +420,8 @@ export class MonitorCore {
       if (kind === 'h' && node !== undefined && pos !== undefined) {
         const nk = `${pipeline}${SEP}${node}`;
         let m = runs.get(nk);
-        if (!m) runs.set(nk, (m = new Map()));
-        if (value) m.set(pos, JSON.parse(value) as RunRecord);
-        else m.delete(pos);
+        if (!m) runs.set(nk, (m = new Map<string, RunRecord | null>()));
+        m.set(pos, value ? (JSON.parse(value) as RunRecord) : null);
         continue;
       }
       const rt = this.runtime(pipeline);
@@ -432,17 +431,26 @@ export class MonitorCore {
         rt.graph = PipelineGraph.fromJSON(st.graph);
         this.attachExternal(rt.graph);
       } else if (kind === 'n' && node !== undefined) {
-        if (value) rt.nodes.set(node, JSON.parse(value) as NodeState);
-        else rt.nodes.delete(node);
+        if (value) {
+          // The history lives in its own records: a node record alone keeps the runs already held.
+          const st = JSON.parse(value) as NodeState;
+          st.history = rt.nodes.get(node)?.history ?? [];
+          rt.nodes.set(node, st);
+        } else rt.nodes.delete(node);
       }
     }
-    // Reassemble each node's run history from its ring records (oldest first, only the current ones).
+    // Reassemble each node's run history: the runs held, updated by the imported ring records (an
+    // import may be a whole snapshot or just a batch's changed records), oldest first, current ones only.
     for (const [nk, m] of runs) {
       const [pipeline, node] = nk.split(SEP) as [string, string];
       const st = this.pipelines.get(pipeline)?.nodes.get(node);
       if (!st) continue;
-      const keep = [...m.values()].filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory).sort((a, b) => a.seq - b.seq);
-      st.history = keep;
+      const byPos = new Map<string, RunRecord>(st.history.map((r) => [String(r.seq % this.options.runHistory), r]));
+      for (const [pos, r] of m) {
+        if (r) byPos.set(pos, r);
+        else byPos.delete(pos);
+      }
+      st.history = [...byPos.values()].filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory).sort((a, b) => a.seq - b.seq);
     }
     this.cache.clear();
   }

@@ -180,13 +180,20 @@ describe('PipelineGraph: versions', () => {
     expect(g.versionAt('nope')).toBeUndefined();
   });
 
-  it('a data_version that changes every run is a new version each run, bounded', () => {
+  it('a data_version that changes every run is no new version (it lives in the run history)', () => {
+    const g = new PipelineGraph('p');
+    for (let m = 0; m < 5; m++) g.apply(report({ node: 'a', minute: m, code_version: 'v1', data_version: `snap-${m}` }));
+    expect(g.node('a')!.versions.map((v) => [v.since, v.data_version])).toEqual([[at(0), 'snap-0']]);
+  });
+
+  it('keeps a bounded number of versions, the latest', () => {
     const g = new PipelineGraph('p', { maxVersionsPerNode: 5 });
-    for (let m = 0; m < 12; m++) g.apply(report({ node: 'a', minute: m, data_version: `snap-${m}` }));
+    for (let m = 0; m < 12; m++) g.apply(report({ node: 'a', minute: m, code_version: `v${m}` }));
     const versions = g.node('a')!.versions;
-    expect(versions).toHaveLength(5);
-    expect(versions.map((v) => v.data_version)).toEqual(['snap-7', 'snap-8', 'snap-9', 'snap-10', 'snap-11']);
-    expect(g.versionAt('a', at(9))!.data_version).toBe('snap-9');
+    expect(versions.map((v) => v.code_version)).toEqual(['v7', 'v8', 'v9', 'v10', 'v11']);
+    expect(g.versionAt('a', at(9))!.code_version).toBe('v9');
+    // Before the oldest version kept, nothing is known.
+    expect(g.versionAt('a', at(6))).toBeUndefined();
   });
 
   it('tracks first and last seen', () => {

@@ -5,7 +5,7 @@ import { RULES, Scenario, WARMUP, comparable, feed, newCore, snapshot } from './
 
 // A stream with a bit of everything: warm-up, a mid-pipeline fault for 3 runs (an incident that grows
 // and resolves), a distribution shift at the source (drift on merged baseline sketches), and enough runs
-// for the baseline rings to wrap.
+// for the baseline rings (and, with runHistory 7, the run history ring) to wrap.
 const FAULTS = (run: number): Fault[] => {
   if (run >= WARMUP && run < WARMUP + 3) return [{ node: 'n02', kind: 'null_spike' }];
   if (run >= 16 && run < 18) return [{ node: 'n00', kind: 'shift', magnitude: 1 }];
@@ -18,8 +18,8 @@ describe('MonitorCore: determinism', () => {
     it(`${shape}: the same reports in fresh cores give identical outputs and state`, () => {
       const s = Scenario.of(shape, 6, 41);
       const batches = s.batches(0, RUNS, FAULTS);
-      const a = newCore({ baselineRuns: 10 });
-      const b = newCore({ baselineRuns: 10 });
+      const a = newCore({ baselineRuns: 10, runHistory: 7 });
+      const b = newCore({ baselineRuns: 10, runHistory: 7 });
       const outA = feed(a, batches).map(comparable);
       const outB = feed(b, batches).map(comparable);
       expect(outB).toEqual(outA);
@@ -33,16 +33,16 @@ describe('MonitorCore: determinism', () => {
 describe('MonitorCore: state export and import', () => {
   const s = Scenario.of('diamond', 6, 42);
   const batches = s.batches(0, RUNS, FAULTS);
-  const reference = newCore({ baselineRuns: 10 });
+  const reference = newCore({ baselineRuns: 10, runHistory: 7 });
   const refOut = feed(reference, batches).map(comparable);
 
   // Cut before any baseline, mid warm-up, with an incident open, and after baselines wrapped.
   for (const cut of [0, 3, WARMUP + 1, 17, 23]) {
     it(`a core restored at batch ${cut} decides exactly like one that never stopped`, () => {
-      const first = newCore({ baselineRuns: 10 });
+      const first = newCore({ baselineRuns: 10, runHistory: 7 });
       feed(first, batches.slice(0, cut));
       const records = JSON.parse(JSON.stringify(first.exportState(first.allStateKeys()))) as { key: string; value: string | undefined }[];
-      const restored = newCore({ baselineRuns: 10 });
+      const restored = newCore({ baselineRuns: 10, runHistory: 7 });
       restored.importState(records);
       const rest = feed(restored, batches.slice(cut)).map(comparable);
       expect(rest).toEqual(refOut.slice(cut));
@@ -52,17 +52,17 @@ describe('MonitorCore: state export and import', () => {
   }
 
   it('records can be imported in any order', () => {
-    const first = newCore({ baselineRuns: 10 });
+    const first = newCore({ baselineRuns: 10, runHistory: 7 });
     feed(first, batches.slice(0, 12));
-    const restored = newCore({ baselineRuns: 10 });
+    const restored = newCore({ baselineRuns: 10, runHistory: 7 });
     restored.importState([...first.exportState(first.allStateKeys())].reverse());
     expect(snapshot(restored)).toEqual(snapshot(first));
     expect(feed(restored, batches.slice(12)).map(comparable)).toEqual(refOut.slice(12));
   });
 
   it('the dirty keys of a batch are what changed: exporting only them keeps a restored copy in step', () => {
-    const live = newCore({ baselineRuns: 10 });
-    const mirror = newCore({ baselineRuns: 10 });
+    const live = newCore({ baselineRuns: 10, runHistory: 7 });
+    const mirror = newCore({ baselineRuns: 10, runHistory: 7 });
     for (const b of batches) {
       const out = live.processBatch(b);
       mirror.importState(JSON.parse(JSON.stringify(live.exportState(out.dirty))) as { key: string; value: string | undefined }[]);

@@ -155,7 +155,7 @@ describe('causeOf', () => {
     confidence: 0.9,
     ...over,
   });
-  const good = (over: Partial<RunRecord> = {}): RunRecord => ({ run_id: 'r1', event_id: 'e', event_time: 0, status: 'success', healthy: true, row_count: 1, upstream: [], inputs: [], outputs: [], findings: [], input_findings: [], ...over });
+  const good = (over: Partial<RunRecord> = {}): RunRecord => ({ seq: 0, run_id: 'r1', event_id: 'e', event_time: 0, status: 'success', healthy: true, row_count: 1, upstream: [], inputs: [], outputs: [], findings: [], input_findings: [], ...over });
 
   it('a failed run first, then silence', () => {
     expect(causeOf(verdict({}, root({ status: 'failed' })), good(), true).kind).toBe('run_failed');
