@@ -33,6 +33,8 @@ interface DagResult {
   healthyRuns: number;
   /** Healthy runs (armed) that had any finding at all. */
   healthyRunsWithFindings: number;
+  /** What fired on healthy runs (for the record). */
+  falseDetails: string[];
 }
 
 function ancestors(dag: SimDag, node: string): Set<string> {
@@ -70,7 +72,7 @@ function runDag(i: number, rules: ReturnType<typeof loadRules>): DagResult {
     const candidates = names.filter((n) => n !== a && !ancestors(dag, n).has(a) && !ancestors(dag, a).has(n));
     if (candidates.length > 0) faults.push(fault(pick(candidates)));
   }
-  const res: DagResult = { dag: i, shape, size: dag.nodes.length, faults: faults.map((f) => ({ node: f.node, kind: f.kind })), culprits: [], escalated: 0, falseIncidents: 0, healthyRuns: 0, healthyRunsWithFindings: 0 };
+  const res: DagResult = { dag: i, shape, size: dag.nodes.length, faults: faults.map((f) => ({ node: f.node, kind: f.kind })), culprits: [], escalated: 0, falseIncidents: 0, healthyRuns: 0, healthyRunsWithFindings: 0, falseDetails: [] };
   for (let r = 0; r < WARMUP + FAULT_RUNS.length + AFTER; r++) {
     const bad = FAULT_RUNS.includes(r);
     const out = core.processBatch(sim.run(r, bad ? faults : []));
@@ -80,7 +82,10 @@ function runDag(i: number, rules: ReturnType<typeof loadRules>): DagResult {
       res.escalated += opened.filter((x) => x.escalated).length;
     } else if (r >= ARMED_FROM) {
       res.healthyRuns += 1;
-      if (out.findings.length > 0) res.healthyRunsWithFindings += 1;
+      if (out.findings.length > 0) {
+        res.healthyRunsWithFindings += 1;
+        res.falseDetails.push(`dag ${i} (${shape}, ${res.size} nodes) run ${r}${r > FAULT_RUNS[FAULT_RUNS.length - 1]! ? ' (after the fault)' : ''}: ${out.findings.map((f) => `${f.node}: ${f.message}`).join('; ')}`);
+      }
       // Resolution events are expected after the fault; a newly opened incident is a false one.
       res.falseIncidents += opened.length;
     }
@@ -129,6 +134,7 @@ function summarize(results: DagResult[]) {
       return [s, { dags: rs.length, faults: f, ok }] as const;
     }),
     misses,
+    falseDetails: results.flatMap((r) => r.falseDetails),
   };
 }
 
@@ -184,6 +190,8 @@ async function main(): Promise<void> {
     ...s.byShape.map(([k, v]) => `| ${k} | ${v.dags} | ${v.faults} | ${v.ok} |`),
     '',
     s.misses.length ? `Misses (first ${s.misses.length}):\n\n${s.misses.map((m) => `- ${m}`).join('\n')}` : 'No misses.',
+    '',
+    s.falseDetails.length ? `Findings on healthy runs:\n\n${s.falseDetails.map((m) => `- ${m}`).join('\n')}` : 'No finding on any healthy run.',
     '',
   ].join('\n');
   writeFileSync(values.out, md);
