@@ -31,7 +31,7 @@ async function offlineCore(file: string, rules: string): Promise<MonitorCore> {
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     n++;
     if (line.trim() === '') continue;
-    const r = parseReport(line);
+    const r = parseReport(line, { unknownKeys: 'allow' });
     if (r.ok) core.processReport(r.report);
     else process.stderr.write(`${file}:${n}: skipped an invalid report\n`);
   }

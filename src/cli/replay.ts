@@ -95,7 +95,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
-    const parsed = parseReport(line);
+    const parsed = parseReport(line, { unknownKeys: 'allow' });
     if (!parsed.ok) {
       invalid++;
       process.stderr.write(`${file}:${lineNo}: invalid report: ${formatIssues(parsed.errors, 5)}\n`);

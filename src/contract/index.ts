@@ -11,6 +11,7 @@ export {
   validateReport,
   type ReportIssue,
   type ValidationResult,
+  type ValidateOptions,
 } from './validate.js';
 export {
   FINGERPRINT_PATTERN,

@@ -15,16 +15,40 @@ export type ValidationResult = { ok: true; report: Report } | { ok: false; error
 export const REPORT_JSON_SCHEMA: Readonly<Record<string, unknown>> = reportJsonSchema;
 
 let compiled: ValidateFunction | undefined;
+let compiledTolerant: ValidateFunction | undefined;
+
+/** The schema with every `additionalProperties: false` removed: unknown keys are allowed (and ignored). */
+function tolerantSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(tolerantSchema);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'additionalProperties' && v === false) continue;
+    out[k] = tolerantSchema(v);
+  }
+  return out;
+}
 
 /** Compiled once, on first use: compiling costs milliseconds, validating microseconds. */
-function validator(): ValidateFunction {
-  if (compiled === undefined) {
-    // verbose: errors carry the offending value, so messages can say what was received.
-    // validateFormats: false: `format: date-time` stays an annotation; RFC 3339 is checked in checks.ts.
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false });
-    compiled = ajv.compile(reportJsonSchema);
+function validator(tolerant: boolean): ValidateFunction {
+  // verbose: errors carry the offending value, so messages can say what was received.
+  // validateFormats: false: `format: date-time` stays an annotation; RFC 3339 is checked in checks.ts.
+  if (tolerant) {
+    compiledTolerant ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(tolerantSchema(reportJsonSchema) as Record<string, unknown>);
+    return compiledTolerant;
   }
+  compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(reportJsonSchema);
   return compiled;
+}
+
+export interface ValidateOptions {
+  /**
+   * What to do with keys the contract does not define. 'reject' (default) reports each as an error:
+   * emitters validate strictly, so a misspelt key is caught where it is written. 'allow' ignores them:
+   * the monitor reads tolerantly, so a report from a newer emitter with a new optional v1 field is
+   * still accepted by an older monitor (the contract lets v1 grow optional fields).
+   */
+  unknownKeys?: 'reject' | 'allow';
 }
 
 /**
@@ -33,8 +57,8 @@ function validator(): ValidateFunction {
  * offending value, sorted by path; never throws for any input. On success `report` is the input itself
  * (not copied). The compiled validator is built on the first call.
  */
-export function validateReport(input: unknown): ValidationResult {
-  const validate = validator();
+export function validateReport(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  const validate = validator(options.unknownKeys === 'allow');
   const issues: ReportIssue[] = [];
   try {
     if (!validate(input)) {
@@ -61,7 +85,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * bytes that are not UTF-8 give one error too. A leading byte order mark is ignored. When an object
  * repeats a key, the last value wins (as `JSON.parse`).
  */
-export function parseReport(json: string | Uint8Array): ValidationResult {
+export function parseReport(json: string | Uint8Array, options: ValidateOptions = {}): ValidationResult {
   let text: string;
   if (typeof json === 'string') {
     text = json.charCodeAt(0) === 0xfeff ? json.slice(1) : json;
@@ -83,7 +107,7 @@ export function parseReport(json: string | Uint8Array): ValidationResult {
         : `is not valid JSON: ${where.message} at line ${where.line}, column ${where.column} (offset ${where.offset})`;
     return { ok: false, errors: [{ path: '', message }] };
   }
-  return validateReport(value);
+  return validateReport(value, options);
 }
 
 /**

@@ -32,6 +32,9 @@ export function isOpenLineageEvent(v: unknown): v is Record<string, unknown> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The monitor reads tolerantly: keys a newer emitter added to v1 are ignored, not rejected. */
+const TOLERANT = { unknownKeys: 'allow' } as const;
+
 /**
  * Turns one Kafka message value (or HTTP body) into a report, or into a dead letter with its reason.
  * Never throws: bad input is data. A value with magic byte 0 is Confluent-framed Avro; anything else
@@ -60,7 +63,7 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     } catch (err: unknown) {
       return [{ kind: 'dead', code: 'AVRO_DECODE_FAILED', reason: `the Avro record (schema id ${id}) is not a rootline report: ${errorMessage(err)}` }];
     }
-    const v = validateReport(report);
+    const v = validateReport(report, TOLERANT);
     if (!v.ok) return [{ kind: 'dead', code: 'REPORT_INVALID', reason: formatIssues(v.errors) }];
     return [{ kind: 'report', report: v.report, format: 'avro' }];
   }
@@ -86,12 +89,12 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     if (res.reports.length === 0) return [{ kind: 'ignored', reason: res.ignored ?? 'the event carries no run outcome' }];
     const out: Decoded[] = [];
     for (const r of res.reports) {
-      const v = validateReport(r);
+      const v = validateReport(r, TOLERANT);
       out.push(v.ok ? { kind: 'report', report: v.report, format: 'openlineage' } : { kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: `converted report is invalid: ${formatIssues(v.errors)}` });
     }
     return out;
   }
-  const v = validateReport(parsed);
+  const v = validateReport(parsed, TOLERANT);
   if (!v.ok) return [{ kind: 'dead', code: 'REPORT_INVALID', reason: formatIssues(v.errors) }];
   return [{ kind: 'report', report: v.report, format: 'json' }];
 }

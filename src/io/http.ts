@@ -164,7 +164,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
         rejected.push({ index, errors: [{ path: '', message: 'is an OpenLineage event: POST it to /api/v1/lineage' }] });
         return;
       }
-      const v = validateReport(item);
+      const v = validateReport(item, { unknownKeys: 'allow' });
       if (v.ok) accepted.push(v.report);
       else rejected.push({ index, event_id: (item as { event_id?: unknown } | null)?.event_id, errors: v.errors });
     });
@@ -181,7 +181,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
     const reports: Report[] = [];
     const problems: string[] = [];
     for (const r of res.reports) {
-      const v = validateReport(r);
+      const v = validateReport(r, { unknownKeys: 'allow' });
       if (v.ok) reports.push(v.report);
       else problems.push(formatIssues(v.errors));
     }
