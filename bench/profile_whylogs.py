@@ -5,7 +5,7 @@
 DATA.f64 holds ROWS x COLUMNS float64 values, column after column (the exact values the TypeScript
 benchmark profiles). They become a pandas DataFrame of float64 columns (building it is not timed), which
 is profiled REPEATS times by:
-  - whylogs.log(df)                         (whylogs 1.6: counts, types, distribution KLL sketch, cardinality HLL, frequent items)
+  - whylogs.log(df)                         (whylogs 1.6: counts, types, distribution KLL sketch, cardinality HLL)
   - rootline_emitter.profile_dataframe(df)  (python/: counts, min/max/mean, KLL sketch k=200 via datasketches)
 Prints one JSON object with the best and median seconds of each and the library versions.
 """

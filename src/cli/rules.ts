@@ -8,7 +8,7 @@ Validates the rule files of DIR (default: rules/) and prints a summary; with --p
 prints the rules in force for that node (and column) after overrides, and its routes. Invalid files
 are reported as file:line:column: reason, and the exit code is 2.`;
 
-const PARAM_KEYS = ['max_deviation', 'max', 'max_jump', 'breaking_only', 'effect_floor', 'alpha', 'fdr', 'factor', 'min_silence_ms'] as const;
+const PARAM_KEYS = ['max_deviation', 'max', 'max_jump', 'min_z', 'breaking_only', 'effect_floor', 'alpha', 'fdr', 'factor', 'min_silence_ms'] as const;
 
 function describeRule(r: Rule): string {
   const params = PARAM_KEYS.filter((k) => r[k] !== undefined).map((k) => `${k}=${String(r[k])}`);

@@ -6,6 +6,7 @@ import {
   chiSquaredTest,
   driftEvidence,
   ks2samp,
+  mad,
   median,
   relativeDeviation,
   robustZ,
@@ -263,7 +264,17 @@ export function evaluateProfile(
       const ratio = col.count > 0 ? col.null_count / col.count : 0;
       const cm: ColumnMetrics = { column, kind: col.kind, dataset, count: col.count, null_count: col.null_count, null_ratio: ratio };
       const hist = b?.columns[column]?.null_ratios;
-      if (hist && hist.length > 0) cm.null_ratio_baseline = median(hist);
+      if (hist && hist.length > 0) {
+        const base = median(hist);
+        cm.null_ratio_baseline = base;
+        if (col.count > 0) {
+          // The jump's noise: binomial at the baseline ratio (at least one row's worth), or what the
+          // baseline itself shows, whichever is larger.
+          const p = Math.min(1, Math.max(base, 1 / col.count));
+          const spread = Math.max(Math.sqrt((p * (1 - p)) / col.count), mad(hist, { scaled: true }));
+          if (spread > 0) cm.null_ratio_z = (ratio - base) / spread;
+        }
+      }
       if (col.kind === 'numeric') {
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;

@@ -97,7 +97,7 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
       if (r.metric === 'null_ratio' && r.max !== undefined) {
         const baseline = c.null_ratio_baseline ?? 0;
         const jump = c.null_ratio - baseline;
-        if (c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump)) {
+        if (c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump) && nullJumpSignificant(c, r.min_z)) {
           findings.push({
             ...base,
             rule: r.id,
@@ -108,7 +108,7 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
             baseline,
             threshold: r.max,
             message: `null ratio of ${c.column} jumped ${baseline.toFixed(2)} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
-            details: { null_count: c.null_count, count: c.count, dataset: c.dataset },
+            details: { null_count: c.null_count, count: c.count, dataset: c.dataset, ...(c.null_ratio_z !== undefined ? { z: c.null_ratio_z } : {}) },
           });
         }
       } else if (r.metric === 'drift' && c.drift) {
@@ -155,6 +155,15 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
   }
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   return findings.sort((a, b) => rank(a.severity) - rank(b.severity));
+}
+
+/**
+ * Whether a null-ratio jump stands out from the column's own noise: its z-score (jump over the larger of
+ * the binomial spread at the baseline ratio and the baseline's observed spread) exceeds `minZ`. Without
+ * `minZ` (or without a z-score: no baseline yet) only the thresholds decide.
+ */
+function nullJumpSignificant(c: { null_ratio_z?: number | undefined }, minZ: number | undefined): boolean {
+  return minZ === undefined || c.null_ratio_z === undefined || c.null_ratio_z > minZ;
 }
 
 /** Routes (actions) for a severity at a node. */
@@ -226,8 +235,8 @@ export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFA
         const baseline = c.null_ratio_baseline ?? 0;
         const jump = c.null_ratio - baseline;
         const jumpLimit = r.max_jump ?? r.max;
-        const violated = c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump);
-        if (!violated && jump > jumpLimit * fraction) {
+        const violated = c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump) && nullJumpSignificant(c, r.min_z);
+        if (!violated && jump > jumpLimit * fraction && nullJumpSignificant(c, r.min_z === undefined ? undefined : r.min_z * fraction)) {
           out.push({ ...base, rule: r.id, metric: 'null_ratio', column: c.column, value: c.null_ratio, baseline, threshold: r.max, message: `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)` });
         }
       } else if (r.metric === 'drift' && c.drift && r.effect_floor !== undefined && r.alpha !== undefined) {

@@ -14,7 +14,7 @@ export const ACTIONS = ['slack', 'rollback', 'log'] as const;
 /** The parameters each metric takes, with their kind, so unknown keys and wrong types are caught. */
 const PARAMS: Record<RuleMetric, Record<string, 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms'>> = {
   row_count: { max_deviation: 'number' },
-  null_ratio: { max: 'fraction', max_jump: 'fraction' },
+  null_ratio: { max: 'fraction', max_jump: 'fraction', min_z: 'number' },
   schema: { breaking_only: 'boolean' },
   drift: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr' },
   freshness: { factor: 'number', min_silence_ms: 'ms' },

@@ -21,6 +21,11 @@ export interface RuleParams {
   max?: number;
   /** null_ratio: the jump over the baseline null ratio that must also be exceeded. */
   max_jump?: number;
+  /**
+   * null_ratio: the jump must also stand out from the column's noise: z = jump / max(binomial sd at the
+   * baseline ratio, 1.4826 x MAD of the baseline ratios) above this.
+   */
+  min_z?: number;
   /** schema: only breaking changes count. */
   breaking_only?: boolean;
   /** drift: the effect size (KS D lower bound, or total variation distance) that must be exceeded. */
@@ -112,6 +117,8 @@ export interface ColumnMetrics {
   null_count: number;
   null_ratio: number;
   null_ratio_baseline?: number;
+  /** (null_ratio - baseline) / spread, the spread being the larger of the binomial sd and the baseline's MAD. */
+  null_ratio_z?: number;
   mean?: number;
   drift?: DriftMetrics;
 }
