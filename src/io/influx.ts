@@ -29,6 +29,36 @@ export function influxError(err: unknown, what: string): RootlineError {
   return new RootlineError('INFLUX_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
 }
 
+const escKey = (s: string) => s.replace(/[,= \\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n');
+const escMeasurement = (s: string) => s.replace(/[, \\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n');
+const escString = (s: string) => s.replace(/["\\]/g, (c) => `\\${c}`);
+
+/**
+ * One point as InfluxDB line protocol (ms precision): tags and fields sorted, empty tags left out, numbers as
+ * floats (a field keeps one type across points), strings quoted. The same as the client's Point
+ * serializes, without building Point objects (this runs for every point of every batch).
+ */
+export function toLineProtocol(p: MetricPoint): string | undefined {
+  let line = escMeasurement(p.measurement);
+  for (const k of Object.keys(p.tags).sort()) {
+    const v = p.tags[k]!;
+    if (v !== '') line += `,${escKey(k)}=${escKey(v)}`;
+  }
+  let fields = '';
+  for (const k of Object.keys(p.fields).sort()) {
+    const v = p.fields[k]!;
+    let text: string;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) continue;
+      text = String(v);
+    } else if (typeof v === 'boolean') text = v ? 'T' : 'F';
+    else text = `"${escString(v)}"`;
+    fields += `${fields === '' ? '' : ','}${escKey(k)}=${text}`;
+  }
+  if (fields === '') return undefined;
+  return `${line} ${fields} ${Math.round(p.time)}`;
+}
+
 export function toPoint(p: MetricPoint): Point {
   const point = new Point(p.measurement);
   for (const [k, v] of Object.entries(p.tags)) if (v !== '') point.tag(k, v);
@@ -66,7 +96,12 @@ export class InfluxSink {
     if (points.length === 0) return;
     const api = this.writeApi();
     try {
-      api.writePoints(points.map(toPoint));
+      const lines: string[] = [];
+      for (const p of points) {
+        const l = toLineProtocol(p);
+        if (l !== undefined) lines.push(l);
+      }
+      api.writeRecords(lines);
       await api.close();
     } catch (err: unknown) {
       api.dispose();

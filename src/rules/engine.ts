@@ -14,6 +14,23 @@ export interface RuleTarget {
  * applied in order (later overrides win). An override that names a column applies only to column rules.
  */
 export function effectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules {
+  // Evaluated for every column of every report: memoized per rule set (rule sets are immutable; a
+  // reload makes a new one). The result is shared: read it, never change it.
+  let cache = EFFECTIVE.get(set);
+  if (!cache) EFFECTIVE.set(set, (cache = new Map()));
+  const key = `${target.pipeline}\u001f${target.node}\u001f${target.column ?? '\u0000'}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (cache.size >= EFFECTIVE_CACHE_LIMIT) cache.clear();
+  const computed = computeEffectiveRules(set, target);
+  cache.set(key, computed);
+  return computed;
+}
+
+const EFFECTIVE = new WeakMap<RuleSet, Map<string, EffectiveRules>>();
+const EFFECTIVE_CACHE_LIMIT = 100_000;
+
+function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules {
   const rules = set.rules.map((r) => ({ ...r }));
   const routes: Record<Severity, string[]> = { critical: [...set.routes.critical], warning: [...set.routes.warning], info: [...set.routes.info] };
   for (const o of set.overrides) {
