@@ -1,0 +1,74 @@
+"""Emits OpenLineage RunEvents for a two-job pipeline with the real openlineage-python client, through
+its HTTP transport (to Rootline's /api/v1/lineage) or its Kafka transport (to a topic the monitor ingests).
+
+    "$PY" test/integration/openlineage/emit_to_monitor.py http URL RUNS
+    "$PY" test/integration/openlineage/emit_to_monitor.py kafka BROKERS TOPIC RUNS
+
+Used by test/integration/openlineage/monitor.test.ts. Prints the number of events emitted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from openlineage.client import OpenLineageClient
+from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.facet_v2 import output_statistics_output_dataset, parent_run, schema_dataset
+
+PRODUCER = "https://github.com/rootline/rootline/test/integration/openlineage"
+
+
+def client_for(argv: list[str]) -> tuple[OpenLineageClient, int]:
+    if argv[1] == "http":
+        from openlineage.client.transport.http import HttpConfig, HttpTransport
+
+        return OpenLineageClient(transport=HttpTransport(HttpConfig(url=argv[2], endpoint="api/v1/lineage", timeout=10))), int(argv[3])
+    from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
+
+    return OpenLineageClient(transport=KafkaTransport(KafkaConfig(config={"bootstrap.servers": argv[2], "acks": "all"}, topic=argv[3], flush=True))), int(argv[4])
+
+
+def main() -> None:
+    client, runs = client_for(sys.argv)
+    schema = schema_dataset.SchemaDatasetFacet(
+        fields=[schema_dataset.SchemaDatasetFacetFields(name="customer_id", type="STRING"), schema_dataset.SchemaDatasetFacetFields(name="amount", type="DOUBLE")]
+    )
+    raw = "raw/transactions"
+    clean = "clean/transactions"
+    start = datetime.now(timezone.utc) - timedelta(minutes=runs)
+    emitted = 0
+    for r in range(runs):
+        dag_run = str(uuid.uuid4())
+        parent = parent_run.ParentRunFacet(run=parent_run.Run(runId=dag_run), job=parent_run.Job(namespace="airflow", name="ol_daily"))
+        t = start + timedelta(minutes=r)
+        for job_name, inputs, output, rows in (
+            ("ol_daily.extract", [], raw, 1000 + r % 3),
+            ("ol_daily.clean", [raw], clean, 990 + r % 3),
+        ):
+            event = RunEvent(
+                eventType=RunState.COMPLETE,
+                eventTime=(t + timedelta(seconds=5 if inputs else 1)).isoformat().replace("+00:00", "Z"),
+                run=Run(runId=str(uuid.uuid4()), facets={"parent": parent}),
+                job=Job(namespace="airflow", name=job_name),
+                inputs=[InputDataset(namespace="s3://lake", name=i) for i in inputs],
+                outputs=[
+                    OutputDataset(
+                        namespace="s3://lake",
+                        name=output,
+                        facets={"schema": schema},
+                        outputFacets={"outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(rowCount=rows)},
+                    )
+                ],
+                producer=PRODUCER,
+            )
+            client.emit(event)
+            emitted += 1
+    client.close(10.0)
+    print(json.dumps({"emitted": emitted}))
+
+
+if __name__ == "__main__":
+    main()
