@@ -25,6 +25,11 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // kafkajs hands eachBatch helpers (heartbeat, resolveOffset, ...) as plain functions to destructure.
+    files: ['src/io/kafka/**'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+  {
     files: ['test/**'],
     // kafkajs hands eachBatch helpers as plain functions; destructuring them is the documented use.
     rules: { '@typescript-eslint/unbound-method': 'off' },

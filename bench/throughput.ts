@@ -143,9 +143,8 @@ async function monitor(topic: string, n: number, id: string): Promise<{ rate: nu
     done = runMonitor(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })), stopped, resolve);
     done.catch(reject);
   });
-  let t0 = 0;
   while (h.metrics.reports.total() === 0) await new Promise((r) => setTimeout(r, 5));
-  t0 = performance.now();
+  const t0 = performance.now();
   const first = h.metrics.reports.total();
   while (h.metrics.reports.total() + h.metrics.duplicates.total() < n) await new Promise((r) => setTimeout(r, 5));
   const t1 = performance.now();

@@ -17,7 +17,7 @@ export function effectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
   // Evaluated for every column of every report: memoized per rule set (rule sets are immutable; a
   // reload makes a new one). The result is shared: read it, never change it.
   let cache = EFFECTIVE.get(set);
-  if (!cache) EFFECTIVE.set(set, (cache = new Map()));
+  if (!cache) EFFECTIVE.set(set, (cache = new Map<string, EffectiveRules>()));
   const key = `${target.pipeline}\u001f${target.node}\u001f${target.column ?? '\u0000'}`;
   const hit = cache.get(key);
   if (hit) return hit;

@@ -40,7 +40,7 @@ describe('rootline demo (embedded)', () => {
     ]);
     for (const n of nodes) expect(n.box.width).toBeGreaterThan(50);
     expect(edges).toBe(8);
-    const byName = Object.fromEntries(nodes.map((n) => [n.name, n.health]));
+    const byName: Record<string, string | null> = Object.fromEntries(nodes.map((n) => [n.name ?? '', n.health]));
     expect(byName.compute_avg_amount).toBe('culprit');
     expect(byName.churn_features).toBe('symptom');
     expect(byName.raw_transactions).toBe('healthy');

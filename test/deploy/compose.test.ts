@@ -104,7 +104,7 @@ describe('docker-compose.yml', () => {
     const ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false });
     const validate = ajv.compile(schema);
     // The schema on npm predates the top-level `name` key (added to the spec in 2022); it is checked above.
-    const { name: _name, ...rest } = COMPOSE as Record<string, unknown>;
+    const { name: _name, ...rest } = COMPOSE as unknown as Record<string, unknown>;
     const ok = validate(rest);
     expect(ok, JSON.stringify(validate.errors?.slice(0, 5), null, 1)).toBe(true);
     // the schema does reject what compose rejects

@@ -40,6 +40,6 @@ export function createKafka(cfg: MonitorConfig['kafka'], logger?: Logger, client
 /** Maps kafkajs errors into RootlineError at this adapter (kafkajs says whether a retry may help). */
 export function kafkaError(err: unknown, what: string): RootlineError {
   if (err instanceof RootlineError) return err;
-  const retriable = typeof err === 'object' && err !== null && 'retriable' in err ? Boolean((err as { retriable: unknown }).retriable) : true;
+  const retriable = typeof err === 'object' && err !== null && 'retriable' in err ? Boolean(err.retriable) : true;
   return new RootlineError('KAFKA_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
 }

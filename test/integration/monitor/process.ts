@@ -10,7 +10,8 @@ export function envOf(cfg: MonitorConfig): Record<string, string> {
   for (const s of SETTINGS) {
     const v = s.key.split('.').reduce<unknown>((acc, k) => (acc as Record<string, unknown> | undefined)?.[k], cfg);
     if (v === undefined) continue;
-    env[s.env] = Array.isArray(v) ? v.join(',') : String(v);
+    if (Array.isArray(v)) env[s.env] = v.join(',');
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[s.env] = String(v);
   }
   return env;
 }
@@ -33,7 +34,7 @@ export async function spawnMonitor(cfg: MonitorConfig, timeoutMs = 60_000): Prom
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
   let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
+  proc.stdout.on('data', (d: Buffer) => {
     buf += d.toString('utf8');
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -46,7 +47,7 @@ export async function spawnMonitor(cfg: MonitorConfig, timeoutMs = 60_000): Prom
       }
     }
   });
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   onTestFinished(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {

@@ -105,7 +105,7 @@ describe('nothing lost, nothing double-counted', () => {
     const cfg = monitorConfig({ 'kafka.partitions': 6, 'kafka.instanceId': 'share-a' });
     const cfgB = { ...cfg, kafka: { ...cfg.kafka, instanceId: 'share-b' } };
     const a = await startMonitor(cfg);
-    const b = await startMonitor(cfgB as typeof cfg);
+    const b = await startMonitor(cfgB);
     await eventually(() => (a.kafka.status.assigned.length + b.kafka.status.assigned.length === 6 && a.kafka.status.assigned.length > 0 && b.kafka.status.assigned.length > 0 ? true : undefined), 60_000, 'partitions shared');
     const pipelines = Array.from({ length: 12 }, (_, i) => recentSim('chain', 3, `p${i}`, 100 + i));
     for (let r = 0; r < 7; r++) await sendReports(cfg, pipelines.flatMap((s, i) => s.run(r, i === 4 && r === 6 ? [{ node: 'n01', kind: 'null_spike' }] : [])));
