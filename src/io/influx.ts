@@ -11,6 +11,9 @@ export interface InfluxOptions {
   timeoutMs?: number;
 }
 
+/** Lines per write request of a large batch. */
+export const WRITE_CHUNK_LINES = 5000;
+
 /** Quiets the client's own console logging; errors surface through our adapter instead. */
 setLogger({ error: () => undefined, warn: () => undefined });
 
@@ -94,19 +97,29 @@ export class InfluxSink {
 
   async write(points: readonly MetricPoint[]): Promise<void> {
     if (points.length === 0) return;
-    const api = this.writeApi();
-    try {
-      const lines: string[] = [];
-      for (const p of points) {
-        const l = toLineProtocol(p);
-        if (l !== undefined) lines.push(l);
-      }
-      api.writeRecords(lines);
-      await api.close();
-    } catch (err: unknown) {
-      api.dispose();
-      throw influxError(err, `writing ${points.length} points to ${this.options.bucket}`);
+    const lines: string[] = [];
+    for (const p of points) {
+      const l = toLineProtocol(p);
+      if (l !== undefined) lines.push(l);
     }
+    // Large batches go as a few concurrent requests: the server parses and indexes them in parallel.
+    // All must succeed; a retry rewrites every chunk (the same points, so nothing is doubled).
+    const chunks: string[][] = [];
+    for (let i = 0; i < lines.length; i += WRITE_CHUNK_LINES) chunks.push(lines.slice(i, i + WRITE_CHUNK_LINES));
+    const results = await Promise.allSettled(
+      chunks.map(async (chunk) => {
+        const api = this.writeApi();
+        try {
+          api.writeRecords(chunk);
+          await api.close();
+        } catch (err: unknown) {
+          api.dispose();
+          throw err;
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw influxError(failed.reason, `writing ${points.length} points to ${this.options.bucket}`);
   }
 
   /** Runs a Flux query and returns its rows. */
