@@ -11,8 +11,8 @@ import { cpus } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { runMonitor, type MonitorHandles } from '../src/cli/monitor.js';
-import { loadConfig } from '../src/config/index.js';
+import { startInProcess } from '../src/cli/monitor.js';
+import { isolatedNames, loadConfig } from '../src/config/index.js';
 import { servicesUp } from '../src/dev/services/index.js';
 import type { RecordedCall } from '../src/dev/slack/server.js';
 import { createLogger } from '../src/io/log.js';
@@ -27,14 +27,7 @@ const cfg = loadConfig({
   env: {},
   overrides: {
     'kafka.brokers': up.addresses.kafkaBrokers,
-    'kafka.groupId': `${id}-g`,
-    'kafka.instanceId': id,
-    'kafka.topics.reports': `${id}.reports`,
-    'kafka.topics.dlq': `${id}.dlq`,
-    'kafka.topics.state': `${id}.state`,
-    'kafka.topics.incidents': `${id}.incidents`,
-    'kafka.topics.health': `${id}.health`,
-    'kafka.topics.commands': `${id}.commands`,
+    ...isolatedNames(id),
     'influx.url': up.addresses.influxUrl,
     'influx.bucket': id,
     'http.port': 0,
@@ -44,13 +37,7 @@ const cfg = loadConfig({
     'log.level': 'error',
   },
 });
-let stop!: () => void;
-const stopped = new Promise<void>((r) => (stop = r));
-let done: Promise<void> = Promise.resolve();
-const h = await new Promise<MonitorHandles>((resolve, reject) => {
-  done = runMonitor(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })), stopped, resolve);
-  done.catch(reject);
-});
+const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
 const kafka = new Kafka({ clientId: 'bench-latency', brokers: up.addresses.kafkaBrokers, logLevel: logLevel.NOTHING });
 const producer = kafka.producer();
 await producer.connect();
@@ -86,8 +73,7 @@ for (let i = 0; i < N; i++) {
   if (!String(call.args.text).includes(`lat-${i}`)) throw new Error(`unexpected message: ${String(call.args.text)}`);
   latencies.push(Date.parse(call.at) - t0);
 }
-stop();
-await done;
+await h.stop();
 await producer.disconnect();
 
 const sorted = [...latencies].sort((a, b) => a - b);

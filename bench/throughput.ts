@@ -12,8 +12,8 @@ import { cpus } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { runMonitor, type MonitorHandles } from '../src/cli/monitor.js';
-import { loadConfig } from '../src/config/index.js';
+import { startInProcess } from '../src/cli/monitor.js';
+import { isolatedNames, loadConfig } from '../src/config/index.js';
 import { schemaFingerprint, type ColumnProfile, type Report, type Schema } from '../src/contract/index.js';
 import { servicesUp } from '../src/dev/services/index.js';
 import { InfluxSink } from '../src/io/influx.js';
@@ -124,14 +124,8 @@ async function monitor(topic: string, n: number, id: string): Promise<{ rate: nu
     env: {},
     overrides: {
       'kafka.brokers': brokers,
-      'kafka.groupId': `mon-${id}`,
-      'kafka.instanceId': `bench-${id}`,
+      ...isolatedNames(`mon-${id}`),
       'kafka.topics.reports': topic,
-      'kafka.topics.dlq': `${topic}.dlq`,
-      'kafka.topics.state': `${topic}.state`,
-      'kafka.topics.incidents': `${topic}.incidents`,
-      'kafka.topics.health': `${topic}.health`,
-      'kafka.topics.commands': `${topic}.commands`,
       'kafka.maxMessageBytes': 4 * 1024 * 1024,
       'influx.url': up.addresses.influxUrl,
       'influx.bucket': `bench_${id}`,
@@ -140,21 +134,14 @@ async function monitor(topic: string, n: number, id: string): Promise<{ rate: nu
       'monitor.rules': 'rules',
     },
   });
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
-  let done: Promise<void> = Promise.resolve();
-  const h = await new Promise<MonitorHandles>((resolve, reject) => {
-    done = runMonitor(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })), stopped, resolve);
-    done.catch(reject);
-  });
+  const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   while (h.metrics.reports.total() === 0) await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();
   const first = h.metrics.reports.total();
   while (h.metrics.reports.total() + h.metrics.duplicates.total() < n) await new Promise((r) => setTimeout(r, 5));
   const t1 = performance.now();
   const res = { rate: ((n - first) / (t1 - t0)) * 1000, influxWrite: h.metrics.influxWrite.total / Math.max(1, h.metrics.influxWrite.observations), batches: h.metrics.batches.total() };
-  stop();
-  await done;
+  await h.stop();
   return res;
 }
 

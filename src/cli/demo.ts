@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { renderIncident, renderThreadReply } from '../actions/index.js';
-import { loadConfig } from '../config/index.js';
+import { isolatedNames, loadConfig } from '../config/index.js';
 import { DEMO_DAG, DEMO_FAULT, blocksToText, renderReport, reportData } from '../demo/index.js';
 import { describeAddresses, servicesDown, servicesUp } from '../dev/services/index.js';
 import type { RecordedCall } from '../dev/slack/server.js';
@@ -16,7 +16,7 @@ import { MEASUREMENTS, MonitorCore, type Incident, type IncidentEvent } from '..
 import { MemoryPointStore } from '../monitor/memory-store.js';
 import { loadRules } from '../rules/index.js';
 import { PipelineSim, type Fault } from '../sim/index.js';
-import { runMonitor, type MonitorHandles } from './monitor.js';
+import { startInProcess } from './monitor.js';
 
 const USAGE = `usage: rootline demo [--stack embedded|local] [--runs 36] [--fault-at 18] [--fault-runs 4] [--out out/rootline-demo.html]
 
@@ -138,14 +138,7 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
     env: {},
     overrides: {
       'kafka.brokers': up.addresses.kafkaBrokers,
-      'kafka.groupId': `${id}-group`,
-      'kafka.instanceId': id,
-      'kafka.topics.reports': `${id}.reports`,
-      'kafka.topics.dlq': `${id}.dlq`,
-      'kafka.topics.state': `${id}.state`,
-      'kafka.topics.incidents': `${id}.incidents`,
-      'kafka.topics.health': `${id}.health`,
-      'kafka.topics.commands': `${id}.commands`,
+      ...isolatedNames(id),
       'schemaRegistry.url': up.addresses.registryUrl,
       'influx.url': up.addresses.influxUrl,
       'influx.bucket': id,
@@ -157,13 +150,7 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
       'log.level': 'error',
     },
   });
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
-  let done: Promise<void> = Promise.resolve();
-  const h = await new Promise<MonitorHandles>((resolveStart, reject) => {
-    done = runMonitor(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })), stopped, resolveStart);
-    done.catch(reject);
-  });
+  const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   const kafka = new Kafka({ clientId: 'rootline-demo', brokers: up.addresses.kafkaBrokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
@@ -211,8 +198,7 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
     return h.core.incidents();
   } finally {
     await producer.disconnect().catch(() => undefined);
-    stop();
-    await done;
+    await h.stop();
     if (up.started.length > 0) await servicesDown({ only: up.started, log: () => undefined });
   }
 }

@@ -250,6 +250,30 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
   log.info('stopped');
 }
 
+/** A monitor running in this process (tests, benchmarks, the local demo). */
+export interface InProcessMonitor extends MonitorHandles {
+  /** Stops it (finishing the batch in progress) and resolves when it has shut down. */
+  stop(): Promise<void>;
+}
+
+/** Starts a monitor in this process and resolves once it consumes; rejects if it fails to start. */
+export async function startInProcess(cfg: MonitorConfig, log: Logger): Promise<InProcessMonitor> {
+  let signal!: () => void;
+  const stopped = new Promise<void>((r) => (signal = r));
+  let done: Promise<void> = Promise.resolve();
+  const handles = await new Promise<MonitorHandles>((resolve, reject) => {
+    done = runMonitor(cfg, log, stopped, resolve);
+    done.then(() => reject(new Error('the monitor stopped before it started')), reject);
+  });
+  return {
+    ...handles,
+    stop: async () => {
+      signal();
+      await done;
+    },
+  };
+}
+
 export async function monitorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'print-config': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   if (values.help) {

@@ -290,3 +290,20 @@ export function configDocs(): string {
     '',
   ].join('\n');
 }
+
+/**
+ * Setting overrides that give a monitor names of its own: consumer group, instance id and every topic
+ * prefixed with `id` (tests, benchmarks and the local demo run beside others on one broker).
+ */
+export function isolatedNames(id: string): Record<string, ConfigValue> {
+  return {
+    'kafka.groupId': `${id}-group`,
+    'kafka.instanceId': `${id}-a`,
+    'kafka.topics.reports': `${id}.reports`,
+    'kafka.topics.dlq': `${id}.dlq`,
+    'kafka.topics.state': `${id}.state`,
+    'kafka.topics.incidents': `${id}.incidents`,
+    'kafka.topics.health': `${id}.health`,
+    'kafka.topics.commands': `${id}.commands`,
+  };
+}

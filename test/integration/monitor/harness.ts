@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { onTestFinished } from 'vitest';
-import { runMonitor, type MonitorHandles } from '../../../src/cli/monitor.js';
-import { loadConfig, type ConfigValue, type MonitorConfig } from '../../../src/config/index.js';
+import { startInProcess, type MonitorHandles } from '../../../src/cli/monitor.js';
+import { isolatedNames, loadConfig, type ConfigValue, type MonitorConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/io/log.js';
 import type { Report } from '../../../src/contract/index.js';
 import { PipelineSim, makeDag, type Fault } from '../../../src/sim/index.js';
@@ -15,14 +15,7 @@ export function monitorConfig(over: Record<string, ConfigValue> = {}, id = uniqu
     env: {},
     overrides: {
       'kafka.brokers': s.kafkaBrokers,
-      'kafka.groupId': `${id}-group`,
-      'kafka.instanceId': `${id}-a`,
-      'kafka.topics.reports': `${id}.reports`,
-      'kafka.topics.dlq': `${id}.dlq`,
-      'kafka.topics.state': `${id}.state`,
-      'kafka.topics.incidents': `${id}.incidents`,
-      'kafka.topics.health': `${id}.health`,
-      'kafka.topics.commands': `${id}.commands`,
+      ...isolatedNames(id),
       'kafka.partitions': 3,
       'kafka.maxWaitMs': 50,
       'kafka.transactionTimeoutMs': 10_000,
@@ -60,21 +53,17 @@ export async function startMonitor(cfg: MonitorConfig): Promise<RunningMonitor> 
       cb();
     },
   });
-  let stop!: () => void;
-  const stopSignal = new Promise<void>((r) => (stop = r));
-  let started!: (h: MonitorHandles) => void;
-  const ready = new Promise<MonitorHandles>((r) => (started = r));
-  const done = runMonitor(cfg, createLogger(cfg.log.level, sink), stopSignal, started);
-  const handles = await Promise.race([ready, done.then(() => Promise.reject(new Error(`monitor exited early:\n${logs.join('')}`)))]);
+  const m = await startInProcess(cfg, createLogger(cfg.log.level, sink)).catch((err: unknown) => {
+    throw new Error(`monitor did not start: ${String(err)}\n${logs.join('')}`);
+  });
   let stopped = false;
   const running: RunningMonitor = {
-    ...handles,
+    ...m,
     logs,
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      stop();
-      await done;
+      await m.stop();
     },
   };
   onTestFinished(() => running.stop());
