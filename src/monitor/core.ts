@@ -1,8 +1,8 @@
 import type { Report } from '../contract/types.js';
 import { PipelineGraph, findRoots, nodeKey, type LineageChange, type NodeRef, type RcaRun, type RcaWorld } from '../lineage/index.js';
-import { elevatedSignals, evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
+import { effectiveRules, elevatedSignals, evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
 import { median } from '../stats/index.js';
-import { BaselineCache, evaluateProfile, learnBaseline } from './evaluate.js';
+import { BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
 import { DEFAULT_ROLLBACK_POLICY, attributeRun, healthyRun, rcaRunOf, type IncidentContext, type RollbackPolicy } from './incidents.js';
 import { compileCoreOptions, type CompiledCoreOptions, type CoreOptions } from './options.js';
@@ -140,8 +140,12 @@ export class MonitorCore {
     const changes = rt.graph.apply(report);
     out.lineageChanges.push(...changes);
 
+    // A pinned reference run, when the rules name one: held as soon as it is seen (this run or the ring).
+    const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
+    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, opts)) out.dirty.add(stateKey.node(ref.pipeline, ref.node));
+
     // Evaluate the primary output (and every output's columns), then the inputs as read.
-    const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache);
+    const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache, referenceRun);
     const findings = evaluateRules(this.rules, metrics);
     const status = report.status ?? 'success';
     const inputFindings: (ReturnType<typeof briefOf> & { dataset: string })[] = [];

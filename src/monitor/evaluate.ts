@@ -176,8 +176,19 @@ function finite(x: number | null | undefined): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
-function numericDrift(cache: BaselineCache, prefix: string, b: DatasetBaseline, column: string, col: { sketch?: { data: string }; sample?: number[] }): DriftMetrics | undefined {
-  const base = cache.numeric(prefix, b, column);
+type NumericBase = { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array };
+
+/** A pinned reference run's column as a baseline distribution. */
+function referenceNumeric(ref: SlotColumn | undefined): NumericBase | undefined {
+  if (ref?.kind !== 'numeric') return undefined;
+  if (ref.sketch) {
+    const s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(ref.sketch, 'base64')));
+    return s.isEmpty ? undefined : { kind: 'sketch', steps: sketchSteps(s) };
+  }
+  return ref.sample && ref.sample.length > 0 ? { kind: 'sample', values: Float64Array.from(ref.sample) } : undefined;
+}
+
+function numericDrift(base: NumericBase | undefined, col: { sketch?: { data: string }; sample?: number[] }): DriftMetrics | undefined {
   if (!base) return undefined;
   if (col.sample && base.kind === 'sample') {
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
@@ -198,8 +209,7 @@ function numericDrift(cache: BaselineCache, prefix: string, b: DatasetBaseline, 
   return { test: 'ks', statistic: d, effect: ev.dLow, pvalue: ev.pvalue, n_current: current.n, n_baseline: baseSteps.n };
 }
 
-function categoricalDrift(cache: BaselineCache, prefix: string, b: DatasetBaseline, column: string, col: { frequent?: Record<string, number>; other_count?: number }): DriftMetrics | undefined {
-  const base = cache.categorical(prefix, b, column);
+function categoricalDrift(base: Record<string, number> | undefined, col: { frequent?: Record<string, number>; other_count?: number }): DriftMetrics | undefined {
   if (!base || !col.frequent) return undefined;
   const current = categoricalCounts(col.frequent, col.other_count ?? 0);
   const nCur = Object.values(current).reduce((a, c) => a + c, 0);
@@ -222,6 +232,8 @@ export function evaluateProfile(
   node: NodeState,
   role: 'out' | 'in',
   cache: BaselineCache,
+  /** A pinned reference run (rules: baseline.reference_run): distributions compare with it when held. */
+  referenceRun?: string,
 ): NodeRunMetrics {
   const baselines = role === 'out' ? node.outputs : node.inputs;
   const primary = datasets[0]!;
@@ -275,16 +287,16 @@ export function evaluateProfile(
           if (spread > 0) cm.null_ratio_z = (ratio - base) / spread;
         }
       }
+      const pinned = referenceRun !== undefined && b?.reference?.run_id === referenceRun ? b.reference.columns[column] : undefined;
       if (col.kind === 'numeric') {
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;
-        if (b && b.slot_count > 0) {
-          const d = numericDrift(cache, prefix, b, column, col);
-          if (d) cm.drift = d;
-        }
-      } else if (b && b.slot_count > 0) {
-        const d = categoricalDrift(cache, prefix, b, column, col);
-        if (d) cm.drift = d;
+        const d = pinned ? numericDrift(referenceNumeric(pinned), col) : b && b.slot_count > 0 ? numericDrift(cache.numeric(prefix, b, column), col) : undefined;
+        if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
+      } else {
+        const base = pinned?.kind === 'categorical' ? categoricalCounts(pinned.frequent, pinned.other_count) : b && b.slot_count > 0 ? cache.categorical(prefix, b, column) : undefined;
+        const d = categoricalDrift(base, col);
+        if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
       }
       m.columns.push(cm);
     }
@@ -292,7 +304,7 @@ export function evaluateProfile(
   return m;
 }
 
-function slotColumns(profile: Profile): Record<string, SlotColumn> {
+export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   const out: Record<string, SlotColumn> = {};
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     if (col.kind === 'numeric') {
@@ -339,4 +351,30 @@ export function learnBaseline(
     b.slot_count = Math.min(b.slot_count + 1, n);
     dirty.add(key);
   }
+}
+
+/**
+ * Keeps the pinned reference run's distributions for a node's outputs: from the run itself when it is
+ * the one being processed, else from the baseline ring if the run is still there. Returns whether the
+ * node's state changed.
+ */
+export function holdReference(node: NodeState, referenceRun: string, report: Pick<Report, 'run_id' | 'outputs'>, slots: Map<string, DistributionSlot>, options: CompiledCoreOptions): boolean {
+  let changed = false;
+  for (const o of report.outputs) {
+    const b = (node.outputs[o.dataset] ??= newDatasetBaseline(o.dataset));
+    if (b.reference?.run_id === referenceRun) continue;
+    let columns: Record<string, SlotColumn> | undefined;
+    if (report.run_id === referenceRun) columns = slotColumns(o.profile);
+    else {
+      for (let i = 0; i < options.baselineRuns && !columns; i++) {
+        const s = slots.get(slotKey(node.pipeline, node.node, 'out', o.dataset, i));
+        if (s?.run_id === referenceRun) columns = s.columns;
+      }
+    }
+    if (columns) {
+      b.reference = { run_id: referenceRun, columns };
+      changed = true;
+    }
+  }
+  return changed;
 }

@@ -89,6 +89,7 @@ export function nodeRunPoints(m: NodeRunMetrics, ctx: RunContext, time: number):
         drift_pvalue_adjusted: c.drift?.pvalue_adjusted,
         ks_d: c.drift?.test === 'ks' ? c.drift.statistic : undefined,
         ks_pvalue: c.drift?.test === 'ks' ? c.drift.pvalue : undefined,
+        drift_reference_run: c.drift?.reference_run,
       }),
     });
   }

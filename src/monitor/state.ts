@@ -79,6 +79,8 @@ export interface DatasetBaseline {
   row_counts: number[];
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
+  /** A pinned reference run's distributions (rules: baseline.reference_run). */
+  reference?: { run_id: string; columns: Record<string, SlotColumn> };
   /** Distribution slots ever written; slot `seq` lives at ring position `seq % N` (the last N are kept). */
   slot_seq: number;
   /** Slots held (at most N). */

@@ -33,6 +33,7 @@ const EFFECTIVE_CACHE_LIMIT = 100_000;
 function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules {
   const rules = set.rules.map((r) => ({ ...r }));
   const routes: Record<Severity, string[]> = { critical: [...set.routes.critical], warning: [...set.routes.warning], info: [...set.routes.info] };
+  const baseline: EffectiveRules['baseline'] = {};
   for (const o of set.overrides) {
     if (o.match.pipeline !== undefined && !globMatch(o.match.pipeline, target.pipeline)) continue;
     if (o.match.node !== undefined && !globMatch(o.match.node, target.node)) continue;
@@ -46,8 +47,9 @@ function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
       Object.assign(rule, change);
     }
     if (o.routes && !columnScoped) Object.assign(routes, o.routes);
+    if (o.baseline && !columnScoped) Object.assign(baseline, o.baseline);
   }
-  return { rules, routes };
+  return { rules, routes, baseline };
 }
 
 function fmt(x: number | undefined): string {

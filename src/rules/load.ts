@@ -309,10 +309,24 @@ function parseOverride(node: YamlNode, p: Problems, known: Map<string, Rule>): R
     } else if (key === 'routes') {
       const r = parseRoutes(value, p);
       if (r) o.routes = r;
+    } else if (key === 'baseline') {
+      if (!isMap(value)) {
+        p.add(value, 'baseline must be a mapping, e.g. { reference_run: "2026-11-01T00:00:00Z" }');
+        continue;
+      }
+      for (const [bk, bkNode, bv] of mapEntries(value)) {
+        if (bk !== 'reference_run') {
+          p.add(bkNode, `unknown baseline setting "${bk}" (expected reference_run)`);
+          continue;
+        }
+        const v = scalar(bv);
+        if (typeof v !== 'string' || v === '') p.add(bv, 'baseline.reference_run must be a run id (a string)');
+        else o.baseline = { reference_run: v };
+      }
     } else if (key === 'description') {
       /* free text */
     } else {
-      p.add(keyNode, `unknown key "${key}" in an override (expected match, rules, routes, description)`);
+      p.add(keyNode, `unknown key "${key}" in an override (expected match, rules, routes, baseline, description)`);
     }
   }
   if (!hasMatch) p.add(node, 'an override needs match (use match: { pipeline: "*" } for everything)');

@@ -62,6 +62,8 @@ export interface RuleOverride {
   /** Rule id -> changed parameters (any of RuleParams, `severity`, `enabled`, `min_baseline_runs`). */
   rules: Record<string, Partial<Omit<Rule, 'id' | 'metric' | 'source'>>>;
   routes?: Partial<Record<Severity, string[]>>;
+  /** Baseline settings for the matching nodes (not column-scoped). */
+  baseline?: BaselineSettings;
   source: string;
 }
 
@@ -75,9 +77,18 @@ export interface RuleSet {
 }
 
 /** Rules in force for one node (and optionally one column), after overrides. */
+export interface BaselineSettings {
+  /**
+   * Compare distributions with this run of the node (its run_id), pinned as the reference, instead of
+   * the rolling window of the last N healthy runs: slow drift that the window would follow shows.
+   */
+  reference_run?: string;
+}
+
 export interface EffectiveRules {
   rules: Rule[];
   routes: Record<Severity, string[]>;
+  baseline: BaselineSettings;
 }
 
 /** The metrics of one node-run, as the monitor's evaluation computes them: the rules' input. */
@@ -134,6 +145,8 @@ export interface DriftMetrics {
   pvalue_adjusted?: number;
   n_current: number;
   n_baseline: number;
+  /** The pinned reference run compared with, when one is (else the rolling window of healthy runs). */
+  reference_run?: string;
 }
 
 /** A rule violated by a node-run. */
