@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { eventually, readTopic } from '../helpers.js';
+import { eventually, readTopic, services } from '../helpers.js';
 import { monitorConfig, nodeRunCount, recentSim, sendReports, startMonitor } from './harness.js';
 
 async function webhookServer() {
@@ -89,5 +89,36 @@ describe('actions and rules at run time', () => {
     await eventually(() => (m.metrics.reports.total() === 24 ? true : undefined), 30_000, 'the run');
     expect(m.metrics.findings.total()).toBe(0);
     expect(m.core.incidents()).toEqual([]);
+  });
+});
+
+describe('Slack outages and rate limits', () => {
+  it('are retried beside the reports: consumption goes on, and exactly one message is posted in the end', async () => {
+    const cfg = monitorConfig();
+    const token = cfg.slack.token!;
+    const control = services().slackControlUrl;
+    // Slack answers 503 five times, then 429 (Retry-After 1 s) twice, then works.
+    for (const fault of [
+      { token, method: 'chat.postMessage', status: 503, count: 5 },
+      { token, method: 'chat.postMessage', status: 429, retryAfterSec: 1, count: 2 },
+    ]) {
+      await fetch(`${control}/faults`, { method: 'POST', body: JSON.stringify(fault) });
+    }
+    const m = await startMonitor(cfg);
+    const { run } = recentSim('chain', 3, 'slack-outage', 63);
+    for (let r = 0; r < 7; r++) await sendReports(cfg, run(r));
+    await sendReports(cfg, run(7, [{ node: 'n01', kind: 'null_spike' }]));
+    // While Slack keeps failing, reports keep flowing.
+    for (let r = 8; r < 12; r++) await sendReports(cfg, run(r, [{ node: 'n01', kind: 'null_spike' }]));
+    await eventually(() => (m.metrics.reports.total() === 36 ? true : undefined), 60_000, 'all reports while Slack fails');
+    const posted = await eventually(async () => {
+      const calls = (await (await fetch(`${control}/calls?token=${token}&method=chat.postMessage`)).json()) as { status: number; args: { text: string; thread_ts?: string } }[];
+      return calls.some((c) => c.status === 200) ? calls : undefined;
+    }, 90_000, 'the message once Slack recovers');
+    await m.dispatcher.drain();
+    const ok = posted.filter((c) => c.status === 200 && c.args.thread_ts === undefined);
+    expect(ok).toHaveLength(1);
+    expect(ok[0]!.args.text).toContain('n01');
+    expect(posted.filter((c) => c.status !== 200).map((c) => c.status)).toEqual([503, 503, 503, 503, 503, 429, 429]);
   });
 });
