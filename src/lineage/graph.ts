@@ -234,6 +234,11 @@ export class PipelineGraph {
     return changes;
   }
 
+  /** The nodes of this pipeline whose latest run wrote `dataset`. */
+  producersOf(dataset: string): NodeRef[] {
+    return [...(this.producers.get(dataset) ?? [])].map(parseNodeKey);
+  }
+
   node(ref: NodeRef | string): NodeInfo | undefined {
     return this.nodes.get(typeof ref === 'string' ? nodeKey({ pipeline: this.pipeline, node: ref }) : nodeKey(ref));
   }

@@ -105,8 +105,7 @@ export class MonitorCore {
       const out: NodeRef[] = [];
       for (const [name, rt] of this.pipelines) {
         if (name === graph.pipeline) continue;
-        const producers = rt.graph.toJSON().producers[dataset];
-        if (producers) out.push(...producers.map((node) => ({ pipeline: name, node })));
+        out.push(...rt.graph.producersOf(dataset));
       }
       return out;
     };
@@ -158,7 +157,8 @@ export class MonitorCore {
 
     // The parent runs that fed this run.
     const explicit = new Map((report.upstream ?? []).map((u) => [nodeKey({ pipeline: u.pipeline ?? report.pipeline, node: u.node }), u.run_id]));
-    const upstream: RunRecord['upstream'] = rt.graph.parents(ref, at).map((e) => {
+    const parentEdges = rt.graph.parents(ref, at);
+    const upstream: RunRecord['upstream'] = parentEdges.map((e) => {
       const runId = explicit.get(nodeKey(e.source)) ?? this.latestRun(e.source, at)?.run_id;
       return { ...e.source, ...(runId !== undefined ? { run_id: runId } : {}) };
     });
@@ -227,7 +227,7 @@ export class MonitorCore {
       ...incidentPoints(events),
       ...lineagePoints(changes),
     );
-    for (const e of rt.graph.parents(ref, at)) {
+    for (const e of parentEdges) {
       out.points.push({
         measurement: MEASUREMENTS.lineageEdge,
         tags: { pipeline: ref.pipeline, source: e.source.pipeline === ref.pipeline ? e.source.node : `${e.source.pipeline}/${e.source.node}`, target: ref.node },
@@ -323,8 +323,7 @@ export class MonitorCore {
       externalInputs: (run) => {
         const rt = this.pipelines.get(run.ref.pipeline);
         if (!rt) return run.inputs;
-        const producers = rt.graph.toJSON().producers;
-        return run.inputs.filter((ds) => !producers[ds] && rt.graph.externalProducers(ds).length === 0);
+        return run.inputs.filter((ds) => rt.graph.producersOf(ds).length === 0 && rt.graph.externalProducers(ds).length === 0);
       },
     };
   }
