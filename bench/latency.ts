@@ -12,8 +12,7 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { startInProcess } from '../src/cli/monitor.js';
-import { isolatedNames, loadConfig } from '../src/config/index.js';
-import { servicesUp } from '../src/dev/services/index.js';
+import { localMonitorConfig, servicesUp } from '../src/dev/services/index.js';
 import type { RecordedCall } from '../src/dev/slack/server.js';
 import { createLogger } from '../src/io/log.js';
 import { PipelineSim, makeDag } from '../src/sim/index.js';
@@ -22,21 +21,7 @@ const { values } = parseArgs({ options: { incidents: { type: 'string', default: 
 const N = Number(values.incidents);
 const up = await servicesUp({ log: (m) => process.stderr.write(`[services] ${m}\n`) });
 const id = `lat${Date.now().toString(36)}`;
-const token = `xoxb-${id}`;
-const cfg = loadConfig({
-  env: {},
-  overrides: {
-    'kafka.brokers': up.addresses.kafkaBrokers,
-    ...isolatedNames(id),
-    'influx.url': up.addresses.influxUrl,
-    'influx.bucket': id,
-    'http.port': 0,
-    'slack.token': token,
-    'slack.apiUrl': up.addresses.slackApiUrl,
-    'slack.channel': 'C0LATENCY',
-    'log.level': 'error',
-  },
-});
+const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0LATENCY' });
 const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
 const kafka = new Kafka({ clientId: 'bench-latency', brokers: up.addresses.kafkaBrokers, logLevel: logLevel.NOTHING });
 const producer = kafka.producer();
@@ -53,7 +38,7 @@ while (h.metrics.reports.total() < N * 2 * WARM) await new Promise((r) => setTim
 process.stderr.write(`warmed up ${N} pipelines (${h.metrics.reports.total()} reports)\n`);
 
 async function postMessages(): Promise<RecordedCall[]> {
-  const res = await fetch(`${up.addresses.slackControlUrl}/calls?token=${token}&method=chat.postMessage`);
+  const res = await fetch(`${up.addresses.slackControlUrl}/calls?token=${cfg.slack.token!}&method=chat.postMessage`);
   return (await res.json()) as RecordedCall[];
 }
 

@@ -13,9 +13,8 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { startInProcess } from '../src/cli/monitor.js';
-import { isolatedNames, loadConfig } from '../src/config/index.js';
 import { schemaFingerprint, type ColumnProfile, type Report, type Schema } from '../src/contract/index.js';
-import { servicesUp } from '../src/dev/services/index.js';
+import { localMonitorConfig, servicesUp } from '../src/dev/services/index.js';
 import { InfluxSink } from '../src/io/influx.js';
 import { createLogger } from '../src/io/log.js';
 import { MonitorCore } from '../src/monitor/index.js';
@@ -120,20 +119,7 @@ async function rawConsumer(topic: string, n: number): Promise<number> {
 }
 
 async function monitor(topic: string, n: number, id: string): Promise<{ rate: number; influxWrite: number; batches: number }> {
-  const cfg = loadConfig({
-    env: {},
-    overrides: {
-      'kafka.brokers': brokers,
-      ...isolatedNames(`mon-${id}`),
-      'kafka.topics.reports': topic,
-      'kafka.maxMessageBytes': 4 * 1024 * 1024,
-      'influx.url': up.addresses.influxUrl,
-      'influx.bucket': `bench_${id}`,
-      'http.port': 0,
-      'log.level': 'error',
-      'monitor.rules': 'rules',
-    },
-  });
+  const cfg = localMonitorConfig(up.addresses, `bench_${id}`, { 'kafka.topics.reports': topic, 'kafka.maxMessageBytes': 4 * 1024 * 1024, 'monitor.rules': 'rules' });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   while (h.metrics.reports.total() === 0) await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();

@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { renderIncident, renderThreadReply } from '../actions/index.js';
-import { isolatedNames, loadConfig } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
 import { DEMO_DAG, DEMO_FAULT, blocksToText, renderReport, reportData } from '../demo/index.js';
-import { describeAddresses, servicesDown, servicesUp } from '../dev/services/index.js';
+import { describeAddresses, localMonitorConfig, servicesDown, servicesUp } from '../dev/services/index.js';
 import type { RecordedCall } from '../dev/slack/server.js';
 import { RootlineError } from '../errors.js';
 import { InfluxSink } from '../io/influx.js';
@@ -133,23 +133,7 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
   const up = await servicesUp({ log: (m) => p.line(`[services] ${m}`) });
   p.line(describeAddresses(up.addresses));
   const id = `demo${Date.now().toString(36)}`;
-  const token = `xoxb-${id}`;
-  const cfg = loadConfig({
-    env: {},
-    overrides: {
-      'kafka.brokers': up.addresses.kafkaBrokers,
-      ...isolatedNames(id),
-      'schemaRegistry.url': up.addresses.registryUrl,
-      'influx.url': up.addresses.influxUrl,
-      'influx.bucket': id,
-      'http.port': 0,
-      'slack.token': token,
-      'slack.apiUrl': up.addresses.slackApiUrl,
-      'slack.channel': 'C0DEMO',
-      'monitor.rules': rulesDir(),
-      'log.level': 'error',
-    },
-  });
+  const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': rulesDir() });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   const kafka = new Kafka({ clientId: 'rootline-demo', brokers: up.addresses.kafkaBrokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
@@ -157,7 +141,7 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
   const sim = new PipelineSim(DEMO_DAG, { seed: 42 });
   const base = Date.now() - o.runs * 60_000;
   const seenCalls = new Set<number>();
-  const slackCalls = async (): Promise<RecordedCall[]> => (await (await fetch(`${up.addresses.slackControlUrl}/calls?token=${token}`)).json()) as RecordedCall[];
+  const slackCalls = async (): Promise<RecordedCall[]> => (await (await fetch(`${up.addresses.slackControlUrl}/calls?token=${cfg.slack.token!}`)).json()) as RecordedCall[];
   try {
     for (let r = 0; r < o.runs; r++) {
       const reports = sim.run(r, faultsFor(r, o.faultAt, o.faultRuns), base + r * 60_000);

@@ -157,33 +157,6 @@ function randomlyHalveUp(buf: Float64Array, start: number, length: number, offse
   }
 }
 
-/** Merges the sorted runs [startA, +lenA) and [startB, +lenB) of one buffer into [startC, ...). */
-function mergeSortedInPlace(
-  buf: Float64Array,
-  startA: number,
-  lenA: number,
-  startB: number,
-  lenB: number,
-  startC: number,
-): void {
-  const limA = startA + lenA;
-  const limB = startB + lenB;
-  const limC = startC + lenA + lenB;
-  let a = startA;
-  let b = startB;
-  for (let c = startC; c < limC; c++) {
-    if (a === limA) {
-      buf[c] = buf[b++]!;
-    } else if (b === limB) {
-      buf[c] = buf[a++]!;
-    } else if (buf[a]! < buf[b]!) {
-      buf[c] = buf[a++]!;
-    } else {
-      buf[c] = buf[b++]!;
-    }
-  }
-}
-
 function mergeSortedInto(
   bufA: Float64Array,
   startA: number,
@@ -260,7 +233,7 @@ function generalCompress(
         randomlyHalveUp(items, adjBeg, adjPop, randomBit());
       } else {
         randomlyHalveDown(items, adjBeg, adjPop, randomBit());
-        mergeSortedInPlace(items, adjBeg, halfAdjPop, rawLim, popAbove, adjBeg + halfAdjPop);
+        mergeSortedInto(items, adjBeg, halfAdjPop, items, rawLim, popAbove, items, adjBeg + halfAdjPop);
       }
       currentItemCount -= halfAdjPop;
       inLevels[currentLevel + 1] = inLevels[currentLevel + 1]! - halfAdjPop;
@@ -845,7 +818,7 @@ export class KllDoublesSketch {
       randomlyHalveUp(items, adjBeg, adjPop, this.randomBit());
     } else {
       randomlyHalveDown(items, adjBeg, adjPop, this.randomBit());
-      mergeSortedInPlace(items, adjBeg, halfAdjPop, rawLim, popAbove, adjBeg + halfAdjPop);
+      mergeSortedInto(items, adjBeg, halfAdjPop, items, rawLim, popAbove, items, adjBeg + halfAdjPop);
     }
     levels[level + 1] = levels[level + 1]! - halfAdjPop;
     if (oddPop) {

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { onTestFinished } from 'vitest';
 import { startInProcess, type MonitorHandles } from '../../../src/cli/monitor.js';
-import { isolatedNames, loadConfig, type ConfigValue, type MonitorConfig } from '../../../src/config/index.js';
+import type { ConfigValue, MonitorConfig } from '../../../src/config/index.js';
+import { localMonitorConfig } from '../../../src/dev/services/index.js';
 import { createLogger } from '../../../src/io/log.js';
 import type { Report } from '../../../src/contract/index.js';
 import { PipelineSim, makeDag, type Fault } from '../../../src/sim/index.js';
@@ -10,32 +11,20 @@ import { producer, services, unique } from '../helpers.js';
 
 /** A monitor configuration of its own: unique topics, group, InfluxDB database and Slack token. */
 export function monitorConfig(over: Record<string, ConfigValue> = {}, id = unique('m')): MonitorConfig {
-  const s = services();
-  return loadConfig({
-    env: {},
-    overrides: {
-      'kafka.brokers': s.kafkaBrokers,
-      ...isolatedNames(id),
-      'kafka.partitions': 3,
-      'kafka.maxWaitMs': 50,
-      'kafka.transactionTimeoutMs': 10_000,
-      'kafka.sessionTimeoutMs': 6000,
-      'schemaRegistry.url': s.registryUrl,
-      'influx.url': s.influxUrl,
-      'influx.token': 'unused',
-      'influx.bucket': id.replace(/[^A-Za-z0-9_]/g, '_'),
-      'influx.maxRetryDelayMs': 1000,
-      'http.port': 0,
-      'slack.token': `xoxb-${id}`,
-      'slack.apiUrl': s.slackApiUrl,
-      'slack.channel': '#data-incidents',
-      'slack.maxRetryDelayMs': 1000,
-      'monitor.rules': 'rules',
-      'monitor.freshnessCheckMs': 500,
-      'monitor.opsIntervalMs': 500,
-      'log.level': 'warn',
-      ...over,
-    },
+  return localMonitorConfig(services(), id, {
+    'kafka.partitions': 3,
+    'kafka.maxWaitMs': 50,
+    'kafka.transactionTimeoutMs': 10_000,
+    'kafka.sessionTimeoutMs': 6000,
+    'influx.token': 'unused',
+    'influx.maxRetryDelayMs': 1000,
+    'slack.channel': '#data-incidents',
+    'slack.maxRetryDelayMs': 1000,
+    'monitor.rules': 'rules',
+    'monitor.freshnessCheckMs': 500,
+    'monitor.opsIntervalMs': 500,
+    'log.level': 'warn',
+    ...over,
   });
 }
 
