@@ -34,7 +34,11 @@ const text = (sub: string, name: string): string => readFileSync(join(vectors, s
 const report = (sub: string, name: string): Report => JSON.parse(text(sub, name)) as Report;
 
 function wideReport(): Report {
-  const schema: Schema = Array.from({ length: 50 }, (_, i) => ({ name: `col_${i}`, type: i % 2 === 0 ? 'double' : 'string', nullable: true }));
+  const schema: Schema = Array.from({ length: 50 }, (_, i) => ({
+    name: `col_${i}`,
+    type: i % 2 === 0 ? 'double' : 'string',
+    nullable: true,
+  }));
   const columns: Record<string, ColumnProfile> = {};
   schema.forEach((f, i) => {
     columns[f.name] =
@@ -48,10 +52,25 @@ function wideReport(): Report {
             mean: 0.1,
             ...(i % 10 === 0 ? { sample: Array.from({ length: 10_000 }, (_, j) => Math.sin(j)) } : {}),
           }
-        : { kind: 'categorical', count: 100_000, null_count: 3, frequent: { a: 50_000, b: 30_000 }, other_count: 19_997, distinct_estimate: 40 };
+        : {
+            kind: 'categorical',
+            count: 100_000,
+            null_count: 3,
+            frequent: { a: 50_000, b: 30_000 },
+            other_count: 19_997,
+            distinct_estimate: 40,
+          };
   });
   const base = report('valid', 'minimal');
-  return { ...base, outputs: [{ dataset: 'wide', profile: { row_count: 100_000, schema, schema_fingerprint: schemaFingerprint(schema), columns } }] };
+  return {
+    ...base,
+    outputs: [
+      {
+        dataset: 'wide',
+        profile: { row_count: 100_000, schema, schema_fingerprint: schemaFingerprint(schema), columns },
+      },
+    ],
+  };
 }
 
 type Timing = [best: number, median: number];
@@ -80,7 +99,10 @@ const invalid = report('invalid', 'everything-wrong');
 const exampleSchema = example.outputs[0]?.profile.schema ?? [];
 const wideSchema = wide.outputs[0]?.profile.schema ?? [];
 const avroBytes = encodeReportAvro(example);
-check(validateReport(example).ok && validateReport(sketch).ok && validateReport(minimal).ok && validateReport(wide).ok, 'valid reports');
+check(
+  validateReport(example).ok && validateReport(sketch).ok && validateReport(minimal).ok && validateReport(wide).ok,
+  'valid reports',
+);
 check(!validateReport(invalid).ok, 'invalid report');
 
 const rows: [string, () => void, number][] = [

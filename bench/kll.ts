@@ -92,7 +92,10 @@ const dir = mkdtempSync(join(tmpdir(), 'rootline-kll-bench-'));
 try {
   const file = join(dir, 'values.f64');
   writeFileSync(file, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  const py = execFileSync(join(ROOT, 'scripts', 'pyenv.sh'), { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const py = execFileSync(join(ROOT, 'scripts', 'pyenv.sh'), { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   const out = execFileSync(py, [join(ROOT, 'bench', 'kll_python.py'), file, String(COLUMNS), String(REPEATS)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
@@ -108,7 +111,8 @@ const updates = ROWS * COLUMNS;
 const rate = (count: number, seconds: number): string => `${(count / seconds / 1e6).toFixed(1)} M/s`;
 const s = (t: number): string => `${t.toFixed(3)} s`;
 const us = (t: number, n: number): string => `${((t / n) * 1e6).toFixed(2)} µs`;
-const pyTiming = (key: string): Timing | null => (python && Array.isArray(python[key]) ? (python[key] as Timing) : null);
+const pyTiming = (key: string): Timing | null =>
+  python && Array.isArray(python[key]) ? (python[key] as Timing) : null;
 
 const rows: string[][] = [
   ['20 M updates, `update` per value', `${s(single[0])} / ${s(single[1])}`, rate(updates, single[0]), '—', '—'],
@@ -146,7 +150,9 @@ const md = [
   `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores (shared; other work may run beside the benchmark)`,
   `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; OS: ${osType()} ${release()}`,
   `- Node.js ${process.version}` +
-    (python ? `; Python ${String(python.python)}, datasketches ${String(python.datasketches)}, numpy ${String(python.numpy)}` : ''),
+    (python
+      ? `; Python ${String(python.python)}, datasketches ${String(python.datasketches)}, numpy ${String(python.numpy)}`
+      : ''),
   '',
   '## Parameters',
   '',
@@ -162,7 +168,7 @@ const md = [
   ...rows.map((r) => `| ${r.join(' | ')} |`),
   '',
   python
-    ? 'Python columns: the same values; `update(ndarray)` is the package\'s vectorized path (the loop runs in C++), ' +
+    ? "Python columns: the same values; `update(ndarray)` is the package's vectorized path (the loop runs in C++), " +
       'the per-value loop calls `update` from Python for 1 M values. Python serialize/deserialize times include ' +
       'the list comprehension that calls them.'
     : `Python side not run: ${pythonError}`,

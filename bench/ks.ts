@@ -81,7 +81,8 @@ try {
       return { name: c.name, x: xf, y: yf };
     }),
   };
-  if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) throw new Error('this benchmark assumes a little-endian machine');
+  if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f)
+    throw new Error('this benchmark assumes a little-endian machine');
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 
   const py = execFileSync(join(ROOT, 'scripts/pyenv.sh'), { encoding: 'utf8' }).trim();

@@ -17,7 +17,12 @@ import type { RecordedCall } from '../src/dev/slack/server.js';
 import { createLogger } from '../src/io/log.js';
 import { PipelineSim, makeDag } from '../src/sim/index.js';
 
-const { values } = parseArgs({ options: { incidents: { type: 'string', default: '200' }, out: { type: 'string', default: 'bench/results/latency.md' } } });
+const { values } = parseArgs({
+  options: {
+    incidents: { type: 'string', default: '200' },
+    out: { type: 'string', default: 'bench/results/latency.md' },
+  },
+});
 const N = Number(values.incidents);
 const up = await servicesUp({ log: (m) => process.stderr.write(`[services] ${m}\n`) });
 const id = `lat${Date.now().toString(36)}`;
@@ -32,7 +37,12 @@ const base = Date.now() - 10 * 60_000;
 const sims = Array.from({ length: N }, (_, i) => new PipelineSim(makeDag('chain', 2, `lat-${i}`), { seed: i + 1 }));
 const WARM = 7;
 for (let r = 0; r < WARM; r++) {
-  await producer.send({ topic: cfg.kafka.topics.reports, messages: sims.flatMap((s) => s.run(r, [], base + r * 60_000)).map((rep) => ({ key: rep.pipeline, value: JSON.stringify(rep) })) });
+  await producer.send({
+    topic: cfg.kafka.topics.reports,
+    messages: sims
+      .flatMap((s) => s.run(r, [], base + r * 60_000))
+      .map((rep) => ({ key: rep.pipeline, value: JSON.stringify(rep) })),
+  });
 }
 while (h.metrics.reports.total() < N * 2 * WARM) await new Promise((r) => setTimeout(r, 50));
 process.stderr.write(`warmed up ${N} pipelines (${h.metrics.reports.total()} reports)\n`);
@@ -48,7 +58,10 @@ for (let i = 0; i < N; i++) {
   // The source node's report carries the fault (a 30% row drop).
   const [faulty] = sims[i]!.run(WARM, [{ node: 'n00', kind: 'row_drop' }], Date.now());
   const t0 = Date.now();
-  await producer.send({ topic: cfg.kafka.topics.reports, messages: [{ key: faulty!.pipeline, value: JSON.stringify(faulty) }] });
+  await producer.send({
+    topic: cfg.kafka.topics.reports,
+    messages: [{ key: faulty!.pipeline, value: JSON.stringify(faulty) }],
+  });
   let call: RecordedCall | undefined;
   while (!call) {
     const calls = await postMessages();

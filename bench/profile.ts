@@ -93,10 +93,26 @@ interface FileRun {
 function timeV(path: string, out: string): { seconds: number; maxRssKb: number } {
   let text: string;
   try {
-    execFileSync('/usr/bin/time', ['-v', '-o', `${out}.time`, process.execPath, '--import', 'tsx', join(ROOT, 'bench', 'profile_cli.ts'), path, '--no-progress', '--out', out], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      '/usr/bin/time',
+      [
+        '-v',
+        '-o',
+        `${out}.time`,
+        process.execPath,
+        '--import',
+        'tsx',
+        join(ROOT, 'bench', 'profile_cli.ts'),
+        path,
+        '--no-progress',
+        '--out',
+        out,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   } finally {
     text = execFileSync('cat', [`${out}.time`], { encoding: 'utf8' });
   }
@@ -128,18 +144,31 @@ async function main(): Promise<void> {
   console.log(`TypeScript: kll ${fmt(kll)}, sample ${fmt(sample)}, streaming ${fmt(streaming)}`);
 
   const tmp = mkdtempSync(join(tmpdir(), 'rootline-bench-profile-'));
-  let python: { whylogs: { best: number; median: number }; rootline_emitter: { best: number; median: number }; versions: Record<string, string> } | undefined;
+  let python:
+    | {
+        whylogs: { best: number; median: number };
+        rootline_emitter: { best: number; median: number };
+        versions: Record<string, string>;
+      }
+    | undefined;
   try {
     if (!args.has('--skip-python')) {
       const dataPath = join(tmp, 'columns.f64');
       const all = new Float64Array(ROWS * COLUMNS);
       columns.forEach((c, j) => all.set(c, j * ROWS));
       writeFileSync(dataPath, Buffer.from(all.buffer));
-      const py = execFileSync(join(ROOT, 'scripts', 'pyenv.sh'), ['bench'], { encoding: 'utf8' }).trim().split('\n').pop()!;
-      const out = execFileSync(py, [join(ROOT, 'bench', 'profile_whylogs.py'), dataPath, String(ROWS), String(COLUMNS), String(REPEATS)], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 24,
-      });
+      const py = execFileSync(join(ROOT, 'scripts', 'pyenv.sh'), ['bench'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!;
+      const out = execFileSync(
+        py,
+        [join(ROOT, 'bench', 'profile_whylogs.py'), dataPath, String(ROWS), String(COLUMNS), String(REPEATS)],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+        },
+      );
       python = JSON.parse(out.trim().split('\n').pop()!) as typeof python;
       console.log(`Python: ${out.trim()}`);
     }
@@ -152,7 +181,9 @@ async function main(): Promise<void> {
         const size = statSync(path).size;
         const { seconds, maxRssKb } = timeV(path, join(tmp, `report-${mb}.json`));
         files.push({ sizeMb: size / 1e6, rows, seconds, maxRssMb: maxRssKb / 1024 });
-        console.log(`file ${(size / 1e6).toFixed(0)} MB, ${rows} rows: ${seconds.toFixed(1)} s, max RSS ${(maxRssKb / 1024).toFixed(0)} MiB`);
+        console.log(
+          `file ${(size / 1e6).toFixed(0)} MB, ${rows} rows: ${seconds.toFixed(1)} s, max RSS ${(maxRssKb / 1024).toFixed(0)} MiB`,
+        );
         rmSync(path);
       }
     }
@@ -201,7 +232,10 @@ async function main(): Promise<void> {
         '',
         '| file | rows | wall time | throughput | maximum resident set size |',
         '|---|---|---|---|---|',
-        ...files.map((f) => `| ${f.sizeMb.toFixed(0)} MB | ${f.rows.toLocaleString('en-US')} | ${f.seconds.toFixed(1)} s | ${(f.sizeMb / f.seconds).toFixed(1)} MB/s | ${f.maxRssMb.toFixed(0)} MiB |`),
+        ...files.map(
+          (f) =>
+            `| ${f.sizeMb.toFixed(0)} MB | ${f.rows.toLocaleString('en-US')} | ${f.seconds.toFixed(1)} s | ${(f.sizeMb / f.seconds).toFixed(1)} MB/s | ${f.maxRssMb.toFixed(0)} MiB |`,
+        ),
         '',
         'Memory does not grow with the file: the file is read in 1 MiB chunks, and each column keeps a KLL sketch (about 600 doubles), at most 512 frequent-value counters and at most 1,024 distinct values (then a 16 KiB HyperLogLog sketch). What is left is V8 heap headroom.',
       );

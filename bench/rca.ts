@@ -72,7 +72,18 @@ function runDag(i: number, rules: ReturnType<typeof loadRules>): DagResult {
     const candidates = names.filter((n) => n !== a && !ancestors(dag, n).has(a) && !ancestors(dag, a).has(n));
     if (candidates.length > 0) faults.push(fault(pick(candidates)));
   }
-  const res: DagResult = { dag: i, shape, size: dag.nodes.length, faults: faults.map((f) => ({ node: f.node, kind: f.kind })), culprits: [], escalated: 0, falseIncidents: 0, healthyRuns: 0, healthyRunsWithFindings: 0, falseDetails: [] };
+  const res: DagResult = {
+    dag: i,
+    shape,
+    size: dag.nodes.length,
+    faults: faults.map((f) => ({ node: f.node, kind: f.kind })),
+    culprits: [],
+    escalated: 0,
+    falseIncidents: 0,
+    healthyRuns: 0,
+    healthyRunsWithFindings: 0,
+    falseDetails: [],
+  };
   for (let r = 0; r < WARMUP + FAULT_RUNS.length + AFTER; r++) {
     const bad = FAULT_RUNS.includes(r);
     const out = core.processBatch(sim.run(r, bad ? faults : []));
@@ -84,7 +95,9 @@ function runDag(i: number, rules: ReturnType<typeof loadRules>): DagResult {
       res.healthyRuns += 1;
       if (out.findings.length > 0) {
         res.healthyRunsWithFindings += 1;
-        res.falseDetails.push(`dag ${i} (${shape}, ${res.size} nodes) run ${r}${r > FAULT_RUNS[FAULT_RUNS.length - 1]! ? ' (after the fault)' : ''}: ${out.findings.map((f) => `${f.node}: ${f.message}`).join('; ')}`);
+        res.falseDetails.push(
+          `dag ${i} (${shape}, ${res.size} nodes) run ${r}${r > FAULT_RUNS[FAULT_RUNS.length - 1]! ? ' (after the fault)' : ''}: ${out.findings.map((f) => `${f.node}: ${f.message}`).join('; ')}`,
+        );
       }
       // Resolution events are expected after the fault; a newly opened incident is a false one.
       res.falseIncidents += opened.length;
@@ -108,11 +121,17 @@ function summarize(results: DagResult[]) {
       if (r.culprits.includes(f.node)) {
         top1++;
         k.ok++;
-      } else if (misses.length < 20) misses.push(`dag ${r.dag} (${r.shape}, ${r.size} nodes): ${f.kind} at ${f.node}, incidents named ${JSON.stringify(r.culprits)}`);
+      } else if (misses.length < 20)
+        misses.push(
+          `dag ${r.dag} (${r.shape}, ${r.size} nodes): ${f.kind} at ${f.node}, incidents named ${JSON.stringify(r.culprits)}`,
+        );
       byKind.set(f.kind, k);
     }
     const extra = r.culprits.filter((c) => !r.faults.some((f) => f.node === c));
-    if (extra.length > 0 && misses.length < 20) misses.push(`dag ${r.dag} (${r.shape}, ${r.size} nodes): faults ${JSON.stringify(r.faults)}, extra incidents named ${JSON.stringify(extra)}`);
+    if (extra.length > 0 && misses.length < 20)
+      misses.push(
+        `dag ${r.dag} (${r.shape}, ${r.size} nodes): faults ${JSON.stringify(r.faults)}, extra incidents named ${JSON.stringify(extra)}`,
+      );
   }
   const healthyRuns = results.reduce((a, r) => a + r.healthyRuns, 0);
   return {
@@ -139,7 +158,14 @@ function summarize(results: DagResult[]) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dags: { type: 'string', default: '1000' }, workers: { type: 'string', default: String(Math.min(2, cpus().length)) }, out: { type: 'string', default: 'bench/results/rca.md' }, shard: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      dags: { type: 'string', default: '1000' },
+      workers: { type: 'string', default: String(Math.min(2, cpus().length)) },
+      out: { type: 'string', default: 'bench/results/rca.md' },
+      shard: { type: 'string' },
+    },
+  });
   const dags = Number(values.dags);
   const rules = loadRules('rules');
   if (values.shard) {
@@ -152,13 +178,19 @@ async function main(): Promise<void> {
   const workers = Number(values.workers);
   const t0 = Date.now();
   const parts = await Promise.all(
-    Array.from({ length: workers }, (_, k) =>
-      new Promise<DagResult[]>((resolve, reject) => {
-        const child = fork(new URL(import.meta.url).pathname, ['--dags', String(dags), '--shard', `${k}/${workers}`], { execArgv: ['--import', 'tsx'] });
-        child.once('message', (m) => resolve(m as DagResult[]));
-        child.once('error', reject);
-        child.once('exit', (code) => code !== 0 && reject(new Error(`shard ${k} exited ${code}`)));
-      }),
+    Array.from(
+      { length: workers },
+      (_, k) =>
+        new Promise<DagResult[]>((resolve, reject) => {
+          const child = fork(
+            new URL(import.meta.url).pathname,
+            ['--dags', String(dags), '--shard', `${k}/${workers}`],
+            { execArgv: ['--import', 'tsx'] },
+          );
+          child.once('message', (m) => resolve(m as DagResult[]));
+          child.once('error', reject);
+          child.once('exit', (code) => code !== 0 && reject(new Error(`shard ${k} exited ${code}`)));
+        }),
     ),
   );
   const results = parts.flat().sort((a, b) => a.dag - b.dag);
@@ -189,9 +221,13 @@ async function main(): Promise<void> {
     '|---|---|---|---|',
     ...s.byShape.map(([k, v]) => `| ${k} | ${v.dags} | ${v.faults} | ${v.ok} |`),
     '',
-    s.misses.length ? `Misses (first ${s.misses.length}):\n\n${s.misses.map((m) => `- ${m}`).join('\n')}` : 'No misses.',
+    s.misses.length
+      ? `Misses (first ${s.misses.length}):\n\n${s.misses.map((m) => `- ${m}`).join('\n')}`
+      : 'No misses.',
     '',
-    s.falseDetails.length ? `Findings on healthy runs:\n\n${s.falseDetails.map((m) => `- ${m}`).join('\n')}` : 'No finding on any healthy run.',
+    s.falseDetails.length
+      ? `Findings on healthy runs:\n\n${s.falseDetails.map((m) => `- ${m}`).join('\n')}`
+      : 'No finding on any healthy run.',
     '',
   ].join('\n');
   writeFileSync(values.out, md);

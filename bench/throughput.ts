@@ -22,7 +22,14 @@ import { decodeMessage } from '../src/io/decode.js';
 import { loadRules } from '../src/rules/index.js';
 import { KllDoublesSketch, seededRandom } from '../src/sketch/index.js';
 
-const { values } = parseArgs({ options: { small: { type: 'string', default: '20000' }, sketch: { type: 'string', default: '2000' }, out: { type: 'string', default: 'bench/results/throughput.md' }, partitions: { type: 'string', default: '6' } } });
+const { values } = parseArgs({
+  options: {
+    small: { type: 'string', default: '20000' },
+    sketch: { type: 'string', default: '2000' },
+    out: { type: 'string', default: 'bench/results/throughput.md' },
+    partitions: { type: 'string', default: '6' },
+  },
+});
 const PARTITIONS = Number(values.partitions);
 const PIPELINES = 60;
 const NODES = 5;
@@ -46,13 +53,22 @@ function makeReports(n: number, kind: 'small' | 'sketch'): Report[] {
     const columns: Record<string, ColumnProfile> = {};
     for (let c = 0; c < cols; c++) {
       const nulls = Math.floor(rng() * 20);
-      if (kind === 'small') columns[`c${c}`] = { kind: 'numeric', count: rows, null_count: nulls, min: 0, max: 100, mean: 50 };
+      if (kind === 'small')
+        columns[`c${c}`] = { kind: 'numeric', count: rows, null_count: nulls, min: 0, max: 100, mean: 50 };
       else {
         const s = new KllDoublesSketch(200, { random: seededRandom(i * 31 + c) });
         const v = new Float64Array(5000);
         for (let j = 0; j < v.length; j++) v[j] = c * 10 + rng() * 10;
         s.updateMany(v);
-        columns[`c${c}`] = { kind: 'numeric', count: rows, null_count: nulls, min: s.min, max: s.max, mean: c * 10 + 5, sketch: { type: 'kll_doubles', k: 200, data: s.toBase64() } };
+        columns[`c${c}`] = {
+          kind: 'numeric',
+          count: rows,
+          null_count: nulls,
+          min: s.min,
+          max: s.max,
+          mean: c * 10 + 5,
+          sketch: { type: 'kll_doubles', k: 200, data: s.toBase64() },
+        };
       }
     }
     out.push({
@@ -63,7 +79,9 @@ function makeReports(n: number, kind: 'small' | 'sketch'): Report[] {
       run_id: `r${run}`,
       event_time: new Date(start + run * 1000 + node * 10).toISOString(),
       ...(node > 0 ? { upstream: [{ node: `n${node - 1}`, run_id: `r${run}` }] } : {}),
-      outputs: [{ dataset: `lake/${p}/n${node}`, profile: { row_count: rows, schema, schema_fingerprint: fp, columns } }],
+      outputs: [
+        { dataset: `lake/${p}/n${node}`, profile: { row_count: rows, schema, schema_fingerprint: fp, columns } },
+      ],
     });
   }
   return out;
@@ -118,15 +136,27 @@ async function rawConsumer(topic: string, n: number): Promise<number> {
   return (n / (t1 - t0)) * 1000;
 }
 
-async function monitor(topic: string, n: number, id: string): Promise<{ rate: number; influxWrite: number; batches: number }> {
-  const cfg = localMonitorConfig(up.addresses, `bench_${id}`, { 'kafka.topics.reports': topic, 'kafka.maxMessageBytes': 4 * 1024 * 1024, 'monitor.rules': 'rules' });
+async function monitor(
+  topic: string,
+  n: number,
+  id: string,
+): Promise<{ rate: number; influxWrite: number; batches: number }> {
+  const cfg = localMonitorConfig(up.addresses, `bench_${id}`, {
+    'kafka.topics.reports': topic,
+    'kafka.maxMessageBytes': 4 * 1024 * 1024,
+    'monitor.rules': 'rules',
+  });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   while (h.metrics.reports.total() === 0) await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();
   const first = h.metrics.reports.total();
   while (h.metrics.reports.total() + h.metrics.duplicates.total() < n) await new Promise((r) => setTimeout(r, 5));
   const t1 = performance.now();
-  const res = { rate: ((n - first) / (t1 - t0)) * 1000, influxWrite: h.metrics.influxWrite.total / Math.max(1, h.metrics.influxWrite.observations), batches: h.metrics.batches.total() };
+  const res = {
+    rate: ((n - first) / (t1 - t0)) * 1000,
+    influxWrite: h.metrics.influxWrite.total / Math.max(1, h.metrics.influxWrite.observations),
+    batches: h.metrics.batches.total(),
+  };
   await h.stop();
   return res;
 }
@@ -136,7 +166,11 @@ async function monitor(topic: string, n: number, id: string): Promise<{ rate: nu
  * (CPU, no I/O), and InfluxDB alone (writing the points the core produced, in batches of the size the
  * monitor used).
  */
-async function parts(reports: Report[], batchSize: number, id: string): Promise<{ core: number; influx: number; pointsPerReport: number }> {
+async function parts(
+  reports: Report[],
+  batchSize: number,
+  id: string,
+): Promise<{ core: number; influx: number; pointsPerReport: number }> {
   const bytes = reports.map((r) => Buffer.from(JSON.stringify(r)));
   const core = new MonitorCore({ rules: loadRules('rules') });
   const points = [];
@@ -156,13 +190,20 @@ async function parts(reports: Report[], batchSize: number, id: string): Promise<
   for (const p of points) await sink.write(p);
   const tInflux = performance.now() - t1;
   const total = points.reduce((a, p) => a + p.length, 0);
-  return { core: (reports.length / tCore) * 1000, influx: (reports.length / tInflux) * 1000, pointsPerReport: total / reports.length };
+  return {
+    core: (reports.length / tCore) * 1000,
+    influx: (reports.length / tInflux) * 1000,
+    pointsPerReport: total / reports.length,
+  };
 }
 
 const rows: string[] = [];
 const partRows: string[] = [];
 const stamp = Date.now().toString(36);
-for (const [kind, n] of [['small', Number(values.small)], ['sketch', Number(values.sketch)]] as const) {
+for (const [kind, n] of [
+  ['small', Number(values.small)],
+  ['sketch', Number(values.sketch)],
+] as const) {
   process.stderr.write(`generating ${n} ${kind} reports...\n`);
   const reports = makeReports(n, kind);
   const topic = `bench-${kind}-${stamp}`;
@@ -173,8 +214,12 @@ for (const [kind, n] of [['small', Number(values.small)], ['sketch', Number(valu
   const mon = await monitor(topic, n, `${kind}${stamp}`);
   process.stderr.write(`monitor ${mon.rate.toFixed(0)}/s; parts...\n`);
   const part = await parts(reports, Math.max(1, Math.round(n / Math.max(1, mon.batches))), `${kind}${stamp}`);
-  partRows.push(`| ${kind} | ${part.core.toFixed(0)} | ${part.influx.toFixed(0)} (${part.pointsPerReport.toFixed(1)} points per report, ${(part.influx * part.pointsPerReport).toFixed(0)} points/s) | ${mon.rate.toFixed(0)} |`);
-  rows.push(`| ${kind === 'small' ? 'small (3 columns, no distributions)' : '20-column sketch (20 KLL sketches, k=200)'} | ${n.toLocaleString('en-US')} | ${Math.round(size).toLocaleString('en-US')} B | ${raw.toFixed(0)} | ${mon.rate.toFixed(0)} | **${(mon.rate / raw).toFixed(2)}** | ${mon.batches} | ${(mon.influxWrite * 1000).toFixed(1)} ms |`);
+  partRows.push(
+    `| ${kind} | ${part.core.toFixed(0)} | ${part.influx.toFixed(0)} (${part.pointsPerReport.toFixed(1)} points per report, ${(part.influx * part.pointsPerReport).toFixed(0)} points/s) | ${mon.rate.toFixed(0)} |`,
+  );
+  rows.push(
+    `| ${kind === 'small' ? 'small (3 columns, no distributions)' : '20-column sketch (20 KLL sketches, k=200)'} | ${n.toLocaleString('en-US')} | ${Math.round(size).toLocaleString('en-US')} B | ${raw.toFixed(0)} | ${mon.rate.toFixed(0)} | **${(mon.rate / raw).toFixed(2)}** | ${mon.batches} | ${(mon.influxWrite * 1000).toFixed(1)} ms |`,
+  );
 }
 
 const md = [
@@ -188,7 +233,7 @@ const md = [
   '|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
-  'Target: the monitor keeps at least half of the raw consumer\'s rate for small reports.',
+  "Target: the monitor keeps at least half of the raw consumer's rate for small reports.",
   '',
   'Where the time goes (same reports, measured separately in the same run; reports/s if that part ran alone):',
   '',

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('rootline: dist/ is missing; run `npm run build` (npm ci does it) in the rootline folder first.\n');
+  process.stderr.write(
+    'rootline: dist/ is missing; run `npm run build` (npm ci does it) in the rootline folder first.\n',
+  );
   process.exit(2);
 }
 const { main } = await import(entry.href);

@@ -30,7 +30,14 @@ const nested: Json[] = [
     fields: [
       { name: 'zip', type: 'string' },
       { name: 'city', type: 'string', nullable: false },
-      { name: 'geo', type: 'struct', fields: [{ name: 'lon', type: 'double' }, { name: 'lat', type: 'double' }] },
+      {
+        name: 'geo',
+        type: 'struct',
+        fields: [
+          { name: 'lon', type: 'double' },
+          { name: 'lat', type: 'double' },
+        ],
+      },
     ],
   },
   { name: 'tags', type: 'array', items: { type: 'string', nullable: false } },
@@ -76,13 +83,44 @@ const valid: { name: string; schema: Json[] }[] = [
   { name: 'contract example', schema: example },
   { name: 'contract example, columns reordered', schema: [...example].reverse() },
   { name: 'empty schema', schema: [] },
-  { name: 'nullable omitted', schema: [{ name: 'a', type: 'long' }, { name: 'b', type: 'string', nullable: false }] },
-  { name: 'nullable true written out', schema: [{ name: 'a', type: 'long', nullable: true }, { name: 'b', type: 'string', nullable: false }] },
-  { name: 'nullable false', schema: [{ name: 'a', type: 'long', nullable: false }, { name: 'b', type: 'string', nullable: false }] },
+  {
+    name: 'nullable omitted',
+    schema: [
+      { name: 'a', type: 'long' },
+      { name: 'b', type: 'string', nullable: false },
+    ],
+  },
+  {
+    name: 'nullable true written out',
+    schema: [
+      { name: 'a', type: 'long', nullable: true },
+      { name: 'b', type: 'string', nullable: false },
+    ],
+  },
+  {
+    name: 'nullable false',
+    schema: [
+      { name: 'a', type: 'long', nullable: false },
+      { name: 'b', type: 'string', nullable: false },
+    ],
+  },
   {
     name: 'every type, with defaults for nested keys',
     schema: [
-      'string', 'boolean', 'int', 'long', 'float', 'double', 'decimal', 'date', 'timestamp', 'binary', 'struct', 'array', 'map', 'unknown',
+      'string',
+      'boolean',
+      'int',
+      'long',
+      'float',
+      'double',
+      'decimal',
+      'date',
+      'timestamp',
+      'binary',
+      'struct',
+      'array',
+      'map',
+      'unknown',
     ].map((t) => ({ name: `c_${t}`, type: t })),
   },
   { name: 'nested struct, array and map', schema: nested },
@@ -105,13 +143,26 @@ const valid: { name: string; schema: Json[] }[] = [
         metadata: { pii: true, tags: ['a', 'b'] },
         'x-emitter': 'pandas',
       },
-      { comment: 'keys before name do not matter', type: 'double', name: 'avg_amount', nullable: true, precision: null },
+      {
+        comment: 'keys before name do not matter',
+        type: 'double',
+        name: 'avg_amount',
+        nullable: true,
+        precision: null,
+      },
     ],
   },
   {
     name: 'type-specific keys on other types ignored',
     schema: [
-      { name: 's', type: 'string', fields: [{ name: 'x', type: 'int' }], items: { type: 'int' }, keys: { type: 'int' }, values: { type: 'int' } },
+      {
+        name: 's',
+        type: 'string',
+        fields: [{ name: 'x', type: 'int' }],
+        items: { type: 'int' },
+        keys: { type: 'int' },
+        values: { type: 'int' },
+      },
       { name: 'st', type: 'struct', fields: [{ name: 'x', type: 'int' }], items: { type: 'int' } },
       { name: 'a', type: 'array', items: { type: 'int', name: 'element names are ignored', fields: [] }, fields: [] },
       { name: 'm', type: 'map', keys: { type: 'string' }, values: { type: 'int' }, items: { type: 'int' } },
@@ -156,7 +207,10 @@ const valid: { name: string; schema: Json[] }[] = [
   },
   {
     name: 'names are case-sensitive and sort by code point',
-    schema: ['b', 'B', 'a', 'A', '_', 'a b', 'ab', 'a_b', 'a.b', '', '10', '2', '1', ' '].map((n) => ({ name: n, type: 'int' })),
+    schema: ['b', 'B', 'a', 'A', '_', 'a b', 'ab', 'a_b', 'a.b', '', '10', '2', '1', ' '].map((n) => ({
+      name: n,
+      type: 'int',
+    })),
   },
   { name: `nesting at the limit (${MAX_SCHEMA_DEPTH} levels)`, schema: deep(MAX_SCHEMA_DEPTH) },
 ];
@@ -164,12 +218,33 @@ const valid: { name: string; schema: Json[] }[] = [
 const invalid: { name: string; schema: Json }[] = [
   { name: 'schema is not an array', schema: { name: 'a', type: 'int' } },
   { name: 'field is not an object', schema: ['a'] },
-  { name: 'duplicate top-level name', schema: [{ name: 'a', type: 'int' }, { name: 'a', type: 'long' }] },
+  {
+    name: 'duplicate top-level name',
+    schema: [
+      { name: 'a', type: 'int' },
+      { name: 'a', type: 'long' },
+    ],
+  },
   {
     name: 'duplicate nested name',
-    schema: [{ name: 's', type: 'struct', fields: [{ name: 'x', type: 'int' }, { name: 'x', type: 'int' }] }],
+    schema: [
+      {
+        name: 's',
+        type: 'struct',
+        fields: [
+          { name: 'x', type: 'int' },
+          { name: 'x', type: 'int' },
+        ],
+      },
+    ],
   },
-  { name: 'duplicate non-ASCII name', schema: [{ name: 'é', type: 'int' }, { name: 'é', type: 'int' }] },
+  {
+    name: 'duplicate non-ASCII name',
+    schema: [
+      { name: 'é', type: 'int' },
+      { name: 'é', type: 'int' },
+    ],
+  },
   { name: 'unknown type', schema: [{ name: 'a', type: 'integer' }] },
   { name: 'type in another case', schema: [{ name: 'a', type: 'String' }] },
   { name: 'missing type', schema: [{ name: 'a' }] },
@@ -201,7 +276,8 @@ const validOut = `${JSON.stringify(
 const invalidOut = `${JSON.stringify(
   invalid.map(({ name, schema }) => {
     const { canonical, problems } = inspectSchema(schema);
-    if (canonical !== undefined || problems[0] === undefined) throw new Error(`invalid vector "${name}" has a fingerprint`);
+    if (canonical !== undefined || problems[0] === undefined)
+      throw new Error(`invalid vector "${name}" has a fingerprint`);
     return { name, schema, path: problems[0].path };
   }),
   null,

@@ -177,7 +177,11 @@ function main(): void {
   add('normal_100k', build(200, data.normal(10, 3, 100_000)), 'n=100k normal(10,3)');
   add('uniform_1m', build(200, data.uniform(0, 1000, 1_000_000)), 'n=1M uniform(0,1000)');
   add('duplicates_1m', build(200, data.integers(0, 10, 1_000_000)), 'n=1M with 10 distinct values');
-  add('negative_zeros_10k', build(200, data.choice([-0, 0, 1, -1, 1e-300], 10_000)), '-0 and 0 mixed with other values');
+  add(
+    'negative_zeros_10k',
+    build(200, data.choice([-0, 0, 1, -1, 1e-300], 10_000)),
+    '-0 and 0 mixed with other values',
+  );
   const extremes = [Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -5e-324, 2.2250738585072014e-308];
   add(
     'extremes_6k',

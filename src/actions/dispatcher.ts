@@ -91,41 +91,96 @@ export class ActionDispatcher {
     const i = e.incident;
     const wants = (a: string) => i.actions.some((d) => d.action === a && d.decision !== 'skipped');
     if (wants('log')) {
-      this.o.logger.info({ incident: i.incident_id, event: e.type, culprit: i.culprit, pipeline: i.pipeline, cause: i.cause.summary }, `incident ${e.type}`);
+      this.o.logger.info(
+        { incident: i.incident_id, event: e.type, culprit: i.culprit, pipeline: i.pipeline, cause: i.cause.summary },
+        `incident ${e.type}`,
+      );
       this.record({ incident_id: i.incident_id, version: i.version, action: 'log', outcome: 'logged' });
     }
     if (wants('slack')) {
       if (!this.o.slack) {
-        this.o.logger.warn({ incident: i.incident_id }, 'incident routed to Slack but slack.token is not set; logged only');
+        this.o.logger.warn(
+          { incident: i.incident_id },
+          'incident routed to Slack but slack.token is not set; logged only',
+        );
         this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: 'not_configured' });
       } else {
-        await this.retrying(`Slack ${e.type} ${i.incident_id}`, async () => {
-          const r = await this.o.slack!.handle(e);
-          this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: r });
-        }, (err) => this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: 'failed', detail: err }));
+        await this.retrying(
+          `Slack ${e.type} ${i.incident_id}`,
+          async () => {
+            const r = await this.o.slack!.handle(e);
+            this.record({ incident_id: i.incident_id, version: i.version, action: 'slack', outcome: r });
+          },
+          (err) =>
+            this.record({
+              incident_id: i.incident_id,
+              version: i.version,
+              action: 'slack',
+              outcome: 'failed',
+              detail: err,
+            }),
+        );
       }
     }
     if (e.type === 'opened') {
       for (const d of i.actions.filter((a) => a.action === 'rollback')) {
         const cmd = rollbackCommandOf(i, d);
         if (d.decision !== 'dispatch') {
-          this.o.logger.info({ incident: i.incident_id, decision: d.decision, why: d.why, command: cmd }, 'rollback not dispatched');
-          this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: d.decision, detail: d.why });
+          this.o.logger.info(
+            { incident: i.incident_id, decision: d.decision, why: d.why, command: cmd },
+            'rollback not dispatched',
+          );
+          this.record({
+            incident_id: i.incident_id,
+            version: i.version,
+            action: 'rollback',
+            outcome: d.decision,
+            detail: d.why,
+          });
           continue;
         }
         if (this.o.sendCommand) {
-          await this.retrying(`rollback command ${cmd.idempotency_key}`, async () => {
-            await this.o.sendCommand!(cmd);
-            this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'command_sent', detail: cmd.idempotency_key });
-          }, (err) => this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'failed', detail: err }));
+          await this.retrying(
+            `rollback command ${cmd.idempotency_key}`,
+            async () => {
+              await this.o.sendCommand!(cmd);
+              this.record({
+                incident_id: i.incident_id,
+                version: i.version,
+                action: 'rollback',
+                outcome: 'command_sent',
+                detail: cmd.idempotency_key,
+              });
+            },
+            (err) =>
+              this.record({
+                incident_id: i.incident_id,
+                version: i.version,
+                action: 'rollback',
+                outcome: 'failed',
+                detail: err,
+              }),
+          );
         }
         if (this.o.webhook) {
           try {
             const r = await postWebhook(this.o.webhook, cmd, this.o.logger);
-            this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'webhook_ok', detail: `HTTP ${r.status} after ${r.attempts} attempt(s)` });
+            this.record({
+              incident_id: i.incident_id,
+              version: i.version,
+              action: 'rollback',
+              outcome: 'webhook_ok',
+              detail: `HTTP ${r.status} after ${r.attempts} attempt(s)`,
+            });
           } catch (err: unknown) {
             this.o.logger.error({ incident: i.incident_id, err: errorMessage(err) }, 'rollback webhook failed');
-            this.record({ incident_id: i.incident_id, version: i.version, action: 'rollback', outcome: 'webhook_failed', detail: errorMessage(err) });
+            this.record({
+              incident_id: i.incident_id,
+              version: i.version,
+              action: 'rollback',
+              outcome: 'webhook_failed',
+              detail: errorMessage(err),
+            });
           }
         }
       }
@@ -145,7 +200,10 @@ export class ActionDispatcher {
           onGiveUp(errorMessage(err));
           return;
         }
-        const wait = Math.min(Math.max(delay, err instanceof RootlineError ? (err.retryAfterMs ?? 0) : 0), this.o.maxRetryDelayMs ?? 60_000);
+        const wait = Math.min(
+          Math.max(delay, err instanceof RootlineError ? (err.retryAfterMs ?? 0) : 0),
+          this.o.maxRetryDelayMs ?? 60_000,
+        );
         this.o.logger.warn({ what, err: errorMessage(err), attempt, waitMs: wait }, 'action failed; retrying');
         const until = Date.now() + wait;
         while (Date.now() < until && !this.stopped) {

@@ -69,14 +69,22 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * POSTs a rollback command to an allow-listed webhook, with an `Idempotency-Key` header, retrying
  * 429 (honouring Retry-After), 5xx and network errors with backoff. A 4xx other than 429 is final.
  */
-export async function postWebhook(o: WebhookOptions, cmd: RollbackCommand, logger: Logger): Promise<{ status: number; attempts: number }> {
+export async function postWebhook(
+  o: WebhookOptions,
+  cmd: RollbackCommand,
+  logger: Logger,
+): Promise<{ status: number; attempts: number }> {
   const host = new URL(o.url).hostname;
-  if (!o.allowHosts.includes(host)) throw new RootlineError('WEBHOOK_ERROR', `rollback webhook host ${host} is not allow-listed`);
+  if (!o.allowHosts.includes(host))
+    throw new RootlineError('WEBHOOK_ERROR', `rollback webhook host ${host} is not allow-listed`);
   const body = o.bodyTemplate ? fillTemplate(o.bodyTemplate, cmd) : JSON.stringify(cmd);
   try {
     JSON.parse(body);
   } catch (err: unknown) {
-    throw new RootlineError('CONFIG_INVALID', `the rollback webhook body template does not give JSON: ${errorMessage(err)}`);
+    throw new RootlineError(
+      'CONFIG_INVALID',
+      `the rollback webhook body template does not give JSON: ${errorMessage(err)}`,
+    );
   }
   const attempts = o.attempts ?? 8;
   let delay = 500;
@@ -87,7 +95,11 @@ export async function postWebhook(o: WebhookOptions, cmd: RollbackCommand, logge
     try {
       const res = await fetch(o.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': cmd.idempotency_key, ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': cmd.idempotency_key,
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        },
         body,
         signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
       });
@@ -96,12 +108,20 @@ export async function postWebhook(o: WebhookOptions, cmd: RollbackCommand, logge
       if (res.ok) return { status, attempts: attempt };
       const ra = res.headers.get('retry-after');
       if (ra) retryAfterMs = Number(ra) * 1000 || 0;
-      if (status < 500 && status !== 429) throw new RootlineError('WEBHOOK_ERROR', `rollback webhook answered ${status}: ${detail}`, { retriable: false });
+      if (status < 500 && status !== 429)
+        throw new RootlineError('WEBHOOK_ERROR', `rollback webhook answered ${status}: ${detail}`, {
+          retriable: false,
+        });
     } catch (err: unknown) {
       if (err instanceof RootlineError) throw err;
       detail = errorMessage(err);
     }
-    if (attempt >= attempts) throw new RootlineError('WEBHOOK_ERROR', `rollback webhook failed after ${attempt} attempts (last: ${status || detail})`, { retriable: true });
+    if (attempt >= attempts)
+      throw new RootlineError(
+        'WEBHOOK_ERROR',
+        `rollback webhook failed after ${attempt} attempts (last: ${status || detail})`,
+        { retriable: true },
+      );
     logger.warn({ attempt, status, detail, incident: cmd.incident_id }, 'rollback webhook failed; retrying');
     await sleep(Math.min(Math.max(delay, retryAfterMs), o.maxRetryDelayMs ?? 30_000));
     delay *= 2;

@@ -1,4 +1,12 @@
-import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, LogLevel, type Logger as SlackLogger } from '@slack/web-api';
+import {
+  WebClient,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+  LogLevel,
+  type Logger as SlackLogger,
+} from '@slack/web-api';
 import type { Logger } from 'pino';
 import { RootlineError, errorMessage } from '../errors.js';
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
@@ -19,11 +27,27 @@ export interface SlackOptions extends RenderOptions {
 /** Maps @slack/web-api errors into RootlineError (rate limits, network errors and 5xx are retriable). */
 export function slackError(err: unknown, what: string): RootlineError {
   if (err instanceof RootlineError) return err;
-  if (err instanceof WebAPIRateLimitedError) return new RootlineError('SLACK_ERROR', `${what}: rate limited`, { retriable: true, retryAfterMs: err.retryAfter * 1000, cause: err });
-  if (err instanceof WebAPIHTTPError) return new RootlineError('SLACK_ERROR', `${what}: HTTP ${err.statusCode}`, { retriable: err.statusCode >= 500 || err.statusCode === 429, cause: err });
-  if (err instanceof WebAPIRequestError) return new RootlineError('SLACK_ERROR', `${what}: ${errorMessage(err.original)}`, { retriable: true, cause: err });
+  if (err instanceof WebAPIRateLimitedError)
+    return new RootlineError('SLACK_ERROR', `${what}: rate limited`, {
+      retriable: true,
+      retryAfterMs: err.retryAfter * 1000,
+      cause: err,
+    });
+  if (err instanceof WebAPIHTTPError)
+    return new RootlineError('SLACK_ERROR', `${what}: HTTP ${err.statusCode}`, {
+      retriable: err.statusCode >= 500 || err.statusCode === 429,
+      cause: err,
+    });
+  if (err instanceof WebAPIRequestError)
+    return new RootlineError('SLACK_ERROR', `${what}: ${errorMessage(err.original)}`, { retriable: true, cause: err });
   if (err instanceof WebAPIPlatformError) {
-    const retriable = ['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'].includes(err.data.error);
+    const retriable = [
+      'ratelimited',
+      'internal_error',
+      'fatal_error',
+      'service_unavailable',
+      'request_timeout',
+    ].includes(err.data.error);
     return new RootlineError('SLACK_ERROR', `${what}: Slack said ${err.data.error}`, { retriable, cause: err });
   }
   return new RootlineError('SLACK_ERROR', `${what}: ${errorMessage(err)}`, { retriable: true, cause: err });
@@ -65,7 +89,13 @@ export class SlackNotifier {
     this.client = new WebClient(o.token, {
       slackApiUrl: o.apiUrl ?? 'https://slack.com/api/',
       rejectRateLimitedCalls: false,
-      retryConfig: { retries: o.retries ?? 5, factor: 2, minTimeout: 250, maxTimeout: o.maxRetryDelayMs ?? 60_000, randomize: true },
+      retryConfig: {
+        retries: o.retries ?? 5,
+        factor: 2,
+        minTimeout: 250,
+        maxTimeout: o.maxRetryDelayMs ?? 60_000,
+        randomize: true,
+      },
       logger: quietLogger(o.logger),
       logLevel: LogLevel.ERROR,
     });
@@ -91,12 +121,23 @@ export class SlackNotifier {
     if (cached) return cached;
     const oldest = String(Math.floor(Date.parse(i.opened_at) / 1000) - 24 * 3600);
     const res = await this.call('conversations.history', () =>
-      this.client.conversations.history({ channel: this.channelId ?? this.o.channel, oldest, limit: 200, include_all_metadata: true }),
+      this.client.conversations.history({
+        channel: this.channelId ?? this.o.channel,
+        oldest,
+        limit: 200,
+        include_all_metadata: true,
+      }),
     );
     for (const m of res.messages ?? []) {
-      const meta = (m as { metadata?: { event_type?: string; event_payload?: { incident_id?: string; version?: number } } }).metadata;
+      const meta = (
+        m as { metadata?: { event_type?: string; event_payload?: { incident_id?: string; version?: number } } }
+      ).metadata;
       if (meta?.event_type === METADATA_EVENT && meta.event_payload?.incident_id === i.incident_id && m.ts) {
-        const p: Parent = { channel: this.channelId ?? this.o.channel, ts: m.ts, version: Number(meta.event_payload.version ?? 0) };
+        const p: Parent = {
+          channel: this.channelId ?? this.o.channel,
+          ts: m.ts,
+          version: Number(meta.event_payload.version ?? 0),
+        };
         this.parents.set(i.incident_id, p);
         return p;
       }
@@ -112,7 +153,13 @@ export class SlackNotifier {
     const parent = await this.lookup(i);
     if (!parent) {
       const res = await this.call('chat.postMessage', () =>
-        this.client.chat.postMessage({ channel: this.o.channel, text: rendered.text, blocks: rendered.blocks as never, metadata, unfurl_links: false }),
+        this.client.chat.postMessage({
+          channel: this.o.channel,
+          text: rendered.text,
+          blocks: rendered.blocks as never,
+          metadata,
+          unfurl_links: false,
+        }),
       );
       this.channelId ??= res.channel;
       this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
@@ -122,11 +169,27 @@ export class SlackNotifier {
     if (parent.version >= i.version) return 'skipped';
     // Update the parent first (it records the version), then the thread: a crash in between loses a
     // reply rather than posting one twice.
-    await this.call('chat.update', () => this.client.chat.update({ channel: parent.channel, ts: parent.ts, text: rendered.text, blocks: rendered.blocks as never, metadata }));
+    await this.call('chat.update', () =>
+      this.client.chat.update({
+        channel: parent.channel,
+        ts: parent.ts,
+        text: rendered.text,
+        blocks: rendered.blocks as never,
+        metadata,
+      }),
+    );
     parent.version = i.version;
     const reply = renderThreadReply(e);
     if (reply) {
-      await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: parent.channel, thread_ts: parent.ts, text: reply.text, metadata, unfurl_links: false }));
+      await this.call('chat.postMessage', () =>
+        this.client.chat.postMessage({
+          channel: parent.channel,
+          thread_ts: parent.ts,
+          text: reply.text,
+          metadata,
+          unfurl_links: false,
+        }),
+      );
     }
     return 'updated';
   }

@@ -81,26 +81,49 @@ function printEvent(p: Printer, e: IncidentEvent, grafana: string | undefined): 
 
 function summary(inc: Incident[]): string {
   if (inc.length === 0) return 'no incident was raised';
-  return inc.map((i) => `${i.incident_id}: culprit ${i.culprit} (pipeline ${i.pipeline}), ${i.metric}${i.column ? ` of ${i.column}` : ''}, cause: ${i.cause.summary}; ${i.status}`).join('\n');
+  return inc
+    .map(
+      (i) =>
+        `${i.incident_id}: culprit ${i.culprit} (pipeline ${i.pipeline}), ${i.metric}${i.column ? ` of ${i.column}` : ''}, cause: ${i.cause.summary}; ${i.status}`,
+    )
+    .join('\n');
 }
 
-async function embedded(o: { runs: number; faultAt: number; faultRuns: number; out: string; quiet: boolean }): Promise<Incident[]> {
+async function embedded(o: {
+  runs: number;
+  faultAt: number;
+  faultRuns: number;
+  out: string;
+  quiet: boolean;
+}): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
   const core = new MonitorCore({ rules: loadRules(rulesDir()) });
   const store = new MemoryPointStore();
-  const sim = new PipelineSim(DEMO_DAG, { seed: 42, startTime: Math.floor(Date.now() / 3_600_000) * 3_600_000 - o.runs * 3_600_000 });
+  const sim = new PipelineSim(DEMO_DAG, {
+    seed: 42,
+    startTime: Math.floor(Date.now() / 3_600_000) * 3_600_000 - o.runs * 3_600_000,
+  });
   const grafana = loadConfig({ env: {} }).slack.grafanaUrlTemplate;
-  p.line(`Rootline demo (embedded): pipeline ${DEMO_DAG.pipeline}, ${DEMO_DAG.nodes.length} nodes, ${o.runs} runs; a bad deploy at ${DEMO_FAULT.node} from run ${o.faultAt} for ${o.faultRuns} runs.`);
+  p.line(
+    `Rootline demo (embedded): pipeline ${DEMO_DAG.pipeline}, ${DEMO_DAG.nodes.length} nodes, ${o.runs} runs; a bad deploy at ${DEMO_FAULT.node} from run ${o.faultAt} for ${o.faultRuns} runs.`,
+  );
   for (let r = 0; r < o.runs; r++) {
     const out = core.processBatch(sim.run(r, faultsFor(r, o.faultAt, o.faultRuns)));
     await store.write(out.points);
     const healthy = out.runs.filter((x) => x.run.healthy).length;
     const open = core.incidents({ status: 'open' }).length;
-    p.progress(r + 1, o.runs, `${out.processed} reports, ${healthy}/${out.runs.length} nodes healthy, ${open} open incident${open === 1 ? '' : 's'}`);
+    p.progress(
+      r + 1,
+      o.runs,
+      `${out.processed} reports, ${healthy}/${out.runs.length} nodes healthy, ${open} open incident${open === 1 ? '' : 's'}`,
+    );
     for (const e of out.incidentEvents) {
       printEvent(p, e, grafana);
-      if (e.type === 'resolved') p.line(`Incident ${e.incident.incident_id} resolved at run ${r + 1}: ${e.incident.culprit} healthy for ${e.incident.healthy_streak} runs.`);
+      if (e.type === 'resolved')
+        p.line(
+          `Incident ${e.incident.incident_id} resolved at run ${r + 1}: ${e.incident.culprit} healthy for ${e.incident.healthy_streak} runs.`,
+        );
     }
   }
   p.done();
@@ -110,14 +133,22 @@ async function embedded(o: { runs: number; faultAt: number; faultRuns: number; o
     runs: o.runs,
     column: DEMO_FAULT.column,
     nullRatio: (node, runId) => {
-      const pt = store.query(MEASUREMENTS.column, { pipeline: DEMO_DAG.pipeline, node, column: DEMO_FAULT.column }).find((x) => x.fields.run_id === runId);
+      const pt = store
+        .query(MEASUREMENTS.column, { pipeline: DEMO_DAG.pipeline, node, column: DEMO_FAULT.column })
+        .find((x) => x.fields.run_id === runId);
       return typeof pt?.fields.null_ratio === 'number' ? pt.fields.null_ratio : null;
     },
     mode: 'embedded core, in-process store',
   });
-  data.incidents = core.incidents().map((i) => ({ title: `${i.culprit}: ${i.metric}${i.column ? ` of ${i.column}` : ''}`, text: blocksToText(renderIncident(i, { grafanaUrlTemplate: grafana }).blocks), status: i.status }));
+  data.incidents = core.incidents().map((i) => ({
+    title: `${i.culprit}: ${i.metric}${i.column ? ` of ${i.column}` : ''}`,
+    text: blocksToText(renderIncident(i, { grafanaUrlTemplate: grafana }).blocks),
+    status: i.status,
+  }));
   writeReport(o.out, renderReport(data));
-  p.line(`\nHTML report: ${o.out}\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Incidents:\n${summary(core.incidents())}`);
+  p.line(
+    `\nHTML report: ${o.out}\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Incidents:\n${summary(core.incidents())}`,
+  );
   return core.incidents();
 }
 
@@ -126,7 +157,13 @@ function writeReport(path: string, html: string): void {
   writeFileSync(path, html);
 }
 
-async function localStack(o: { runs: number; faultAt: number; faultRuns: number; out: string; quiet: boolean }): Promise<Incident[]> {
+async function localStack(o: {
+  runs: number;
+  faultAt: number;
+  faultRuns: number;
+  out: string;
+  quiet: boolean;
+}): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
   p.line('Rootline demo on the local services (starting them if needed)...');
@@ -135,21 +172,30 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
   const id = `demo${Date.now().toString(36)}`;
   const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': rulesDir() });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
-  const kafka = new Kafka({ clientId: 'rootline-demo', brokers: up.addresses.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'rootline-demo',
+    brokers: up.addresses.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer();
   await producer.connect();
   const sim = new PipelineSim(DEMO_DAG, { seed: 42 });
   const base = Date.now() - o.runs * 60_000;
   const seenCalls = new Set<number>();
-  const slackCalls = async (): Promise<RecordedCall[]> => (await (await fetch(`${up.addresses.slackControlUrl}/calls?token=${cfg.slack.token!}`)).json()) as RecordedCall[];
+  const slackCalls = async (): Promise<RecordedCall[]> =>
+    (await (await fetch(`${up.addresses.slackControlUrl}/calls?token=${cfg.slack.token!}`)).json()) as RecordedCall[];
   try {
     for (let r = 0; r < o.runs; r++) {
       const reports = sim.run(r, faultsFor(r, o.faultAt, o.faultRuns), base + r * 60_000);
-      await producer.send({ topic: cfg.kafka.topics.reports, messages: reports.map((x) => ({ key: x.pipeline, value: JSON.stringify(x) })) });
+      await producer.send({
+        topic: cfg.kafka.topics.reports,
+        messages: reports.map((x) => ({ key: x.pipeline, value: JSON.stringify(x) })),
+      });
       const want = (r + 1) * DEMO_DAG.nodes.length;
       const deadline = Date.now() + 60_000;
       while (h.metrics.reports.total() < want) {
-        if (Date.now() > deadline) throw new RootlineError('SERVICE_UNAVAILABLE', `the monitor did not process run ${r + 1} within 60 s`);
+        if (Date.now() > deadline)
+          throw new RootlineError('SERVICE_UNAVAILABLE', `the monitor did not process run ${r + 1} within 60 s`);
         await new Promise((res) => setTimeout(res, 20));
       }
       await h.dispatcher.drain();
@@ -158,13 +204,22 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
       for (const c of await slackCalls()) {
         if (seenCalls.has(c.seq) || c.status !== 200) continue;
         seenCalls.add(c.seq);
-        if (c.method === 'chat.postMessage' && c.args.thread_ts === undefined) p.line(`\n${'-'.repeat(78)}\nSlack (local server) received chat.postMessage:\n${blocksToText((c.args.blocks ?? []) as never)}\n${'-'.repeat(78)}`);
-        else if (c.method === 'chat.postMessage') p.line(`Slack thread reply: ${String(c.args.text).replace(/:[a-z_]+: /g, '')}`);
+        if (c.method === 'chat.postMessage' && c.args.thread_ts === undefined)
+          p.line(
+            `\n${'-'.repeat(78)}\nSlack (local server) received chat.postMessage:\n${blocksToText((c.args.blocks ?? []) as never)}\n${'-'.repeat(78)}`,
+          );
+        else if (c.method === 'chat.postMessage')
+          p.line(`Slack thread reply: ${String(c.args.text).replace(/:[a-z_]+: /g, '')}`);
       }
     }
     p.done();
     // The column series from InfluxDB.
-    const influx = new InfluxSink({ url: cfg.influx.url, token: cfg.influx.token, org: cfg.influx.org, bucket: cfg.influx.bucket });
+    const influx = new InfluxSink({
+      url: cfg.influx.url,
+      token: cfg.influx.token,
+      org: cfg.influx.org,
+      bucket: cfg.influx.bucket,
+    });
     const series = await influx.query<{ node: string; run_id: string; null_ratio: number }>(
       `from(bucket: "${cfg.influx.bucket}") |> range(start: -30d, stop: 1d) |> filter(fn: (r) => r._measurement == "${MEASUREMENTS.column}" and r.pipeline == "${DEMO_DAG.pipeline}" and r.column == "${DEMO_FAULT.column}" and (r._field == "null_ratio" or r._field == "run_id")) |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
     );
@@ -176,9 +231,15 @@ async function localStack(o: { runs: number; faultAt: number; faultRuns: number;
       nullRatio: (node, runId) => series.find((s) => s.node === node && s.run_id === runId)?.null_ratio ?? null,
       mode: 'local services: Kafka, InfluxDB, Slack Web API server',
     });
-    data.incidents = h.core.incidents().map((i) => ({ title: `${i.culprit}: ${i.metric}${i.column ? ` of ${i.column}` : ''}`, text: blocksToText(renderIncident(i, { grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate }).blocks), status: i.status }));
+    data.incidents = h.core.incidents().map((i) => ({
+      title: `${i.culprit}: ${i.metric}${i.column ? ` of ${i.column}` : ''}`,
+      text: blocksToText(renderIncident(i, { grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate }).blocks),
+      status: i.status,
+    }));
     writeReport(o.out, renderReport(data));
-    p.line(`\nHTML report: ${o.out}\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Incidents:\n${summary(h.core.incidents())}`);
+    p.line(
+      `\nHTML report: ${o.out}\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Incidents:\n${summary(h.core.incidents())}`,
+    );
     return h.core.incidents();
   } finally {
     await producer.disconnect().catch(() => undefined);
@@ -207,12 +268,24 @@ export async function demoCommand(args: string[]): Promise<number> {
   }
   const num = (name: string, v: string, min: number) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new RootlineError('CONFIG_INVALID', `--${name} must be an integer >= ${min}, got ${v}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new RootlineError('CONFIG_INVALID', `--${name} must be an integer >= ${min}, got ${v}`);
     return n;
   };
-  const o = { runs: num('runs', values.runs, 10), faultAt: num('fault-at', values['fault-at'], 7), faultRuns: num('fault-runs', values['fault-runs'], 1), out: values.out, quiet: values.quiet };
-  if (o.faultAt + o.faultRuns >= o.runs) throw new RootlineError('CONFIG_INVALID', `--fault-at + --fault-runs must leave healthy runs before --runs (${o.runs})`);
-  if (values.stack !== 'embedded' && values.stack !== 'local') throw new RootlineError('CONFIG_INVALID', `--stack must be embedded or local, got ${values.stack}`);
+  const o = {
+    runs: num('runs', values.runs, 10),
+    faultAt: num('fault-at', values['fault-at'], 7),
+    faultRuns: num('fault-runs', values['fault-runs'], 1),
+    out: values.out,
+    quiet: values.quiet,
+  };
+  if (o.faultAt + o.faultRuns >= o.runs)
+    throw new RootlineError(
+      'CONFIG_INVALID',
+      `--fault-at + --fault-runs must leave healthy runs before --runs (${o.runs})`,
+    );
+  if (values.stack !== 'embedded' && values.stack !== 'local')
+    throw new RootlineError('CONFIG_INVALID', `--stack must be embedded or local, got ${values.stack}`);
   const incidents = values.stack === 'local' ? await localStack(o) : await embedded(o);
   const named = incidents.some((i) => i.culprit === DEMO_FAULT.node);
   if (!named) process.stderr.write(`demo: no incident named the injected culprit ${DEMO_FAULT.node}\n`);

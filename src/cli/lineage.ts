@@ -25,7 +25,9 @@ async function offlineCore(file: string, rules: string): Promise<MonitorCore> {
   const stream = createReadStream(file, { encoding: 'utf8' });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', (err) => reject(new RootlineError('FILE_INVALID', `cannot read ${file}: ${err.message}`, { cause: err })));
+    stream.once('error', (err) =>
+      reject(new RootlineError('FILE_INVALID', `cannot read ${file}: ${err.message}`, { cause: err })),
+    );
   });
   let n = 0;
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
@@ -41,11 +43,29 @@ async function offlineCore(file: string, rules: string): Promise<MonitorCore> {
 function printNodes(nodes: NodeAtTime[], dir: 'upstream' | 'downstream'): void {
   for (const n of nodes) {
     const v = n.versions;
-    const versions = v ? [v.code_version && `code ${v.code_version}`, v.data_version && `data ${v.data_version}`, v.params && `params ${JSON.stringify(v.params)}`].filter(Boolean).join(', ') : 'no versions seen';
-    const health = n.health === 'healthy' ? 'healthy' : n.health === 'unhealthy' ? `UNHEALTHY${n.run?.incident_id ? ` (${n.run.incident_id})` : ''}` : 'unknown';
-    process.stdout.write(`${'  '.repeat(n.depth)}${n.node}  [${health}]  ${n.run ? `run ${n.run.run_id}` : 'no run'}  ${versions}\n`);
+    const versions = v
+      ? [
+          v.code_version && `code ${v.code_version}`,
+          v.data_version && `data ${v.data_version}`,
+          v.params && `params ${JSON.stringify(v.params)}`,
+        ]
+          .filter(Boolean)
+          .join(', ')
+      : 'no versions seen';
+    const health =
+      n.health === 'healthy'
+        ? 'healthy'
+        : n.health === 'unhealthy'
+          ? `UNHEALTHY${n.run?.incident_id ? ` (${n.run.incident_id})` : ''}`
+          : 'unknown';
+    process.stdout.write(
+      `${'  '.repeat(n.depth)}${n.node}  [${health}]  ${n.run ? `run ${n.run.run_id}` : 'no run'}  ${versions}\n`,
+    );
     for (const f of n.run?.findings ?? []) process.stdout.write(`${'  '.repeat(n.depth)}  ! ${f}\n`);
-    if (n.next.length > 0) process.stdout.write(`${'  '.repeat(n.depth)}  ${dir === 'upstream' ? 'reads' : 'feeds'}: ${n.next.join(', ')}\n`);
+    if (n.next.length > 0)
+      process.stdout.write(
+        `${'  '.repeat(n.depth)}  ${dir === 'upstream' ? 'reads' : 'feeds'}: ${n.next.join(', ')}\n`,
+      );
   }
 }
 
@@ -69,7 +89,13 @@ export async function lineageCommand(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (!what || !['upstream', 'downstream', 'graph', 'runs'].includes(what) || !values.pipeline || ((what === 'upstream' || what === 'downstream') && !node) || (what === 'runs' && !values['data-version'])) {
+  if (
+    !what ||
+    !['upstream', 'downstream', 'graph', 'runs'].includes(what) ||
+    !values.pipeline ||
+    ((what === 'upstream' || what === 'downstream') && !node) ||
+    (what === 'runs' && !values['data-version'])
+  ) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -86,19 +112,35 @@ export async function lineageCommand(args: string[]): Promise<number> {
     const base = values.url ?? process.env.ROOTLINE_URL ?? 'http://127.0.0.1:8080';
     let res: Response;
     try {
-      res = await fetch(`${base.replace(/\/$/, '')}/api/v1/${path}?${params.toString()}`, { signal: AbortSignal.timeout(15_000) });
+      res = await fetch(`${base.replace(/\/$/, '')}/api/v1/${path}?${params.toString()}`, {
+        signal: AbortSignal.timeout(15_000),
+      });
     } catch (err: unknown) {
-      throw new RootlineError('SERVICE_UNAVAILABLE', `cannot reach the monitor at ${base} (${errorMessage(err)}); start it, or pass --url, or --from FILE.jsonl to answer offline`, { retriable: true });
+      throw new RootlineError(
+        'SERVICE_UNAVAILABLE',
+        `cannot reach the monitor at ${base} (${errorMessage(err)}); start it, or pass --url, or --from FILE.jsonl to answer offline`,
+        { retriable: true },
+      );
     }
     const body = (await res.json().catch(() => ({}))) as { error?: string };
-    if (!res.ok) throw new RootlineError(res.status === 404 ? 'NOT_FOUND' : 'CONFIG_INVALID', `${base}: ${body.error ?? `HTTP ${res.status}`}`);
+    if (!res.ok)
+      throw new RootlineError(
+        res.status === 404 ? 'NOT_FOUND' : 'CONFIG_INVALID',
+        `${base}: ${body.error ?? `HTTP ${res.status}`}`,
+      );
     answer = body;
   }
   if (values.json || what === 'runs') {
     process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     return 0;
   }
-  const a = answer as { nodes: NodeAtTime[]; sources?: string[]; blast_radius?: string[]; edges?: { source: string; target: string }[]; at: string | null };
+  const a = answer as {
+    nodes: NodeAtTime[];
+    sources?: string[];
+    blast_radius?: string[];
+    edges?: { source: string; target: string }[];
+    at: string | null;
+  };
   process.stdout.write(`pipeline ${values.pipeline}${node ? `, ${what} of ${node}` : ''}, as of ${a.at ?? 'now'}\n`);
   if (what === 'graph') {
     for (const n of a.nodes) process.stdout.write(`${n.node}  [${n.health}]\n`);
@@ -107,6 +149,9 @@ export async function lineageCommand(args: string[]): Promise<number> {
   }
   printNodes(a.nodes, what as 'upstream' | 'downstream');
   if (a.sources) process.stdout.write(`sources: ${a.sources.join(', ') || 'none'}\n`);
-  if (a.blast_radius) process.stdout.write(`blast radius: ${a.blast_radius.length} node(s)${a.blast_radius.length ? `: ${a.blast_radius.join(', ')}` : ''}\n`);
+  if (a.blast_radius)
+    process.stdout.write(
+      `blast radius: ${a.blast_radius.length} node(s)${a.blast_radius.length ? `: ${a.blast_radius.join(', ')}` : ''}\n`,
+    );
   return 0;
 }

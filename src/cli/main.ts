@@ -33,8 +33,16 @@ const COMMANDS: Record<string, Command> = {
     usage: 'rootline replay FILE.jsonl [--rules DIR]',
     run: replayCommand,
   },
-  profile: { summary: 'profile a CSV, JSON Lines or Parquet file into a report (print or send it)', usage: 'rootline profile FILE [options]', run: async (args) => (await import('./profile.js')).profileCommand(args) },
-  simulate: { summary: 'run a simulated pipeline with injected faults; print its reports or send them to Kafka / HTTP', usage: 'rootline simulate [options]', run: async (args) => (await import('./simulate.js')).simulateCommand(args) },
+  profile: {
+    summary: 'profile a CSV, JSON Lines or Parquet file into a report (print or send it)',
+    usage: 'rootline profile FILE [options]',
+    run: async (args) => (await import('./profile.js')).profileCommand(args),
+  },
+  simulate: {
+    summary: 'run a simulated pipeline with injected faults; print its reports or send them to Kafka / HTTP',
+    usage: 'rootline simulate [options]',
+    run: async (args) => (await import('./simulate.js')).simulateCommand(args),
+  },
   rules: {
     summary: 'validate rule files and show the rules in force for a node: `rootline rules check [DIR]`',
     usage: 'rootline rules check [DIR] [--pipeline P --node N [--column C]]',
@@ -59,9 +67,15 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function help(): string {
-  const lines = ['rootline: find the pipeline step that broke your data', '', 'usage: rootline <command> [options]', '', 'commands:'];
+  const lines = [
+    'rootline: find the pipeline step that broke your data',
+    '',
+    'usage: rootline <command> [options]',
+    '',
+    'commands:',
+  ];
   for (const [name, cmd] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
-  lines.push('', 'Run `rootline <command> --help` for a command\'s options.');
+  lines.push('', "Run `rootline <command> --help` for a command's options.");
   return lines.join('\n');
 }
 
@@ -83,7 +97,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rootline ${name}: ${err.message}\n`);
       return err.code === 'CONFIG_INVALID' || err.code === 'FILE_INVALID' || err.code === 'RULES_INVALID' ? 2 : 1;
     }
-    process.stderr.write(`rootline ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
+    process.stderr.write(
+      `rootline ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`,
+    );
     return 1;
   }
 }

@@ -27,7 +27,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `rootline config`: the effective configuration (secrets redacted), or the reference as Markdown. */
 export function configCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, docs: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, docs: { type: 'boolean', default: false } },
+  });
   if (values.docs) {
     process.stdout.write(configDocs());
     return Promise.resolve(0);
@@ -40,7 +43,13 @@ export function configCommand(args: string[]): Promise<number> {
 class StoppedDuringStartup extends Error {}
 
 /** Retries a start-up step while the other side is not reachable yet; gives up at once on a stop signal. */
-async function retryStartup<T>(what: string, log: Logger, fn: () => Promise<T>, stop: Promise<unknown>, attempts = 30): Promise<T> {
+async function retryStartup<T>(
+  what: string,
+  log: Logger,
+  fn: () => Promise<T>,
+  stop: Promise<unknown>,
+  attempts = 30,
+): Promise<T> {
   let stopped = false;
   void stop.then(() => (stopped = true));
   let delay = 500;
@@ -59,7 +68,11 @@ async function retryStartup<T>(what: string, log: Logger, fn: () => Promise<T>, 
 }
 
 /** Watches the rules folder and swaps the rules in when they change and are valid. */
-function watchRules(dir: string, onRules: (r: ReturnType<typeof loadRules>) => void, log: Logger): FSWatcher | undefined {
+function watchRules(
+  dir: string,
+  onRules: (r: ReturnType<typeof loadRules>) => void,
+  log: Logger,
+): FSWatcher | undefined {
   let timer: NodeJS.Timeout | undefined;
   try {
     return watch(dir, () => {
@@ -71,7 +84,10 @@ function watchRules(dir: string, onRules: (r: ReturnType<typeof loadRules>) => v
           log.info({ rules: rules.rules.length, files: rules.files }, 'rules reloaded');
         } catch (err: unknown) {
           const problems = (err as RootlineError).details?.problems as RuleProblem[] | undefined;
-          log.error({ problems: problems ? formatProblems(problems) : errorMessage(err) }, 'rules changed but are invalid; keeping the previous rules');
+          log.error(
+            { problems: problems ? formatProblems(problems) : errorMessage(err) },
+            'rules changed but are invalid; keeping the previous rules',
+          );
         }
       }, 300);
     });
@@ -91,17 +107,32 @@ export interface MonitorHandles {
 }
 
 /** The whole `rootline monitor` process; resolves when it has shut down. */
-export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Promise<unknown>, onStarted?: (h: MonitorHandles) => void): Promise<void> {
+export async function runMonitor(
+  cfg: MonitorConfig,
+  log: Logger,
+  stopSignal: Promise<unknown>,
+  onStarted?: (h: MonitorHandles) => void,
+): Promise<void> {
   const rules = loadRules(cfg.monitor.rules);
   const core = new MonitorCore({
     rules,
     baselineRuns: cfg.monitor.baselineRuns,
     runHistory: cfg.monitor.runHistory,
     resolveAfterHealthyRuns: cfg.monitor.resolveAfterHealthyRuns,
-    rollback: { dryRun: cfg.rollback.dryRun, cooldownMs: cfg.rollback.cooldownMs, allowAmbiguous: cfg.rollback.allowAmbiguous },
+    rollback: {
+      dryRun: cfg.rollback.dryRun,
+      cooldownMs: cfg.rollback.cooldownMs,
+      allowAmbiguous: cfg.rollback.allowAmbiguous,
+    },
   });
   const metrics = monitorMetrics();
-  const influx = new InfluxSink({ url: cfg.influx.url, token: cfg.influx.token, org: cfg.influx.org, bucket: cfg.influx.bucket, timeoutMs: cfg.influx.timeoutMs });
+  const influx = new InfluxSink({
+    url: cfg.influx.url,
+    token: cfg.influx.token,
+    org: cfg.influx.org,
+    bucket: cfg.influx.bucket,
+    timeoutMs: cfg.influx.timeoutMs,
+  });
   if (cfg.influx.createBucket) {
     try {
       const api = await retryStartup('InfluxDB', log, () => influx.ensureBucket(), stopSignal);
@@ -113,14 +144,26 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
     }
   }
   const registry = cfg.schemaRegistry.url
-    ? new SchemaRegistry({ host: cfg.schemaRegistry.url, ...(cfg.schemaRegistry.username ? { auth: { username: cfg.schemaRegistry.username, password: cfg.schemaRegistry.password ?? '' } } : {}) })
+    ? new SchemaRegistry({
+        host: cfg.schemaRegistry.url,
+        ...(cfg.schemaRegistry.username
+          ? { auth: { username: cfg.schemaRegistry.username, password: cfg.schemaRegistry.password ?? '' } }
+          : {}),
+      })
     : undefined;
 
   const kafka = createKafka(cfg.kafka, log, '-actions');
   const commandsProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const actionPoints: MetricPoint[] = [];
   const slack = cfg.slack.token
-    ? new SlackNotifier({ token: cfg.slack.token, channel: cfg.slack.channel, apiUrl: cfg.slack.apiUrl, grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate, maxRetryDelayMs: cfg.slack.maxRetryDelayMs, logger: log })
+    ? new SlackNotifier({
+        token: cfg.slack.token,
+        channel: cfg.slack.channel,
+        apiUrl: cfg.slack.apiUrl,
+        grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate,
+        maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
+        logger: log,
+      })
     : undefined;
   if (slack) slack.onCall = (method, outcome) => metrics.slackCalls.inc({ method, outcome });
   const dispatcher = new ActionDispatcher({
@@ -130,16 +173,37 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
     ...(cfg.rollback.kafka
       ? {
           sendCommand: async (cmd) => {
-            await commandsProducer.send({ topic: cfg.kafka.topics.commands, messages: [{ key: cmd.idempotency_key, value: JSON.stringify(cmd), headers: { 'idempotency-key': cmd.idempotency_key } }] });
+            await commandsProducer.send({
+              topic: cfg.kafka.topics.commands,
+              messages: [
+                {
+                  key: cmd.idempotency_key,
+                  value: JSON.stringify(cmd),
+                  headers: { 'idempotency-key': cmd.idempotency_key },
+                },
+              ],
+            });
           },
         }
       : {}),
     ...(cfg.rollback.webhookUrl
-      ? { webhook: { url: cfg.rollback.webhookUrl, allowHosts: cfg.rollback.webhookAllowHosts, bodyTemplate: cfg.rollback.webhookBodyTemplate, token: cfg.rollback.webhookToken } }
+      ? {
+          webhook: {
+            url: cfg.rollback.webhookUrl,
+            allowHosts: cfg.rollback.webhookAllowHosts,
+            bodyTemplate: cfg.rollback.webhookBodyTemplate,
+            token: cfg.rollback.webhookToken,
+          },
+        }
       : {}),
     onOutcome: (o) => {
       if (o.action === 'rollback') metrics.rollbackCalls.inc({ outcome: o.outcome });
-      actionPoints.push({ measurement: 'rootline_action', tags: { action: o.action, outcome: o.outcome }, fields: { incident_id: o.incident_id, version: o.version, count: 1, ...(o.detail ? { detail: o.detail } : {}) }, time: Date.parse(o.at) });
+      actionPoints.push({
+        measurement: 'rootline_action',
+        tags: { action: o.action, outcome: o.outcome },
+        fields: { incident_id: o.incident_id, version: o.version, count: 1, ...(o.detail ? { detail: o.detail } : {}) },
+        time: Date.parse(o.at),
+      });
     },
   });
 
@@ -161,13 +225,22 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
       token: cfg.http.token,
       maxBodyBytes: cfg.http.maxBodyBytes,
       ingest: {
-        ingest: (reports, source) => km.produceReports(reports.map((r) => ({ pipeline: r.pipeline, value: JSON.stringify(r), source }))),
+        ingest: (reports, source) =>
+          km.produceReports(reports.map((r) => ({ pipeline: r.pipeline, value: JSON.stringify(r), source }))),
       },
       openLineage: convertRunEvent,
       health: async () => {
         const influxOk = await influx.healthy();
         const kafkaOk = km.ready;
-        return { ok: influxOk && kafkaOk, details: { kafka: kafkaOk ? 'ok' : 'unavailable', influxdb: influxOk ? 'ok' : 'unavailable', ...km.status, instance: cfg.kafka.instanceId } };
+        return {
+          ok: influxOk && kafkaOk,
+          details: {
+            kafka: kafkaOk ? 'ok' : 'unavailable',
+            influxdb: influxOk ? 'ok' : 'unavailable',
+            ...km.status,
+            instance: cfg.kafka.instanceId,
+          },
+        };
       },
       metrics: metrics.registry,
       requests: metrics.httpRequests,
@@ -188,7 +261,10 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
   }
   await commandsProducer.connect();
   await incidents.start();
-  log.info({ instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url }, 'monitor started');
+  log.info(
+    { instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url },
+    'monitor started',
+  );
   onStarted?.({ core, kafka: km, dispatcher, httpUrl: http?.url, metrics });
 
   const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
@@ -197,46 +273,53 @@ export async function runMonitor(cfg: MonitorConfig, log: Logger, stopSignal: Pr
   let lastReports = 0;
   let lastTick = Date.now();
   let busy = false;
-  const ticker = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void (async () => {
-      try {
-        await km.tick(Date.now());
-        const now = Date.now();
-        const total = metrics.reports.total();
-        const rate = ((total - lastReports) * 1000) / Math.max(1, now - lastTick);
-        metrics.reportsPerSecond.set(rate);
-        lastReports = total;
-        lastTick = now;
-        const lag = [...km.lag.values()].reduce((a, b) => a + b, 0);
-        const ops: MetricPoint = {
-          measurement: MEASUREMENTS.ops,
-          tags: { instance: cfg.kafka.instanceId },
-          time: now,
-          fields: {
-            reports_per_second: rate,
-            reports_total: total,
-            consumer_lag: lag,
-            dead_letters_total: metrics.deadLetters.total(),
-            duplicates_total: metrics.duplicates.total(),
-            influx_write_seconds_avg: metrics.influxWrite.observations ? metrics.influxWrite.total / metrics.influxWrite.observations : 0,
-            influx_retries_total: metrics.influxRetries.total(),
-            slack_calls_total: metrics.slackCalls.total(),
-            rollback_calls_total: metrics.rollbackCalls.total(),
-            errors_total: metrics.errors.total(),
-            open_incidents: core.incidents({ status: 'open' }).length,
-          },
-        };
-        await influx.write([ops, ...actionPoints.splice(0)]).catch((err: unknown) => log.debug({ err: errorMessage(err) }, 'ops metrics not written'));
-      } catch (err: unknown) {
-        metrics.errors.inc({ component: 'tick' });
-        log.warn({ err: errorMessage(err) }, 'background tick failed');
-      } finally {
-        busy = false;
-      }
-    })();
-  }, Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs));
+  const ticker = setInterval(
+    () => {
+      if (busy) return;
+      busy = true;
+      void (async () => {
+        try {
+          await km.tick(Date.now());
+          const now = Date.now();
+          const total = metrics.reports.total();
+          const rate = ((total - lastReports) * 1000) / Math.max(1, now - lastTick);
+          metrics.reportsPerSecond.set(rate);
+          lastReports = total;
+          lastTick = now;
+          const lag = [...km.lag.values()].reduce((a, b) => a + b, 0);
+          const ops: MetricPoint = {
+            measurement: MEASUREMENTS.ops,
+            tags: { instance: cfg.kafka.instanceId },
+            time: now,
+            fields: {
+              reports_per_second: rate,
+              reports_total: total,
+              consumer_lag: lag,
+              dead_letters_total: metrics.deadLetters.total(),
+              duplicates_total: metrics.duplicates.total(),
+              influx_write_seconds_avg: metrics.influxWrite.observations
+                ? metrics.influxWrite.total / metrics.influxWrite.observations
+                : 0,
+              influx_retries_total: metrics.influxRetries.total(),
+              slack_calls_total: metrics.slackCalls.total(),
+              rollback_calls_total: metrics.rollbackCalls.total(),
+              errors_total: metrics.errors.total(),
+              open_incidents: core.incidents({ status: 'open' }).length,
+            },
+          };
+          await influx
+            .write([ops, ...actionPoints.splice(0)])
+            .catch((err: unknown) => log.debug({ err: errorMessage(err) }, 'ops metrics not written'));
+        } catch (err: unknown) {
+          metrics.errors.inc({ component: 'tick' });
+          log.warn({ err: errorMessage(err) }, 'background tick failed');
+        } finally {
+          busy = false;
+        }
+      })();
+    },
+    Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs),
+  );
 
   await stopSignal;
   log.info('stopping: finishing the batch in progress');
@@ -275,7 +358,14 @@ export async function startInProcess(cfg: MonitorConfig, log: Logger): Promise<I
 }
 
 export async function monitorCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'print-config': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      'print-config': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -108,7 +108,8 @@ function integer(values: Map<string, string>, name: string): number | undefined 
 function oneOf<T extends string>(values: Map<string, string>, name: string, allowed: readonly T[]): T | undefined {
   const v = values.get(name);
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v as T;
 }
 
@@ -176,25 +177,40 @@ export async function profileCommand(args: string[]): Promise<number> {
   try {
     timeoutMs = integer(values, 'timeout-ms') ?? 30_000;
     format = oneOf(values, 'format', ['csv', 'jsonl', 'parquet'] as const) ?? formatFromPath(file);
-    if (format === undefined) throw new UsageError(`cannot tell the format of ${file} from its extension: give --format csv|jsonl|parquet`);
+    if (format === undefined)
+      throw new UsageError(`cannot tell the format of ${file} from its extension: give --format csv|jsonl|parquet`);
     const sketch = oneOf(values, 'sketch', ['kll', 'sample'] as const);
     const k = integer(values, 'k');
     const topK = integer(values, 'top-k');
-    profileOptions = { ...(sketch ? { sketch } : {}), ...(k !== undefined ? { k } : {}), ...(topK !== undefined ? { topK } : {}) };
+    profileOptions = {
+      ...(sketch ? { sketch } : {}),
+      ...(k !== undefined ? { k } : {}),
+      ...(topK !== undefined ? { topK } : {}),
+    };
     const emit = oneOf(values, 'emit', ['kafka', 'http'] as const);
     if (emit !== undefined) {
-      if (!values.has('pipeline') || !values.has('node')) throw new UsageError('--emit needs --pipeline and --node (a report sent under a made-up name would start a new baseline)');
+      if (!values.has('pipeline') || !values.has('node'))
+        throw new UsageError(
+          '--emit needs --pipeline and --node (a report sent under a made-up name would start a new baseline)',
+        );
       if (values.has('out')) throw new UsageError('give either --out or --emit, not both');
       const common = { maxRetries: 5, backoff: { initialMs: 200, maxMs: 5000 }, flushIntervalMs: 0 };
       if (emit === 'kafka') {
         const brokers = values.get('brokers') ?? process.env.ROOTLINE_KAFKA_BROKERS;
-        if (brokers === undefined || brokers === '') throw new UsageError('--emit kafka needs --brokers (or ROOTLINE_KAFKA_BROKERS)');
+        if (brokers === undefined || brokers === '')
+          throw new UsageError('--emit kafka needs --brokers (or ROOTLINE_KAFKA_BROKERS)');
         const kafkaFormat = oneOf(values, 'kafka-format', ['json', 'avro'] as const) ?? 'json';
         const registry = values.get('registry');
-        if (kafkaFormat === 'avro' && registry === undefined) throw new UsageError('--kafka-format avro needs --registry URL');
+        if (kafkaFormat === 'avro' && registry === undefined)
+          throw new UsageError('--kafka-format avro needs --registry URL');
         emitterOptions = {
           ...common,
-          kafka: { brokers, format: kafkaFormat, ...(values.has('topic') ? { topic: values.get('topic')! } : {}), ...(registry !== undefined ? { schemaRegistry: { url: registry } } : {}) },
+          kafka: {
+            brokers,
+            format: kafkaFormat,
+            ...(values.has('topic') ? { topic: values.get('topic')! } : {}),
+            ...(registry !== undefined ? { schemaRegistry: { url: registry } } : {}),
+          },
         };
       } else {
         const url = values.get('url') ?? process.env.ROOTLINE_HTTP_URL;
@@ -220,7 +236,8 @@ export async function profileCommand(args: string[]): Promise<number> {
     });
   } catch (err: unknown) {
     bar?.done();
-    if (err instanceof RootlineError && (err.code === 'FILE_INVALID' || err.code === 'INVALID_ARGUMENT')) return fail(`${file}: ${err.message}`, 2);
+    if (err instanceof RootlineError && (err.code === 'FILE_INVALID' || err.code === 'INVALID_ARGUMENT'))
+      return fail(`${file}: ${err.message}`, 2);
     return fail(`${file}: ${errorMessage(err)}`, 2);
   }
   bar?.done();
@@ -257,7 +274,9 @@ export async function profileCommand(args: string[]): Promise<number> {
   await emitter.close(0);
   const stats = emitter.stats;
   if (stats.sent === 1) {
-    process.stderr.write(`rootline profile: sent report ${report.event_id} (${profile.row_count} rows, ${Object.keys(profile.columns ?? {}).length} columns)\n`);
+    process.stderr.write(
+      `rootline profile: sent report ${report.event_id} (${profile.row_count} rows, ${Object.keys(profile.columns ?? {}).length} columns)\n`,
+    );
     return 0;
   }
   return fail(`the report was not delivered: ${emitter.lastError ?? 'timed out'}`, stats.invalid > 0 ? 2 : 1);

@@ -65,7 +65,8 @@ export async function replayCommand(args: string[]): Promise<number> {
   const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new RootlineError('CONFIG_INVALID', `--${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RootlineError('CONFIG_INVALID', `--${name} must be a positive integer, got ${v}`);
     return n;
   };
   const baselineRuns = int('baseline-runs', values['baseline-runs']);
@@ -105,7 +106,9 @@ export async function replayCommand(args: string[]): Promise<number> {
     processed += res.processed;
     duplicates += res.duplicates;
     if (!values['no-findings']) for (const f of res.findings) out({ type: 'finding', ...f });
-    if (values.events) for (const e of res.incidentEvents) out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
+    if (values.events)
+      for (const e of res.incidentEvents)
+        out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
   }
   for (const i of core.incidents()) out(incidentLine(i));
   if (!values.quiet) {

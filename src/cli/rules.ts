@@ -8,7 +8,18 @@ Validates the rule files of DIR (default: rules/) and prints a summary; with --p
 prints the rules in force for that node (and column) after overrides, and its routes. Invalid files
 are reported as file:line:column: reason, and the exit code is 2.`;
 
-const PARAM_KEYS = ['max_deviation', 'max', 'max_jump', 'min_z', 'breaking_only', 'effect_floor', 'alpha', 'fdr', 'factor', 'min_silence_ms'] as const;
+const PARAM_KEYS = [
+  'max_deviation',
+  'max',
+  'max_jump',
+  'min_z',
+  'breaking_only',
+  'effect_floor',
+  'alpha',
+  'fdr',
+  'factor',
+  'min_silence_ms',
+] as const;
 
 function describeRule(r: Rule): string {
   const params = PARAM_KEYS.filter((k) => r[k] !== undefined).map((k) => `${k}=${String(r[k])}`);
@@ -24,7 +35,13 @@ export function rulesCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { pipeline: { type: 'string' }, node: { type: 'string' }, column: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      pipeline: { type: 'string' },
+      node: { type: 'string' },
+      column: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -36,16 +53,29 @@ export function rulesCommand(args: string[]): Promise<number> {
     throw new RootlineError('CONFIG_INVALID', '--pipeline and --node go together');
   }
   if (values.pipeline === undefined) {
-    if (values.json) process.stdout.write(`${JSON.stringify({ valid: true, files: set.files, rules: set.rules, overrides: set.overrides, routes: set.routes }, null, 2)}\n`);
+    if (values.json)
+      process.stdout.write(
+        `${JSON.stringify({ valid: true, files: set.files, rules: set.rules, overrides: set.overrides, routes: set.routes }, null, 2)}\n`,
+      );
     else {
-      process.stdout.write(`${dir}: valid (${set.files.length} file${set.files.length === 1 ? '' : 's'}: ${set.files.join(', ')})\n`);
+      process.stdout.write(
+        `${dir}: valid (${set.files.length} file${set.files.length === 1 ? '' : 's'}: ${set.files.join(', ')})\n`,
+      );
       process.stdout.write(`${set.rules.length} rules, ${set.overrides.length} overrides\n`);
       for (const r of set.rules) process.stdout.write(`${describeRule(r)}\n`);
-      process.stdout.write(`routes: ${Object.entries(set.routes).map(([s, a]) => `${s} -> [${a.join(', ')}]`).join('; ')}\n`);
+      process.stdout.write(
+        `routes: ${Object.entries(set.routes)
+          .map(([s, a]) => `${s} -> [${a.join(', ')}]`)
+          .join('; ')}\n`,
+      );
     }
     return Promise.resolve(0);
   }
-  const target = { pipeline: values.pipeline, node: values.node!, ...(values.column !== undefined ? { column: values.column } : {}) };
+  const target = {
+    pipeline: values.pipeline,
+    node: values.node!,
+    ...(values.column !== undefined ? { column: values.column } : {}),
+  };
   const eff = effectiveRules(set, target);
   const rules = values.column !== undefined ? eff.rules.filter((r) => isColumnMetric(r.metric)) : eff.rules;
   const applied = set.overrides.filter(
@@ -55,12 +85,24 @@ export function rulesCommand(args: string[]): Promise<number> {
       (o.match.column === undefined || (values.column !== undefined && globMatch(o.match.column, values.column))),
   );
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ target, rules, routes: eff.routes, overrides: applied.map((o) => o.source) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ target, rules, routes: eff.routes, overrides: applied.map((o) => o.source) }, null, 2)}\n`,
+    );
     return Promise.resolve(0);
   }
-  process.stdout.write(`rules in force for pipeline ${target.pipeline}, node ${target.node}${values.column !== undefined ? `, column ${values.column}` : ''}:\n`);
+  process.stdout.write(
+    `rules in force for pipeline ${target.pipeline}, node ${target.node}${values.column !== undefined ? `, column ${values.column}` : ''}:\n`,
+  );
   for (const r of rules) process.stdout.write(`${describeRule(r)}\n`);
-  process.stdout.write(`routes: ${Object.entries(eff.routes).map(([s, a]) => `${s} -> [${a.join(', ')}]`).join('; ')}\n`);
-  process.stdout.write(applied.length ? `overrides matching the node: ${applied.map((o) => o.source).join(', ')}\n` : 'no override matches the node\n');
+  process.stdout.write(
+    `routes: ${Object.entries(eff.routes)
+      .map(([s, a]) => `${s} -> [${a.join(', ')}]`)
+      .join('; ')}\n`,
+  );
+  process.stdout.write(
+    applied.length
+      ? `overrides matching the node: ${applied.map((o) => o.source).join(', ')}\n`
+      : 'no override matches the node\n',
+  );
   return Promise.resolve(0);
 }

@@ -20,7 +20,9 @@ export async function servicesCommand(args: string[]): Promise<number> {
     case 'status': {
       const all = await servicesStatus(cfg);
       for (const s of all) {
-        process.stdout.write(`${s.name.padEnd(9)} ${s.state.padEnd(10)} ${s.pid ? `pid ${s.pid}`.padEnd(11) : ''.padEnd(11)} ports ${s.ports.join(',')}  log ${s.logFile}\n`);
+        process.stdout.write(
+          `${s.name.padEnd(9)} ${s.state.padEnd(10)} ${s.pid ? `pid ${s.pid}`.padEnd(11) : ''.padEnd(11)} ports ${s.ports.join(',')}  log ${s.logFile}\n`,
+        );
       }
       return all.every((s) => s.state === 'running') ? 0 : 1;
     }

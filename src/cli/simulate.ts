@@ -4,7 +4,15 @@ import { parseArgs } from 'node:util';
 import { checkRfc3339, type Report } from '../contract/index.js';
 import { createEmitter, type Emitter, type EmitterOptions } from '../emitter/index.js';
 import { errorMessage } from '../errors.js';
-import { FAULT_KINDS, PipelineSim, SIM_COLUMNS, makeDag, type Fault, type FaultKind, type SimDag } from '../sim/index.js';
+import {
+  FAULT_KINDS,
+  PipelineSim,
+  SIM_COLUMNS,
+  makeDag,
+  type Fault,
+  type FaultKind,
+  type SimDag,
+} from '../sim/index.js';
 import { seededRandom } from '../sketch/index.js';
 
 export const SIMULATE_USAGE = `usage: rootline simulate [options]
@@ -107,13 +115,19 @@ interface Plan {
 function parseDuration(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v.trim());
-  if (!m) throw new UsageError(`--${name} must be a duration with a unit (500ms, 5s, 1m, 1h), got ${JSON.stringify(v)}`);
+  if (!m)
+    throw new UsageError(`--${name} must be a duration with a unit (500ms, 5s, 1m, 1h), got ${JSON.stringify(v)}`);
   const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: HOUR_MS }[m[2] as 'ms' | 's' | 'm' | 'h'];
   if (!(ms >= 1)) throw new UsageError(`--${name} must be at least 1ms, got ${JSON.stringify(v)}`);
   return Math.round(ms);
 }
 
-function parseInteger(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function parseInteger(
+  name: string,
+  v: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v.trim())) throw new UsageError(`--${name} must be a whole number, got ${JSON.stringify(v)}`);
   const n = Number(v.trim());
@@ -124,14 +138,18 @@ function parseInteger(name: string, v: string | undefined, min: number, max = Nu
 function parseFault(text: string, dag: SimDag): Fault {
   const parts = text.split(':');
   const [node, kind, column] = parts;
-  if (parts.length < 2 || parts.length > 3 || !node || !kind) throw new UsageError(`--fault must be NODE:KIND[:COLUMN], got ${JSON.stringify(text)}`);
+  if (parts.length < 2 || parts.length > 3 || !node || !kind)
+    throw new UsageError(`--fault must be NODE:KIND[:COLUMN], got ${JSON.stringify(text)}`);
   const names = dag.nodes.map((n) => n.name);
-  if (!names.includes(node)) throw new UsageError(`--fault ${text}: no node "${node}" in this pipeline (nodes: ${names.join(', ')})`);
-  if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--fault ${text}: unknown fault kind "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
+  if (!names.includes(node))
+    throw new UsageError(`--fault ${text}: no node "${node}" in this pipeline (nodes: ${names.join(', ')})`);
+  if (!(FAULT_KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`--fault ${text}: unknown fault kind "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
   const allowed = FAULT_COLUMNS[kind as FaultKind];
   if (column !== undefined) {
     if (allowed.length === 0) throw new UsageError(`--fault ${text}: ${kind} takes no column`);
-    if (!allowed.includes(column)) throw new UsageError(`--fault ${text}: ${kind} takes a column among ${allowed.join(', ')}, got "${column}"`);
+    if (!allowed.includes(column))
+      throw new UsageError(`--fault ${text}: ${kind} takes a column among ${allowed.join(', ')}, got "${column}"`);
   }
   return { node, kind: kind as FaultKind, ...(column !== undefined ? { column } : {}) };
 }
@@ -176,7 +194,8 @@ function buildPlan(args: string[], env: NodeJS.ProcessEnv, now: number): Plan | 
   const pipeline = values.pipeline ?? 'demo';
   if (pipeline.trim() === '') throw new UsageError('--pipeline must not be empty');
   const shape = (values.shape ?? 'diamond') as Shape;
-  if (!SHAPES.includes(shape)) throw new UsageError(`--shape must be one of ${SHAPES.join(', ')}, got ${JSON.stringify(values.shape)}`);
+  if (!SHAPES.includes(shape))
+    throw new UsageError(`--shape must be one of ${SHAPES.join(', ')}, got ${JSON.stringify(values.shape)}`);
   const nodes = parseInteger('nodes', values.nodes, 2, 500) ?? 6;
   const seed = parseInteger('seed', values.seed, 0, 0xffffffff) ?? 1;
   const dag = makeDag(shape, nodes, pipeline, seed);
@@ -184,8 +203,10 @@ function buildPlan(args: string[], env: NodeJS.ProcessEnv, now: number): Plan | 
   const intervalMs = parseDuration('interval', values.interval);
   const live = intervalMs !== undefined;
   const runs = parseInteger('runs', values.runs, 1) ?? (live ? undefined : 30);
-  if (live && values.start !== undefined) throw new UsageError('--start is for runs without --interval (with --interval, runs happen now)');
-  if (live && values.step !== undefined) throw new UsageError('--step is for runs without --interval (with --interval, the step is the interval)');
+  if (live && values.start !== undefined)
+    throw new UsageError('--start is for runs without --interval (with --interval, runs happen now)');
+  if (live && values.step !== undefined)
+    throw new UsageError('--step is for runs without --interval (with --interval, the step is the interval)');
   const stepMs = intervalMs ?? parseDuration('step', values.step) ?? HOUR_MS;
   let startMs: number;
   if (values.start !== undefined) {
@@ -201,11 +222,13 @@ function buildPlan(args: string[], env: NodeJS.ProcessEnv, now: number): Plan | 
   const fixed = (values.fault ?? []).map((f) => parseFault(f, dag));
   const faultAt = parseInteger('fault-at', values['fault-at'], 0);
   const faultRuns = parseInteger('fault-runs', values['fault-runs'], 1);
-  if (fixed.length === 0 && (faultAt !== undefined || faultRuns !== undefined)) throw new UsageError('--fault-at and --fault-runs go with --fault NODE:KIND[:COLUMN]');
+  if (fixed.length === 0 && (faultAt !== undefined || faultRuns !== undefined))
+    throw new UsageError('--fault-at and --fault-runs go with --fault NODE:KIND[:COLUMN]');
   const faultEvery = parseInteger('fault-every', values['fault-every'], 3);
 
   const emit = (values.emit ?? 'stdout') as Emit;
-  if (!EMITS.includes(emit)) throw new UsageError(`--emit must be one of ${EMITS.join(', ')}, got ${JSON.stringify(values.emit)}`);
+  if (!EMITS.includes(emit))
+    throw new UsageError(`--emit must be one of ${EMITS.join(', ')}, got ${JSON.stringify(values.emit)}`);
   let emitter: EmitterOptions | undefined;
   // Live runs retry for as long as the buffer lasts; a finite batch gives up after a few tries.
   const common: Pick<EmitterOptions, 'maxRetries' | 'backoff' | 'flushIntervalMs'> = live
@@ -213,9 +236,18 @@ function buildPlan(args: string[], env: NodeJS.ProcessEnv, now: number): Plan | 
     : { maxRetries: 5, backoff: { initialMs: 200, maxMs: 5000 }, flushIntervalMs: 0 };
   if (emit === 'kafka') {
     const brokers = values.brokers ?? env.ROOTLINE_KAFKA_BROKERS;
-    if (brokers === undefined || brokers.trim() === '') throw new UsageError('--emit kafka needs --brokers (or ROOTLINE_KAFKA_BROKERS)');
+    if (brokers === undefined || brokers.trim() === '')
+      throw new UsageError('--emit kafka needs --brokers (or ROOTLINE_KAFKA_BROKERS)');
     const topic = values.topic ?? env.ROOTLINE_TOPIC_REPORTS;
-    emitter = { ...common, kafka: { brokers, format: 'json', clientId: 'rootline-simulate', ...(topic !== undefined && topic !== '' ? { topic } : {}) } };
+    emitter = {
+      ...common,
+      kafka: {
+        brokers,
+        format: 'json',
+        clientId: 'rootline-simulate',
+        ...(topic !== undefined && topic !== '' ? { topic } : {}),
+      },
+    };
   } else if (emit === 'http') {
     const url = values.url ?? env.ROOTLINE_HTTP_URL;
     if (url === undefined || url.trim() === '') throw new UsageError('--emit http needs --url (or ROOTLINE_HTTP_URL)');
@@ -228,7 +260,8 @@ function buildPlan(args: string[], env: NodeJS.ProcessEnv, now: number): Plan | 
     emitter = { ...common, http: { url, ...(token !== undefined && token !== '' ? { token } : {}) } };
   } else {
     for (const name of ['brokers', 'topic', 'url', 'token'] as const) {
-      if (values[name] !== undefined) throw new UsageError(`--${name} goes with --emit ${name === 'brokers' || name === 'topic' ? 'kafka' : 'http'}`);
+      if (values[name] !== undefined)
+        throw new UsageError(`--${name} goes with --emit ${name === 'brokers' || name === 'topic' ? 'kafka' : 'http'}`);
     }
   }
   const healthFile = values['health-file'];
@@ -267,7 +300,8 @@ function randomFault(dag: SimDag, seed: number, k: number): Fault {
 /** The faults injected at run `i` (0-based). */
 function faultsAt(plan: Plan, i: number): Fault[] {
   const out: Fault[] = [];
-  if (plan.fixed.length > 0 && i >= plan.faultAt && (plan.faultRuns === undefined || i < plan.faultAt + plan.faultRuns)) out.push(...plan.fixed);
+  if (plan.fixed.length > 0 && i >= plan.faultAt && (plan.faultRuns === undefined || i < plan.faultAt + plan.faultRuns))
+    out.push(...plan.fixed);
   if (plan.faultEvery !== undefined && i >= plan.faultEvery) {
     const k = Math.floor(i / plan.faultEvery);
     if (i - k * plan.faultEvery < 2) out.push(randomFault(plan.dag, plan.seed, k));
@@ -327,7 +361,11 @@ export async function simulateCommand(args: string[], io: SimulateIo = {}): Prom
   // Live mode: the nodes of a run report one second apart; start the run that much earlier so that no
   // report carries a time in the future.
   const liveShift = live ? (plan.dag.nodes.length + 1) * 1000 : 0;
-  const sim = new PipelineSim(plan.dag, { seed: plan.seed, startTime: plan.startMs - slot0 * plan.stepMs - liveShift, intervalMs: plan.stepMs });
+  const sim = new PipelineSim(plan.dag, {
+    seed: plan.seed,
+    startTime: plan.startMs - slot0 * plan.stepMs - liveShift,
+    intervalMs: plan.stepMs,
+  });
 
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -352,10 +390,18 @@ export async function simulateCommand(args: string[], io: SimulateIo = {}): Prom
   if (plan.emitter !== undefined) {
     emitter = createEmitter({
       ...plan.emitter,
-      logger: { warn: (obj, msg) => log(`${msg.replace(/^rootline emitter: /, '')}${typeof obj.error === 'string' ? `: ${obj.error}` : ''}`) },
+      logger: {
+        warn: (obj, msg) =>
+          log(`${msg.replace(/^rootline emitter: /, '')}${typeof obj.error === 'string' ? `: ${obj.error}` : ''}`),
+      },
     });
   }
-  const where = plan.emit === 'kafka' ? `Kafka topic ${plan.emitter?.kafka?.topic ?? 'rootline.reports'}` : plan.emit === 'http' ? plan.emitter?.http?.url ?? '' : 'stdout';
+  const where =
+    plan.emit === 'kafka'
+      ? `Kafka topic ${plan.emitter?.kafka?.topic ?? 'rootline.reports'}`
+      : plan.emit === 'http'
+        ? (plan.emitter?.http?.url ?? '')
+        : 'stdout';
   log(
     `pipeline ${plan.pipeline}: ${plan.dag.shape} DAG of ${plan.dag.nodes.length} nodes (${plan.dag.nodes.map((n) => (n.parents.length ? `${n.parents.join('+')}->${n.name}` : n.name)).join(', ')}), seed ${plan.seed}; ` +
       `${plan.runs ?? 'unlimited'} runs${live ? ` every ${plan.intervalMs}ms` : `, first at ${new Date(plan.startMs).toISOString()}, ${plan.stepMs}ms apart`} -> ${where}`,
@@ -393,11 +439,19 @@ export async function simulateCommand(args: string[], io: SimulateIo = {}): Prom
       const faultText = faults.length > 0 ? `; fault: ${faults.map(describeFault).join(', ')}` : '';
       if (!plan.quiet || faults.length > 0) {
         const s = emitter?.stats;
-        log(`run ${i} (${reports[0]?.run_id ?? ''}): ${reports.length} reports${faultText}${s ? `; sent ${s.sent}, waiting ${s.buffered}, dropped ${s.dropped}` : ''}`);
+        log(
+          `run ${i} (${reports[0]?.run_id ?? ''}): ${reports.length} reports${faultText}${s ? `; sent ${s.sent}, waiting ${s.buffered}, dropped ${s.dropped}` : ''}`,
+        );
       }
       if (live && plan.healthFile !== undefined && delivered) {
         const t = now();
-        const health = { at: new Date(t).toISOString(), next_by: t + 2 * plan.intervalMs! + HEALTH_GRACE_MS, run: i, emitted, sent: emitter?.stats.sent ?? emitted };
+        const health = {
+          at: new Date(t).toISOString(),
+          next_by: t + 2 * plan.intervalMs! + HEALTH_GRACE_MS,
+          run: i,
+          emitted,
+          sent: emitter?.stats.sent ?? emitted,
+        };
         try {
           writeFileSync(plan.healthFile, `${JSON.stringify(health)}\n`);
         } catch (err: unknown) {
@@ -425,6 +479,8 @@ export async function simulateCommand(args: string[], io: SimulateIo = {}): Prom
     log(`sent ${s.sent} reports to ${where}${stopped}`);
     return 0;
   }
-  log(`sent ${s.sent} of ${emitted} reports to ${where}${stopped}; not delivered: ${s.dropped} (${emitter.lastError ?? 'timed out'})`);
+  log(
+    `sent ${s.sent} of ${emitted} reports to ${where}${stopped}; not delivered: ${s.dropped} (${emitter.lastError ?? 'timed out'})`,
+  );
   return 1;
 }

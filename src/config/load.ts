@@ -13,7 +13,15 @@ export interface MonitorConfig {
     clientId: string;
     groupId: string;
     instanceId: string;
-    topics: { reports: string; ingest: string[]; dlq: string; state: string; incidents: string; health: string; commands: string };
+    topics: {
+      reports: string;
+      ingest: string[];
+      dlq: string;
+      state: string;
+      incidents: string;
+      health: string;
+      commands: string;
+    };
     partitions: number;
     replicationFactor: number;
     maxMessageBytes: number;
@@ -26,9 +34,24 @@ export interface MonitorConfig {
     sasl: { mechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512'; username?: string; password?: string };
   };
   schemaRegistry: { url?: string; username?: string; password?: string };
-  influx: { url: string; token: string; org: string; bucket: string; createBucket: boolean; timeoutMs: number; maxRetryDelayMs: number };
+  influx: {
+    url: string;
+    token: string;
+    org: string;
+    bucket: string;
+    createBucket: boolean;
+    timeoutMs: number;
+    maxRetryDelayMs: number;
+  };
   http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
-  monitor: { rules: string; baselineRuns: number; runHistory: number; resolveAfterHealthyRuns: number; freshnessCheckMs: number; opsIntervalMs: number };
+  monitor: {
+    rules: string;
+    baselineRuns: number;
+    runHistory: number;
+    resolveAfterHealthyRuns: number;
+    freshnessCheckMs: number;
+    opsIntervalMs: number;
+  };
   slack: { token?: string; channel: string; apiUrl: string; grafanaUrlTemplate: string; maxRetryDelayMs: number };
   rollback: {
     dryRun: boolean;
@@ -63,7 +86,8 @@ function coerce(s: Setting, raw: unknown, where: string, problems: Problem[]): C
     case 'int':
     case 'number': {
       const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isFinite(n) || (s.type === 'int' && !Number.isInteger(n))) return bad(s.type === 'int' ? 'an integer' : 'a number');
+      if (typeof n !== 'number' || !Number.isFinite(n) || (s.type === 'int' && !Number.isInteger(n)))
+        return bad(s.type === 'int' ? 'an integer' : 'a number');
       if (s.min !== undefined && n < s.min) return bad(`>= ${s.min}`);
       if (s.max !== undefined && n > s.max) return bad(`<= ${s.max}`);
       return n;
@@ -81,7 +105,11 @@ function coerce(s: Setting, raw: unknown, where: string, problems: Problem[]): C
       return bad('true or false');
     case 'list':
       if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw;
-      if (typeof raw === 'string') return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '');
       return bad('a list of strings');
     case 'enum':
       if (typeof raw === 'string' && s.values!.includes(raw)) return raw;
@@ -101,7 +129,9 @@ function plain(node: YamlNode | null | undefined): unknown {
  * variables, each validated. Unknown keys and bad values are errors naming the file, line and key;
  * every problem is reported at once.
  */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, ConfigValue> } = {}): MonitorConfig {
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, ConfigValue> } = {},
+): MonitorConfig {
   const env = options.env ?? process.env;
   const problems: Problem[] = [];
   const values = new Map<string, ConfigValue>();
@@ -113,12 +143,20 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
     try {
       text = readFileSync(options.file, 'utf8');
     } catch (err: unknown) {
-      throw new RootlineError('CONFIG_INVALID', `cannot read the config file ${options.file}: ${(err as Error).message}`, { cause: err });
+      throw new RootlineError(
+        'CONFIG_INVALID',
+        `cannot read the config file ${options.file}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
     const at = (node: YamlNode | null | undefined) => `${options.file}:${lc.linePos(node?.range?.[0] ?? 0).line}`;
-    for (const e of doc.errors) problems.push({ where: `${options.file}:${lc.linePos(e.pos[0]).line}`, message: `YAML: ${e.message.split('\n')[0]}` });
+    for (const e of doc.errors)
+      problems.push({
+        where: `${options.file}:${lc.linePos(e.pos[0]).line}`,
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      });
     const walk = (node: YamlNode, prefix: string) => {
       if (!isMap(node)) {
         problems.push({ where: at(node), message: `${prefix || 'the config file'} must be a mapping` });
@@ -137,11 +175,19 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
           if (isMap(value)) walk(value, full);
           else {
             const first = [...byKey.keys()].find((k) => k.startsWith(`${full}.`))!;
-            problems.push({ where: at(value ?? keyNode), message: `${full} must be a mapping of its settings (${first}, ...), got ${JSON.stringify(plain(value))}` });
+            problems.push({
+              where: at(value ?? keyNode),
+              message: `${full} must be a mapping of its settings (${first}, ...), got ${JSON.stringify(plain(value))}`,
+            });
           }
         } else {
-          const near = [...byKey.keys()].filter((k) => k.startsWith(prefix ? `${prefix}.` : '')).map((k) => k.slice(prefix ? prefix.length + 1 : 0).split('.')[0]);
-          problems.push({ where: at(keyNode), message: `unknown key "${full}"${near.length ? ` (expected one of: ${[...new Set(near)].join(', ')})` : ''}` });
+          const near = [...byKey.keys()]
+            .filter((k) => k.startsWith(prefix ? `${prefix}.` : ''))
+            .map((k) => k.slice(prefix ? prefix.length + 1 : 0).split('.')[0]);
+          problems.push({
+            where: at(keyNode),
+            message: `unknown key "${full}"${near.length ? ` (expected one of: ${[...new Set(near)].join(', ')})` : ''}`,
+          });
         }
       }
     };
@@ -166,21 +212,35 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
   const cfg = build(values);
   // Cross-field checks.
   if (cfg.kafka.sasl.mechanism !== 'none' && (!cfg.kafka.sasl.username || !cfg.kafka.sasl.password)) {
-    problems.push({ where: 'kafka.sasl', message: `kafka.sasl.mechanism ${cfg.kafka.sasl.mechanism} needs kafka.sasl.username and kafka.sasl.password` });
+    problems.push({
+      where: 'kafka.sasl',
+      message: `kafka.sasl.mechanism ${cfg.kafka.sasl.mechanism} needs kafka.sasl.username and kafka.sasl.password`,
+    });
   }
   if (cfg.rollback.webhookUrl) {
     try {
       const host = new URL(cfg.rollback.webhookUrl).hostname;
       if (!cfg.rollback.webhookAllowHosts.includes(host)) {
-        problems.push({ where: 'rollback.webhookUrl', message: `the rollback webhook host "${host}" is not in rollback.webhookAllowHosts (${cfg.rollback.webhookAllowHosts.join(', ') || 'empty'})` });
+        problems.push({
+          where: 'rollback.webhookUrl',
+          message: `the rollback webhook host "${host}" is not in rollback.webhookAllowHosts (${cfg.rollback.webhookAllowHosts.join(', ') || 'empty'})`,
+        });
       }
     } catch {
-      problems.push({ where: 'rollback.webhookUrl', message: `rollback.webhookUrl is not a URL: ${cfg.rollback.webhookUrl}` });
+      problems.push({
+        where: 'rollback.webhookUrl',
+        message: `rollback.webhookUrl is not a URL: ${cfg.rollback.webhookUrl}`,
+      });
     }
   }
-  if (cfg.kafka.brokers.length === 0) problems.push({ where: 'kafka.brokers', message: 'kafka.brokers must name at least one broker' });
+  if (cfg.kafka.brokers.length === 0)
+    problems.push({ where: 'kafka.brokers', message: 'kafka.brokers must name at least one broker' });
   if (problems.length > 0) {
-    throw new RootlineError('CONFIG_INVALID', `invalid configuration:\n${problems.map((p) => `  ${p.where}: ${p.message}`).join('\n')}`, { details: { problems } });
+    throw new RootlineError(
+      'CONFIG_INVALID',
+      `invalid configuration:\n${problems.map((p) => `  ${p.where}: ${p.message}`).join('\n')}`,
+      { details: { problems } },
+    );
   }
   return deepFreeze(cfg);
 }
@@ -219,9 +279,17 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       ssl: b('kafka.ssl'),
       sslCaFile: o('kafka.sslCaFile'),
       sslRejectUnauthorized: b('kafka.sslRejectUnauthorized'),
-      sasl: opt({ mechanism: s('kafka.sasl.mechanism') as MonitorConfig['kafka']['sasl']['mechanism'], username: o('kafka.sasl.username'), password: o('kafka.sasl.password') }),
+      sasl: opt({
+        mechanism: s('kafka.sasl.mechanism') as MonitorConfig['kafka']['sasl']['mechanism'],
+        username: o('kafka.sasl.username'),
+        password: o('kafka.sasl.password'),
+      }),
     }) as MonitorConfig['kafka'],
-    schemaRegistry: opt({ url: o('schemaRegistry.url'), username: o('schemaRegistry.username'), password: o('schemaRegistry.password') }) as MonitorConfig['schemaRegistry'],
+    schemaRegistry: opt({
+      url: o('schemaRegistry.url'),
+      username: o('schemaRegistry.username'),
+      password: o('schemaRegistry.password'),
+    }) as MonitorConfig['schemaRegistry'],
     influx: {
       url: s('influx.url'),
       token: s('influx.token'),
@@ -231,7 +299,13 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       timeoutMs: n('influx.timeoutMs'),
       maxRetryDelayMs: n('influx.maxRetryDelayMs'),
     },
-    http: opt({ enabled: b('http.enabled'), host: s('http.host'), port: n('http.port'), token: o('http.token'), maxBodyBytes: n('http.maxBodyBytes') }) as MonitorConfig['http'],
+    http: opt({
+      enabled: b('http.enabled'),
+      host: s('http.host'),
+      port: n('http.port'),
+      token: o('http.token'),
+      maxBodyBytes: n('http.maxBodyBytes'),
+    }) as MonitorConfig['http'],
     monitor: {
       rules: s('monitor.rules'),
       baselineRuns: n('monitor.baselineRuns'),
@@ -240,7 +314,13 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       freshnessCheckMs: n('monitor.freshnessCheckMs'),
       opsIntervalMs: n('monitor.opsIntervalMs'),
     },
-    slack: opt({ token: o('slack.token'), channel: s('slack.channel'), apiUrl: s('slack.apiUrl'), grafanaUrlTemplate: s('slack.grafanaUrlTemplate'), maxRetryDelayMs: n('slack.maxRetryDelayMs') }) as MonitorConfig['slack'],
+    slack: opt({
+      token: o('slack.token'),
+      channel: s('slack.channel'),
+      apiUrl: s('slack.apiUrl'),
+      grafanaUrlTemplate: s('slack.grafanaUrlTemplate'),
+      maxRetryDelayMs: n('slack.maxRetryDelayMs'),
+    }) as MonitorConfig['slack'],
     rollback: opt({
       dryRun: b('rollback.dryRun'),
       cooldownMs: n('rollback.cooldownMs'),
@@ -267,7 +347,9 @@ function deepFreeze<T>(o: T): T {
 export function describeConfig(cfg: MonitorConfig): string {
   const lines: string[] = [];
   for (const s of SETTINGS) {
-    let v: unknown = s.key.split('.').reduce<unknown>((acc, k) => (acc as Record<string, unknown> | undefined)?.[k], cfg);
+    let v: unknown = s.key
+      .split('.')
+      .reduce<unknown>((acc, k) => (acc as Record<string, unknown> | undefined)?.[k], cfg);
     if (s.secret && v !== undefined && v !== '') v = '<redacted>';
     lines.push(`${s.key} = ${v === undefined ? '(unset)' : JSON.stringify(v)}`);
   }
@@ -276,7 +358,10 @@ export function describeConfig(cfg: MonitorConfig): string {
 
 /** docs/configuration.md, generated from the settings table. */
 export function configDocs(): string {
-  const rows = SETTINGS.map((s) => `| \`${s.key}\` | \`${s.env}\` | ${s.type}${s.values ? ` (${s.values.join(', ')})` : ''} | ${s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``} | ${s.doc}${s.secret ? ' (secret: never logged)' : ''} |`);
+  const rows = SETTINGS.map(
+    (s) =>
+      `| \`${s.key}\` | \`${s.env}\` | ${s.type}${s.values ? ` (${s.values.join(', ')})` : ''} | ${s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``} | ${s.doc}${s.secret ? ' (secret: never logged)' : ''} |`,
+  );
   return [
     '# Configuration reference',
     '',

@@ -271,7 +271,8 @@ export function reportAvroType(): AvroType {
 
 /** Sets an own property, also for the key `__proto__` (which plain assignment would not store). */
 function put<T>(obj: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -328,7 +329,8 @@ function columnToAvro(c: ColumnProfile): AvroColumnProfile {
       if (v === null) (out.json_nulls ??= []).push(s);
       else if (v !== undefined) out[s] = v;
     }
-    if (c.sketch !== undefined) out.sketch = { type: c.sketch.type, k: c.sketch.k, data: Buffer.from(c.sketch.data, 'base64') };
+    if (c.sketch !== undefined)
+      out.sketch = { type: c.sketch.type, k: c.sketch.k, data: Buffer.from(c.sketch.data, 'base64') };
     if (c.sample !== undefined) out.sample = c.sample;
   } else {
     if (c.frequent !== undefined) out.frequent = c.frequent;
@@ -364,8 +366,10 @@ export function reportToAvro(report: Report): AvroReport {
     upstream:
       report.upstream?.map((u) => ({ node: u.node, run_id: u.run_id ?? null, pipeline: u.pipeline ?? null })) ?? null,
     inputs:
-      report.inputs?.map((i) => ({ dataset: i.dataset, profile: i.profile === undefined ? null : profileToAvro(i.profile) })) ??
-      null,
+      report.inputs?.map((i) => ({
+        dataset: i.dataset,
+        profile: i.profile === undefined ? null : profileToAvro(i.profile),
+      })) ?? null,
     outputs: report.outputs.map((o) => ({ dataset: o.dataset, profile: profileToAvro(o.profile) })),
     code_version: report.code_version ?? null,
     data_version: report.data_version ?? null,
@@ -412,7 +416,8 @@ function columnFromAvro(c: AvroColumnProfile): ColumnProfile {
       if (v !== null) out[s] = v;
       else if (c.json_nulls?.includes(s) === true) out[s] = null;
     }
-    if (c.sketch !== null) out.sketch = { type: c.sketch.type, k: c.sketch.k, data: Buffer.from(c.sketch.data).toString('base64') };
+    if (c.sketch !== null)
+      out.sketch = { type: c.sketch.type, k: c.sketch.k, data: Buffer.from(c.sketch.data).toString('base64') };
     if (c.sample !== null) out.sample = c.sample;
     return out;
   }
@@ -445,7 +450,10 @@ export function avroToReport(record: AvroReport): Report {
     node: record.node,
     run_id: record.run_id,
     event_time: record.event_time,
-    outputs: record.outputs.map((o, i): OutputRef => ({ dataset: o.dataset, profile: profileFromAvro(o.profile, `outputs[${i}].profile`) })),
+    outputs: record.outputs.map((o, i): OutputRef => ({
+      dataset: o.dataset,
+      profile: profileFromAvro(o.profile, `outputs[${i}].profile`),
+    })),
   };
   if (record.status !== null) report.status = record.status;
   if (record.upstream !== null) {
@@ -471,7 +479,9 @@ export function avroToReport(record: AvroReport): Report {
     report.params = params;
   }
   if (record.column_lineage !== null) {
-    report.column_lineage = mapValues(record.column_lineage, (list) => list.map((s): ColumnSource => ({ node: s.node, column: s.column })));
+    report.column_lineage = mapValues(record.column_lineage, (list) =>
+      list.map((s): ColumnSource => ({ node: s.node, column: s.column })),
+    );
   }
   // Keep the field order of REPORT_AVRO_SCHEMA / the contract for readable output.
   const ordered: Record<string, unknown> = {};
@@ -496,7 +506,11 @@ export function decodeReportAvro(buf: Buffer): Report {
   try {
     record = reportAvroType().fromBuffer(buf) as AvroReport;
   } catch (e: unknown) {
-    throw new RootlineError('DECODE_FAILED', `not an Avro ${REPORT_AVRO_SCHEMA.namespace}.${REPORT_AVRO_SCHEMA.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RootlineError(
+      'DECODE_FAILED',
+      `not an Avro ${REPORT_AVRO_SCHEMA.namespace}.${REPORT_AVRO_SCHEMA.name}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   return avroToReport(record);
 }

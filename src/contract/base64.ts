@@ -20,6 +20,7 @@ export function base64Problem(text: string): string | undefined {
     const hint = ch === '-' || ch === '_' ? ' (base64url is not accepted; use the standard alphabet)' : '';
     return `is not valid base64: character ${JSON.stringify(ch)} at index ${bad.index}${hint}`;
   }
-  if (text.length % 4 !== 0) return `is not valid base64: length ${text.length} is not a multiple of 4 (missing = padding?)`;
+  if (text.length % 4 !== 0)
+    return `is not valid base64: length ${text.length} is not a multiple of 4 (missing = padding?)`;
   return 'is not valid base64: misplaced = padding';
 }

@@ -46,7 +46,11 @@ export function semanticChecks(report: unknown, push: Push): void {
       if (typeof dataset === 'string') {
         const first = seen.get(dataset);
         if (first === undefined) seen.set(dataset, i);
-        else push(pointer('outputs', i, 'dataset'), `duplicate output dataset ${JSON.stringify(dataset)} (first at /outputs/${first})`);
+        else
+          push(
+            pointer('outputs', i, 'dataset'),
+            `duplicate output dataset ${JSON.stringify(dataset)} (first at /outputs/${first})`,
+          );
       }
       const schema = checkProfile(out['profile'], pointer('outputs', i, 'profile'), push);
       if (schema !== undefined) outputSchemas.push(schema);
@@ -89,7 +93,10 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
   if (typeof fp === 'string' && FINGERPRINT_PATTERN.test(fp) && canonical !== undefined) {
     const expected = fingerprintOfCanonical(canonical);
     if (fp !== expected) {
-      push(`${base}/schema_fingerprint`, `does not match the schema: expected ${expected} (docs/fingerprint.md), got ${fp}`);
+      push(
+        `${base}/schema_fingerprint`,
+        `does not match the schema: expected ${expected} (docs/fingerprint.md), got ${fp}`,
+      );
     }
   }
 

@@ -65,7 +65,13 @@ export function summarizeSchemaChanges(changes: readonly SchemaChange[]): Schema
     byKind[c.kind]++;
     if (c.breaking) breakingCount++;
   }
-  return { breaking: breakingCount > 0, total: changes.length, breakingCount, compatibleCount: changes.length - breakingCount, byKind };
+  return {
+    breaking: breakingCount > 0,
+    total: changes.length,
+    breakingCount,
+    compatibleCount: changes.length - breakingCount,
+    byKind,
+  };
 }
 
 function byName(fields: readonly SchemaField[], steps: readonly FieldPathStep[]): Map<string, SchemaField> {
@@ -80,7 +86,12 @@ function byName(fields: readonly SchemaField[], steps: readonly FieldPathStep[])
   return map;
 }
 
-function diffFields(before: readonly SchemaField[], after: readonly SchemaField[], steps: FieldPathStep[], out: SchemaChange[]): void {
+function diffFields(
+  before: readonly SchemaField[],
+  after: readonly SchemaField[],
+  steps: FieldPathStep[],
+  out: SchemaChange[],
+): void {
   const b = byName(before, steps);
   const a = byName(after, steps);
   const what = steps.length === 0 ? 'column' : 'field';
@@ -88,7 +99,13 @@ function diffFields(before: readonly SchemaField[], after: readonly SchemaField[
     const path = [...steps, { field: name }];
     const other = a.get(name);
     if (other === undefined) {
-      out.push({ kind: 'removed', path: formatFieldPath(path), before: field, breaking: true, reason: `${what} removed` });
+      out.push({
+        kind: 'removed',
+        path: formatFieldPath(path),
+        before: field,
+        breaking: true,
+        reason: `${what} removed`,
+      });
     } else {
       diffElement(field, other, path, out);
     }
@@ -108,7 +125,13 @@ function diffFields(before: readonly SchemaField[], after: readonly SchemaField[
 function diffElement(before: ElementType, after: ElementType, steps: FieldPathStep[], out: SchemaChange[]): void {
   const path = formatFieldPath(steps);
   if (before.type !== after.type) {
-    out.push({ kind: 'type_changed', path, before: before.type, after: after.type, ...classifyTypeChange(before.type, after.type) });
+    out.push({
+      kind: 'type_changed',
+      path,
+      before: before.type,
+      after: after.type,
+      ...classifyTypeChange(before.type, after.type),
+    });
   }
   const nb = before.nullable !== false;
   const na = after.nullable !== false;
@@ -129,7 +152,8 @@ function diffElement(before: ElementType, after: ElementType, steps: FieldPathSt
             before: false,
             after: true,
             breaking: false,
-            reason: 'not null -> nullable: every old value still fits (readers may now see nulls; null-ratio rules watch for them)',
+            reason:
+              'not null -> nullable: every old value still fits (readers may now see nulls; null-ratio rules watch for them)',
           },
     );
   }

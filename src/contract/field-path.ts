@@ -98,7 +98,8 @@ export function resolveFieldPath(schema: readonly SchemaField[], path: string): 
     } else if (step === 'items') {
       current = current?.type === 'array' ? (current.items ?? { type: 'unknown' }) : undefined;
     } else {
-      current = current?.type === 'map' ? ((step === 'key' ? current.keys : current.values) ?? { type: 'unknown' }) : undefined;
+      current =
+        current?.type === 'map' ? ((step === 'key' ? current.keys : current.values) ?? { type: 'unknown' }) : undefined;
     }
     if (!isObject(current)) return undefined;
   }

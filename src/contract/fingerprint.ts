@@ -83,7 +83,9 @@ export interface SchemaInspection {
 export function inspectSchema(schema: unknown, options: InspectOptions = {}): SchemaInspection {
   const walker = new Walker(options.rejectMisplacedKeys ?? false);
   const canonical = walker.fieldList(schema, options.basePath ?? '', 0);
-  return walker.problems.length === 0 ? { canonical, problems: [] } : { canonical: undefined, problems: walker.problems };
+  return walker.problems.length === 0
+    ? { canonical, problems: [] }
+    : { canonical: undefined, problems: walker.problems };
 }
 
 /**
@@ -159,7 +161,11 @@ class Walker {
         const seen = firstIndex.get(name);
         if (seen !== undefined) {
           ok = false;
-          this.problem(`${fieldPath}/name`, `duplicate field name ${JSON.stringify(name)} (first at ${path}/${seen})`, false);
+          this.problem(
+            `${fieldPath}/name`,
+            `duplicate field name ${JSON.stringify(name)} (first at ${path}/${seen})`,
+            false,
+          );
         } else {
           firstIndex.set(name, i);
         }

@@ -127,7 +127,8 @@ function scan(text: string): void {
         if (m === null) throw new Stop(i, 'invalid number');
         i += m[0].length;
         const next = text.charAt(i);
-        if (next === '.' || next === 'e' || next === 'E' || (next >= '0' && next <= '9')) throw new Stop(i, 'invalid number');
+        if (next === '.' || next === 'e' || next === 'E' || (next >= '0' && next <= '9'))
+          throw new Stop(i, 'invalid number');
         expectValue = false;
       } else if (text.startsWith('true', i) || text.startsWith('null', i)) {
         i += 4;

@@ -34,10 +34,14 @@ function validator(tolerant: boolean): ValidateFunction {
   // verbose: errors carry the offending value, so messages can say what was received.
   // validateFormats: false: `format: date-time` stays an annotation; RFC 3339 is checked in checks.ts.
   if (tolerant) {
-    compiledTolerant ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(tolerantSchema(reportJsonSchema) as Record<string, unknown>);
+    compiledTolerant ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(
+      tolerantSchema(reportJsonSchema) as Record<string, unknown>,
+    );
     return compiledTolerant;
   }
-  compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(reportJsonSchema);
+  compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(
+    reportJsonSchema,
+  );
   return compiled;
 }
 
@@ -70,7 +74,8 @@ export function validateReport(input: unknown, options: ValidateOptions = {}): V
     semanticChecks(input, (path, message) => issues.push({ path, message }));
   } catch (e: unknown) {
     // A recursive schema nested thousands of levels deep exhausts the stack of the compiled validator.
-    if (e instanceof RangeError) return { ok: false, errors: [{ path: '', message: 'is nested too deeply to validate' }] };
+    if (e instanceof RangeError)
+      return { ok: false, errors: [{ path: '', message: 'is nested too deeply to validate' }] };
     throw e;
   }
   if (issues.length === 0) return { ok: true, report: input as Report };
@@ -118,7 +123,9 @@ export function parseReport(json: string | Uint8Array, options: ValidateOptions 
 export function assertReport(input: unknown): Report {
   const r = validateReport(input);
   if (r.ok) return r.report;
-  throw new RootlineError('REPORT_INVALID', `invalid report: ${formatIssues(r.errors)}`, { details: { errors: r.errors } });
+  throw new RootlineError('REPORT_INVALID', `invalid report: ${formatIssues(r.errors)}`, {
+    details: { errors: r.errors },
+  });
 }
 
 /** Issues as one line of text: `/a/b: message; /c: message` (at most `max`, default 10, then a count). */
@@ -185,7 +192,10 @@ function fromAjv(e: ErrorObject): ReportIssue | undefined {
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(p['allowedValue'])}, got ${describe(e.data)}` };
     case 'enum':
-      return { path: at, message: `must be one of ${(p['allowedValues'] as unknown[]).join(', ')}; got ${describe(e.data)}` };
+      return {
+        path: at,
+        message: `must be one of ${(p['allowedValues'] as unknown[]).join(', ')}; got ${describe(e.data)}`,
+      };
     case 'minItems':
       return { path: at, message: `must have at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}` };
     case 'maxItems':
@@ -194,7 +204,10 @@ function fromAjv(e: ErrorObject): ReportIssue | undefined {
         message: `must have at most ${String(p['limit'])} items, got ${Array.isArray(e.data) ? e.data.length : '?'}`,
       };
     case 'minLength':
-      return { path: at, message: p['limit'] === 1 ? 'must not be empty' : `must have at least ${String(p['limit'])} characters` };
+      return {
+        path: at,
+        message: p['limit'] === 1 ? 'must not be empty' : `must have at least ${String(p['limit'])} characters`,
+      };
     case 'minimum':
     case 'maximum':
       return { path: at, message: `must be ${String(p['comparison'])} ${String(p['limit'])}, got ${describe(e.data)}` };

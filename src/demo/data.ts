@@ -33,7 +33,14 @@ export function reportData(opts: {
       const h = byIndex.get(r);
       if (h && runIds[r] === undefined) runIds[r] = h.run_id;
       let state: NodeHealth = 'none';
-      if (h) state = h.healthy ? 'healthy' : h.incident_id && culpritOf.get(h.incident_id) === n ? 'culprit' : h.incident_id ? 'symptom' : 'unhealthy';
+      if (h)
+        state = h.healthy
+          ? 'healthy'
+          : h.incident_id && culpritOf.get(h.incident_id) === n
+            ? 'culprit'
+            : h.incident_id
+              ? 'symptom'
+              : 'unhealthy';
       health[n].push(state);
       rowCounts[n].push(h ? h.row_count : null);
       nullRatios[n].push(h ? opts.nullRatio(n, h.run_id) : null);

@@ -26,15 +26,30 @@ export interface ReportData {
   mode: string;
 }
 
-const COLORS: Record<NodeHealth, string> = { healthy: '#2e9d57', culprit: '#d1332e', symptom: '#f08c2e', unhealthy: '#e0b020', none: '#9aa3ad' };
-const LABELS: Record<NodeHealth, string> = { healthy: 'healthy', culprit: 'culprit (root cause)', symptom: 'symptom (downstream)', unhealthy: 'unhealthy', none: 'no report' };
+const COLORS: Record<NodeHealth, string> = {
+  healthy: '#2e9d57',
+  culprit: '#d1332e',
+  symptom: '#f08c2e',
+  unhealthy: '#e0b020',
+  none: '#9aa3ad',
+};
+const LABELS: Record<NodeHealth, string> = {
+  healthy: 'healthy',
+  culprit: 'culprit (root cause)',
+  symptom: 'symptom (downstream)',
+  unhealthy: 'unhealthy',
+  none: 'no report',
+};
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Layered layout: x by longest path from a source, y by order within the layer. */
-export function layout(nodes: string[], edges: { source: string; target: string }[]): Map<string, { x: number; y: number }> {
+export function layout(
+  nodes: string[],
+  edges: { source: string; target: string }[],
+): Map<string, { x: number; y: number }> {
   const depth = new Map<string, number>();
   for (const n of nodes) {
     const parents = edges.filter((e) => e.target === n).map((e) => depth.get(e.source) ?? 0);
@@ -61,8 +76,12 @@ export function graphSvg(d: ReportData, run: number, width = 0): string {
   const boxW = 182;
   const boxH = 54;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="lineage" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="lineage graph of ${esc(d.pipeline)}">`);
-  parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#7b8794"/></marker></defs>');
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="lineage" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="lineage graph of ${esc(d.pipeline)}">`,
+  );
+  parts.push(
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#7b8794"/></marker></defs>',
+  );
   for (const e of d.edges) {
     const a = pos.get(e.source);
     const b = pos.get(e.target);
@@ -72,7 +91,9 @@ export function graphSvg(d: ReportData, run: number, width = 0): string {
     const x2 = b.x;
     const y2 = b.y + boxH / 2;
     const mx = (x1 + x2) / 2;
-    parts.push(`<path class="edge" data-source="${esc(e.source)}" data-target="${esc(e.target)}" d="M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}" fill="none" stroke="#7b8794" stroke-width="1.6" marker-end="url(#arrow)"/>`);
+    parts.push(
+      `<path class="edge" data-source="${esc(e.source)}" data-target="${esc(e.target)}" d="M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}" fill="none" stroke="#7b8794" stroke-width="1.6" marker-end="url(#arrow)"/>`,
+    );
   }
   for (const n of d.nodes) {
     const p = pos.get(n)!;
@@ -122,9 +143,16 @@ export function renderReport(d: ReportData): string {
     )
     .join('\n');
   const incidents = d.incidents.length
-    ? d.incidents.map((i) => `<div class="incident"><h3>${esc(i.title)} <span class="status">${esc(i.status)}</span></h3><pre>${esc(i.text)}</pre></div>`).join('\n')
+    ? d.incidents
+        .map(
+          (i) =>
+            `<div class="incident"><h3>${esc(i.title)} <span class="status">${esc(i.status)}</span></h3><pre>${esc(i.text)}</pre></div>`,
+        )
+        .join('\n')
     : '<p>No incident.</p>';
-  const legend = (Object.keys(COLORS) as NodeHealth[]).map((h) => `<span class="key"><i style="background:${COLORS[h]}"></i>${LABELS[h]}</span>`).join('');
+  const legend = (Object.keys(COLORS) as NodeHealth[])
+    .map((h) => `<span class="key"><i style="background:${COLORS[h]}"></i>${LABELS[h]}</span>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Rootline: lineage health of ${esc(d.pipeline)}</title>
 <style>

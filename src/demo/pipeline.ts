@@ -17,4 +17,9 @@ export const DEMO_DAG: SimDag = {
 };
 
 /** The fault the demo injects: compute_avg_amount starts writing nulls into `amount` (a bad deploy). */
-export const DEMO_FAULT = { node: 'compute_avg_amount', kind: 'code_change', column: 'amount', magnitude: 0.1 } as const;
+export const DEMO_FAULT = {
+  node: 'compute_avg_amount',
+  kind: 'code_change',
+  column: 'amount',
+  magnitude: 0.1,
+} as const;

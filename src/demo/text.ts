@@ -23,13 +23,16 @@ export function blocksToText(blocks: readonly Block[]): string {
         break;
       case 'section':
         if (text) out.push(mrkdwnToText(text));
-        for (const f of (b.fields as { text: string }[] | undefined) ?? []) out.push(mrkdwnToText(f.text).replace('\n', ': '));
+        for (const f of (b.fields as { text: string }[] | undefined) ?? [])
+          out.push(mrkdwnToText(f.text).replace('\n', ': '));
         break;
       case 'context':
-        for (const e of (b.elements as { text?: string }[] | undefined) ?? []) if (e.text) out.push(mrkdwnToText(e.text));
+        for (const e of (b.elements as { text?: string }[] | undefined) ?? [])
+          if (e.text) out.push(mrkdwnToText(e.text));
         break;
       case 'actions':
-        for (const e of (b.elements as { url?: string; text?: { text?: string } }[] | undefined) ?? []) if (e.url) out.push(`[${e.text?.text ?? 'link'}] ${e.url}`);
+        for (const e of (b.elements as { url?: string; text?: { text?: string } }[] | undefined) ?? [])
+          if (e.url) out.push(`[${e.text?.text ?? 'link'}] ${e.url}`);
         break;
       default:
         break;

@@ -133,7 +133,15 @@ class BackgroundEmitter implements Emitter {
   private flushWaiters = 0;
   private readonly idle = new Set<() => void>();
   private failing = false;
-  private readonly counts = { sent: 0, failedAttempts: 0, dropped: 0, overflow: 0, rejected: 0, invalid: 0, expired: 0 };
+  private readonly counts = {
+    sent: 0,
+    failedAttempts: 0,
+    dropped: 0,
+    overflow: 0,
+    rejected: 0,
+    invalid: 0,
+    expired: 0,
+  };
   private readonly problems: EmitterProblem[] = [];
   private lastError_: string | undefined;
   /** The latest failed send's reason (for the message of reports that expire). */
@@ -184,7 +192,10 @@ class BackgroundEmitter implements Emitter {
       if (!v.ok) {
         const reason = `invalid report dropped: ${formatIssues(v.errors, 5)}`;
         this.problem('invalid', reason);
-        this.options.logger?.warn({ event_id: (report as { event_id?: unknown } | null)?.event_id }, `rootline emitter: ${reason}`);
+        this.options.logger?.warn(
+          { event_id: (report as { event_id?: unknown } | null)?.event_id },
+          `rootline emitter: ${reason}`,
+        );
         return false;
       }
       this.queue.push({ report: v.report, attempts: 0 });
@@ -210,7 +221,10 @@ class BackgroundEmitter implements Emitter {
     } catch (err: unknown) {
       const reason = `profileAndReport(${String(args.pipeline)}/${String(args.node)}): ${errorMessage(err)}`;
       this.problem('invalid', reason);
-      this.options.logger?.warn({ pipeline: args.pipeline, node: args.node, dataset: args.dataset }, `rootline emitter: ${reason}`);
+      this.options.logger?.warn(
+        { pipeline: args.pipeline, node: args.node, dataset: args.dataset },
+        `rootline emitter: ${reason}`,
+      );
       return undefined;
     }
   }
@@ -222,7 +236,12 @@ class BackgroundEmitter implements Emitter {
       this.queue.shift();
       n++;
     }
-    if (n > 0) this.problem('overflow', `buffer full (maxBuffer ${this.options.maxBuffer}): dropped the ${n} oldest report${n === 1 ? '' : 's'}`, n);
+    if (n > 0)
+      this.problem(
+        'overflow',
+        `buffer full (maxBuffer ${this.options.maxBuffer}): dropped the ${n} oldest report${n === 1 ? '' : 's'}`,
+        n,
+      );
   }
 
   /** Arranges the next send: now for a full batch (or when flushing), after flushIntervalMs for a partial one. */
@@ -300,10 +319,14 @@ class BackgroundEmitter implements Emitter {
     this.counts.sent += result.delivered;
     for (const { envelope, reason } of result.rejected) {
       this.problem('rejected', reason);
-      this.options.logger?.warn({ event_id: envelope.report.event_id, pipeline: envelope.report.pipeline, node: envelope.report.node }, `rootline emitter: report rejected: ${reason}`);
+      this.options.logger?.warn(
+        { event_id: envelope.report.event_id, pipeline: envelope.report.pipeline, node: envelope.report.node },
+        `rootline emitter: report rejected: ${reason}`,
+      );
     }
     if (result.retry.length === 0) {
-      if (this.failing) this.options.logger?.info?.({ transport: this.transport.name }, 'rootline emitter: sending again');
+      if (this.failing)
+        this.options.logger?.info?.({ transport: this.transport.name }, 'rootline emitter: sending again');
       this.failing = false;
       this.failures = 0;
       return undefined;
@@ -313,7 +336,11 @@ class BackgroundEmitter implements Emitter {
     const reason = result.error ?? `${this.transport.name}: send failed`;
     this.lastSendError = reason;
     this.problem('send_failed', reason);
-    if (!this.failing) this.options.logger?.warn({ transport: this.transport.name, error: reason }, 'rootline emitter: send failed, retrying with backoff');
+    if (!this.failing)
+      this.options.logger?.warn(
+        { transport: this.transport.name, error: reason },
+        'rootline emitter: send failed, retrying with backoff',
+      );
     this.failing = true;
     const keep: Envelope[] = [];
     let expired = 0;
@@ -322,7 +349,8 @@ class BackgroundEmitter implements Emitter {
       if (e.attempts > this.options.maxRetries) expired++;
       else keep.push(e);
     }
-    if (expired > 0) this.problem('expired', `gave up after ${this.options.maxRetries + 1} failed sends: ${reason}`, expired);
+    if (expired > 0)
+      this.problem('expired', `gave up after ${this.options.maxRetries + 1} failed sends: ${reason}`, expired);
     this.queue.unshiftAll(keep);
     this.evict();
     if (keep.length === 0) return undefined;
@@ -404,6 +432,10 @@ class BackgroundEmitter implements Emitter {
  */
 export function createEmitter(options: EmitterOptions): Emitter {
   const compiled = compileEmitterOptions(options);
-  const transport = options.transport ?? (options.kafka !== undefined ? new KafkaTransport(options.kafka, compiled.logger) : new HttpTransport(options.http!));
+  const transport =
+    options.transport ??
+    (options.kafka !== undefined
+      ? new KafkaTransport(options.kafka, compiled.logger)
+      : new HttpTransport(options.http!));
   return new BackgroundEmitter(compiled, transport);
 }

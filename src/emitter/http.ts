@@ -22,7 +22,9 @@ interface RejectedItem {
 
 function describeErrors(item: RejectedItem): string {
   const errors = Array.isArray(item.errors) ? item.errors : [];
-  const parts = errors.slice(0, 5).map((e) => `${typeof e.path === 'string' && e.path !== '' ? `${e.path}: ` : ''}${String(e.message)}`);
+  const parts = errors
+    .slice(0, 5)
+    .map((e) => `${typeof e.path === 'string' && e.path !== '' ? `${e.path}: ` : ''}${String(e.message)}`);
   return parts.join('; ') || 'rejected';
 }
 
@@ -57,7 +59,12 @@ export class HttpTransport implements Transport {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(this.endpoint, { method: 'POST', headers: this.headers, body: Buffer.concat(parts), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: this.headers,
+        body: Buffer.concat(parts),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       text = await res.text();
     } catch (err: unknown) {
       const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
@@ -70,7 +77,10 @@ export class HttpTransport implements Transport {
     } catch {
       body = undefined;
     }
-    const listed = typeof body === 'object' && body !== null && Array.isArray((body as { rejected?: unknown }).rejected) ? ((body as { rejected: RejectedItem[] }).rejected) : undefined;
+    const listed =
+      typeof body === 'object' && body !== null && Array.isArray((body as { rejected?: unknown }).rejected)
+        ? (body as { rejected: RejectedItem[] }).rejected
+        : undefined;
     if (status >= 200 && status < 300) {
       const rejected: SendResult['rejected'] = [];
       const seen = new Set<number>();
@@ -79,7 +89,10 @@ export class HttpTransport implements Transport {
         const env = batch[i];
         if (env === undefined || seen.has(i)) continue;
         seen.add(i);
-        rejected.push({ envelope: env, reason: `HTTP ${status} from ${this.endpoint}, item rejected: ${describeErrors(item)}` });
+        rejected.push({
+          envelope: env,
+          reason: `HTTP ${status} from ${this.endpoint}, item rejected: ${describeErrors(item)}`,
+        });
       }
       return { delivered: batch.length - rejected.length, retry: [], rejected };
     }
@@ -95,7 +108,13 @@ export class HttpTransport implements Transport {
         retry: [],
         rejected: batch.map((envelope, i) => {
           const item = byIndex.get(i);
-          return { envelope, reason: item === undefined ? reason : `HTTP ${status} from ${this.endpoint}, item rejected: ${describeErrors(item)}` };
+          return {
+            envelope,
+            reason:
+              item === undefined
+                ? reason
+                : `HTTP ${status} from ${this.endpoint}, item rejected: ${describeErrors(item)}`,
+          };
         }),
       };
     }

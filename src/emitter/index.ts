@@ -3,7 +3,13 @@
  * monitor over Kafka (JSON or Avro with a schema registry) or HTTP, in the background, with a bounded
  * buffer, batching and retries. docs/emitters.md has examples.
  */
-export { createEmitter, type Emitter, type EmitterProblem, type EmitterStats, type ProfileAndReportArgs } from './emitter.js';
+export {
+  createEmitter,
+  type Emitter,
+  type EmitterProblem,
+  type EmitterStats,
+  type ProfileAndReportArgs,
+} from './emitter.js';
 export {
   DEFAULT_BACKOFF_INITIAL_MS,
   DEFAULT_BACKOFF_MAX_MS,

@@ -71,16 +71,32 @@ export class KafkaTransport implements Transport {
   private schemaId: number | undefined;
 
   constructor(options: KafkaEmitterOptions, logger?: EmitterLogger) {
-    const brokers = typeof options.brokers === 'string' ? options.brokers.split(',').map((b) => b.trim()).filter((b) => b !== '') : [...options.brokers];
-    if (brokers.length === 0) throw new RootlineError('CONFIG_INVALID', 'emitter option kafka.brokers must name at least one broker');
+    const brokers =
+      typeof options.brokers === 'string'
+        ? options.brokers
+            .split(',')
+            .map((b) => b.trim())
+            .filter((b) => b !== '')
+        : [...options.brokers];
+    if (brokers.length === 0)
+      throw new RootlineError('CONFIG_INVALID', 'emitter option kafka.brokers must name at least one broker');
     this.options = options;
     this.topic = options.topic ?? DEFAULT_TOPIC;
     this.format = options.format ?? 'json';
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    if (this.format !== 'json' && this.format !== 'avro') throw new RootlineError('CONFIG_INVALID', `emitter option kafka.format must be "json" or "avro", got ${String(this.format)}`);
+    if (this.format !== 'json' && this.format !== 'avro')
+      throw new RootlineError(
+        'CONFIG_INVALID',
+        `emitter option kafka.format must be "json" or "avro", got ${String(this.format)}`,
+      );
     if (this.format === 'avro') {
-      if (options.schemaRegistry === undefined) throw new RootlineError('CONFIG_INVALID', 'emitter option kafka.format "avro" needs kafka.schemaRegistry.url');
-      this.registry = new SchemaRegistry({ host: options.schemaRegistry.url, ...(options.schemaRegistry.auth ? { auth: options.schemaRegistry.auth } : {}), retry: { retries: 1 } });
+      if (options.schemaRegistry === undefined)
+        throw new RootlineError('CONFIG_INVALID', 'emitter option kafka.format "avro" needs kafka.schemaRegistry.url');
+      this.registry = new SchemaRegistry({
+        host: options.schemaRegistry.url,
+        ...(options.schemaRegistry.auth ? { auth: options.schemaRegistry.auth } : {}),
+        retry: { retries: 1 },
+      });
     }
     const config: KafkaConfig = {
       clientId: options.clientId ?? 'rootline-emitter',
@@ -100,7 +116,11 @@ export class KafkaTransport implements Transport {
   private connect(): Promise<Producer> {
     if (this.producer !== undefined) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 } });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+      });
       try {
         await producer.connect();
       } catch (err: unknown) {
@@ -121,7 +141,12 @@ export class KafkaTransport implements Transport {
     if (this.schemaId === undefined) {
       const registered = await this.registry!.register(
         { type: SchemaType.AVRO, schema: JSON.stringify(REPORT_AVRO_SCHEMA) },
-        { subject: `${this.topic}-value`, ...(this.options.schemaRegistry?.compatibility ? { compatibility: this.options.schemaRegistry.compatibility as never } : {}) },
+        {
+          subject: `${this.topic}-value`,
+          ...(this.options.schemaRegistry?.compatibility
+            ? { compatibility: this.options.schemaRegistry.compatibility as never }
+            : {}),
+        },
       );
       this.schemaId = registered.id;
     }
@@ -140,7 +165,14 @@ export class KafkaTransport implements Transport {
           const status = (err as { status?: unknown }).status;
           // 4xx from the registry (other than 408/429): the schema is refused, retrying will not help
           if (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-            return { delivered: 0, retry: [], rejected: batch.map((envelope) => ({ envelope, reason: `schema registry refused the report schema (subject ${this.topic}-value): ${errorMessage(err)}` })) };
+            return {
+              delivered: 0,
+              retry: [],
+              rejected: batch.map((envelope) => ({
+                envelope,
+                reason: `schema registry refused the report schema (subject ${this.topic}-value): ${errorMessage(err)}`,
+              })),
+            };
           }
           return retryAll(batch, `schema registry: ${errorMessage(err)}`);
         }
@@ -148,7 +180,10 @@ export class KafkaTransport implements Transport {
         continue;
       }
       if (value.length > this.maxMessageBytes) {
-        rejected.push({ envelope: env, reason: `the encoded report is ${value.length} bytes, more than kafka.maxMessageBytes (${this.maxMessageBytes})` });
+        rejected.push({
+          envelope: env,
+          reason: `the encoded report is ${value.length} bytes, more than kafka.maxMessageBytes (${this.maxMessageBytes})`,
+        });
         continue;
       }
       ready.push({ env, value });
@@ -158,7 +193,13 @@ export class KafkaTransport implements Transport {
     try {
       producer = await this.connect();
     } catch (err: unknown) {
-      return { ...retryAll(ready.map((r) => r.env), `cannot connect to Kafka: ${errorMessage(err)}`), rejected };
+      return {
+        ...retryAll(
+          ready.map((r) => r.env),
+          `cannot connect to Kafka: ${errorMessage(err)}`,
+        ),
+        rejected,
+      };
     }
     const result = await this.produce(producer, ready);
     return { ...result, rejected: [...rejected, ...result.rejected] };
@@ -169,12 +210,25 @@ export class KafkaTransport implements Transport {
       await producer.send({
         topic: this.topic,
         acks: -1,
-        messages: ready.map(({ env, value }) => ({ key: env.report.pipeline, value, headers: { [SPEC_HEADER]: REPORT_SPEC } })),
+        messages: ready.map(({ env, value }) => ({
+          key: env.report.pipeline,
+          value,
+          headers: { [SPEC_HEADER]: REPORT_SPEC },
+        })),
       });
       return { delivered: ready.length, retry: [], rejected: [] };
     } catch (err: unknown) {
-      if (!isPermanentKafkaError(err)) return retryAll(ready.map((r) => r.env), `Kafka produce to ${this.topic}: ${errorMessage(err)}`);
-      if (ready.length === 1) return { delivered: 0, retry: [], rejected: [{ envelope: ready[0]!.env, reason: `Kafka refused the message: ${errorMessage(err)}` }] };
+      if (!isPermanentKafkaError(err))
+        return retryAll(
+          ready.map((r) => r.env),
+          `Kafka produce to ${this.topic}: ${errorMessage(err)}`,
+        );
+      if (ready.length === 1)
+        return {
+          delivered: 0,
+          retry: [],
+          rejected: [{ envelope: ready[0]!.env, reason: `Kafka refused the message: ${errorMessage(err)}` }],
+        };
       // one bad message fails the whole request: send one by one to find it
       const out: SendResult = { delivered: 0, retry: [], rejected: [] };
       for (const item of ready) {

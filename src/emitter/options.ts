@@ -40,7 +40,8 @@ export interface KafkaEmitterOptions {
     /** Basic auth. */
     auth?: { username: string; password: string };
     /** Compatibility level the subject is expected to have (set on first registration). Default `BACKWARD`. */
-    compatibility?: 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
+    compatibility?:
+      'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
   };
   /** TLS: true, or Node TLS options. Default off. */
   ssl?: boolean | ConnectionOptions;
@@ -138,20 +139,27 @@ const KNOWN_KEYS = new Set([
 
 function positive(name: string, v: number | undefined, fallback: number, min = 1): number {
   const x = v ?? fallback;
-  if (typeof x !== 'number' || Number.isNaN(x) || x < min) throw new RootlineError('CONFIG_INVALID', `emitter option ${name} must be a number >= ${min}, got ${String(x)}`);
+  if (typeof x !== 'number' || Number.isNaN(x) || x < min)
+    throw new RootlineError('CONFIG_INVALID', `emitter option ${name} must be a number >= ${min}, got ${String(x)}`);
   return x;
 }
 
 /** Validates the emitter options into their compiled form (unknown keys are errors). */
 export function compileEmitterOptions(options: EmitterOptions): CompiledEmitterOptions {
   for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key)) throw new RootlineError('CONFIG_INVALID', `unknown emitter option ${JSON.stringify(key)} (known: ${[...KNOWN_KEYS].join(', ')})`);
+    if (!KNOWN_KEYS.has(key))
+      throw new RootlineError(
+        'CONFIG_INVALID',
+        `unknown emitter option ${JSON.stringify(key)} (known: ${[...KNOWN_KEYS].join(', ')})`,
+      );
   }
   const sinks = [options.kafka, options.http, options.transport].filter((x) => x !== undefined).length;
-  if (sinks !== 1) throw new RootlineError('CONFIG_INVALID', 'give the emitter exactly one of kafka, http or transport');
+  if (sinks !== 1)
+    throw new RootlineError('CONFIG_INVALID', 'give the emitter exactly one of kafka, http or transport');
   const b = options.backoff ?? {};
   const jitter = b.jitter ?? 0.5;
-  if (!(jitter >= 0 && jitter <= 1)) throw new RootlineError('CONFIG_INVALID', `emitter option backoff.jitter must be from 0 to 1, got ${jitter}`);
+  if (!(jitter >= 0 && jitter <= 1))
+    throw new RootlineError('CONFIG_INVALID', `emitter option backoff.jitter must be from 0 to 1, got ${jitter}`);
   const maxBuffer = positive('maxBuffer', options.maxBuffer, DEFAULT_MAX_BUFFER);
   return Object.freeze({
     maxBuffer,

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { REPORT_SPEC, type ColumnSource, type DatasetRef, type OutputRef, type Report, type RunStatus, type UpstreamRef } from '../contract/index.js';
+import {
+  REPORT_SPEC,
+  type ColumnSource,
+  type DatasetRef,
+  type OutputRef,
+  type Report,
+  type RunStatus,
+  type UpstreamRef,
+} from '../contract/index.js';
 
 /** The optional fields of a report that a caller gives (everything but spec, ids and outputs). */
 export interface ReportFields {
@@ -51,8 +59,10 @@ export function buildReport(args: BuildReportArgs): Report {
     status: args.status ?? 'success',
     outputs: [...args.outputs],
   };
-  if (args.upstream !== undefined) report.upstream = args.upstream.map((u) => (typeof u === 'string' ? { node: u } : { ...u }));
-  if (args.inputs !== undefined) report.inputs = args.inputs.map((i) => (typeof i === 'string' ? { dataset: i } : { ...i }));
+  if (args.upstream !== undefined)
+    report.upstream = args.upstream.map((u) => (typeof u === 'string' ? { node: u } : { ...u }));
+  if (args.inputs !== undefined)
+    report.inputs = args.inputs.map((i) => (typeof i === 'string' ? { dataset: i } : { ...i }));
   if (args.code_version !== undefined) report.code_version = args.code_version;
   if (args.data_version !== undefined) report.data_version = args.data_version;
   if (args.params !== undefined) report.params = { ...args.params };

@@ -35,7 +35,13 @@ export interface Transport {
 
 /** A result that retries the whole batch. */
 export function retryAll(batch: readonly Envelope[], error: string, retryAfterMs?: number): SendResult {
-  return { delivered: 0, retry: [...batch], rejected: [], error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  return {
+    delivered: 0,
+    retry: [...batch],
+    rejected: [],
+    error,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
 }
 
 /** The JSON encoding of a report (UTF-8). */

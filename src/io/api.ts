@@ -13,7 +13,8 @@ export function runSource(core: MonitorCore): RunSource {
 function parseAt(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
   const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(t)) throw new RootlineError('CONFIG_INVALID', `at=${v} is not a time (RFC 3339 or ms since the epoch)`);
+  if (!Number.isFinite(t))
+    throw new RootlineError('CONFIG_INVALID', `at=${v} is not a time (RFC 3339 or ms since the epoch)`);
   return t;
 }
 
@@ -41,16 +42,24 @@ export function apiQueries(core: MonitorCore, where = 'this instance') {
     try {
       const pipelineParam = () => {
         const p = need(params, 'pipeline');
-        if (!core.graph(p)) throw new RootlineError('NOT_FOUND', `pipeline ${p} is not known to ${where} (with several instances, each holds the pipelines of its partitions)`);
+        if (!core.graph(p))
+          throw new RootlineError(
+            'NOT_FOUND',
+            `pipeline ${p} is not known to ${where} (with several instances, each holds the pipelines of its partitions)`,
+          );
         return p;
       };
       switch (path) {
         case 'pipelines':
           return Promise.resolve({ pipelines: core.pipelineNames() });
         case 'lineage/upstream':
-          return Promise.resolve(upstreamOf(src, { pipeline: pipelineParam(), node: need(params, 'node') }, parseAt(params.get('at'))));
+          return Promise.resolve(
+            upstreamOf(src, { pipeline: pipelineParam(), node: need(params, 'node') }, parseAt(params.get('at'))),
+          );
         case 'lineage/downstream':
-          return Promise.resolve(downstreamOf(src, { pipeline: pipelineParam(), node: need(params, 'node') }, parseAt(params.get('at'))));
+          return Promise.resolve(
+            downstreamOf(src, { pipeline: pipelineParam(), node: need(params, 'node') }, parseAt(params.get('at'))),
+          );
         case 'lineage/graph':
           return Promise.resolve(graphAt(src, pipelineParam(), parseAt(params.get('at'))));
         case 'lineage/runs':
@@ -66,17 +75,33 @@ export function apiQueries(core: MonitorCore, where = 'this instance') {
               runs: n.runs,
               healthy_runs: n.healthy_runs,
               last_event_time: new Date(n.last_event_time).toISOString(),
-              outputs: Object.values(n.outputs).map((b) => ({ dataset: b.dataset, healthy_runs: b.healthy_runs, row_counts: b.row_counts, schema_fingerprint: b.schema?.fingerprint ?? null, baseline_slots: b.slot_count })),
-              last_run: n.history.length > 0 ? { ...n.history[n.history.length - 1]!, event_time: new Date(n.history[n.history.length - 1]!.event_time).toISOString() } : null,
+              outputs: Object.values(n.outputs).map((b) => ({
+                dataset: b.dataset,
+                healthy_runs: b.healthy_runs,
+                row_counts: b.row_counts,
+                schema_fingerprint: b.schema?.fingerprint ?? null,
+                baseline_slots: b.slot_count,
+              })),
+              last_run:
+                n.history.length > 0
+                  ? {
+                      ...n.history[n.history.length - 1]!,
+                      event_time: new Date(n.history[n.history.length - 1]!.event_time).toISOString(),
+                    }
+                  : null,
             }));
-          if (only !== null && nodes.length === 0) throw new RootlineError('NOT_FOUND', `no node ${only} in pipeline ${pipeline}`);
+          if (only !== null && nodes.length === 0)
+            throw new RootlineError('NOT_FOUND', `no node ${only} in pipeline ${pipeline}`);
           return Promise.resolve({ pipeline, nodes });
         }
         case 'incidents': {
           const status = params.get('status');
-          if (status !== null && status !== 'open' && status !== 'resolved') throw new RootlineError('CONFIG_INVALID', 'status must be open or resolved');
+          if (status !== null && status !== 'open' && status !== 'resolved')
+            throw new RootlineError('CONFIG_INVALID', 'status must be open or resolved');
           const pipeline = params.get('pipeline');
-          return Promise.resolve({ incidents: core.incidents({ ...(status ? { status } : {}), ...(pipeline ? { pipeline } : {}) }) });
+          return Promise.resolve({
+            incidents: core.incidents({ ...(status ? { status } : {}), ...(pipeline ? { pipeline } : {}) }),
+          });
         }
         default: {
           if (path.startsWith('incidents/')) {

@@ -1,8 +1,23 @@
-import { avroToReport, formatIssues, parseReport, validateReport, type AvroReport, type Report } from '../contract/index.js';
+import {
+  avroToReport,
+  formatIssues,
+  parseReport,
+  validateReport,
+  type AvroReport,
+  type Report,
+} from '../contract/index.js';
 import { errorMessage } from '../errors.js';
 
 /** Why a message went to the dead-letter topic (the `rootline-error` header). */
-export type DeadLetterCode = 'MESSAGE_TOO_LARGE' | 'EMPTY' | 'MALFORMED_JSON' | 'REPORT_INVALID' | 'UNKNOWN_SCHEMA_ID' | 'AVRO_DECODE_FAILED' | 'NO_SCHEMA_REGISTRY' | 'OPENLINEAGE_INVALID';
+export type DeadLetterCode =
+  | 'MESSAGE_TOO_LARGE'
+  | 'EMPTY'
+  | 'MALFORMED_JSON'
+  | 'REPORT_INVALID'
+  | 'UNKNOWN_SCHEMA_ID'
+  | 'AVRO_DECODE_FAILED'
+  | 'NO_SCHEMA_REGISTRY'
+  | 'OPENLINEAGE_INVALID';
 
 export type Decoded =
   | { kind: 'report'; report: Report; format: 'json' | 'avro' | 'openlineage' }
@@ -16,7 +31,9 @@ export interface AvroDecoder {
 }
 
 /** Converts an OpenLineage RunEvent into reports (none for events that carry no run outcome). */
-export type OpenLineageConverter = (event: Record<string, unknown>) => { reports: Report[]; ignored?: string } | { errors: string[] };
+export type OpenLineageConverter = (
+  event: Record<string, unknown>,
+) => { reports: Report[]; ignored?: string } | { errors: string[] };
 
 export interface DecoderOptions {
   maxMessageBytes: number;
@@ -27,7 +44,9 @@ export interface DecoderOptions {
 export function isOpenLineageEvent(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  return typeof o.job === 'object' && typeof o.run === 'object' && ('eventType' in o || 'producer' in o) && !('spec' in o);
+  return (
+    typeof o.job === 'object' && typeof o.run === 'object' && ('eventType' in o || 'producer' in o) && !('spec' in o)
+  );
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -41,27 +60,56 @@ const TOLERANT = { unknownKeys: 'allow' } as const;
  * is JSON: a `rootline.report/v1` report or an OpenLineage RunEvent.
  */
 export async function decodeMessage(value: Buffer | null, options: DecoderOptions): Promise<Decoded[]> {
-  if (value === null || value.length === 0) return [{ kind: 'dead', code: 'EMPTY', reason: 'the message has no value' }];
+  if (value === null || value.length === 0)
+    return [{ kind: 'dead', code: 'EMPTY', reason: 'the message has no value' }];
   if (value.length > options.maxMessageBytes) {
-    return [{ kind: 'dead', code: 'MESSAGE_TOO_LARGE', reason: `the message is ${value.length} bytes, more than the ${options.maxMessageBytes} allowed (kafka.maxMessageBytes)` }];
+    return [
+      {
+        kind: 'dead',
+        code: 'MESSAGE_TOO_LARGE',
+        reason: `the message is ${value.length} bytes, more than the ${options.maxMessageBytes} allowed (kafka.maxMessageBytes)`,
+      },
+    ];
   }
   if (value[0] === 0 && value.length >= 5) {
     const id = value.readInt32BE(1);
-    if (!options.avro) return [{ kind: 'dead', code: 'NO_SCHEMA_REGISTRY', reason: `Avro message (schema id ${id}) but no schema registry is configured (schemaRegistry.url)` }];
+    if (!options.avro)
+      return [
+        {
+          kind: 'dead',
+          code: 'NO_SCHEMA_REGISTRY',
+          reason: `Avro message (schema id ${id}) but no schema registry is configured (schemaRegistry.url)`,
+        },
+      ];
     let record: unknown;
     try {
       record = await options.avro.decode(value);
     } catch (err: unknown) {
       const msg = errorMessage(err);
       const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
-      if (status === 404 || /not found|no content with id|40403/i.test(msg)) return [{ kind: 'dead', code: 'UNKNOWN_SCHEMA_ID', reason: `schema id ${id} is not known to the schema registry: ${msg}` }];
-      return [{ kind: 'dead', code: 'AVRO_DECODE_FAILED', reason: `Avro decoding with schema id ${id} failed: ${msg}` }];
+      if (status === 404 || /not found|no content with id|40403/i.test(msg))
+        return [
+          {
+            kind: 'dead',
+            code: 'UNKNOWN_SCHEMA_ID',
+            reason: `schema id ${id} is not known to the schema registry: ${msg}`,
+          },
+        ];
+      return [
+        { kind: 'dead', code: 'AVRO_DECODE_FAILED', reason: `Avro decoding with schema id ${id} failed: ${msg}` },
+      ];
     }
     let report: unknown;
     try {
       report = avroToReport(record as AvroReport);
     } catch (err: unknown) {
-      return [{ kind: 'dead', code: 'AVRO_DECODE_FAILED', reason: `the Avro record (schema id ${id}) is not a rootline report: ${errorMessage(err)}` }];
+      return [
+        {
+          kind: 'dead',
+          code: 'AVRO_DECODE_FAILED',
+          reason: `the Avro record (schema id ${id}) is not a rootline report: ${errorMessage(err)}`,
+        },
+      ];
     }
     const v = validateReport(report, TOLERANT);
     if (!v.ok) return [{ kind: 'dead', code: 'REPORT_INVALID', reason: formatIssues(v.errors) }];
@@ -73,7 +121,9 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
   try {
     text = utf8.decode(value);
   } catch {
-    return [{ kind: 'dead', code: 'MALFORMED_JSON', reason: 'the message is neither Avro (magic byte 0) nor UTF-8 JSON' }];
+    return [
+      { kind: 'dead', code: 'MALFORMED_JSON', reason: 'the message is neither Avro (magic byte 0) nor UTF-8 JSON' },
+    ];
   }
   let parsed: unknown;
   try {
@@ -83,14 +133,24 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     return [{ kind: 'dead', code: 'MALFORMED_JSON', reason: r.ok ? 'malformed JSON' : formatIssues(r.errors) }];
   }
   if (isOpenLineageEvent(parsed)) {
-    if (!options.openLineage) return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'OpenLineage events are not accepted here' }];
+    if (!options.openLineage)
+      return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'OpenLineage events are not accepted here' }];
     const res = options.openLineage(parsed);
     if ('errors' in res) return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: res.errors.join('; ') }];
-    if (res.reports.length === 0) return [{ kind: 'ignored', reason: res.ignored ?? 'the event carries no run outcome' }];
+    if (res.reports.length === 0)
+      return [{ kind: 'ignored', reason: res.ignored ?? 'the event carries no run outcome' }];
     const out: Decoded[] = [];
     for (const r of res.reports) {
       const v = validateReport(r, TOLERANT);
-      out.push(v.ok ? { kind: 'report', report: v.report, format: 'openlineage' } : { kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: `converted report is invalid: ${formatIssues(v.errors)}` });
+      out.push(
+        v.ok
+          ? { kind: 'report', report: v.report, format: 'openlineage' }
+          : {
+              kind: 'dead',
+              code: 'OPENLINEAGE_INVALID',
+              reason: `converted report is invalid: ${formatIssues(v.errors)}`,
+            },
+      );
     }
     return out;
   }

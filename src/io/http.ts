@@ -36,7 +36,12 @@ export interface HttpServerOptions {
   logger: Logger;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json; charset=utf-8',
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
   res.end(text);
@@ -54,7 +59,8 @@ class HttpProblem extends Error {
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > max) return Promise.reject(new HttpProblem(413, `the body is ${declared} bytes, more than the ${max} allowed`));
+  if (declared > max)
+    return Promise.reject(new HttpProblem(413, `the body is ${declared} bytes, more than the ${max} allowed`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -77,7 +83,14 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   });
 }
 
-const ROUTES = new Set(['/healthz', '/metrics', '/api/v1/reports', '/api/v1/lineage', '/api/v1/pipelines', '/api/v1/incidents']);
+const ROUTES = new Set([
+  '/healthz',
+  '/metrics',
+  '/api/v1/reports',
+  '/api/v1/lineage',
+  '/api/v1/pipelines',
+  '/api/v1/incidents',
+]);
 
 /**
  * The `route` label of the request counter: a known route, a family (`/api/v1/lineage/*`,
@@ -107,7 +120,9 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
  *   GET  /metrics          Prometheus metrics
  *   GET  /api/v1/...       lineage and incident queries (see docs/api.md)
  */
-export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+export function startHttpServer(
+  o: HttpServerOptions,
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const log = o.logger.child({ component: 'http' });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -124,7 +139,8 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
         }
         if (route === 'GET /metrics') return done(200, o.metrics.render(), 'text/plain; version=0.0.4');
         if (req.method === 'POST' && (url.pathname === '/api/v1/reports' || url.pathname === '/api/v1/lineage')) {
-          if (!authorized(req, o.token)) return done(401, { error: 'a valid bearer token is required (Authorization: Bearer <token>)' });
+          if (!authorized(req, o.token))
+            return done(401, { error: 'a valid bearer token is required (Authorization: Bearer <token>)' });
           const text = await readBody(req, o.maxBodyBytes);
           let body: unknown;
           try {
@@ -142,7 +158,8 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
       } catch (err: unknown) {
         if (err instanceof HttpProblem) return done(err.status, err.body ?? { error: err.message });
         if (err instanceof RootlineError && err.code === 'NOT_FOUND') return done(404, { error: err.message });
-        if (err instanceof RootlineError && (err.code === 'CONFIG_INVALID' || err.code === 'REPORT_INVALID')) return done(400, { error: err.message });
+        if (err instanceof RootlineError && (err.code === 'CONFIG_INVALID' || err.code === 'REPORT_INVALID'))
+          return done(400, { error: err.message });
         if (err instanceof RootlineError && err.retriable) {
           log.warn({ err: err.message, route }, 'request failed (retriable)');
           res.setHeader('retry-after', '5');
@@ -155,13 +172,20 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
   });
 
   async function postReports(body: unknown): Promise<[number, unknown]> {
-    const items = Array.isArray(body) ? body : typeof body === 'object' && body !== null && Array.isArray((body as { reports?: unknown }).reports) ? (body as { reports: unknown[] }).reports : [body];
+    const items = Array.isArray(body)
+      ? body
+      : typeof body === 'object' && body !== null && Array.isArray((body as { reports?: unknown }).reports)
+        ? (body as { reports: unknown[] }).reports
+        : [body];
     if (items.length === 0) return [400, { error: 'no reports in the body' }];
     const accepted: Report[] = [];
     const rejected: { index: number; event_id?: unknown; errors: { path: string; message: string }[] }[] = [];
     items.forEach((item, index) => {
       if (isOpenLineageEvent(item)) {
-        rejected.push({ index, errors: [{ path: '', message: 'is an OpenLineage event: POST it to /api/v1/lineage' }] });
+        rejected.push({
+          index,
+          errors: [{ path: '', message: 'is an OpenLineage event: POST it to /api/v1/lineage' }],
+        });
         return;
       }
       const v = validateReport(item, { unknownKeys: 'allow' });
@@ -169,13 +193,15 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
       else rejected.push({ index, event_id: (item as { event_id?: unknown } | null)?.event_id, errors: v.errors });
     });
     if (accepted.length > 0) await o.ingest.ingest(accepted, 'http');
-    if (rejected.length > 0) log.warn({ rejected: rejected.length, first: formatIssues(rejected[0]!.errors, 3) }, 'rejected reports');
+    if (rejected.length > 0)
+      log.warn({ rejected: rejected.length, first: formatIssues(rejected[0]!.errors, 3) }, 'rejected reports');
     return [accepted.length > 0 ? 202 : 400, { accepted: accepted.length, rejected }];
   }
 
   async function postLineage(body: unknown): Promise<[number, unknown]> {
     if (!o.openLineage) return [404, { error: 'OpenLineage ingest is not enabled' }];
-    if (!isOpenLineageEvent(body)) return [400, { error: 'the body is not an OpenLineage RunEvent (job, run and eventType are required)' }];
+    if (!isOpenLineageEvent(body))
+      return [400, { error: 'the body is not an OpenLineage RunEvent (job, run and eventType are required)' }];
     const res = o.openLineage(body);
     if ('errors' in res) return [400, { error: 'invalid OpenLineage event', errors: res.errors }];
     const reports: Report[] = [];
@@ -194,7 +220,11 @@ export function startHttpServer(o: HttpServerOptions): Promise<{ server: Server;
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new RootlineError('PORT_IN_USE', `the HTTP port ${o.host}:${o.port} is already in use (http.port / ROOTLINE_HTTP_PORT)`, { cause: err })
+          ? new RootlineError(
+              'PORT_IN_USE',
+              `the HTTP port ${o.host}:${o.port} is already in use (http.port / ROOTLINE_HTTP_PORT)`,
+              { cause: err },
+            )
           : err,
       );
     });

@@ -22,13 +22,19 @@ export function influxError(err: unknown, what: string): RootlineError {
   if (err instanceof RootlineError) return err;
   if (err instanceof HttpError) {
     const retriable = err.canRetry() || err.statusCode >= 500 || err.statusCode === 429;
-    return new RootlineError('INFLUX_ERROR', `${what}: InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ''} ${(err.body ?? '').slice(0, 300)}`.trim(), {
-      retriable,
-      cause: err,
-      ...(retriable ? { retryAfterMs: err.retryAfter() } : {}),
-    });
+    return new RootlineError(
+      'INFLUX_ERROR',
+      `${what}: InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ''} ${(err.body ?? '').slice(0, 300)}`.trim(),
+      {
+        retriable,
+        cause: err,
+        ...(retriable ? { retryAfterMs: err.retryAfter() } : {}),
+      },
+    );
   }
-  const retriable = canRetryHttpCall(err) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|timed out|fetch failed/i.test(errorMessage(err));
+  const retriable =
+    canRetryHttpCall(err) ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|timed out|fetch failed/i.test(errorMessage(err));
   return new RootlineError('INFLUX_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
 }
 
@@ -152,7 +158,11 @@ export class InfluxSink {
     const headers = { Authorization: `Token ${this.options.token}`, 'Content-Type': 'application/json' };
     const call = async (path: string, init: RequestInit = {}) => {
       try {
-        return await fetch(`${base}${path}`, { ...init, headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+        return await fetch(`${base}${path}`, {
+          ...init,
+          headers,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        });
       } catch (err: unknown) {
         throw influxError(err, `InfluxDB ${path}`);
       }
@@ -161,18 +171,39 @@ export class InfluxSink {
     if (list.status === 404) {
       const [db] = this.options.bucket.split('/');
       const res = await call(`/query?q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`, { method: 'POST' });
-      if (!res.ok) throw new RootlineError('INFLUX_ERROR', `CREATE DATABASE ${db} answered ${res.status}: ${await res.text()}`, { retriable: res.status >= 500 });
+      if (!res.ok)
+        throw new RootlineError('INFLUX_ERROR', `CREATE DATABASE ${db} answered ${res.status}: ${await res.text()}`, {
+          retriable: res.status >= 500,
+        });
       return 'v1';
     }
-    if (!list.ok) throw new RootlineError('INFLUX_ERROR', `listing buckets answered ${list.status}: ${await list.text()}`, { retriable: list.status >= 500 });
+    if (!list.ok)
+      throw new RootlineError('INFLUX_ERROR', `listing buckets answered ${list.status}: ${await list.text()}`, {
+        retriable: list.status >= 500,
+      });
     const found = ((await list.json()) as { buckets?: unknown[] }).buckets ?? [];
     if (found.length > 0) return 'v2';
     const orgs = await call(`/api/v2/orgs?org=${encodeURIComponent(this.options.org)}`);
-    if (!orgs.ok) throw new RootlineError('INFLUX_ERROR', `looking up org ${this.options.org} answered ${orgs.status}: ${await orgs.text()}`);
+    if (!orgs.ok)
+      throw new RootlineError(
+        'INFLUX_ERROR',
+        `looking up org ${this.options.org} answered ${orgs.status}: ${await orgs.text()}`,
+      );
     const orgID = ((await orgs.json()) as { orgs?: { id: string }[] }).orgs?.[0]?.id;
-    if (!orgID) throw new RootlineError('CONFIG_INVALID', `InfluxDB has no organization named "${this.options.org}" (influx.org)`);
-    const created = await call('/api/v2/buckets', { method: 'POST', body: JSON.stringify({ name: this.options.bucket, orgID, retentionRules: [] }) });
-    if (!created.ok && created.status !== 422) throw new RootlineError('INFLUX_ERROR', `creating bucket ${this.options.bucket} answered ${created.status}: ${await created.text()}`);
+    if (!orgID)
+      throw new RootlineError(
+        'CONFIG_INVALID',
+        `InfluxDB has no organization named "${this.options.org}" (influx.org)`,
+      );
+    const created = await call('/api/v2/buckets', {
+      method: 'POST',
+      body: JSON.stringify({ name: this.options.bucket, orgID, retentionRules: [] }),
+    });
+    if (!created.ok && created.status !== 422)
+      throw new RootlineError(
+        'INFLUX_ERROR',
+        `creating bucket ${this.options.bucket} answered ${created.status}: ${await created.text()}`,
+      );
     return 'v2';
   }
 }

@@ -23,7 +23,12 @@ export const REDACT_PATHS = [
 /** Structured JSON logs on stdout (or the given stream), secrets redacted. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
-    { level, base: { service: 'rootline' }, redact: { paths: REDACT_PATHS, censor: '<redacted>' }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level,
+      base: { service: 'rootline' },
+      redact: { paths: REDACT_PATHS, censor: '<redacted>' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     destination ?? process.stdout,
   );
 }

@@ -6,7 +6,9 @@ type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
   const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${labels[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+  return keys
+    .map((k) => `${k}="${labels[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
 }
 
 abstract class Metric {
@@ -89,7 +91,11 @@ export class Histogram extends Metric {
   }
   render(): string[] {
     const lines = this.buckets.map((b, i) => `${this.name}_bucket{le="${b}"} ${this.counts[i]}`);
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    lines.push(
+      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_sum ${this.sum}`,
+      `${this.name}_count ${this.count}`,
+    );
     return lines;
   }
 }
@@ -123,17 +129,32 @@ export function monitorMetrics(registry = new Registry()) {
   return {
     registry,
     reports: registry.counter('rootline_reports_total', 'Reports processed (not counting duplicates).'),
-    duplicates: registry.counter('rootline_duplicates_total', 'Reports dropped as duplicates of an event_id already processed.'),
-    deadLetters: registry.counter('rootline_dead_letters_total', 'Messages sent to the dead-letter topic, by reason code.'),
+    duplicates: registry.counter(
+      'rootline_duplicates_total',
+      'Reports dropped as duplicates of an event_id already processed.',
+    ),
+    deadLetters: registry.counter(
+      'rootline_dead_letters_total',
+      'Messages sent to the dead-letter topic, by reason code.',
+    ),
     findings: registry.counter('rootline_findings_total', 'Rule violations found, by severity.'),
     incidents: registry.counter('rootline_incident_events_total', 'Incident events (opened, updated, resolved).'),
     errors: registry.counter('rootline_errors_total', 'Errors, by component.'),
     batches: registry.counter('rootline_batches_total', 'Batches committed.'),
-    influxWrite: registry.histogram('rootline_influx_write_seconds', 'Latency of one InfluxDB batch write (successful attempts).'),
-    influxRetries: registry.counter('rootline_influx_write_retries_total', 'InfluxDB write attempts that failed and were retried.'),
+    influxWrite: registry.histogram(
+      'rootline_influx_write_seconds',
+      'Latency of one InfluxDB batch write (successful attempts).',
+    ),
+    influxRetries: registry.counter(
+      'rootline_influx_write_retries_total',
+      'InfluxDB write attempts that failed and were retried.',
+    ),
     batchSeconds: registry.histogram('rootline_batch_seconds', 'Time to process and commit one batch.'),
     lag: registry.gauge('rootline_consumer_lag', 'Messages behind the high watermark, by topic and partition.'),
-    reportsPerSecond: registry.gauge('rootline_reports_per_second', 'Reports processed per second over the last interval.'),
+    reportsPerSecond: registry.gauge(
+      'rootline_reports_per_second',
+      'Reports processed per second over the last interval.',
+    ),
     slackCalls: registry.counter('rootline_slack_calls_total', 'Slack Web API calls, by method and outcome.'),
     rollbackCalls: registry.counter('rootline_rollback_calls_total', 'Rollback dispatches, by target and outcome.'),
     httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),

@@ -95,7 +95,11 @@ export function edgeKey(source: NodeRef, target: NodeRef): string {
  */
 export function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+    x !== null && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : x,
   );
 }
 
@@ -218,7 +222,8 @@ export class PipelineGraph {
       const open = edge.intervals[edge.intervals.length - 1];
       if (!open || open.to !== undefined) {
         edge.intervals.push({ from: at });
-        if (edge.intervals.length > this.maxIntervals) edge.intervals.splice(0, edge.intervals.length - this.maxIntervals);
+        if (edge.intervals.length > this.maxIntervals)
+          edge.intervals.splice(0, edge.intervals.length - this.maxIntervals);
         changes.push({ kind: 'edge_added', at, source: s.ref, target, via: edge.via, run_id: report.run_id });
       }
     }
@@ -253,7 +258,9 @@ export class PipelineGraph {
 
   /** Whether an edge is alive at time `at` (ms); `undefined` means now. */
   static edgeAlive(edge: Edge, at?: number): boolean {
-    return edge.intervals.some((iv) => (at === undefined ? iv.to === undefined : iv.from <= at && (iv.to === undefined || at < iv.to)));
+    return edge.intervals.some((iv) =>
+      at === undefined ? iv.to === undefined : iv.from <= at && (iv.to === undefined || at < iv.to),
+    );
   }
 
   /** The direct upstream nodes of `ref` at time `at` (default: now). */
@@ -328,7 +335,8 @@ export class PipelineGraph {
     for (const e of this.edges.values()) {
       for (const iv of e.intervals) {
         out.push({ kind: 'edge_added', at: iv.from, source: e.source, target: e.target, via: e.via, run_id: '' });
-        if (iv.to !== undefined) out.push({ kind: 'edge_removed', at: iv.to, source: e.source, target: e.target, via: e.via, run_id: '' });
+        if (iv.to !== undefined)
+          out.push({ kind: 'edge_removed', at: iv.to, source: e.source, target: e.target, via: e.via, run_id: '' });
       }
     }
     return out.sort((a, b) => a.at - b.at);

@@ -37,7 +37,14 @@ export interface NodeAtTime {
   next: string[];
   versions: Pick<NodeVersion, 'code_version' | 'data_version' | 'params' | 'since' | 'run_id'> | null;
   /** Its latest run at or before the time, with its health. */
-  run: { run_id: string; event_time: string; healthy: boolean; status: string; findings: string[]; incident_id?: string } | null;
+  run: {
+    run_id: string;
+    event_time: string;
+    healthy: boolean;
+    status: string;
+    findings: string[];
+    incident_id?: string;
+  } | null;
   health: 'healthy' | 'unhealthy' | 'unknown';
 }
 
@@ -51,7 +58,14 @@ function runAt(src: RunSource, ref: NodeRef, at: number | undefined): QueryRun |
   return undefined;
 }
 
-function describe(src: RunSource, ref: NodeRef, depth: number, next: NodeRef[], at: number | undefined, pipeline: string): NodeAtTime {
+function describe(
+  src: RunSource,
+  ref: NodeRef,
+  depth: number,
+  next: NodeRef[],
+  at: number | undefined,
+  pipeline: string,
+): NodeAtTime {
   const g = src.graph(ref.pipeline);
   const v = g?.versionAt(ref, at);
   const r = runAt(src, ref, at);
@@ -60,7 +74,15 @@ function describe(src: RunSource, ref: NodeRef, depth: number, next: NodeRef[], 
     node: ref.node,
     depth,
     next: next.map((n) => label(n, pipeline)),
-    versions: v ? { since: v.since, run_id: v.run_id, ...(v.code_version !== undefined ? { code_version: v.code_version } : {}), ...(v.data_version !== undefined ? { data_version: v.data_version } : {}), ...(v.params !== undefined ? { params: v.params } : {}) } : null,
+    versions: v
+      ? {
+          since: v.since,
+          run_id: v.run_id,
+          ...(v.code_version !== undefined ? { code_version: v.code_version } : {}),
+          ...(v.data_version !== undefined ? { data_version: v.data_version } : {}),
+          ...(v.params !== undefined ? { params: v.params } : {}),
+        }
+      : null,
     run: r
       ? {
           run_id: r.run_id,
@@ -88,7 +110,11 @@ function walk(src: RunSource, start: NodeRef, at: number | undefined, dir: 'up' 
     const following: NodeRef[] = [];
     for (const ref of frontier) {
       const graph = src.graph(ref.pipeline);
-      const next = graph ? (dir === 'up' ? graph.parents(ref, at).map((e) => e.source) : graph.children(ref, at).map((e) => e.target)) : [];
+      const next = graph
+        ? dir === 'up'
+          ? graph.parents(ref, at).map((e) => e.source)
+          : graph.children(ref, at).map((e) => e.target)
+        : [];
       out.push(describe(src, ref, depth, next, at, start.pipeline));
       for (const n of next) {
         const k = nodeKey(n);
@@ -105,7 +131,11 @@ function walk(src: RunSource, start: NodeRef, at: number | undefined, dir: 'up' 
 }
 
 /** The path from a node back to its sources at time `at` (default now), nearest first. */
-export function upstreamOf(src: RunSource, ref: NodeRef, at?: number): { node: string; pipeline: string; at: string | null; nodes: NodeAtTime[]; sources: string[] } {
+export function upstreamOf(
+  src: RunSource,
+  ref: NodeRef,
+  at?: number,
+): { node: string; pipeline: string; at: string | null; nodes: NodeAtTime[]; sources: string[] } {
   const nodes = walk(src, ref, at, 'up');
   return {
     pipeline: ref.pipeline,
@@ -117,7 +147,11 @@ export function upstreamOf(src: RunSource, ref: NodeRef, at?: number): { node: s
 }
 
 /** The blast radius: every node downstream of `ref` at time `at`, with its health then. */
-export function downstreamOf(src: RunSource, ref: NodeRef, at?: number): { node: string; pipeline: string; at: string | null; nodes: NodeAtTime[]; blast_radius: string[] } {
+export function downstreamOf(
+  src: RunSource,
+  ref: NodeRef,
+  at?: number,
+): { node: string; pipeline: string; at: string | null; nodes: NodeAtTime[]; blast_radius: string[] } {
   const nodes = walk(src, ref, at, 'down');
   return {
     pipeline: ref.pipeline,
@@ -129,7 +163,23 @@ export function downstreamOf(src: RunSource, ref: NodeRef, at?: number): { node:
 }
 
 /** Which run(s) produced a data_version, and from which inputs (the parent runs it read). */
-export function producersOf(src: RunSource, pipeline: string, dataVersion: string): { data_version: string; runs: { node: string; run_id: string; event_time: string; code_version?: string; params?: Record<string, unknown>; healthy: boolean; inputs: { node: string; run_id?: string; data_version?: string }[]; datasets_read: string[] }[] } {
+export function producersOf(
+  src: RunSource,
+  pipeline: string,
+  dataVersion: string,
+): {
+  data_version: string;
+  runs: {
+    node: string;
+    run_id: string;
+    event_time: string;
+    code_version?: string;
+    params?: Record<string, unknown>;
+    healthy: boolean;
+    inputs: { node: string; run_id?: string; data_version?: string }[];
+    datasets_read: string[];
+  }[];
+} {
   const g = src.graph(pipeline);
   if (!g) throw new LineageNotFound(`no pipeline ${pipeline}`);
   const runs = [];
@@ -145,25 +195,55 @@ export function producersOf(src: RunSource, pipeline: string, dataVersion: strin
         healthy: r.healthy,
         inputs: r.upstream.map((u) => {
           const ur = u.run_id !== undefined ? src.runs(u).find((x) => x.run_id === u.run_id) : undefined;
-          return { node: label(u, pipeline), ...(u.run_id !== undefined ? { run_id: u.run_id } : {}), ...(ur?.data_version !== undefined ? { data_version: ur.data_version } : {}) };
+          return {
+            node: label(u, pipeline),
+            ...(u.run_id !== undefined ? { run_id: u.run_id } : {}),
+            ...(ur?.data_version !== undefined ? { data_version: ur.data_version } : {}),
+          };
         }),
         datasets_read: r.inputs,
       });
     }
   }
-  if (runs.length === 0) throw new LineageNotFound(`no run in pipeline ${pipeline} produced data_version ${dataVersion} (among the runs kept: monitor.runHistory)`);
+  if (runs.length === 0)
+    throw new LineageNotFound(
+      `no run in pipeline ${pipeline} produced data_version ${dataVersion} (among the runs kept: monitor.runHistory)`,
+    );
   return { data_version: dataVersion, runs };
 }
 
 /** The graph as it stood at `at`, with each node's health then. */
-export function graphAt(src: RunSource, pipeline: string, at?: number): { pipeline: string; at: string | null; nodes: NodeAtTime[]; edges: { source: string; target: string; via: string; datasets: string[] }[] } {
+export function graphAt(
+  src: RunSource,
+  pipeline: string,
+  at?: number,
+): {
+  pipeline: string;
+  at: string | null;
+  nodes: NodeAtTime[];
+  edges: { source: string; target: string; via: string; datasets: string[] }[];
+} {
   const g = src.graph(pipeline);
   if (!g) throw new LineageNotFound(`no pipeline ${pipeline}`);
   const snap = g.snapshot(at);
   return {
     pipeline,
     at: at === undefined ? null : new Date(at).toISOString(),
-    nodes: snap.nodes.map((n) => describe(src, n, 0, g.parents(n, at).map((e) => e.source), at, pipeline)),
-    edges: snap.edges.map((e) => ({ source: label(e.source, pipeline), target: label(e.target, pipeline), via: e.via, datasets: e.datasets })),
+    nodes: snap.nodes.map((n) =>
+      describe(
+        src,
+        n,
+        0,
+        g.parents(n, at).map((e) => e.source),
+        at,
+        pipeline,
+      ),
+    ),
+    edges: snap.edges.map((e) => ({
+      source: label(e.source, pipeline),
+      target: label(e.target, pipeline),
+      via: e.via,
+      datasets: e.datasets,
+    })),
   };
 }

@@ -137,7 +137,8 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     // Anomalous parents already on the path (a cycle in bad lineage): they cannot be told apart from
     // this node, so they become candidates instead of being walked again (which would find no root).
     const cyclic: NodeRef[] = [];
-    const onPath = (r: RcaRun) => here.some((st) => st.run.run_id === r.run_id && nodeKey(st.run.ref) === nodeKey(r.ref));
+    const onPath = (r: RcaRun) =>
+      here.some((st) => st.run.run_id === r.run_id && nodeKey(st.run.ref) === nodeKey(r.ref));
     for (const p of parents) {
       const up = world.runOf(p.ref, p.run_id, run.event_time);
       if (!up) {
@@ -173,7 +174,9 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     // No monitored parent explains it. An input read anomalous from outside the graph stands in for
     // the unobserved producer.
     const external = new Set(world.externalInputs(rootRun));
-    const anomalousExternal = [...new Set(rootRun.input_findings.filter((g) => external.has(g.dataset)).map((g) => g.dataset))];
+    const anomalousExternal = [
+      ...new Set(rootRun.input_findings.filter((g) => external.has(g.dataset)).map((g) => g.dataset)),
+    ];
     const rkey = nodeKey(rootRun.ref) + '\u001e' + rootRun.run_id;
     const existing = verdicts.get(rkey);
     if (existing) {
@@ -192,7 +195,9 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       healthyParents: endedSoft ? [] : healthyParents,
       unobservedParents: endedSoft ? [] : unobserved,
       anomalousExternalInputs: anomalousExternal,
-      candidates: endedSoft ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)] : [rootRun.ref, ...unobserved, ...cyclic],
+      candidates: endedSoft
+        ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)]
+        : [rootRun.ref, ...unobserved, ...cyclic],
       confidence,
     });
   };

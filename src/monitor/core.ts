@@ -1,13 +1,51 @@
 import type { Report } from '../contract/types.js';
-import { PipelineGraph, findRoots, nodeKey, type LineageChange, type NodeRef, type RcaRun, type RcaWorld } from '../lineage/index.js';
-import { effectiveRules, elevatedSignals, evaluateFreshness, evaluateRules, type Finding, type NodeRunMetrics, type RuleSet } from '../rules/index.js';
+import {
+  PipelineGraph,
+  findRoots,
+  nodeKey,
+  type LineageChange,
+  type NodeRef,
+  type RcaRun,
+  type RcaWorld,
+} from '../lineage/index.js';
+import {
+  effectiveRules,
+  elevatedSignals,
+  evaluateFreshness,
+  evaluateRules,
+  type Finding,
+  type NodeRunMetrics,
+  type RuleSet,
+} from '../rules/index.js';
 import { median } from '../stats/index.js';
 import { BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
-import { DEFAULT_ROLLBACK_POLICY, attributeRun, healthyRun, rcaRunOf, type IncidentContext, type RollbackPolicy } from './incidents.js';
+import {
+  DEFAULT_ROLLBACK_POLICY,
+  attributeRun,
+  healthyRun,
+  rcaRunOf,
+  type IncidentContext,
+  type RollbackPolicy,
+} from './incidents.js';
 import { compileCoreOptions, type CompiledCoreOptions, type CoreOptions } from './options.js';
-import { MEASUREMENTS, findingPoints, incidentPoints, lineagePoints, nodeRunPoints, type MetricPoint } from './points.js';
-import { briefOf, newNodeState, pushBounded, type DistributionSlot, type NodeState, type PipelineState, type RunRecord } from './state.js';
+import {
+  MEASUREMENTS,
+  findingPoints,
+  incidentPoints,
+  lineagePoints,
+  nodeRunPoints,
+  type MetricPoint,
+} from './points.js';
+import {
+  briefOf,
+  newNodeState,
+  pushBounded,
+  type DistributionSlot,
+  type NodeState,
+  type PipelineState,
+  type RunRecord,
+} from './state.js';
 
 /** What processing a batch of reports produced, for the sinks. */
 export interface CoreOutput {
@@ -25,7 +63,16 @@ export interface CoreOutput {
 }
 
 export function emptyOutput(): CoreOutput {
-  return { points: [], findings: [], incidentEvents: [], lineageChanges: [], runs: [], processed: 0, duplicates: 0, dirty: new Set() };
+  return {
+    points: [],
+    findings: [],
+    incidentEvents: [],
+    lineageChanges: [],
+    runs: [],
+    processed: 0,
+    duplicates: 0,
+    dirty: new Set(),
+  };
 }
 
 /**
@@ -38,7 +85,8 @@ export const stateKey = {
   pipeline: (p: string) => `p${SEP}${p}`,
   node: (p: string, n: string) => `n${SEP}${p}${SEP}${n}`,
   run: (p: string, n: string, i: number) => `h${SEP}${p}${SEP}${n}${SEP}${i}`,
-  slot: (p: string, n: string, role: 'out' | 'in', dataset: string, slot: number) => `s${SEP}${p}${SEP}${n}${SEP}${role}${SEP}${dataset}${SEP}${slot}`,
+  slot: (p: string, n: string, role: 'out' | 'in', dataset: string, slot: number) =>
+    `s${SEP}${p}${SEP}${n}${SEP}${role}${SEP}${dataset}${SEP}${slot}`,
 };
 
 /** The pipeline a state key belongs to. */
@@ -92,7 +140,11 @@ export class MonitorCore {
     let rt = this.pipelines.get(pipeline);
     if (!rt) {
       const graph = new PipelineGraph(pipeline);
-      rt = { state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: {} }, graph, nodes: new Map() };
+      rt = {
+        state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: {} },
+        graph,
+        nodes: new Map(),
+      };
       this.attachExternal(graph);
       this.pipelines.set(pipeline, rt);
     }
@@ -141,7 +193,8 @@ export class MonitorCore {
 
     // A pinned reference run, when the rules name one: held as soon as it is seen (this run or the ring).
     const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
-    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, opts)) out.dirty.add(stateKey.node(ref.pipeline, ref.node));
+    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, opts))
+      out.dirty.add(stateKey.node(ref.pipeline, ref.node));
 
     // Evaluate the primary output (and every output's columns), then the inputs as read.
     const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache, referenceRun);
@@ -151,12 +204,18 @@ export class MonitorCore {
     for (const input of report.inputs ?? []) {
       if (!input.profile) continue;
       const im = evaluateProfile(report, [{ dataset: input.dataset, profile: input.profile }], node, 'in', this.cache);
-      for (const f of evaluateRules(this.rules, im)) if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
+      for (const f of evaluateRules(this.rules, im))
+        if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
     const healthy = findings.length === 0 && status === 'success';
 
     // The parent runs that fed this run.
-    const explicit = new Map((report.upstream ?? []).map((u) => [nodeKey({ pipeline: u.pipeline ?? report.pipeline, node: u.node }), u.run_id]));
+    const explicit = new Map(
+      (report.upstream ?? []).map((u) => [
+        nodeKey({ pipeline: u.pipeline ?? report.pipeline, node: u.node }),
+        u.run_id,
+      ]),
+    );
     const parentEdges = rt.graph.parents(ref, at);
     const upstream: RunRecord['upstream'] = parentEdges.map((e) => {
       const runId = explicit.get(nodeKey(e.source)) ?? this.latestRun(e.source, at)?.run_id;
@@ -189,7 +248,8 @@ export class MonitorCore {
 
     // Baselines learn from healthy runs only; input baselines from inputs read healthy.
     if (healthy) {
-      for (const o of report.outputs) learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
+      for (const o of report.outputs)
+        learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
     }
     for (const input of report.inputs ?? []) {
@@ -197,7 +257,8 @@ export class MonitorCore {
         learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
       }
     }
-    if (node.last_event_time > 0 && at > node.last_event_time) pushBounded(node.intervals, at - node.last_event_time, opts.baselineRuns);
+    if (node.last_event_time > 0 && at > node.last_event_time)
+      pushBounded(node.intervals, at - node.last_event_time, opts.baselineRuns);
     node.last_event_time = Math.max(node.last_event_time, at);
     node.runs += 1;
     node.late = false;
@@ -208,7 +269,19 @@ export class MonitorCore {
     const ctx = this.incidentContext(rt);
     let events: IncidentEvent[];
     if (!healthy) {
-      const briefs = run.findings.length > 0 ? run.findings : [{ rule: 'run_failed', metric: 'status' as const, severity: 'critical' as const, value: 1, threshold: 0, message: `run ${run.run_id} failed` }];
+      const briefs =
+        run.findings.length > 0
+          ? run.findings
+          : [
+              {
+                rule: 'run_failed',
+                metric: 'status' as const,
+                severity: 'critical' as const,
+                value: 1,
+                threshold: 0,
+                message: `run ${run.run_id} failed`,
+              },
+            ];
       const world = this.rcaWorld();
       const rcaRun = rcaRunOf(ref, run);
       const verdicts = briefs.map((f) => ({ finding: f, roots: findRoots(world, rcaRun, f) }));
@@ -222,7 +295,17 @@ export class MonitorCore {
 
     // Points.
     out.points.push(
-      ...nodeRunPoints(metrics, { healthy, findings: findings.length, code_version: report.code_version, data_version: report.data_version, incident_id: run.incident_id }, at),
+      ...nodeRunPoints(
+        metrics,
+        {
+          healthy,
+          findings: findings.length,
+          code_version: report.code_version,
+          data_version: report.data_version,
+          incident_id: run.incident_id,
+        },
+        at,
+      ),
       ...findingPoints(findings, run.incident_id, at),
       ...incidentPoints(events),
       ...lineagePoints(changes),
@@ -230,7 +313,11 @@ export class MonitorCore {
     for (const e of parentEdges) {
       out.points.push({
         measurement: MEASUREMENTS.lineageEdge,
-        tags: { pipeline: ref.pipeline, source: e.source.pipeline === ref.pipeline ? e.source.node : `${e.source.pipeline}/${e.source.node}`, target: ref.node },
+        tags: {
+          pipeline: ref.pipeline,
+          source: e.source.pipeline === ref.pipeline ? e.source.node : `${e.source.pipeline}/${e.source.node}`,
+          target: ref.node,
+        },
         time: at,
         fields: { present: 1, via: e.via },
       });
@@ -312,18 +399,22 @@ export class MonitorCore {
       runOf: (ref, runId, at) => {
         const node = this.nodeState(ref);
         if (!node) return undefined;
-        const rec = (runId !== undefined ? node.history.find((h) => h.run_id === runId) : undefined) ?? this.latestRun(ref, at);
+        const rec =
+          (runId !== undefined ? node.history.find((h) => h.run_id === runId) : undefined) ?? this.latestRun(ref, at);
         return rec ? rcaRunOf(ref, rec) : undefined;
       },
       lastHealthy: (ref, at) => {
         const hist = this.nodeState(ref)?.history ?? [];
-        for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.healthy && hist[i]!.event_time < at) return rcaRunOf(ref, hist[i]!);
+        for (let i = hist.length - 1; i >= 0; i--)
+          if (hist[i]!.healthy && hist[i]!.event_time < at) return rcaRunOf(ref, hist[i]!);
         return undefined;
       },
       externalInputs: (run) => {
         const rt = this.pipelines.get(run.ref.pipeline);
         if (!rt) return run.inputs;
-        return run.inputs.filter((ds) => rt.graph.producersOf(ds).length === 0 && rt.graph.externalProducers(ds).length === 0);
+        return run.inputs.filter(
+          (ds) => rt.graph.producersOf(ds).length === 0 && rt.graph.externalProducers(ds).length === 0,
+        );
       },
     };
   }
@@ -337,7 +428,14 @@ export class MonitorCore {
       for (const node of rt.nodes.values()) {
         if (node.late || node.runs === 0) continue;
         const usual = node.intervals.length > 0 ? median(node.intervals) : undefined;
-        const f = evaluateFreshness(this.rules, { pipeline: node.pipeline, node: node.node, lastRunAt: node.last_event_time, usualIntervalMs: usual, runs: node.runs, now });
+        const f = evaluateFreshness(this.rules, {
+          pipeline: node.pipeline,
+          node: node.node,
+          lastRunAt: node.last_event_time,
+          usualIntervalMs: usual,
+          runs: node.runs,
+          now,
+        });
         if (!f) continue;
         node.late = true;
         const ref = { pipeline: node.pipeline, node: node.node };
@@ -355,8 +453,27 @@ export class MonitorCore {
           findings: [briefOf(f)],
           input_findings: [],
         };
-        const verdicts = [{ finding: run.findings[0]!, roots: [{ root: rcaRunOf(ref, run), rootFindings: run.findings, path: [], healthyParents: [], unobservedParents: [], anomalousExternalInputs: [], candidates: [ref], confidence: 0.9 }] }];
-        const events = attributeRun(this.incidentContext(rt), run, ref, verdicts).map((e) => ({ ...e, incident: structuredClone(e.incident) }));
+        const verdicts = [
+          {
+            finding: run.findings[0]!,
+            roots: [
+              {
+                root: rcaRunOf(ref, run),
+                rootFindings: run.findings,
+                path: [],
+                healthyParents: [],
+                unobservedParents: [],
+                anomalousExternalInputs: [],
+                candidates: [ref],
+                confidence: 0.9,
+              },
+            ],
+          },
+        ];
+        const events = attributeRun(this.incidentContext(rt), run, ref, verdicts).map((e) => ({
+          ...e,
+          incident: structuredClone(e.incident),
+        }));
         out.findings.push(f);
         pushCoalesced(out.incidentEvents, events);
         out.points.push(...findingPoints([f], run.incident_id, now), ...incidentPoints(events));
@@ -453,7 +570,9 @@ export class MonitorCore {
         if (r) byPos.set(pos, r);
         else byPos.delete(pos);
       }
-      st.history = [...byPos.values()].filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory).sort((a, b) => a.seq - b.seq);
+      st.history = [...byPos.values()]
+        .filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory)
+        .sort((a, b) => a.seq - b.seq);
     }
     this.cache.clear();
   }

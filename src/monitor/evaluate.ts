@@ -13,7 +13,14 @@ import {
   totalVariationDistance,
 } from '../stats/index.js';
 import type { CompiledCoreOptions } from './options.js';
-import { newDatasetBaseline, pushBounded, type DatasetBaseline, type DistributionSlot, type NodeState, type SlotColumn } from './state.js';
+import {
+  newDatasetBaseline,
+  pushBounded,
+  type DatasetBaseline,
+  type DistributionSlot,
+  type NodeState,
+  type SlotColumn,
+} from './state.js';
 
 const SEP = '\u001f';
 
@@ -32,11 +39,18 @@ interface Steps {
 
 function sketchSteps(s: KllDoublesSketch): Steps {
   const v = s.sortedView();
-  return { points: v.items, cumulative: v.cumulativeWeights, n: v.totalWeight, rankError: s.normalizedRankError(false) };
+  return {
+    points: v.items,
+    cumulative: v.cumulativeWeights,
+    n: v.totalWeight,
+    rankError: s.normalizedRankError(false),
+  };
 }
 
 function sampleSteps(values: ArrayLike<number>): Steps {
-  const points = Float64Array.from(values).filter((x) => !Number.isNaN(x)).sort();
+  const points = Float64Array.from(values)
+    .filter((x) => !Number.isNaN(x))
+    .sort();
   const cumulative = new Float64Array(points.length);
   for (let i = 0; i < points.length; i++) cumulative[i] = i + 1;
   return { points, cumulative, n: points.length, rankError: 0 };
@@ -134,12 +148,21 @@ export class BaselineCache {
   }
 
   /** The merged baseline sketch of a column, or its samples, or nothing. */
-  numeric(prefix: string, b: DatasetBaseline, column: string): { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array } | undefined {
+  numeric(
+    prefix: string,
+    b: DatasetBaseline,
+    column: string,
+  ): { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array } | undefined {
     const { lo, hi, epoch } = this.window(b);
     const key = `${prefix}${SEP}${column}`;
     let m = this.merged.get(key);
     if (!m || m.epoch !== epoch || m.upTo > hi) {
-      m = { epoch, upTo: lo, sketch: new KllDoublesSketch(this.options.sketchK, { random: seededRandom(hash32(`${key}${SEP}${epoch}`)) }), steps: undefined };
+      m = {
+        epoch,
+        upTo: lo,
+        sketch: new KllDoublesSketch(this.options.sketchK, { random: seededRandom(hash32(`${key}${SEP}${epoch}`)) }),
+        steps: undefined,
+      };
       this.merged.set(key, m);
     }
     for (; m.upTo < hi; m.upTo++) {
@@ -166,7 +189,8 @@ export class BaselineCache {
       const col = this.slot(prefix, seq)?.columns[column];
       if (col?.kind !== 'categorical') continue;
       total ??= {};
-      for (const [v, c] of Object.entries(categoricalCounts(col.frequent, col.other_count))) total[v] = (total[v] ?? 0) + c;
+      for (const [v, c] of Object.entries(categoricalCounts(col.frequent, col.other_count)))
+        total[v] = (total[v] ?? 0) + c;
     }
     return total;
   }
@@ -188,12 +212,22 @@ function referenceNumeric(ref: SlotColumn | undefined): NumericBase | undefined 
   return ref.sample && ref.sample.length > 0 ? { kind: 'sample', values: Float64Array.from(ref.sample) } : undefined;
 }
 
-function numericDrift(base: NumericBase | undefined, col: { sketch?: { data: string }; sample?: number[] }): DriftMetrics | undefined {
+function numericDrift(
+  base: NumericBase | undefined,
+  col: { sketch?: { data: string }; sample?: number[] },
+): DriftMetrics | undefined {
   if (!base) return undefined;
   if (col.sample && base.kind === 'sample') {
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
     const r = ks2samp(col.sample, base.values);
-    return { test: 'ks', statistic: r.statistic, effect: r.statistic, pvalue: r.pvalue, n_current: col.sample.length, n_baseline: base.values.length };
+    return {
+      test: 'ks',
+      statistic: r.statistic,
+      effect: r.statistic,
+      pvalue: r.pvalue,
+      n_current: col.sample.length,
+      n_baseline: base.values.length,
+    };
   }
   let current: Steps;
   if (col.sketch) {
@@ -205,11 +239,27 @@ function numericDrift(base: NumericBase | undefined, col: { sketch?: { data: str
   const baseSteps = base.kind === 'sketch' ? base.steps : sampleSteps(base.values);
   if (current.n === 0 || baseSteps.n === 0) return undefined;
   const d = ksSteps(current, baseSteps);
-  const ev = driftEvidence({ d, n1: current.n, n2: baseSteps.n, rankErrorA: current.rankError, rankErrorB: baseSteps.rankError });
-  return { test: 'ks', statistic: d, effect: ev.dLow, pvalue: ev.pvalue, n_current: current.n, n_baseline: baseSteps.n };
+  const ev = driftEvidence({
+    d,
+    n1: current.n,
+    n2: baseSteps.n,
+    rankErrorA: current.rankError,
+    rankErrorB: baseSteps.rankError,
+  });
+  return {
+    test: 'ks',
+    statistic: d,
+    effect: ev.dLow,
+    pvalue: ev.pvalue,
+    n_current: current.n,
+    n_baseline: baseSteps.n,
+  };
 }
 
-function categoricalDrift(base: Record<string, number> | undefined, col: { frequent?: Record<string, number>; other_count?: number }): DriftMetrics | undefined {
+function categoricalDrift(
+  base: Record<string, number> | undefined,
+  col: { frequent?: Record<string, number>; other_count?: number },
+): DriftMetrics | undefined {
   if (!base || !col.frequent) return undefined;
   const current = categoricalCounts(col.frequent, col.other_count ?? 0);
   const nCur = Object.values(current).reduce((a, c) => a + c, 0);
@@ -258,7 +308,9 @@ export function evaluateProfile(
     const z = robustZ(rows, pb.row_counts);
     if (Number.isFinite(z)) m.row_count.z = z;
   }
-  const fp = primary.profile.schema_fingerprint ?? (primary.profile.schema ? schemaFingerprint(primary.profile.schema) : undefined);
+  const fp =
+    primary.profile.schema_fingerprint ??
+    (primary.profile.schema ? schemaFingerprint(primary.profile.schema) : undefined);
   if (fp !== undefined) m.schema.fingerprint = fp;
   if (pb?.schema && fp !== undefined && pb.schema.fingerprint !== fp) {
     m.schema.previous = pb.schema.fingerprint;
@@ -274,7 +326,14 @@ export function evaluateProfile(
     const prefix = slotKey(report.pipeline, report.node, role, dataset, 0).slice(0, -1);
     for (const [column, col] of Object.entries(profile.columns ?? {})) {
       const ratio = col.count > 0 ? col.null_count / col.count : 0;
-      const cm: ColumnMetrics = { column, kind: col.kind, dataset, count: col.count, null_count: col.null_count, null_ratio: ratio };
+      const cm: ColumnMetrics = {
+        column,
+        kind: col.kind,
+        dataset,
+        count: col.count,
+        null_count: col.null_count,
+        null_ratio: ratio,
+      };
       const hist = b?.columns[column]?.null_ratios;
       if (hist && hist.length > 0) {
         const base = median(hist);
@@ -287,14 +346,24 @@ export function evaluateProfile(
           if (spread > 0) cm.null_ratio_z = (ratio - base) / spread;
         }
       }
-      const pinned = referenceRun !== undefined && b?.reference?.run_id === referenceRun ? b.reference.columns[column] : undefined;
+      const pinned =
+        referenceRun !== undefined && b?.reference?.run_id === referenceRun ? b.reference.columns[column] : undefined;
       if (col.kind === 'numeric') {
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;
-        const d = pinned ? numericDrift(referenceNumeric(pinned), col) : b && b.slot_count > 0 ? numericDrift(cache.numeric(prefix, b, column), col) : undefined;
+        const d = pinned
+          ? numericDrift(referenceNumeric(pinned), col)
+          : b && b.slot_count > 0
+            ? numericDrift(cache.numeric(prefix, b, column), col)
+            : undefined;
         if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
       } else {
-        const base = pinned?.kind === 'categorical' ? categoricalCounts(pinned.frequent, pinned.other_count) : b && b.slot_count > 0 ? cache.categorical(prefix, b, column) : undefined;
+        const base =
+          pinned?.kind === 'categorical'
+            ? categoricalCounts(pinned.frequent, pinned.other_count)
+            : b && b.slot_count > 0
+              ? cache.categorical(prefix, b, column)
+              : undefined;
         const d = categoricalDrift(base, col);
         if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
       }
@@ -358,7 +427,13 @@ export function learnBaseline(
  * the one being processed, else from the baseline ring if the run is still there. Returns whether the
  * node's state changed.
  */
-export function holdReference(node: NodeState, referenceRun: string, report: Pick<Report, 'run_id' | 'outputs'>, slots: Map<string, DistributionSlot>, options: CompiledCoreOptions): boolean {
+export function holdReference(
+  node: NodeState,
+  referenceRun: string,
+  report: Pick<Report, 'run_id' | 'outputs'>,
+  slots: Map<string, DistributionSlot>,
+  options: CompiledCoreOptions,
+): boolean {
   let changed = false;
   for (const o of report.outputs) {
     const b = (node.outputs[o.dataset] ??= newDatasetBaseline(o.dataset));

@@ -86,7 +86,15 @@ export interface Incident {
   /** Consecutive healthy runs of the culprit since the last bad one. */
   healthy_streak: number;
   /** The culprit's current findings (latest bad run). */
-  findings: { metric: RuleMetric; column?: string; value: number; baseline?: number; threshold: number; message: string; rule: string }[];
+  findings: {
+    metric: RuleMetric;
+    column?: string;
+    value: number;
+    baseline?: number;
+    threshold: number;
+    message: string;
+    rule: string;
+  }[];
   evidence: EvidenceStep[];
   symptoms: Symptom[];
   /** Nodes downstream of the culprit (all of them, affected or not). */

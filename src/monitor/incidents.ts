@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, nodeKey, type NodeRef, type PipelineGraph, type RcaRun, type RootVerdict } from '../lineage/index.js';
+import {
+  canonicalJson,
+  nodeKey,
+  type NodeRef,
+  type PipelineGraph,
+  type RcaRun,
+  type RootVerdict,
+} from '../lineage/index.js';
 import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
 import type { ActionDecision, Cause, EvidenceStep, Incident, IncidentEvent, Symptom } from './incident-types.js';
 import type { CompiledCoreOptions } from './options.js';
@@ -46,7 +53,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function worst(findings: { severity?: Severity | undefined }[]): Severity {
   let best: Severity = 'info';
-  for (const f of findings) if (f.severity && SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(best)) best = f.severity;
+  for (const f of findings)
+    if (f.severity && SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(best)) best = f.severity;
   return best;
 }
 
@@ -55,9 +63,20 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
   const r = v.root;
   const findings = v.rootFindings;
   if (r.status === 'failed') return { kind: 'run_failed', summary: `run ${r.run_id} of ${r.ref.node} failed` };
-  if (findings.some((f) => f.metric === 'freshness')) return { kind: 'stale', summary: `${r.ref.node} stopped reporting` };
-  if (lastGood && lastGood.code_version !== undefined && r.code_version !== undefined && lastGood.code_version !== r.code_version) {
-    return { kind: 'code_change', summary: `code changed at ${r.ref.node}: ${lastGood.code_version} -> ${r.code_version}`, from: lastGood.code_version, to: r.code_version };
+  if (findings.some((f) => f.metric === 'freshness'))
+    return { kind: 'stale', summary: `${r.ref.node} stopped reporting` };
+  if (
+    lastGood &&
+    lastGood.code_version !== undefined &&
+    r.code_version !== undefined &&
+    lastGood.code_version !== r.code_version
+  ) {
+    return {
+      kind: 'code_change',
+      summary: `code changed at ${r.ref.node}: ${lastGood.code_version} -> ${r.code_version}`,
+      from: lastGood.code_version,
+      to: r.code_version,
+    };
   }
   if (lastGood && canonicalJson(lastGood.params ?? null) !== canonicalJson(r.params ?? null)) {
     return {
@@ -68,12 +87,23 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
     };
   }
   const schema = findings.find((f) => f.metric === 'schema');
-  if (schema) return { kind: 'schema_change', summary: `output schema of ${r.ref.node} changed: ${schema.message.replace(/^schema changed /, '')}` };
+  if (schema)
+    return {
+      kind: 'schema_change',
+      summary: `output schema of ${r.ref.node} changed: ${schema.message.replace(/^schema changed /, '')}`,
+    };
   if (v.anomalousExternalInputs.length > 0) {
-    return { kind: 'input_data', summary: `${r.ref.node} read anomalous data from outside the monitored graph: ${v.anomalousExternalInputs.join(', ')}` };
+    return {
+      kind: 'input_data',
+      summary: `${r.ref.node} read anomalous data from outside the monitored graph: ${v.anomalousExternalInputs.join(', ')}`,
+    };
   }
-  if (!hasParents) return { kind: 'source_data', summary: `source ${r.ref.node} produced anomalous data (no monitored upstream)` };
-  return { kind: 'transformation', summary: `${r.ref.node} broke the data: its inputs were healthy and its output is not` };
+  if (!hasParents)
+    return { kind: 'source_data', summary: `source ${r.ref.node} produced anomalous data (no monitored upstream)` };
+  return {
+    kind: 'transformation',
+    summary: `${r.ref.node} broke the data: its inputs were healthy and its output is not`,
+  };
 }
 
 function evidenceOf(v: RootVerdict): EvidenceStep[] {
@@ -90,7 +120,14 @@ function evidenceOf(v: RootVerdict): EvidenceStep[] {
     role: i === v.path.length - 1 ? ('root' as const) : ('path' as const),
   }));
   for (const p of v.healthyParents) {
-    steps.push({ pipeline: p.ref.pipeline, node: p.ref.node, run_id: p.run_id, metric: 'healthy', message: `input ${p.ref.node} was healthy (run ${p.run_id})`, role: 'input' });
+    steps.push({
+      pipeline: p.ref.pipeline,
+      node: p.ref.node,
+      run_id: p.run_id,
+      metric: 'healthy',
+      message: `input ${p.ref.node} was healthy (run ${p.run_id})`,
+      role: 'input',
+    });
   }
   return steps;
 }
@@ -109,16 +146,34 @@ function decideActions(ctx: IncidentContext, home: PipelineState, inc: Incident,
   const decisions: ActionDecision[] = [];
   for (const action of routes) {
     if (action === 'slack' || action === 'log') {
-      decisions.push({ action, decision: 'notify', why: `severity ${inc.severity} routes to ${action}`, who, at: iso(at) });
+      decisions.push({
+        action,
+        decision: 'notify',
+        why: `severity ${inc.severity} routes to ${action}`,
+        who,
+        at: iso(at),
+      });
     } else if (action === 'rollback') {
       const base = { action: 'rollback' as const, who, at: iso(at) };
       const last = home.rollbacks[inc.culprit];
       if (inc.escalated && !ctx.rollback.allowAmbiguous) {
-        decisions.push({ ...base, decision: 'skipped', why: `the root is ambiguous (candidates ${inc.candidates.join(', ')}, confidence ${inc.confidence}); rollback needs an unambiguous culprit` });
+        decisions.push({
+          ...base,
+          decision: 'skipped',
+          why: `the root is ambiguous (candidates ${inc.candidates.join(', ')}, confidence ${inc.confidence}); rollback needs an unambiguous culprit`,
+        });
       } else if (!inc.last_good) {
-        decisions.push({ ...base, decision: 'skipped', why: `${inc.culprit} has no healthy run on record to roll back to` });
+        decisions.push({
+          ...base,
+          decision: 'skipped',
+          why: `${inc.culprit} has no healthy run on record to roll back to`,
+        });
       } else if (last !== undefined && at - last < ctx.rollback.cooldownMs) {
-        decisions.push({ ...base, decision: 'skipped', why: `cooldown: ${inc.culprit} was rolled back ${Math.round((at - last) / 60000)} min ago (cooldown ${Math.round(ctx.rollback.cooldownMs / 60000)} min)` });
+        decisions.push({
+          ...base,
+          decision: 'skipped',
+          why: `cooldown: ${inc.culprit} was rolled back ${Math.round((at - last) / 60000)} min ago (cooldown ${Math.round(ctx.rollback.cooldownMs / 60000)} min)`,
+        });
       } else {
         home.rollbacks[inc.culprit] = at;
         decisions.push({
@@ -144,7 +199,12 @@ function decideActions(ctx: IncidentContext, home: PipelineState, inc: Incident,
  * Attributes one anomalous run's findings to incidents: opens an incident per new root cause, updates
  * the open one of a still-broken culprit, and attaches downstream findings as symptoms.
  */
-export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef, verdicts: { finding: FindingBrief; roots: RootVerdict[] }[]): IncidentEvent[] {
+export function attributeRun(
+  ctx: IncidentContext,
+  run: RunRecord,
+  ref: NodeRef,
+  verdicts: { finding: FindingBrief; roots: RootVerdict[] }[],
+): IncidentEvent[] {
   const events = new Map<string, IncidentEvent>();
   const at = run.event_time;
   const touch = (inc: Incident, type: IncidentEvent['type']) => {
@@ -171,7 +231,10 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
   for (const { verdict: v, findings } of byRoot.values()) {
     const rootRef = v.root.ref;
     const isSelf = nodeKey(rootRef) === nodeKey(ref);
-    const home = (rootRef.pipeline !== ref.pipeline ? ctx.pipelineOf?.(rootRef.pipeline) : undefined) ?? { state: ctx.pipeline, graph: ctx.graph };
+    const home = (rootRef.pipeline !== ref.pipeline ? ctx.pipelineOf?.(rootRef.pipeline) : undefined) ?? {
+      state: ctx.pipeline,
+      graph: ctx.graph,
+    };
     let inc = openIncidentFor(home.state, rootRef);
     if (!inc) {
       const lastGood = ctx.lastHealthy(rootRef, v.root.event_time);
@@ -198,10 +261,20 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
         last_run_id: v.root.run_id,
         runs_affected: 1,
         healthy_streak: 0,
-        findings: rootFindings.map((f) => ({ rule: f.rule, metric: f.metric, ...(f.column !== undefined ? { column: f.column } : {}), value: f.value, ...(f.baseline !== undefined ? { baseline: f.baseline } : {}), threshold: f.threshold, message: f.message })),
+        findings: rootFindings.map((f) => ({
+          rule: f.rule,
+          metric: f.metric,
+          ...(f.column !== undefined ? { column: f.column } : {}),
+          value: f.value,
+          ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
+          threshold: f.threshold,
+          message: f.message,
+        })),
         evidence: evidenceOf(v),
         symptoms: [],
-        blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) => (n.pipeline === rootRef.pipeline ? n.node : `${n.pipeline}/${n.node}`)),
+        blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) =>
+          n.pipeline === rootRef.pipeline ? n.node : `${n.pipeline}/${n.node}`,
+        ),
         actions: [],
         ...(lastGood
           ? {
@@ -229,8 +302,17 @@ export function attributeRun(ctx: IncidentContext, run: RunRecord, ref: NodeRef,
       }
       inc.last_run_id = run.run_id;
       inc.healthy_streak = 0;
-      if (fresh.length > 0) ev.changes.new_findings = [...(ev.changes.new_findings ?? []), ...fresh.map((f) => f.message)];
-      inc.findings = findings.map((f) => ({ rule: f.rule, metric: f.metric, ...(f.column !== undefined ? { column: f.column } : {}), value: f.value, ...(f.baseline !== undefined ? { baseline: f.baseline } : {}), threshold: f.threshold, message: f.message }));
+      if (fresh.length > 0)
+        ev.changes.new_findings = [...(ev.changes.new_findings ?? []), ...fresh.map((f) => f.message)];
+      inc.findings = findings.map((f) => ({
+        rule: f.rule,
+        metric: f.metric,
+        ...(f.column !== undefined ? { column: f.column } : {}),
+        value: f.value,
+        ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
+        threshold: f.threshold,
+        message: f.message,
+      }));
       const sev = worst([inc, ...findings]);
       if (SEVERITIES.indexOf(sev) < SEVERITIES.indexOf(inc.severity)) inc.severity = sev;
     }

@@ -28,7 +28,9 @@ export const MEASUREMENTS = {
   ops: 'rootline_ops',
 } as const;
 
-function defined(fields: Record<string, number | string | boolean | undefined>): Record<string, number | string | boolean> {
+function defined(
+  fields: Record<string, number | string | boolean | undefined>,
+): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
@@ -116,7 +118,15 @@ export function findingPoints(findings: Finding[], incidentId: string | undefine
     measurement: MEASUREMENTS.finding,
     tags: { pipeline: f.pipeline, node: f.node, rule: f.rule, severity: f.severity, column: f.column ?? '' },
     time,
-    fields: defined({ run_id: f.run_id, metric: f.metric, value: f.value, baseline: f.baseline, threshold: f.threshold, message: f.message, incident_id: incidentId }),
+    fields: defined({
+      run_id: f.run_id,
+      metric: f.metric,
+      value: f.value,
+      baseline: f.baseline,
+      threshold: f.threshold,
+      message: f.message,
+      incident_id: incidentId,
+    }),
   }));
 }
 
@@ -140,7 +150,10 @@ export function incidentPoints(events: IncidentEvent[]): MetricPoint[] {
         cause_summary: i.cause.summary,
         confidence: i.confidence,
         escalated: i.escalated ? 1 : 0,
-        symptoms: i.symptoms.map((s) => s.node).filter((n, k, a) => a.indexOf(n) === k).join(','),
+        symptoms: i.symptoms
+          .map((s) => s.node)
+          .filter((n, k, a) => a.indexOf(n) === k)
+          .join(','),
         symptom_count: i.symptoms.length,
         blast_radius: i.blast_radius.join(','),
         opened_at: i.opened_at,
@@ -157,8 +170,21 @@ export function lineagePoints(changes: LineageChange[]): MetricPoint[] {
   const out: MetricPoint[] = [];
   for (const c of changes) {
     if (c.kind === 'node_added' || !c.source) continue;
-    const tags = { pipeline: c.target.pipeline, source: c.source.pipeline === c.target.pipeline ? c.source.node : `${c.source.pipeline}/${c.source.node}`, target: c.target.node };
-    out.push({ measurement: MEASUREMENTS.lineageChange, tags, time: c.at, fields: { change: c.kind === 'edge_added' ? 'added' : 'removed', present: c.kind === 'edge_added' ? 1 : 0, run_id: c.run_id } });
+    const tags = {
+      pipeline: c.target.pipeline,
+      source: c.source.pipeline === c.target.pipeline ? c.source.node : `${c.source.pipeline}/${c.source.node}`,
+      target: c.target.node,
+    };
+    out.push({
+      measurement: MEASUREMENTS.lineageChange,
+      tags,
+      time: c.at,
+      fields: {
+        change: c.kind === 'edge_added' ? 'added' : 'removed',
+        present: c.kind === 'edge_added' ? 1 : 0,
+        run_id: c.run_id,
+      },
+    });
   }
   return out;
 }

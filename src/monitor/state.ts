@@ -44,7 +44,14 @@ export interface FindingBrief {
 }
 
 export function briefOf(f: Finding): FindingBrief {
-  const b: FindingBrief = { rule: f.rule, metric: f.metric, severity: f.severity, value: f.value, threshold: f.threshold, message: f.message };
+  const b: FindingBrief = {
+    rule: f.rule,
+    metric: f.metric,
+    severity: f.severity,
+    value: f.value,
+    threshold: f.threshold,
+    message: f.message,
+  };
   if (f.column !== undefined) b.column = f.column;
   if (f.baseline !== undefined) b.baseline = f.baseline;
   return b;
@@ -120,7 +127,19 @@ export interface PipelineState {
 }
 
 export function newNodeState(pipeline: string, node: string): NodeState {
-  return { pipeline, node, runs: 0, healthy_runs: 0, last_event_time: 0, event_ids: [], intervals: [], outputs: {}, inputs: {}, run_seq: 0, history: [] };
+  return {
+    pipeline,
+    node,
+    runs: 0,
+    healthy_runs: 0,
+    last_event_time: 0,
+    event_ids: [],
+    intervals: [],
+    outputs: {},
+    inputs: {},
+    run_seq: 0,
+    history: [],
+  };
 }
 
 export function newDatasetBaseline(dataset: string): DatasetBaseline {

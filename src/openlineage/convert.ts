@@ -65,7 +65,8 @@ function eventTime(v: unknown): { ok: true; time: string } | { ok: false; error:
   if (typeof v !== 'string') return { ok: false, error: 'eventTime is required (a date-time string)' };
   const r = checkRfc3339(v);
   if (r.ok) return { ok: true, time: v };
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(v) && checkRfc3339(`${v}Z`).ok) return { ok: true, time: `${v}Z` };
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(v) && checkRfc3339(`${v}Z`).ok)
+    return { ok: true, time: `${v}Z` };
   return { ok: false, error: `eventTime ${JSON.stringify(v)} ${r.reason}` };
 }
 
@@ -73,12 +74,19 @@ function eventTime(v: unknown): { ok: true; time: string } | { ok: false; error:
 function schemaField(f: Obj): SchemaField | undefined {
   const name = typeof f.name === 'string' ? f.name : undefined;
   if (name === undefined) return undefined;
-  const parsed: ElementType = typeof f.type === 'string' && f.type.trim() !== '' ? parseTypeName(f.type, 'sql') : { type: 'unknown' };
-  const nested = Array.isArray(f.fields) ? f.fields.filter(isObj).map(schemaField).filter((x): x is SchemaField => x !== undefined) : [];
+  const parsed: ElementType =
+    typeof f.type === 'string' && f.type.trim() !== '' ? parseTypeName(f.type, 'sql') : { type: 'unknown' };
+  const nested = Array.isArray(f.fields)
+    ? f.fields
+        .filter(isObj)
+        .map(schemaField)
+        .filter((x): x is SchemaField => x !== undefined)
+    : [];
   let el: ElementType = parsed;
   if (nested.length > 0) {
     if (parsed.type === 'array') el = { ...parsed, items: { type: 'struct', nullable: true, fields: nested } };
-    else if (parsed.type !== 'map') el = { type: 'struct', fields: nested, ...(parsed.nullable === false ? { nullable: false } : {}) };
+    else if (parsed.type !== 'map')
+      el = { type: 'struct', fields: nested, ...(parsed.nullable === false ? { nullable: false } : {}) };
   }
   const { type, nullable, ...nestedKeys } = el;
   return { name, type, nullable: nullable ?? true, ...nestedKeys };
@@ -87,7 +95,10 @@ function schemaField(f: Obj): SchemaField | undefined {
 function facetSchema(facets: Obj | undefined): { schema?: Schema; note?: string } {
   const facet = facets?.schema;
   if (!isObj(facet) || !Array.isArray(facet.fields)) return {};
-  const schema = facet.fields.filter(isObj).map(schemaField).filter((x): x is SchemaField => x !== undefined);
+  const schema = facet.fields
+    .filter(isObj)
+    .map(schemaField)
+    .filter((x): x is SchemaField => x !== undefined);
   const names = new Set<string>();
   for (const f of schema) {
     if (names.has(f.name)) return { note: `schema facet names ${JSON.stringify(f.name)} twice: schema left out` };
@@ -99,7 +110,8 @@ function facetSchema(facets: Obj | undefined): { schema?: Schema; note?: string 
 function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | undefined): ColumnProfile | string {
   const nullCount = count(m.nullCount);
   if (nullCount === undefined) return `column ${JSON.stringify(name)}: no nullCount`;
-  if (nullCount > rowCount) return `column ${JSON.stringify(name)}: nullCount ${nullCount} exceeds rowCount ${rowCount}`;
+  if (nullCount > rowCount)
+    return `column ${JSON.stringify(name)}: nullCount ${nullCount} exceeds rowCount ${rowCount}`;
   const field = schema === undefined ? undefined : resolveFieldPath(schema, name);
   if (schema !== undefined && field === undefined) return `column ${JSON.stringify(name)} is not in the schema facet`;
   if (field !== undefined && NESTED_TYPES.has(field.type)) return `column ${JSON.stringify(name)} is a ${field.type}`;
@@ -107,7 +119,10 @@ function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | 
   const max = finite(m.max);
   const sum = finite(m.sum);
   const hasQuantiles = isObj(m.quantiles) && Object.keys(m.quantiles).length > 0;
-  const numeric = field !== undefined && field.type !== 'unknown' ? NUMERIC_TYPES.has(field.type) : min !== undefined || max !== undefined || sum !== undefined || hasQuantiles;
+  const numeric =
+    field !== undefined && field.type !== 'unknown'
+      ? NUMERIC_TYPES.has(field.type)
+      : min !== undefined || max !== undefined || sum !== undefined || hasQuantiles;
   if (numeric) {
     const out: ColumnProfile = { kind: 'numeric', count: rowCount, null_count: nullCount };
     // an inverted range is not trusted (and would fail validation): the counts and the mean still are
@@ -131,7 +146,14 @@ function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | 
  */
 function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], label: string): Profile | undefined {
   const facets = isObj(ds.facets) ? ds.facets : undefined;
-  const sideFacets = side === 'input' ? (isObj(ds.inputFacets) ? ds.inputFacets : undefined) : isObj(ds.outputFacets) ? ds.outputFacets : undefined;
+  const sideFacets =
+    side === 'input'
+      ? isObj(ds.inputFacets)
+        ? ds.inputFacets
+        : undefined
+      : isObj(ds.outputFacets)
+        ? ds.outputFacets
+        : undefined;
   const dqCandidate = sideFacets?.dataQualityMetrics ?? facets?.dataQualityMetrics;
   const dq = isObj(dqCandidate) ? dqCandidate : undefined;
   const statsCandidate = side === 'input' ? sideFacets?.inputStatistics : sideFacets?.outputStatistics;
@@ -163,7 +185,9 @@ function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], labe
   // the schema's order: keys of a profile in the contract's order
   return {
     row_count: profile.row_count,
-    ...(profile.schema !== undefined ? { schema: profile.schema, schema_fingerprint: profile.schema_fingerprint! } : {}),
+    ...(profile.schema !== undefined
+      ? { schema: profile.schema, schema_fingerprint: profile.schema_fingerprint! }
+      : {}),
     ...(profile.columns !== undefined ? { columns: profile.columns } : {}),
   };
 }
@@ -210,7 +234,11 @@ function pipelineOf(job: Obj, runFacets: Obj | undefined, from: 'parent' | 'name
   return namespace;
 }
 
-function columnLineage(outputs: Obj[], producerOf: (dataset: string) => string | undefined, schemas: Schema[]): Record<string, ColumnSource[]> | undefined {
+function columnLineage(
+  outputs: Obj[],
+  producerOf: (dataset: string) => string | undefined,
+  schemas: Schema[],
+): Record<string, ColumnSource[]> | undefined {
   const out: Record<string, ColumnSource[]> = {};
   for (const ds of outputs) {
     const facets = isObj(ds.facets) ? ds.facets : undefined;
@@ -269,11 +297,15 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
     if (!time.ok) errors.push(time.error);
     const eventType = event.eventType === undefined ? 'OTHER' : event.eventType;
     if (typeof eventType !== 'string') errors.push('eventType must be a string');
-    if (errors.length > 0 || job === undefined || runId === undefined || !time.ok || typeof eventType !== 'string') return { errors };
+    if (errors.length > 0 || job === undefined || runId === undefined || !time.ok || typeof eventType !== 'string')
+      return { errors };
 
     const status = OUTCOMES[eventType.toUpperCase()];
     if (status === undefined) {
-      return { reports: [], ignored: `eventType ${eventType}: only COMPLETE and FAIL events end a run with an outcome to report` };
+      return {
+        reports: [],
+        ignored: `eventType ${eventType}: only COMPLETE and FAIL events end a run with an outcome to report`,
+      };
     }
     const runFacets = run !== undefined && isObj(run.facets) ? run.facets : undefined;
     const jobFacets = isObj(job.facets) ? job.facets : undefined;
@@ -301,7 +333,10 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
       outputObjs.push(ds);
     }
     if (outputs.length === 0) {
-      const why = rawOutputs.length === 0 ? 'the event has no outputs' : `no output carries a row count (outputStatistics or dataQualityMetrics): ${withoutStats.join(', ')}`;
+      const why =
+        rawOutputs.length === 0
+          ? 'the event has no outputs'
+          : `no output carries a row count (outputStatistics or dataQualityMetrics): ${withoutStats.join(', ')}`;
       return { reports: [], ignored: `${eventType} event of ${pipeline}/${node}: ${why}` };
     }
 

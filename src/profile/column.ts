@@ -103,7 +103,12 @@ export class ColumnState {
   constructor(
     name: string,
     config: ColumnConfig,
-    options: { declared?: SchemaField; typed?: { type: FieldType; nullable: boolean }; mixed?: FieldType; profiled: boolean },
+    options: {
+      declared?: SchemaField;
+      typed?: { type: FieldType; nullable: boolean };
+      mixed?: FieldType;
+      profiled: boolean;
+    },
   ) {
     this.name = name;
     this.config = config;

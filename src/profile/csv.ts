@@ -49,7 +49,10 @@ export class CsvParser {
   constructor(onRecord: CsvRecordHandler, options: CsvParserOptions = {}) {
     const d = options.delimiter ?? ',';
     if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
-      throw new RootlineError('INVALID_ARGUMENT', `the CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(d)}`);
+      throw new RootlineError(
+        'INVALID_ARGUMENT',
+        `the CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(d)}`,
+      );
     }
     this.onRecord = onRecord;
     this.delimiter = d.charCodeAt(0);
@@ -106,7 +109,10 @@ export class CsvParser {
               break;
             }
             if (c === QUOTE) {
-              throw csvError(this.line, 'a double quote inside an unquoted field (quote the whole field and double the quote: "a ""b"" c")');
+              throw csvError(
+                this.line,
+                'a double quote inside an unquoted field (quote the whole field and double the quote: "a ""b"" c")',
+              );
             }
             i++;
           }
@@ -149,7 +155,10 @@ export class CsvParser {
             i = this.newline(s, i);
             start = i;
           } else {
-            throw csvError(this.line, `unexpected ${JSON.stringify(String.fromCharCode(c))} after the closing quote of a field (a quoted field must end at a delimiter or a line break)`);
+            throw csvError(
+              this.line,
+              `unexpected ${JSON.stringify(String.fromCharCode(c))} after the closing quote of a field (a quoted field must end at a delimiter or a line break)`,
+            );
           }
           break;
         }

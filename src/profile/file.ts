@@ -2,7 +2,14 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  type AsyncBuffer,
+  type FileMetaData,
+  type SchemaElement,
+} from 'hyparquet';
 import { mapTypeName, type ElementType, type Profile, type Schema, type SchemaField } from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors.js';
 import type { ColumnState } from './column.js';
@@ -62,7 +69,10 @@ function unreadable(path: string, err: unknown): RootlineError {
 export async function profileFile(path: string, options: ProfileFileOptions = {}): Promise<Profile> {
   const format = options.format ?? formatFromPath(path);
   if (format === undefined) {
-    throw new RootlineError('INVALID_ARGUMENT', `cannot tell the format of ${path} from its extension: give the format (csv, jsonl or parquet)`);
+    throw new RootlineError(
+      'INVALID_ARGUMENT',
+      `cannot tell the format of ${path} from its extension: give the format (csv, jsonl or parquet)`,
+    );
   }
   let totalBytes: number;
   try {
@@ -74,13 +84,19 @@ export async function profileFile(path: string, options: ProfileFileOptions = {}
   }
   switch (format) {
     case 'csv':
-      return profileCsv(path, totalBytes, { ...options, delimiter: options.delimiter ?? (extname(path).toLowerCase() === '.tsv' ? '\t' : ',') });
+      return profileCsv(path, totalBytes, {
+        ...options,
+        delimiter: options.delimiter ?? (extname(path).toLowerCase() === '.tsv' ? '\t' : ','),
+      });
     case 'jsonl':
       return profileJsonLines(path, totalBytes, options);
     case 'parquet':
       return profileParquet(path, totalBytes, options);
     default:
-      throw new RootlineError('INVALID_ARGUMENT', `unknown format ${JSON.stringify(format)}: use csv, jsonl or parquet`);
+      throw new RootlineError(
+        'INVALID_ARGUMENT',
+        `unknown format ${JSON.stringify(format)}: use csv, jsonl or parquet`,
+      );
   }
 }
 
@@ -106,7 +122,10 @@ function headerNames(fields: string[], line: number): string[] {
   const names = fields.map((f, i) => (f === '' ? `Unnamed: ${i}` : f));
   const seen = new Set<string>();
   for (const n of names) {
-    if (seen.has(n)) throw new RootlineError('FILE_INVALID', `line ${line}: the header names the column ${JSON.stringify(n)} twice`, { details: { line } });
+    if (seen.has(n))
+      throw new RootlineError('FILE_INVALID', `line ${line}: the header names the column ${JSON.stringify(n)} twice`, {
+        details: { line },
+      });
     seen.add(n);
   }
   return names;
@@ -124,9 +143,13 @@ async function profileCsv(path: string, totalBytes: number, options: ProfileFile
         return;
       }
       if (fields.length !== width) {
-        throw new RootlineError('FILE_INVALID', `line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${width} (the header has ${width} columns)`, {
-          details: { line },
-        });
+        throw new RootlineError(
+          'FILE_INVALID',
+          `line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${width} (the header has ${width} columns)`,
+          {
+            details: { line },
+          },
+        );
       }
       for (let j = 0; j < width; j++) {
         const s = fields[j]!;
@@ -161,10 +184,16 @@ async function profileJsonLines(path: string, totalBytes: number, options: Profi
     try {
       v = JSON.parse(text);
     } catch (err: unknown) {
-      throw new RootlineError('FILE_INVALID', `line ${line}: malformed JSON (${errorMessage(err)})`, { details: { line } });
+      throw new RootlineError('FILE_INVALID', `line ${line}: malformed JSON (${errorMessage(err)})`, {
+        details: { line },
+      });
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      throw new RootlineError('FILE_INVALID', `line ${line}: expected a JSON object (one row per line), got ${describeJson(v)}`, { details: { line } });
+      throw new RootlineError(
+        'FILE_INVALID',
+        `line ${line}: expected a JSON object (one row per line), got ${describeJson(v)}`,
+        { details: { line } },
+      );
     }
     profiler.addRows([v as Record<string, unknown>]);
   };
@@ -232,14 +261,20 @@ function parquetElement(node: Node): ElementType {
   const nullable = el.repetition_type !== 'REQUIRED';
   if (node.children.length === 0) {
     const type = mapTypeName(parquetLeafType(el), 'arrow');
-    return el.repetition_type === 'REPEATED' ? { type: 'array', nullable: false, items: { type, nullable: false } } : { type, nullable };
+    return el.repetition_type === 'REPEATED'
+      ? { type: 'array', nullable: false, items: { type, nullable: false } }
+      : { type, nullable };
   }
   const logical = el.logical_type?.type ?? el.converted_type;
   if (logical === 'LIST') {
     // LIST -> repeated group "list" -> the element
     const inner = node.children[0];
     const element = inner !== undefined && inner.children.length === 1 ? inner.children[0]! : inner;
-    return { type: 'array', nullable, items: element === undefined ? { type: 'unknown', nullable: true } : parquetElement(element) };
+    return {
+      type: 'array',
+      nullable,
+      items: element === undefined ? { type: 'unknown', nullable: true } : parquetElement(element),
+    };
   }
   if (logical === 'MAP' || logical === 'MAP_KEY_VALUE') {
     const kv = node.children[0];
@@ -252,7 +287,11 @@ function parquetElement(node: Node): ElementType {
       values: value === undefined ? { type: 'unknown', nullable: true } : parquetElement(value),
     };
   }
-  return { type: 'struct', nullable, fields: node.children.map((c) => ({ name: c.element.name, ...parquetElement(c) })) };
+  return {
+    type: 'struct',
+    nullable,
+    fields: node.children.map((c) => ({ name: c.element.name, ...parquetElement(c) })),
+  };
 }
 
 /** The report schema of a Parquet file (types by the contract's `arrow` table, which covers Parquet names). */
@@ -281,7 +320,9 @@ async function profileParquet(path: string, totalBytes: number, options: Profile
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (err: unknown) {
-    throw new RootlineError('FILE_INVALID', `${path} is not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
+    throw new RootlineError('FILE_INVALID', `${path} is not a readable Parquet file: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const declared = new Set((options.schema ?? []).map((f) => f.name));
   const schema = [...(options.schema ?? []), ...parquetFileSchema(metadata).filter((f) => !declared.has(f.name))];
@@ -293,7 +334,11 @@ async function profileParquet(path: string, totalBytes: number, options: Profile
     try {
       rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
     } catch (err: unknown) {
-      throw new RootlineError('FILE_INVALID', `${path}: cannot read rows ${rowStart}..${rowEnd - 1}: ${errorMessage(err)}`, { cause: err });
+      throw new RootlineError(
+        'FILE_INVALID',
+        `${path}: cannot read rows ${rowStart}..${rowEnd - 1}: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
     profiler.addRows(rows);
     rowStart = rowEnd;

@@ -20,4 +20,11 @@ export {
 export type { TypedColumn } from './column.js';
 export { NESTED_TYPES, NUMERIC_TYPES, formatNumber, stringifyValue } from './values.js';
 export { CsvParser, type CsvParserOptions, type CsvRecordHandler } from './csv.js';
-export { formatFromPath, parquetFileSchema, profileFile, type FileFormat, type FileProgress, type ProfileFileOptions } from './file.js';
+export {
+  formatFromPath,
+  parquetFileSchema,
+  profileFile,
+  type FileFormat,
+  type FileProgress,
+  type ProfileFileOptions,
+} from './file.js';

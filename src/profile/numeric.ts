@@ -58,7 +58,9 @@ export class NumericSummary {
   private readonly sketch: KllDoublesSketch | null;
   private readonly reservoir: Reservoir | null;
 
-  constructor(mode: { sketch: 'kll'; k: number; random: RandomSource } | { sketch: 'sample'; size: number; random: RandomSource }) {
+  constructor(
+    mode: { sketch: 'kll'; k: number; random: RandomSource } | { sketch: 'sample'; size: number; random: RandomSource },
+  ) {
     if (mode.sketch === 'kll') {
       this.sketch = new KllDoublesSketch(mode.k, { random: mode.random });
       this.reservoir = null;

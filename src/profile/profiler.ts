@@ -1,6 +1,20 @@
-import { FIELD_TYPES, schemaFingerprint, type ColumnProfile, type FieldType, type Profile, type Schema, type SchemaField } from '../contract/index.js';
+import {
+  FIELD_TYPES,
+  schemaFingerprint,
+  type ColumnProfile,
+  type FieldType,
+  type Profile,
+  type Schema,
+  type SchemaField,
+} from '../contract/index.js';
 import { RootlineError } from '../errors.js';
-import { DEFAULT_DISTINCT_EXACT_LIMIT, DEFAULT_FREQUENT_CAPACITY, DEFAULT_KLL_K, KLL_MAX_K, KLL_MIN_K } from '../sketch/index.js';
+import {
+  DEFAULT_DISTINCT_EXACT_LIMIT,
+  DEFAULT_FREQUENT_CAPACITY,
+  DEFAULT_KLL_K,
+  KLL_MAX_K,
+  KLL_MIN_K,
+} from '../sketch/index.js';
 import { ColumnState, type ColumnConfig, type TypedColumn } from './column.js';
 import { inferArrayType, isNullValue, typedArrayType, valueType, joinTypes, type Inferred } from './values.js';
 
@@ -93,16 +107,30 @@ function resolve(options: ProfileOptions): Resolved {
     sampleSize: checkInteger('sampleSize', options.sampleSize ?? DEFAULT_SAMPLE_SIZE, 1, DEFAULT_SAMPLE_SIZE),
     seed: checkInteger('seed', options.seed ?? DEFAULT_SEED, -(2 ** 31), 2 ** 32 - 1),
     topK,
-    frequentCapacity: checkInteger('frequentCapacity', options.frequentCapacity ?? Math.max(DEFAULT_FREQUENT_CAPACITY, topK), Math.max(1, topK), 1_000_000),
-    distinctExactLimit: checkInteger('distinctExactLimit', options.distinctExactLimit ?? DEFAULT_DISTINCT_EXACT_LIMIT, 0, 100_000_000),
+    frequentCapacity: checkInteger(
+      'frequentCapacity',
+      options.frequentCapacity ?? Math.max(DEFAULT_FREQUENT_CAPACITY, topK),
+      Math.max(1, topK),
+      1_000_000,
+    ),
+    distinctExactLimit: checkInteger(
+      'distinctExactLimit',
+      options.distinctExactLimit ?? DEFAULT_DISTINCT_EXACT_LIMIT,
+      0,
+      100_000_000,
+    ),
   };
   const schema = options.schema ?? [];
   const names = new Set<string>();
   for (const f of schema) {
     if (typeof f.name !== 'string' || !(FIELD_TYPES as readonly string[]).includes(f.type)) {
-      throw new RootlineError('INVALID_ARGUMENT', `schema field ${JSON.stringify(f)} needs a name and a type from the contract's vocabulary`);
+      throw new RootlineError(
+        'INVALID_ARGUMENT',
+        `schema field ${JSON.stringify(f)} needs a name and a type from the contract's vocabulary`,
+      );
     }
-    if (names.has(f.name)) throw new RootlineError('INVALID_ARGUMENT', `schema declares the column ${JSON.stringify(f.name)} twice`);
+    if (names.has(f.name))
+      throw new RootlineError('INVALID_ARGUMENT', `schema declares the column ${JSON.stringify(f.name)} twice`);
     names.add(f.name);
   }
   return { config, schema, selected: options.columns === undefined ? undefined : new Set(options.columns) };
@@ -124,7 +152,10 @@ class StreamingProfiler implements Profiler {
     return this.rows;
   }
 
-  private newColumn(name: string, options: { declared?: SchemaField; typed?: { type: FieldType; nullable: boolean }; mixed?: FieldType }): ColumnState {
+  private newColumn(
+    name: string,
+    options: { declared?: SchemaField; typed?: { type: FieldType; nullable: boolean }; mixed?: FieldType },
+  ): ColumnState {
     const profiled = this.resolved.selected === undefined || this.resolved.selected.has(name);
     const state = new ColumnState(name, this.resolved.config, { ...options, profiled });
     // a column first seen after some rows is null in those rows
@@ -167,14 +198,18 @@ class StreamingProfiler implements Profiler {
       }
       if (length === undefined) length = values.length;
       else if (values.length !== length) {
-        throw new RootlineError('INVALID_ARGUMENT', `columns have different lengths: ${JSON.stringify(name)} has ${values.length}, others ${length}`);
+        throw new RootlineError(
+          'INVALID_ARGUMENT',
+          `columns have different lengths: ${JSON.stringify(name)} has ${values.length}, others ${length}`,
+        );
       }
     }
     if (length === undefined) return;
     for (const [name, values] of Object.entries(columns)) {
       if (isTypedColumn(values)) {
         const typed = typedArrayType(values);
-        if (typed === undefined) throw new RootlineError('INVALID_ARGUMENT', `column ${JSON.stringify(name)}: unsupported typed array`);
+        if (typed === undefined)
+          throw new RootlineError('INVALID_ARGUMENT', `column ${JSON.stringify(name)}: unsupported typed array`);
         const col = this.column(name, typed);
         col.addTyped(values);
         col.rowsCovered += length;

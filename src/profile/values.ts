@@ -30,7 +30,12 @@ export function typedArrayType(values: ArrayBufferView): { type: FieldType; null
 
 /** True for null, undefined, NaN and an invalid Date: the values that count as null. */
 export function isNullValue(v: unknown): boolean {
-  return v === null || v === undefined || (typeof v === 'number' && v !== v) || (v instanceof Date && Number.isNaN(v.getTime()));
+  return (
+    v === null ||
+    v === undefined ||
+    (typeof v === 'number' && v !== v) ||
+    (v instanceof Date && Number.isNaN(v.getTime()))
+  );
 }
 
 /** The portable type of one non-null JavaScript value. */
@@ -154,7 +159,10 @@ export function stringifyValue(v: unknown, type?: FieldType): string {
         return type === 'date' ? iso.slice(0, 10) : iso;
       }
       if (v instanceof Uint8Array) return formatBytes(v);
-      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? Object.prototype.toString.call(v);
+      return (
+        JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ??
+        Object.prototype.toString.call(v)
+      );
     default:
       return String(v);
   }

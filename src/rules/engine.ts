@@ -1,6 +1,15 @@
 import { benjaminiHochberg } from '../stats/index.js';
 import { globMatch } from './glob.js';
-import { SEVERITIES, isColumnMetric, type EffectiveRules, type Finding, type NodeRunMetrics, type Rule, type RuleSet, type Severity } from './types.js';
+import {
+  SEVERITIES,
+  isColumnMetric,
+  type EffectiveRules,
+  type Finding,
+  type NodeRunMetrics,
+  type Rule,
+  type RuleSet,
+  type Severity,
+} from './types.js';
 
 export interface RuleTarget {
   pipeline: string;
@@ -32,7 +41,11 @@ const EFFECTIVE_CACHE_LIMIT = 100_000;
 
 function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules {
   const rules = set.rules.map((r) => ({ ...r }));
-  const routes: Record<Severity, string[]> = { critical: [...set.routes.critical], warning: [...set.routes.warning], info: [...set.routes.info] };
+  const routes: Record<Severity, string[]> = {
+    critical: [...set.routes.critical],
+    warning: [...set.routes.warning],
+    info: [...set.routes.info],
+  };
   const baseline: EffectiveRules['baseline'] = {};
   for (const o of set.overrides) {
     if (o.match.pipeline !== undefined && !globMatch(o.match.pipeline, target.pipeline)) continue;
@@ -76,7 +89,15 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
   for (const r of nodeRules) {
     if (!armed(r)) continue;
     if (r.metric === 'status' && m.status === 'failed') {
-      findings.push({ ...base, rule: r.id, metric: 'status', severity: r.severity, value: 1, threshold: 0, message: `run ${m.run_id} of ${m.node} failed` });
+      findings.push({
+        ...base,
+        rule: r.id,
+        metric: 'status',
+        severity: r.severity,
+        value: 1,
+        threshold: 0,
+        message: `run ${m.run_id} of ${m.node} failed`,
+      });
     } else if (r.metric === 'row_count' && m.row_count.deviation !== undefined && r.max_deviation !== undefined) {
       const dev = m.row_count.deviation;
       if (Math.abs(dev) > r.max_deviation) {
@@ -102,21 +123,32 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
         value: m.schema.changes.length,
         threshold: 0,
         message: `schema changed (${m.schema.breaking ? 'breaking' : 'compatible'}): ${summary || 'fingerprint differs'}`,
-        details: { breaking: m.schema.breaking, changes: m.schema.changes, before: m.schema.previous, after: m.schema.fingerprint },
+        details: {
+          breaking: m.schema.breaking,
+          changes: m.schema.changes,
+          before: m.schema.previous,
+          after: m.schema.fingerprint,
+        },
       });
     }
   }
 
   // Column rules: each column has its own effective rules.
   const driftCandidates: { index: number; rule: Rule }[] = [];
-  const perColumn = m.columns.map((c) => effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules);
+  const perColumn = m.columns.map(
+    (c) => effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules,
+  );
   m.columns.forEach((c, i) => {
     for (const r of perColumn[i]!) {
       if (!armed(r)) continue;
       if (r.metric === 'null_ratio' && r.max !== undefined) {
         const baseline = c.null_ratio_baseline ?? 0;
         const jump = c.null_ratio - baseline;
-        if (c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump) && nullJumpSignificant(c, r.min_z)) {
+        if (
+          c.null_ratio > r.max &&
+          (r.max_jump === undefined || jump > r.max_jump) &&
+          nullJumpSignificant(c, r.min_z)
+        ) {
           findings.push({
             ...base,
             rule: r.id,
@@ -127,7 +159,12 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
             baseline,
             threshold: r.max,
             message: `null ratio of ${c.column} jumped ${baseline.toFixed(2)} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
-            details: { null_count: c.null_count, count: c.count, dataset: c.dataset, ...(c.null_ratio_z !== undefined ? { z: c.null_ratio_z } : {}) },
+            details: {
+              null_count: c.null_count,
+              count: c.count,
+              dataset: c.dataset,
+              ...(c.null_ratio_z !== undefined ? { z: c.null_ratio_z } : {}),
+            },
           });
         }
       } else if (r.metric === 'drift' && c.drift) {
@@ -168,7 +205,15 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
           drift.test === 'ks'
             ? `distribution of ${c.column} shifted: KS D = ${drift.statistic.toFixed(3)} (effect ${drift.effect.toFixed(3)} > ${d.rule.effect_floor}), p = ${p.toExponential(2)}${after}`
             : `categories of ${c.column} shifted: total variation ${drift.statistic.toFixed(3)} > ${d.rule.effect_floor}, chi-squared p = ${p.toExponential(2)}${after}`,
-        details: { test: drift.test, effect: drift.effect, pvalue: drift.pvalue, pvalue_adjusted: p, n_current: drift.n_current, n_baseline: drift.n_baseline, dataset: c.dataset },
+        details: {
+          test: drift.test,
+          effect: drift.effect,
+          pvalue: drift.pvalue,
+          pvalue_adjusted: p,
+          n_current: drift.n_current,
+          n_baseline: drift.n_baseline,
+          dataset: c.dataset,
+        },
       });
     }
   }
@@ -205,7 +250,8 @@ export interface FreshnessInput {
 /** A node silent for longer than `factor` times its usual interval: at most one finding. */
 export function evaluateFreshness(set: RuleSet, f: FreshnessInput): Finding | undefined {
   for (const r of effectiveRules(set, f).rules) {
-    if (r.metric !== 'freshness' || !r.enabled || f.usualIntervalMs === undefined || f.runs < r.min_baseline_runs) continue;
+    if (r.metric !== 'freshness' || !r.enabled || f.usualIntervalMs === undefined || f.runs < r.min_baseline_runs)
+      continue;
     const limit = Math.max(r.factor! * f.usualIntervalMs, r.min_silence_ms ?? 0);
     const silent = f.now - f.lastRunAt;
     if (silent > limit) {
@@ -238,13 +284,28 @@ export const DEFAULT_SIGNAL_FRACTION = 0.5;
  */
 export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFAULT_SIGNAL_FRACTION): Finding[] {
   const out: Finding[] = [];
-  const base = { pipeline: m.pipeline, node: m.node, run_id: m.run_id, event_time: m.event_time, severity: 'info' as const };
+  const base = {
+    pipeline: m.pipeline,
+    node: m.node,
+    run_id: m.run_id,
+    event_time: m.event_time,
+    severity: 'info' as const,
+  };
   const armed = (r: Rule) => r.enabled && m.baseline_runs >= r.min_baseline_runs;
   for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules) {
-    if (!armed(r) || r.metric !== 'row_count' || r.max_deviation === undefined || m.row_count.deviation === undefined) continue;
+    if (!armed(r) || r.metric !== 'row_count' || r.max_deviation === undefined || m.row_count.deviation === undefined)
+      continue;
     const dev = Math.abs(m.row_count.deviation);
     if (dev > r.max_deviation * fraction && dev <= r.max_deviation) {
-      out.push({ ...base, rule: r.id, metric: 'row_count', value: m.row_count.value, ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}), threshold: r.max_deviation, message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold)` });
+      out.push({
+        ...base,
+        rule: r.id,
+        metric: 'row_count',
+        value: m.row_count.value,
+        ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}),
+        threshold: r.max_deviation,
+        message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold)`,
+      });
     }
   }
   for (const c of m.columns) {
@@ -254,15 +315,37 @@ export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFA
         const baseline = c.null_ratio_baseline ?? 0;
         const jump = c.null_ratio - baseline;
         const jumpLimit = r.max_jump ?? r.max;
-        const violated = c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump) && nullJumpSignificant(c, r.min_z);
-        if (!violated && jump > jumpLimit * fraction && nullJumpSignificant(c, r.min_z === undefined ? undefined : r.min_z * fraction)) {
-          out.push({ ...base, rule: r.id, metric: 'null_ratio', column: c.column, value: c.null_ratio, baseline, threshold: r.max, message: `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)` });
+        const violated =
+          c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump) && nullJumpSignificant(c, r.min_z);
+        if (
+          !violated &&
+          jump > jumpLimit * fraction &&
+          nullJumpSignificant(c, r.min_z === undefined ? undefined : r.min_z * fraction)
+        ) {
+          out.push({
+            ...base,
+            rule: r.id,
+            metric: 'null_ratio',
+            column: c.column,
+            value: c.null_ratio,
+            baseline,
+            threshold: r.max,
+            message: `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)`,
+          });
         }
       } else if (r.metric === 'drift' && c.drift && r.effect_floor !== undefined && r.alpha !== undefined) {
         const p = c.drift.pvalue_adjusted ?? c.drift.pvalue;
         const violated = c.drift.effect > r.effect_floor && p < r.alpha;
         if (!violated && c.drift.effect > r.effect_floor * fraction && c.drift.pvalue < r.alpha) {
-          out.push({ ...base, rule: r.id, metric: 'drift', column: c.column, value: c.drift.statistic, threshold: r.effect_floor, message: `distribution of ${c.column} moved (effect ${c.drift.effect.toFixed(3)}, under the ${r.effect_floor} floor)` });
+          out.push({
+            ...base,
+            rule: r.id,
+            metric: 'drift',
+            column: c.column,
+            value: c.drift.statistic,
+            threshold: r.effect_floor,
+            message: `distribution of ${c.column} moved (effect ${c.drift.effect.toFixed(3)}, under the ${r.effect_floor} floor)`,
+          });
         }
       }
     }

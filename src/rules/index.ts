@@ -1,4 +1,23 @@
 export * from './types.js';
 export { globMatch, globToRegExp } from './glob.js';
-export { compileRules, loadRules, ruleFiles, parseRuleFile, formatProblems, DEFAULT_MIN_BASELINE_RUNS, DEFAULT_ROUTES, ACTIONS, type RuleProblem } from './load.js';
-export { effectiveRules, evaluateRules, evaluateFreshness, elevatedSignals, routeFor, DEFAULT_SIGNAL_FRACTION, type RuleTarget, type FreshnessInput } from './engine.js';
+export {
+  compileRules,
+  loadRules,
+  ruleFiles,
+  parseRuleFile,
+  formatProblems,
+  DEFAULT_MIN_BASELINE_RUNS,
+  DEFAULT_ROUTES,
+  ACTIONS,
+  type RuleProblem,
+} from './load.js';
+export {
+  effectiveRules,
+  evaluateRules,
+  evaluateFreshness,
+  elevatedSignals,
+  routeFor,
+  DEFAULT_SIGNAL_FRACTION,
+  type RuleTarget,
+  type FreshnessInput,
+} from './engine.js';

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { RootlineError } from '../errors.js';
 import { globToRegExp } from './glob.js';
-import { RULE_METRICS, SEVERITIES, type Rule, type RuleMetric, type RuleOverride, type RuleSet, type Severity } from './types.js';
+import {
+  RULE_METRICS,
+  SEVERITIES,
+  type Rule,
+  type RuleMetric,
+  type RuleOverride,
+  type RuleSet,
+  type Severity,
+} from './types.js';
 
 /** Defaults for a rule's common settings when the file does not give them. */
 export const DEFAULT_MIN_BASELINE_RUNS = 5;
@@ -81,10 +89,12 @@ function checkParam(kind: string, node: YamlNode, name: string, p: Problems): un
   switch (kind) {
     case 'number':
     case 'ms':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return p.add(node, `${name} must be a number >= 0, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        return p.add(node, `${name} must be a number >= 0, got ${show(v)}`);
       return v;
     case 'fraction':
-      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return p.add(node, `${name} must be a number between 0 and 1, got ${show(v)}`);
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+        return p.add(node, `${name} must be a number between 0 and 1, got ${show(v)}`);
       return v;
     case 'boolean':
       if (typeof v !== 'boolean') return p.add(node, `${name} must be true or false, got ${show(v)}`);
@@ -101,13 +111,15 @@ function checkCommon(key: string, node: YamlNode, p: Problems): unknown {
   const v = scalar(node);
   switch (key) {
     case 'severity':
-      if (!SEVERITIES.includes(v as Severity)) return p.add(node, `severity must be one of ${SEVERITIES.join(', ')}, got ${show(v)}`);
+      if (!SEVERITIES.includes(v as Severity))
+        return p.add(node, `severity must be one of ${SEVERITIES.join(', ')}, got ${show(v)}`);
       return v;
     case 'enabled':
       if (typeof v !== 'boolean') return p.add(node, `enabled must be true or false, got ${show(v)}`);
       return v;
     case 'min_baseline_runs':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return p.add(node, `min_baseline_runs must be an integer >= 0, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+        return p.add(node, `min_baseline_runs must be an integer >= 0, got ${show(v)}`);
       return v;
     case 'description':
       if (typeof v !== 'string') return p.add(node, 'description must be a string');
@@ -135,7 +147,8 @@ function parseRoutes(node: YamlNode, p: Problems): Partial<Record<Severity, stri
     const actions: string[] = [];
     for (const item of value.items as YamlNode[]) {
       const a = scalar(item);
-      if (typeof a !== 'string' || !(ACTIONS as readonly string[]).includes(a)) p.add(item, `unknown action ${JSON.stringify(a)} (expected ${ACTIONS.join(', ')})`);
+      if (typeof a !== 'string' || !(ACTIONS as readonly string[]).includes(a))
+        p.add(item, `unknown action ${JSON.stringify(a)} (expected ${ACTIONS.join(', ')})`);
       else actions.push(a);
     }
     out[sev as Severity] = actions;
@@ -150,7 +163,12 @@ interface ParsedFile {
 }
 
 /** Parses and validates one rule file's text. Problems are collected, not thrown. */
-export function parseRuleFile(text: string, file: string, problems: RuleProblem[], knownRules: Map<string, Rule>): ParsedFile {
+export function parseRuleFile(
+  text: string,
+  file: string,
+  problems: RuleProblem[],
+  knownRules: Map<string, Rule>,
+): ParsedFile {
   const lc = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const p = new Problems(file, lc);
@@ -211,16 +229,26 @@ function parseRule(node: YamlNode, p: Problems, known: Map<string, Rule>): Rule 
   const before = p.list.length;
   const idNode = get('id');
   const id = scalar(idNode);
-  if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id)) p.add(idNode ?? node, `rule id must be a name of letters, digits, "_", "-" or ".", got ${JSON.stringify(id)}`);
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id))
+    p.add(idNode ?? node, `rule id must be a name of letters, digits, "_", "-" or ".", got ${JSON.stringify(id)}`);
   else if (known.has(id)) p.add(idNode, `rule id "${id}" is already defined at ${known.get(id)!.source}`);
   const metricNode = get('metric');
   const metric = scalar(metricNode) as RuleMetric;
   if (!RULE_METRICS.includes(metric)) {
-    p.add(metricNode ?? node, `metric must be one of ${RULE_METRICS.join(', ')}, got ${JSON.stringify(metric ?? null)}`);
+    p.add(
+      metricNode ?? node,
+      `metric must be one of ${RULE_METRICS.join(', ')}, got ${JSON.stringify(metric ?? null)}`,
+    );
     return undefined;
   }
   if (!get('severity')) p.add(node, `rule "${String(id)}" needs a severity (${SEVERITIES.join(', ')})`);
-  const rule: Record<string, unknown> = { id, metric, enabled: true, min_baseline_runs: metric === 'schema' || metric === 'status' ? 1 : DEFAULT_MIN_BASELINE_RUNS, source: p.where(node) };
+  const rule: Record<string, unknown> = {
+    id,
+    metric,
+    enabled: true,
+    min_baseline_runs: metric === 'schema' || metric === 'status' ? 1 : DEFAULT_MIN_BASELINE_RUNS,
+    source: p.where(node),
+  };
   if (metric === 'status') rule.min_baseline_runs = 0;
   for (const [key, keyNode, value] of entries) {
     if (COMMON.has(key)) {
@@ -285,7 +313,10 @@ function parseOverride(node: YamlNode, p: Problems, known: Map<string, Rule>): R
       for (const [rid, ridNode, settings] of mapEntries(value)) {
         const rule = known.get(rid);
         if (!rule) {
-          p.add(ridNode, `override for unknown rule "${rid}" (known: ${[...known.keys()].join(', ') || 'none'}; rules must be defined before they are overridden)`);
+          p.add(
+            ridNode,
+            `override for unknown rule "${rid}" (known: ${[...known.keys()].join(', ') || 'none'}; rules must be defined before they are overridden)`,
+          );
           continue;
         }
         if (!isMap(settings)) {
@@ -301,7 +332,10 @@ function parseOverride(node: YamlNode, p: Problems, known: Map<string, Rule>): R
             const v = checkParam(PARAMS[rule.metric][sk]!, sv, sk, p);
             if (v !== undefined) changed[sk] = v;
           } else {
-            p.add(skNode, `"${sk}" is not a setting of ${rule.metric} rule "${rid}" (allowed: ${[...Object.keys(PARAMS[rule.metric]), 'severity', 'enabled', 'min_baseline_runs'].join(', ')})`);
+            p.add(
+              skNode,
+              `"${sk}" is not a setting of ${rule.metric} rule "${rid}" (allowed: ${[...Object.keys(PARAMS[rule.metric]), 'severity', 'enabled', 'min_baseline_runs'].join(', ')})`,
+            );
           }
         }
         o.rules[rid] = changed;
@@ -344,7 +378,11 @@ export function compileRules(sources: { file: string; text: string }[]): RuleSet
   const known = new Map<string, Rule>();
   const rules: Rule[] = [];
   const overrides: RuleOverride[] = [];
-  const routes: Record<Severity, string[]> = { critical: [...DEFAULT_ROUTES.critical], warning: [...DEFAULT_ROUTES.warning], info: [...DEFAULT_ROUTES.info] };
+  const routes: Record<Severity, string[]> = {
+    critical: [...DEFAULT_ROUTES.critical],
+    warning: [...DEFAULT_ROUTES.warning],
+    info: [...DEFAULT_ROUTES.info],
+  };
   for (const s of sources) {
     const parsed = parseRuleFile(s.text, s.file, problems, known);
     rules.push(...parsed.rules);
@@ -354,7 +392,12 @@ export function compileRules(sources: { file: string; text: string }[]): RuleSet
   if (problems.length > 0) {
     throw new RootlineError('RULES_INVALID', `invalid rules:\n${formatProblems(problems)}`, { details: { problems } });
   }
-  return Object.freeze({ rules: Object.freeze(rules), overrides: Object.freeze(overrides), routes: Object.freeze(routes), files: sources.map((s) => s.file) });
+  return Object.freeze({
+    rules: Object.freeze(rules),
+    overrides: Object.freeze(overrides),
+    routes: Object.freeze(routes),
+    files: sources.map((s) => s.file),
+  });
 }
 
 /** The rule files of a folder: `*.yaml` and `*.yml`, in name order. */
@@ -363,7 +406,9 @@ export function ruleFiles(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (err: unknown) {
-    throw new RootlineError('RULES_INVALID', `cannot read the rules folder ${dir}: ${(err as Error).message}`, { cause: err });
+    throw new RootlineError('RULES_INVALID', `cannot read the rules folder ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return names
     .filter((n) => /\.ya?ml$/.test(n))

@@ -24,7 +24,14 @@ export interface SimDag {
 }
 
 export type FaultKind = 'null_spike' | 'shift' | 'row_drop' | 'schema_change' | 'code_change' | 'category_shift';
-export const FAULT_KINDS: readonly FaultKind[] = ['null_spike', 'shift', 'row_drop', 'schema_change', 'code_change', 'category_shift'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'null_spike',
+  'shift',
+  'row_drop',
+  'schema_change',
+  'code_change',
+  'category_shift',
+];
 
 export interface Fault {
   node: string;
@@ -69,7 +76,12 @@ function normal(rng: RandomSource): number {
 }
 
 /** DAG shapes used by the scenario suite and the benchmark. */
-export function makeDag(shape: 'chain' | 'diamond' | 'fan_in' | 'fan_out' | 'random', size: number, pipeline: string, seed = 1): SimDag {
+export function makeDag(
+  shape: 'chain' | 'diamond' | 'fan_in' | 'fan_out' | 'random',
+  size: number,
+  pipeline: string,
+  seed = 1,
+): SimDag {
   const rng = seededRandom(seed);
   const n = Math.max(shape === 'diamond' ? 4 : 2, size);
   const nodes: SimNode[] = [];
@@ -153,7 +165,10 @@ export class PipelineSim {
     };
     for (const n of dag.nodes) {
       const h = hash32(`${dag.pipeline}/${n.name}`);
-      this.offsets.set(n.name, { amount: ((h % 1000) / 1000) * 20 - 10, score: (((h >>> 10) % 1000) / 1000) * 0.1 - 0.05 });
+      this.offsets.set(n.name, {
+        amount: ((h % 1000) / 1000) * 20 - 10,
+        score: (((h >>> 10) % 1000) / 1000) * 0.1 - 0.05,
+      });
     }
   }
 
@@ -178,15 +193,33 @@ export class PipelineSim {
       const rng = seededRandom(hash32(`${this.o.seed}/${this.dag.pipeline}/${node.name}/${run}`));
       const off = this.offsets.get(node.name)!;
       const parents = node.parents.map((p) => states.get(p)!);
-      const avg = (f: (s: NodeState) => number, dflt: number) => (parents.length ? parents.reduce((a, s) => a + f(s), 0) / parents.length : dflt);
+      const avg = (f: (s: NodeState) => number, dflt: number) =>
+        parents.length ? parents.reduce((a, s) => a + f(s), 0) / parents.length : dflt;
       const anyNull = (f: (s: NodeState) => number) => 1 - parents.reduce((a, s) => a * (1 - f(s)), 1);
       const st: NodeState = {
         rowsFactor: parents.length ? Math.min(...parents.map((s) => s.rowsFactor)) : 1,
-        amount: { mu: avg((s) => s.amount.mu, 100) + off.amount, sigma: avg((s) => s.amount.sigma, 15), nullRatio: Math.max(this.o.baseNullRatio, anyNull((s) => s.amount.nullRatio)) },
-        score: { mu: avg((s) => s.score.mu, 0.5) + off.score, sigma: avg((s) => s.score.sigma, 0.1), nullRatio: Math.max(this.o.baseNullRatio, anyNull((s) => s.score.nullRatio)) },
+        amount: {
+          mu: avg((s) => s.amount.mu, 100) + off.amount,
+          sigma: avg((s) => s.amount.sigma, 15),
+          nullRatio: Math.max(
+            this.o.baseNullRatio,
+            anyNull((s) => s.amount.nullRatio),
+          ),
+        },
+        score: {
+          mu: avg((s) => s.score.mu, 0.5) + off.score,
+          sigma: avg((s) => s.score.sigma, 0.1),
+          nullRatio: Math.max(
+            this.o.baseNullRatio,
+            anyNull((s) => s.score.nullRatio),
+          ),
+        },
         segment: {
           p: parents.length ? SEGMENTS.map((_, i) => avg((s) => s.segment.p[i]!, 0)) : [...BASE_SEGMENT_P],
-          nullRatio: Math.max(this.o.baseNullRatio, anyNull((s) => s.segment.nullRatio)),
+          nullRatio: Math.max(
+            this.o.baseNullRatio,
+            anyNull((s) => s.segment.nullRatio),
+          ),
         },
         missing: new Set(),
         codeVersion: `git:${(hash32(`code/${this.dag.pipeline}/${node.name}`) >>> 0).toString(16).padStart(8, '0').slice(0, 7)}`,
@@ -221,7 +254,12 @@ export class PipelineSim {
         params: { window: '1h' },
       };
       if (node.parents.length > 0) {
-        report.column_lineage = Object.fromEntries(SIM_COLUMNS.filter((c) => !st.missing.has(c)).map((c) => [c, node.parents.map((p) => ({ node: p, column: c }))]));
+        report.column_lineage = Object.fromEntries(
+          SIM_COLUMNS.filter((c) => !st.missing.has(c)).map((c) => [
+            c,
+            node.parents.map((p) => ({ node: p, column: c })),
+          ]),
+        );
       }
       reports.push(report);
     });
@@ -260,7 +298,10 @@ export class PipelineSim {
   }
 
   private numericColumn(rows: number, c: ColState, rng: RandomSource, seedKey: string): ColumnProfile {
-    const nulls = Math.min(rows, Math.max(0, Math.round(rows * c.nullRatio + Math.sqrt(rows * c.nullRatio * (1 - c.nullRatio)) * normal(rng))));
+    const nulls = Math.min(
+      rows,
+      Math.max(0, Math.round(rows * c.nullRatio + Math.sqrt(rows * c.nullRatio * (1 - c.nullRatio)) * normal(rng))),
+    );
     const n = rows - nulls;
     const values = new Float64Array(n);
     let sum = 0;
@@ -285,16 +326,29 @@ export class PipelineSim {
   }
 
   private categoricalColumn(rows: number, c: { p: number[]; nullRatio: number }, rng: RandomSource): ColumnProfile {
-    const nulls = Math.min(rows, Math.max(0, Math.round(rows * c.nullRatio + Math.sqrt(rows * c.nullRatio * (1 - c.nullRatio)) * normal(rng))));
+    const nulls = Math.min(
+      rows,
+      Math.max(0, Math.round(rows * c.nullRatio + Math.sqrt(rows * c.nullRatio * (1 - c.nullRatio)) * normal(rng))),
+    );
     const n = rows - nulls;
     const frequent: Record<string, number> = {};
     let left = n;
     SEGMENTS.forEach((s, i) => {
       const expect = n * c.p[i]!;
-      const cnt = i === SEGMENTS.length - 1 ? left : Math.max(0, Math.min(left, Math.round(expect + Math.sqrt(expect * (1 - c.p[i]!)) * normal(rng))));
+      const cnt =
+        i === SEGMENTS.length - 1
+          ? left
+          : Math.max(0, Math.min(left, Math.round(expect + Math.sqrt(expect * (1 - c.p[i]!)) * normal(rng))));
       left -= cnt;
       if (cnt > 0) frequent[s] = cnt;
     });
-    return { kind: 'categorical', count: rows, null_count: nulls, frequent, other_count: 0, distinct_estimate: Object.keys(frequent).length };
+    return {
+      kind: 'categorical',
+      count: rows,
+      null_count: nulls,
+      frequent,
+      other_count: 0,
+      distinct_estimate: Object.keys(frequent).length,
+    };
   }
 }

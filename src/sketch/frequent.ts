@@ -244,7 +244,10 @@ export class DistinctCounter {
   constructor(options: { precision?: number; exactLimit?: number } = {}) {
     const precision = options.precision ?? DEFAULT_HLL_PRECISION;
     if (!Number.isInteger(precision) || precision < 4 || precision > 18) {
-      throw new RootlineError('INVALID_ARGUMENT', `HyperLogLog precision must be an integer from 4 to 18, got ${precision}`);
+      throw new RootlineError(
+        'INVALID_ARGUMENT',
+        `HyperLogLog precision must be an integer from 4 to 18, got ${precision}`,
+      );
     }
     const exactLimit = options.exactLimit ?? DEFAULT_DISTINCT_EXACT_LIMIT;
     if (!Number.isInteger(exactLimit) || exactLimit < 0) {

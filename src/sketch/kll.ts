@@ -655,7 +655,10 @@ export class KllDoublesSketch {
     const isSingleItem = (flags & FLAG_SINGLE_ITEM) !== 0;
     const expectedPreamble = isEmpty || isSingleItem ? PREAMBLE_INTS_SHORT : PREAMBLE_INTS_FULL;
     if (preambleInts !== expectedPreamble) {
-      throw invalid(`preamble ints ${preambleInts}, expected ${expectedPreamble} for flags ${flags}`, { preambleInts, flags });
+      throw invalid(`preamble ints ${preambleInts}, expected ${expectedPreamble} for flags ${flags}`, {
+        preambleInts,
+        flags,
+      });
     }
     const sketch = new KllDoublesSketch(k, options);
     if (isEmpty) {
@@ -667,7 +670,8 @@ export class KllDoublesSketch {
     const table = sketch.capacities;
     if (isSingleItem) {
       const expected = DATA_START_SINGLE_ITEM + ITEM_BYTES;
-      if (bytes.byteLength !== expected) throw invalid(`single-item sketch of ${bytes.byteLength} bytes, expected ${expected}`);
+      if (bytes.byteLength !== expected)
+        throw invalid(`single-item sketch of ${bytes.byteLength} bytes, expected ${expected}`);
       const item = dv.getFloat64(DATA_START_SINGLE_ITEM, true);
       if (Number.isNaN(item)) throw invalid('NaN item');
       sketch.items[k - 1] = item;
@@ -679,7 +683,8 @@ export class KllDoublesSketch {
       sketch.levelZeroSorted = (flags & FLAG_LEVEL_ZERO_SORTED) !== 0;
       return sketch;
     }
-    if (bytes.byteLength < DATA_START) throw invalid(`truncated: ${bytes.byteLength} bytes, the full preamble needs ${DATA_START}`);
+    if (bytes.byteLength < DATA_START)
+      throw invalid(`truncated: ${bytes.byteLength} bytes, the full preamble needs ${DATA_START}`);
     const nBig = dv.getBigUint64(8, true);
     if (nBig > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`n = ${nBig} is beyond 2^53`);
     const n = Number(nBig);
@@ -861,7 +866,16 @@ export class KllDoublesSketch {
       } else if (selfPop === 0 && otherPop > 0) {
         workbuf.set(other.items.subarray(other.levels[lvl], other.levels[lvl]! + otherPop), worklevels[lvl]);
       } else if (selfPop > 0 && otherPop > 0) {
-        mergeSortedInto(this.items, this.levels[lvl]!, selfPop, other.items, other.levels[lvl]!, otherPop, workbuf, worklevels[lvl]!);
+        mergeSortedInto(
+          this.items,
+          this.levels[lvl]!,
+          selfPop,
+          other.items,
+          other.levels[lvl]!,
+          otherPop,
+          workbuf,
+          worklevels[lvl]!,
+        );
       }
     }
 

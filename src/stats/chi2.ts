@@ -43,9 +43,13 @@ export function categoricalCounts(
 function checkCounts(name: string, counts: CategoryCounts): void {
   for (const [k, v] of Object.entries(counts)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new RootlineError('INVALID_ARGUMENT', `${name}: count of ${JSON.stringify(k)} is not a non-negative number`, {
-        details: { category: k, value: v },
-      });
+      throw new RootlineError(
+        'INVALID_ARGUMENT',
+        `${name}: count of ${JSON.stringify(k)} is not a non-negative number`,
+        {
+          details: { category: k, value: v },
+        },
+      );
     }
   }
 }
@@ -153,11 +157,7 @@ export function chiSquaredTest(
  * over the columns of {@link alignCategories} (folding into the other bucket can only lower it).
  * In [0, 1]. Throws RootlineError('INVALID_ARGUMENT') when a side has a zero total.
  */
-export function totalVariationDistance(
-  p: CategoryCounts,
-  q: CategoryCounts,
-  options: CategoricalOptions = {},
-): number {
+export function totalVariationDistance(p: CategoryCounts, q: CategoryCounts, options: CategoricalOptions = {}): number {
   const t = alignCategories(p, q, options);
   let totalP = 0;
   let totalQ = 0;

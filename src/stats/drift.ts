@@ -238,7 +238,8 @@ function decide(
  */
 export function driftVerdict(input: DriftInput): DriftVerdict {
   const alpha = input.alpha ?? DEFAULT_DRIFT_ALPHA;
-  if (!(alpha >= 0 && alpha <= 1)) throw new RootlineError('INVALID_ARGUMENT', `drift: alpha must be in [0, 1], got ${alpha}`);
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new RootlineError('INVALID_ARGUMENT', `drift: alpha must be in [0, 1], got ${alpha}`);
   const ev = driftEvidence(input);
   return decide(input, ev, ev.pvalue, alpha);
 }

@@ -16,7 +16,8 @@ export interface BenjaminiHochbergResult {
  * 'INVALID_ARGUMENT' otherwise, NaN included); an empty list gives empty results.
  */
 export function benjaminiHochberg(pvalues: ArrayLike<number>, q: number = DEFAULT_FDR_Q): BenjaminiHochbergResult {
-  if (!(q >= 0 && q <= 1)) throw new RootlineError('INVALID_ARGUMENT', `benjaminiHochberg: q must be in [0, 1], got ${q}`);
+  if (!(q >= 0 && q <= 1))
+    throw new RootlineError('INVALID_ARGUMENT', `benjaminiHochberg: q must be in [0, 1], got ${q}`);
   const m = pvalues.length;
   const ps: number[] = new Array<number>(m);
   for (let i = 0; i < m; i++) {

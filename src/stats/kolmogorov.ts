@@ -26,7 +26,6 @@ const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
 const SM_UPPER_MAX_TERMS = 3;
 const SM_UPPERSUM_MIN_N = 10;
 
-
 function clip01(p: number): number {
   // NaN passes through, as np.clip does.
   if (p < 0) return 0;

@@ -9,7 +9,8 @@ import { scenarioEvents } from './fixtures.js';
 
 const logger = createLogger('silent');
 const NOW = Date.parse('2030-01-01T00:00:00.000Z');
-const byAction = (outcomes: ActionOutcome[], action: ActionOutcome['action']) => outcomes.filter((o) => o.action === action).map((o) => o.outcome);
+const byAction = (outcomes: ActionOutcome[], action: ActionOutcome['action']) =>
+  outcomes.filter((o) => o.action === action).map((o) => o.outcome);
 
 // One incident (dry run by default), opened then resolved; and the same with rollback dispatch on.
 const dryRun = scenarioEvents({ bad: 1, after: 3 }).flat();
@@ -19,7 +20,12 @@ describe('ActionDispatcher', () => {
   it('logs, notes Slack as not configured, and records a dry-run rollback without dispatching it', async () => {
     const commands: RollbackCommand[] = [];
     const seen: ActionOutcome[] = [];
-    const d = new ActionDispatcher({ logger, now: () => NOW, sendCommand: (c) => (commands.push(c), Promise.resolve()), onOutcome: (o) => seen.push(o) });
+    const d = new ActionDispatcher({
+      logger,
+      now: () => NOW,
+      sendCommand: (c) => (commands.push(c), Promise.resolve()),
+      onOutcome: (o) => seen.push(o),
+    });
     d.push(dryRun);
     await d.drain();
     expect(byAction(d.outcomes, 'log')).toEqual(['logged', 'logged']);
@@ -37,7 +43,13 @@ describe('ActionDispatcher', () => {
     d.push(live);
     await d.drain();
     expect(commands).toHaveLength(1);
-    expect(commands[0]).toMatchObject({ type: 'rollback', node: 'n01', pipeline: 'churn', dry_run: false, idempotency_key: `${live[0]!.incident.incident_id}:rollback` });
+    expect(commands[0]).toMatchObject({
+      type: 'rollback',
+      node: 'n01',
+      pipeline: 'churn',
+      dry_run: false,
+      idempotency_key: `${live[0]!.incident.incident_id}:rollback`,
+    });
     expect(d.outcomes.find((o) => o.outcome === 'command_sent')!.detail).toBe(commands[0]!.idempotency_key);
   });
 
@@ -47,7 +59,10 @@ describe('ActionDispatcher', () => {
     const d = new ActionDispatcher({
       logger,
       maxRetryDelayMs: 10,
-      sendCommand: () => (failures-- > 0 ? Promise.reject(new RootlineError('KAFKA_ERROR', 'not leader', { retriable: true })) : Promise.resolve()),
+      sendCommand: () =>
+        failures-- > 0
+          ? Promise.reject(new RootlineError('KAFKA_ERROR', 'not leader', { retriable: true }))
+          : Promise.resolve(),
     });
     await d.handle(live[0]!, () => {
       ticks++;
@@ -56,14 +71,23 @@ describe('ActionDispatcher', () => {
     expect(byAction(d.outcomes, 'rollback')).toEqual(['command_sent']);
     expect(ticks).toBeGreaterThanOrEqual(2);
 
-    const e = new ActionDispatcher({ logger, maxRetryDelayMs: 10, sendCommand: () => Promise.reject(new RootlineError('KAFKA_ERROR', 'topic authorization failed')) });
+    const e = new ActionDispatcher({
+      logger,
+      maxRetryDelayMs: 10,
+      sendCommand: () => Promise.reject(new RootlineError('KAFKA_ERROR', 'topic authorization failed')),
+    });
     await e.handle(live[0]!);
-    expect(e.outcomes.filter((o) => o.action === 'rollback')).toEqual([expect.objectContaining({ outcome: 'failed', detail: 'topic authorization failed' })]);
+    expect(e.outcomes.filter((o) => o.action === 'rollback')).toEqual([
+      expect.objectContaining({ outcome: 'failed', detail: 'topic authorization failed' }),
+    ]);
   });
 
   it('skipped decisions are not carried out', async () => {
     const opened = live[0]!;
-    const skipped: IncidentEvent = { ...opened, incident: { ...opened.incident, actions: opened.incident.actions.map((a) => ({ ...a, decision: 'skipped' })) } };
+    const skipped: IncidentEvent = {
+      ...opened,
+      incident: { ...opened.incident, actions: opened.incident.actions.map((a) => ({ ...a, decision: 'skipped' })) },
+    };
     const commands: RollbackCommand[] = [];
     const d = new ActionDispatcher({ logger, sendCommand: (c) => (commands.push(c), Promise.resolve()) });
     await d.handle(skipped);
@@ -72,7 +96,11 @@ describe('ActionDispatcher', () => {
   });
 
   it('stop ends a retry loop', async () => {
-    const d = new ActionDispatcher({ logger, maxRetryDelayMs: 60_000, sendCommand: () => Promise.reject(new RootlineError('KAFKA_ERROR', 'down', { retriable: true })) });
+    const d = new ActionDispatcher({
+      logger,
+      maxRetryDelayMs: 60_000,
+      sendCommand: () => Promise.reject(new RootlineError('KAFKA_ERROR', 'down', { retriable: true })),
+    });
     d.push([live[0]!]);
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
@@ -102,9 +130,15 @@ describe('ActionDispatcher', () => {
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
     it('posts the command and records the answer; a failure is recorded, not thrown', async () => {
-      const d = new ActionDispatcher({ logger, webhook: { url, allowHosts: ['127.0.0.1'], maxRetryDelayMs: 10, attempts: 2 } });
+      const d = new ActionDispatcher({
+        logger,
+        webhook: { url, allowHosts: ['127.0.0.1'], maxRetryDelayMs: 10, attempts: 2 },
+      });
       await d.handle(live[0]!);
-      expect(d.outcomes.find((o) => o.action === 'rollback')).toMatchObject({ outcome: 'webhook_ok', detail: 'HTTP 200 after 1 attempt(s)' });
+      expect(d.outcomes.find((o) => o.action === 'rollback')).toMatchObject({
+        outcome: 'webhook_ok',
+        detail: 'HTTP 200 after 1 attempt(s)',
+      });
       expect(JSON.parse(bodies[0]!)).toMatchObject({ node: 'n01', dry_run: false });
       status = 400;
       await d.handle(live[0]!);

@@ -13,7 +13,9 @@ export const RULES = compileRules([
  * The incident events of a real scenario: pipeline "churn", chain n00 -> n01 -> n02 -> n03, a null
  * spike at n01 for `bad` runs after 8 healthy ones, then `after` healthy runs. One batch per run.
  */
-export function scenarioEvents(options: { bad?: number; after?: number; fault?: Fault; rollback?: Partial<RollbackPolicy>; oneByOne?: boolean } = {}): IncidentEvent[][] {
+export function scenarioEvents(
+  options: { bad?: number; after?: number; fault?: Fault; rollback?: Partial<RollbackPolicy>; oneByOne?: boolean } = {},
+): IncidentEvent[][] {
   const sim = new PipelineSim(makeDag('chain', 4, 'churn', 3), { seed: 3 });
   const core = new MonitorCore({ rules: RULES, ...(options.rollback ? { rollback: options.rollback } : {}) });
   const fault = options.fault ?? { node: 'n01', kind: 'null_spike' };

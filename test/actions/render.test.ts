@@ -4,7 +4,8 @@ import { esc } from '../../src/actions/render.js';
 import type { Incident } from '../../src/monitor/index.js';
 import { scenarioEvents } from './fixtures.js';
 
-const TEMPLATE = 'http://grafana.local/d/node?var-pipeline={pipeline}&var-node={node}&var-column={column}&inc={incident_id}&from={from}&to={to}&x={unknown}';
+const TEMPLATE =
+  'http://grafana.local/d/node?var-pipeline={pipeline}&var-node={node}&var-column={column}&inc={incident_id}&from={from}&to={to}&x={unknown}';
 const textOf = (blocks: Block[]) => JSON.stringify(blocks);
 const section = (blocks: Block[], title: string) => {
   const b = blocks.find((x) => JSON.stringify(x).includes(title));
@@ -18,26 +19,39 @@ describe('renderIncident', () => {
   const resolved = events.find((e) => e.type === 'resolved')!.incident;
 
   it('the scenario is what the message describes', () => {
-    expect(incident).toMatchObject({ culprit: 'n01', pipeline: 'churn', metric: 'null_ratio', column: 'amount', cause: { kind: 'transformation' } });
+    expect(incident).toMatchObject({
+      culprit: 'n01',
+      pipeline: 'churn',
+      metric: 'null_ratio',
+      column: 'amount',
+      cause: { kind: 'transformation' },
+    });
   });
 
   it('names the culprit transformation and the pipeline, in the text and the header', () => {
     const { text, blocks } = renderIncident(incident);
     expect(text).toMatch(/^INCIDENT: null ratio of amount changed 0\.00 -> 0\.1\d at n01 \(pipeline churn\)$/);
-    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'INCIDENT: n01 (churn)', emoji: true } });
+    expect(blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'INCIDENT: n01 (churn)', emoji: true },
+    });
     expect(section(blocks, 'Culprit transformation')).toContain('`n01` in pipeline `churn`');
   });
 
   it('shows the metric, its baseline and its current value', () => {
     const { blocks } = renderIncident(incident);
     const f = incident.findings[0]!;
-    expect(section(blocks, 'Failing metric')).toContain(`null ratio of \`amount\`: baseline ${f.baseline!.toFixed(2)} vs current ${f.value.toFixed(2)}`);
+    expect(section(blocks, 'Failing metric')).toContain(
+      `null ratio of \`amount\`: baseline ${f.baseline!.toFixed(2)} vs current ${f.value.toFixed(2)}`,
+    );
     expect(JSON.stringify(blocks[1])).toContain(':red_circle: INCIDENT null ratio of `amount` changed');
   });
 
   it('gives the likely cause and the confidence', () => {
     const { blocks } = renderIncident(incident);
-    expect(section(blocks, 'Likely cause')).toContain('n01 broke the data: its inputs were healthy and its output is not');
+    expect(section(blocks, 'Likely cause')).toContain(
+      'n01 broke the data: its inputs were healthy and its output is not',
+    );
     expect(section(blocks, 'Confidence')).toContain('90%');
   });
 
@@ -55,7 +69,9 @@ describe('renderIncident', () => {
 
   it('says what action was taken', () => {
     const action = section(renderIncident(incident).blocks, 'Action taken');
-    expect(action).toContain('alerted in Slack; rollback of n01 to data_version n01@2026-11-01T07:00:00.000Z (dry run, not dispatched)');
+    expect(action).toContain(
+      'alerted in Slack; rollback of n01 to data_version n01@2026-11-01T07:00:00.000Z (dry run, not dispatched)',
+    );
   });
 
   it('links to Grafana from the template, with the incident window', () => {
@@ -63,7 +79,17 @@ describe('renderIncident', () => {
     const from = Date.parse(incident.opened_at) - 3_600_000;
     const link = `http://grafana.local/d/node?var-pipeline=churn&var-node=n01&var-column=amount&inc=${incident.incident_id}&from=${from}&to=now&x={unknown}`;
     expect(grafanaLink(incident, TEMPLATE)).toBe(link);
-    expect(blocks.at(-1)).toEqual({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in Grafana' }, url: link, action_id: 'rootline_grafana' }] });
+    expect(blocks.at(-1)).toEqual({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open in Grafana' },
+          url: link,
+          action_id: 'rootline_grafana',
+        },
+      ],
+    });
     expect(textOf(blocks)).toContain(`<${link}|Grafana drill-down>`);
     expect(textOf(renderIncident(incident).blocks)).not.toContain('Grafana');
   });
@@ -86,13 +112,16 @@ describe('renderIncident', () => {
 
   it('escapes Slack mrkdwn control characters in free text', () => {
     expect(esc('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');
-    const nasty: Incident = { ...incident, cause: { kind: 'code_change', summary: 'code changed at n01: <v1> -> <!channel>' } };
+    const nasty: Incident = {
+      ...incident,
+      cause: { kind: 'code_change', summary: 'code changed at n01: <v1> -> <!channel>' },
+    };
     const cause = section(renderIncident(nasty).blocks, 'Likely cause');
     expect(cause).toContain('&lt;!channel&gt;');
     expect(cause).not.toContain('<!channel>');
   });
 
-  it('the header fits Slack\'s 150 characters', () => {
+  it("the header fits Slack's 150 characters", () => {
     const long: Incident = { ...incident, culprit: 'x'.repeat(300) };
     const header = renderIncident(long).blocks[0] as { text: { text: string } };
     expect(header.text.text.length).toBeLessThanOrEqual(150);
@@ -104,9 +133,23 @@ describe('headline', () => {
 
   it('per metric', () => {
     const { column: _column, ...noColumn } = i;
-    expect(headline({ ...noColumn, metric: 'row_count', findings: [{ ...i.findings[0]!, metric: 'row_count', value: 700, baseline: 1000 }] })).toBe('row count changed 1,000 -> 700 at `n01`');
-    expect(headline({ ...i, metric: 'drift', findings: [{ ...i.findings[0]!, metric: 'drift', value: 0.3456 }] })).toBe('distribution drift of `amount` shifted (D = 0.35) at `n01`');
-    expect(headline({ ...noColumn, metric: 'schema', findings: [{ ...i.findings[0]!, metric: 'schema', message: 'schema changed (breaking): removed score' }] })).toBe('schema at `n01`: schema changed (breaking): removed score');
+    expect(
+      headline({
+        ...noColumn,
+        metric: 'row_count',
+        findings: [{ ...i.findings[0]!, metric: 'row_count', value: 700, baseline: 1000 }],
+      }),
+    ).toBe('row count changed 1,000 -> 700 at `n01`');
+    expect(headline({ ...i, metric: 'drift', findings: [{ ...i.findings[0]!, metric: 'drift', value: 0.3456 }] })).toBe(
+      'distribution drift of `amount` shifted (D = 0.35) at `n01`',
+    );
+    expect(
+      headline({
+        ...noColumn,
+        metric: 'schema',
+        findings: [{ ...i.findings[0]!, metric: 'schema', message: 'schema changed (breaking): removed score' }],
+      }),
+    ).toBe('schema at `n01`: schema changed (breaking): removed score');
     expect(headline({ ...noColumn, metric: 'freshness', findings: [] })).toBe('freshness at `n01`');
   });
 });
@@ -115,13 +158,21 @@ describe('renderThreadReply', () => {
   it('new symptoms and findings; nothing new gives no reply', () => {
     const events = scenarioEvents({ bad: 2, oneByOne: true }).flat();
     const withSymptom = events.find((e) => e.type === 'updated' && e.changes.new_symptoms)!;
-    expect(renderThreadReply(withSymptom)!.text).toMatch(/^:arrow_down: Symptom downstream at `n02`: null ratio of amount/);
-    expect(renderThreadReply({ ...withSymptom, changes: { new_findings: ['row count dropped <30%>'] } })!.text).toBe(':warning: Also at `n01`: row count dropped &lt;30%&gt;');
+    expect(renderThreadReply(withSymptom)!.text).toMatch(
+      /^:arrow_down: Symptom downstream at `n02`: null ratio of amount/,
+    );
+    expect(renderThreadReply({ ...withSymptom, changes: { new_findings: ['row count dropped <30%>'] } })!.text).toBe(
+      ':warning: Also at `n01`: row count dropped &lt;30%&gt;',
+    );
     expect(renderThreadReply({ ...withSymptom, changes: { runs_affected: 2 } })).toBeUndefined();
   });
 
   it('the resolution', () => {
-    const resolved = scenarioEvents({ bad: 2, after: 3 }).flat().find((e) => e.type === 'resolved')!;
-    expect(renderThreadReply(resolved)!.text).toBe(':white_check_mark: Resolved: `n01` has had 3 healthy runs in a row (after 2 bad runs).');
+    const resolved = scenarioEvents({ bad: 2, after: 3 })
+      .flat()
+      .find((e) => e.type === 'resolved')!;
+    expect(renderThreadReply(resolved)!.text).toBe(
+      ':white_check_mark: Resolved: `n01` has had 3 healthy runs in a row (after 2 bad runs).',
+    );
   });
 });

@@ -47,9 +47,17 @@ describe('rollbackCommandOf', () => {
 
 describe('fillTemplate', () => {
   it('fills each {{name}} with the JSON-escaped value: the result is always JSON', () => {
-    const t = '{"job": "rollback-{{node}}", "to": "{{ to_data_version }}", "dry": {{dry_run}}, "key": "{{idempotency_key}}", "code": "{{to_code_version}}", "x": "{{nope}}"}';
+    const t =
+      '{"job": "rollback-{{node}}", "to": "{{ to_data_version }}", "dry": {{dry_run}}, "key": "{{idempotency_key}}", "code": "{{to_code_version}}", "x": "{{nope}}"}';
     const body = fillTemplate(t, CMD);
-    expect(JSON.parse(body)).toEqual({ job: 'rollback-n01', to: 'snap "7"\n\\ {{node}}', dry: false, key: 'inc-abc:rollback', code: '', x: '' });
+    expect(JSON.parse(body)).toEqual({
+      job: 'rollback-n01',
+      to: 'snap "7"\n\\ {{node}}',
+      dry: false,
+      key: 'inc-abc:rollback',
+      code: '',
+      x: '',
+    });
   });
 
   it('a value cannot break out of its string', () => {
@@ -77,7 +85,10 @@ describe('postWebhook against a local server', () => {
       req.on('end', () => {
         hits.push({ headers: req.headers, body });
         const next = script.shift() ?? { status: 200 };
-        res.writeHead(next.status, { 'content-type': 'application/json', ...(next.retryAfter ? { 'retry-after': next.retryAfter } : {}) });
+        res.writeHead(next.status, {
+          'content-type': 'application/json',
+          ...(next.retryAfter ? { 'retry-after': next.retryAfter } : {}),
+        });
         res.end(JSON.stringify({ status: next.status }));
       });
     });
@@ -89,7 +100,12 @@ describe('postWebhook against a local server', () => {
     hits.length = 0;
     script = s;
   };
-  const options = (over: Partial<Parameters<typeof postWebhook>[0]> = {}) => ({ url, allowHosts: ['127.0.0.1'], maxRetryDelayMs: 20, ...over });
+  const options = (over: Partial<Parameters<typeof postWebhook>[0]> = {}) => ({
+    url,
+    allowHosts: ['127.0.0.1'],
+    maxRetryDelayMs: 20,
+    ...over,
+  });
 
   it('POSTs the command as JSON with its Idempotency-Key and the bearer token', async () => {
     reset([]);
@@ -103,7 +119,11 @@ describe('postWebhook against a local server', () => {
 
   it('sends the filled template when one is set', async () => {
     reset([]);
-    await postWebhook(options({ bodyTemplate: '{"target": "{{pipeline}}/{{node}}", "version": "{{to_data_version}}"}' }), CMD, logger);
+    await postWebhook(
+      options({ bodyTemplate: '{"target": "{{pipeline}}/{{node}}", "version": "{{to_data_version}}"}' }),
+      CMD,
+      logger,
+    );
     expect(JSON.parse(hits[0]!.body)).toEqual({ target: 'churn/n01', version: CMD.to_data_version });
     expect(hits[0]!.headers.authorization).toBeUndefined();
   });
@@ -134,7 +154,11 @@ describe('postWebhook against a local server', () => {
   it('gives up after the attempts allowed, with a retriable error', async () => {
     reset([{ status: 500 }, { status: 500 }, { status: 500 }]);
     const err = (await postWebhook(options({ attempts: 3 }), CMD, logger).catch((e: unknown) => e)) as RootlineError;
-    expect(err).toMatchObject({ code: 'WEBHOOK_ERROR', retriable: true, message: 'rollback webhook failed after 3 attempts (last: 500)' });
+    expect(err).toMatchObject({
+      code: 'WEBHOOK_ERROR',
+      retriable: true,
+      message: 'rollback webhook failed after 3 attempts (last: 500)',
+    });
     expect(hits).toHaveLength(3);
   });
 
@@ -143,23 +167,34 @@ describe('postWebhook against a local server', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const err = (await postWebhook(options({ url: `http://127.0.0.1:${port}/x`, attempts: 2 }), CMD, logger).catch((e: unknown) => e)) as RootlineError;
+    const err = (await postWebhook(options({ url: `http://127.0.0.1:${port}/x`, attempts: 2 }), CMD, logger).catch(
+      (e: unknown) => e,
+    )) as RootlineError;
     expect(err).toMatchObject({ code: 'WEBHOOK_ERROR', retriable: true });
     expect(err.message).toMatch(/^rollback webhook failed after 2 attempts \(last: .+\)$/);
   });
 
   it('refuses a host that is not allow-listed, without calling it', async () => {
     reset([]);
-    const err = (await postWebhook(options({ allowHosts: ['ops.example'] }), CMD, logger).catch((e: unknown) => e)) as RootlineError;
-    expect(err).toMatchObject({ code: 'WEBHOOK_ERROR', message: 'rollback webhook host 127.0.0.1 is not allow-listed' });
-    const sneaky = (await postWebhook(options({ url: 'http://127.0.0.1.evil.example/x' }), CMD, logger).catch((e: unknown) => e)) as RootlineError;
+    const err = (await postWebhook(options({ allowHosts: ['ops.example'] }), CMD, logger).catch(
+      (e: unknown) => e,
+    )) as RootlineError;
+    expect(err).toMatchObject({
+      code: 'WEBHOOK_ERROR',
+      message: 'rollback webhook host 127.0.0.1 is not allow-listed',
+    });
+    const sneaky = (await postWebhook(options({ url: 'http://127.0.0.1.evil.example/x' }), CMD, logger).catch(
+      (e: unknown) => e,
+    )) as RootlineError;
     expect(sneaky.code).toBe('WEBHOOK_ERROR');
     expect(hits).toEqual([]);
   });
 
   it('refuses a template that does not give JSON', async () => {
     reset([]);
-    const err = (await postWebhook(options({ bodyTemplate: '{"node": {{node}}}' }), CMD, logger).catch((e: unknown) => e)) as RootlineError;
+    const err = (await postWebhook(options({ bodyTemplate: '{"node": {{node}}}' }), CMD, logger).catch(
+      (e: unknown) => e,
+    )) as RootlineError;
     expect(err.code).toBe('CONFIG_INVALID');
     expect(hits).toEqual([]);
   });

@@ -16,10 +16,20 @@ let tokens = 0;
 const newToken = () => `xoxb-test-${process.pid}-${tokens++}`;
 
 function notifier(token: string, over: Partial<ConstructorParameters<typeof SlackNotifier>[0]> = {}): SlackNotifier {
-  return new SlackNotifier({ token, channel: CHANNEL, apiUrl: `${server.url}/api/`, logger, retries: 3, maxRetryDelayMs: 2000, grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}', ...over });
+  return new SlackNotifier({
+    token,
+    channel: CHANNEL,
+    apiUrl: `${server.url}/api/`,
+    logger,
+    retries: 3,
+    maxRetryDelayMs: 2000,
+    grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}',
+    ...over,
+  });
 }
 
-const calls = (token: string, method?: string): RecordedCall[] => server.calls.filter((c) => c.token === token && (method === undefined || c.method === method));
+const calls = (token: string, method?: string): RecordedCall[] =>
+  server.calls.filter((c) => c.token === token && (method === undefined || c.method === method));
 
 interface StoredMessage {
   channel: string;
@@ -55,8 +65,18 @@ describe('SlackNotifier with @slack/web-api against the local Slack server', () 
     expect(await notifier(token).handle(opened)).toBe('posted');
     const posts = calls(token, 'chat.postMessage');
     expect(posts).toHaveLength(1);
-    const rendered = renderIncident(opened.incident, { grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}' });
-    expect(posts[0]!.args).toMatchObject({ channel: CHANNEL, text: rendered.text, blocks: rendered.blocks, metadata: { event_type: 'rootline_incident', event_payload: { incident_id: opened.incident.incident_id, version: opened.incident.version } } });
+    const rendered = renderIncident(opened.incident, {
+      grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}',
+    });
+    expect(posts[0]!.args).toMatchObject({
+      channel: CHANNEL,
+      text: rendered.text,
+      blocks: rendered.blocks,
+      metadata: {
+        event_type: 'rootline_incident',
+        event_payload: { incident_id: opened.incident.incident_id, version: opened.incident.version },
+      },
+    });
     expect(posts[0]!.args.thread_ts).toBeUndefined();
   });
 
@@ -72,8 +92,12 @@ describe('SlackNotifier with @slack/web-api against the local Slack server', () 
     ]);
     for (const e of steps) await slack.handle(e);
     // A second bad run changes only the count: the parent is updated, no reply.
-    expect(await slack.handle({ ...updated, incident: { ...updated.incident, version: steps[2]!.incident.version + 1 } })).toBe('updated');
-    expect(await slack.handle({ ...resolved, incident: { ...resolved.incident, version: steps[2]!.incident.version + 2 } })).toBe('updated');
+    expect(
+      await slack.handle({ ...updated, incident: { ...updated.incident, version: steps[2]!.incident.version + 1 } }),
+    ).toBe('updated');
+    expect(
+      await slack.handle({ ...resolved, incident: { ...resolved.incident, version: steps[2]!.incident.version + 2 } }),
+    ).toBe('updated');
     const all = await messages(token);
     const parents = all.filter((m) => !m.thread_ts);
     expect(parents).toHaveLength(1);
@@ -136,16 +160,24 @@ describe('SlackNotifier with @slack/web-api against the local Slack server', () 
     const token = newToken();
     await fault({ token, status: 503, count: 2 });
     expect(await notifier(token).handle(opened)).toBe('posted');
-    expect(calls(token).map((c) => `${c.method} ${c.status}`)).toEqual(['conversations.history 503', 'conversations.history 503', 'conversations.history 200', 'chat.postMessage 200']);
+    expect(calls(token).map((c) => `${c.method} ${c.status}`)).toEqual([
+      'conversations.history 503',
+      'conversations.history 503',
+      'conversations.history 200',
+      'chat.postMessage 200',
+    ]);
     expect(await messages(token)).toHaveLength(1);
   });
 
-  it('an outage longer than the client\'s retries surfaces as a retriable error', async () => {
+  it("an outage longer than the client's retries surfaces as a retriable error", async () => {
     const token = newToken();
     await fault({ token, status: 503, count: 10 });
     const err = await notifier(token, { retries: 1 })
       .handle(opened)
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isRootlineError(err, 'SLACK_ERROR')).toBe(true);
     expect((err as RootlineError).retriable).toBe(true);
     await fetch(`${server.url}/_mock/faults?token=${encodeURIComponent(token)}`, { method: 'DELETE' });
@@ -154,9 +186,16 @@ describe('SlackNotifier with @slack/web-api against the local Slack server', () 
   it('an invalid token is a non-retriable error', async () => {
     const err = await notifier('xoxb-invalid')
       .handle(opened)
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(RootlineError);
-    expect(err).toMatchObject({ code: 'SLACK_ERROR', retriable: false, message: 'conversations.history: Slack said invalid_auth' });
+    expect(err).toMatchObject({
+      code: 'SLACK_ERROR',
+      retriable: false,
+      message: 'conversations.history: Slack said invalid_auth',
+    });
   });
 
   it('counts calls by method and outcome', async () => {
@@ -176,7 +215,11 @@ describe('ActionDispatcher driving the real client', () => {
     d.push(events);
     await d.drain();
     expect(d.pending).toBe(0);
-    expect(d.outcomes.filter((o) => o.action === 'slack').map((o) => o.outcome)).toEqual(['posted', 'updated', 'updated']);
+    expect(d.outcomes.filter((o) => o.action === 'slack').map((o) => o.outcome)).toEqual([
+      'posted',
+      'updated',
+      'updated',
+    ]);
     expect((await messages(token)).filter((m) => !m.thread_ts)).toHaveLength(1);
   });
 
@@ -184,7 +227,9 @@ describe('ActionDispatcher driving the real client', () => {
     const d = new ActionDispatcher({ slack: notifier('xoxb-invalid'), logger, maxRetryDelayMs: 10 });
     const before = calls('xoxb-invalid').length;
     await d.handle(opened);
-    expect(d.outcomes.filter((o) => o.action === 'slack')).toEqual([expect.objectContaining({ outcome: 'failed', detail: 'conversations.history: Slack said invalid_auth' })]);
+    expect(d.outcomes.filter((o) => o.action === 'slack')).toEqual([
+      expect.objectContaining({ outcome: 'failed', detail: 'conversations.history: Slack said invalid_auth' }),
+    ]);
     expect(calls('xoxb-invalid').length - before).toBe(1);
   });
 
@@ -204,6 +249,10 @@ describe('slackError', () => {
   it('keeps a RootlineError and maps anything else to a retriable SLACK_ERROR', () => {
     const e = new RootlineError('SLACK_ERROR', 'x');
     expect(slackError(e, 'm')).toBe(e);
-    expect(slackError(new Error('socket hang up'), 'chat.update')).toMatchObject({ code: 'SLACK_ERROR', retriable: true, message: 'chat.update: socket hang up' });
+    expect(slackError(new Error('socket hang up'), 'chat.update')).toMatchObject({
+      code: 'SLACK_ERROR',
+      retriable: true,
+      message: 'chat.update: socket hang up',
+    });
   });
 });

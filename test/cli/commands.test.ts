@@ -10,7 +10,9 @@ const reportsFile = join(dir, 'reports.jsonl');
 {
   const sim = new PipelineSim(makeDag('chain', 4, 'churn'), { seed: 3 });
   const lines: string[] = [];
-  for (let r = 0; r < 10; r++) for (const rep of sim.run(r, r >= 8 ? [{ node: 'n01', kind: 'null_spike', column: 'score' }] : [])) lines.push(JSON.stringify(rep));
+  for (let r = 0; r < 10; r++)
+    for (const rep of sim.run(r, r >= 8 ? [{ node: 'n01', kind: 'null_spike', column: 'score' }] : []))
+      lines.push(JSON.stringify(rep));
   lines.splice(5, 0, '{"spec": "rootline.report/v1", "oops"');
   writeFileSync(reportsFile, `${lines.join('\n')}\n`);
 }
@@ -20,12 +22,24 @@ describe('rootline replay', () => {
     const r = await runCli(['replay', reportsFile]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${reportsFile}:6: invalid report`);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const incidents = lines.filter((l) => l.type === 'incident');
     expect(incidents).toHaveLength(1);
-    expect(incidents[0]).toMatchObject({ pipeline: 'churn', culprit: 'n01', cause: 'transformation', metric: 'null_ratio', column: 'score', symptoms: ['n02', 'n03'] });
+    expect(incidents[0]).toMatchObject({
+      pipeline: 'churn',
+      culprit: 'n01',
+      cause: 'transformation',
+      metric: 'null_ratio',
+      column: 'score',
+      symptoms: ['n02', 'n03'],
+    });
     for (const k of ['incident_id', 'confidence', 'actions']) expect(incidents[0]).toHaveProperty(k);
-    expect(lines.filter((l) => l.type === 'finding').every((f) => ['n01', 'n02', 'n03'].includes(String(f.node)))).toBe(true);
+    expect(lines.filter((l) => l.type === 'finding').every((f) => ['n01', 'n02', 'n03'].includes(String(f.node)))).toBe(
+      true,
+    );
   });
 
   it('names an unreadable file', async () => {
@@ -45,7 +59,10 @@ describe('rootline rules check', () => {
 
   it('rejects an invalid file with file, line and reason (exit 2)', async () => {
     const bad = mkdtempSync(join(tmpdir(), 'rootline-rules-'));
-    writeFileSync(join(bad, 'r.yaml'), 'version: 1\nrules:\n  - id: x\n    metric: row_count\n    max_deviation: lots\n    severity: critical\n');
+    writeFileSync(
+      join(bad, 'r.yaml'),
+      'version: 1\nrules:\n  - id: x\n    metric: row_count\n    max_deviation: lots\n    severity: critical\n',
+    );
     const r = await runCli(['rules', 'check', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/r\.yaml:5:\d+: max_deviation must be a number/);
@@ -57,9 +74,25 @@ describe('rootline lineage (offline, from a file of reports)', () => {
     const r = await runCli(['lineage', 'upstream', 'n03', '--pipeline', 'churn', '--from', reportsFile, '--json']);
     expect(r.code).toBe(0);
     const a = JSON.parse(r.stdout) as { nodes: { node: string; depth: number; health: string }[]; sources: string[] };
-    expect(a.nodes.map((n) => `${n.node}@${n.depth}:${n.health}`)).toEqual(['n03@0:unhealthy', 'n02@1:unhealthy', 'n01@2:unhealthy', 'n00@3:healthy']);
+    expect(a.nodes.map((n) => `${n.node}@${n.depth}:${n.health}`)).toEqual([
+      'n03@0:unhealthy',
+      'n02@1:unhealthy',
+      'n01@2:unhealthy',
+      'n00@3:healthy',
+    ]);
     expect(a.sources).toEqual(['n00']);
-    const past = await runCli(['lineage', 'upstream', 'n03', '--pipeline', 'churn', '--from', reportsFile, '--at', '2026-11-01T03:30:00Z', '--json']);
+    const past = await runCli([
+      'lineage',
+      'upstream',
+      'n03',
+      '--pipeline',
+      'churn',
+      '--from',
+      reportsFile,
+      '--at',
+      '2026-11-01T03:30:00Z',
+      '--json',
+    ]);
     const p = JSON.parse(past.stdout) as { nodes: { node: string; health: string }[] };
     expect(p.nodes.every((n) => n.health === 'healthy')).toBe(true);
   });

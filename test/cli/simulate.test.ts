@@ -24,7 +24,10 @@ class Sink extends Writable {
   }
 }
 
-async function run(args: string[], io: Partial<SimulateIo> = {}): Promise<{ code: number; stdout: string; stderr: string; reports: Report[] }> {
+async function run(
+  args: string[],
+  io: Partial<SimulateIo> = {},
+): Promise<{ code: number; stdout: string; stderr: string; reports: Report[] }> {
   const stdout = new Sink();
   const stderr = new Sink();
   const code = await simulateCommand(args, { stdout, stderr, env: {}, signal: new AbortController().signal, ...io });
@@ -49,11 +52,32 @@ describe('rootline simulate --emit stdout', () => {
       const v = validateReport(rep);
       expect(v.ok, JSON.stringify(v.ok ? [] : v.errors)).toBe(true);
     }
-    expect(r.reports.map((x) => x.node)).toEqual(['n00', 'n01', 'n02', 'n00', 'n01', 'n02', 'n00', 'n01', 'n02', 'n00', 'n01', 'n02']);
+    expect(r.reports.map((x) => x.node)).toEqual([
+      'n00',
+      'n01',
+      'n02',
+      'n00',
+      'n01',
+      'n02',
+      'n00',
+      'n01',
+      'n02',
+      'n00',
+      'n01',
+      'n02',
+    ]);
     expect(new Set(r.reports.map((x) => x.pipeline))).toEqual(new Set(['orders']));
     // one hour apart by default, from --start
-    expect([...new Set(r.reports.map((x) => x.run_id))]).toEqual(['2026-11-01T00:00:00.000Z', '2026-11-01T01:00:00.000Z', '2026-11-01T02:00:00.000Z', '2026-11-01T03:00:00.000Z']);
-    expect(r.reports[1]).toMatchObject({ upstream: [{ node: 'n00', run_id: '2026-11-01T00:00:00.000Z' }], inputs: [{ dataset: 'lake/orders/n00' }] });
+    expect([...new Set(r.reports.map((x) => x.run_id))]).toEqual([
+      '2026-11-01T00:00:00.000Z',
+      '2026-11-01T01:00:00.000Z',
+      '2026-11-01T02:00:00.000Z',
+      '2026-11-01T03:00:00.000Z',
+    ]);
+    expect(r.reports[1]).toMatchObject({
+      upstream: [{ node: 'n00', run_id: '2026-11-01T00:00:00.000Z' }],
+      inputs: [{ dataset: 'lake/orders/n00' }],
+    });
     expect(new Set(r.reports.map((x) => x.event_id)).size).toBe(12);
     expect(r.stderr).toContain('chain DAG of 3 nodes');
     expect(r.stderr).toContain('emitted 12 reports');
@@ -74,14 +98,17 @@ describe('rootline simulate --emit stdout', () => {
     const healthy = await run(args);
     const faulty = await run([...args, '--fault', 'n01:null_spike:score', '--fault-at', '5', '--fault-runs', '2']);
     expect(faulty.code).toBe(0);
-    const at = (rs: Report[], run: number, node: string) => rs.find((x) => x.node === node && x.run_id === new Date(Date.parse(START) + run * 3_600_000).toISOString())!;
+    const at = (rs: Report[], run: number, node: string) =>
+      rs.find((x) => x.node === node && x.run_id === new Date(Date.parse(START) + run * 3_600_000).toISOString())!;
     for (const run of [0, 1, 2, 3, 4, 7]) {
-      for (const node of ['n00', 'n01', 'n02', 'n03']) expect(at(faulty.reports, run, node)).toEqual(at(healthy.reports, run, node));
+      for (const node of ['n00', 'n01', 'n02', 'n03'])
+        expect(at(faulty.reports, run, node)).toEqual(at(healthy.reports, run, node));
     }
     for (const run of [5, 6]) {
       // the node itself and everything downstream get the nulls; its input does not
       expect(nullRatio(at(faulty.reports, run, 'n00'), 'score')).toBeLessThan(0.02);
-      for (const node of ['n01', 'n02', 'n03']) expect(nullRatio(at(faulty.reports, run, node), 'score')).toBeGreaterThan(0.1);
+      for (const node of ['n01', 'n02', 'n03'])
+        expect(nullRatio(at(faulty.reports, run, node), 'score')).toBeGreaterThan(0.1);
       expect(nullRatio(at(healthy.reports, run, 'n01'), 'score')).toBeLessThan(0.02);
     }
     expect(faulty.stderr).toContain('run 5 (2026-11-01T05:00:00.000Z): 4 reports; fault: null_spike at n01 (score)');
@@ -101,7 +128,9 @@ describe('rootline simulate --emit stdout', () => {
     const args = ['--runs', '12', '--nodes', '5', '--shape', 'chain', '--start', START, '--seed', '3'];
     const healthy = await run(args);
     const faulty = await run([...args, '--fault-every', '5']);
-    const faultRuns = [...faulty.stderr.matchAll(/run (\d+) \([^)]*\): 5 reports; fault: (\w+) at (n\d\d)/g)].map((m) => Number(m[1]));
+    const faultRuns = [...faulty.stderr.matchAll(/run (\d+) \([^)]*\): 5 reports; fault: (\w+) at (n\d\d)/g)].map((m) =>
+      Number(m[1]),
+    );
     expect(faultRuns).toEqual([5, 6, 10, 11]);
     const byRun = (rs: Report[]) => {
       const m = new Map<string, string>();
@@ -126,11 +155,19 @@ describe('rootline simulate --emit stdout', () => {
     const stderr = new Sink();
     const health = join(dir, 'health.json');
     const t0 = Date.now();
-    const done = simulateCommand(['--interval', '50ms', '--nodes', '4', '--shape', 'chain', '--health-file', health], { stdout, stderr, env: {}, signal: ac.signal });
+    const done = simulateCommand(['--interval', '50ms', '--nodes', '4', '--shape', 'chain', '--health-file', health], {
+      stdout,
+      stderr,
+      env: {},
+      signal: ac.signal,
+    });
     await new Promise((r) => setTimeout(r, 600));
     ac.abort();
     expect(await done).toBe(0);
-    const reports = stdout.text.trim().split('\n').map((l) => JSON.parse(l) as Report);
+    const reports = stdout.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Report);
     const runs = reports.length / 4;
     expect(Number.isInteger(runs)).toBe(true);
     // one run at once, then one per 50 ms until the abort (fewer on a loaded machine, never more)
@@ -162,7 +199,9 @@ async function startServer(status: number): Promise<{ url: string; received: Rec
       const body = JSON.parse(text) as unknown;
       received.push({ path: req.url, headers: req.headers, body });
       const n = Array.isArray(body) ? body.length : 0;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? JSON.stringify({ accepted: n, rejected: [] }) : '{"error":"unavailable"}');
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status < 300 ? JSON.stringify({ accepted: n, rejected: [] }) : '{"error":"unavailable"}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -174,7 +213,23 @@ describe('rootline simulate --emit http', () => {
   it('POSTs the reports as JSON arrays to <url>/api/v1/reports with the bearer token', async () => {
     const srv = await startServer(202);
     try {
-      const r = await run(['--emit', 'http', '--url', `${srv.url}/`, '--token', 's3cret', '--runs', '3', '--nodes', '4', '--shape', 'fan_out', '--start', START, '--quiet']);
+      const r = await run([
+        '--emit',
+        'http',
+        '--url',
+        `${srv.url}/`,
+        '--token',
+        's3cret',
+        '--runs',
+        '3',
+        '--nodes',
+        '4',
+        '--shape',
+        'fan_out',
+        '--start',
+        START,
+        '--quiet',
+      ]);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
       expect(srv.received.length).toBeGreaterThan(0);
@@ -197,7 +252,9 @@ describe('rootline simulate --emit http', () => {
   it('takes the URL and token from ROOTLINE_HTTP_URL / ROOTLINE_HTTP_TOKEN', async () => {
     const srv = await startServer(202);
     try {
-      const r = await run(['--emit', 'http', '--runs', '1', '--start', START], { env: { ROOTLINE_HTTP_URL: srv.url, ROOTLINE_HTTP_TOKEN: 'from-env' } });
+      const r = await run(['--emit', 'http', '--runs', '1', '--start', START], {
+        env: { ROOTLINE_HTTP_URL: srv.url, ROOTLINE_HTTP_TOKEN: 'from-env' },
+      });
       expect(r.code).toBe(0);
       expect(srv.received.flatMap((x) => x.body as Report[])).toHaveLength(6);
       expect(srv.received[0]!.headers.authorization).toBe('Bearer from-env');
@@ -233,7 +290,10 @@ describe('rootline simulate: bad options', () => {
     [['--interval', '1s', '--start', START], /--start is for runs without --interval/],
     [['--fault', 'n01'], /--fault must be NODE:KIND\[:COLUMN\], got "n01"/],
     [['--fault', 'n42:null_spike'], /no node "n42" in this pipeline \(nodes: n00, n01, n02, n03, n04, n05\)/],
-    [['--fault', 'n01:meltdown'], /unknown fault kind "meltdown" \(kinds: null_spike, shift, row_drop, schema_change, code_change, category_shift\)/],
+    [
+      ['--fault', 'n01:meltdown'],
+      /unknown fault kind "meltdown" \(kinds: null_spike, shift, row_drop, schema_change, code_change, category_shift\)/,
+    ],
     [['--fault', 'n01:row_drop:amount'], /row_drop takes no column/],
     [['--fault', 'n01:shift:segment'], /shift takes a column among amount, score, got "segment"/],
     [['--fault-at', '3'], /--fault-at and --fault-runs go with --fault/],

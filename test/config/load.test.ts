@@ -30,12 +30,33 @@ describe('loadConfig: defaults', () => {
 
   it('gives every setting its documented default', () => {
     expect(cfg.kafka.brokers).toEqual(['127.0.0.1:19092']);
-    expect(cfg.kafka.topics).toEqual({ reports: 'rootline.reports', ingest: [], dlq: 'rootline.dlq', state: 'rootline.state', incidents: 'rootline.incidents', health: 'rootline.health', commands: 'rootline.commands' });
+    expect(cfg.kafka.topics).toEqual({
+      reports: 'rootline.reports',
+      ingest: [],
+      dlq: 'rootline.dlq',
+      state: 'rootline.state',
+      incidents: 'rootline.incidents',
+      health: 'rootline.health',
+      commands: 'rootline.commands',
+    });
     expect(cfg.kafka.sasl).toEqual({ mechanism: 'none' });
     expect(cfg.kafka.instanceId).toBe(hostname());
     expect(cfg.http).toEqual({ enabled: true, host: '127.0.0.1', port: 8080, maxBodyBytes: 10_485_760 });
-    expect(cfg.monitor).toEqual({ rules: 'rules', baselineRuns: 20, runHistory: 50, resolveAfterHealthyRuns: 3, freshnessCheckMs: 60_000, opsIntervalMs: 10_000 });
-    expect(cfg.rollback).toEqual({ dryRun: true, cooldownMs: 3_600_000, allowAmbiguous: false, kafka: true, webhookAllowHosts: [] });
+    expect(cfg.monitor).toEqual({
+      rules: 'rules',
+      baselineRuns: 20,
+      runHistory: 50,
+      resolveAfterHealthyRuns: 3,
+      freshnessCheckMs: 60_000,
+      opsIntervalMs: 10_000,
+    });
+    expect(cfg.rollback).toEqual({
+      dryRun: true,
+      cooldownMs: 3_600_000,
+      allowAmbiguous: false,
+      kafka: true,
+      webhookAllowHosts: [],
+    });
     expect(cfg.slack.token).toBeUndefined();
     expect(cfg.log.level).toBe('info');
   });
@@ -97,20 +118,42 @@ describe('loadConfig: the YAML file', () => {
     expect(p).toHaveLength(2);
     expect(p[0]!.where).toBe(`${f}:3`);
     expect(p[0]!.message).toMatch(/^unknown key "kafka.topic" \(expected one of: .*topics/);
-    expect(p[1]).toEqual({ where: `${f}:5`, message: expect.stringMatching(/^unknown key "monitr" \(expected one of: kafka, schemaRegistry, influx, http, monitor, slack, rollback, log\)$/) as string });
+    expect(p[1]).toEqual({
+      where: `${f}:5`,
+      message: expect.stringMatching(
+        /^unknown key "monitr" \(expected one of: kafka, schemaRegistry, influx, http, monitor, slack, rollback, log\)$/,
+      ) as string,
+    });
   });
 
   it('a section given as a value is an error that says so', () => {
     const f = file(['kafka: localhost:9092', 'http:'].join('\n'));
     const p = problems({ env: {}, file: f });
     expect(p).toEqual([
-      { where: `${f}:1`, message: 'kafka must be a mapping of its settings (kafka.brokers, ...), got "localhost:9092"' },
+      {
+        where: `${f}:1`,
+        message: 'kafka must be a mapping of its settings (kafka.brokers, ...), got "localhost:9092"',
+      },
       { where: `${f}:2`, message: 'http must be a mapping of its settings (http.enabled, ...), got null' },
     ]);
   });
 
-  it('bad types are errors at the value\'s line, all reported at once', () => {
-    const f = file(['http:', '  port: eighty', '  enabled: maybe', 'monitor:', '  baselineRuns: 0', '  runHistory: 2.5', 'kafka:', '  maxWaitMs: soon', '  brokers: 5', 'log:', '  level: loud'].join('\n'));
+  it("bad types are errors at the value's line, all reported at once", () => {
+    const f = file(
+      [
+        'http:',
+        '  port: eighty',
+        '  enabled: maybe',
+        'monitor:',
+        '  baselineRuns: 0',
+        '  runHistory: 2.5',
+        'kafka:',
+        '  maxWaitMs: soon',
+        '  brokers: 5',
+        'log:',
+        '  level: loud',
+      ].join('\n'),
+    );
     const p = problems({ env: {}, file: f });
     expect(p.map((x) => x.where)).toEqual([`${f}:2`, `${f}:3`, `${f}:5`, `${f}:6`, `${f}:8`, `${f}:9`, `${f}:11`]);
     expect(p.map((x) => x.message)).toEqual([
@@ -126,7 +169,9 @@ describe('loadConfig: the YAML file', () => {
 
   it('YAML syntax errors and duplicate keys are errors with their line', () => {
     const f = file(['http:', '  port: 1', '  port: 2'].join('\n'));
-    expect(problems({ env: {}, file: f })).toEqual([{ where: `${f}:3`, message: expect.stringContaining('YAML: Map keys must be unique') as string }]);
+    expect(problems({ env: {}, file: f })).toEqual([
+      { where: `${f}:3`, message: expect.stringContaining('YAML: Map keys must be unique') as string },
+    ]);
     const g = file('http: [1\n');
     expect(problems({ env: {}, file: g })[0]!.message).toMatch(/^YAML: /);
   });
@@ -143,7 +188,16 @@ describe('loadConfig: the YAML file', () => {
 describe('loadConfig: environment variables', () => {
   it('override the file', () => {
     const f = file(['http:', '  port: 9090', 'kafka:', '  brokers: [a:1]'].join('\n'));
-    const cfg = loadConfig({ file: f, env: { ROOTLINE_HTTP_PORT: '7070', ROOTLINE_KAFKA_BROKERS: 'x:1, y:2 ,', ROOTLINE_ROLLBACK_DRY_RUN: 'false', ROOTLINE_FRESHNESS_CHECK_MS: '30s', ROOTLINE_LOG_LEVEL: 'debug' } });
+    const cfg = loadConfig({
+      file: f,
+      env: {
+        ROOTLINE_HTTP_PORT: '7070',
+        ROOTLINE_KAFKA_BROKERS: 'x:1, y:2 ,',
+        ROOTLINE_ROLLBACK_DRY_RUN: 'false',
+        ROOTLINE_FRESHNESS_CHECK_MS: '30s',
+        ROOTLINE_LOG_LEVEL: 'debug',
+      },
+    });
     expect(cfg.http.port).toBe(7070);
     expect(cfg.kafka.brokers).toEqual(['x:1', 'y:2']);
     expect(cfg.rollback.dryRun).toBe(false);
@@ -158,41 +212,82 @@ describe('loadConfig: environment variables', () => {
   it('bad values name the variable', () => {
     expect(problems({ env: { ROOTLINE_HTTP_PORT: '70000', ROOTLINE_ROLLBACK_DRY_RUN: 'perhaps' } })).toEqual([
       { where: 'environment ROOTLINE_HTTP_PORT', message: 'http.port must be <= 65535, got "70000"' },
-      { where: 'environment ROOTLINE_ROLLBACK_DRY_RUN', message: 'rollback.dryRun must be true or false, got "perhaps"' },
+      {
+        where: 'environment ROOTLINE_ROLLBACK_DRY_RUN',
+        message: 'rollback.dryRun must be true or false, got "perhaps"',
+      },
     ]);
   });
 
   it('booleans accept true/false, 1/0, yes/no', () => {
-    for (const [v, want] of [['1', true], ['yes', true], ['true', true], ['0', false], ['no', false], ['false', false]] as const) {
+    for (const [v, want] of [
+      ['1', true],
+      ['yes', true],
+      ['true', true],
+      ['0', false],
+      ['no', false],
+      ['false', false],
+    ] as const) {
       expect(loadConfig({ env: { ROOTLINE_HTTP_ENABLED: v } }).http.enabled).toBe(want);
     }
   });
 
   it('programmatic overrides win over both and are checked too', () => {
     expect(loadConfig({ env: { ROOTLINE_HTTP_PORT: '7070' }, overrides: { 'http.port': 0 } }).http.port).toBe(0);
-    expect(problems({ env: {}, overrides: { 'http.nope': 1 } })).toEqual([{ where: 'option', message: 'unknown key "http.nope"' }]);
+    expect(problems({ env: {}, overrides: { 'http.nope': 1 } })).toEqual([
+      { where: 'option', message: 'unknown key "http.nope"' },
+    ]);
   });
 });
 
 describe('loadConfig: cross-field checks', () => {
   it('SASL needs a user name and a password', () => {
-    expect(problems({ env: { ROOTLINE_KAFKA_SASL_MECHANISM: 'scram-sha-256', ROOTLINE_KAFKA_SASL_USERNAME: 'u' } })).toEqual([
-      { where: 'kafka.sasl', message: 'kafka.sasl.mechanism scram-sha-256 needs kafka.sasl.username and kafka.sasl.password' },
+    expect(
+      problems({ env: { ROOTLINE_KAFKA_SASL_MECHANISM: 'scram-sha-256', ROOTLINE_KAFKA_SASL_USERNAME: 'u' } }),
+    ).toEqual([
+      {
+        where: 'kafka.sasl',
+        message: 'kafka.sasl.mechanism scram-sha-256 needs kafka.sasl.username and kafka.sasl.password',
+      },
     ]);
-    const cfg = loadConfig({ env: { ROOTLINE_KAFKA_SASL_MECHANISM: 'plain', ROOTLINE_KAFKA_SASL_USERNAME: 'u', ROOTLINE_KAFKA_SASL_PASSWORD: 'p' } });
+    const cfg = loadConfig({
+      env: {
+        ROOTLINE_KAFKA_SASL_MECHANISM: 'plain',
+        ROOTLINE_KAFKA_SASL_USERNAME: 'u',
+        ROOTLINE_KAFKA_SASL_PASSWORD: 'p',
+      },
+    });
     expect(cfg.kafka.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
   });
 
   it('the rollback webhook host must be allow-listed', () => {
-    expect(problems({ env: { ROOTLINE_ROLLBACK_WEBHOOK_URL: 'https://evil.example/hook' } })[0]!.message).toBe('the rollback webhook host "evil.example" is not in rollback.webhookAllowHosts (empty)');
-    expect(problems({ env: { ROOTLINE_ROLLBACK_WEBHOOK_URL: 'https://evil.example/hook', ROOTLINE_ROLLBACK_WEBHOOK_ALLOW_HOSTS: 'ops.example' } })[0]!.message).toContain('(ops.example)');
-    expect(problems({ env: { ROOTLINE_ROLLBACK_WEBHOOK_URL: 'not a url' } })[0]!.message).toBe('rollback.webhookUrl is not a URL: not a url');
-    const cfg = loadConfig({ env: { ROOTLINE_ROLLBACK_WEBHOOK_URL: 'https://ops.example:8443/rollback', ROOTLINE_ROLLBACK_WEBHOOK_ALLOW_HOSTS: 'ops.example,other.example' } });
+    expect(problems({ env: { ROOTLINE_ROLLBACK_WEBHOOK_URL: 'https://evil.example/hook' } })[0]!.message).toBe(
+      'the rollback webhook host "evil.example" is not in rollback.webhookAllowHosts (empty)',
+    );
+    expect(
+      problems({
+        env: {
+          ROOTLINE_ROLLBACK_WEBHOOK_URL: 'https://evil.example/hook',
+          ROOTLINE_ROLLBACK_WEBHOOK_ALLOW_HOSTS: 'ops.example',
+        },
+      })[0]!.message,
+    ).toContain('(ops.example)');
+    expect(problems({ env: { ROOTLINE_ROLLBACK_WEBHOOK_URL: 'not a url' } })[0]!.message).toBe(
+      'rollback.webhookUrl is not a URL: not a url',
+    );
+    const cfg = loadConfig({
+      env: {
+        ROOTLINE_ROLLBACK_WEBHOOK_URL: 'https://ops.example:8443/rollback',
+        ROOTLINE_ROLLBACK_WEBHOOK_ALLOW_HOSTS: 'ops.example,other.example',
+      },
+    });
     expect(cfg.rollback.webhookUrl).toBe('https://ops.example:8443/rollback');
   });
 
   it('at least one broker', () => {
-    expect(problems({ env: { ROOTLINE_KAFKA_BROKERS: ' , ' } })).toEqual([{ where: 'kafka.brokers', message: 'kafka.brokers must name at least one broker' }]);
+    expect(problems({ env: { ROOTLINE_KAFKA_BROKERS: ' , ' } })).toEqual([
+      { where: 'kafka.brokers', message: 'kafka.brokers must name at least one broker' },
+    ]);
   });
 });
 
@@ -212,7 +307,8 @@ describe('describeConfig', () => {
     });
     const text = describeConfig(cfg);
     expect(text.split('\n')).toHaveLength(SETTINGS.length);
-    for (const secret of ['xoxb-very-secret', 'http-secret', 'influx-secret', 'pw-secret', 'sr-secret', 'hook-secret']) expect(text).not.toContain(secret);
+    for (const secret of ['xoxb-very-secret', 'http-secret', 'influx-secret', 'pw-secret', 'sr-secret', 'hook-secret'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('slack.token = "<redacted>"');
     expect(text).toContain('kafka.sasl.username = "user1"');
     expect(text).toContain('http.port = 8080');

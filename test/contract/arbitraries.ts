@@ -15,11 +15,13 @@ import {
 const SCALARS = FIELD_TYPES.filter((t) => t !== 'struct' && t !== 'array' && t !== 'map');
 
 /** Names that exercise the canonical sort: case, surrogate pairs, U+E000-U+FFFF, escapes, the empty name. */
-export const nameArb: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ maxLength: 6 }),
-  fc.string({ unit: 'binary', maxLength: 4 }),
-  fc.constantFrom('a', 'A', 'b', 'é', 'e\u0301', '😀', '\uFFFD', '\uE000', '"', '\\', '\n', '\u2028', '', '10', '2'),
-).filter((n) => n !== '__proto__');
+export const nameArb: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.string({ maxLength: 6 }),
+    fc.string({ unit: 'binary', maxLength: 4 }),
+    fc.constantFrom('a', 'A', 'b', 'é', 'e\u0301', '😀', '\uFFFD', '\uE000', '"', '\\', '\n', '\u2028', '', '10', '2'),
+  )
+  .filter((n) => n !== '__proto__');
 
 const nullableArb = fc.option(fc.boolean(), { nil: undefined });
 
@@ -34,17 +36,28 @@ export function elementArb(depth: number): fc.Arbitrary<ElementType> {
   const inner = elementArb(depth - 1);
   const struct = fc
     .tuple(fc.option(fieldsArb(depth - 1), { nil: undefined }), nullableArb)
-    .map(([fields, n]) => withNullable(fields === undefined ? { type: 'struct' as const } : { type: 'struct' as const, fields }, n));
+    .map(([fields, n]) =>
+      withNullable(fields === undefined ? { type: 'struct' as const } : { type: 'struct' as const, fields }, n),
+    );
   const array = fc
     .tuple(fc.option(inner, { nil: undefined }), nullableArb)
-    .map(([items, n]) => withNullable(items === undefined ? { type: 'array' as const } : { type: 'array' as const, items }, n));
-  const map = fc.tuple(fc.option(inner, { nil: undefined }), fc.option(inner, { nil: undefined }), nullableArb).map(([keys, values, n]) => {
-    const e: ElementType = { type: 'map' };
-    if (keys !== undefined) e.keys = keys;
-    if (values !== undefined) e.values = values;
-    return withNullable(e, n);
-  });
-  return fc.oneof({ weight: 3, arbitrary: leaf }, { weight: 1, arbitrary: struct }, { weight: 1, arbitrary: array }, { weight: 1, arbitrary: map });
+    .map(([items, n]) =>
+      withNullable(items === undefined ? { type: 'array' as const } : { type: 'array' as const, items }, n),
+    );
+  const map = fc
+    .tuple(fc.option(inner, { nil: undefined }), fc.option(inner, { nil: undefined }), nullableArb)
+    .map(([keys, values, n]) => {
+      const e: ElementType = { type: 'map' };
+      if (keys !== undefined) e.keys = keys;
+      if (values !== undefined) e.values = values;
+      return withNullable(e, n);
+    });
+  return fc.oneof(
+    { weight: 3, arbitrary: leaf },
+    { weight: 1, arbitrary: struct },
+    { weight: 1, arbitrary: array },
+    { weight: 1, arbitrary: map },
+  );
 }
 
 /** A list of fields with distinct names. */
@@ -66,7 +79,8 @@ export function schemaNodes(schema: Schema): SchemaNode[] {
   const out: SchemaNode[] = [];
   const visit = (e: ElementType, replace: (next: ElementType) => void): void => {
     out.push({ node: e, replace });
-    if (e.type === 'struct') e.fields?.forEach((f, i, list) => visit(f, (next) => (list[i] = { ...next, name: f.name })));
+    if (e.type === 'struct')
+      e.fields?.forEach((f, i, list) => visit(f, (next) => (list[i] = { ...next, name: f.name })));
     if (e.type === 'array' && e.items !== undefined) visit(e.items, (next) => (e.items = next));
     if (e.type === 'map' && e.keys !== undefined) visit(e.keys, (next) => (e.keys = next));
     if (e.type === 'map' && e.values !== undefined) visit(e.values, (next) => (e.values = next));
@@ -91,7 +105,9 @@ function columnArb(rowCount: number): fc.Arbitrary<ColumnProfile> {
               fc.array(finite, { maxLength: 30 }).map((sample) => ({ sample })),
               fc
                 .tuple(fc.integer({ min: 8, max: 65535 }), fc.uint8Array({ minLength: 1, maxLength: 40 }))
-                .map(([k, bytes]) => ({ sketch: { type: 'kll_doubles' as const, k, data: Buffer.from(bytes).toString('base64') } })),
+                .map(([k, bytes]) => ({
+                  sketch: { type: 'kll_doubles' as const, k, data: Buffer.from(bytes).toString('base64') },
+                })),
             ),
           },
           { requiredKeys: ['nullMin', 'dist'] },
@@ -112,7 +128,11 @@ function columnArb(rowCount: number): fc.Arbitrary<ColumnProfile> {
       const categorical = fc
         .record(
           {
-            frequent: fc.dictionary(fc.string({ maxLength: 5 }).filter((k) => k !== '__proto__'), fc.nat({ max: count }), { maxKeys: 4 }),
+            frequent: fc.dictionary(
+              fc.string({ maxLength: 5 }).filter((k) => k !== '__proto__'),
+              fc.nat({ max: count }),
+              { maxKeys: 4 },
+            ),
             other_count: fc.nat({ max: count }),
             distinct_estimate: fc.double({ min: 0, max: 1e9, noNaN: true }),
           },
@@ -126,12 +146,18 @@ function columnArb(rowCount: number): fc.Arbitrary<ColumnProfile> {
 
 /** A profile whose columns name top-level fields of its schema (or anything, without a schema). */
 const profileArb: fc.Arbitrary<Profile> = fc
-  .record({ rowCount: fc.nat({ max: 1_000_000 }), schema: fc.option(schemaArb, { nil: undefined }), withFingerprint: fc.boolean() })
+  .record({
+    rowCount: fc.nat({ max: 1_000_000 }),
+    schema: fc.option(schemaArb, { nil: undefined }),
+    withFingerprint: fc.boolean(),
+  })
   .chain(({ rowCount, schema, withFingerprint }) => {
     let columnsArb: fc.Arbitrary<Record<string, ColumnProfile> | undefined> = fc.constant(undefined);
     if (schema === undefined || schema.length > 0) {
       const names =
-        schema === undefined ? fc.string({ maxLength: 8 }).filter((n) => n !== '__proto__') : fc.constantFrom(...schema.map((f) => f.name));
+        schema === undefined
+          ? fc.string({ maxLength: 8 }).filter((n) => n !== '__proto__')
+          : fc.constantFrom(...schema.map((f) => f.name));
       columnsArb = fc.option(fc.dictionary(names, columnArb(rowCount), { maxKeys: 4 }), { nil: undefined });
     }
     return columnsArb.map((columns) => {
@@ -149,7 +175,10 @@ const idArb = fc.string({ minLength: 1, maxLength: 12 });
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 
 const eventTimeArb = fc
-  .tuple(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), fc.constantFrom('Z', '+05:30', '-08:00', 'z'))
+  .tuple(
+    fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+    fc.constantFrom('Z', '+05:30', '-08:00', 'z'),
+  )
   .map(([d, zone]) => (zone === 'Z' ? d.toISOString() : d.toISOString().replace('Z', zone)));
 
 /** Reports that satisfy every rule of the contract (schema and semantic checks), as parsed from JSON. */
@@ -163,10 +192,20 @@ export const reportArb: fc.Arbitrary<Report> = fc
     status: opt(fc.constantFrom('success' as const, 'failed' as const)),
     upstream: opt(fc.array(fc.record({ node: idArb, run_id: opt(idArb), pipeline: opt(idArb) }), { maxLength: 3 })),
     inputs: opt(fc.array(fc.record({ dataset: idArb, profile: opt(profileArb) }), { maxLength: 2 })),
-    outputs: fc.uniqueArray(fc.record({ dataset: idArb, profile: profileArb }), { minLength: 1, maxLength: 2, selector: (o) => o.dataset }),
+    outputs: fc.uniqueArray(fc.record({ dataset: idArb, profile: profileArb }), {
+      minLength: 1,
+      maxLength: 2,
+      selector: (o) => o.dataset,
+    }),
     code_version: opt(fc.string()),
     data_version: opt(fc.string()),
-    params: opt(fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue(), { maxKeys: 4 })),
+    params: opt(
+      fc.dictionary(
+        fc.string().filter((k) => k !== '__proto__'),
+        fc.jsonValue(),
+        { maxKeys: 4 },
+      ),
+    ),
     lineageSources: fc.array(fc.record({ node: idArb, column: fc.string() }), { maxLength: 2 }),
   })
   .map((r) => {
@@ -174,7 +213,9 @@ export const reportArb: fc.Arbitrary<Report> = fc
     const report = { spec: REPORT_SPEC, ...rest } as Record<string, unknown>;
     for (const k of Object.keys(report)) if (report[k] === undefined) delete report[k];
     for (const list of [report['upstream'], report['inputs']] as unknown[]) {
-      if (Array.isArray(list)) for (const item of list as Record<string, unknown>[]) for (const k of Object.keys(item)) if (item[k] === undefined) delete item[k];
+      if (Array.isArray(list))
+        for (const item of list as Record<string, unknown>[])
+          for (const k of Object.keys(item)) if (item[k] === undefined) delete item[k];
     }
     const schemas = r.outputs.flatMap((o) => (o.profile.schema === undefined ? [] : [o.profile.schema]));
     const names = schemas.length === 0 ? ['any column'] : schemas.flat().map((f) => f.name);

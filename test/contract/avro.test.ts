@@ -25,7 +25,9 @@ const example = (name: string): Report => structuredClone(examples.find(([f]) =>
 
 describe('the Avro schema', () => {
   it('src/contract/report.avsc is REPORT_AVRO_SCHEMA', () => {
-    const file = JSON.parse(readFileSync(new URL('../../src/contract/report.avsc', import.meta.url), 'utf8')) as unknown;
+    const file = JSON.parse(
+      readFileSync(new URL('../../src/contract/report.avsc', import.meta.url), 'utf8'),
+    ) as unknown;
     expect(file).toEqual(JSON.parse(JSON.stringify(REPORT_AVRO_SCHEMA)));
   });
 
@@ -103,11 +105,15 @@ describe('the mapping', () => {
   });
 
   it('reads records of a newer writer schema: a new field type becomes unknown, a new field is dropped', () => {
-    const newer = JSON.parse(JSON.stringify(REPORT_AVRO_SCHEMA)) as { fields: { name: string; type: unknown; default?: unknown }[] };
+    const newer = JSON.parse(JSON.stringify(REPORT_AVRO_SCHEMA)) as {
+      fields: { name: string; type: unknown; default?: unknown }[];
+    };
     newer.fields.push({ name: 'owner', type: ['null', 'string'], default: null });
     const text = JSON.stringify(newer).replace('"symbols":["string","boolean"', '"symbols":["uuid","string","boolean"');
     const writer = avro.Type.forSchema(JSON.parse(text) as AvroSchema);
-    const record = { ...reportToAvro(example('contract-example.json')), owner: 'team-data' } as AvroReport & { owner: string };
+    const record = { ...reportToAvro(example('contract-example.json')), owner: 'team-data' } as AvroReport & {
+      owner: string;
+    };
     const field = record.outputs[0]?.profile.schema?.[0];
     if (field === undefined) throw new Error('example has a schema');
     (field as { type: string }).type = 'uuid';

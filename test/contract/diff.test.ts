@@ -39,10 +39,19 @@ describe('diffSchemas', () => {
   });
 
   it('column removed is breaking, column added is compatible', () => {
-    const after: Schema = [...base.filter((f) => f.name !== 'amount'), { name: 'score', type: 'double', nullable: false }];
+    const after: Schema = [
+      ...base.filter((f) => f.name !== 'amount'),
+      { name: 'score', type: 'double', nullable: false },
+    ];
     const changes = diffSchemas(base, after);
     expect(changes).toEqual([
-      { kind: 'removed', path: 'amount', before: { name: 'amount', type: 'int' }, breaking: true, reason: 'column removed' },
+      {
+        kind: 'removed',
+        path: 'amount',
+        before: { name: 'amount', type: 'int' },
+        breaking: true,
+        reason: 'column removed',
+      },
       {
         kind: 'added',
         path: 'score',
@@ -56,7 +65,14 @@ describe('diffSchemas', () => {
   it('widening is compatible, narrowing and other changes are breaking', () => {
     const retype = (type: FieldType): Schema => base.map((f) => (f.name === 'amount' ? { ...f, type } : f));
     expect(diffSchemas(base, retype('long'))).toEqual([
-      { kind: 'type_changed', path: 'amount', before: 'int', after: 'long', breaking: false, reason: 'type widened from int to long: every old value fits' },
+      {
+        kind: 'type_changed',
+        path: 'amount',
+        before: 'int',
+        after: 'long',
+        breaking: false,
+        reason: 'type widened from int to long: every old value fits',
+      },
     ]);
     expect(brief(retype('double'))).toEqual([['type_changed', 'amount', false]]);
     expect(brief(retype('float'))).toEqual([['type_changed', 'amount', true]]);
@@ -66,16 +82,28 @@ describe('diffSchemas', () => {
   });
 
   it('nullable -> not null is breaking, not null -> nullable is compatible (the issue text)', () => {
-    const flip = base.map((f) => (f.name === 'amount' ? { ...f, nullable: false } : f.name === 'id' ? { ...f, nullable: true } : f));
+    const flip = base.map((f) =>
+      f.name === 'amount' ? { ...f, nullable: false } : f.name === 'id' ? { ...f, nullable: true } : f,
+    );
     const changes = diffSchemas(base, flip);
-    expect(changes.map((c) => [c.kind, c.path, c.breaking, 'before' in c ? c.before : undefined, 'after' in c ? c.after : undefined])).toEqual([
+    expect(
+      changes.map((c) => [
+        c.kind,
+        c.path,
+        c.breaking,
+        'before' in c ? c.before : undefined,
+        'after' in c ? c.after : undefined,
+      ]),
+    ).toEqual([
       ['nullability_changed', 'id', false, false, true],
       ['nullability_changed', 'amount', true, true, false],
     ]);
   });
 
   it('reports type and nullability changes of one field separately', () => {
-    const after = base.map((f) => (f.name === 'amount' ? { name: 'amount', type: 'long' as const, nullable: false } : f));
+    const after = base.map((f) =>
+      f.name === 'amount' ? { name: 'amount', type: 'long' as const, nullable: false } : f,
+    );
     expect(brief(after)).toEqual([
       ['type_changed', 'amount', false],
       ['nullability_changed', 'amount', true],
@@ -86,7 +114,14 @@ describe('diffSchemas', () => {
     const after: Schema = [
       base[0] ?? { name: 'x', type: 'int' },
       base[1] ?? { name: 'x', type: 'int' },
-      { name: 'address', type: 'struct', fields: [{ name: 'city', type: 'string' }, { name: 'geo', type: 'struct' }] },
+      {
+        name: 'address',
+        type: 'struct',
+        fields: [
+          { name: 'city', type: 'string' },
+          { name: 'geo', type: 'struct' },
+        ],
+      },
       { name: 'tags', type: 'array', items: { type: 'string' } },
       { name: 'attrs', type: 'map', keys: { type: 'int', nullable: false }, values: { type: 'double' } },
     ];
@@ -112,14 +147,30 @@ describe('diffSchemas', () => {
   });
 
   it('treats missing items, keys and values as unknown', () => {
-    expect(brief([{ name: 't', type: 'array', items: { type: 'int' } }], [{ name: 't', type: 'array' }])).toEqual([['type_changed', 't[]', false]]);
-    expect(brief([{ name: 't', type: 'array', items: { type: 'unknown' } }], [{ name: 't', type: 'array' }])).toEqual([]);
+    expect(brief([{ name: 't', type: 'array', items: { type: 'int' } }], [{ name: 't', type: 'array' }])).toEqual([
+      ['type_changed', 't[]', false],
+    ]);
+    expect(brief([{ name: 't', type: 'array', items: { type: 'unknown' } }], [{ name: 't', type: 'array' }])).toEqual(
+      [],
+    );
   });
 
   it('rejects a schema with a duplicate name', () => {
     let caught: unknown;
     try {
-      diffSchemas([{ name: 's', type: 'struct', fields: [{ name: 'x', type: 'int' }, { name: 'x', type: 'int' }] }], [{ name: 's', type: 'struct' }]);
+      diffSchemas(
+        [
+          {
+            name: 's',
+            type: 'struct',
+            fields: [
+              { name: 'x', type: 'int' },
+              { name: 'x', type: 'int' },
+            ],
+          },
+        ],
+        [{ name: 's', type: 'struct' }],
+      );
     } catch (e: unknown) {
       caught = e;
     }
@@ -191,9 +242,15 @@ describe('field paths', () => {
   it('round-trip through format and parse', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string().map((field) => ({ field })), fc.constantFrom('items' as const, 'key' as const, 'value' as const)), { minLength: 1 }).map((steps) =>
-          typeof steps[0] === 'object' ? steps : [{ field: 'x' }, ...steps],
-        ),
+        fc
+          .array(
+            fc.oneof(
+              fc.string().map((field) => ({ field })),
+              fc.constantFrom('items' as const, 'key' as const, 'value' as const),
+            ),
+            { minLength: 1 },
+          )
+          .map((steps) => (typeof steps[0] === 'object' ? steps : [{ field: 'x' }, ...steps])),
         (steps) => {
           // A name directly after another name needs the dot; the format adds it.
           expect(parseFieldPath(formatFieldPath(steps))).toEqual(steps);

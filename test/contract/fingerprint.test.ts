@@ -29,7 +29,9 @@ interface InvalidVector {
 
 const vectorsUrl = new URL('../vectors/fingerprint.json', import.meta.url);
 const vectors = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as Vector[];
-const invalid = JSON.parse(readFileSync(new URL('../vectors/fingerprint_invalid.json', import.meta.url), 'utf8')) as InvalidVector[];
+const invalid = JSON.parse(
+  readFileSync(new URL('../vectors/fingerprint_invalid.json', import.meta.url), 'utf8'),
+) as InvalidVector[];
 
 const sha = (text: string): string => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 
@@ -41,7 +43,17 @@ describe('shared vectors (test/vectors/fingerprint.json)', () => {
       expect(v.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
     const names = vectors.map((v) => v.name).join('\n');
-    for (const topic of ['contract example', 'reordered', 'nullable omitted', 'nested', 'non-ASCII', 'emoji', 'escapes', 'empty schema', 'extra keys']) {
+    for (const topic of [
+      'contract example',
+      'reordered',
+      'nullable omitted',
+      'nested',
+      'non-ASCII',
+      'emoji',
+      'escapes',
+      'empty schema',
+      'extra keys',
+    ]) {
       expect(names).toContain(topic);
     }
   });
@@ -78,7 +90,8 @@ describe('canonical form, checked by hand (digests from sha256sum)', () => {
       { name: 'customer_id', type: 'string', nullable: false },
       { name: 'avg_amount', type: 'double', nullable: true },
     ];
-    const canonical = '[{"name":"avg_amount","type":"double","nullable":true},{"name":"customer_id","type":"string","nullable":false}]';
+    const canonical =
+      '[{"name":"avg_amount","type":"double","nullable":true},{"name":"customer_id","type":"string","nullable":false}]';
     expect(canonicalSchema(schema)).toBe(canonical);
     expect(schemaFingerprint(schema)).toBe('sha256:e84842d392e96950e4728397ddbb527a66fdff5767b79b57bd3ad087dc03867f');
   });
@@ -123,7 +136,9 @@ describe('canonical form, checked by hand (digests from sha256sum)', () => {
       { name: '😀', type: 'int' },
       { name: 'café', type: 'int' },
     ];
-    expect(canonicalSchema(schema)).toBe('[{"name":"café","type":"int","nullable":true},{"name":"😀","type":"int","nullable":true}]');
+    expect(canonicalSchema(schema)).toBe(
+      '[{"name":"café","type":"int","nullable":true},{"name":"😀","type":"int","nullable":true}]',
+    );
     expect(schemaFingerprint(schema)).toBe('sha256:156ce938a6b585c1c48b2c397eca098d48378b4f503fb102f20bbf4a6a153411');
   });
 
@@ -147,7 +162,9 @@ describe('canonical form, checked by hand (digests from sha256sum)', () => {
 
   it('an array without items', () => {
     const schema: Schema = [{ name: 'tags', type: 'array' }];
-    expect(canonicalSchema(schema)).toBe('[{"name":"tags","type":"array","nullable":true,"items":{"type":"unknown","nullable":true}}]');
+    expect(canonicalSchema(schema)).toBe(
+      '[{"name":"tags","type":"array","nullable":true,"items":{"type":"unknown","nullable":true}}]',
+    );
     expect(schemaFingerprint(schema)).toBe('sha256:d1c3a2940b797a8fa67bfdc321bc562fad4a0e678865236ac067f147b029725f');
   });
 });
@@ -196,7 +213,9 @@ describe('code point order', () => {
     expect(compareCodePoints('\u{1F600}', '\uFFFD')).toBeGreaterThan(0);
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
-        expect(Math.sign(compareCodePoints(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))));
+        expect(Math.sign(compareCodePoints(a, b))).toBe(
+          Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -217,7 +236,8 @@ function scramble(schema: Schema, rand: () => number): Schema {
     const out: ElementType & Record<string, unknown> = { ...e };
     if (out.nullable === undefined && rand() < 0.5) out.nullable = true;
     if (rand() < 0.3) out['description'] = 'extra';
-    if (e.type === 'struct' && e.fields !== undefined) out.fields = shuffle(e.fields.map((f) => ({ ...el(f), name: f.name })));
+    if (e.type === 'struct' && e.fields !== undefined)
+      out.fields = shuffle(e.fields.map((f) => ({ ...el(f), name: f.name })));
     if (e.type === 'struct' && e.fields === undefined && rand() < 0.5) out.fields = [];
     if (e.items !== undefined) out.items = el(e.items);
     if (e.keys !== undefined) out.keys = el(e.keys);
@@ -247,21 +267,27 @@ describe('properties', () => {
 
   it('changing any type or nullability, at any depth, always changes the fingerprint', () => {
     fc.assert(
-      fc.property(schemaArb.filter((s) => s.length > 0), fc.nat(), fc.nat(), fc.boolean(), (schema, pick, typePick, flipNullability) => {
-        const before = schemaFingerprint(schema);
-        const copy = structuredClone(schema);
-        const nodes = schemaNodes(copy);
-        const target = nodes[pick % nodes.length];
-        if (target === undefined) throw new Error('no node');
-        const { node } = target;
-        if (flipNullability) {
-          target.replace({ ...node, nullable: node.nullable === false });
-        } else {
-          const others = FIELD_TYPES.filter((t) => t !== node.type);
-          target.replace({ ...node, type: others[typePick % others.length] ?? 'unknown' });
-        }
-        expect(schemaFingerprint(copy)).not.toBe(before);
-      }),
+      fc.property(
+        schemaArb.filter((s) => s.length > 0),
+        fc.nat(),
+        fc.nat(),
+        fc.boolean(),
+        (schema, pick, typePick, flipNullability) => {
+          const before = schemaFingerprint(schema);
+          const copy = structuredClone(schema);
+          const nodes = schemaNodes(copy);
+          const target = nodes[pick % nodes.length];
+          if (target === undefined) throw new Error('no node');
+          const { node } = target;
+          if (flipNullability) {
+            target.replace({ ...node, nullable: node.nullable === false });
+          } else {
+            const others = FIELD_TYPES.filter((t) => t !== node.type);
+            target.replace({ ...node, type: others[typePick % others.length] ?? 'unknown' });
+          }
+          expect(schemaFingerprint(copy)).not.toBe(before);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -13,12 +13,16 @@ function parses(text: string): boolean {
 
 describe('locateJsonError', () => {
   it('finds no error exactly when JSON.parse succeeds (property)', () => {
-    const mangled = fc.tuple(fc.json(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', '\\', ':', '0', '-', 'e', '.', ' ', '\n', 't', '\u0001', '{', '[')).map(
-      ([text, at, insert]) => {
+    const mangled = fc
+      .tuple(
+        fc.json(),
+        fc.nat(),
+        fc.constantFrom('', ',', '}', ']', '"', '\\', ':', '0', '-', 'e', '.', ' ', '\n', 't', '\u0001', '{', '['),
+      )
+      .map(([text, at, insert]) => {
         const i = at % (text.length + 1);
         return text.slice(0, i) + insert + text.slice(i + (at % 2));
-      },
-    );
+      });
     fc.assert(
       fc.property(fc.oneof(fc.json(), mangled, fc.string()), (text) => {
         expect(locateJsonError(text) === undefined).toBe(parses(text));
@@ -28,14 +32,31 @@ describe('locateJsonError', () => {
   });
 
   it('points at the offending character with a 1-based line and column', () => {
-    expect(locateJsonError('{\n  "a": 1,\n  "b": tru\n}')).toEqual({ offset: 19, line: 3, column: 8, message: 'expected a value, found character "t"' });
+    expect(locateJsonError('{\n  "a": 1,\n  "b": tru\n}')).toEqual({
+      offset: 19,
+      line: 3,
+      column: 8,
+      message: 'expected a value, found character "t"',
+    });
     expect(locateJsonError('[1, 2')).toMatchObject({ offset: 5, message: "expected ',' or ']', found end of input" });
-    expect(locateJsonError('{"a" 1}')).toMatchObject({ offset: 5, message: "expected ':' after the key, found character \"1\"" });
-    expect(locateJsonError('{"a":1} x')).toMatchObject({ offset: 8, message: 'unexpected character "x" after the end of the JSON value' });
-    expect(locateJsonError('"tab\there"')).toMatchObject({ offset: 4, message: 'unescaped control character in string' });
+    expect(locateJsonError('{"a" 1}')).toMatchObject({
+      offset: 5,
+      message: 'expected \':\' after the key, found character "1"',
+    });
+    expect(locateJsonError('{"a":1} x')).toMatchObject({
+      offset: 8,
+      message: 'unexpected character "x" after the end of the JSON value',
+    });
+    expect(locateJsonError('"tab\there"')).toMatchObject({
+      offset: 4,
+      message: 'unescaped control character in string',
+    });
     expect(locateJsonError('"\\x"')).toMatchObject({ offset: 1, message: 'invalid escape "\\\\x" in string' });
     expect(locateJsonError('01')).toMatchObject({ offset: 1, message: 'invalid number' });
-    expect(locateJsonError('{"a":1,}')).toMatchObject({ offset: 7, message: 'expected a string key, found character "}"' });
+    expect(locateJsonError('{"a":1,}')).toMatchObject({
+      offset: 7,
+      message: 'expected a string key, found character "}"',
+    });
   });
 
   it('handles nesting far deeper than the call stack', () => {

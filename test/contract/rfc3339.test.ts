@@ -5,9 +5,16 @@ import { checkRfc3339, parseRfc3339 } from '../../src/contract/index.js';
 describe('RFC 3339 date-time', () => {
   it('gives the same instant as Date for every ISO string (property)', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (d) => {
-        expect(parseRfc3339(d.toISOString())).toBe(d.getTime());
-      }),
+      fc.property(
+        fc.date({
+          min: new Date('0001-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
+        (d) => {
+          expect(parseRfc3339(d.toISOString())).toBe(d.getTime());
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -20,11 +27,17 @@ describe('RFC 3339 date-time', () => {
   });
 
   it('says why a text is refused', () => {
-    expect(checkRfc3339('2026-11-21T10:00:05')).toEqual({ ok: false, reason: expect.stringContaining('is not an RFC 3339 date-time') as unknown });
+    expect(checkRfc3339('2026-11-21T10:00:05')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('is not an RFC 3339 date-time') as unknown,
+    });
     expect(checkRfc3339('2023-02-29T00:00:00Z')).toEqual({ ok: false, reason: 'has no day 29 in 2023-02' });
     expect(checkRfc3339('2026-04-31T00:00:00Z')).toEqual({ ok: false, reason: 'has no day 31 in 2026-04' });
     expect(checkRfc3339('2026-00-10T00:00:00Z')).toEqual({ ok: false, reason: 'has no month 0' });
-    expect(checkRfc3339('2016-12-31T23:59:60Z')).toEqual({ ok: false, reason: 'is a leap second (:60), which is not accepted' });
+    expect(checkRfc3339('2016-12-31T23:59:60Z')).toEqual({
+      ok: false,
+      reason: 'is a leap second (:60), which is not accepted',
+    });
     expect(checkRfc3339('2026-11-21T10:00:61Z')).toEqual({ ok: false, reason: 'has no second 61' });
     expect(checkRfc3339('2026-11-21T10:00:00+01:60')).toEqual({ ok: false, reason: 'has no offset +01:60' });
     expect(parseRfc3339('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29));

@@ -17,7 +17,8 @@ describe('strict writers, tolerant readers', () => {
   it('emitters (the default) reject keys the contract does not define, naming each', () => {
     const v = validateReport(withExtras(example));
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.errors.map((e) => e.path).sort()).toEqual(['/new_optional_field', '/outputs/0/profile/histogram']);
+    if (!v.ok)
+      expect(v.errors.map((e) => e.path).sort()).toEqual(['/new_optional_field', '/outputs/0/profile/histogram']);
   });
 
   it('the monitor accepts a report with keys added by a newer emitter, and still rejects real problems', async () => {

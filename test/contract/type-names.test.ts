@@ -263,7 +263,20 @@ describe('mapTypeName', () => {
 
   it('only ever answers with the vocabulary, and never throws', () => {
     for (const dialect of ['sql', 'pandas', 'arrow', 'avro'] as const) {
-      for (const name of ['', ' ', '<', 'array<', 'map<a>', 'struct<', '[]', '<M8', 'int(', 'decimal(', '\u0000', 'x'.repeat(10_000)]) {
+      for (const name of [
+        '',
+        ' ',
+        '<',
+        'array<',
+        'map<a>',
+        'struct<',
+        '[]',
+        '<M8',
+        'int(',
+        'decimal(',
+        '\u0000',
+        'x'.repeat(10_000),
+      ]) {
         expect(FIELD_TYPES).toContain(mapTypeName(name, dialect));
         expect(FIELD_TYPES).toContain(parseTypeName(name, dialect).type);
       }
@@ -299,7 +312,11 @@ describe('parseTypeName', () => {
       ],
     });
     expect(parseTypeName('integer[]', 'sql')).toEqual({ type: 'array', items: { type: 'int' } });
-    expect(parseTypeName('ARRAY<INT NOT NULL> NOT NULL', 'sql')).toEqual({ type: 'array', nullable: false, items: { type: 'int', nullable: false } });
+    expect(parseTypeName('ARRAY<INT NOT NULL> NOT NULL', 'sql')).toEqual({
+      type: 'array',
+      nullable: false,
+      items: { type: 'int', nullable: false },
+    });
     expect(parseTypeName('ROW<`a` INT, `b` STRING NOT NULL>', 'sql')).toEqual({
       type: 'struct',
       fields: [
@@ -318,15 +335,24 @@ describe('parseTypeName', () => {
         { name: 'd', type: 'struct', fields: [{ name: 'e', type: 'boolean' }] },
       ],
     });
-    expect(parseTypeName('list<x: int32 not null>', 'arrow')).toEqual({ type: 'array', items: { type: 'int', nullable: false } });
+    expect(parseTypeName('list<x: int32 not null>', 'arrow')).toEqual({
+      type: 'array',
+      items: { type: 'int', nullable: false },
+    });
     expect(parseTypeName('map<string, list<item: int8>>', 'arrow')).toEqual({
       type: 'map',
       keys: { type: 'string', nullable: false },
       values: { type: 'array', items: { type: 'int' } },
     });
-    expect(parseTypeName('fixed_size_list<item: int32>[3]', 'arrow')).toEqual({ type: 'array', items: { type: 'int' } });
+    expect(parseTypeName('fixed_size_list<item: int32>[3]', 'arrow')).toEqual({
+      type: 'array',
+      items: { type: 'int' },
+    });
     expect(parseTypeName('dictionary<values=string, indices=int32, ordered=0>', 'arrow')).toEqual({ type: 'string' });
-    expect(parseTypeName('list<item: string>[pyarrow]', 'pandas')).toEqual({ type: 'array', items: { type: 'string' } });
+    expect(parseTypeName('list<item: string>[pyarrow]', 'pandas')).toEqual({
+      type: 'array',
+      items: { type: 'string' },
+    });
   });
 
   it('gives numpy bool and integer dtypes nullable false, pandas masked dtypes nullable', () => {

@@ -16,7 +16,9 @@ import { reportArb } from './arbitraries.js';
 const dir = new URL('../vectors/reports/', import.meta.url);
 const read = (sub: string, file: string): string => readFileSync(new URL(`${sub}/${file}`, dir), 'utf8');
 const validFiles = readdirSync(new URL('valid/', dir)).filter((f) => f.endsWith('.json'));
-const invalidFiles = readdirSync(new URL('invalid/', dir)).filter((f) => f.endsWith('.json') && !f.endsWith('.expected_errors.json'));
+const invalidFiles = readdirSync(new URL('invalid/', dir)).filter(
+  (f) => f.endsWith('.json') && !f.endsWith('.expected_errors.json'),
+);
 
 function errorsOf(input: unknown): ReportIssue[] {
   const r = validateReport(input);
@@ -28,7 +30,9 @@ const example = (): Report => JSON.parse(read('valid', 'contract-example.json'))
 
 describe('example reports (test/vectors/reports)', () => {
   it('has the required examples', () => {
-    expect(validFiles).toEqual(expect.arrayContaining(['contract-example.json', 'contract-example-sketch.json', 'minimal.json']));
+    expect(validFiles).toEqual(
+      expect.arrayContaining(['contract-example.json', 'contract-example-sketch.json', 'minimal.json']),
+    );
     expect(invalidFiles.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -38,13 +42,19 @@ describe('example reports (test/vectors/reports)', () => {
   });
 
   it.each(invalidFiles)('invalid/%s yields exactly its expected errors', (file) => {
-    const expected = JSON.parse(read('invalid', file.replace(/\.json$/, '.expected_errors.json'))) as { path: string; contains: string }[];
+    const expected = JSON.parse(read('invalid', file.replace(/\.json$/, '.expected_errors.json'))) as {
+      path: string;
+      contains: string;
+    }[];
     expect(expected.length).toBeGreaterThan(0);
     const r = parseReport(read('invalid', file));
     expect(r.ok).toBe(false);
     const errors = r.ok ? [] : r.errors;
     for (const e of expected) {
-      expect(errors, `${e.path}: ${e.contains}`).toContainEqual({ path: e.path, message: expect.stringContaining(e.contains) as unknown });
+      expect(errors, `${e.path}: ${e.contains}`).toContainEqual({
+        path: e.path,
+        message: expect.stringContaining(e.contains) as unknown,
+      });
     }
     expect([...new Set(errors.map((e) => e.path))].sort()).toEqual([...new Set(expected.map((e) => e.path))].sort());
   });
@@ -61,14 +71,22 @@ describe('validateReport', () => {
   it('returns errors sorted by path, without duplicates', () => {
     const input = { ...minimal(), spec: 'x', event_id: '', outputs: [{ dataset: '', profile: { row_count: -1 } }] };
     const errors = errorsOf(input);
-    expect(errors.map((e) => e.path)).toEqual(['/event_id', '/outputs/0/dataset', '/outputs/0/profile/row_count', '/spec']);
+    expect(errors.map((e) => e.path)).toEqual([
+      '/event_id',
+      '/outputs/0/dataset',
+      '/outputs/0/profile/row_count',
+      '/spec',
+    ]);
     expect(new Set(errors.map((e) => `${e.path} ${e.message}`)).size).toBe(errors.length);
   });
 
   it('escapes column names in paths as JSON Pointer (~0, ~1), for schema and semantic errors alike', () => {
     const input = minimal();
     input['outputs'] = [
-      { dataset: 'd', profile: { row_count: 1, columns: { 'a/b~c': { kind: 'numeric', count: 1, null_count: 2, extra: 1 } } } },
+      {
+        dataset: 'd',
+        profile: { row_count: 1, columns: { 'a/b~c': { kind: 'numeric', count: 1, null_count: 2, extra: 1 } } },
+      },
     ];
     expect(errorsOf(input).map((e) => e.path)).toEqual([
       '/outputs/0/profile/columns/a~1b~0c/extra',
@@ -121,11 +139,29 @@ describe('validateReport', () => {
   });
 
   it('accepts RFC 3339 variants: lowercase t and z, offsets, long fractions', () => {
-    for (const t of ['2026-11-21t10:00:05z', '2026-11-21T10:00:05+14:00', '2026-11-21T10:00:05.123456789-00:30', '2024-02-29T00:00:00Z', '0001-01-01T00:00:00Z']) {
+    for (const t of [
+      '2026-11-21t10:00:05z',
+      '2026-11-21T10:00:05+14:00',
+      '2026-11-21T10:00:05.123456789-00:30',
+      '2024-02-29T00:00:00Z',
+      '0001-01-01T00:00:00Z',
+    ]) {
       expect(errorsOf({ ...minimal(), event_time: t }), t).toEqual([]);
     }
-    for (const t of ['2026-11-21', '2026-11-21T10:00Z', '2026-11-21T10:00:05.Z', '2026-13-01T00:00:00Z', '2100-02-29T00:00:00Z', '2026-11-21T10:00:05+24:00', ' 2026-11-21T10:00:05Z', '2026-11-21T10:60:00Z']) {
-      expect(errorsOf({ ...minimal(), event_time: t }).map((e) => e.path), t).toEqual(['/event_time']);
+    for (const t of [
+      '2026-11-21',
+      '2026-11-21T10:00Z',
+      '2026-11-21T10:00:05.Z',
+      '2026-13-01T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '2026-11-21T10:00:05+24:00',
+      ' 2026-11-21T10:00:05Z',
+      '2026-11-21T10:60:00Z',
+    ]) {
+      expect(
+        errorsOf({ ...minimal(), event_time: t }).map((e) => e.path),
+        t,
+      ).toEqual(['/event_time']);
     }
   });
 
@@ -137,7 +173,8 @@ describe('validateReport', () => {
       }),
       { numRuns: 500 },
     );
-    for (const value of [null, undefined, 42, 'report', [], [minimal()], Object.create(null)]) expect(validateReport(value).ok).toBe(false);
+    for (const value of [null, undefined, 42, 'report', [], [minimal()], Object.create(null)])
+      expect(validateReport(value).ok).toBe(false);
   });
 
   it('never throws on a valid report with any value put anywhere in it', () => {
@@ -186,13 +223,29 @@ describe('parseReport', () => {
   it('names line, column and offset of malformed JSON', () => {
     expect(parseReport('{"spec": "rootline.report/v1",\n  "outputs": [1, 2,]\n}')).toEqual({
       ok: false,
-      errors: [{ path: '', message: 'is not valid JSON: expected a value, found character "]" (a trailing comma?) at line 2, column 20 (offset 50)' }],
+      errors: [
+        {
+          path: '',
+          message:
+            'is not valid JSON: expected a value, found character "]" (a trailing comma?) at line 2, column 20 (offset 50)',
+        },
+      ],
     });
     expect(parseReport('{"a": 1')).toEqual({
       ok: false,
-      errors: [{ path: '', message: "is not valid JSON: expected ',' or '}', found end of input at line 1, column 8 (offset 7)" }],
+      errors: [
+        {
+          path: '',
+          message: "is not valid JSON: expected ',' or '}', found end of input at line 1, column 8 (offset 7)",
+        },
+      ],
     });
-    expect(parseReport('')).toEqual({ ok: false, errors: [{ path: '', message: 'is not valid JSON: expected a value, found end of input at line 1, column 1 (offset 0)' }] });
+    expect(parseReport('')).toEqual({
+      ok: false,
+      errors: [
+        { path: '', message: 'is not valid JSON: expected a value, found end of input at line 1, column 1 (offset 0)' },
+      ],
+    });
   });
 
   it('accepts UTF-8 bytes and a leading byte order mark, and rejects bytes that are not UTF-8', () => {
@@ -200,13 +253,19 @@ describe('parseReport', () => {
     expect(parseReport(Buffer.from(text, 'utf8')).ok).toBe(true);
     expect(parseReport(`\uFEFF${text}`).ok).toBe(true);
     expect(parseReport(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])).ok).toBe(true);
-    expect(parseReport(Buffer.from([0x7b, 0xff, 0x7d]))).toEqual({ ok: false, errors: [{ path: '', message: 'is not valid UTF-8' }] });
+    expect(parseReport(Buffer.from([0x7b, 0xff, 0x7d]))).toEqual({
+      ok: false,
+      errors: [{ path: '', message: 'is not valid UTF-8' }],
+    });
   });
 
   it('validates what it parsed', () => {
     expect(parseReport('{"spec":"rootline.report/v1"}')).toEqual({
       ok: false,
-      errors: ['/event_id', '/event_time', '/node', '/outputs', '/pipeline', '/run_id'].map((path) => ({ path, message: 'is required' })),
+      errors: ['/event_id', '/event_time', '/node', '/outputs', '/pipeline', '/run_id'].map((path) => ({
+        path,
+        message: 'is required',
+      })),
     });
   });
 });
@@ -222,7 +281,9 @@ describe('assertReport', () => {
       caught = e;
     }
     expect(isRootlineError(caught, 'REPORT_INVALID')).toBe(true);
-    expect((caught as Error).message).toBe('invalid report: /event_id: must not be empty; /status: must be one of success, failed; got "ok"');
+    expect((caught as Error).message).toBe(
+      'invalid report: /event_id: must not be empty; /status: must be one of success, failed; got "ok"',
+    );
     expect((caught as { details: { errors: unknown[] } }).details.errors).toHaveLength(2);
   });
 });
@@ -230,7 +291,22 @@ describe('assertReport', () => {
 describe('REPORT_JSON_SCHEMA', () => {
   it('is draft 2020-12 and lists the same top-level fields as the Report type', () => {
     expect(REPORT_JSON_SCHEMA['$schema']).toBe('https://json-schema.org/draft/2020-12/schema');
-    const keys: (keyof Report)[] = ['spec', 'event_id', 'pipeline', 'node', 'run_id', 'event_time', 'status', 'upstream', 'inputs', 'outputs', 'code_version', 'data_version', 'params', 'column_lineage'];
+    const keys: (keyof Report)[] = [
+      'spec',
+      'event_id',
+      'pipeline',
+      'node',
+      'run_id',
+      'event_time',
+      'status',
+      'upstream',
+      'inputs',
+      'outputs',
+      'code_version',
+      'data_version',
+      'params',
+      'column_lineage',
+    ];
     expect(Object.keys(REPORT_JSON_SCHEMA['properties'] as object)).toEqual(keys);
   });
 });

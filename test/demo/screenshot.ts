@@ -8,14 +8,24 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (the CI script does), or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: apt-get install chromium (the CI script does), or set CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     // The machine's network is closed: no background connections, no first-run work (Playwright gives
     // the browser a fresh temporary profile).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -25,7 +35,13 @@ export async function screenshotReport(file: string, png?: string) {
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(pathToFileURL(file).href);
-    const nodes = await page.$$eval('svg.lineage g.node', (gs) => gs.map((g) => ({ name: g.getAttribute('data-node'), health: g.getAttribute('data-health'), box: { width: (g as SVGGElement).getBBox().width, height: (g as SVGGElement).getBBox().height } })));
+    const nodes = await page.$$eval('svg.lineage g.node', (gs) =>
+      gs.map((g) => ({
+        name: g.getAttribute('data-node'),
+        health: g.getAttribute('data-health'),
+        box: { width: (g as SVGGElement).getBBox().width, height: (g as SVGGElement).getBBox().height },
+      })),
+    );
     const edges = await page.$$eval('svg.lineage path.edge', (ps) => ps.length);
     const svg = await page.$('svg.lineage');
     const shot = await svg!.screenshot(png ? { path: png } : {});

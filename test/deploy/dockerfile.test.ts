@@ -100,7 +100,10 @@ describe('Dockerfile', () => {
   });
 
   it('listens on all interfaces and checks /healthz with node (no curl in the slim image)', () => {
-    const env = FINAL.body.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    const env = FINAL.body
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toMatch(/\bROOTLINE_HTTP_HOST=0\.0\.0\.0\b/);
     expect(env).toMatch(/\bROOTLINE_HTTP_PORT=8080\b/);
     expect(env).toMatch(/\bNODE_ENV=production\b/);
@@ -125,8 +128,12 @@ describe('Dockerfile', () => {
       .filter((l) => l !== '' && !l.startsWith('#'));
     expect(ignore[0]).toBe('**');
     const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
-    const sources = INSTRUCTIONS.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
-      .flatMap((i) => i.args.replace(/--\S+\s+/g, '').split(/\s+/).slice(0, -1));
+    const sources = INSTRUCTIONS.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from')).flatMap((i) =>
+      i.args
+        .replace(/--\S+\s+/g, '')
+        .split(/\s+/)
+        .slice(0, -1),
+    );
     expect(sources.length).toBeGreaterThan(0);
     for (const s of sources) {
       expect(allowed, `COPY ${s}`).toContain(s);
@@ -137,12 +144,23 @@ describe('Dockerfile', () => {
   });
 
   it('needs only files the build stage has: the build config and the sources', () => {
-    const cfg = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { extends?: string; include?: string[]; compilerOptions?: { outDir?: string } };
+    const cfg = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
+      extends?: string;
+      include?: string[];
+      compilerOptions?: { outDir?: string };
+    };
     expect(cfg.include).toEqual(['src']);
     expect(cfg.compilerOptions?.outDir).toBe('dist');
-    const copied = BUILD.body.filter((i) => i.keyword === 'COPY').map((i) => i.args).join(' ');
-    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) expect(copied).toContain(f);
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
+    const copied = BUILD.body
+      .filter((i) => i.keyword === 'COPY')
+      .map((i) => i.args)
+      .join(' ');
+    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'])
+      expect(copied).toContain(f);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+      bin: Record<string, string>;
+    };
     expect(pkg.scripts.build).toMatch(/tsc -p tsconfig\.build\.json/);
     expect(pkg.bin.rootline).toBe('bin/rootline.js');
   });

@@ -60,7 +60,10 @@ export function interpolate(text: string, env: Record<string, string | undefined
         out += (colon ? nonEmpty : set) ? value : interpolate(dflt, env, where);
       } else if (rest.startsWith(':?') || rest.startsWith('?')) {
         const colon = rest.startsWith(':');
-        if (!(colon ? nonEmpty : set)) throw new InterpolationError(`${where}: required variable ${name} is missing a value: ${interpolate(rest.slice(colon ? 2 : 1), env, where)}`);
+        if (!(colon ? nonEmpty : set))
+          throw new InterpolationError(
+            `${where}: required variable ${name} is missing a value: ${interpolate(rest.slice(colon ? 2 : 1), env, where)}`,
+          );
         out += value;
       } else if (rest.startsWith(':+') || rest.startsWith('+')) {
         const colon = rest.startsWith(':');
@@ -86,7 +89,12 @@ export function interpolateDocument(value: unknown, env: Record<string, string |
   if (typeof value === 'string') return interpolate(value, env, path || '(root)');
   if (Array.isArray(value)) return value.map((v, i) => interpolateDocument(v, env, `${path}[${i}]`));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, interpolateDocument(v, env, path ? `${path}.${k}` : k)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        interpolateDocument(v, env, path ? `${path}.${k}` : k),
+      ]),
+    );
   }
   return value;
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { validateReport, type Report } from '../../src/contract/index.js';
-import { buildReport, compileEmitterOptions, createEmitter, type Envelope, type SendResult, type Transport } from '../../src/emitter/index.js';
+import {
+  buildReport,
+  compileEmitterOptions,
+  createEmitter,
+  type Envelope,
+  type SendResult,
+  type Transport,
+} from '../../src/emitter/index.js';
 import { isRootlineError } from '../../src/errors.js';
 import { profileRows } from '../../src/profile/index.js';
 
@@ -38,13 +45,15 @@ class FakeTransport implements Transport {
   }
 }
 
-const retry = (error = 'broker unavailable', retryAfterMs?: number) => (batch: readonly Envelope[]): SendResult => ({
-  delivered: 0,
-  retry: [...batch],
-  rejected: [],
-  error,
-  ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-});
+const retry =
+  (error = 'broker unavailable', retryAfterMs?: number) =>
+  (batch: readonly Envelope[]): SendResult => ({
+    delivered: 0,
+    retry: [...batch],
+    rejected: [],
+    error,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 
 const fast = { flushIntervalMs: 5, backoff: { initialMs: 5, maxMs: 20, jitter: 0 } };
 
@@ -122,7 +131,9 @@ describe('createEmitter', () => {
 
   it('counts reports the other side rejects, with the reason, and delivers the rest', async () => {
     const t = new FakeTransport();
-    t.script = [(b) => ({ delivered: b.length - 1, retry: [], rejected: [{ envelope: b[0]!, reason: 'HTTP 400: bad' }] })];
+    t.script = [
+      (b) => ({ delivered: b.length - 1, retry: [], rejected: [{ envelope: b[0]!, reason: 'HTTP 400: bad' }] }),
+    ];
     const em = createEmitter({ transport: t, ...fast });
     em.report(report(1));
     em.report(report(2));
@@ -136,10 +147,12 @@ describe('createEmitter', () => {
     const t = new FakeTransport();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    t.script = [async (b) => {
-      await gate;
-      return { delivered: b.length, retry: [], rejected: [] };
-    }];
+    t.script = [
+      async (b) => {
+        await gate;
+        return { delivered: b.length, retry: [], rejected: [] };
+      },
+    ];
     const em = createEmitter({ transport: t, maxBuffer: 3, batchSize: 2, flushIntervalMs: 1 });
     em.report(report(0));
     em.report(report(1));
@@ -181,22 +194,57 @@ describe('createEmitter', () => {
   it('profileAndReport profiles rows or columns into a valid report and queues it', async () => {
     const t = new FakeTransport();
     const sent: Report[] = [];
-    t.script = [(b) => {
-      sent.push(...b.map((e) => e.report));
-      return { delivered: b.length, retry: [], rejected: [] };
-    }];
+    t.script = [
+      (b) => {
+        sent.push(...b.map((e) => e.report));
+        return { delivered: b.length, retry: [], rejected: [] };
+      },
+    ];
     const em = createEmitter({ transport: t, ...fast, profile: { topK: 1 } });
-    const r = em.profileAndReport({ pipeline: 'churn', node: 'clean', dataset: 'lake/clean', rows: [{ a: 1, c: 'x' }, { a: 2, c: 'x' }, { a: null, c: 'y' }], upstream: ['load'], code_version: 'git:1' });
+    const r = em.profileAndReport({
+      pipeline: 'churn',
+      node: 'clean',
+      dataset: 'lake/clean',
+      rows: [
+        { a: 1, c: 'x' },
+        { a: 2, c: 'x' },
+        { a: null, c: 'y' },
+      ],
+      upstream: ['load'],
+      code_version: 'git:1',
+    });
     expect(r).toBeDefined();
     expect(validateReport(r).ok).toBe(true);
-    expect(r).toMatchObject({ pipeline: 'churn', node: 'clean', upstream: [{ node: 'load' }], code_version: 'git:1', status: 'success' });
-    expect(r!.outputs[0]!.profile).toEqual(profileRows([{ a: 1, c: 'x' }, { a: 2, c: 'x' }, { a: null, c: 'y' }], { topK: 1 }));
-    const c = em.profileAndReport({ pipeline: 'churn', node: 'clean', dataset: 'lake/clean', columns: { a: Float64Array.of(1, 2) } });
+    expect(r).toMatchObject({
+      pipeline: 'churn',
+      node: 'clean',
+      upstream: [{ node: 'load' }],
+      code_version: 'git:1',
+      status: 'success',
+    });
+    expect(r!.outputs[0]!.profile).toEqual(
+      profileRows(
+        [
+          { a: 1, c: 'x' },
+          { a: 2, c: 'x' },
+          { a: null, c: 'y' },
+        ],
+        { topK: 1 },
+      ),
+    );
+    const c = em.profileAndReport({
+      pipeline: 'churn',
+      node: 'clean',
+      dataset: 'lake/clean',
+      columns: { a: Float64Array.of(1, 2) },
+    });
     expect(c!.outputs[0]!.profile.row_count).toBe(2);
     await em.flush(1000);
     expect(sent.map((s) => s.event_id)).toEqual([r!.event_id, c!.event_id]);
     // profiling failure: counted as invalid, not thrown
-    expect(em.profileAndReport({ pipeline: 'churn', node: 'clean', dataset: 'd', columns: { a: [1], b: [1, 2] } })).toBeUndefined();
+    expect(
+      em.profileAndReport({ pipeline: 'churn', node: 'clean', dataset: 'd', columns: { a: [1], b: [1, 2] } }),
+    ).toBeUndefined();
     expect(em.stats.invalid).toBe(1);
     expect(em.lastError).toMatch(/profileAndReport\(churn\/clean\): columns have different lengths/);
     await em.close();
@@ -206,7 +254,15 @@ describe('createEmitter', () => {
 describe('emitter options', () => {
   it('needs exactly one destination and rejects unknown keys and bad numbers', () => {
     const t = new FakeTransport();
-    const bad: unknown[] = [{}, { transport: t, http: { url: 'http://x' } }, { transport: t, batchSise: 3 }, { transport: t, maxBuffer: 0 }, { transport: t, backoff: { jitter: 2 } }, { kafka: { brokers: [] } }, { kafka: { brokers: 'b:1', format: 'avro' } }];
+    const bad: unknown[] = [
+      {},
+      { transport: t, http: { url: 'http://x' } },
+      { transport: t, batchSise: 3 },
+      { transport: t, maxBuffer: 0 },
+      { transport: t, backoff: { jitter: 2 } },
+      { kafka: { brokers: [] } },
+      { kafka: { brokers: 'b:1', format: 'avro' } },
+    ];
     for (const o of bad) {
       let caught: unknown;
       try {
@@ -220,19 +276,47 @@ describe('emitter options', () => {
 
   it('has the documented defaults', () => {
     const o = compileEmitterOptions({ transport: new FakeTransport() });
-    expect(o).toMatchObject({ maxBuffer: 10_000, batchSize: 100, flushIntervalMs: 100, maxRetries: Infinity, retryAfterMaxMs: 300_000, closeTimeoutMs: 10_000 });
+    expect(o).toMatchObject({
+      maxBuffer: 10_000,
+      batchSize: 100,
+      flushIntervalMs: 100,
+      maxRetries: Infinity,
+      retryAfterMaxMs: 300_000,
+      closeTimeoutMs: 10_000,
+    });
     expect(o.backoff).toEqual({ initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.5 });
   });
 });
 
 describe('buildReport', () => {
   it('fills event_id, event_time, run_id and status; turns names into refs', () => {
-    const r = buildReport({ pipeline: 'p', node: 'n', outputs: [{ dataset: 'd', profile: { row_count: 1 } }], inputs: ['in'], upstream: ['u', { node: 'v', run_id: 'r' }] });
+    const r = buildReport({
+      pipeline: 'p',
+      node: 'n',
+      outputs: [{ dataset: 'd', profile: { row_count: 1 } }],
+      inputs: ['in'],
+      upstream: ['u', { node: 'v', run_id: 'r' }],
+    });
     expect(r.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(r.run_id).toBe(r.event_time);
     expect(Date.now() - Date.parse(r.event_time)).toBeLessThan(5000);
-    expect(r).toMatchObject({ status: 'success', inputs: [{ dataset: 'in' }], upstream: [{ node: 'u' }, { node: 'v', run_id: 'r' }] });
-    expect(Object.keys(r)).toEqual(['spec', 'event_id', 'pipeline', 'node', 'run_id', 'event_time', 'status', 'upstream', 'inputs', 'outputs']);
+    expect(r).toMatchObject({
+      status: 'success',
+      inputs: [{ dataset: 'in' }],
+      upstream: [{ node: 'u' }, { node: 'v', run_id: 'r' }],
+    });
+    expect(Object.keys(r)).toEqual([
+      'spec',
+      'event_id',
+      'pipeline',
+      'node',
+      'run_id',
+      'event_time',
+      'status',
+      'upstream',
+      'inputs',
+      'outputs',
+    ]);
     expect(validateReport(r).ok).toBe(true);
   });
 });

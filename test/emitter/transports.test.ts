@@ -2,10 +2,25 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPORT_AVRO_SCHEMA, decodeReportAvro, encodeReportAvro, type Report } from '../../src/contract/index.js';
-import { HttpTransport, buildReport, confluentFrame, isPermanentKafkaError, parseRetryAfter, type Envelope } from '../../src/emitter/index.js';
+import {
+  HttpTransport,
+  buildReport,
+  confluentFrame,
+  isPermanentKafkaError,
+  parseRetryAfter,
+  type Envelope,
+} from '../../src/emitter/index.js';
 
 function env(i: number): Envelope {
-  return { report: buildReport({ pipeline: 'p', node: 'n', event_id: `e-${i}`, outputs: [{ dataset: 'd', profile: { row_count: i } }] }), attempts: 0 };
+  return {
+    report: buildReport({
+      pipeline: 'p',
+      node: 'n',
+      event_id: `e-${i}`,
+      outputs: [{ dataset: 'd', profile: { row_count: i } }],
+    }),
+    attempts: 0,
+  };
 }
 
 interface Reply {
@@ -20,14 +35,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(reply: Reply): Promise<{ url: string; requests: { path: string; headers: IncomingHttpHeaders; body: string }[] }> {
+async function serve(
+  reply: Reply,
+): Promise<{ url: string; requests: { path: string; headers: IncomingHttpHeaders; body: string }[] }> {
   const requests: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       requests.push({ path: req.url ?? '', headers: req.headers, body });
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) }).end(reply.body ?? '');
+      res
+        .writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) })
+        .end(reply.body ?? '');
     });
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
@@ -47,7 +66,13 @@ describe('HttpTransport', () => {
   });
 
   it('drops the items a 202 lists as rejected, with their errors', async () => {
-    const s = await serve({ status: 202, body: JSON.stringify({ accepted: 1, rejected: [{ index: 1, errors: [{ path: '/outputs', message: 'is required' }] }] }) });
+    const s = await serve({
+      status: 202,
+      body: JSON.stringify({
+        accepted: 1,
+        rejected: [{ index: 1, errors: [{ path: '/outputs', message: 'is required' }] }],
+      }),
+    });
     const batch = [env(1), env(2)];
     const r = await new HttpTransport({ url: s.url }).send(batch);
     expect(r.delivered).toBe(1);
@@ -69,7 +94,10 @@ describe('HttpTransport', () => {
     s = await serve({ status: 401, body: '{"error":"bad token"}' });
     r = await new HttpTransport({ url: s.url }).send([env(1), env(2)]);
     expect(r.delivered).toBe(0);
-    expect(r.rejected.map((x) => x.reason)).toEqual([expect.stringMatching(/HTTP 401 .*bad token/), expect.stringMatching(/HTTP 401/)]);
+    expect(r.rejected.map((x) => x.reason)).toEqual([
+      expect.stringMatching(/HTTP 401 .*bad token/),
+      expect.stringMatching(/HTTP 401/),
+    ]);
   });
 
   it('retries when the server cannot be reached', async () => {
@@ -108,8 +136,20 @@ describe('Kafka helpers', () => {
 
   it('tells message errors (dropped) from connection errors (retried), also when kafkajs wraps them', () => {
     expect(isPermanentKafkaError({ type: 'MESSAGE_TOO_LARGE' })).toBe(true);
-    expect(isPermanentKafkaError({ name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, originalError: { type: 'INVALID_RECORD' } })).toBe(true);
-    expect(isPermanentKafkaError({ name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, originalError: { name: 'KafkaJSConnectionError' } })).toBe(false);
+    expect(
+      isPermanentKafkaError({
+        name: 'KafkaJSNumberOfRetriesExceeded',
+        retriable: false,
+        originalError: { type: 'INVALID_RECORD' },
+      }),
+    ).toBe(true);
+    expect(
+      isPermanentKafkaError({
+        name: 'KafkaJSNumberOfRetriesExceeded',
+        retriable: false,
+        originalError: { name: 'KafkaJSConnectionError' },
+      }),
+    ).toBe(false);
     expect(isPermanentKafkaError({ type: 'NOT_LEADER_FOR_PARTITION' })).toBe(false);
     expect(isPermanentKafkaError(new Error('ECONNREFUSED'))).toBe(false);
   });

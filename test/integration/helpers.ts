@@ -13,7 +13,12 @@ export function unique(prefix: string): string {
 }
 
 export function kafkaClient(clientId = unique('test')): Kafka {
-  return new Kafka({ clientId, brokers: services().kafkaBrokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 100 } });
+  return new Kafka({
+    clientId,
+    brokers: services().kafkaBrokers,
+    logLevel: logLevel.WARN,
+    retry: { retries: 8, initialRetryTime: 100 },
+  });
 }
 
 /** An admin, connected, disconnected when the test ends. */
@@ -29,7 +34,10 @@ export async function topic(partitions = 1, name = unique('t')): Promise<string>
   const kafka = kafkaClient();
   const a = kafka.admin();
   await a.connect();
-  await a.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  await a.createTopics({
+    topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   onTestFinished(async () => {
     await a.deleteTopics({ topics: [name] }).catch(() => undefined);
     await a.disconnect();
@@ -45,13 +53,23 @@ export async function producer(kafka = kafkaClient()): Promise<Producer> {
 }
 
 export function consumer(groupId: string, kafka = kafkaClient()): Consumer {
-  const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200, retry: { retries: 5 } });
+  const c = kafka.consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 200,
+    retry: { retries: 5 },
+  });
   onTestFinished(() => c.disconnect());
   return c;
 }
 
 /** Polls until `fn` returns a value that is not undefined, or fails after timeoutMs. */
-export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -61,13 +79,20 @@ export async function eventually<T>(fn: () => Promise<T | undefined> | T | undef
     } catch (err: unknown) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Every message of a topic (read committed), read until `done(messages)` says enough. */
-export async function readTopic(topicName: string, done: (msgs: { key: string; value: string | null; headers: Record<string, string> }[]) => boolean, timeoutMs = 30_000) {
+export async function readTopic(
+  topicName: string,
+  done: (msgs: { key: string; value: string | null; headers: Record<string, string> }[]) => boolean,
+  timeoutMs = 30_000,
+) {
   const msgs: { key: string; value: string | null; headers: Record<string, string> }[] = [];
   const c = consumer(unique('reader'));
   await c.connect();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { reportToAvro, type Report } from '../../src/contract/index.js';
-import { decodeMessage, isOpenLineageEvent, type AvroDecoder, type Decoded, type OpenLineageConverter } from '../../src/io/decode.js';
+import {
+  decodeMessage,
+  isOpenLineageEvent,
+  type AvroDecoder,
+  type Decoded,
+  type OpenLineageConverter,
+} from '../../src/io/decode.js';
 import { PipelineSim, makeDag } from '../../src/sim/index.js';
 
 const sim = new PipelineSim(makeDag('chain', 2, 'churn', 1), { seed: 1 });
@@ -22,8 +28,12 @@ class FakeAvro implements AvroDecoder {
   constructor(private readonly records: Map<number, unknown>) {}
   decode(buffer: Buffer): Promise<unknown> {
     const id = buffer.readInt32BE(1);
-    if (id === 500) return Promise.reject(Object.assign(new Error('Confluent_Schema_Registry - Error, status 500'), { status: 500 }));
-    if (id === 404) return Promise.reject(Object.assign(new Error('Confluent_Schema_Registry - No content with id 404404 was found'), { status: 404 }));
+    if (id === 500)
+      return Promise.reject(Object.assign(new Error('Confluent_Schema_Registry - Error, status 500'), { status: 500 }));
+    if (id === 404)
+      return Promise.reject(
+        Object.assign(new Error('Confluent_Schema_Registry - No content with id 404404 was found'), { status: 404 }),
+      );
     if (!this.records.has(id)) return Promise.reject(new Error(`Confluent_Schema_Registry - Schema ${id} not found`));
     return Promise.resolve(this.records.get(id));
   }
@@ -44,7 +54,9 @@ const dead = (d: Decoded[]) => {
 
 describe('decodeMessage: JSON', () => {
   it('a valid report', async () => {
-    expect(await decodeMessage(json(report), { maxMessageBytes: MAX })).toEqual([{ kind: 'report', report, format: 'json' }]);
+    expect(await decodeMessage(json(report), { maxMessageBytes: MAX })).toEqual([
+      { kind: 'report', report, format: 'json' },
+    ]);
   });
 
   it('malformed JSON is MALFORMED_JSON with a reason', async () => {
@@ -54,7 +66,10 @@ describe('decodeMessage: JSON', () => {
   });
 
   it('bytes that are not UTF-8', async () => {
-    expect(dead(await decodeMessage(Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), { maxMessageBytes: MAX }))).toMatchObject({ code: 'MALFORMED_JSON', reason: 'the message is neither Avro (magic byte 0) nor UTF-8 JSON' });
+    expect(dead(await decodeMessage(Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), { maxMessageBytes: MAX }))).toMatchObject({
+      code: 'MALFORMED_JSON',
+      reason: 'the message is neither Avro (magic byte 0) nor UTF-8 JSON',
+    });
   });
 
   it('an invalid report: REPORT_INVALID with every path', async () => {
@@ -66,30 +81,43 @@ describe('decodeMessage: JSON', () => {
 
   it('oversized and empty messages', async () => {
     const big = json(report);
-    expect(dead(await decodeMessage(big, { maxMessageBytes: big.length - 1 }))).toMatchObject({ code: 'MESSAGE_TOO_LARGE', reason: expect.stringContaining(`${big.length} bytes`) as string });
+    expect(dead(await decodeMessage(big, { maxMessageBytes: big.length - 1 }))).toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      reason: expect.stringContaining(`${big.length} bytes`) as string,
+    });
     expect((await decodeMessage(big, { maxMessageBytes: big.length }))[0]!.kind).toBe('report');
     expect(dead(await decodeMessage(null, { maxMessageBytes: MAX })).code).toBe('EMPTY');
     expect(dead(await decodeMessage(Buffer.alloc(0), { maxMessageBytes: MAX })).code).toBe('EMPTY');
   });
 
   it('a short value starting with a zero byte is not Avro', async () => {
-    expect(dead(await decodeMessage(Buffer.from([0, 1, 2]), { maxMessageBytes: MAX, avro })).code).toBe('MALFORMED_JSON');
+    expect(dead(await decodeMessage(Buffer.from([0, 1, 2]), { maxMessageBytes: MAX, avro })).code).toBe(
+      'MALFORMED_JSON',
+    );
   });
 });
 
 describe('decodeMessage: Avro (Confluent framing)', () => {
   it('decodes through the registry client into the same report', async () => {
-    expect(await decodeMessage(framed(7), { maxMessageBytes: MAX, avro })).toEqual([{ kind: 'report', report, format: 'avro' }]);
+    expect(await decodeMessage(framed(7), { maxMessageBytes: MAX, avro })).toEqual([
+      { kind: 'report', report, format: 'avro' },
+    ]);
   });
 
   it('an unknown schema id is UNKNOWN_SCHEMA_ID (by message or by HTTP status)', async () => {
-    expect(dead(await decodeMessage(framed(999), { maxMessageBytes: MAX, avro }))).toMatchObject({ code: 'UNKNOWN_SCHEMA_ID', reason: expect.stringContaining('schema id 999') as string });
+    expect(dead(await decodeMessage(framed(999), { maxMessageBytes: MAX, avro }))).toMatchObject({
+      code: 'UNKNOWN_SCHEMA_ID',
+      reason: expect.stringContaining('schema id 999') as string,
+    });
     expect(dead(await decodeMessage(framed(404), { maxMessageBytes: MAX, avro })).code).toBe('UNKNOWN_SCHEMA_ID');
   });
 
   it('other registry failures and records that are not reports are AVRO_DECODE_FAILED', async () => {
     expect(dead(await decodeMessage(framed(500), { maxMessageBytes: MAX, avro })).code).toBe('AVRO_DECODE_FAILED');
-    expect(dead(await decodeMessage(framed(8), { maxMessageBytes: MAX, avro }))).toMatchObject({ code: 'AVRO_DECODE_FAILED', reason: expect.stringContaining('not a rootline report') as string });
+    expect(dead(await decodeMessage(framed(8), { maxMessageBytes: MAX, avro }))).toMatchObject({
+      code: 'AVRO_DECODE_FAILED',
+      reason: expect.stringContaining('not a rootline report') as string,
+    });
   });
 
   it('a decoded record that breaks the contract is REPORT_INVALID', async () => {
@@ -97,12 +125,23 @@ describe('decodeMessage: Avro (Confluent framing)', () => {
   });
 
   it('without a registry an Avro message is NO_SCHEMA_REGISTRY', async () => {
-    expect(dead(await decodeMessage(framed(7), { maxMessageBytes: MAX }))).toMatchObject({ code: 'NO_SCHEMA_REGISTRY', reason: expect.stringContaining('schema id 7') as string });
+    expect(dead(await decodeMessage(framed(7), { maxMessageBytes: MAX }))).toMatchObject({
+      code: 'NO_SCHEMA_REGISTRY',
+      reason: expect.stringContaining('schema id 7') as string,
+    });
   });
 });
 
 describe('decodeMessage: OpenLineage', () => {
-  const event = { eventType: 'COMPLETE', eventTime: '2026-11-01T00:00:00Z', producer: 'airflow', run: { runId: 'r' }, job: { namespace: 'churn', name: 'n01' }, inputs: [], outputs: [] };
+  const event = {
+    eventType: 'COMPLETE',
+    eventTime: '2026-11-01T00:00:00Z',
+    producer: 'airflow',
+    run: { runId: 'r' },
+    job: { namespace: 'churn', name: 'n01' },
+    inputs: [],
+    outputs: [],
+  };
   const convert: OpenLineageConverter = (e) => {
     if (e.eventType === 'START') return { reports: [], ignored: 'a START event carries no outcome' };
     if (e.eventType === 'FAIL') return { errors: ['job.name is empty', 'run.runId is not a UUID'] };
@@ -121,18 +160,30 @@ describe('decodeMessage: OpenLineage', () => {
   });
 
   it('is converted to reports', async () => {
-    expect(await decodeMessage(json(event), { maxMessageBytes: MAX, openLineage: convert })).toEqual([{ kind: 'report', report, format: 'openlineage' }]);
+    expect(await decodeMessage(json(event), { maxMessageBytes: MAX, openLineage: convert })).toEqual([
+      { kind: 'report', report, format: 'openlineage' },
+    ]);
   });
 
   it('an event without outcome is ignored, not dead', async () => {
-    expect(await decodeMessage(json({ ...event, eventType: 'START' }), { maxMessageBytes: MAX, openLineage: convert })).toEqual([{ kind: 'ignored', reason: 'a START event carries no outcome' }]);
+    expect(
+      await decodeMessage(json({ ...event, eventType: 'START' }), { maxMessageBytes: MAX, openLineage: convert }),
+    ).toEqual([{ kind: 'ignored', reason: 'a START event carries no outcome' }]);
   });
 
   it('conversion errors, invalid converted reports and a missing converter are OPENLINEAGE_INVALID', async () => {
-    expect(dead(await decodeMessage(json({ ...event, eventType: 'FAIL' }), { maxMessageBytes: MAX, openLineage: convert }))).toEqual({ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'job.name is empty; run.runId is not a UUID' });
-    const mixed = await decodeMessage(json({ ...event, eventType: 'OTHER' }), { maxMessageBytes: MAX, openLineage: convert });
+    expect(
+      dead(await decodeMessage(json({ ...event, eventType: 'FAIL' }), { maxMessageBytes: MAX, openLineage: convert })),
+    ).toEqual({ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'job.name is empty; run.runId is not a UUID' });
+    const mixed = await decodeMessage(json({ ...event, eventType: 'OTHER' }), {
+      maxMessageBytes: MAX,
+      openLineage: convert,
+    });
     expect(mixed.map((d) => d.kind)).toEqual(['report', 'dead']);
-    expect(mixed[1]).toMatchObject({ code: 'OPENLINEAGE_INVALID', reason: expect.stringContaining('/event_id') as string });
+    expect(mixed[1]).toMatchObject({
+      code: 'OPENLINEAGE_INVALID',
+      reason: expect.stringContaining('/event_id') as string,
+    });
     expect(dead(await decodeMessage(json(event), { maxMessageBytes: MAX })).code).toBe('OPENLINEAGE_INVALID');
   });
 });

@@ -22,9 +22,19 @@ interface Started {
   metrics: ReturnType<typeof monitorMetrics>;
 }
 
-const OL_EVENT = { eventType: 'COMPLETE', eventTime: '2026-11-01T00:00:00Z', producer: 'test', run: { runId: 'r' }, job: { namespace: 'churn', name: 'n00' }, inputs: [], outputs: [] };
+const OL_EVENT = {
+  eventType: 'COMPLETE',
+  eventTime: '2026-11-01T00:00:00Z',
+  producer: 'test',
+  run: { runId: 'r' },
+  job: { namespace: 'churn', name: 'n00' },
+  inputs: [],
+  outputs: [],
+};
 
-async function start(options: { token?: string; maxBodyBytes?: number; openLineage?: OpenLineageConverter; core?: MonitorCore } = {}): Promise<Started> {
+async function start(
+  options: { token?: string; maxBodyBytes?: number; openLineage?: OpenLineageConverter; core?: MonitorCore } = {},
+): Promise<Started> {
   const ingested: Started['ingested'] = [];
   const health = { value: { ok: true, details: { kafka: 'up' } } as HealthStatus };
   const ingestError: Started['ingestError'] = { value: undefined };
@@ -51,8 +61,16 @@ async function start(options: { token?: string; maxBodyBytes?: number; openLinea
   return { url: server.url, close: server.close, ingested, health, ingestError, metrics };
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
@@ -99,7 +117,10 @@ describe('POST /api/v1/reports', () => {
   it('accepts an array and {reports: [...]}', async () => {
     expect((await post(url(), [valid(1, 0), valid(1, 1)])).body).toEqual({ accepted: 2, rejected: [] });
     expect(s.ingested.at(-1)!.reports.map((x) => x.node)).toEqual(['n00', 'n01']);
-    expect((await post(url(), { reports: [valid(2, 0), valid(2, 1), valid(2, 2)] })).body).toEqual({ accepted: 3, rejected: [] });
+    expect((await post(url(), { reports: [valid(2, 0), valid(2, 1), valid(2, 2)] })).body).toEqual({
+      accepted: 3,
+      rejected: [],
+    });
   });
 
   it('rejects invalid reports with 400 and every error path', async () => {
@@ -127,7 +148,9 @@ describe('POST /api/v1/reports', () => {
   it('points an OpenLineage event to its endpoint', async () => {
     const r = await post(url(), OL_EVENT);
     expect(r.status).toBe(400);
-    expect(r.body.rejected).toEqual([{ index: 0, errors: [{ path: '', message: 'is an OpenLineage event: POST it to /api/v1/lineage' }] }]);
+    expect(r.body.rejected).toEqual([
+      { index: 0, errors: [{ path: '', message: 'is an OpenLineage event: POST it to /api/v1/lineage' }] },
+    ]);
   });
 
   it('an empty list is a 400', async () => {
@@ -216,12 +239,21 @@ describe('POST /api/v1/lineage', () => {
       const r = await post(u, OL_EVENT);
       expect(r).toMatchObject({ status: 201, body: { accepted: 1 } });
       expect(s.ingested).toEqual([{ reports: [{ ...valid(0), node: 'n00' }], source: 'openlineage' }]);
-      expect((await post(u, { ...OL_EVENT, eventType: 'START' })).body).toEqual({ accepted: 0, ignored: 'START events carry no outcome' });
-      expect(await post(u, { ...OL_EVENT, job: { namespace: 'x', name: 'broken' } })).toMatchObject({ status: 400, body: { errors: ['run.facets is not an object'] } });
+      expect((await post(u, { ...OL_EVENT, eventType: 'START' })).body).toEqual({
+        accepted: 0,
+        ignored: 'START events carry no outcome',
+      });
+      expect(await post(u, { ...OL_EVENT, job: { namespace: 'x', name: 'broken' } })).toMatchObject({
+        status: 400,
+        body: { errors: ['run.facets is not an object'] },
+      });
       const invalid = await post(u, { ...OL_EVENT, job: { namespace: 'x', name: 'invalid' } });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error).toBe('the converted report is invalid');
-      expect(await post(u, valid(0))).toMatchObject({ status: 400, body: { error: expect.stringContaining('not an OpenLineage RunEvent') as string } });
+      expect(await post(u, valid(0))).toMatchObject({
+        status: 400,
+        body: { error: expect.stringContaining('not an OpenLineage RunEvent') as string },
+      });
       expect(s.ingested).toHaveLength(1);
     } finally {
       await s.close();
@@ -244,7 +276,10 @@ describe('GET /healthz and /metrics', () => {
     try {
       expect(await get(`${s.url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok', kafka: 'up' } });
       s.health.value = { ok: false, details: { kafka: 'down' } };
-      expect(await get(`${s.url}/healthz`)).toMatchObject({ status: 503, body: { status: 'unavailable', kafka: 'down' } });
+      expect(await get(`${s.url}/healthz`)).toMatchObject({
+        status: 503,
+        body: { status: 'unavailable', kafka: 'down' },
+      });
     } finally {
       await s.close();
     }
@@ -303,7 +338,9 @@ describe('GET /api/v1 queries', () => {
     expect(up.status).toBe(200);
     expect((up.body as { sources: string[] }).sources).toEqual(['n00']);
     const t = encodeURIComponent(new Date(sim.runTime(1)).toISOString());
-    const past = (await api(`lineage/upstream?pipeline=churn&node=n01&at=${t}`)).body as { nodes: { node: string; health: string }[] };
+    const past = (await api(`lineage/upstream?pipeline=churn&node=n01&at=${t}`)).body as {
+      nodes: { node: string; health: string }[];
+    };
     expect(past.nodes.map((n) => [n.node, n.health])).toEqual([
       ['n01', 'healthy'],
       ['n00', 'healthy'],
@@ -313,26 +350,43 @@ describe('GET /api/v1 queries', () => {
     const graph = (await api('lineage/graph?pipeline=churn')).body as { edges: { source: string; target: string }[] };
     expect(graph.edges.map((e) => `${e.source}->${e.target}`).sort()).toEqual(['n00->n01', 'n01->n02']);
     const dv = sim.run(3)[1]!.data_version!;
-    const runs = (await api(`lineage/runs?pipeline=churn&data_version=${encodeURIComponent(dv)}`)).body as { runs: { node: string; inputs: { node: string; data_version: string }[] }[] };
+    const runs = (await api(`lineage/runs?pipeline=churn&data_version=${encodeURIComponent(dv)}`)).body as {
+      runs: { node: string; inputs: { node: string; data_version: string }[] }[];
+    };
     expect(runs.runs.map((r) => r.node)).toEqual(['n01']);
-    expect(runs.runs[0]!.inputs).toEqual([{ node: 'n00', run_id: sim.run(3)[0]!.run_id, data_version: sim.run(3)[0]!.data_version }]);
+    expect(runs.runs[0]!.inputs).toEqual([
+      { node: 'n00', run_id: sim.run(3)[0]!.run_id, data_version: sim.run(3)[0]!.data_version },
+    ]);
   });
 
   it('incidents, filtered, and one by id', async () => {
-    expect(((await api('incidents')).body as { incidents: { incident_id: string }[] }).incidents.map((i) => i.incident_id)).toEqual([incident.incident_id]);
+    expect(
+      ((await api('incidents')).body as { incidents: { incident_id: string }[] }).incidents.map((i) => i.incident_id),
+    ).toEqual([incident.incident_id]);
     expect(((await api('incidents?status=resolved')).body as { incidents: unknown[] }).incidents).toEqual([]);
-    expect(((await api('incidents?status=open&pipeline=churn')).body as { incidents: unknown[] }).incidents).toHaveLength(1);
+    expect(
+      ((await api('incidents?status=open&pipeline=churn')).body as { incidents: unknown[] }).incidents,
+    ).toHaveLength(1);
     expect(((await api('incidents?pipeline=other')).body as { incidents: unknown[] }).incidents).toEqual([]);
-    expect(await api(`incidents/${incident.incident_id}`)).toMatchObject({ status: 200, body: { incident_id: incident.incident_id, culprit: 'n01' } });
+    expect(await api(`incidents/${incident.incident_id}`)).toMatchObject({
+      status: 200,
+      body: { incident_id: incident.incident_id, culprit: 'n01' },
+    });
   });
 
   it('404 for what is not known, 400 for bad parameters', async () => {
-    expect(await api('incidents/inc-nope')).toMatchObject({ status: 404, body: { error: 'no incident inc-nope on this instance' } });
+    expect(await api('incidents/inc-nope')).toMatchObject({
+      status: 404,
+      body: { error: 'no incident inc-nope on this instance' },
+    });
     expect((await api('lineage/upstream?pipeline=other&node=n00')).status).toBe(404);
     expect((await api('lineage/upstream?pipeline=churn&node=ghost')).status).toBe(404);
     expect((await api('lineage/runs?pipeline=churn&data_version=nope')).status).toBe(404);
     expect((await api('nothing/here')).status).toBe(404);
-    expect(await api('lineage/upstream?pipeline=churn')).toMatchObject({ status: 400, body: { error: 'the query parameter node is required' } });
+    expect(await api('lineage/upstream?pipeline=churn')).toMatchObject({
+      status: 400,
+      body: { error: 'the query parameter node is required' },
+    });
     expect((await api('lineage/graph?pipeline=churn&at=last-tuesday')).status).toBe(400);
     expect((await api('incidents?status=closed')).status).toBe(400);
   });

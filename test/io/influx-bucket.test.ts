@@ -25,13 +25,16 @@ beforeAll(async () => {
     req.on('end', () => {
       const u = new URL(req.url ?? '/', 'http://x');
       calls.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body });
-      if (req.headers.authorization !== 'Token secret-token') return reply(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
+      if (req.headers.authorization !== 'Token secret-token')
+        return reply(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
       if (req.method === 'GET' && u.pathname === '/api/v2/buckets') {
         const name = u.searchParams.get('name') ?? '';
         return reply(res, 200, { buckets: buckets.has(name) ? [{ id: 'b1', name }] : [] });
       }
       if (req.method === 'GET' && u.pathname === '/api/v2/orgs') {
-        return reply(res, 200, { orgs: u.searchParams.get('org') === 'rootline' ? [{ id: 'org123', name: 'rootline' }] : [] });
+        return reply(res, 200, {
+          orgs: u.searchParams.get('org') === 'rootline' ? [{ id: 'org123', name: 'rootline' }] : [],
+        });
       }
       if (req.method === 'POST' && u.pathname === '/api/v2/buckets') {
         const b = JSON.parse(body) as { name: string; orgID: string };
@@ -59,13 +62,21 @@ describe('InfluxSink.ensureBucket on the InfluxDB 2.x API', () => {
     calls.length = 0;
     const sink = new InfluxSink({ url, token: 'secret-token', org: 'rootline', bucket: 'rootline' });
     expect(await sink.ensureBucket()).toBe('v2');
-    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET /api/v2/buckets?name=rootline', 'GET /api/v2/orgs?org=rootline', 'POST /api/v2/buckets']);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET /api/v2/buckets?name=rootline',
+      'GET /api/v2/orgs?org=rootline',
+      'POST /api/v2/buckets',
+    ]);
     expect(JSON.parse(calls[2]!.body)).toEqual({ name: 'rootline', orgID: 'org123', retentionRules: [] });
     expect(buckets.has('rootline')).toBe(true);
   });
 
   it('says which setting is wrong when the organization does not exist, or the token is refused', async () => {
-    await expect(new InfluxSink({ url, token: 'secret-token', org: 'nope', bucket: 'x' }).ensureBucket()).rejects.toThrow(/no organization named "nope" \(influx\.org\)/);
-    await expect(new InfluxSink({ url, token: 'wrong', org: 'rootline', bucket: 'x' }).ensureBucket()).rejects.toThrow(/401/);
+    await expect(
+      new InfluxSink({ url, token: 'secret-token', org: 'nope', bucket: 'x' }).ensureBucket(),
+    ).rejects.toThrow(/no organization named "nope" \(influx\.org\)/);
+    await expect(new InfluxSink({ url, token: 'wrong', org: 'rootline', bucket: 'x' }).ensureBucket()).rejects.toThrow(
+      /401/,
+    );
   });
 });

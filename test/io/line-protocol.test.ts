@@ -3,12 +3,17 @@ import { toLineProtocol, toPoint } from '../../src/io/influx.js';
 import type { MetricPoint } from '../../src/monitor/index.js';
 
 const cases: MetricPoint[] = [
-  { measurement: 'rootline_column', tags: { pipeline: 'churn', node: 'n 1', column: 'a,b=c', dataset: 'lake/x' }, fields: { null_ratio: 0.25, run_id: 'r "1" \\ x', healthy: 1 }, time: 1_795_000_000_123 },
+  {
+    measurement: 'rootline_column',
+    tags: { pipeline: 'churn', node: 'n 1', column: 'a,b=c', dataset: 'lake/x' },
+    fields: { null_ratio: 0.25, run_id: 'r "1" \\ x', healthy: 1 },
+    time: 1_795_000_000_123,
+  },
   { measurement: 'm,x y', tags: { empty: '', k: 'v' }, fields: { ok: true, n: 3, s: 'a\nb' }, time: 5 },
 ];
 
 describe('line protocol', () => {
-  it('serializes like the InfluxDB client\'s Point (sorted tags, escapes, floats, ms time)', () => {
+  it("serializes like the InfluxDB client's Point (sorted tags, escapes, floats, ms time)", () => {
     for (const p of cases) {
       const ours = toLineProtocol(p)!;
       const theirs = toPoint(p).toLineProtocol()!;

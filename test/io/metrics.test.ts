@@ -11,7 +11,15 @@ describe('Registry (Prometheus text format 0.0.4)', () => {
     expect(c.get({ route: '/a', status: '200' })).toBe(3);
     expect(c.get({ route: '/b' })).toBe(0);
     expect(c.total()).toBe(4);
-    expect(r.render()).toBe(['# HELP x_total Things.', '# TYPE x_total counter', 'x_total{route="/a",status="200"} 3', 'x_total{route="say \\"hi\\"\\\\\\n",status="500"} 1', ''].join('\n'));
+    expect(r.render()).toBe(
+      [
+        '# HELP x_total Things.',
+        '# TYPE x_total counter',
+        'x_total{route="/a",status="200"} 3',
+        'x_total{route="say \\"hi\\"\\\\\\n",status="500"} 1',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('a counter never incremented renders 0; an unlabelled one has no braces', () => {
@@ -56,7 +64,7 @@ describe('Registry (Prometheus text format 0.0.4)', () => {
 });
 
 describe('monitorMetrics', () => {
-  it('registers the monitor\'s metrics once each, with Prometheus names', () => {
+  it("registers the monitor's metrics once each, with Prometheus names", () => {
     const m = monitorMetrics();
     const text = m.registry.render();
     const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => x[1]!);

@@ -4,7 +4,11 @@ import { at, report } from './reports.js';
 
 const ref = (node: string, pipeline = 'p'): NodeRef => ({ pipeline, node });
 const names = (refs: NodeRef[]) => refs.map((r) => r.node);
-const sources = (g: PipelineGraph, node: string, t?: number) => g.parents(ref(node), t).map((e) => e.source.node).sort();
+const sources = (g: PipelineGraph, node: string, t?: number) =>
+  g
+    .parents(ref(node), t)
+    .map((e) => e.source.node)
+    .sort();
 
 describe('PipelineGraph: edges', () => {
   it('come from explicit upstream entries', () => {
@@ -12,7 +16,13 @@ describe('PipelineGraph: edges', () => {
     g.apply(report({ node: 'a', minute: 0 }));
     const changes = g.apply(report({ node: 'b', minute: 1, upstream: ['a'] }));
     expect(changes.map((c) => c.kind)).toEqual(['node_added', 'edge_added']);
-    expect(changes[1]).toMatchObject({ source: ref('a'), target: ref('b'), via: 'upstream', at: at(1), run_id: 'run-1' });
+    expect(changes[1]).toMatchObject({
+      source: ref('a'),
+      target: ref('b'),
+      via: 'upstream',
+      at: at(1),
+      run_id: 'run-1',
+    });
     const [e] = g.parents(ref('b'));
     expect(e).toMatchObject({ via: 'upstream', datasets: [], intervals: [{ from: at(1) }] });
   });
@@ -40,7 +50,9 @@ describe('PipelineGraph: edges', () => {
     g.apply(report({ node: 'a', minute: 1, outputs: ['lake/raw'] }));
     expect(g.parents(ref('b'))).toEqual([]);
     const changes = g.apply(report({ node: 'b', minute: 2, inputs: ['lake/raw'] }));
-    expect(changes).toEqual([{ kind: 'edge_added', at: at(2), source: ref('a'), target: ref('b'), via: 'dataset', run_id: 'run-2' }]);
+    expect(changes).toEqual([
+      { kind: 'edge_added', at: at(2), source: ref('a'), target: ref('b'), via: 'dataset', run_id: 'run-2' },
+    ]);
   });
 
   it('ignores a node reading its own output or naming itself upstream', () => {
@@ -82,11 +94,16 @@ describe('PipelineGraph: lineage changes over time', () => {
   it('reports new and vanished edges', () => {
     const { switched, back } = evolving();
     expect(switched.map((c) => `${c.kind} ${c.source!.node}`).sort()).toEqual(['edge_added c', 'edge_removed a']);
-    expect(switched.find((c) => c.kind === 'edge_removed')).toMatchObject({ at: at(10), target: ref('b'), via: 'upstream', run_id: 'run-10' });
+    expect(switched.find((c) => c.kind === 'edge_removed')).toMatchObject({
+      at: at(10),
+      target: ref('b'),
+      via: 'upstream',
+      run_id: 'run-10',
+    });
     expect(back.map((c) => `${c.kind} ${c.source!.node}`)).toEqual(['edge_added a']);
   });
 
-  it('keeps each edge\'s lifetime intervals', () => {
+  it("keeps each edge's lifetime intervals", () => {
     const { g } = evolving();
     const ab = g.allEdges().find((e) => e.source.node === 'a')!;
     expect(ab.intervals).toEqual([{ from: at(1), to: at(10) }, { from: at(20) }]);
@@ -117,7 +134,12 @@ describe('PipelineGraph: lineage changes over time', () => {
     const { g } = evolving();
     const h = g.history();
     expect(h.map((c) => c.at)).toEqual([at(1), at(10), at(10), at(20)]);
-    expect(h.map((c) => `${(c.at - at(0)) / 60_000} ${c.kind} ${c.source!.node}`).sort()).toEqual(['1 edge_added a', '10 edge_added c', '10 edge_removed a', '20 edge_added a']);
+    expect(h.map((c) => `${(c.at - at(0)) / 60_000} ${c.kind} ${c.source!.node}`).sort()).toEqual([
+      '1 edge_added a',
+      '10 edge_added c',
+      '10 edge_removed a',
+      '20 edge_added a',
+    ]);
   });
 
   it('a node that stops writing a dataset stops being its producer', () => {
@@ -182,7 +204,8 @@ describe('PipelineGraph: versions', () => {
 
   it('a data_version that changes every run is no new version (it lives in the run history)', () => {
     const g = new PipelineGraph('p');
-    for (let m = 0; m < 5; m++) g.apply(report({ node: 'a', minute: m, code_version: 'v1', data_version: `snap-${m}` }));
+    for (let m = 0; m < 5; m++)
+      g.apply(report({ node: 'a', minute: m, code_version: 'v1', data_version: `snap-${m}` }));
     expect(g.node('a')!.versions.map((v) => [v.since, v.data_version])).toEqual([[at(0), 'snap-0']]);
   });
 
@@ -270,7 +293,10 @@ describe('PipelineGraph: serialization', () => {
   it('a restored graph evolves exactly like the original, edge order included', () => {
     const g = busy();
     const copy = PipelineGraph.fromJSON(JSON.parse(JSON.stringify(g.toJSON())) as ReturnType<PipelineGraph['toJSON']>);
-    const next = [report({ node: 'c', minute: 6, inputs: ['lake/shared'] }), report({ node: 'b', minute: 7, inputs: ['lake/shared'] })];
+    const next = [
+      report({ node: 'c', minute: 6, inputs: ['lake/shared'] }),
+      report({ node: 'b', minute: 7, inputs: ['lake/shared'] }),
+    ];
     for (const r of next) expect(copy.apply(r)).toEqual(g.apply(r));
     expect(copy.parents(ref('c'))).toEqual(g.parents(ref('c')));
     expect(JSON.stringify(copy.toJSON())).toBe(JSON.stringify(g.toJSON()));

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { LineageNotFound, PipelineGraph, downstreamOf, graphAt, nodeKey, producersOf, upstreamOf, type NodeRef, type QueryRun, type RunSource } from '../../src/lineage/index.js';
+import {
+  LineageNotFound,
+  PipelineGraph,
+  downstreamOf,
+  graphAt,
+  nodeKey,
+  producersOf,
+  upstreamOf,
+  type NodeRef,
+  type QueryRun,
+  type RunSource,
+} from '../../src/lineage/index.js';
 import { at, report, type ReportSpec } from './reports.js';
 
 /** A graph and run history built from report specs; each spec is also a run (healthy unless listed). */
@@ -21,10 +32,16 @@ function source(specs: ReportSpec[], unhealthy: string[] = []): RunSource {
       status: 'success',
       ...(r.code_version !== undefined ? { code_version: r.code_version } : {}),
       ...(r.data_version !== undefined ? { data_version: r.data_version } : {}),
-      upstream: (r.upstream ?? []).map((u) => ({ pipeline: u.pipeline ?? r.pipeline, node: u.node, ...(u.run_id !== undefined ? { run_id: u.run_id } : {}) })),
+      upstream: (r.upstream ?? []).map((u) => ({
+        pipeline: u.pipeline ?? r.pipeline,
+        node: u.node,
+        ...(u.run_id !== undefined ? { run_id: u.run_id } : {}),
+      })),
       inputs: (r.inputs ?? []).map((i) => i.dataset),
       outputs: r.outputs.map((o) => o.dataset),
-      findings: bad ? [{ metric: 'null_ratio', column: 'amount', message: `nulls at ${r.node}`, severity: 'critical' }] : [],
+      findings: bad
+        ? [{ metric: 'null_ratio', column: 'amount', message: `nulls at ${r.node}`, severity: 'critical' }]
+        : [],
       ...(bad ? { incident_id: 'inc-1' } : {}),
     });
     runs.set(key, list);
@@ -35,11 +52,35 @@ function source(specs: ReportSpec[], unhealthy: string[] = []): RunSource {
 // raw -> clean -> features; clean's code changes at minute 10 and features goes bad at minute 11.
 const history: ReportSpec[] = [
   { node: 'raw', minute: 0, code_version: 'r1', data_version: 'raw@0' },
-  { node: 'clean', minute: 1, upstream: [{ node: 'raw', run_id: 'run-0' }], code_version: 'c1', data_version: 'clean@1' },
-  { node: 'features', minute: 2, upstream: [{ node: 'clean', run_id: 'run-1' }], code_version: 'f1', data_version: 'features@2' },
+  {
+    node: 'clean',
+    minute: 1,
+    upstream: [{ node: 'raw', run_id: 'run-0' }],
+    code_version: 'c1',
+    data_version: 'clean@1',
+  },
+  {
+    node: 'features',
+    minute: 2,
+    upstream: [{ node: 'clean', run_id: 'run-1' }],
+    code_version: 'f1',
+    data_version: 'features@2',
+  },
   { node: 'raw', minute: 9, code_version: 'r1', data_version: 'raw@9' },
-  { node: 'clean', minute: 10, upstream: [{ node: 'raw', run_id: 'run-9' }], code_version: 'c2', data_version: 'clean@10' },
-  { node: 'features', minute: 11, upstream: [{ node: 'clean', run_id: 'run-10' }], code_version: 'f1', data_version: 'features@11' },
+  {
+    node: 'clean',
+    minute: 10,
+    upstream: [{ node: 'raw', run_id: 'run-9' }],
+    code_version: 'c2',
+    data_version: 'clean@10',
+  },
+  {
+    node: 'features',
+    minute: 11,
+    upstream: [{ node: 'clean', run_id: 'run-10' }],
+    code_version: 'f1',
+    data_version: 'features@11',
+  },
 ];
 const p = (node: string): NodeRef => ({ pipeline: 'p', node });
 
@@ -55,8 +96,20 @@ describe('upstreamOf', () => {
       ['raw', 2, [], 'healthy'],
     ]);
     expect(up.sources).toEqual(['raw']);
-    expect(up.nodes[1]!.versions).toMatchObject({ code_version: 'c2', data_version: 'clean@10', since: at(10), run_id: 'run-10' });
-    expect(up.nodes[1]!.run).toEqual({ run_id: 'run-10', event_time: new Date(at(10)).toISOString(), healthy: false, status: 'success', findings: ['nulls at clean'], incident_id: 'inc-1' });
+    expect(up.nodes[1]!.versions).toMatchObject({
+      code_version: 'c2',
+      data_version: 'clean@10',
+      since: at(10),
+      run_id: 'run-10',
+    });
+    expect(up.nodes[1]!.run).toEqual({
+      run_id: 'run-10',
+      event_time: new Date(at(10)).toISOString(),
+      healthy: false,
+      status: 'success',
+      findings: ['nulls at clean'],
+      incident_id: 'inc-1',
+    });
   });
 
   it('answers as of a past time: the versions and runs then', () => {
@@ -81,7 +134,7 @@ describe('upstreamOf', () => {
 });
 
 describe('downstreamOf', () => {
-  it('gives the blast radius with each node\'s health', () => {
+  it("gives the blast radius with each node's health", () => {
     const src = source(
       [
         { node: 's', minute: 0 },

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnSource } from '../../src/contract/index.js';
-import { explains, findRoots, type NodeRef, type RcaFinding, type RcaRun, type RcaWorld, type RootVerdict } from '../../src/lineage/index.js';
+import {
+  explains,
+  findRoots,
+  type NodeRef,
+  type RcaFinding,
+  type RcaRun,
+  type RcaWorld,
+  type RootVerdict,
+} from '../../src/lineage/index.js';
 
 interface FakeNode {
   /** Default: anomalous when it has findings. */
@@ -15,9 +23,28 @@ interface FakeNode {
   status?: 'success' | 'failed';
 }
 
-const nulls = (column: string, value = 0.1): RcaFinding => ({ metric: 'null_ratio', column, value, baseline: 0, threshold: 0.02, message: `null ratio of ${column} is ${value}` });
-const drift = (column: string): RcaFinding => ({ metric: 'drift', column, value: 0.3, threshold: 0.1, message: `${column} shifted` });
-const rows = (): RcaFinding => ({ metric: 'row_count', value: 700, baseline: 1000, threshold: 0.05, message: 'row count dropped 30%' });
+const nulls = (column: string, value = 0.1): RcaFinding => ({
+  metric: 'null_ratio',
+  column,
+  value,
+  baseline: 0,
+  threshold: 0.02,
+  message: `null ratio of ${column} is ${value}`,
+});
+const drift = (column: string): RcaFinding => ({
+  metric: 'drift',
+  column,
+  value: 0.3,
+  threshold: 0.1,
+  message: `${column} shifted`,
+});
+const rows = (): RcaFinding => ({
+  metric: 'row_count',
+  value: 700,
+  baseline: 1000,
+  threshold: 0.05,
+  message: 'row count dropped 30%',
+});
 const schema = (): RcaFinding => ({ metric: 'schema', value: 1, threshold: 0, message: 'schema changed' });
 
 /** A world of named nodes (pipeline "p"); nodes not listed (or listed in `unobserved`) were never observed. */
@@ -42,7 +69,12 @@ function world(nodes: Record<string, FakeNode>, options: { unobserved?: string[]
     return run;
   };
   const w: RcaWorld = {
-    parents: (run) => (nodes[run.ref.node]?.parents ?? []).map((p) => ({ ref: { pipeline: 'p', node: p }, run_id: `${p}-run`, datasets: [] })),
+    parents: (run) =>
+      (nodes[run.ref.node]?.parents ?? []).map((p) => ({
+        ref: { pipeline: 'p', node: p },
+        run_id: `${p}-run`,
+        datasets: [],
+      })),
     runOf: (ref, runId) => {
       calls.push({ ref, runId });
       return runOfNode(ref.node);
@@ -58,17 +90,31 @@ const pathOf = (v: RootVerdict) => v.path.map((s) => s.run.ref.node);
 
 describe('findRoots', () => {
   it('walks a chain to the first anomalous node', () => {
-    const { w, run } = world({ a: { findings: [nulls('amount')] }, b: { parents: ['a'], findings: [nulls('amount')] }, c: { parents: ['b'], findings: [nulls('amount')] } });
+    const { w, run } = world({
+      a: { findings: [nulls('amount')] },
+      b: { parents: ['a'], findings: [nulls('amount')] },
+      c: { parents: ['b'], findings: [nulls('amount')] },
+    });
     const v = findRoots(w, run('c'), nulls('amount'));
     expect(v).toHaveLength(1);
     expect(v[0]!.root.ref.node).toBe('a');
     expect(pathOf(v[0]!)).toEqual(['c', 'b', 'a']);
-    expect(v[0]).toMatchObject({ confidence: 0.9, candidates: [{ pipeline: 'p', node: 'a' }], unobservedParents: [], healthyParents: [], anomalousExternalInputs: [] });
+    expect(v[0]).toMatchObject({
+      confidence: 0.9,
+      candidates: [{ pipeline: 'p', node: 'a' }],
+      unobservedParents: [],
+      healthyParents: [],
+      anomalousExternalInputs: [],
+    });
     expect(v[0]!.rootFindings).toEqual([nulls('amount')]);
   });
 
   it('stops at a node whose inputs were healthy: the culprit transformation', () => {
-    const { w, run } = world({ a: {}, b: { parents: ['a'], findings: [nulls('amount')] }, c: { parents: ['b'], findings: [nulls('amount')] } });
+    const { w, run } = world({
+      a: {},
+      b: { parents: ['a'], findings: [nulls('amount')] },
+      c: { parents: ['b'], findings: [nulls('amount')] },
+    });
     const [v] = findRoots(w, run('c'), nulls('amount'));
     expect(v!.root.ref.node).toBe('b');
     expect(v!.healthyParents.map((r) => r.ref.node)).toEqual(['a']);
@@ -83,14 +129,24 @@ describe('findRoots', () => {
 
   it('a diamond finds the common root once', () => {
     const f = nulls('amount');
-    const { w, run } = world({ s: { findings: [f] }, l: { parents: ['s'], findings: [f] }, r: { parents: ['s'], findings: [f] }, j: { parents: ['l', 'r'], findings: [f] } });
+    const { w, run } = world({
+      s: { findings: [f] },
+      l: { parents: ['s'], findings: [f] },
+      r: { parents: ['s'], findings: [f] },
+      j: { parents: ['l', 'r'], findings: [f] },
+    });
     const v = findRoots(w, run('j'), f);
     expect(rootsOf(v)).toEqual(['s']);
     expect(pathOf(v[0]!)).toEqual(['j', 'l', 's']);
   });
 
   it('fan-in with two independent faulty parents gives two roots', () => {
-    const { w, run } = world({ x: { findings: [nulls('amount')] }, y: { findings: [nulls('amount')] }, z: {}, j: { parents: ['x', 'y', 'z'], findings: [nulls('amount')] } });
+    const { w, run } = world({
+      x: { findings: [nulls('amount')] },
+      y: { findings: [nulls('amount')] },
+      z: {},
+      j: { parents: ['x', 'y', 'z'], findings: [nulls('amount')] },
+    });
     const v = findRoots(w, run('j'), nulls('amount'));
     expect(rootsOf(v)).toEqual(['x', 'y']);
     for (const r of v) expect(r.confidence).toBe(0.9);
@@ -101,7 +157,11 @@ describe('findRoots', () => {
       const { w, run } = world({
         l: {},
         r: { findings: [nulls('score')] },
-        j: { parents: ['l', 'r'], findings: [nulls('amount')], lineage: { amount: [{ node: 'l', column: 'amount' }], score: [{ node: 'r', column: 'score' }] } },
+        j: {
+          parents: ['l', 'r'],
+          findings: [nulls('amount')],
+          lineage: { amount: [{ node: 'l', column: 'amount' }], score: [{ node: 'r', column: 'score' }] },
+        },
       });
       const [v, ...rest] = findRoots(w, run('j'), nulls('amount'));
       expect(rest).toEqual([]);
@@ -121,7 +181,11 @@ describe('findRoots', () => {
     it('follows the lineage to the source column under another name', () => {
       const { w, run } = world({
         raw: { findings: [nulls('amt')] },
-        j: { parents: ['raw'], findings: [nulls('avg_amount')], lineage: { avg_amount: [{ node: 'raw', column: 'amt' }] } },
+        j: {
+          parents: ['raw'],
+          findings: [nulls('avg_amount')],
+          lineage: { avg_amount: [{ node: 'raw', column: 'amt' }] },
+        },
       });
       const [v] = findRoots(w, run('j'), nulls('avg_amount'));
       expect(v!.root.ref.node).toBe('raw');
@@ -129,7 +193,10 @@ describe('findRoots', () => {
     });
 
     it('without column lineage any anomaly of the parent explains', () => {
-      const { w, run } = world({ r: { findings: [drift('score')] }, j: { parents: ['r'], findings: [nulls('amount')] } });
+      const { w, run } = world({
+        r: { findings: [drift('score')] },
+        j: { parents: ['r'], findings: [nulls('amount')] },
+      });
       expect(rootsOf(findRoots(w, run('j'), nulls('amount')))).toEqual(['r']);
     });
   });
@@ -137,7 +204,10 @@ describe('findRoots', () => {
   describe('node-level findings', () => {
     it('a row count, schema or failed-run finding upstream explains a column finding', () => {
       for (const f of [rows(), schema(), { metric: 'status' as const, value: 1, threshold: 0, message: 'failed' }]) {
-        const { w, run } = world({ u: { findings: [f] }, x: { parents: ['u'], findings: [nulls('amount')], lineage: { amount: [{ node: 'u', column: 'amount' }] } } });
+        const { w, run } = world({
+          u: { findings: [f] },
+          x: { parents: ['u'], findings: [nulls('amount')], lineage: { amount: [{ node: 'u', column: 'amount' }] } },
+        });
         const [v] = findRoots(w, run('x'), nulls('amount'));
         expect(v!.root.ref.node).toBe('u');
         expect(v!.rootFindings).toEqual([f]);
@@ -145,14 +215,21 @@ describe('findRoots', () => {
     });
 
     it('a node-level finding downstream is explained by any upstream anomaly', () => {
-      const { w, run } = world({ u: { findings: [drift('score')] }, x: { parents: ['u'], findings: [rows()], lineage: { amount: [{ node: 'x0', column: 'amount' }] } } });
+      const { w, run } = world({
+        u: { findings: [drift('score')] },
+        x: { parents: ['u'], findings: [rows()], lineage: { amount: [{ node: 'x0', column: 'amount' }] } },
+      });
       expect(rootsOf(findRoots(w, run('x'), rows()))).toEqual(['u']);
     });
 
     it('the walk follows the most specific finding: a column one before a node-level one', () => {
       const { w, run } = world({
         s: { findings: [nulls('amount')] },
-        u: { parents: ['s'], findings: [rows(), nulls('amount')], lineage: { amount: [{ node: 's', column: 'amount' }] } },
+        u: {
+          parents: ['s'],
+          findings: [rows(), nulls('amount')],
+          lineage: { amount: [{ node: 's', column: 'amount' }] },
+        },
         x: { parents: ['u'], findings: [nulls('amount')] },
       });
       const [v] = findRoots(w, run('x'), nulls('amount'));
@@ -162,7 +239,10 @@ describe('findRoots', () => {
   });
 
   it('an unobserved parent makes the root ambiguous: candidates and confidence 0.5', () => {
-    const { w, run } = world({ ghost: {}, ok: {}, x: { parents: ['ghost', 'ok'], findings: [nulls('amount')] } }, { unobserved: ['ghost'] });
+    const { w, run } = world(
+      { ghost: {}, ok: {}, x: { parents: ['ghost', 'ok'], findings: [nulls('amount')] } },
+      { unobserved: ['ghost'] },
+    );
     const [v] = findRoots(w, run('x'), nulls('amount'));
     expect(v!.root.ref.node).toBe('x');
     expect(v!.confidence).toBe(0.5);
@@ -176,7 +256,9 @@ describe('findRoots', () => {
 
   it('an input read anomalous from outside the graph stands in for its producer', () => {
     const inputFinding = { ...nulls('amount'), dataset: 's3://vendor/feed' };
-    const { w, run } = world({ x: { findings: [nulls('amount')], inputs: ['s3://vendor/feed', 'lake/ok'], input_findings: [inputFinding] } });
+    const { w, run } = world({
+      x: { findings: [nulls('amount')], inputs: ['s3://vendor/feed', 'lake/ok'], input_findings: [inputFinding] },
+    });
     const [v] = findRoots(w, run('x'), nulls('amount'));
     expect(v!.root.ref.node).toBe('x');
     expect(v!.anomalousExternalInputs).toEqual(['s3://vendor/feed']);
@@ -185,7 +267,13 @@ describe('findRoots', () => {
 
   it('an anomalous input produced inside the graph is not external', () => {
     const { w, run } = world(
-      { x: { findings: [nulls('amount')], inputs: ['lake/inner'], input_findings: [{ ...nulls('amount'), dataset: 'lake/inner' }] } },
+      {
+        x: {
+          findings: [nulls('amount')],
+          inputs: ['lake/inner'],
+          input_findings: [{ ...nulls('amount'), dataset: 'lake/inner' }],
+        },
+      },
       { produced: ['lake/inner'] },
     );
     const [v] = findRoots(w, run('x'), nulls('amount'));
@@ -206,7 +294,11 @@ describe('findRoots', () => {
   });
 
   it('a cycle of anomalous nodes (bad lineage) gives an ambiguous root, never no root', () => {
-    const { w, run } = world({ a: { parents: ['b'], findings: [nulls('x')] }, b: { parents: ['a'], findings: [nulls('x')] }, c: { parents: ['a'], findings: [nulls('x')] } });
+    const { w, run } = world({
+      a: { parents: ['b'], findings: [nulls('x')] },
+      b: { parents: ['a'], findings: [nulls('x')] },
+      c: { parents: ['a'], findings: [nulls('x')] },
+    });
     const v = findRoots(w, run('c'), nulls('x'));
     expect(v).toHaveLength(1);
     expect(pathOf(v[0]!)).toEqual(['c', 'a', 'b']);
@@ -245,7 +337,10 @@ describe('findRoots: sub-threshold signals', () => {
   });
 
   it('a signal that leads nowhere is not a root: the nearest real finding is, with less confidence', () => {
-    const { w, run } = world({ p: { signals: [nulls('amount', 0.015)] }, x: { parents: ['p'], findings: [nulls('amount', 0.03)] } });
+    const { w, run } = world({
+      p: { signals: [nulls('amount', 0.015)] },
+      x: { parents: ['p'], findings: [nulls('amount', 0.03)] },
+    });
     const [v] = findRoots(w, run('x'), nulls('amount', 0.03));
     expect(v!.root.ref.node).toBe('x');
     expect(v!.confidence).toBe(0.7);
@@ -262,8 +357,24 @@ describe('findRoots: sub-threshold signals', () => {
 });
 
 describe('explains', () => {
-  const x: RcaRun = { ref: { pipeline: 'p', node: 'x' }, run_id: 'r', event_time: 0, healthy: false, status: 'success', findings: [], input_findings: [], inputs: [], column_lineage: { a: [{ node: 'u', column: 'a' }] } };
-  const up = (findings: RcaFinding[], healthy = false): RcaRun => ({ ...x, ref: { pipeline: 'p', node: 'u' }, healthy, findings, column_lineage: {} });
+  const x: RcaRun = {
+    ref: { pipeline: 'p', node: 'x' },
+    run_id: 'r',
+    event_time: 0,
+    healthy: false,
+    status: 'success',
+    findings: [],
+    input_findings: [],
+    inputs: [],
+    column_lineage: { a: [{ node: 'u', column: 'a' }] },
+  };
+  const up = (findings: RcaFinding[], healthy = false): RcaRun => ({
+    ...x,
+    ref: { pipeline: 'p', node: 'u' },
+    healthy,
+    findings,
+    column_lineage: {},
+  });
 
   it('a healthy parent explains nothing, even with findings on record', () => {
     expect(explains(x, nulls('a'), up([nulls('a')], true))).toEqual([]);

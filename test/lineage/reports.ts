@@ -21,7 +21,10 @@ export interface ReportSpec {
 /** A minimal report for lineage tests (profiles carry only what the graph reads). */
 export function report(s: ReportSpec): Report {
   const pipeline = s.pipeline ?? 'p';
-  const profile = (): Profile => ({ row_count: 10, ...(s.fingerprint !== undefined ? { schema_fingerprint: s.fingerprint } : {}) });
+  const profile = (): Profile => ({
+    row_count: 10,
+    ...(s.fingerprint !== undefined ? { schema_fingerprint: s.fingerprint } : {}),
+  });
   const r: Report = {
     spec: 'rootline.report/v1',
     event_id: `${pipeline}/${s.node}/${s.minute}`,

@@ -14,7 +14,10 @@ function expectedCause(kind: FaultKind, atSource: boolean): CauseKind {
 /** Runs a scenario: warm-up, then `bad` runs with the fault, then `after` healthy runs. */
 function run(s: Scenario, faults: Fault[], bad = 1, after = 0, core = newCore()) {
   const warm = feed(core, s.batches(0, FAULT_RUN));
-  const faulty = feed(core, s.batches(FAULT_RUN, FAULT_RUN + bad, () => faults));
+  const faulty = feed(
+    core,
+    s.batches(FAULT_RUN, FAULT_RUN + bad, () => faults),
+  );
   const healed = feed(core, s.batches(FAULT_RUN + bad, FAULT_RUN + bad + after));
   return { core, warm, faulty, healed };
 }
@@ -32,7 +35,16 @@ describe('MonitorCore: one fault, one incident naming the culprit', () => {
         const incidents = core.incidents();
         expect(incidents).toHaveLength(1);
         const inc = incidents[0]!;
-        expect(inc).toMatchObject({ pipeline: chain.dag.pipeline, culprit: node, culprit_ref: { pipeline: chain.dag.pipeline, node }, status: 'open', escalated: false, confidence: 0.9, candidates: [node], runs_affected: 1 });
+        expect(inc).toMatchObject({
+          pipeline: chain.dag.pipeline,
+          culprit: node,
+          culprit_ref: { pipeline: chain.dag.pipeline, node },
+          status: 'open',
+          escalated: false,
+          confidence: 0.9,
+          candidates: [node],
+          runs_affected: 1,
+        });
         expect(inc.cause.kind).toBe(expectedCause(kind, atSource));
         // Symptoms: exactly the other nodes with findings in that run, all downstream of the culprit.
         const anomalous = [...new Set(out.findings.map((f) => f.node))].filter((n) => n !== node).sort();
@@ -113,7 +125,8 @@ describe('MonitorCore: an incident over time', () => {
     const slotKeys = (c: typeof core) => [...c.slots.keys()].filter((k) => !k.includes('\u001fn00\u001f')).sort();
     expect(slotKeys(core)).toEqual(slotKeys(warmOnly));
     for (const k of slotKeys(core)) expect(core.slots.get(k)).toEqual(warmOnly.slots.get(k));
-    for (const o of faulty) expect(o.findings.filter((f) => f.node === 'n01').map((f) => f.rule)).toEqual(['row_count_deviation']);
+    for (const o of faulty)
+      expect(o.findings.filter((f) => f.node === 'n01').map((f) => f.rule)).toEqual(['row_count_deviation']);
     const n01 = core.node({ pipeline: chain.dag.pipeline, node: 'n01' })!;
     const b = Object.values(n01.outputs)[0]!;
     expect(b.healthy_runs).toBe(WARMUP);
@@ -129,7 +142,11 @@ describe('MonitorCore: an incident over time', () => {
     const { core, healed } = run(chain, [{ node: 'n01', kind: 'null_spike' }], 2, 4);
     expect(healed.map((o) => o.incidentEvents.map((e) => e.type))).toEqual([[], [], ['resolved'], []]);
     const [inc] = core.incidents();
-    expect(inc).toMatchObject({ status: 'resolved', healthy_streak: 3, resolved_at: new Date(chain.sim.runTime(FAULT_RUN + 4) + 2000).toISOString() });
+    expect(inc).toMatchObject({
+      status: 'resolved',
+      healthy_streak: 3,
+      resolved_at: new Date(chain.sim.runTime(FAULT_RUN + 4) + 2000).toISOString(),
+    });
     expect(core.incidents({ status: 'open' })).toEqual([]);
     expect(core.incidents({ status: 'resolved' })).toHaveLength(1);
   });
@@ -142,9 +159,15 @@ describe('MonitorCore: an incident over time', () => {
   it('a new fault after resolution opens a new incident', () => {
     const core = newCore();
     feed(core, chain.batches(0, FAULT_RUN));
-    feed(core, chain.batches(FAULT_RUN, FAULT_RUN + 1, () => [{ node: 'n01', kind: 'null_spike' }]));
+    feed(
+      core,
+      chain.batches(FAULT_RUN, FAULT_RUN + 1, () => [{ node: 'n01', kind: 'null_spike' }]),
+    );
     feed(core, chain.batches(FAULT_RUN + 1, FAULT_RUN + 4));
-    feed(core, chain.batches(FAULT_RUN + 4, FAULT_RUN + 5, () => [{ node: 'n01', kind: 'null_spike' }]));
+    feed(
+      core,
+      chain.batches(FAULT_RUN + 4, FAULT_RUN + 5, () => [{ node: 'n01', kind: 'null_spike' }]),
+    );
     const incs = core.incidents();
     expect(incs.map((i) => i.status)).toEqual(['resolved', 'open']);
     expect(incs[0]!.incident_id).not.toBe(incs[1]!.incident_id);
@@ -196,7 +219,8 @@ describe('MonitorCore: incident events of a batch are coalesced', () => {
     const core = newCore();
     feed(core, chain.batches(0, FAULT_RUN));
     const events: IncidentEvent[] = [];
-    for (const r of chain.reports(FAULT_RUN, [{ node: 'n00', kind: 'null_spike' }])) events.push(...core.processReport(r).incidentEvents);
+    for (const r of chain.reports(FAULT_RUN, [{ node: 'n00', kind: 'null_spike' }]))
+      events.push(...core.processReport(r).incidentEvents);
     expect(events.map((e) => e.type)).toEqual(['opened', 'updated', 'updated', 'updated', 'updated']);
     // Earlier events are not changed by later reports.
     expect(events[0]!.incident.symptoms).toEqual([]);
@@ -212,16 +236,27 @@ describe('MonitorCore: cross-pipeline lineage on one instance', () => {
     const a = up.reports(run, bad ? [{ node: 'n00', kind: 'null_spike' }] : []);
     // The fault reaches "down" too (the simulator runs the pipelines independently: inject it there).
     const b = down.reports(run, bad ? [{ node: 'n00', kind: 'null_spike' }] : []).map((r) =>
-      r.node === 'n00' ? { ...r, event_time: new Date(Date.parse(r.event_time) + 10_000).toISOString(), inputs: [{ dataset: up.sim.dataset('n01') }] } : r,
+      r.node === 'n00'
+        ? {
+            ...r,
+            event_time: new Date(Date.parse(r.event_time) + 10_000).toISOString(),
+            inputs: [{ dataset: up.sim.dataset('n01') }],
+          }
+        : r,
     );
     return [...a, ...b];
   };
 
-  it('a root upstream in another pipeline opens one incident, in the root\'s pipeline, with symptoms and blast radius across both', () => {
+  it("a root upstream in another pipeline opens one incident, in the root's pipeline, with symptoms and blast radius across both", () => {
     const core = newCore();
     for (let r = 0; r < WARMUP; r++) core.processBatch(batch(r, false));
     const out = core.processBatch(batch(WARMUP, true));
-    expect(core.graph('down')!.parents({ pipeline: 'down', node: 'n00' }).map((e) => e.source)).toEqual([{ pipeline: 'up', node: 'n01' }]);
+    expect(
+      core
+        .graph('down')!
+        .parents({ pipeline: 'down', node: 'n00' })
+        .map((e) => e.source),
+    ).toEqual([{ pipeline: 'up', node: 'n01' }]);
     const incs = core.incidents();
     expect(incs).toHaveLength(1);
     const inc = incs[0]!;

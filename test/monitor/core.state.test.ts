@@ -41,7 +41,10 @@ describe('MonitorCore: state export and import', () => {
     it(`a core restored at batch ${cut} decides exactly like one that never stopped`, () => {
       const first = newCore({ baselineRuns: 10, runHistory: 7 });
       feed(first, batches.slice(0, cut));
-      const records = JSON.parse(JSON.stringify(first.exportState(first.allStateKeys()))) as { key: string; value: string | undefined }[];
+      const records = JSON.parse(JSON.stringify(first.exportState(first.allStateKeys()))) as {
+        key: string;
+        value: string | undefined;
+      }[];
       const restored = newCore({ baselineRuns: 10, runHistory: 7 });
       restored.importState(records);
       const rest = feed(restored, batches.slice(cut)).map(comparable);
@@ -65,7 +68,9 @@ describe('MonitorCore: state export and import', () => {
     const mirror = newCore({ baselineRuns: 10, runHistory: 7 });
     for (const b of batches) {
       const out = live.processBatch(b);
-      mirror.importState(JSON.parse(JSON.stringify(live.exportState(out.dirty))) as { key: string; value: string | undefined }[]);
+      mirror.importState(
+        JSON.parse(JSON.stringify(live.exportState(out.dirty))) as { key: string; value: string | undefined }[],
+      );
     }
     expect(snapshot(mirror)).toEqual(snapshot(live));
   });
@@ -87,7 +92,7 @@ describe('MonitorCore: state export and import', () => {
     expect(live.node({ pipeline: s.dag.pipeline, node: 'n01' })).toBeUndefined();
   });
 
-  it('dropPipelines forgets a pipeline\'s state and slots', () => {
+  it("dropPipelines forgets a pipeline's state and slots", () => {
     const core = newCore();
     feed(core, batches.slice(0, 3));
     expect(core.slots.size).toBeGreaterThan(0);
@@ -108,7 +113,14 @@ describe('MonitorCore: duplicates', () => {
     expect(first.processed).toBe(4);
     const before = snapshot(core);
     const again = core.processBatch(bad);
-    expect(again).toMatchObject({ processed: 0, duplicates: 4, findings: [], incidentEvents: [], points: [], runs: [] });
+    expect(again).toMatchObject({
+      processed: 0,
+      duplicates: 4,
+      findings: [],
+      incidentEvents: [],
+      points: [],
+      runs: [],
+    });
     expect(again.dirty.size).toBe(0);
     expect(snapshot(core)).toEqual(before);
     expect(core.incidents()[0]!.runs_affected).toBe(1);
@@ -150,10 +162,19 @@ describe('MonitorCore: rules and queries', () => {
     feed(core, [...s.batches(0, 2), ...t.batches(0, 1)]);
     expect(core.pipelineNames()).toEqual(['alpha', 'zeta']);
     expect(core.nodes('zeta').map((n) => n.node)).toEqual(['n00', 'n01', 'n02']);
-    expect(core.graph('zeta')!.parents({ pipeline: 'zeta', node: 'n02' }).map((e) => e.source.node)).toEqual(['n01']);
+    expect(
+      core
+        .graph('zeta')!
+        .parents({ pipeline: 'zeta', node: 'n02' })
+        .map((e) => e.source.node),
+    ).toEqual(['n01']);
     expect(core.latestRun({ pipeline: 'zeta', node: 'n01' }, s.sim.runTime(0))).toBeUndefined();
-    expect(core.latestRun({ pipeline: 'zeta', node: 'n01' }, s.sim.runTime(1) + 1)!.run_id).toBe(new Date(s.sim.runTime(0)).toISOString());
-    expect(core.latestRun({ pipeline: 'zeta', node: 'n01' }, s.sim.runTime(1) + 2000)!.run_id).toBe(new Date(s.sim.runTime(1)).toISOString());
+    expect(core.latestRun({ pipeline: 'zeta', node: 'n01' }, s.sim.runTime(1) + 1)!.run_id).toBe(
+      new Date(s.sim.runTime(0)).toISOString(),
+    );
+    expect(core.latestRun({ pipeline: 'zeta', node: 'n01' }, s.sim.runTime(1) + 2000)!.run_id).toBe(
+      new Date(s.sim.runTime(1)).toISOString(),
+    );
     expect(core.pipelineState('zeta')!.watermark).toBe(s.sim.runTime(1) + 3000);
   });
 });

@@ -24,7 +24,12 @@ export class Scenario {
     this.sim = new PipelineSim(dag, { seed });
   }
 
-  static of(shape: Parameters<typeof makeDag>[0], size: number, seed = 1, pipeline = `${shape}-${size}-${seed}`): Scenario {
+  static of(
+    shape: Parameters<typeof makeDag>[0],
+    size: number,
+    seed = 1,
+    pipeline = `${shape}-${size}-${seed}`,
+  ): Scenario {
     return new Scenario(makeDag(shape, size, pipeline, seed), seed);
   }
 
@@ -53,7 +58,8 @@ export class Scenario {
     let frontier = [node];
     while (frontier.length > 0) {
       const next: string[] = [];
-      for (const n of this.dag.nodes) if (n.parents.some((p) => frontier.includes(p)) && !out.has(n.name)) next.push(n.name);
+      for (const n of this.dag.nodes)
+        if (n.parents.some((p) => frontier.includes(p)) && !out.has(n.name)) next.push(n.name);
       for (const n of next) out.add(n);
       frontier = next;
     }

@@ -18,7 +18,10 @@ function normalSample(n: number, mu: number, seed: number): number[] {
   return out;
 }
 
-function profile(i: number, over: { rows?: number; nulls?: number; mu?: number; schema?: Schema; frequent?: Record<string, number> } = {}): Profile {
+function profile(
+  i: number,
+  over: { rows?: number; nulls?: number; mu?: number; schema?: Schema; frequent?: Record<string, number> } = {},
+): Profile {
   const rows = over.rows ?? 1000 + (i % 3);
   const schema = over.schema ?? SCHEMA;
   return {
@@ -26,8 +29,19 @@ function profile(i: number, over: { rows?: number; nulls?: number; mu?: number; 
     schema,
     schema_fingerprint: schemaFingerprint(schema),
     columns: {
-      amount: { kind: 'numeric', count: rows, null_count: over.nulls ?? 2, sample: normalSample(200, over.mu ?? 0, 1000 + i) },
-      segment: { kind: 'categorical', count: rows, null_count: 0, frequent: over.frequent ?? { a: 600, b: 300, c: 100 }, other_count: 0 },
+      amount: {
+        kind: 'numeric',
+        count: rows,
+        null_count: over.nulls ?? 2,
+        sample: normalSample(200, over.mu ?? 0, 1000 + i),
+      },
+      segment: {
+        kind: 'categorical',
+        count: rows,
+        null_count: 0,
+        frequent: over.frequent ?? { a: 600, b: 300, c: 100 },
+        other_count: 0,
+      },
     },
   };
 }
@@ -38,9 +52,16 @@ function setup(baselineRuns = 4) {
   const cache = new BaselineCache(slots, options);
   const node = newNodeState('p', 'x');
   const dirty = new Set<string>();
-  const report = (i: number) => ({ pipeline: 'p', node: 'x', run_id: `r${i}`, event_time: new Date(Date.UTC(2026, 10, 1, i)).toISOString() });
-  const learn = (i: number, pr = profile(i)) => learnBaseline(node, 'out', 'lake/x', pr, report(i), slots, cache, options, dirty);
-  const evaluate = (i: number, pr = profile(i)) => evaluateProfile(report(i), [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
+  const report = (i: number) => ({
+    pipeline: 'p',
+    node: 'x',
+    run_id: `r${i}`,
+    event_time: new Date(Date.UTC(2026, 10, 1, i)).toISOString(),
+  });
+  const learn = (i: number, pr = profile(i)) =>
+    learnBaseline(node, 'out', 'lake/x', pr, report(i), slots, cache, options, dirty);
+  const evaluate = (i: number, pr = profile(i)) =>
+    evaluateProfile(report(i), [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
   return { options, slots, cache, node, dirty, learn, evaluate };
 }
 
@@ -78,7 +99,12 @@ describe('evaluateProfile against a learned baseline', () => {
     learn(0);
     const removed: Schema = [SCHEMA[0]!];
     const m = evaluate(1, profile(1, { schema: removed }));
-    expect(m.schema).toMatchObject({ changed: true, breaking: true, previous: schemaFingerprint(SCHEMA), fingerprint: schemaFingerprint(removed) });
+    expect(m.schema).toMatchObject({
+      changed: true,
+      breaking: true,
+      previous: schemaFingerprint(SCHEMA),
+      fingerprint: schemaFingerprint(removed),
+    });
     expect(m.schema.changes.map((c) => [c.kind, c.path])).toEqual([['removed', 'segment']]);
     const added: Schema = [...SCHEMA, { name: 'note', type: 'string', nullable: true }];
     expect(evaluate(2, profile(2, { schema: added })).schema).toMatchObject({ changed: true, breaking: false });
@@ -88,14 +114,24 @@ describe('evaluateProfile against a learned baseline', () => {
     const { learn, evaluate } = setup();
     const bare = (fp: string): Profile => ({ row_count: 10, schema_fingerprint: fp });
     learn(0, bare(`sha256:${'a'.repeat(64)}`));
-    expect(evaluate(1, bare(`sha256:${'b'.repeat(64)}`)).schema).toMatchObject({ changed: true, breaking: true, changes: [] });
+    expect(evaluate(1, bare(`sha256:${'b'.repeat(64)}`)).schema).toMatchObject({
+      changed: true,
+      breaking: true,
+      changes: [],
+    });
   });
 
   it('null ratio against the median of the healthy runs', () => {
     const { learn, evaluate } = setup();
     for (const [i, nulls] of [1, 2, 3].entries()) learn(i, profile(i, { rows: 1000, nulls }));
     const c = evaluate(5, profile(5, { rows: 1000, nulls: 100 })).columns[0]!;
-    expect(c).toMatchObject({ column: 'amount', dataset: 'lake/x', null_count: 100, null_ratio: 0.1, null_ratio_baseline: 0.002 });
+    expect(c).toMatchObject({
+      column: 'amount',
+      dataset: 'lake/x',
+      null_count: 100,
+      null_ratio: 0.1,
+      null_ratio_baseline: 0.002,
+    });
   });
 
   it('numeric drift from samples is the exact two-sample KS against the baseline samples', () => {
@@ -109,7 +145,14 @@ describe('evaluateProfile against a learned baseline', () => {
     const cur = profile(7, { mu: 0.5 });
     const d = evaluate(7, cur).columns[0]!.drift!;
     const ref = ks2samp((cur.columns!.amount as { sample: number[] }).sample, base);
-    expect(d).toEqual({ test: 'ks', statistic: ref.statistic, effect: ref.statistic, pvalue: ref.pvalue, n_current: 200, n_baseline: 600 });
+    expect(d).toEqual({
+      test: 'ks',
+      statistic: ref.statistic,
+      effect: ref.statistic,
+      pvalue: ref.pvalue,
+      n_current: 200,
+      n_baseline: 600,
+    });
     expect(d.pvalue).toBeLessThan(1e-6);
   });
 
@@ -119,7 +162,14 @@ describe('evaluateProfile against a learned baseline', () => {
     const shifted = { a: 100, b: 300, c: 600 };
     const d = evaluate(5, profile(5, { frequent: shifted })).columns[1]!.drift!;
     const baseline = { a: 1200, b: 600, c: 200 };
-    expect(d).toEqual({ test: 'chi2', statistic: totalVariationDistance(baseline, shifted), effect: totalVariationDistance(baseline, shifted), pvalue: chiSquaredTest(baseline, shifted).pvalue, n_current: 1000, n_baseline: 2000 });
+    expect(d).toEqual({
+      test: 'chi2',
+      statistic: totalVariationDistance(baseline, shifted),
+      effect: totalVariationDistance(baseline, shifted),
+      pvalue: chiSquaredTest(baseline, shifted).pvalue,
+      n_current: 1000,
+      n_baseline: 2000,
+    });
     expect(d.statistic).toBeCloseTo(0.5, 12);
   });
 
@@ -143,14 +193,22 @@ describe('evaluateProfile against a learned baseline', () => {
   it('a run without distributions teaches row count and nulls but writes no slot', () => {
     const { learn, node, slots } = setup();
     learn(0, { row_count: 10, columns: { a: { kind: 'numeric', count: 10, null_count: 1 } } });
-    expect(node.outputs['lake/x']).toMatchObject({ healthy_runs: 1, row_counts: [10], slot_count: 0, columns: { a: { kind: 'numeric', null_ratios: [0.1] } } });
+    expect(node.outputs['lake/x']).toMatchObject({
+      healthy_runs: 1,
+      row_counts: [10],
+      slot_count: 0,
+      columns: { a: { kind: 'numeric', null_ratios: [0.1] } },
+    });
     expect(slots.size).toBe(0);
   });
 
   it('a column that changed kind has no drift against the other kind', () => {
     const { learn, evaluate } = setup();
     learn(0);
-    const flipped: Profile = { row_count: 1000, columns: { amount: { kind: 'categorical', count: 1000, null_count: 0, frequent: { x: 1000 }, other_count: 0 } } };
+    const flipped: Profile = {
+      row_count: 1000,
+      columns: { amount: { kind: 'categorical', count: 1000, null_count: 0, frequent: { x: 1000 }, other_count: 0 } },
+    };
     expect(evaluate(1, flipped).columns[0]!.drift).toBeUndefined();
   });
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RootVerdict } from '../../src/lineage/index.js';
-import { DEFAULT_ROLLBACK_POLICY, causeOf, incidentId, type ActionDecision, type Incident, type IncidentEvent } from '../../src/monitor/index.js';
+import {
+  DEFAULT_ROLLBACK_POLICY,
+  causeOf,
+  incidentId,
+  type ActionDecision,
+  type Incident,
+  type IncidentEvent,
+} from '../../src/monitor/index.js';
 import { pushCoalesced } from '../../src/monitor/core.js';
 import type { RunRecord } from '../../src/monitor/index.js';
 import { compileRules } from '../../src/rules/index.js';
@@ -24,7 +31,10 @@ describe('rollback decisions', () => {
   const chain = Scenario.of('chain', 3, 51);
   const bad = (core = newCore({ rules: ROLLBACK_RULES }), at = WARMUP) => {
     feed(core, chain.batches(0, at));
-    feed(core, chain.batches(at, at + 1, () => [{ node: 'n01', kind: 'null_spike' }]));
+    feed(
+      core,
+      chain.batches(at, at + 1, () => [{ node: 'n01', kind: 'null_spike' }]),
+    );
     return core;
   };
 
@@ -60,7 +70,10 @@ describe('rollback decisions', () => {
     const core = newCore({ rules: ROLLBACK_RULES, rollback: { dryRun: false, cooldownMs: 10 * HOUR } });
     bad(core, WARMUP);
     feed(core, chain.batches(WARMUP + 1, WARMUP + 4)); // resolves
-    feed(core, chain.batches(WARMUP + 4, WARMUP + 5, () => [{ node: 'n01', kind: 'null_spike' }]));
+    feed(
+      core,
+      chain.batches(WARMUP + 4, WARMUP + 5, () => [{ node: 'n01', kind: 'null_spike' }]),
+    );
     const [first, second] = core.incidents();
     expect(first!.status).toBe('resolved');
     expect(rollbackOf(first!).decision).toBe('dispatch');
@@ -73,7 +86,10 @@ describe('rollback decisions', () => {
     const core = newCore({ rules: ROLLBACK_RULES, rollback: { dryRun: false, cooldownMs: 3 * HOUR } });
     bad(core, WARMUP);
     feed(core, chain.batches(WARMUP + 1, WARMUP + 4));
-    feed(core, chain.batches(WARMUP + 4, WARMUP + 5, () => [{ node: 'n01', kind: 'null_spike' }]));
+    feed(
+      core,
+      chain.batches(WARMUP + 4, WARMUP + 5, () => [{ node: 'n01', kind: 'null_spike' }]),
+    );
     expect(core.incidents().map((i) => rollbackOf(i).decision)).toEqual(['dispatch', 'dispatch']);
     expect(core.pipelineState(chain.dag.pipeline)!.rollbacks.n01).toBe(chain.sim.runTime(WARMUP + 4) + 2000);
   });
@@ -90,7 +106,8 @@ describe('rollback decisions', () => {
     // n00 never reports: n01's parent is unobserved, so a fault seen at n01 may have come from n00.
     const ambiguous = (allowAmbiguous: boolean) => {
       const core = newCore({ rules: ROLLBACK_RULES, rollback: { dryRun: false, allowAmbiguous } });
-      const without = (run: number, faults: Parameters<Scenario['reports']>[1] = []) => chain.reports(run, faults).filter((r) => r.node !== 'n00');
+      const without = (run: number, faults: Parameters<Scenario['reports']>[1] = []) =>
+        chain.reports(run, faults).filter((r) => r.node !== 'n00');
       for (let r = 0; r < WARMUP; r++) core.processBatch(without(r));
       core.processBatch(without(WARMUP, [{ node: 'n01', kind: 'null_spike' }]));
       return core.incidents();
@@ -143,7 +160,17 @@ describe('freshness', () => {
 
 describe('causeOf', () => {
   const ref = { pipeline: 'p', node: 'x' };
-  const root = (over: Partial<RootVerdict['root']> = {}): RootVerdict['root'] => ({ ref, run_id: 'r2', event_time: 0, healthy: false, status: 'success', findings: [], input_findings: [], inputs: [], ...over });
+  const root = (over: Partial<RootVerdict['root']> = {}): RootVerdict['root'] => ({
+    ref,
+    run_id: 'r2',
+    event_time: 0,
+    healthy: false,
+    status: 'success',
+    findings: [],
+    input_findings: [],
+    inputs: [],
+    ...over,
+  });
   const verdict = (over: Partial<RootVerdict> = {}, r = root()): RootVerdict => ({
     root: r,
     rootFindings: [{ metric: 'null_ratio', column: 'a', value: 0.1, threshold: 0.02, message: 'nulls' }],
@@ -155,22 +182,69 @@ describe('causeOf', () => {
     confidence: 0.9,
     ...over,
   });
-  const good = (over: Partial<RunRecord> = {}): RunRecord => ({ seq: 0, run_id: 'r1', event_id: 'e', event_time: 0, status: 'success', healthy: true, row_count: 1, upstream: [], inputs: [], outputs: [], findings: [], input_findings: [], ...over });
+  const good = (over: Partial<RunRecord> = {}): RunRecord => ({
+    seq: 0,
+    run_id: 'r1',
+    event_id: 'e',
+    event_time: 0,
+    status: 'success',
+    healthy: true,
+    row_count: 1,
+    upstream: [],
+    inputs: [],
+    outputs: [],
+    findings: [],
+    input_findings: [],
+    ...over,
+  });
 
   it('a failed run first, then silence', () => {
     expect(causeOf(verdict({}, root({ status: 'failed' })), good(), true).kind).toBe('run_failed');
-    expect(causeOf(verdict({ rootFindings: [{ metric: 'freshness', value: 1, threshold: 0, message: 'late' }] }), good(), true).kind).toBe('stale');
+    expect(
+      causeOf(
+        verdict({ rootFindings: [{ metric: 'freshness', value: 1, threshold: 0, message: 'late' }] }),
+        good(),
+        true,
+      ).kind,
+    ).toBe('stale');
   });
 
   it('a code change since the last good run, then a params change', () => {
-    expect(causeOf(verdict({}, root({ code_version: 'v2' })), good({ code_version: 'v1' }), true)).toEqual({ kind: 'code_change', summary: 'code changed at x: v1 -> v2', from: 'v1', to: 'v2' });
-    expect(causeOf(verdict({}, root({ code_version: 'v1', params: { k: 2 } })), good({ code_version: 'v1', params: { k: 1 } }), true)).toMatchObject({ kind: 'params_change', from: '{"k":1}', to: '{"k":2}' });
+    expect(causeOf(verdict({}, root({ code_version: 'v2' })), good({ code_version: 'v1' }), true)).toEqual({
+      kind: 'code_change',
+      summary: 'code changed at x: v1 -> v2',
+      from: 'v1',
+      to: 'v2',
+    });
+    expect(
+      causeOf(
+        verdict({}, root({ code_version: 'v1', params: { k: 2 } })),
+        good({ code_version: 'v1', params: { k: 1 } }),
+        true,
+      ),
+    ).toMatchObject({ kind: 'params_change', from: '{"k":1}', to: '{"k":2}' });
     // Unchanged params, also in another key order, are no change.
-    expect(causeOf(verdict({}, root({ params: { k: 1, w: { a: 1, b: 2 } } })), good({ params: { w: { b: 2, a: 1 }, k: 1 } }), true).kind).toBe('transformation');
+    expect(
+      causeOf(
+        verdict({}, root({ params: { k: 1, w: { a: 1, b: 2 } } })),
+        good({ params: { w: { b: 2, a: 1 }, k: 1 } }),
+        true,
+      ).kind,
+    ).toBe('transformation');
   });
 
   it('then a schema change, anomalous external input, a source, a transformation', () => {
-    expect(causeOf(verdict({ rootFindings: [{ metric: 'schema', value: 1, threshold: 0, message: 'schema changed (breaking): removed score' }] }), good(), true)).toEqual({
+    expect(
+      causeOf(
+        verdict({
+          rootFindings: [
+            { metric: 'schema', value: 1, threshold: 0, message: 'schema changed (breaking): removed score' },
+          ],
+        }),
+        good(),
+        true,
+      ),
+    ).toEqual({
       kind: 'schema_change',
       summary: 'output schema of x changed: (breaking): removed score',
     });
@@ -184,16 +258,37 @@ describe('incidentId', () => {
   it('is stable and depends on pipeline, culprit and the opening run', () => {
     expect(incidentId('p', 'x', 'r1')).toBe(incidentId('p', 'x', 'r1'));
     expect(incidentId('p', 'x', 'r1')).toMatch(/^inc-[0-9a-f]{12}$/);
-    expect(new Set([incidentId('p', 'x', 'r1'), incidentId('p', 'x', 'r2'), incidentId('p', 'y', 'r1'), incidentId('q', 'x', 'r1')]).size).toBe(4);
+    expect(
+      new Set([
+        incidentId('p', 'x', 'r1'),
+        incidentId('p', 'x', 'r2'),
+        incidentId('p', 'y', 'r1'),
+        incidentId('q', 'x', 'r1'),
+      ]).size,
+    ).toBe(4);
   });
 });
 
 describe('pushCoalesced', () => {
   const inc = (id: string, version: number) => ({ incident_id: id, version }) as Incident;
-  const ev = (type: IncidentEvent['type'], id: string, version: number, changes: IncidentEvent['changes'] = {}): IncidentEvent => ({ type, incident: inc(id, version), changes, at: `t${version}` });
-  const sym = (node: string) => ({ pipeline: 'p', node, metric: 'null_ratio' as const, message: node, first_run_id: 'r', last_run_id: 'r', first_seen: 't', last_seen: 't' });
+  const ev = (
+    type: IncidentEvent['type'],
+    id: string,
+    version: number,
+    changes: IncidentEvent['changes'] = {},
+  ): IncidentEvent => ({ type, incident: inc(id, version), changes, at: `t${version}` });
+  const sym = (node: string) => ({
+    pipeline: 'p',
+    node,
+    metric: 'null_ratio' as const,
+    message: node,
+    first_run_id: 'r',
+    last_run_id: 'r',
+    first_seen: 't',
+    last_seen: 't',
+  });
 
-  it('folds updates into the batch\'s earlier event of the same incident', () => {
+  it("folds updates into the batch's earlier event of the same incident", () => {
     const list: IncidentEvent[] = [];
     pushCoalesced(list, [ev('opened', 'a', 1)]);
     pushCoalesced(list, [ev('updated', 'a', 2, { new_symptoms: [sym('n1')] }), ev('opened', 'b', 1)]);

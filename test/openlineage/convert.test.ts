@@ -6,7 +6,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { schemaFingerprint, validateReport, type Report } from '../../src/contract/index.js';
-import { OPENLINEAGE_UUID_NAMESPACE, convertRunEvent, createRunEventConverter, openLineageEventId, uuidV5, type ConvertResult } from '../../src/openlineage/index.js';
+import {
+  OPENLINEAGE_UUID_NAMESPACE,
+  convertRunEvent,
+  createRunEventConverter,
+  openLineageEventId,
+  uuidV5,
+  type ConvertResult,
+} from '../../src/openlineage/index.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'openlineage');
 
@@ -33,7 +40,15 @@ function single(res: ConvertResult): Report {
 
 describe('convertRunEvent on the openlineage-python client vectors', () => {
   it('has every event the script wrote', () => {
-    expect(Object.keys(manifest.events).sort()).toEqual(['abort', 'complete_full', 'complete_nested_spark', 'complete_no_stats', 'fail_sql', 'running', 'start']);
+    expect(Object.keys(manifest.events).sort()).toEqual([
+      'abort',
+      'complete_full',
+      'complete_nested_spark',
+      'complete_no_stats',
+      'fail_sql',
+      'running',
+      'start',
+    ]);
     expect(manifest.event_id_namespace).toBe(OPENLINEAGE_UUID_NAMESPACE);
   });
 
@@ -58,7 +73,10 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
     // without a producer resolver, column lineage is left out
     expect(r.column_lineage).toBeUndefined();
 
-    expect(r.inputs!.map((i) => i.dataset)).toEqual(['postgres://db.internal:5432/lake.clean.transactions', 'postgres://db.internal:5432/lake.clean.customers']);
+    expect(r.inputs!.map((i) => i.dataset)).toEqual([
+      'postgres://db.internal:5432/lake.clean.transactions',
+      'postgres://db.internal:5432/lake.clean.customers',
+    ]);
     expect(r.inputs![1]!.profile).toBeUndefined();
     const input = r.inputs![0]!.profile!;
     expect(input.row_count).toBe(10_000);
@@ -90,7 +108,9 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
 
   it('maps column lineage when every input field has a known producer, and leaves out the columns that do not', () => {
     const e = event('complete_full');
-    const producers: Record<string, string> = { 'postgres://db.internal:5432/lake.clean.transactions': 'clean_transactions' };
+    const producers: Record<string, string> = {
+      'postgres://db.internal:5432/lake.clean.transactions': 'clean_transactions',
+    };
     const partial = single(createRunEventConverter({ producerOf: (d) => producers[d] })(e));
     // customer_id also derives from lake.clean.customers, whose producer is unknown: left out
     expect(partial.column_lineage).toEqual({ avg_amount: [{ node: 'clean_transactions', column: 'amount' }] });
@@ -114,23 +134,42 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
     const e = event('fail_sql');
     const r = single(convertRunEvent(e));
     expect(r.event_id).toBe(manifest.events.fail_sql!.expected_event_id);
-    expect(r).toMatchObject({ pipeline: 'dbt-analytics', node: 'models.orders_enriched', status: 'failed', event_time: '2026-11-21T11:30:00Z' });
+    expect(r).toMatchObject({
+      pipeline: 'dbt-analytics',
+      node: 'models.orders_enriched',
+      status: 'failed',
+      event_time: '2026-11-21T11:30:00Z',
+    });
     expect(r.code_version).toMatch(/^sql:sha256:[0-9a-f]{12}$/);
     expect(r.inputs).toEqual([{ dataset: 'postgres://db.internal:5432/analytics.orders' }]);
-    expect(r.outputs).toEqual([{ dataset: 'postgres://db.internal:5432/analytics.orders_enriched', profile: { row_count: 0 } }]);
+    expect(r.outputs).toEqual([
+      { dataset: 'postgres://db.internal:5432/analytics.orders_enriched', profile: { row_count: 0 } },
+    ]);
     expect(r.data_version).toBeUndefined();
   });
 
   it('a nested schema facet becomes struct / array fields; a sourceCode facet a hashed code version', () => {
     const r = single(convertRunEvent(event('complete_nested_spark')));
     expect(r.event_id).toBe(manifest.events.complete_nested_spark!.expected_event_id);
-    expect(r).toMatchObject({ pipeline: 'spark-cluster', node: 'users_enrich.execute_insert_into', event_time: '2026-11-21T13:00:00.5+01:00' });
+    expect(r).toMatchObject({
+      pipeline: 'spark-cluster',
+      node: 'users_enrich.execute_insert_into',
+      event_time: '2026-11-21T13:00:00.5+01:00',
+    });
     expect(r.code_version).toMatch(/^python:sha256:[0-9a-f]{12}$/);
     expect(r.outputs[0]!.profile).toMatchObject({ row_count: 1500 });
     expect(r.outputs[0]!.profile.schema).toEqual([
       { name: 'id', type: 'long', nullable: true },
       { name: 'tags', type: 'array', nullable: true, items: { type: 'string' } },
-      { name: 'address', type: 'struct', nullable: true, fields: [{ name: 'city', type: 'string', nullable: true }, { name: 'zip', type: 'int', nullable: true }] },
+      {
+        name: 'address',
+        type: 'struct',
+        nullable: true,
+        fields: [
+          { name: 'city', type: 'string', nullable: true },
+          { name: 'zip', type: 'int', nullable: true },
+        ],
+      },
       { name: 'score', type: 'float', nullable: true },
       { name: 'created', type: 'date', nullable: true },
     ]);
@@ -141,14 +180,20 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
   it('START, RUNNING and ABORT carry no outcome: ignored with the reason', () => {
     for (const name of ['start', 'running', 'abort']) {
       const res = convertRunEvent(event(name));
-      expect(res, name).toEqual({ reports: [], ignored: expect.stringMatching(new RegExp(`^eventType ${manifest.events[name]!.eventType}: only COMPLETE and FAIL`)) as unknown });
+      expect(res, name).toEqual({
+        reports: [],
+        ignored: expect.stringMatching(
+          new RegExp(`^eventType ${manifest.events[name]!.eventType}: only COMPLETE and FAIL`),
+        ) as unknown,
+      });
     }
   });
 
   it('a COMPLETE whose outputs carry no row count is ignored with the reason', () => {
     expect(convertRunEvent(event('complete_no_stats'))).toEqual({
       reports: [],
-      ignored: 'COMPLETE event of batch/export_report: no output carries a row count (outputStatistics or dataQualityMetrics): s3://exports/reports/daily.csv',
+      ignored:
+        'COMPLETE event of batch/export_report: no output carries a row count (outputStatistics or dataQualityMetrics): s3://exports/reports/daily.csv',
     });
   });
 
@@ -158,7 +203,9 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
       expect(openLineageEventId((e.run as { runId: string }).runId, m.eventType), name).toBe(m.expected_event_id);
     }
     // RFC 9562 / Python: uuid5(NAMESPACE_URL, "https://rootline.dev/openlineage")
-    expect(uuidV5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'https://rootline.dev/openlineage')).toBe(OPENLINEAGE_UUID_NAMESPACE);
+    expect(uuidV5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'https://rootline.dev/openlineage')).toBe(
+      OPENLINEAGE_UUID_NAMESPACE,
+    );
   });
 });
 
@@ -176,7 +223,12 @@ describe('convertRunEvent on hand-made events', () => {
 
   it('lists what is missing', () => {
     expect(convertRunEvent({ eventType: 'COMPLETE', run: {}, job: { namespace: '' } })).toEqual({
-      errors: ['job.namespace is required (a non-empty string)', 'job.name is required (a non-empty string)', 'run.runId is required (a non-empty string)', 'eventTime is required (a date-time string)'],
+      errors: [
+        'job.namespace is required (a non-empty string)',
+        'job.name is required (a non-empty string)',
+        'run.runId is required (a non-empty string)',
+        'eventTime is required (a date-time string)',
+      ],
     });
     expect(convertRunEvent([])).toEqual({ errors: ['an OpenLineage RunEvent must be a JSON object'] });
     const e = { ...base(), eventTime: 'yesterday' };
@@ -191,7 +243,10 @@ describe('convertRunEvent on hand-made events', () => {
 
   it('uses the parent job name when the parent facet has no root', () => {
     const e = base();
-    e.run.facets.parent = { run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b002' }, job: { namespace: 'airflow', name: 'my_dag' } };
+    e.run.facets.parent = {
+      run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b002' },
+      job: { namespace: 'airflow', name: 'my_dag' },
+    };
     expect(single(convertRunEvent(e)).pipeline).toBe('my_dag');
   });
 
@@ -202,7 +257,13 @@ describe('convertRunEvent on hand-made events', () => {
         namespace: 'db',
         name: 't',
         facets: {
-          schema: { fields: [{ name: 'a', type: 'int' }, { name: 'b', type: 'varchar' }, { name: 'n', type: 'struct', fields: [{ name: 'x', type: 'int' }] }] },
+          schema: {
+            fields: [
+              { name: 'a', type: 'int' },
+              { name: 'b', type: 'varchar' },
+              { name: 'n', type: 'struct', fields: [{ name: 'x', type: 'int' }] },
+            ],
+          },
           dataQualityMetrics: {
             rowCount: 10,
             columnMetrics: {
@@ -215,7 +276,19 @@ describe('convertRunEvent on hand-made events', () => {
           },
         },
       },
-      { namespace: 'db', name: 'dup', facets: { schema: { fields: [{ name: 'a', type: 'int' }, { name: 'a', type: 'int' }] } }, outputFacets: { outputStatistics: { rowCount: 1 } } },
+      {
+        namespace: 'db',
+        name: 'dup',
+        facets: {
+          schema: {
+            fields: [
+              { name: 'a', type: 'int' },
+              { name: 'a', type: 'int' },
+            ],
+          },
+        },
+        outputFacets: { outputStatistics: { rowCount: 1 } },
+      },
     ];
     const r = single(convertRunEvent(e));
     // min > max: kept the counts and the mean, not the range; b: no nullCount; c: not in the schema; n: nested; z: nulls > rows
@@ -226,7 +299,10 @@ describe('convertRunEvent on hand-made events', () => {
   it('de-duplicates datasets and is deterministic', () => {
     const e = base();
     e.outputs.push(e.outputs[0]);
-    e.inputs = [{ namespace: 'db', name: 'src' }, { namespace: 'db', name: 'src' }];
+    e.inputs = [
+      { namespace: 'db', name: 'src' },
+      { namespace: 'db', name: 'src' },
+    ];
     const a = single(convertRunEvent(e));
     expect(a.outputs).toHaveLength(1);
     expect(a.inputs).toEqual([{ dataset: 'db/src' }]);

@@ -30,7 +30,9 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-async function server(handler: (req: IncomingMessage, body: string) => [number, string]): Promise<{ url: string; close: () => Promise<void>; bodies: string[] }> {
+async function server(
+  handler: (req: IncomingMessage, body: string) => [number, string],
+): Promise<{ url: string; close: () => Promise<void>; bodies: string[] }> {
   const bodies: string[] = [];
   const s: Server = createServer((req, res) => {
     let body = '';
@@ -48,11 +50,30 @@ async function server(handler: (req: IncomingMessage, body: string) => [number, 
 
 describe('rootline profile', () => {
   it('prints a valid report with the given identity and the profile of the file', async () => {
-    const r = await run([csv, '--pipeline', 'shop', '--node', 'load_orders', '--dataset', 'lake/orders', '--run-id', 'r-1', '--code-version', 'git:abc', '--no-progress']);
+    const r = await run([
+      csv,
+      '--pipeline',
+      'shop',
+      '--node',
+      'load_orders',
+      '--dataset',
+      'lake/orders',
+      '--run-id',
+      'r-1',
+      '--code-version',
+      'git:abc',
+      '--no-progress',
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;
     expect(validateReport(report).ok).toBe(true);
-    expect(report).toMatchObject({ pipeline: 'shop', node: 'load_orders', run_id: 'r-1', code_version: 'git:abc', outputs: [{ dataset: 'lake/orders' }] });
+    expect(report).toMatchObject({
+      pipeline: 'shop',
+      node: 'load_orders',
+      run_id: 'r-1',
+      code_version: 'git:abc',
+      outputs: [{ dataset: 'lake/orders' }],
+    });
     const p = report.outputs[0]!.profile;
     expect(p.row_count).toBe(3);
     expect(p.columns!.amount).toMatchObject({ kind: 'numeric', null_count: 1, min: 7, max: 10.5 });
@@ -99,7 +120,20 @@ describe('rootline profile', () => {
     const ok = await server(() => [202, '{"accepted":1,"rejected":[]}']);
     const auth: (string | undefined)[] = [];
     try {
-      const r = await run([csv, '--emit', 'http', '--url', ok.url, '--token', 's3cret', '--pipeline', 'shop', '--node', 'load_orders', '--no-progress']);
+      const r = await run([
+        csv,
+        '--emit',
+        'http',
+        '--url',
+        ok.url,
+        '--token',
+        's3cret',
+        '--pipeline',
+        'shop',
+        '--node',
+        'load_orders',
+        '--no-progress',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/sent report/);
       const sent = JSON.parse(ok.bodies[0]!) as Report[];
@@ -113,7 +147,20 @@ describe('rootline profile', () => {
       return [503, 'unavailable'];
     });
     try {
-      const r = await run([csv, '--emit', 'http', '--url', down.url, '--pipeline', 'shop', '--node', 'load_orders', '--timeout-ms', '1500', '--no-progress']);
+      const r = await run([
+        csv,
+        '--emit',
+        'http',
+        '--url',
+        down.url,
+        '--pipeline',
+        'shop',
+        '--node',
+        'load_orders',
+        '--timeout-ms',
+        '1500',
+        '--no-progress',
+      ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/not delivered: .*HTTP 503/);
       expect(down.bodies.length).toBeGreaterThan(1);

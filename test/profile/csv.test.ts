@@ -49,11 +49,15 @@ describe('CsvParser (RFC 4180)', () => {
   });
 
   it('gives the same records however the text is split into chunks', () => {
-    const quoted = fc.array(fc.constantFrom('a', 'é', ',', '"', '\r', '\n', '\r\n', ' '), { maxLength: 6 }).map((cs) => `"${cs.join('').replace(/"/g, '""')}"`);
+    const quoted = fc
+      .array(fc.constantFrom('a', 'é', ',', '"', '\r', '\n', '\r\n', ' '), { maxLength: 6 })
+      .map((cs) => `"${cs.join('').replace(/"/g, '""')}"`);
     const field = fc.oneof(fc.stringMatching(/^[a-z0-9 ]{0,6}$/), quoted);
     const record = fc.array(field, { minLength: 1, maxLength: 4 }).map((fs) => fs.join(','));
     const eol = fc.constantFrom('\n', '\r\n', '\r');
-    const doc = fc.array(fc.tuple(record, eol), { minLength: 1, maxLength: 12 }).map((rs) => rs.map(([r, e]) => r + e).join(''));
+    const doc = fc
+      .array(fc.tuple(record, eol), { minLength: 1, maxLength: 12 })
+      .map((rs) => rs.map(([r, e]) => r + e).join(''));
     fc.assert(
       fc.property(doc, fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 8 }), (text, cuts) => {
         const whole = parse([text]);
@@ -74,6 +78,8 @@ describe('CsvParser (RFC 4180)', () => {
   it('reports malformed input with the line number', () => {
     expect(errorOf(['a,b\n1,x"y\n'])).toMatch(/^line 2: a double quote inside an unquoted field/);
     expect(errorOf(['a,b\n1,"x"y\n'])).toMatch(/^line 2: unexpected "y" after the closing quote/);
-    expect(errorOf(['a,b\n1,2\n3,"open\nstill open'])).toMatch(/^line 3: a quoted field is not closed before the end of the file/);
+    expect(errorOf(['a,b\n1,2\n3,"open\nstill open'])).toMatch(
+      /^line 3: a quoted field is not closed before the end of the file/,
+    );
   });
 });

@@ -21,7 +21,11 @@ function types(p: Profile): Record<string, string> {
   return Object.fromEntries((p.schema ?? []).map((f) => [f.name, `${f.type}${f.nullable === false ? '!' : ''}`]));
 }
 
-function col<K extends 'numeric' | 'categorical'>(p: Profile, name: string, kind: K): K extends 'numeric' ? NumericColumnProfile : CategoricalColumnProfile {
+function col<K extends 'numeric' | 'categorical'>(
+  p: Profile,
+  name: string,
+  kind: K,
+): K extends 'numeric' ? NumericColumnProfile : CategoricalColumnProfile {
   const c = p.columns?.[name];
   if (c?.kind !== kind) throw new Error(`${name}: expected ${kind}, got ${JSON.stringify(c)}`);
   return c as never;
@@ -64,9 +68,19 @@ describe('profileFile: CSV', () => {
     expect(col(p, 'int', 'numeric')).toMatchObject({ count: 4, null_count: 0, min: -4, max: 3, mean: 0.5 });
     expect(col(p, 'dec', 'numeric')).toMatchObject({ null_count: 1, min: -2000, max: 1.5 });
     // numeric until its last value: the frequent values were kept from the first row on
-    expect(col(p, 'late', 'categorical')).toMatchObject({ frequent: { '20': 2, '10': 1, x20: 1 }, other_count: 0, distinct_estimate: 3, null_count: 0 });
+    expect(col(p, 'late', 'categorical')).toMatchObject({
+      frequent: { '20': 2, '10': 1, x20: 1 },
+      other_count: 0,
+      distinct_estimate: 3,
+      null_count: 0,
+    });
     expect(col(p, 'flag', 'categorical')).toMatchObject({ frequent: { true: 2, false: 2 }, distinct_estimate: 2 });
-    expect(col(p, 'empty', 'categorical')).toMatchObject({ null_count: 4, frequent: {}, other_count: 0, distinct_estimate: 0 });
+    expect(col(p, 'empty', 'categorical')).toMatchObject({
+      null_count: 4,
+      frequent: {},
+      other_count: 0,
+      distinct_estimate: 0,
+    });
     // NaN text is a null of a numeric column
     expect(col(p, 'nan', 'numeric')).toMatchObject({ null_count: 2, min: 1.5, max: 2.5, mean: 2 });
     expect(col(p, 'inf', 'numeric')).toMatchObject({ null_count: 0, min: null, max: null, mean: null });
@@ -80,8 +94,12 @@ describe('profileFile: CSV', () => {
   });
 
   it('names the line of a malformed row and what is wrong', async () => {
-    expect(await failure(file('short.csv', 'a,b,c\n1,2,3\n"4\n4",5\n'))).toBe('line 3: 2 fields, expected 3 (the header has 3 columns)');
-    expect(await failure(file('quote.csv', 'a,b\n1,2\n3,4"\n'))).toMatch(/^line 3: a double quote inside an unquoted field/);
+    expect(await failure(file('short.csv', 'a,b,c\n1,2,3\n"4\n4",5\n'))).toBe(
+      'line 3: 2 fields, expected 3 (the header has 3 columns)',
+    );
+    expect(await failure(file('quote.csv', 'a,b\n1,2\n3,4"\n'))).toMatch(
+      /^line 3: a double quote inside an unquoted field/,
+    );
     expect(await failure(file('dup.csv', 'a,b,a\n1,2,3\n'))).toBe('line 1: the header names the column "a" twice');
     expect(await failure(file('empty.csv', ''))).toMatch(/is empty: a CSV file needs a header row/);
   });
@@ -97,7 +115,9 @@ describe('profileFile: CSV', () => {
   });
 
   it('splits multi-byte characters across chunks correctly', async () => {
-    const text = `name\n${Array.from({ length: 300 }, () => 'Zürich,東京').join('\n').replace(/,/g, '\n')}\n`;
+    const text = `name\n${Array.from({ length: 300 }, () => 'Zürich,東京')
+      .join('\n')
+      .replace(/,/g, '\n')}\n`;
     const p = await profileFile(file('utf8.csv', text), { chunkBytes: 7 });
     expect(col(p, 'name', 'categorical').frequent).toEqual({ Zürich: 300, 東京: 300 });
   });
@@ -105,7 +125,12 @@ describe('profileFile: CSV', () => {
 
 describe('profileFile: JSON Lines', () => {
   it('profiles one object per line; nested values are `unknown`; blank lines and CRLF are fine', async () => {
-    const lines = ['{"a":1,"b":"x","c":{"k":1},"d":true}', '', '{"a":2.5,"b":null,"c":[1,2],"e":"late"}\r', '{"a":null,"b":"x"}'];
+    const lines = [
+      '{"a":1,"b":"x","c":{"k":1},"d":true}',
+      '',
+      '{"a":2.5,"b":null,"c":[1,2],"e":"late"}\r',
+      '{"a":null,"b":"x"}',
+    ];
     const p = await profileFile(file('rows.jsonl', `${lines.join('\n')}\n`));
     expect(p.row_count).toBe(3);
     expect(types(p)).toEqual({ a: 'double', b: 'string', c: 'unknown', d: 'boolean', e: 'string' });
@@ -116,7 +141,9 @@ describe('profileFile: JSON Lines', () => {
 
   it('names the line of malformed JSON or of a line that is not an object', async () => {
     expect(await failure(file('bad.jsonl', '{"a":1}\n\n{"a":}\n'))).toMatch(/^line 3: malformed JSON \(/);
-    expect(await failure(file('arr.ndjson', '{"a":1}\n[1,2]\n'))).toBe('line 2: expected a JSON object (one row per line), got an array');
+    expect(await failure(file('arr.ndjson', '{"a":1}\n[1,2]\n'))).toBe(
+      'line 2: expected a JSON object (one row per line), got an array',
+    );
   });
 });
 
@@ -130,7 +157,11 @@ describe('profileFile: Parquet', () => {
 
   it('takes the file schema (REQUIRED columns are not nullable) and matches the Python emitter on the same file', async () => {
     const seen: FileProgress[] = [];
-    const p = await profileFile(parquet, { topK: py.profile_options.top_k, k: py.profile_options.k, onProgress: (s) => seen.push(s) });
+    const p = await profileFile(parquet, {
+      topK: py.profile_options.top_k,
+      k: py.profile_options.k,
+      onProgress: (s) => seen.push(s),
+    });
     expect(p.schema).toEqual(py.profile.schema);
     expect(p.schema_fingerprint).toBe(py.profile.schema_fingerprint);
     expect(p.row_count).toBe(300);
@@ -139,11 +170,19 @@ describe('profileFile: Parquet', () => {
       expect([got.kind, got.count, got.null_count], name).toEqual([expected.kind, expected.count, expected.null_count]);
       if (got.kind === 'numeric' && expected.kind === 'numeric') {
         for (const key of ['min', 'max', 'mean'] as const) {
-          expect(Math.abs(got[key]! - expected[key]!), `${name}.${key}`).toBeLessThanOrEqual(1e-12 * Math.abs(expected[key]!));
+          expect(Math.abs(got[key]! - expected[key]!), `${name}.${key}`).toBeLessThanOrEqual(
+            1e-12 * Math.abs(expected[key]!),
+          );
         }
-        expect(KllDoublesSketch.fromBase64(got.sketch!.data).n).toBe(KllDoublesSketch.fromBase64(expected.sketch!.data).n);
+        expect(KllDoublesSketch.fromBase64(got.sketch!.data).n).toBe(
+          KllDoublesSketch.fromBase64(expected.sketch!.data).n,
+        );
       } else if (got.kind === 'categorical' && expected.kind === 'categorical') {
-        expect([got.frequent, got.other_count, got.distinct_estimate], name).toEqual([expected.frequent, expected.other_count, expected.distinct_estimate]);
+        expect([got.frequent, got.other_count, got.distinct_estimate], name).toEqual([
+          expected.frequent,
+          expected.other_count,
+          expected.distinct_estimate,
+        ]);
       }
     }
     expect(seen.length).toBeGreaterThan(0);

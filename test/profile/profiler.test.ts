@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { schemaFingerprint, validateReport, type CategoricalColumnProfile, type NumericColumnProfile, type Profile } from '../../src/contract/index.js';
+import {
+  schemaFingerprint,
+  validateReport,
+  type CategoricalColumnProfile,
+  type NumericColumnProfile,
+  type Profile,
+} from '../../src/contract/index.js';
 import { isRootlineError } from '../../src/errors.js';
 import { createProfiler, profileColumns, profileRows } from '../../src/profile/index.js';
 import { KllDoublesSketch } from '../../src/sketch/index.js';
@@ -37,7 +43,18 @@ function asReport(profile: Profile): unknown {
 describe('schema inference', () => {
   it('maps JavaScript values to the contract vocabulary; inferred columns are nullable', () => {
     const p = profileRows([
-      { i: 1, d: 1.5, b: true, s: 'x', t: new Date('2026-11-21T10:00:00Z'), bin: new Uint8Array([1]), big: 5n, mix: 1, obj: { a: 1 }, none: null },
+      {
+        i: 1,
+        d: 1.5,
+        b: true,
+        s: 'x',
+        t: new Date('2026-11-21T10:00:00Z'),
+        bin: new Uint8Array([1]),
+        big: 5n,
+        mix: 1,
+        obj: { a: 1 },
+        none: null,
+      },
       { i: 2, d: 2, b: false, s: 'y', t: null, bin: null, big: 6n, mix: 'a', obj: null, none: undefined },
     ]);
     expect(types(p)).toEqual({
@@ -71,18 +88,36 @@ describe('schema inference', () => {
       i64: new BigInt64Array(n),
       u64: new BigUint64Array(n),
     });
-    expect(types(p)).toEqual({ f64: 'double', f32: 'float', i8: 'int!', i16: 'int!', i32: 'int!', u8: 'int!', u16: 'int!', u32: 'long!', i64: 'long!', u64: 'long!' });
+    expect(types(p)).toEqual({
+      f64: 'double',
+      f32: 'float',
+      i8: 'int!',
+      i16: 'int!',
+      i32: 'int!',
+      u8: 'int!',
+      u16: 'int!',
+      u32: 'long!',
+      i64: 'long!',
+      u64: 'long!',
+    });
     expect(Object.values(p.columns!).every((c) => c.kind === 'numeric')).toBe(true);
   });
 
   it('a declared schema wins over inference, and undeclared columns are inferred after it', () => {
-    const p = profileRows([{ a: 1, b: 'x', c: true }], { schema: [{ name: 'c', type: 'boolean', nullable: false }, { name: 'a', type: 'double', nullable: false }] });
+    const p = profileRows([{ a: 1, b: 'x', c: true }], {
+      schema: [
+        { name: 'c', type: 'boolean', nullable: false },
+        { name: 'a', type: 'double', nullable: false },
+      ],
+    });
     expect(p.schema!.map((f) => f.name)).toEqual(['c', 'a', 'b']);
     expect(types(p)).toEqual({ c: 'boolean!', a: 'double!', b: 'string' });
   });
 
   it('values of a declared numeric column that are not numbers count as nulls; numeric strings are numbers', () => {
-    const p = profileRows([{ x: 1 }, { x: '2.5' }, { x: 'oops' }, { x: true }], { schema: [{ name: 'x', type: 'double' }] });
+    const p = profileRows([{ x: 1 }, { x: '2.5' }, { x: 'oops' }, { x: true }], {
+      schema: [{ name: 'x', type: 'double' }],
+    });
     const x = numeric(p, 'x');
     expect(x.null_count).toBe(2);
     expect(x.min).toBe(1);
@@ -90,13 +125,27 @@ describe('schema inference', () => {
   });
 
   it('nested declared columns are in the schema but not profiled; `columns` selects what is profiled', () => {
-    const p = profileRows([{ s: { a: 1 }, n: 1, m: 'x' }], { schema: [{ name: 's', type: 'struct', fields: [{ name: 'a', type: 'long' }] }], columns: ['s', 'n'] });
+    const p = profileRows([{ s: { a: 1 }, n: 1, m: 'x' }], {
+      schema: [{ name: 's', type: 'struct', fields: [{ name: 'a', type: 'long' }] }],
+      columns: ['s', 'n'],
+    });
     expect(p.schema!.map((f) => f.name)).toEqual(['s', 'n', 'm']);
     expect(Object.keys(p.columns!)).toEqual(['n']);
   });
 
   it('rejects bad options', () => {
-    const bad = [{ k: 4 }, { sketch: 'tdigest' as never }, { sampleSize: 10_001 }, { topK: -1 }, { schema: [{ name: 'a', type: 'string' as const }, { name: 'a', type: 'long' as const }] }];
+    const bad = [
+      { k: 4 },
+      { sketch: 'tdigest' as never },
+      { sampleSize: 10_001 },
+      { topK: -1 },
+      {
+        schema: [
+          { name: 'a', type: 'string' as const },
+          { name: 'a', type: 'long' as const },
+        ],
+      },
+    ];
     for (const o of bad) {
       expect(() => profileRows([{ a: 1 }], o)).toThrow();
       try {
@@ -161,7 +210,14 @@ describe('numeric columns', () => {
 describe('categorical columns', () => {
   it('lists the topK most frequent values, ties broken by code points, with other_count and distinct_estimate', () => {
     // U+FF21 sorts before U+1F600 by code point but after it by UTF-16 code unit
-    const rows = [...Array<string>(3).fill('b'), ...Array<string>(3).fill('a'), ...Array<string>(2).fill('\u{1F600}'), ...Array<string>(2).fill('\uFF21'), 'z', 'y'].map((v) => ({ v }));
+    const rows = [
+      ...Array<string>(3).fill('b'),
+      ...Array<string>(3).fill('a'),
+      ...Array<string>(2).fill('\u{1F600}'),
+      ...Array<string>(2).fill('\uFF21'),
+      'z',
+      'y',
+    ].map((v) => ({ v }));
     const c = categorical(profileRows([...rows, { v: null }], { topK: 3 }), 'v');
     expect(Object.entries(c.frequent!)).toEqual([
       ['a', 3],
@@ -173,10 +229,20 @@ describe('categorical columns', () => {
 
   it('stringifies values as the Python emitter does: booleans, numbers, dates, bytes', () => {
     const c = categorical(
-      profileRows([{ v: true }, { v: 1 }, { v: 2.5 }, { v: 1e-5 }, { v: new Date('2026-11-21T10:00:00Z') }, { v: new Uint8Array([97, 0, 39]) }, { v: 2n ** 70n }]),
+      profileRows([
+        { v: true },
+        { v: 1 },
+        { v: 2.5 },
+        { v: 1e-5 },
+        { v: new Date('2026-11-21T10:00:00Z') },
+        { v: new Uint8Array([97, 0, 39]) },
+        { v: 2n ** 70n },
+      ]),
       'v',
     );
-    expect(Object.keys(c.frequent!).sort()).toEqual(['1', '1180591620717411303424', '1e-05', '2.5', '2026-11-21T10:00:00.000Z', 'b"a\\x00\'"', 'true'].sort());
+    expect(Object.keys(c.frequent!).sort()).toEqual(
+      ['1', '1180591620717411303424', '1e-05', '2.5', '2026-11-21T10:00:00.000Z', 'b"a\\x00\'"', 'true'].sort(),
+    );
   });
 
   it('tracks values approximately beyond 2 x frequentCapacity distinct values, keeping the heavy hitters and the sum', () => {
@@ -211,24 +277,37 @@ describe('streaming', () => {
   });
 
   it('profiling in batches gives the same profile as all at once (sketches included)', () => {
-    const value = fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double({ noNaN: false }), fc.constantFrom('a', 'b', 'é', ''), fc.boolean(), fc.constant(null));
-    const row = fc.record({ p: value, q: fc.integer({ min: 0, max: 5 }), r: fc.option(fc.double({ min: -1, max: 1, noNaN: true })) }, { requiredKeys: ['q'] });
+    const value = fc.oneof(
+      fc.integer({ min: -50, max: 50 }),
+      fc.double({ noNaN: false }),
+      fc.constantFrom('a', 'b', 'é', ''),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const row = fc.record(
+      { p: value, q: fc.integer({ min: 0, max: 5 }), r: fc.option(fc.double({ min: -1, max: 1, noNaN: true })) },
+      { requiredKeys: ['q'] },
+    );
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 400 }), fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 10 }), (rows, cuts) => {
-        const whole = createProfiler();
-        whole.addRows(rows);
-        const parts = createProfiler();
-        let i = 0;
-        let c = 0;
-        while (i < rows.length) {
-          const n = cuts[c++ % cuts.length]!;
-          parts.addRows(rows.slice(i, i + n));
-          i += n;
-        }
-        expect(parts.finish()).toEqual(whole.finish());
-        const p = whole.finish();
-        expect(validateReport(asReport(p)).ok).toBe(true);
-      }),
+      fc.property(
+        fc.array(row, { maxLength: 400 }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 10 }),
+        (rows, cuts) => {
+          const whole = createProfiler();
+          whole.addRows(rows);
+          const parts = createProfiler();
+          let i = 0;
+          let c = 0;
+          while (i < rows.length) {
+            const n = cuts[c++ % cuts.length]!;
+            parts.addRows(rows.slice(i, i + n));
+            i += n;
+          }
+          expect(parts.finish()).toEqual(whole.finish());
+          const p = whole.finish();
+          expect(validateReport(asReport(p)).ok).toBe(true);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -30,11 +30,22 @@ function metrics(over: Partial<NodeRunMetrics> = {}): NodeRunMetrics {
 }
 
 function column(name: string, over: Partial<ColumnMetrics> = {}): ColumnMetrics {
-  return { column: name, kind: 'numeric', dataset: 'lake/x', count: 1000, null_count: 0, null_ratio: 0, null_ratio_baseline: 0, ...over };
+  return {
+    column: name,
+    kind: 'numeric',
+    dataset: 'lake/x',
+    count: 1000,
+    null_count: 0,
+    null_ratio: 0,
+    null_ratio_baseline: 0,
+    ...over,
+  };
 }
 
 function drifting(name: string, pvalue: number, effect = 0.3): ColumnMetrics {
-  return column(name, { drift: { test: 'ks', statistic: effect + 0.02, effect, pvalue, n_current: 1000, n_baseline: 20000 } });
+  return column(name, {
+    drift: { test: 'ks', statistic: effect + 0.02, effect, pvalue, n_current: 1000, n_baseline: 20000 },
+  });
 }
 
 const defaults = loadRules('rules');
@@ -67,7 +78,8 @@ describe('effectiveRules: overrides', () => {
     '    routes:',
     '      critical: [log]',
   );
-  const rule = (target: Parameters<typeof effectiveRules>[1], id: string) => effectiveRules(set, target).rules.find((r) => r.id === id)!;
+  const rule = (target: Parameters<typeof effectiveRules>[1], id: string) =>
+    effectiveRules(set, target).rules.find((r) => r.id === id)!;
 
   it('leave other pipelines alone', () => {
     expect(rule({ pipeline: 'billing', node: 'stg_orders' }, 'rows').max_deviation).toBe(0.05);
@@ -75,8 +87,14 @@ describe('effectiveRules: overrides', () => {
   });
 
   it('apply by pipeline, then by node glob, later overrides winning', () => {
-    expect(rule({ pipeline: 'churn', node: 'features' }, 'rows')).toMatchObject({ max_deviation: 0.1, severity: 'critical' });
-    expect(rule({ pipeline: 'churn', node: 'stg_orders' }, 'rows')).toMatchObject({ max_deviation: 0.5, severity: 'warning' });
+    expect(rule({ pipeline: 'churn', node: 'features' }, 'rows')).toMatchObject({
+      max_deviation: 0.1,
+      severity: 'critical',
+    });
+    expect(rule({ pipeline: 'churn', node: 'stg_orders' }, 'rows')).toMatchObject({
+      max_deviation: 0.5,
+      severity: 'warning',
+    });
     expect(rule({ pipeline: 'churn', node: 'stg_orders' }, 'nulls').max).toBe(0.05);
   });
 
@@ -88,13 +106,22 @@ describe('effectiveRules: overrides', () => {
   it('a column-scoped override changes only column rules, and only for matching columns', () => {
     // The row count rule is node-level: the column override does not touch it, even for a matching column.
     expect(rule({ pipeline: 'churn', node: 'features', column: 'notes' }, 'rows').max_deviation).toBe(0.1);
-    expect(rule({ pipeline: 'churn', node: 'features', column: 'notes' }, 'nulls')).toMatchObject({ max: 0.8, severity: 'info' });
+    expect(rule({ pipeline: 'churn', node: 'features', column: 'notes' }, 'nulls')).toMatchObject({
+      max: 0.8,
+      severity: 'info',
+    });
     expect(rule({ pipeline: 'churn', node: 'features', column: 'comment_text' }, 'nulls').max).toBe(0.8);
-    expect(rule({ pipeline: 'churn', node: 'features', column: 'amount' }, 'nulls')).toMatchObject({ max: 0.05, severity: 'critical' });
+    expect(rule({ pipeline: 'churn', node: 'features', column: 'amount' }, 'nulls')).toMatchObject({
+      max: 0.05,
+      severity: 'critical',
+    });
     // Without a column (node-level evaluation) the column override does not apply at all.
     expect(rule({ pipeline: 'churn', node: 'features' }, 'nulls').max).toBe(0.05);
     // Nor do its routes, which would otherwise change how the whole node's incidents are sent.
-    expect(routeFor(set, { pipeline: 'churn', node: 'features', column: 'notes' }, 'critical')).toEqual(['slack', 'rollback']);
+    expect(routeFor(set, { pipeline: 'churn', node: 'features', column: 'notes' }, 'critical')).toEqual([
+      'slack',
+      'rollback',
+    ]);
   });
 
   it('does not change the rule set itself', () => {
@@ -105,16 +132,37 @@ describe('effectiveRules: overrides', () => {
 });
 
 describe('evaluateRules: arming', () => {
-  const failed = metrics({ status: 'failed', baseline_runs: 0, row_count: { value: 10, baseline: 1000, deviation: -0.99 } });
+  const failed = metrics({
+    status: 'failed',
+    baseline_runs: 0,
+    row_count: { value: 10, baseline: 1000, deviation: -0.99 },
+  });
 
   it('a rule fires only with min_baseline_runs healthy runs in the baseline', () => {
-    expect(evaluateRules(defaults, metrics({ baseline_runs: 4, row_count: { value: 10, baseline: 1000, deviation: -0.99 } }))).toEqual([]);
-    expect(evaluateRules(defaults, metrics({ baseline_runs: 5, row_count: { value: 10, baseline: 1000, deviation: -0.99 } })).map((f) => f.rule)).toEqual(['row_count_deviation']);
+    expect(
+      evaluateRules(
+        defaults,
+        metrics({ baseline_runs: 4, row_count: { value: 10, baseline: 1000, deviation: -0.99 } }),
+      ),
+    ).toEqual([]);
+    expect(
+      evaluateRules(
+        defaults,
+        metrics({ baseline_runs: 5, row_count: { value: 10, baseline: 1000, deviation: -0.99 } }),
+      ).map((f) => f.rule),
+    ).toEqual(['row_count_deviation']);
   });
 
   it('a failed run is a finding from the very first run', () => {
     expect(evaluateRules(defaults, failed).map((f) => f.rule)).toEqual(['run_failed']);
-    expect(evaluateRules(defaults, failed)[0]).toMatchObject({ metric: 'status', severity: 'critical', value: 1, pipeline: 'churn', node: 'compute', run_id: 'r1' });
+    expect(evaluateRules(defaults, failed)[0]).toMatchObject({
+      metric: 'status',
+      severity: 'critical',
+      value: 1,
+      pipeline: 'churn',
+      node: 'compute',
+      run_id: 'r1',
+    });
   });
 
   it('a disabled rule never fires', () => {
@@ -124,15 +172,29 @@ describe('evaluateRules: arming', () => {
 });
 
 describe('evaluateRules: row_count', () => {
-  const set = rulesOf('rules:', '  - id: rows', '    metric: row_count', '    max_deviation: 0.05', '    severity: critical', '    min_baseline_runs: 1');
+  const set = rulesOf(
+    'rules:',
+    '  - id: rows',
+    '    metric: row_count',
+    '    max_deviation: 0.05',
+    '    severity: critical',
+    '    min_baseline_runs: 1',
+  );
 
   it('flags a deviation beyond max_deviation either way, not at the limit', () => {
-    const at = (deviation: number, value: number) => evaluateRules(set, metrics({ row_count: { value, baseline: 1000, deviation } }));
+    const at = (deviation: number, value: number) =>
+      evaluateRules(set, metrics({ row_count: { value, baseline: 1000, deviation } }));
     expect(at(0.05, 1050)).toEqual([]);
     expect(at(-0.049, 951)).toEqual([]);
     const up = at(0.2, 1200);
     expect(up).toHaveLength(1);
-    expect(up[0]).toMatchObject({ metric: 'row_count', value: 1200, baseline: 1000, threshold: 0.05, details: { deviation: 0.2 } });
+    expect(up[0]).toMatchObject({
+      metric: 'row_count',
+      value: 1200,
+      baseline: 1000,
+      threshold: 0.05,
+      details: { deviation: 0.2 },
+    });
     expect(up[0]!.message).toContain('rose 20.0%');
     const down = at(-0.3, 700);
     expect(down[0]!.message).toBe('row count dropped 30.0%: 700 rows vs baseline 1,000 (max deviation 5.0%)');
@@ -144,8 +206,23 @@ describe('evaluateRules: row_count', () => {
 });
 
 describe('evaluateRules: null_ratio', () => {
-  const set = rulesOf('rules:', '  - id: nulls', '    metric: null_ratio', '    max: 0.02', '    max_jump: 0.02', '    severity: critical', '    min_baseline_runs: 1');
-  const ceilingOnly = rulesOf('rules:', '  - id: nulls', '    metric: null_ratio', '    max: 0.02', '    severity: critical', '    min_baseline_runs: 1');
+  const set = rulesOf(
+    'rules:',
+    '  - id: nulls',
+    '    metric: null_ratio',
+    '    max: 0.02',
+    '    max_jump: 0.02',
+    '    severity: critical',
+    '    min_baseline_runs: 1',
+  );
+  const ceilingOnly = rulesOf(
+    'rules:',
+    '  - id: nulls',
+    '    metric: null_ratio',
+    '    max: 0.02',
+    '    severity: critical',
+    '    min_baseline_runs: 1',
+  );
   const run = (s: RuleSet, ratio: number, baseline?: number) => {
     const c = column('avg_amount', { null_ratio: ratio, null_count: ratio * 1000 });
     if (baseline === undefined) delete c.null_ratio_baseline;
@@ -171,15 +248,45 @@ describe('evaluateRules: null_ratio', () => {
 
   it('describes the jump with the numbers', () => {
     const [f] = run(set, 0.1, 0);
-    expect(f).toMatchObject({ metric: 'null_ratio', column: 'avg_amount', value: 0.1, baseline: 0, threshold: 0.02, details: { null_count: 100, count: 1000, dataset: 'lake/x' } });
+    expect(f).toMatchObject({
+      metric: 'null_ratio',
+      column: 'avg_amount',
+      value: 0.1,
+      baseline: 0,
+      threshold: 0.02,
+      details: { null_count: 100, count: 1000, dataset: 'lake/x' },
+    });
     expect(f!.message).toBe('null ratio of avg_amount jumped 0.00 -> 0.10 (max 0.02, max jump 0.02)');
   });
 });
 
 describe('evaluateRules: schema', () => {
-  const set = (breakingOnly: boolean) => rulesOf('rules:', '  - id: sch', '    metric: schema', `    breaking_only: ${breakingOnly}`, '    severity: critical');
-  const compatible = metrics({ schema: { changed: true, breaking: false, fingerprint: 'sha256:b', previous: 'sha256:a', changes: [{ kind: 'added', path: 'note', breaking: false } as never] } });
-  const breaking = metrics({ schema: { changed: true, breaking: true, fingerprint: 'sha256:b', previous: 'sha256:a', changes: [{ kind: 'removed', path: 'score', breaking: true } as never] } });
+  const set = (breakingOnly: boolean) =>
+    rulesOf(
+      'rules:',
+      '  - id: sch',
+      '    metric: schema',
+      `    breaking_only: ${breakingOnly}`,
+      '    severity: critical',
+    );
+  const compatible = metrics({
+    schema: {
+      changed: true,
+      breaking: false,
+      fingerprint: 'sha256:b',
+      previous: 'sha256:a',
+      changes: [{ kind: 'added', path: 'note', breaking: false } as never],
+    },
+  });
+  const breaking = metrics({
+    schema: {
+      changed: true,
+      breaking: true,
+      fingerprint: 'sha256:b',
+      previous: 'sha256:a',
+      changes: [{ kind: 'removed', path: 'score', breaking: true } as never],
+    },
+  });
 
   it('any change fires unless breaking_only', () => {
     expect(evaluateRules(set(false), compatible)).toHaveLength(1);
@@ -190,20 +297,33 @@ describe('evaluateRules: schema', () => {
 
   it('summarizes the diff', () => {
     const [f] = evaluateRules(set(false), breaking);
-    expect(f).toMatchObject({ metric: 'schema', value: 1, details: { breaking: true, before: 'sha256:a', after: 'sha256:b' } });
+    expect(f).toMatchObject({
+      metric: 'schema',
+      value: 1,
+      details: { breaking: true, before: 'sha256:a', after: 'sha256:b' },
+    });
     expect(f!.message).toBe('schema changed (breaking): removed score');
   });
 });
 
 describe('evaluateRules: drift', () => {
-  const set = (fdr: 'bh' | 'none') => rulesOf('rules:', '  - id: drift', '    metric: drift', '    effect_floor: 0.1', '    alpha: 0.05', `    fdr: ${fdr}`, '    severity: warning');
+  const set = (fdr: 'bh' | 'none') =>
+    rulesOf(
+      'rules:',
+      '  - id: drift',
+      '    metric: drift',
+      '    effect_floor: 0.1',
+      '    alpha: 0.05',
+      `    fdr: ${fdr}`,
+      '    severity: warning',
+    );
 
   it('needs an effect above the floor, however significant', () => {
     expect(evaluateRules(set('none'), metrics({ columns: [drifting('a', 1e-30, 0.1)] }))).toEqual([]);
     expect(evaluateRules(set('none'), metrics({ columns: [drifting('a', 1e-30, 0.11)] }))).toHaveLength(1);
   });
 
-  it('controls the false discovery rate across the run\'s columns (Benjamini-Hochberg)', () => {
+  it("controls the false discovery rate across the run's columns (Benjamini-Hochberg)", () => {
     const m = metrics({ columns: [drifting('a', 0.04), drifting('b', 0.5), drifting('c', 0.6)] });
     expect(evaluateRules(set('bh'), m)).toEqual([]);
     // 0.04 * 3 / 1 = 0.12
@@ -258,7 +378,14 @@ describe('evaluateRules: drift', () => {
   });
 
   it('chi-squared drift is described as categories shifting', () => {
-    const m = metrics({ columns: [column('segment', { kind: 'categorical', drift: { test: 'chi2', statistic: 0.4, effect: 0.4, pvalue: 1e-40, n_current: 1000, n_baseline: 1000 } })] });
+    const m = metrics({
+      columns: [
+        column('segment', {
+          kind: 'categorical',
+          drift: { test: 'chi2', statistic: 0.4, effect: 0.4, pvalue: 1e-40, n_current: 1000, n_baseline: 1000 },
+        }),
+      ],
+    });
     const [f] = evaluateRules(set('bh'), m);
     expect(f!.message).toMatch(/^categories of segment shifted: total variation 0\.400 > 0\.1/);
   });
@@ -287,7 +414,10 @@ describe('evaluateRules: order', () => {
       '    severity: critical',
       '    min_baseline_runs: 0',
     );
-    const m = metrics({ schema: { changed: true, breaking: true, changes: [] }, columns: [drifting('a', 1e-9), column('b', { null_ratio: 0.5 })] });
+    const m = metrics({
+      schema: { changed: true, breaking: true, changes: [] },
+      columns: [drifting('a', 1e-9), column('b', { null_ratio: 0.5 })],
+    });
     expect(evaluateRules(set, m).map((f) => f.severity)).toEqual(['critical', 'warning', 'info']);
   });
 });
@@ -299,7 +429,15 @@ describe('evaluateFreshness', () => {
   it('flags silence beyond factor x the usual interval', () => {
     expect(evaluateFreshness(defaults, { ...input, now: 3 * hour })).toBeUndefined();
     const f = evaluateFreshness(defaults, { ...input, now: 3 * hour + 1 });
-    expect(f).toMatchObject({ rule: 'freshness', metric: 'freshness', severity: 'warning', value: 3 * hour + 1, baseline: hour, threshold: 3 * hour, event_time: new Date(3 * hour + 1).toISOString() });
+    expect(f).toMatchObject({
+      rule: 'freshness',
+      metric: 'freshness',
+      severity: 'warning',
+      value: 3 * hour + 1,
+      baseline: hour,
+      threshold: 3 * hour,
+      event_time: new Date(3 * hour + 1).toISOString(),
+    });
     expect(f!.message).toContain('silent for 180 min');
   });
 
@@ -316,7 +454,20 @@ describe('evaluateFreshness', () => {
 
   it('follows overrides (a node can be exempt)', () => {
     const set = compileRules([
-      { file: 'a.yaml', text: yaml(['rules:', '  - id: fresh', '    metric: freshness', '    factor: 2', '    severity: critical', 'overrides:', '  - match: { node: "adhoc_*" }', '    rules:', '      fresh: { enabled: false }']) },
+      {
+        file: 'a.yaml',
+        text: yaml([
+          'rules:',
+          '  - id: fresh',
+          '    metric: freshness',
+          '    factor: 2',
+          '    severity: critical',
+          'overrides:',
+          '  - match: { node: "adhoc_*" }',
+          '    rules:',
+          '      fresh: { enabled: false }',
+        ]),
+      },
     ]);
     expect(evaluateFreshness(set, { ...input, now: 2 * hour + 1 })?.severity).toBe('critical');
     expect(evaluateFreshness(set, { ...input, node: 'adhoc_report', now: 100 * hour })).toBeUndefined();

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRootlineError, RootlineError } from '../../src/errors.js';
-import { DEFAULT_MIN_BASELINE_RUNS, DEFAULT_ROUTES, compileRules, formatProblems, loadRules, ruleFiles, type RuleProblem } from '../../src/rules/index.js';
+import {
+  DEFAULT_MIN_BASELINE_RUNS,
+  DEFAULT_ROUTES,
+  compileRules,
+  formatProblems,
+  loadRules,
+  ruleFiles,
+  type RuleProblem,
+} from '../../src/rules/index.js';
 
 /** The problems compileRules reports for the given files (it must throw RULES_INVALID). */
 function problemsOf(files: { file: string; text: string }[]): RuleProblem[] {
@@ -29,15 +37,33 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
 
   it('load without problems, one rule per metric', () => {
     expect(set.files).toEqual([join('rules', 'defaults.yaml')]);
-    expect(set.rules.map((r) => r.metric).sort()).toEqual(['drift', 'freshness', 'null_ratio', 'row_count', 'schema', 'status']);
+    expect(set.rules.map((r) => r.metric).sort()).toEqual([
+      'drift',
+      'freshness',
+      'null_ratio',
+      'row_count',
+      'schema',
+      'status',
+    ]);
   });
 
   it('carry the documented seed thresholds', () => {
     const byId = new Map(set.rules.map((r) => [r.id, r]));
-    expect(byId.get('row_count_deviation')).toMatchObject({ metric: 'row_count', max_deviation: 0.05, severity: 'critical', min_baseline_runs: 5, enabled: true });
+    expect(byId.get('row_count_deviation')).toMatchObject({
+      metric: 'row_count',
+      max_deviation: 0.05,
+      severity: 'critical',
+      min_baseline_runs: 5,
+      enabled: true,
+    });
     expect(byId.get('null_ratio')).toMatchObject({ max: 0.02, max_jump: 0.02, severity: 'critical' });
     expect(byId.get('schema_changed')).toMatchObject({ breaking_only: false, min_baseline_runs: 1 });
-    expect(byId.get('distribution_drift')).toMatchObject({ effect_floor: 0.1, alpha: 0.05, fdr: 'bh', severity: 'warning' });
+    expect(byId.get('distribution_drift')).toMatchObject({
+      effect_floor: 0.1,
+      alpha: 0.05,
+      fdr: 'bh',
+      severity: 'warning',
+    });
     expect(byId.get('freshness')).toMatchObject({ factor: 3, min_silence_ms: 300_000 });
     // A status rule needs no baseline: a failed run is a failed run.
     expect(byId.get('run_failed')).toMatchObject({ metric: 'status', min_baseline_runs: 0 });
@@ -59,17 +85,43 @@ describe('compileRules: valid files', () => {
     const set = compileRules([
       {
         file: 'a.yaml',
-        text: yaml(['rules:', '  - id: rows', '    metric: row_count', '    max_deviation: 0.1', '    severity: warning', '  - id: sch', '    metric: schema', '    severity: info']),
+        text: yaml([
+          'rules:',
+          '  - id: rows',
+          '    metric: row_count',
+          '    max_deviation: 0.1',
+          '    severity: warning',
+          '  - id: sch',
+          '    metric: schema',
+          '    severity: info',
+        ]),
       },
     ]);
-    expect(set.rules[0]).toMatchObject({ id: 'rows', enabled: true, min_baseline_runs: DEFAULT_MIN_BASELINE_RUNS, source: 'a.yaml:2' });
+    expect(set.rules[0]).toMatchObject({
+      id: 'rows',
+      enabled: true,
+      min_baseline_runs: DEFAULT_MIN_BASELINE_RUNS,
+      source: 'a.yaml:2',
+    });
     expect(set.rules[1]).toMatchObject({ id: 'sch', min_baseline_runs: 1, source: 'a.yaml:6' });
     expect(set.routes).toEqual(DEFAULT_ROUTES);
   });
 
   it('loads several files in order: later files add rules, override earlier ones and replace routes per severity', () => {
     const set = compileRules([
-      { file: '10-base.yaml', text: yaml(['rules:', '  - id: nulls', '    metric: null_ratio', '    max: 0.02', '    severity: critical', 'routes:', '  critical: [slack, rollback]', '  info: [log]']) },
+      {
+        file: '10-base.yaml',
+        text: yaml([
+          'rules:',
+          '  - id: nulls',
+          '    metric: null_ratio',
+          '    max: 0.02',
+          '    severity: critical',
+          'routes:',
+          '  critical: [slack, rollback]',
+          '  info: [log]',
+        ]),
+      },
       {
         file: '20-team.yaml',
         text: yaml([
@@ -90,7 +142,11 @@ describe('compileRules: valid files', () => {
     expect(set.files).toEqual(['10-base.yaml', '20-team.yaml']);
     expect(set.rules.map((r) => r.id)).toEqual(['nulls', 'rows']);
     expect(set.overrides).toHaveLength(1);
-    expect(set.overrides[0]).toMatchObject({ match: { pipeline: 'churn' }, rules: { nulls: { max: 0.1 } }, source: '20-team.yaml:7' });
+    expect(set.overrides[0]).toMatchObject({
+      match: { pipeline: 'churn' },
+      rules: { nulls: { max: 0.1 } },
+      source: '20-team.yaml:7',
+    });
     // critical replaced by the later file, info kept from the earlier one, warning from the defaults.
     expect(set.routes).toEqual({ critical: ['log'], warning: ['slack'], info: ['log'] });
   });
@@ -106,11 +162,22 @@ describe('compileRules: valid files', () => {
 
 describe('compileRules: every mistake is a problem with file:line:column', () => {
   it('unknown top-level key', () => {
-    expect(one(yaml(['version: 1', 'rulez: []']))).toEqual([{ file: 'rules.yaml', line: 2, column: 1, message: expect.stringContaining('unknown key "rulez"') as string }]);
+    expect(one(yaml(['version: 1', 'rulez: []']))).toEqual([
+      { file: 'rules.yaml', line: 2, column: 1, message: expect.stringContaining('unknown key "rulez"') as string },
+    ]);
   });
 
   it('unknown key in a rule names the keys allowed for its metric', () => {
-    const [p] = one(yaml(['rules:', '  - id: r', '    metric: row_count', '    max_deviation: 0.1', '    max: 0.2', '    severity: info']));
+    const [p] = one(
+      yaml([
+        'rules:',
+        '  - id: r',
+        '    metric: row_count',
+        '    max_deviation: 0.1',
+        '    max: 0.2',
+        '    severity: info',
+      ]),
+    );
     expect(p).toMatchObject({ line: 5, column: 5 });
     expect(p!.message).toContain('unknown key "max" for a row_count rule');
     expect(p!.message).toContain('max_deviation');
@@ -190,9 +257,21 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
       ]),
     );
     expect(problems).toEqual([
-      { file: 'rules.yaml', line: 3, column: 13, message: expect.stringContaining('metric must be one of row_count, null_ratio, schema, drift, freshness, status, got "latency"') as string },
+      {
+        file: 'rules.yaml',
+        line: 3,
+        column: 13,
+        message: expect.stringContaining(
+          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, got "latency"',
+        ) as string,
+      },
       { file: 'rules.yaml', line: 5, column: 5, message: expect.stringContaining('rule id must be a name') as string },
-      { file: 'rules.yaml', line: 7, column: 5, message: expect.stringContaining('rule "nosev" needs a severity') as string },
+      {
+        file: 'rules.yaml',
+        line: 7,
+        column: 5,
+        message: expect.stringContaining('rule "nosev" needs a severity') as string,
+      },
       { file: 'rules.yaml', line: 9, column: 5, message: 'a drift rule needs effect_floor' },
     ]);
   });
@@ -204,12 +283,16 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
 
   it('duplicate ids, in one file and across files, name the first definition', () => {
     const status = (id: string) => [`  - id: ${id}`, '    metric: status', '    severity: info'];
-    expect(one(yaml(['rules:', ...status('a'), ...status('a')]))).toEqual([{ file: 'rules.yaml', line: 5, column: 9, message: 'rule id "a" is already defined at rules.yaml:2' }]);
+    expect(one(yaml(['rules:', ...status('a'), ...status('a')]))).toEqual([
+      { file: 'rules.yaml', line: 5, column: 9, message: 'rule id "a" is already defined at rules.yaml:2' },
+    ]);
     const across = problemsOf([
       { file: 'one.yaml', text: yaml(['rules:', ...status('a')]) },
       { file: 'two.yaml', text: yaml(['version: 1', 'rules:', ...status('a')]) },
     ]);
-    expect(across).toEqual([{ file: 'two.yaml', line: 3, column: 9, message: 'rule id "a" is already defined at one.yaml:2' }]);
+    expect(across).toEqual([
+      { file: 'two.yaml', line: 3, column: 9, message: 'rule id "a" is already defined at one.yaml:2' },
+    ]);
   });
 
   it('a duplicate of a rule that itself has a problem is still a duplicate (not a cascade of "unknown rule")', () => {
@@ -230,7 +313,10 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
         '      a: { max_deviation: 0.3 }', // accepted: a is a row_count rule
       ]),
     );
-    expect(problems.map((p) => `${p.line}: ${p.message}`)).toEqual([expect.stringMatching(/^6: unknown key "extra"/), '7: rule id "a" is already defined at rules.yaml:2']);
+    expect(problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      expect.stringMatching(/^6: unknown key "extra"/),
+      '7: rule id "a" is already defined at rules.yaml:2',
+    ]);
   });
 
   it('overrides: unknown rule, a setting the rule does not take, bad glob, unknown match key, missing match, unknown key', () => {
@@ -265,7 +351,10 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
 
   it('an override of a rule defined only in a later file is an unknown rule', () => {
     const problems = problemsOf([
-      { file: 'a.yaml', text: yaml(['overrides:', '  - match: { node: "*" }', '    rules:', '      late: { enabled: false }']) },
+      {
+        file: 'a.yaml',
+        text: yaml(['overrides:', '  - match: { node: "*" }', '    rules:', '      late: { enabled: false }']),
+      },
       { file: 'b.yaml', text: yaml(['rules:', '  - id: late', '    metric: status', '    severity: info']) },
     ]);
     expect(problems).toHaveLength(1);
@@ -274,18 +363,36 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
   });
 
   it('routes: unknown severity, unknown action, not a list, not a mapping', () => {
-    expect(one(yaml(['routes:', '  urgent: [slack]', '  critical: [slack, pager]', '  warning: slack'])).map((p) => [p.line, p.column, p.message])).toEqual([
+    expect(
+      one(yaml(['routes:', '  urgent: [slack]', '  critical: [slack, pager]', '  warning: slack'])).map((p) => [
+        p.line,
+        p.column,
+        p.message,
+      ]),
+    ).toEqual([
       [2, 3, expect.stringContaining('unknown severity "urgent"')],
       [3, 21, expect.stringContaining('unknown action "pager"')],
       [4, 12, expect.stringContaining('routes.warning must be a list')],
     ]);
-    expect(one(yaml(['routes: [slack]']))[0]).toMatchObject({ line: 1, column: 9, message: expect.stringContaining('routes must be a mapping') as string });
+    expect(one(yaml(['routes: [slack]']))[0]).toMatchObject({
+      line: 1,
+      column: 9,
+      message: expect.stringContaining('routes must be a mapping') as string,
+    });
   });
 
   it('structure: rules not a list, a rule not a mapping, the file not a mapping, a wrong version', () => {
     expect(one(yaml(['rules: {}']))[0]).toMatchObject({ line: 1, column: 8, message: 'rules must be a list' });
-    expect(one(yaml(['rules:', '  - just a string']))[0]).toMatchObject({ line: 2, column: 5, message: expect.stringContaining('each rule must be a mapping') as string });
-    expect(one(yaml(['- a', '- b']))[0]).toMatchObject({ line: 1, column: 1, message: expect.stringContaining('a rule file must be a mapping') as string });
+    expect(one(yaml(['rules:', '  - just a string']))[0]).toMatchObject({
+      line: 2,
+      column: 5,
+      message: expect.stringContaining('each rule must be a mapping') as string,
+    });
+    expect(one(yaml(['- a', '- b']))[0]).toMatchObject({
+      line: 1,
+      column: 1,
+      message: expect.stringContaining('a rule file must be a mapping') as string,
+    });
     expect(one(yaml(['version: 2']))[0]).toMatchObject({ line: 1, column: 10, message: 'version must be 1, got 2' });
   });
 
@@ -294,7 +401,9 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
     expect(syntax.length).toBeGreaterThan(0);
     expect(syntax[0]!.message).toMatch(/^YAML: /);
     expect(syntax[0]!.line).toBeGreaterThanOrEqual(3);
-    const dup = one(yaml(['rules:', '  - id: a', '    metric: status', '    severity: critical', '    severity: info']));
+    const dup = one(
+      yaml(['rules:', '  - id: a', '    metric: status', '    severity: critical', '    severity: info']),
+    );
     expect(dup).toEqual([{ file: 'rules.yaml', line: 5, column: 5, message: 'YAML: Map keys must be unique' }]);
   });
 

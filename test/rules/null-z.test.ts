@@ -18,11 +18,22 @@ function metrics(ratio: number, baseline: number, z: number | undefined): NodeRu
     baseline_runs: 10,
     row_count: { value: 1000 },
     schema: { changed: false, breaking: false, changes: [] },
-    columns: [{ column: 'c', kind: 'numeric', dataset: 'd', count: 2300, null_count: Math.round(2300 * ratio), null_ratio: ratio, null_ratio_baseline: baseline, ...(z !== undefined ? { null_ratio_z: z } : {}) }],
+    columns: [
+      {
+        column: 'c',
+        kind: 'numeric',
+        dataset: 'd',
+        count: 2300,
+        null_count: Math.round(2300 * ratio),
+        null_ratio: ratio,
+        null_ratio_baseline: baseline,
+        ...(z !== undefined ? { null_ratio_z: z } : {}),
+      },
+    ],
   };
 }
 
-describe('null ratio: the jump must stand out from the column\'s noise (min_z)', () => {
+describe("null ratio: the jump must stand out from the column's noise (min_z)", () => {
   it('a column that is 10% null moving to 12.5% on 2,300 rows is noise (z 3.3), not a finding', () => {
     expect(evaluateRules(rules, metrics(0.125, 0.104, 3.3))).toEqual([]);
   });
@@ -33,7 +44,12 @@ describe('null ratio: the jump must stand out from the column\'s noise (min_z)',
     expect(evaluateRules(rules, metrics(0.1, 0.001, 160)).map((f) => f.rule)).toEqual(['nulls']);
   });
   it('without min_z the thresholds alone decide', () => {
-    const plain = compileRules([{ file: 'r.yaml', text: 'version: 1\nrules:\n  - { id: nulls, metric: null_ratio, max: 0.02, max_jump: 0.02, severity: critical, min_baseline_runs: 0 }\n' }]);
+    const plain = compileRules([
+      {
+        file: 'r.yaml',
+        text: 'version: 1\nrules:\n  - { id: nulls, metric: null_ratio, max: 0.02, max_jump: 0.02, severity: critical, min_baseline_runs: 0 }\n',
+      },
+    ]);
     expect(evaluateRules(plain, metrics(0.125, 0.104, 3.3)).map((f) => f.rule)).toEqual(['nulls']);
   });
 });

@@ -63,8 +63,16 @@ describe('FrequentItems', () => {
     expect(fi.isExact).toBe(false);
     expectGuarantees(fi, truth);
     // the true top 10 are far above maxError, so they are tracked and come out on top
-    const trueTop = [...truth.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([v]) => v);
-    expect(fi.top(10).map(([v]) => v).sort()).toEqual([...trueTop].sort());
+    const trueTop = [...truth.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([v]) => v);
+    expect(
+      fi
+        .top(10)
+        .map(([v]) => v)
+        .sort(),
+    ).toEqual([...trueTop].sort());
     const summary = fi.summary();
     expect(Object.keys(summary.frequent).length).toBeLessThanOrEqual(64);
     expect(summary.otherCount + Object.values(summary.frequent).reduce((a, b) => a + b, 0)).toBe(300_000);
@@ -74,10 +82,16 @@ describe('FrequentItems', () => {
   it('merges: the union keeps the guarantees, and stays exact when it can', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.integer({ min: 0, max: 400 }).map((i) => `c${i}`), { maxLength: 3000 }), {
-          minLength: 1,
-          maxLength: 5,
-        }),
+        fc.array(
+          fc.array(
+            fc.integer({ min: 0, max: 400 }).map((i) => `c${i}`),
+            { maxLength: 3000 },
+          ),
+          {
+            minLength: 1,
+            maxLength: 5,
+          },
+        ),
         fc.integer({ min: 4, max: 300 }),
         (parts, capacity) => {
           const merged = new FrequentItems(capacity);
@@ -138,7 +152,8 @@ describe('DistinctCounter', () => {
     const rse = 1.04 / Math.sqrt(2 ** 14);
     const errors: number[] = [];
     const cases: Array<[number, number]> = [];
-    for (const cardinality of [2_000, 10_000, 30_000, 100_000]) for (let run = 0; run < 4; run++) cases.push([cardinality, run]);
+    for (const cardinality of [2_000, 10_000, 30_000, 100_000])
+      for (let run = 0; run < 4; run++) cases.push([cardinality, run]);
     cases.push([1_000_000, 0]);
     for (const [cardinality, run] of cases) {
       const dc = new DistinctCounter();
@@ -146,7 +161,9 @@ describe('DistinctCounter', () => {
       // repeats change nothing
       for (let i = 0; i < 1000; i++) dc.update(`user:${run}:${i}`);
       const error = (dc.estimate() - cardinality) / cardinality;
-      expect(Math.abs(error), `cardinality ${cardinality} run ${run}: error ${(100 * error).toFixed(2)}%`).toBeLessThan(3 * rse);
+      expect(Math.abs(error), `cardinality ${cardinality} run ${run}: error ${(100 * error).toFixed(2)}%`).toBeLessThan(
+        3 * rse,
+      );
       errors.push(error);
     }
     const rms = Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length);

@@ -29,7 +29,16 @@ export interface ManifestEntry {
   note: string;
   serialized_size: number;
   sha256: string;
-  header: { preamble_ints: number; serial_version: number; family: number; flags: number; k: number; m: number; min_k: number; num_levels: number };
+  header: {
+    preamble_ints: number;
+    serial_version: number;
+    family: number;
+    flags: number;
+    k: number;
+    m: number;
+    min_k: number;
+    num_levels: number;
+  };
   k: number;
   n: number;
   num_retained: number;

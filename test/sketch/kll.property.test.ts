@@ -47,7 +47,10 @@ describe('KLL merge is order-independent', () => {
             for (const i of indices) target.merge(sketches[i]!);
             return target;
           };
-          const forward = mergeInOrder(parts.map((_, i) => i), 1);
+          const forward = mergeInOrder(
+            parts.map((_, i) => i),
+            1,
+          );
           const shuffled = mergeInOrder(order, 2);
           const backward = mergeInOrder([...order].reverse(), 3);
 
@@ -123,7 +126,15 @@ describe('KLL rank error stays within the DataSketches bound', () => {
   it('holds for the vast majority of sketches and queries', () => {
     const scenarios = fc.sample(
       fc.record({
-        dist: fc.constantFrom<Distribution>('uniform', 'normal', 'lognormal', 'duplicates', 'sorted', 'reversed', 'bimodal'),
+        dist: fc.constantFrom<Distribution>(
+          'uniform',
+          'normal',
+          'lognormal',
+          'duplicates',
+          'sorted',
+          'reversed',
+          'bimodal',
+        ),
         n: fc.integer({ min: 5_000, max: 40_000 }),
         k: fc.constantFrom(50, 100, 200),
         seed: fc.integer(),
@@ -154,8 +165,13 @@ describe('KLL rank error stays within the DataSketches bound', () => {
     }
     const sketchRate = sketchesOver / scenarios.length;
     const queryRate = queriesOver / queries;
-    expect(sketchRate, `sketches whose max rank error exceeds eps: ${(100 * sketchRate).toFixed(1)}%`).toBeLessThanOrEqual(0.05);
-    expect(queryRate, `queries whose rank error exceeds eps: ${(100 * queryRate).toFixed(2)}%`).toBeLessThanOrEqual(0.01);
+    expect(
+      sketchRate,
+      `sketches whose max rank error exceeds eps: ${(100 * sketchRate).toFixed(1)}%`,
+    ).toBeLessThanOrEqual(0.05);
+    expect(queryRate, `queries whose rank error exceeds eps: ${(100 * queryRate).toFixed(2)}%`).toBeLessThanOrEqual(
+      0.01,
+    );
     expect(worstRatio, 'worst error / eps').toBeLessThanOrEqual(2);
   });
 });

@@ -252,7 +252,10 @@ describe('deserialize rejects malformed input with SKETCH_INVALID', () => {
       /inconsistent levels/,
     );
     // n that the level weights do not add up to
-    expectInvalid(() => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setBigUint64(8, 99_999n, true))), /add up to/);
+    expectInvalid(
+      () => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setBigUint64(8, 99_999n, true))),
+      /add up to/,
+    );
     // no levels, or more than a valid sketch can have
     expectInvalid(() => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setUint8(18, 0))), /0 levels/);
     expectInvalid(() => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setUint8(18, 62))), /62 levels/);
@@ -273,8 +276,14 @@ describe('deserialize rejects malformed input with SKETCH_INVALID', () => {
       () => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setFloat64(at, 1e300, true))),
       new RegExp(`level ${level} is not sorted`),
     );
-    expectInvalid(() => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setFloat64(itemsStart, NaN, true))), /NaN item/);
-    expectInvalid(() => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setFloat64(itemsStart - 16, NaN, true))), /NaN min/);
+    expectInvalid(
+      () => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setFloat64(itemsStart, NaN, true))),
+      /NaN item/,
+    );
+    expectInvalid(
+      () => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setFloat64(itemsStart - 16, NaN, true))),
+      /NaN min/,
+    );
     expectInvalid(() => KllDoublesSketch.deserialize(patched(single, (dv) => dv.setFloat64(8, NaN, true))), /NaN item/);
   });
 

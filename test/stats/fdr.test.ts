@@ -21,18 +21,22 @@ describe('benjaminiHochberg vs scipy.stats.false_discovery_control (test/vectors
 describe('benjaminiHochberg', () => {
   it('rejects exactly the hypotheses of the step-up rule p_(k) <= k q / m', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 60 }), fc.double({ min: 0.001, max: 0.5, noNaN: true }), (ps, q) => {
-        const { rejected } = benjaminiHochberg(ps, q);
-        const m = ps.length;
-        const sorted = [...ps].sort((a, b) => a - b);
-        let k = 0;
-        for (let i = 1; i <= m; i++) if (sorted[i - 1]! <= (i * q) / m) k = i;
-        const threshold = k === 0 ? -1 : sorted[k - 1]!;
-        // Rounding of p * m / i can move a p-value sitting exactly on the line; allow that boundary.
-        ps.forEach((p, i) => {
-          if (Math.abs(p - threshold) > 1e-12) expect(rejected[i]).toBe(p <= threshold);
-        });
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0.001, max: 0.5, noNaN: true }),
+        (ps, q) => {
+          const { rejected } = benjaminiHochberg(ps, q);
+          const m = ps.length;
+          const sorted = [...ps].sort((a, b) => a - b);
+          let k = 0;
+          for (let i = 1; i <= m; i++) if (sorted[i - 1]! <= (i * q) / m) k = i;
+          const threshold = k === 0 ? -1 : sorted[k - 1]!;
+          // Rounding of p * m / i can move a p-value sitting exactly on the line; allow that boundary.
+          ps.forEach((p, i) => {
+            if (Math.abs(p - threshold) > 1e-12) expect(rejected[i]).toBe(p <= threshold);
+          });
+        },
+      ),
       { numRuns: 300, seed: 11 },
     );
   });

@@ -7,9 +7,10 @@ interface Point {
   x: number;
   sf: number;
 }
-const vectors = JSON.parse(
-  readFileSync(new URL('../vectors/stats/kstwo.json', import.meta.url), 'utf8'),
-) as { kstwo: Point[]; smirnov: Point[] };
+const vectors = JSON.parse(readFileSync(new URL('../vectors/stats/kstwo.json', import.meta.url), 'utf8')) as {
+  kstwo: Point[];
+  smirnov: Point[];
+};
 
 describe('kstwoSf vs scipy.stats.kstwo.sf (test/vectors/stats/kstwo.json)', () => {
   it('matches every grid point within 1e-9 absolute', () => {

@@ -15,9 +15,9 @@ interface KsCase {
   method_used: 'exact' | 'asymp';
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../vectors/stats/ks2samp.json', import.meta.url), 'utf8'),
-) as { cases: KsCase[] };
+const vectors = JSON.parse(readFileSync(new URL('../vectors/stats/ks2samp.json', import.meta.url), 'utf8')) as {
+  cases: KsCase[];
+};
 
 function values(v: number[] | SampleSpec): Float64Array | number[] {
   return Array.isArray(v) ? v : generate(v);

@@ -12,7 +12,18 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
 
 describe('radix sort order', () => {
   it('orders exactly like Float64Array.prototype.sort, special values included', () => {
-    const special = [0, -0, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1];
+    const special = [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      Number.MIN_VALUE,
+      -Number.MIN_VALUE,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      1,
+      -1,
+    ];
     fc.assert(
       fc.property(
         fc.array(fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(...special), fc.integer({ min: -5, max: 5 })), {

@@ -48,7 +48,10 @@ function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new RootlineError('CONFIG_INVALID', `${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}`);
+    throw new RootlineError(
+      'CONFIG_INVALID',
+      `${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}`,
+    );
   }
   return n;
 }

@@ -42,7 +42,8 @@ const TOOLS: Record<'java' | 'mvn' | 'go', Tool> = {
       const { stdout, stderr } = await run('java', ['-version'], { env });
       const m = /version "(\d+)(?:\.(\d+))?/.exec(`${stderr}${stdout}`);
       const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : NaN;
-      if (!(major >= 17)) throw new Error(`java on PATH is version ${m ? m[0] : 'unknown'}, Kafka 3.9 and Apicurio need 17+`);
+      if (!(major >= 17))
+        throw new Error(`java on PATH is version ${m ? m[0] : 'unknown'}, Kafka 3.9 and Apicurio need 17+`);
     },
   },
   mvn: {
@@ -74,7 +75,10 @@ export async function checkPrerequisites(cfg: HarnessConfig, env: NodeJS.Process
       try {
         await tool.check(env);
       } catch (err: unknown) {
-        const why = (err as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test(errorMessage(err)) ? 'not found on PATH' : errorMessage(err).split('\n')[0];
+        const why =
+          (err as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test(errorMessage(err))
+            ? 'not found on PATH'
+            : errorMessage(err).split('\n')[0];
         missing.push(`  - ${tool.name} (${key}): ${why}. Install: ${tool.install}`);
       }
     }),
@@ -108,7 +112,9 @@ async function installKafka(cfg: HarnessConfig, log: Log): Promise<void> {
 `,
   );
   const out = join(work, 'libs');
-  await run('mvn', ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${out}`], { cwd: work });
+  await run('mvn', ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${out}`], {
+    cwd: work,
+  });
   const jars = (await readdir(out)).filter((f) => f.endsWith('.jar'));
   if (!jars.some((j) => j.startsWith(`kafka_${KAFKA_SCALA}-${KAFKA_VERSION}`))) {
     throw new Error(`Maven finished but ${out} holds no kafka_${KAFKA_SCALA}-${KAFKA_VERSION} jar`);
@@ -129,9 +135,20 @@ async function installApicurio(cfg: HarnessConfig, log: Log): Promise<void> {
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   // -U: a failed lookup of another version must not stay cached as a failure.
-  await run('mvn', ['-B', '-q', '-U', 'dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${work}`], {
-    cwd: work,
-  });
+  await run(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-U',
+      'dependency:copy',
+      `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`,
+      `-DoutputDirectory=${work}`,
+    ],
+    {
+      cwd: work,
+    },
+  );
   const tarball = join(work, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
   const dest = join(work, 'app');
   await mkdir(dest);
@@ -154,7 +171,12 @@ async function installInflux(cfg: HarnessConfig, log: Log): Promise<void> {
   await mkdir(bin, { recursive: true });
   await run(
     'go',
-    ['install', '-ldflags', `-X main.version=${INFLUXDB_VERSION}`, `github.com/influxdata/influxdb/cmd/influxd@v${INFLUXDB_VERSION}`],
+    [
+      'install',
+      '-ldflags',
+      `-X main.version=${INFLUXDB_VERSION}`,
+      `github.com/influxdata/influxdb/cmd/influxd@v${INFLUXDB_VERSION}`,
+    ],
     { env: { ...process.env, GOBIN: bin, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' } },
   );
   if (!existsSync(p.influxd)) throw new Error(`go install finished but ${p.influxd} is missing`);
@@ -184,7 +206,10 @@ export async function installAll(cfg: HarnessConfig, log: Log): Promise<void> {
     ]);
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
     if (failures.length > 0) {
-      throw new RootlineError('SERVICE_INSTALL_FAILED', `installing the local services failed:\n${failures.join('\n\n')}`);
+      throw new RootlineError(
+        'SERVICE_INSTALL_FAILED',
+        `installing the local services failed:\n${failures.join('\n\n')}`,
+      );
     }
   });
 }

@@ -6,7 +6,11 @@ import type { ServiceAddresses } from './config.js';
  * group, topics and InfluxDB database; the Slack token is `xoxb-<id>`) so it runs beside others on one
  * broker. Tests, benchmarks and `rootline demo --stack local` use it; `over` wins.
  */
-export function localMonitorConfig(addresses: ServiceAddresses, id: string, over: Record<string, ConfigValue> = {}): MonitorConfig {
+export function localMonitorConfig(
+  addresses: ServiceAddresses,
+  id: string,
+  over: Record<string, ConfigValue> = {},
+): MonitorConfig {
   return loadConfig({
     env: {},
     overrides: {

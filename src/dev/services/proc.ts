@@ -12,12 +12,21 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; rejects with its output when it fails. */
-export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
     execFile(
       cmd,
       args,
-      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeoutMs ?? 0, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 0,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         if (err) {
           const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-25).join('\n');
@@ -87,9 +96,15 @@ export function startDetached(opts: {
       detached: true,
       stdio: ['ignore', fd, fd],
     });
-    if (child.pid === undefined) throw new RootlineError('SERVICE_START_FAILED', `${opts.service}: could not spawn ${opts.cmd}`);
+    if (child.pid === undefined)
+      throw new RootlineError('SERVICE_START_FAILED', `${opts.service}: could not spawn ${opts.cmd}`);
     child.unref();
-    const rec: PidRecord = { pid: child.pid, service: opts.service, ports: opts.ports, startedAt: new Date().toISOString() };
+    const rec: PidRecord = {
+      pid: child.pid,
+      service: opts.service,
+      ports: opts.ports,
+      startedAt: new Date().toISOString(),
+    };
     writeFileSync(opts.pidFile, JSON.stringify(rec));
     return child.pid;
   } finally {

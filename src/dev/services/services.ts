@@ -6,7 +6,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { RootlineError, errorMessage } from '../../errors.js';
-import { addresses, harnessConfig, portEnvName, type HarnessConfig, type PortName, type ServiceAddresses } from './config.js';
+import {
+  addresses,
+  harnessConfig,
+  portEnvName,
+  type HarnessConfig,
+  type PortName,
+  type ServiceAddresses,
+} from './config.js';
 import { installAll, installPaths } from './install.js';
 import { pidAlive, portOpen, readPid, run, sleep, startDetached, stopProcess, tailFile, type Log } from './proc.js';
 
@@ -85,9 +92,24 @@ const KAFKA: ServiceDef = {
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       // A KRaft log directory must be formatted once with a cluster id (22 chars of base64url).
       const clusterId = randomBytes(16).toString('base64url');
-      await run('java', ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'), '--ignore-formatted']);
+      await run('java', [
+        '-cp',
+        classpath,
+        log4j,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        join(dir, 'server.properties'),
+        '--ignore-formatted',
+      ]);
     }
-    return { cmd: 'java', args: ['-Xms256m', '-Xmx768m', '-cp', classpath, log4j, 'kafka.Kafka', join(dir, 'server.properties')], cwd: dir };
+    return {
+      cmd: 'java',
+      args: ['-Xms256m', '-Xmx768m', '-cp', classpath, log4j, 'kafka.Kafka', join(dir, 'server.properties')],
+      cwd: dir,
+    };
   },
   async healthy(cfg) {
     if (!(await portOpen(cfg.ports.kafka))) return false;
@@ -196,7 +218,9 @@ const SLACK: ServiceDef = {
     // Runs from TypeScript sources (tests, tsx) or from the compiled dist/.
     const fromSource = import.meta.url.endsWith('.ts');
     const main = join(here, '..', 'slack', fromSource ? 'main.ts' : 'main.js');
-    const args = fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, main, String(cfg.ports.slack)] : [main, String(cfg.ports.slack)];
+    const args = fromSource
+      ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, main, String(cfg.ports.slack)]
+      : [main, String(cfg.ports.slack)];
     return Promise.resolve({ cmd: process.execPath, args, cwd: dir });
   },
   async healthy(cfg) {
@@ -222,7 +246,10 @@ async function waitHealthy(cfg: HarnessConfig, def: ServiceDef, pid: number, log
   const deadline = Date.now() + cfg.startTimeoutMs;
   while (Date.now() < deadline) {
     if (!pidAlive(pid)) {
-      throw new RootlineError('SERVICE_START_FAILED', `${def.title} exited during start-up. Last lines of ${logFile}:\n${tailFile(logFile)}`);
+      throw new RootlineError(
+        'SERVICE_START_FAILED',
+        `${def.title} exited during start-up. Last lines of ${logFile}:\n${tailFile(logFile)}`,
+      );
     }
     if (await def.healthy(cfg)) return;
     await sleep(300);
@@ -261,7 +288,13 @@ async function ensureRunning(cfg: HarnessConfig, def: ServiceDef, log: Log): Pro
   }
   await mkdir(f.dir, { recursive: true });
   const launch = await def.prepare(cfg, f.dir);
-  const pid = startDetached({ service: def.name, ...launch, logFile: f.logFile, pidFile: f.pidFile, ports: def.ports.map((p) => cfg.ports[p]) });
+  const pid = startDetached({
+    service: def.name,
+    ...launch,
+    logFile: f.logFile,
+    pidFile: f.pidFile,
+    ports: def.ports.map((p) => cfg.ports[p]),
+  });
   log(`${def.title}: started (pid ${pid}), waiting until healthy`);
   try {
     await waitHealthy(cfg, def, pid, f.logFile);
@@ -277,7 +310,9 @@ async function ensureRunning(cfg: HarnessConfig, def: ServiceDef, log: Log): Pro
 const stderrLog: Log = (m) => process.stderr.write(`[services] ${m}\n`);
 
 /** Installs what is missing, then starts (or reuses) every service and waits until each is healthy. */
-export async function servicesUp(options: { cfg?: HarnessConfig; log?: Log; only?: ServiceName[] } = {}): Promise<UpResult> {
+export async function servicesUp(
+  options: { cfg?: HarnessConfig; log?: Log; only?: ServiceName[] } = {},
+): Promise<UpResult> {
   const cfg = options.cfg ?? harnessConfig();
   const log = options.log ?? stderrLog;
   await installAll(cfg, log);
@@ -285,7 +320,10 @@ export async function servicesUp(options: { cfg?: HarnessConfig; log?: Log; only
   const names = options.only ?? [...SERVICE_NAMES];
   const outcomes = await Promise.allSettled(names.map((n) => ensureRunning(cfg, DEFS[n], log)));
   const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
-  const started = names.filter((_, i) => outcomes[i]!.status === 'fulfilled' && (outcomes[i] as PromiseFulfilledResult<string>).value === 'started');
+  const started = names.filter(
+    (_, i) =>
+      outcomes[i]!.status === 'fulfilled' && (outcomes[i] as PromiseFulfilledResult<string>).value === 'started',
+  );
   if (failures.length > 0) {
     // Leave nothing half-up that this call started.
     await servicesDown({ cfg, log: () => undefined, only: started });
@@ -296,7 +334,9 @@ export async function servicesUp(options: { cfg?: HarnessConfig; log?: Log; only
 }
 
 /** Stops the services started by the harness (all, or `only`). */
-export async function servicesDown(options: { cfg?: HarnessConfig; log?: Log; only?: ServiceName[] } = {}): Promise<void> {
+export async function servicesDown(
+  options: { cfg?: HarnessConfig; log?: Log; only?: ServiceName[] } = {},
+): Promise<void> {
   const cfg = options.cfg ?? harnessConfig();
   const log = options.log ?? stderrLog;
   await Promise.all(
@@ -328,9 +368,17 @@ export async function servicesStatus(cfg: HarnessConfig = harnessConfig()): Prom
       const rec = readPid(f.pidFile);
       const ports = def.ports.map((p) => cfg.ports[p]);
       if (!rec) return { name, title: def.title, state: 'stopped' as const, ports, logFile: f.logFile };
-      if (!pidAlive(rec.pid)) return { name, title: def.title, state: 'stale' as const, pid: rec.pid, ports, logFile: f.logFile };
+      if (!pidAlive(rec.pid))
+        return { name, title: def.title, state: 'stale' as const, pid: rec.pid, ports, logFile: f.logFile };
       const ok = await def.healthy(cfg);
-      return { name, title: def.title, state: ok ? ('running' as const) : ('unhealthy' as const), pid: rec.pid, ports, logFile: f.logFile };
+      return {
+        name,
+        title: def.title,
+        state: ok ? ('running' as const) : ('unhealthy' as const),
+        pid: rec.pid,
+        ports,
+        logFile: f.logFile,
+      };
     }),
   );
 }

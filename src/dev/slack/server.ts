@@ -99,7 +99,9 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
   };
 
   function takeFault(method: string, token: string | undefined): Fault | undefined {
-    const i = faults.findIndex((f) => f.count > 0 && (!f.method || f.method === method) && (!f.token || f.token === token));
+    const i = faults.findIndex(
+      (f) => f.count > 0 && (!f.method || f.method === method) && (!f.token || f.token === token),
+    );
     if (i < 0) return undefined;
     const f = faults[i]!;
     f.count -= 1;
@@ -112,19 +114,47 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
     if (token === 'xoxb-invalid') return { ok: false, error: 'invalid_auth' };
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://rootline-test.slack.com/', team: 'Rootline Test', user: 'rootline', team_id: 'T0001', user_id: 'U0001', bot_id: 'B0001' };
+        return {
+          ok: true,
+          url: 'https://rootline-test.slack.com/',
+          team: 'Rootline Test',
+          user: 'rootline',
+          team_id: 'T0001',
+          user_id: 'U0001',
+          bot_id: 'B0001',
+        };
       case 'chat.postMessage': {
         const channel = typeof args.channel === 'string' ? args.channel : '';
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (args.text === undefined && args.blocks === undefined) return { ok: false, error: 'no_text' };
         const ts = nextTs();
-        const msg: StoredMessage = { channel, ts, text: args.text, blocks: args.blocks, metadata: args.metadata, token, updates: 0 };
+        const msg: StoredMessage = {
+          channel,
+          ts,
+          text: args.text,
+          blocks: args.blocks,
+          metadata: args.metadata,
+          token,
+          updates: 0,
+        };
         if (typeof args.thread_ts === 'string') {
           if (!messages.has(`${channel}/${args.thread_ts}`)) return { ok: false, error: 'thread_not_found' };
           msg.thread_ts = args.thread_ts;
         }
         messages.set(`${channel}/${ts}`, msg);
-        return { ok: true, channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts, thread_ts: msg.thread_ts, bot_id: 'B0001' } };
+        return {
+          ok: true,
+          channel,
+          ts,
+          message: {
+            type: 'message',
+            text: args.text,
+            blocks: args.blocks,
+            ts,
+            thread_ts: msg.thread_ts,
+            bot_id: 'B0001',
+          },
+        };
       }
       case 'chat.update': {
         const channel = typeof args.channel === 'string' ? args.channel : '';
@@ -141,7 +171,11 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
         const channel = typeof args.channel === 'string' ? args.channel : '';
         const ts = typeof args.message_ts === 'string' ? args.message_ts : '';
         if (!messages.has(`${channel}/${ts}`)) return { ok: false, error: 'message_not_found' };
-        return { ok: true, channel, permalink: `https://rootline-test.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+        return {
+          ok: true,
+          channel,
+          permalink: `https://rootline-test.slack.com/archives/${channel}/p${ts.replace('.', '')}`,
+        };
       }
       case 'conversations.history': {
         const channel = typeof args.channel === 'string' ? args.channel : '';
@@ -166,7 +200,11 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
           if (what === 'health') return send(res, 200, { ok: true, calls: calls.length });
           if (what === 'calls' && req.method === 'GET') {
             const method = url.searchParams.get('method') ?? undefined;
-            return send(res, 200, calls.filter((c) => (!token || c.token === token) && (!method || c.method === method)));
+            return send(
+              res,
+              200,
+              calls.filter((c) => (!token || c.token === token) && (!method || c.method === method)),
+            );
           }
           if (what === 'calls' && req.method === 'DELETE') {
             for (let i = calls.length - 1; i >= 0; i--) if (!token || calls[i]!.token === token) calls.splice(i, 1);
@@ -174,11 +212,16 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
             return send(res, 200, { ok: true });
           }
           if (what === 'messages' && req.method === 'GET') {
-            return send(res, 200, [...messages.values()].filter((m) => !token || m.token === token));
+            return send(
+              res,
+              200,
+              [...messages.values()].filter((m) => !token || m.token === token),
+            );
           }
           if (what === 'faults' && req.method === 'POST') {
             const f = JSON.parse(await readBody(req)) as Fault;
-            if (typeof f.status !== 'number' || typeof f.count !== 'number') return send(res, 400, { error: 'status and count are required' });
+            if (typeof f.status !== 'number' || typeof f.count !== 'number')
+              return send(res, 400, { error: 'status and count are required' });
             faults.push({ ...f });
             return send(res, 200, { ok: true, pending: faults.length });
           }
@@ -193,10 +236,22 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
         const body = await readBody(req);
         const args = parseArgs(body, req.headers['content-type'], url.searchParams);
         const auth = req.headers.authorization;
-        const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+        const token = auth?.startsWith('Bearer ')
+          ? auth.slice(7)
+          : typeof args.token === 'string'
+            ? args.token
+            : undefined;
         delete args.token;
         seq += 1;
-        const call: RecordedCall = { seq, at: new Date().toISOString(), method, token, args, status: 200, response: undefined };
+        const call: RecordedCall = {
+          seq,
+          at: new Date().toISOString(),
+          method,
+          token,
+          args,
+          status: 200,
+          response: undefined,
+        };
         calls.push(call);
         const fault = takeFault(method, token);
         if (fault) {

@@ -29,10 +29,17 @@ export function createKafka(cfg: MonitorConfig['kafka'], logger?: Logger, client
     retry: { initialRetryTime: 200, maxRetryTime: 10_000, retries: 10 },
   };
   if (cfg.ssl) {
-    config.ssl = { rejectUnauthorized: cfg.sslRejectUnauthorized, ...(cfg.sslCaFile ? { ca: [readFileSync(cfg.sslCaFile, 'utf8')] } : {}) };
+    config.ssl = {
+      rejectUnauthorized: cfg.sslRejectUnauthorized,
+      ...(cfg.sslCaFile ? { ca: [readFileSync(cfg.sslCaFile, 'utf8')] } : {}),
+    };
   }
   if (cfg.sasl.mechanism !== 'none') {
-    config.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username ?? '', password: cfg.sasl.password ?? '' } as SASLOptions;
+    config.sasl = {
+      mechanism: cfg.sasl.mechanism,
+      username: cfg.sasl.username ?? '',
+      password: cfg.sasl.password ?? '',
+    } as SASLOptions;
   }
   return new Kafka(config);
 }

@@ -20,7 +20,12 @@ export class IncidentsConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `${this.cfg.groupId}-actions`, maxWaitTimeInMs: this.cfg.maxWaitMs, sessionTimeout: this.cfg.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(this.cfg.sessionTimeoutMs / 10)) });
+    const consumer = this.kafka.consumer({
+      groupId: `${this.cfg.groupId}-actions`,
+      maxWaitTimeInMs: this.cfg.maxWaitMs,
+      sessionTimeout: this.cfg.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.cfg.sessionTimeoutMs / 10)),
+    });
     this.consumer = consumer;
     try {
       await consumer.connect();
@@ -41,7 +46,9 @@ export class IncidentsConsumer {
           }
           if (event?.incident) await this.dispatcher.handle(event, heartbeat);
           resolveOffset(m.offset);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(m.offset) + 1) }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(Number(m.offset) + 1) },
+          ]);
           await heartbeat();
         }
         await commitOffsetsIfNecessary();

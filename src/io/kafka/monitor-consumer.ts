@@ -79,7 +79,11 @@ export class KafkaMonitor {
   }
 
   get status(): { started: boolean; assigned: number[]; crashed?: string } {
-    return { started: this.started, assigned: [...this.assigned].sort((a, b) => a - b), ...(this.consumerCrashed ? { crashed: this.consumerCrashed } : {}) };
+    return {
+      started: this.started,
+      assigned: [...this.assigned].sort((a, b) => a - b),
+      ...(this.consumerCrashed ? { crashed: this.consumerCrashed } : {}),
+    };
   }
 
   async start(): Promise<void> {
@@ -98,7 +102,11 @@ export class KafkaMonitor {
       transactionTimeout: k.transactionTimeoutMs,
       allowAutoTopicCreation: false,
     });
-    this.plainProducer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.plainProducer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await Promise.all([this.producer.connect(), this.plainProducer.connect()]).catch((err: unknown) => {
       throw kafkaError(err, 'connecting the producers');
     });
@@ -110,14 +118,22 @@ export class KafkaMonitor {
       heartbeatInterval: Math.max(500, Math.floor(k.sessionTimeoutMs / 10)),
       readUncommitted: false,
       maxBytesPerPartition: Math.max(1_048_576, k.maxMessageBytes * 2),
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: () => Promise.resolve(!this.stopping) },
+      retry: {
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        retries: Number.MAX_SAFE_INTEGER,
+        restartOnFailure: () => Promise.resolve(!this.stopping),
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const mine = new Set<number>();
       for (const p of e.payload.memberAssignment[k.topics.reports] ?? []) mine.add(p);
       this.onAssignment(mine);
-      this.log.info({ generation: e.payload.groupId, partitions: [...mine].sort((a, b) => a - b) }, 'partitions assigned');
+      this.log.info(
+        { generation: e.payload.groupId, partitions: [...mine].sort((a, b) => a - b) },
+        'partitions assigned',
+      );
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.consumerCrashed = errorMessage(e.payload.error);
@@ -159,7 +175,11 @@ export class KafkaMonitor {
       const out = this.deps.core.checkFreshness(now);
       if (out.dirty.size === 0 && out.points.length === 0) return out;
       try {
-        await this.writePoints(out.points, () => Promise.resolve(), () => !this.stopping);
+        await this.writePoints(
+          out.points,
+          () => Promise.resolve(),
+          () => !this.stopping,
+        );
         await this.commit(undefined, 0, '0', out, [], []);
       } catch (err: unknown) {
         this.invalidateAll();
@@ -223,11 +243,25 @@ export class KafkaMonitor {
       const decoded = await decodeMessage(msg.value, { ...this.deps.decoder, maxMessageBytes: k.maxMessageBytes });
       for (const d of decoded) {
         if (d.kind === 'report') {
-          if (fromIngest) forwards.push({ key: d.report.pipeline, value: JSON.stringify(d.report), headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': d.format } });
+          if (fromIngest)
+            forwards.push({
+              key: d.report.pipeline,
+              value: JSON.stringify(d.report),
+              headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': d.format },
+            });
           else reports.push(d.report);
         } else if (d.kind === 'dead') {
           m.deadLetters.inc({ reason: d.code });
-          this.log.warn({ topic: batch.topic, partition: batch.partition, offset: msg.offset, code: d.code, reason: d.reason.slice(0, 500) }, 'dead letter');
+          this.log.warn(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: msg.offset,
+              code: d.code,
+              reason: d.reason.slice(0, 500),
+            },
+            'dead letter',
+          );
           const headers: IHeaders = {
             ...(msg.headers ?? {}),
             'rootline-error': header(d.code),
@@ -247,7 +281,8 @@ export class KafkaMonitor {
     try {
       if (reports.length > 0) {
         mutated = true;
-        for (const r of reports) if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, batch.partition);
+        for (const r of reports)
+          if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, batch.partition);
         out = this.deps.core.processBatch(reports);
         await this.writePoints(out.points, heartbeat, isRunning);
       }
@@ -255,7 +290,10 @@ export class KafkaMonitor {
     } catch (err: unknown) {
       if (mutated) this.invalidateAll();
       m.errors.inc({ component: 'batch' });
-      this.log.error({ err, topic: batch.topic, partition: batch.partition, first: batch.firstOffset(), last: batch.lastOffset() }, 'batch failed; it will be fetched again from the committed offset');
+      this.log.error(
+        { err, topic: batch.topic, partition: batch.partition, first: batch.firstOffset(), last: batch.lastOffset() },
+        'batch failed; it will be fetched again from the committed offset',
+      );
       throw err;
     }
     m.reports.inc({}, out.processed);
@@ -271,7 +309,11 @@ export class KafkaMonitor {
   }
 
   /** Writes points to InfluxDB; while it is down, waits with backoff (consumption of this partition pauses). */
-  private async writePoints(points: readonly MetricPoint[], heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+  private async writePoints(
+    points: readonly MetricPoint[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
     let delay = 200;
     let attempt = 0;
     for (;;) {
@@ -279,27 +321,48 @@ export class KafkaMonitor {
       try {
         await this.deps.sink.write(points);
         this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-        if (attempt > 0) this.log.info({ attempts: attempt + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
+        if (attempt > 0)
+          this.log.info({ attempts: attempt + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
         return;
       } catch (err: unknown) {
         attempt += 1;
         this.deps.metrics.influxRetries.inc();
         const retriable = err instanceof RootlineError ? err.retriable : true;
-        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: errorMessage(err), attempt, retriable, nextDelayMs: delay }, 'InfluxDB write failed; consumption paused, retrying');
-        if (!isRunning() || this.stopping) throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
+        if (attempt === 1 || attempt % 10 === 0)
+          this.log.warn(
+            { err: errorMessage(err), attempt, retriable, nextDelayMs: delay },
+            'InfluxDB write failed; consumption paused, retrying',
+          );
+        if (!isRunning() || this.stopping)
+          throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
         const wait = Math.min(delay, this.cfg.influx.maxRetryDelayMs);
-        const until = Date.now() + Math.max(wait, err instanceof RootlineError && err.retryAfterMs ? Math.min(err.retryAfterMs, this.cfg.influx.maxRetryDelayMs) : 0);
+        const until =
+          Date.now() +
+          Math.max(
+            wait,
+            err instanceof RootlineError && err.retryAfterMs
+              ? Math.min(err.retryAfterMs, this.cfg.influx.maxRetryDelayMs)
+              : 0,
+          );
         while (Date.now() < until) {
           await sleep(Math.min(1000, until - Date.now()));
           await heartbeat().catch(() => undefined);
-          if (!isRunning() || this.stopping) throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
+          if (!isRunning() || this.stopping)
+            throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
         }
         delay = Math.min(delay * 2, this.cfg.influx.maxRetryDelayMs);
       }
     }
   }
 
-  private async commit(topic: string | undefined, partition: number, lastOffset: string, out: CoreOutput, dead: Message[], forwards: Message[]): Promise<void> {
+  private async commit(
+    topic: string | undefined,
+    partition: number,
+    lastOffset: string,
+    out: CoreOutput,
+    dead: Message[],
+    forwards: Message[],
+  ): Promise<void> {
     const k = this.cfg.kafka;
     const txn = await this.producer!.transaction();
     try {
@@ -310,39 +373,70 @@ export class KafkaMonitor {
         const records = this.deps.core.exportState(out.dirty);
         sends.push({
           topic: k.topics.state,
-          messages: records.map((r) => ({ key: r.key, value: r.value ?? null, partition: this.pipelinePartition.get(pipelineOfKey(r.key)) ?? partition })),
+          messages: records.map((r) => ({
+            key: r.key,
+            value: r.value ?? null,
+            partition: this.pipelinePartition.get(pipelineOfKey(r.key)) ?? partition,
+          })),
         });
       }
       if (out.incidentEvents.length > 0) {
-        sends.push({ topic: k.topics.incidents, messages: out.incidentEvents.map((e) => ({ key: e.incident.incident_id, value: JSON.stringify(e), headers: { 'rootline-event': e.type, 'rootline-version': String(e.incident.version) } })) });
+        sends.push({
+          topic: k.topics.incidents,
+          messages: out.incidentEvents.map((e) => ({
+            key: e.incident.incident_id,
+            value: JSON.stringify(e),
+            headers: { 'rootline-event': e.type, 'rootline-version': String(e.incident.version) },
+          })),
+        });
       }
       if (out.runs.length > 0) {
         sends.push({
           topic: k.topics.health,
           messages: out.runs.map(({ pipeline, node, run }) => ({
             key: `${pipeline}/${node}`,
-            value: JSON.stringify({ pipeline, node, run_id: run.run_id, event_time: new Date(run.event_time).toISOString(), healthy: run.healthy, findings: run.findings, outputs: run.outputs, incident_id: run.incident_id }),
+            value: JSON.stringify({
+              pipeline,
+              node,
+              run_id: run.run_id,
+              event_time: new Date(run.event_time).toISOString(),
+              healthy: run.healthy,
+              findings: run.findings,
+              outputs: run.outputs,
+              incident_id: run.incident_id,
+            }),
           })),
         });
       }
       if (sends.length > 0) await txn.sendBatch({ topicMessages: sends });
       if (topic !== undefined) {
-        await txn.sendOffsets({ consumerGroupId: k.groupId, topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }] });
+        await txn.sendOffsets({
+          consumerGroupId: k.groupId,
+          topics: [{ topic, partitions: [{ partition, offset: String(Number(lastOffset) + 1) }] }],
+        });
       }
       await txn.commit();
     } catch (err: unknown) {
       await txn.abort().catch(() => undefined);
-      throw kafkaError(err, topic === undefined ? 'committing timer output' : `committing the batch of ${topic}/${partition}`);
+      throw kafkaError(
+        err,
+        topic === undefined ? 'committing timer output' : `committing the batch of ${topic}/${partition}`,
+      );
     }
   }
 
   /** Produces reports (HTTP ingest) to the reports topic, keyed by pipeline. */
   async produceReports(messages: { pipeline: string; value: string; source: string }[]): Promise<void> {
-    if (!this.plainProducer) throw new RootlineError('SERVICE_UNAVAILABLE', 'the monitor is not connected to Kafka yet', { retriable: true });
+    if (!this.plainProducer)
+      throw new RootlineError('SERVICE_UNAVAILABLE', 'the monitor is not connected to Kafka yet', { retriable: true });
     try {
       await this.plainProducer.send({
         topic: this.cfg.kafka.topics.reports,
-        messages: messages.map((m) => ({ key: m.pipeline, value: m.value, headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': m.source } })),
+        messages: messages.map((m) => ({
+          key: m.pipeline,
+          value: m.value,
+          headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': m.source },
+        })),
       });
     } catch (err: unknown) {
       throw kafkaError(err, 'producing reports');

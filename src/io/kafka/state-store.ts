@@ -42,7 +42,12 @@ export async function loadStatePartitions(opts: {
   const pending = new Set(opts.partitions);
   const records: StateRecord[] = [];
   const groupId = `${opts.groupPrefix}-state-loader-${sentinel.slice(0, 8)}`;
-  const consumer = opts.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100, maxBytesPerPartition: 16 * 1024 * 1024 + 1024 });
+  const consumer = opts.kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 16 * 1024 * 1024 + 1024,
+  });
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   try {
@@ -61,14 +66,22 @@ export async function loadStatePartitions(opts: {
             }
             continue;
           }
-          records.push({ key, value: m.value === null ? undefined : m.value.toString('utf8'), partition: batch.partition });
+          records.push({
+            key,
+            value: m.value === null ? undefined : m.value.toString('utf8'),
+            partition: batch.partition,
+          });
         }
         return heartbeat();
       },
     });
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), opts.timeoutMs).unref());
     if ((await Promise.race([finished, timeout])) === 'timeout') {
-      throw new RootlineError('KAFKA_ERROR', `loading state partitions ${[...pending].join(',')} of ${opts.topic} did not finish within ${opts.timeoutMs} ms (a transaction left open by a crashed instance holds reads until it times out)`, { retriable: true });
+      throw new RootlineError(
+        'KAFKA_ERROR',
+        `loading state partitions ${[...pending].join(',')} of ${opts.topic} did not finish within ${opts.timeoutMs} ms (a transaction left open by a crashed instance holds reads until it times out)`,
+        { retriable: true },
+      );
     }
   } finally {
     await consumer.disconnect().catch(() => undefined);

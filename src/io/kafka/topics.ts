@@ -40,6 +40,6 @@ export async function ensureTopics(admin: Admin, cfg: MonitorConfig['kafka']): P
     }
     return reportPartitions;
   } catch (err: unknown) {
-    throw kafkaError(err, 'creating the monitor\'s topics');
+    throw kafkaError(err, "creating the monitor's topics");
   }
 }

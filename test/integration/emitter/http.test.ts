@@ -43,11 +43,19 @@ function accept(res: ServerResponse, body: Report[]): void {
     const v = validateReport(r);
     if (!v.ok) rejected.push({ index, errors: v.errors });
   });
-  res.writeHead(rejected.length === body.length ? 400 : 202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: body.length - rejected.length, rejected }));
+  res
+    .writeHead(rejected.length === body.length ? 400 : 202, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ accepted: body.length - rejected.length, rejected }));
 }
 
 function report(i: number): Report {
-  return buildReport({ pipeline: 'churn', node: 'clean', run_id: `run-${i}`, event_id: `e-${i}`, outputs: [{ dataset: 'lake/clean', profile: { row_count: i } }] });
+  return buildReport({
+    pipeline: 'churn',
+    node: 'clean',
+    run_id: `run-${i}`,
+    event_id: `e-${i}`,
+    outputs: [{ dataset: 'lake/clean', profile: { row_count: i } }],
+  });
 }
 
 describe('TypeScript emitter over HTTP', () => {
@@ -59,7 +67,11 @@ describe('TypeScript emitter over HTTP', () => {
       if (++calls <= 2) res.writeHead(503).end('warming up');
       else accept(res, body);
     });
-    const em = createEmitter({ http: { url: m.url, token: 'tkn' }, flushIntervalMs: 10, backoff: { initialMs: 20, maxMs: 50 } });
+    const em = createEmitter({
+      http: { url: m.url, token: 'tkn' },
+      flushIntervalMs: 10,
+      backoff: { initialMs: 20, maxMs: 50 },
+    });
     em.report(report(1));
     em.report(report(2));
     expect(await em.flush(10_000)).toBe(true);
@@ -90,7 +102,12 @@ describe('TypeScript emitter over HTTP', () => {
 
   it('drops a batch the monitor answers 400 for, keeping its reason, and does not retry it', async () => {
     const m = await monitor((_req, body, res) => {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: 0, rejected: body.map((_, index) => ({ index, errors: [{ path: '/node', message: 'unknown node' }] })) }));
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          accepted: 0,
+          rejected: body.map((_, index) => ({ index, errors: [{ path: '/node', message: 'unknown node' }] })),
+        }),
+      );
     });
     const em = createEmitter({ http: { url: m.url }, flushIntervalMs: 10 });
     em.report(report(1));
@@ -122,7 +139,13 @@ describe('TypeScript emitter over HTTP', () => {
       if (down) res.writeHead(503).end('down');
       else accept(res, body);
     });
-    const em = createEmitter({ http: { url: m.url }, maxBuffer: 5, batchSize: 5, flushIntervalMs: 5, backoff: { initialMs: 30, maxMs: 60, jitter: 0 } });
+    const em = createEmitter({
+      http: { url: m.url },
+      maxBuffer: 5,
+      batchSize: 5,
+      flushIntervalMs: 5,
+      backoff: { initialMs: 30, maxMs: 60, jitter: 0 },
+    });
     for (let i = 0; i < 12; i++) em.report(report(i));
     await new Promise((r) => setTimeout(r, 200));
     expect(em.stats.overflow).toBe(7);

@@ -14,8 +14,18 @@ import { profileColumns } from '../../../src/profile/index.js';
 import { admin, consumer, eventually, services, topic, unique } from '../helpers.js';
 
 function reportFor(pipeline: string, i: number): Report {
-  const profile = profileColumns({ amount: Float64Array.from({ length: 1000 }, (_, j) => (j * 7919) % 1000), city: Array.from({ length: 1000 }, (_, j) => (j % 3 === 0 ? null : `c${j % 5}`)) });
-  return buildReport({ pipeline, node: 'compute_avg_amount', run_id: `run-${i}`, outputs: [{ dataset: 'lake/features/avg_amount', profile }], upstream: ['clean_transactions'], code_version: 'git:3f2a9c1' });
+  const profile = profileColumns({
+    amount: Float64Array.from({ length: 1000 }, (_, j) => (j * 7919) % 1000),
+    city: Array.from({ length: 1000 }, (_, j) => (j % 3 === 0 ? null : `c${j % 5}`)),
+  });
+  return buildReport({
+    pipeline,
+    node: 'compute_avg_amount',
+    run_id: `run-${i}`,
+    outputs: [{ dataset: 'lake/features/avg_amount', profile }],
+    upstream: ['clean_transactions'],
+    code_version: 'git:3f2a9c1',
+  });
 }
 
 type Received = KafkaMessage & { partition: number };
@@ -38,8 +48,18 @@ async function consumeAll(t: string, n: number): Promise<Received[]> {
 describe('TypeScript emitter over Kafka', () => {
   it('sends JSON reports keyed by pipeline with the spec header; the monitor decodes them as valid reports', async () => {
     const t = await topic(3);
-    const em = createEmitter({ kafka: { brokers: services().kafkaBrokers, topic: t }, flushIntervalMs: 10, batchSize: 4 });
-    const sent = [reportFor('churn', 1), reportFor('churn', 2), reportFor('billing', 3), reportFor('churn', 4), reportFor('billing', 5)];
+    const em = createEmitter({
+      kafka: { brokers: services().kafkaBrokers, topic: t },
+      flushIntervalMs: 10,
+      batchSize: 4,
+    });
+    const sent = [
+      reportFor('churn', 1),
+      reportFor('churn', 2),
+      reportFor('billing', 3),
+      reportFor('churn', 4),
+      reportFor('billing', 5),
+    ];
     for (const r of sent) expect(em.report(r)).toBe(true);
     expect(await em.flush(30_000)).toBe(true);
     expect(em.stats).toMatchObject({ sent: 5, dropped: 0, buffered: 0 });
@@ -66,7 +86,10 @@ describe('TypeScript emitter over Kafka', () => {
   it('sends Avro in the Confluent wire format with the schema registered under <topic>-value', async () => {
     const t = await topic();
     const registryUrl = services().registryUrl;
-    const em = createEmitter({ kafka: { brokers: services().kafkaBrokers, topic: t, format: 'avro', schemaRegistry: { url: registryUrl } }, flushIntervalMs: 10 });
+    const em = createEmitter({
+      kafka: { brokers: services().kafkaBrokers, topic: t, format: 'avro', schemaRegistry: { url: registryUrl } },
+      flushIntervalMs: 10,
+    });
     const sent = [reportFor('churn', 1), reportFor('churn', 2)];
     for (const r of sent) em.report(r);
     expect(await em.flush(30_000)).toBe(true);
@@ -90,11 +113,30 @@ describe('TypeScript emitter over Kafka', () => {
   it('drops a message the broker refuses as too large (with the reason) and still delivers the rest of its batch', async () => {
     const a = await admin();
     const t = unique('t');
-    await a.createTopics({ topics: [{ topic: t, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }], waitForLeaders: true });
+    await a.createTopics({
+      topics: [
+        {
+          topic: t,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: 'max.message.bytes', value: '20000' }],
+        },
+      ],
+      waitForLeaders: true,
+    });
     try {
-      const big = buildReport({ pipeline: 'churn', node: 'n', outputs: [{ dataset: 'd', profile: { row_count: 1 } }], params: { blob: 'x'.repeat(50_000) } });
+      const big = buildReport({
+        pipeline: 'churn',
+        node: 'n',
+        outputs: [{ dataset: 'd', profile: { row_count: 1 } }],
+        params: { blob: 'x'.repeat(50_000) },
+      });
       const small = reportFor('churn', 2);
-      const em = createEmitter({ kafka: { brokers: services().kafkaBrokers, topic: t }, flushIntervalMs: 10, backoff: { initialMs: 50 } });
+      const em = createEmitter({
+        kafka: { brokers: services().kafkaBrokers, topic: t },
+        flushIntervalMs: 10,
+        backoff: { initialMs: 50 },
+      });
       em.report(big);
       em.report(small);
       expect(await em.flush(60_000)).toBe(true);
@@ -109,7 +151,11 @@ describe('TypeScript emitter over Kafka', () => {
   });
 
   it('keeps retrying while the broker cannot be reached, never throwing, and counts what close() gives up', async () => {
-    const em = createEmitter({ kafka: { brokers: ['127.0.0.1:1'], topic: 'unreachable' }, flushIntervalMs: 1, backoff: { initialMs: 50, maxMs: 100 } });
+    const em = createEmitter({
+      kafka: { brokers: ['127.0.0.1:1'], topic: 'unreachable' },
+      flushIntervalMs: 1,
+      backoff: { initialMs: 50, maxMs: 100 },
+    });
     em.report(reportFor('churn', 1));
     await eventually(() => (em.stats.failedAttempts >= 2 ? true : undefined), 60_000, 'two failed attempts');
     expect(em.lastError).toMatch(/cannot connect to Kafka/);
@@ -125,12 +171,41 @@ describe('rootline profile --emit kafka', () => {
       const file = join(dir, 'orders.csv');
       writeFileSync(file, 'id,amount\n1,2.5\n2,\n3,4\n');
       const t = await topic();
-      const code = await profileCommand([file, '--emit', 'kafka', '--brokers', services().kafkaBrokers.join(','), '--topic', t, '--kafka-format', 'avro', '--registry', services().registryUrl, '--pipeline', 'shop', '--node', 'load_orders', '--no-progress']);
+      const code = await profileCommand([
+        file,
+        '--emit',
+        'kafka',
+        '--brokers',
+        services().kafkaBrokers.join(','),
+        '--topic',
+        t,
+        '--kafka-format',
+        'avro',
+        '--registry',
+        services().registryUrl,
+        '--pipeline',
+        'shop',
+        '--node',
+        'load_orders',
+        '--no-progress',
+      ]);
       expect(code).toBe(0);
       const [m] = await consumeAll(t, 1);
-      const [decoded] = await decodeMessage(m!.value, { maxMessageBytes: 1_048_576, avro: new SchemaRegistry({ host: services().registryUrl }) });
+      const [decoded] = await decodeMessage(m!.value, {
+        maxMessageBytes: 1_048_576,
+        avro: new SchemaRegistry({ host: services().registryUrl }),
+      });
       if (decoded?.kind !== 'report') throw new Error(JSON.stringify(decoded));
-      expect(decoded.report).toMatchObject({ pipeline: 'shop', node: 'load_orders', outputs: [{ dataset: file, profile: { row_count: 3, columns: { amount: { kind: 'numeric', null_count: 1, min: 2.5, max: 4 } } } }] });
+      expect(decoded.report).toMatchObject({
+        pipeline: 'shop',
+        node: 'load_orders',
+        outputs: [
+          {
+            dataset: file,
+            profile: { row_count: 3, columns: { amount: { kind: 'numeric', null_count: 1, min: 2.5, max: 4 } } },
+          },
+        ],
+      });
       expect(m!.key?.toString()).toBe('shop');
     } finally {
       rmSync(dir, { recursive: true, force: true });

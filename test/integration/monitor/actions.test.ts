@@ -32,14 +32,18 @@ describe('actions and rules at run time', () => {
   it('rolls the culprit back to its last known good data_version: a command on the commands topic and the webhook, once', async () => {
     const rules = mkdtempSync(join(tmpdir(), 'rootline-rules-'));
     cpSync('rules/defaults.yaml', join(rules, 'defaults.yaml'));
-    writeFileSync(join(rules, 'zz-rollback.yaml'), 'version: 1\noverrides:\n  - match: { pipeline: "rb-*" }\n    routes: { critical: [slack, rollback] }\n');
+    writeFileSync(
+      join(rules, 'zz-rollback.yaml'),
+      'version: 1\noverrides:\n  - match: { pipeline: "rb-*" }\n    routes: { critical: [slack, rollback] }\n',
+    );
     const hook = await webhookServer();
     const cfg = monitorConfig({
       'monitor.rules': rules,
       'rollback.dryRun': false,
       'rollback.webhookUrl': hook.url,
       'rollback.webhookAllowHosts': ['127.0.0.1'],
-      'rollback.webhookBodyTemplate': '{"pipeline":"{{pipeline}}","node":"{{node}}","restore":"{{to_data_version}}","key":"{{idempotency_key}}"}',
+      'rollback.webhookBodyTemplate':
+        '{"pipeline":"{{pipeline}}","node":"{{node}}","restore":"{{to_data_version}}","key":"{{idempotency_key}}"}',
     });
     const m = await startMonitor(cfg);
     const { sim, run } = recentSim('chain', 4, 'rb-pipe', 61);
@@ -47,19 +51,37 @@ describe('actions and rules at run time', () => {
     const goodRun = run(6).find((x) => x.node === 'n01')!;
     await sendReports(cfg, run(7, [{ node: 'n01', kind: 'row_drop' }]));
     await sendReports(cfg, run(8, [{ node: 'n01', kind: 'row_drop' }]));
-    await eventually(async () => ((await nodeRunCount(cfg, sim.dag.pipeline)) === 36 ? true : undefined), 60_000, 'all reports');
+    await eventually(
+      async () => ((await nodeRunCount(cfg, sim.dag.pipeline)) === 36 ? true : undefined),
+      60_000,
+      'all reports',
+    );
 
     const incident = m.core.incidents({ status: 'open' })[0]!;
     expect(incident.culprit).toBe('n01');
     const decision = incident.actions.find((a) => a.action === 'rollback')!;
     expect(decision).toMatchObject({ decision: 'dispatch', who: 'rootline-monitor' });
-    expect(decision.details).toMatchObject({ to_data_version: goodRun.data_version, idempotency_key: `${incident.incident_id}:rollback` });
+    expect(decision.details).toMatchObject({
+      to_data_version: goodRun.data_version,
+      idempotency_key: `${incident.incident_id}:rollback`,
+    });
 
     const commands = await readTopic(cfg.kafka.topics.commands, (msgs) => msgs.length >= 1);
     expect(commands).toHaveLength(1);
-    expect(JSON.parse(commands[0]!.value!)).toMatchObject({ type: 'rollback', node: 'n01', to_data_version: goodRun.data_version, dry_run: false, incident_id: incident.incident_id });
+    expect(JSON.parse(commands[0]!.value!)).toMatchObject({
+      type: 'rollback',
+      node: 'n01',
+      to_data_version: goodRun.data_version,
+      dry_run: false,
+      incident_id: incident.incident_id,
+    });
     await eventually(() => (hook.received.length >= 2 ? true : undefined), 30_000, 'the webhook (after a retry)');
-    expect(hook.received[1]!.body).toEqual({ pipeline: 'rb-pipe', node: 'n01', restore: goodRun.data_version, key: `${incident.incident_id}:rollback` });
+    expect(hook.received[1]!.body).toEqual({
+      pipeline: 'rb-pipe',
+      node: 'n01',
+      restore: goodRun.data_version,
+      key: `${incident.incident_id}:rollback`,
+    });
     expect(hook.received[1]!.headers['idempotency-key']).toBe(`${incident.incident_id}:rollback`);
     // The second bad run updated the incident: no second rollback.
     await m.dispatcher.drain();
@@ -77,13 +99,23 @@ describe('actions and rules at run time', () => {
     await eventually(() => (m.metrics.reports.total() === 21 ? true : undefined), 60_000, 'warm-up');
 
     // A broken file: logged, the previous rules stay.
-    writeFileSync(join(rules, 'zz-broken.yaml'), 'version: 1\nrules:\n  - { id: x, metric: row_count, severity: loud }\n');
-    await eventually(() => (m.logs.some((l) => l.includes('rules changed but are invalid')) ? true : undefined), 10_000, 'the rejection');
+    writeFileSync(
+      join(rules, 'zz-broken.yaml'),
+      'version: 1\nrules:\n  - { id: x, metric: row_count, severity: loud }\n',
+    );
+    await eventually(
+      () => (m.logs.some((l) => l.includes('rules changed but are invalid')) ? true : undefined),
+      10_000,
+      'the rejection',
+    );
     expect(m.logs.join('')).toContain('zz-broken.yaml:3');
     expect(m.core.ruleSet.rules.find((r) => r.id === 'x')).toBeUndefined();
 
     // A valid change: row counts may now move 50%, so a 30% drop is no finding.
-    writeFileSync(join(rules, 'zz-broken.yaml'), 'version: 1\noverrides:\n  - match: { pipeline: "reload" }\n    rules: { row_count_deviation: { max_deviation: 0.5 } }\n');
+    writeFileSync(
+      join(rules, 'zz-broken.yaml'),
+      'version: 1\noverrides:\n  - match: { pipeline: "reload" }\n    rules: { row_count_deviation: { max_deviation: 0.5 } }\n',
+    );
     await eventually(() => (m.core.ruleSet.overrides.length === 1 ? true : undefined), 10_000, 'the reload');
     await sendReports(cfg, run(7, [{ node: 'n00', kind: 'row_drop', magnitude: 0.3 }]));
     await eventually(() => (m.metrics.reports.total() === 24 ? true : undefined), 30_000, 'the run');
@@ -110,11 +142,22 @@ describe('Slack outages and rate limits', () => {
     await sendReports(cfg, run(7, [{ node: 'n01', kind: 'null_spike' }]));
     // While Slack keeps failing, reports keep flowing.
     for (let r = 8; r < 12; r++) await sendReports(cfg, run(r, [{ node: 'n01', kind: 'null_spike' }]));
-    await eventually(() => (m.metrics.reports.total() === 36 ? true : undefined), 60_000, 'all reports while Slack fails');
-    const posted = await eventually(async () => {
-      const calls = (await (await fetch(`${control}/calls?token=${token}&method=chat.postMessage`)).json()) as { status: number; args: { text: string; thread_ts?: string } }[];
-      return calls.some((c) => c.status === 200) ? calls : undefined;
-    }, 90_000, 'the message once Slack recovers');
+    await eventually(
+      () => (m.metrics.reports.total() === 36 ? true : undefined),
+      60_000,
+      'all reports while Slack fails',
+    );
+    const posted = await eventually(
+      async () => {
+        const calls = (await (await fetch(`${control}/calls?token=${token}&method=chat.postMessage`)).json()) as {
+          status: number;
+          args: { text: string; thread_ts?: string };
+        }[];
+        return calls.some((c) => c.status === 200) ? calls : undefined;
+      },
+      90_000,
+      'the message once Slack recovers',
+    );
     await m.dispatcher.drain();
     const ok = posted.filter((c) => c.status === 200 && c.args.thread_ts === undefined);
     expect(ok).toHaveLength(1);

@@ -62,7 +62,10 @@ export async function startMonitor(cfg: MonitorConfig): Promise<RunningMonitor> 
 /** Produces reports as JSON to the reports topic, keyed by pipeline. */
 export async function sendReports(cfg: MonitorConfig, reports: Report[]): Promise<void> {
   const p = await producer();
-  await p.send({ topic: cfg.kafka.topics.reports, messages: reports.map((r) => ({ key: r.pipeline, value: JSON.stringify(r) })) });
+  await p.send({
+    topic: cfg.kafka.topics.reports,
+    messages: reports.map((r) => ({ key: r.pipeline, value: JSON.stringify(r) })),
+  });
 }
 
 /** Rows of a Flux query on the monitor's bucket. */
@@ -84,7 +87,12 @@ export async function nodeRunCount(cfg: MonitorConfig, pipeline: string): Promis
  * A simulated pipeline whose runs happen now: run r is stamped a few seconds after the test started,
  * so freshness rules, which compare with the wall clock, see a pipeline that is on time.
  */
-export function recentSim(shape: Parameters<typeof makeDag>[0], size: number, pipeline: string, seed: number): { sim: PipelineSim; run: (r: number, faults?: Fault[]) => Report[] } {
+export function recentSim(
+  shape: Parameters<typeof makeDag>[0],
+  size: number,
+  pipeline: string,
+  seed: number,
+): { sim: PipelineSim; run: (r: number, faults?: Fault[]) => Report[] } {
   const sim = new PipelineSim(makeDag(shape, size, pipeline), { seed });
   const base = Date.now();
   return { sim, run: (r, faults = []) => sim.run(r, faults, base + r * 2000) };

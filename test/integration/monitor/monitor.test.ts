@@ -11,7 +11,11 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     const sim = recentSim('chain', 6, 'churn', 11);
     for (let r = 0; r < 8; r++) await sendReports(cfg, sim.run(r));
     await sendReports(cfg, sim.run(8, [{ node: 'n02', kind: 'null_spike' }]));
-    await eventually(async () => ((await nodeRunCount(cfg, 'churn')) === 54 ? true : undefined), 60_000, '54 node runs in InfluxDB');
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'churn')) === 54 ? true : undefined),
+      60_000,
+      '54 node runs in InfluxDB',
+    );
 
     // Column metrics carry null ratios and KS statistics; tags never hold run ids.
     const cols = await flux<{ column: string; _value: number }>(
@@ -26,10 +30,16 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
 
     // The incident reached the incidents topic and Slack: one message naming the culprit.
     const token = cfg.slack.token!;
-    const calls = await eventually(async () => {
-      const res = (await (await fetch(`${services().slackControlUrl}/calls?token=${token}&method=chat.postMessage`)).json()) as { args: { text: string } }[];
-      return res.length >= 1 ? res : undefined;
-    }, 30_000, 'the Slack message');
+    const calls = await eventually(
+      async () => {
+        const res = (await (
+          await fetch(`${services().slackControlUrl}/calls?token=${token}&method=chat.postMessage`)
+        ).json()) as { args: { text: string } }[];
+        return res.length >= 1 ? res : undefined;
+      },
+      30_000,
+      'the Slack message',
+    );
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args.text).toContain('n02');
     expect(m.metrics.reports.total()).toBe(54);
@@ -41,7 +51,10 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     expect([...keys].some((k) => k.startsWith('s\u001fchurn\u001fn03\u001fout'))).toBe(true);
     const health = await readTopic(cfg.kafka.topics.health, (msgs) => msgs.length >= 54);
     expect(health).toHaveLength(54);
-    const lastOfN02 = health.filter((h) => h.key === 'churn/n02').map((h) => JSON.parse(h.value!) as { healthy: boolean; incident_id?: string }).pop()!;
+    const lastOfN02 = health
+      .filter((h) => h.key === 'churn/n02')
+      .map((h) => JSON.parse(h.value!) as { healthy: boolean; incident_id?: string })
+      .pop()!;
     expect(lastOfN02.healthy).toBe(false);
     expect(lastOfN02.incident_id).toBe(open[0]!.incident_id);
     const events = await readTopic(cfg.kafka.topics.incidents, (msgs) => msgs.length >= 1);
@@ -53,7 +66,10 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     const cfg = monitorConfig();
     const m = await startMonitor(cfg);
     const registry = new SchemaRegistry({ host: services().registryUrl });
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(REPORT_AVRO_SCHEMA) }, { subject: `${cfg.kafka.topics.reports}-value` });
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(REPORT_AVRO_SCHEMA) },
+      { subject: `${cfg.kafka.topics.reports}-value` },
+    );
     const sim = recentSim('diamond', 6, 'avro-pipe', 3);
     const p = await producer();
     const reports = [...sim.run(0), ...sim.run(1)];
@@ -67,7 +83,11 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
       messages.push({ key: r.pipeline, value: framed });
     }
     await p.send({ topic: cfg.kafka.topics.reports, messages });
-    await eventually(async () => ((await nodeRunCount(cfg, 'avro-pipe')) === reports.length ? true : undefined), 60_000, 'Avro reports processed');
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'avro-pipe')) === reports.length ? true : undefined),
+      60_000,
+      'Avro reports processed',
+    );
     expect(m.metrics.deadLetters.total()).toBe(0);
   });
 
@@ -83,8 +103,19 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
       { key: 'dlq-pipe', value: Buffer.alloc(100 * 1024, 'x') }, // oversized
     ];
     const p = await producer();
-    await p.send({ topic: cfg.kafka.topics.reports, messages: [{ key: 'dlq-pipe', value: JSON.stringify(good[0]) }, ...bad, ...good.slice(1).map((r) => ({ key: 'dlq-pipe', value: JSON.stringify(r) }))] });
-    await eventually(async () => ((await nodeRunCount(cfg, 'dlq-pipe')) === 3 ? true : undefined), 60_000, 'the good reports');
+    await p.send({
+      topic: cfg.kafka.topics.reports,
+      messages: [
+        { key: 'dlq-pipe', value: JSON.stringify(good[0]) },
+        ...bad,
+        ...good.slice(1).map((r) => ({ key: 'dlq-pipe', value: JSON.stringify(r) })),
+      ],
+    });
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'dlq-pipe')) === 3 ? true : undefined),
+      60_000,
+      'the good reports',
+    );
 
     const dead: { code: string; message: string; value: Buffer | null }[] = [];
     const c = consumer(unique('dlq-reader'));
@@ -92,12 +123,21 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     await c.subscribe({ topic: cfg.kafka.topics.dlq, fromBeginning: true });
     await c.run({
       eachMessage: ({ message }) => {
-        dead.push({ code: message.headers!['rootline-error']!.toString(), message: message.headers!['rootline-error-message']!.toString(), value: message.value });
+        dead.push({
+          code: message.headers!['rootline-error']!.toString(),
+          message: message.headers!['rootline-error-message']!.toString(),
+          value: message.value,
+        });
         return Promise.resolve();
       },
     });
     await eventually(() => (dead.length >= 4 ? true : undefined), 30_000, '4 dead letters');
-    expect(dead.map((d) => d.code).sort()).toEqual(['MALFORMED_JSON', 'MESSAGE_TOO_LARGE', 'REPORT_INVALID', 'UNKNOWN_SCHEMA_ID']);
+    expect(dead.map((d) => d.code).sort()).toEqual([
+      'MALFORMED_JSON',
+      'MESSAGE_TOO_LARGE',
+      'REPORT_INVALID',
+      'UNKNOWN_SCHEMA_ID',
+    ]);
     expect(dead.find((d) => d.code === 'REPORT_INVALID')!.message).toContain('/outputs');
     expect(dead.find((d) => d.code === 'MESSAGE_TOO_LARGE')!.value).toBeNull();
     expect(m.metrics.deadLetters.total()).toBe(4);
@@ -109,7 +149,11 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     const sim = recentSim('chain', 2, 'dup-pipe', 8);
     const reports = sim.run(0);
     await sendReports(cfg, [...reports, ...reports, reports[0]!]);
-    await eventually(() => (m.metrics.reports.total() + m.metrics.duplicates.total() === 5 ? true : undefined), 30_000, 'all five messages');
+    await eventually(
+      () => (m.metrics.reports.total() + m.metrics.duplicates.total() === 5 ? true : undefined),
+      30_000,
+      'all five messages',
+    );
     expect(m.metrics.reports.total()).toBe(2);
     expect(m.metrics.duplicates.total()).toBe(3);
     expect(await nodeRunCount(cfg, 'dup-pipe')).toBe(2);

@@ -60,7 +60,10 @@ export async function spawnMonitor(cfg: MonitorConfig, timeoutMs = 60_000): Prom
   for (;;) {
     const started = lines.find((l) => l.msg === 'monitor started');
     if (started) return { proc, lines, url: String(started.http), exited };
-    if (proc.exitCode !== null) throw new Error(`monitor exited with ${proc.exitCode}:\n${stderr}\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+    if (proc.exitCode !== null)
+      throw new Error(
+        `monitor exited with ${proc.exitCode}:\n${stderr}\n${lines.map((l) => JSON.stringify(l)).join('\n')}`,
+      );
     if (Date.now() > deadline) throw new Error(`monitor did not start within ${timeoutMs} ms:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }

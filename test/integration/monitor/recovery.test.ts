@@ -10,7 +10,15 @@ import { monitorConfig, nodeRunCount, recentSim, sendReports, startMonitor } fro
 import { spawnMonitor } from './process.js';
 
 function summary(i: Incident) {
-  return { id: i.incident_id, culprit: i.culprit, cause: i.cause.kind, metric: i.metric, column: i.column, symptoms: [...new Set(i.symptoms.map((s) => s.node))].sort(), status: i.status };
+  return {
+    id: i.incident_id,
+    culprit: i.culprit,
+    cause: i.cause.kind,
+    metric: i.metric,
+    column: i.column,
+    symptoms: [...new Set(i.symptoms.map((s) => s.node))].sort(),
+    status: i.status,
+  };
 }
 
 describe('nothing lost, nothing double-counted', () => {
@@ -31,20 +39,32 @@ describe('nothing lost, nothing double-counted', () => {
     const m = await startMonitor(cfg);
     const sim = recentSim('chain', 5, 'outage', 21);
     for (let r = 0; r < 4; r++) await sendReports(cfg, sim.run(r));
-    await eventually(async () => ((await nodeRunCount(cfg, 'outage')) === 20 ? true : undefined), 60_000, 'the first 20 reports');
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'outage')) === 20 ? true : undefined),
+      60_000,
+      'the first 20 reports',
+    );
 
     await servicesDown({ cfg: hcfg, log: quiet, only: ['influx'] });
     for (let r = 4; r < 8; r++) await sendReports(cfg, sim.run(r));
     // While InfluxDB is down the batch is retried, and no offset moves past it.
     await eventually(() => (m.metrics.influxRetries.total() >= 2 ? true : undefined), 30_000, 'write retries');
     const a = await admin();
-    const offsets = async () => (await a.fetchOffsets({ groupId: cfg.kafka.groupId, topics: [cfg.kafka.topics.reports] }))[0]!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+    const offsets = async () =>
+      (await a.fetchOffsets({ groupId: cfg.kafka.groupId, topics: [cfg.kafka.topics.reports] }))[0]!.partitions.reduce(
+        (s, p) => s + Math.max(0, Number(p.offset)),
+        0,
+      );
     expect(await offsets()).toBe(20);
     expect(m.metrics.reports.total()).toBeLessThan(40);
 
     await servicesUp({ cfg: hcfg, log: quiet, only: ['influx'] });
     for (let r = 8; r < 10; r++) await sendReports(cfg, sim.run(r, r === 9 ? [{ node: 'n01', kind: 'row_drop' }] : []));
-    await eventually(async () => ((await nodeRunCount(cfg, 'outage')) === 50 ? true : undefined), 90_000, 'all 50 reports after the outage');
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'outage')) === 50 ? true : undefined),
+      90_000,
+      'all 50 reports after the outage',
+    );
     await eventually(async () => ((await offsets()) === 50 ? true : undefined), 30_000, 'offsets committed');
 
     // Baselines counted each healthy report exactly once: the same as a core that saw no outage.
@@ -52,7 +72,11 @@ describe('nothing lost, nothing double-counted', () => {
     for (let r = 0; r < 10; r++) reference.processBatch(sim.run(r, r === 9 ? [{ node: 'n01', kind: 'row_drop' }] : []));
     for (const node of reference.nodes('outage')) {
       const live = m.core.node({ pipeline: 'outage', node: node.node })!;
-      expect({ node: node.node, runs: live.runs, healthy: live.healthy_runs }).toEqual({ node: node.node, runs: node.runs, healthy: node.healthy_runs });
+      expect({ node: node.node, runs: live.runs, healthy: live.healthy_runs }).toEqual({
+        node: node.node,
+        runs: node.runs,
+        healthy: node.healthy_runs,
+      });
     }
     expect(m.core.incidents().map(summary)).toEqual(reference.incidents().map(summary));
   });
@@ -66,7 +90,11 @@ describe('nothing lost, nothing double-counted', () => {
 
     const first = await spawnMonitor(cfg);
     for (let r = 0; r < 4; r++) await sendReports(cfg, runs[r]!);
-    await eventually(async () => ((await nodeRunCount(cfg, 'kill')) >= 14 ? true : undefined), 60_000, 'the first reports');
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'kill')) >= 14 ? true : undefined),
+      60_000,
+      'the first reports',
+    );
     // More arrive, and the monitor dies in the middle of them.
     for (let r = 4; r < 9; r++) await sendReports(cfg, runs[r]!);
     await new Promise((r) => setTimeout(r, 150));
@@ -77,19 +105,31 @@ describe('nothing lost, nothing double-counted', () => {
 
     const second = await spawnMonitor(cfg);
     for (let r = 9; r < 14; r++) await sendReports(cfg, runs[r]!);
-    await eventually(async () => ((await nodeRunCount(cfg, 'kill')) === total ? true : undefined), 90_000, `all ${total} reports`);
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'kill')) === total ? true : undefined),
+      90_000,
+      `all ${total} reports`,
+    );
 
     // The same decisions as a monitor that never stopped.
     const reference = new MonitorCore({ rules: loadRules('rules') });
     for (const r of runs) reference.processBatch(r);
     const expected = reference.incidents().map(summary);
     expect(expected.length).toBeGreaterThan(0);
-    const live = await eventually(async () => {
-      const res = (await (await fetch(`${second.url}/api/v1/incidents?pipeline=kill`)).json()) as { incidents: Incident[] };
-      return res.incidents.length >= expected.length ? res.incidents : undefined;
-    }, 30_000, 'the incident');
+    const live = await eventually(
+      async () => {
+        const res = (await (await fetch(`${second.url}/api/v1/incidents?pipeline=kill`)).json()) as {
+          incidents: Incident[];
+        };
+        return res.incidents.length >= expected.length ? res.incidents : undefined;
+      },
+      30_000,
+      'the incident',
+    );
     expect(live.map(summary)).toEqual(expected);
-    const nodes = (await (await fetch(`${second.url}/api/v1/nodes?pipeline=kill`)).json()) as { nodes: { node: string; runs: number; healthy_runs: number; outputs: { row_counts: number[] }[] }[] };
+    const nodes = (await (await fetch(`${second.url}/api/v1/nodes?pipeline=kill`)).json()) as {
+      nodes: { node: string; runs: number; healthy_runs: number; outputs: { row_counts: number[] }[] }[];
+    };
     for (const n of reference.nodes('kill')) {
       const got = nodes.nodes.find((x) => x.node === n.node)!;
       expect({ node: n.node, runs: got.runs, healthy: got.healthy_runs, rows: got.outputs[0]!.row_counts }).toEqual({
@@ -106,10 +146,27 @@ describe('nothing lost, nothing double-counted', () => {
     const cfgB = { ...cfg, kafka: { ...cfg.kafka, instanceId: 'share-b' } };
     const a = await startMonitor(cfg);
     const b = await startMonitor(cfgB);
-    await eventually(() => (a.kafka.status.assigned.length + b.kafka.status.assigned.length === 6 && a.kafka.status.assigned.length > 0 && b.kafka.status.assigned.length > 0 ? true : undefined), 60_000, 'partitions shared');
+    await eventually(
+      () =>
+        a.kafka.status.assigned.length + b.kafka.status.assigned.length === 6 &&
+        a.kafka.status.assigned.length > 0 &&
+        b.kafka.status.assigned.length > 0
+          ? true
+          : undefined,
+      60_000,
+      'partitions shared',
+    );
     const pipelines = Array.from({ length: 12 }, (_, i) => recentSim('chain', 3, `p${i}`, 100 + i));
-    for (let r = 0; r < 7; r++) await sendReports(cfg, pipelines.flatMap((s, i) => s.run(r, i === 4 && r === 6 ? [{ node: 'n01', kind: 'null_spike' }] : [])));
-    await eventually(() => (a.metrics.reports.total() + b.metrics.reports.total() === 12 * 3 * 7 ? true : undefined), 90_000, 'all reports');
+    for (let r = 0; r < 7; r++)
+      await sendReports(
+        cfg,
+        pipelines.flatMap((s, i) => s.run(r, i === 4 && r === 6 ? [{ node: 'n01', kind: 'null_spike' }] : [])),
+      );
+    await eventually(
+      () => (a.metrics.reports.total() + b.metrics.reports.total() === 12 * 3 * 7 ? true : undefined),
+      90_000,
+      'all reports',
+    );
     expect(a.metrics.reports.total()).toBeGreaterThan(0);
     expect(b.metrics.reports.total()).toBeGreaterThan(0);
     // A pipeline lives on exactly one instance.

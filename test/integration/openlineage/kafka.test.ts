@@ -14,51 +14,71 @@ const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 describe('OpenLineage events from the openlineage-python Kafka transport', () => {
-  it('are consumed and converted into valid reports (START ignored, COMPLETE and FAIL reported)', { timeout: 600_000 }, async () => {
-    const t = await topic();
-    const { stdout: envOut } = await run(join(ROOT, 'scripts', 'pyenv.sh'), [], { cwd: ROOT, timeout: 540_000 });
-    const python = envOut.trim().split('\n').pop()!;
-    const { stdout } = await run(python, [join(ROOT, 'test', 'integration', 'openlineage', 'emit_openlineage_kafka.py'), services().kafkaBrokers.join(','), t], { cwd: ROOT, timeout: 120_000 });
-    const runs = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: string; failed: string };
+  it(
+    'are consumed and converted into valid reports (START ignored, COMPLETE and FAIL reported)',
+    { timeout: 600_000 },
+    async () => {
+      const t = await topic();
+      const { stdout: envOut } = await run(join(ROOT, 'scripts', 'pyenv.sh'), [], { cwd: ROOT, timeout: 540_000 });
+      const python = envOut.trim().split('\n').pop()!;
+      const { stdout } = await run(
+        python,
+        [
+          join(ROOT, 'test', 'integration', 'openlineage', 'emit_openlineage_kafka.py'),
+          services().kafkaBrokers.join(','),
+          t,
+        ],
+        { cwd: ROOT, timeout: 120_000 },
+      );
+      const runs = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: string; failed: string };
 
-    const values: Buffer[] = [];
-    const c = consumer(unique('g'));
-    await c.connect();
-    await c.subscribe({ topic: t, fromBeginning: true });
-    await c.run({
-      eachMessage: ({ message }) => {
-        values.push(message.value!);
-        return Promise.resolve();
-      },
-    });
-    await eventually(() => (values.length >= 3 ? true : undefined), 30_000, 'three OpenLineage events');
+      const values: Buffer[] = [];
+      const c = consumer(unique('g'));
+      await c.connect();
+      await c.subscribe({ topic: t, fromBeginning: true });
+      await c.run({
+        eachMessage: ({ message }) => {
+          values.push(message.value!);
+          return Promise.resolve();
+        },
+      });
+      await eventually(() => (values.length >= 3 ? true : undefined), 30_000, 'three OpenLineage events');
 
-    const events = values.map((v) => JSON.parse(v.toString('utf8')) as Record<string, unknown>);
-    expect(events.map((e) => e.eventType)).toEqual(['START', 'COMPLETE', 'FAIL']);
-    expect(events.every((e) => isOpenLineageEvent(e))).toBe(true);
+      const events = values.map((v) => JSON.parse(v.toString('utf8')) as Record<string, unknown>);
+      expect(events.map((e) => e.eventType)).toEqual(['START', 'COMPLETE', 'FAIL']);
+      expect(events.every((e) => isOpenLineageEvent(e))).toBe(true);
 
-    const [start, complete, fail] = events.map((e) => convertRunEvent(e));
-    expect(start).toEqual({ reports: [], ignored: expect.stringMatching(/^eventType START/) as unknown });
-    if (!complete || 'errors' in complete || !fail || 'errors' in fail) throw new Error(JSON.stringify({ complete, fail }));
-    const ok = complete.reports[0]!;
-    expect(validateReport(ok).ok).toBe(true);
-    expect(ok).toMatchObject({
-      event_id: openLineageEventId(runs.ok, 'COMPLETE'),
-      pipeline: 'churn_daily',
-      node: 'churn_daily.clean_transactions',
-      run_id: runs.ok,
-      status: 'success',
-      inputs: [{ dataset: 's3://lake/raw/transactions', profile: { row_count: 1000, columns: { amount: { kind: 'numeric', null_count: 3, min: 0, max: 99.5 } } } }],
-      outputs: [{ dataset: 's3://lake/clean/transactions', profile: { row_count: 997 } }],
-    });
-    expect(ok.outputs[0]!.profile.schema).toEqual([
-      { name: 'customer_id', type: 'string', nullable: true },
-      { name: 'amount', type: 'double', nullable: true },
-    ]);
-    expect(fail.reports[0]).toMatchObject({ run_id: runs.failed, status: 'failed' });
+      const [start, complete, fail] = events.map((e) => convertRunEvent(e));
+      expect(start).toEqual({ reports: [], ignored: expect.stringMatching(/^eventType START/) as unknown });
+      if (!complete || 'errors' in complete || !fail || 'errors' in fail)
+        throw new Error(JSON.stringify({ complete, fail }));
+      const ok = complete.reports[0]!;
+      expect(validateReport(ok).ok).toBe(true);
+      expect(ok).toMatchObject({
+        event_id: openLineageEventId(runs.ok, 'COMPLETE'),
+        pipeline: 'churn_daily',
+        node: 'churn_daily.clean_transactions',
+        run_id: runs.ok,
+        status: 'success',
+        inputs: [
+          {
+            dataset: 's3://lake/raw/transactions',
+            profile: { row_count: 1000, columns: { amount: { kind: 'numeric', null_count: 3, min: 0, max: 99.5 } } },
+          },
+        ],
+        outputs: [{ dataset: 's3://lake/clean/transactions', profile: { row_count: 997 } }],
+      });
+      expect(ok.outputs[0]!.profile.schema).toEqual([
+        { name: 'customer_id', type: 'string', nullable: true },
+        { name: 'amount', type: 'double', nullable: true },
+      ]);
+      expect(fail.reports[0]).toMatchObject({ run_id: runs.failed, status: 'failed' });
 
-    // the monitor's decoder takes the same messages
-    const decoded = await Promise.all(values.map((v) => decodeMessage(v, { maxMessageBytes: 1_048_576, openLineage: convertRunEvent })));
-    expect(decoded.map((d) => d[0]?.kind)).toEqual(['ignored', 'report', 'report']);
-  });
+      // the monitor's decoder takes the same messages
+      const decoded = await Promise.all(
+        values.map((v) => decodeMessage(v, { maxMessageBytes: 1_048_576, openLineage: convertRunEvent })),
+      );
+      expect(decoded.map((d) => d[0]?.kind)).toEqual(['ignored', 'report', 'report']);
+    },
+  );
 });

@@ -13,32 +13,54 @@ async function nodes(url: string, pipeline: string): Promise<NodesAnswer | undef
 }
 
 describe('OpenLineage into the monitor with the real openlineage-python client', () => {
-  it('through its HTTP transport to POST /api/v1/lineage: COMPLETE events become reports, the pipeline named after the DAG', { timeout: 180_000 }, async () => {
-    const cfg = monitorConfig();
-    const m = await startMonitor(cfg);
-    const py = await projectPython();
-    const r = await runCommand(py, ['test/integration/openlineage/emit_to_monitor.py', 'http', m.httpUrl!, '4'], 120_000);
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 8 });
-    const answer = await eventually(async () => {
-      const a = await nodes(m.httpUrl!, 'ol_daily');
-      return a && a.nodes.reduce((s, n) => s + n.runs, 0) === 8 ? a : undefined;
-    }, 60_000, 'eight runs of ol_daily');
-    expect(answer.nodes.map((n) => n.node).sort()).toEqual(['ol_daily.clean', 'ol_daily.extract']);
-    // The dataset written by extract and read by clean is a lineage edge.
-    expect(answer.nodes.find((n) => n.node === 'ol_daily.clean')!.last_run!.upstream.map((u) => u.node)).toEqual(['ol_daily.extract']);
-  });
+  it(
+    'through its HTTP transport to POST /api/v1/lineage: COMPLETE events become reports, the pipeline named after the DAG',
+    { timeout: 180_000 },
+    async () => {
+      const cfg = monitorConfig();
+      const m = await startMonitor(cfg);
+      const py = await projectPython();
+      const r = await runCommand(
+        py,
+        ['test/integration/openlineage/emit_to_monitor.py', 'http', m.httpUrl!, '4'],
+        120_000,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 8 });
+      const answer = await eventually(
+        async () => {
+          const a = await nodes(m.httpUrl!, 'ol_daily');
+          return a && a.nodes.reduce((s, n) => s + n.runs, 0) === 8 ? a : undefined;
+        },
+        60_000,
+        'eight runs of ol_daily',
+      );
+      expect(answer.nodes.map((n) => n.node).sort()).toEqual(['ol_daily.clean', 'ol_daily.extract']);
+      // The dataset written by extract and read by clean is a lineage edge.
+      expect(answer.nodes.find((n) => n.node === 'ol_daily.clean')!.last_run!.upstream.map((u) => u.node)).toEqual([
+        'ol_daily.extract',
+      ]);
+    },
+  );
 
-  it('through its Kafka transport to an ingest topic: converted and forwarded to the reports topic, keyed by pipeline', { timeout: 180_000 }, async () => {
-    const ingest = unique('openlineage');
-    const cfg = monitorConfig({ 'kafka.topics.ingest': [ingest] });
-    const m = await startMonitor(cfg);
-    const py = await projectPython();
-    const r = await runCommand(py, ['test/integration/openlineage/emit_to_monitor.py', 'kafka', services().kafkaBrokers.join(','), ingest, '3'], 120_000);
-    expect(r.code, r.stderr).toBe(0);
-    await eventually(() => (m.metrics.reports.total() === 6 ? true : undefined), 60_000, 'six reports');
-    const answer = (await nodes(m.httpUrl!, 'ol_daily'))!;
-    expect(answer.nodes.map((n) => `${n.node}:${n.runs}`).sort()).toEqual(['ol_daily.clean:3', 'ol_daily.extract:3']);
-    expect(m.metrics.deadLetters.total()).toBe(0);
-  });
+  it(
+    'through its Kafka transport to an ingest topic: converted and forwarded to the reports topic, keyed by pipeline',
+    { timeout: 180_000 },
+    async () => {
+      const ingest = unique('openlineage');
+      const cfg = monitorConfig({ 'kafka.topics.ingest': [ingest] });
+      const m = await startMonitor(cfg);
+      const py = await projectPython();
+      const r = await runCommand(
+        py,
+        ['test/integration/openlineage/emit_to_monitor.py', 'kafka', services().kafkaBrokers.join(','), ingest, '3'],
+        120_000,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      await eventually(() => (m.metrics.reports.total() === 6 ? true : undefined), 60_000, 'six reports');
+      const answer = (await nodes(m.httpUrl!, 'ol_daily'))!;
+      expect(answer.nodes.map((n) => `${n.node}:${n.runs}`).sort()).toEqual(['ol_daily.clean:3', 'ol_daily.extract:3']);
+      expect(m.metrics.deadLetters.total()).toBe(0);
+    },
+  );
 });

@@ -75,7 +75,9 @@ const SCENARIOS: Scenario[] = [
 ];
 
 async function slackCalls(token: string): Promise<RecordedCall[]> {
-  return (await (await fetch(`${services().slackControlUrl}/calls?token=${encodeURIComponent(token)}`)).json()) as RecordedCall[];
+  return (await (
+    await fetch(`${services().slackControlUrl}/calls?token=${encodeURIComponent(token)}`)
+  ).json()) as RecordedCall[];
 }
 
 function blocksText(call: RecordedCall): string {
@@ -94,21 +96,36 @@ describe('scenarios: exactly one Slack alert per root cause, naming the culprit'
       await sendReports(cfg, run(WARMUP, sc.faults));
       await sendReports(cfg, run(WARMUP + 1, sc.faults));
       const total = nodes * (WARMUP + 2);
-      await eventually(async () => ((await nodeRunCount(cfg, sim.dag.pipeline)) === total ? true : undefined), 60_000, `${total} node runs`);
+      await eventually(
+        async () => ((await nodeRunCount(cfg, sim.dag.pipeline)) === total ? true : undefined),
+        60_000,
+        `${total} node runs`,
+      );
       await m.dispatcher.drain();
       const token = cfg.slack.token!;
       // Give any (wrong) extra alert time to arrive before counting.
       await new Promise((r) => setTimeout(r, 1500));
-      const calls = await eventually(async () => {
-        const c = await slackCalls(token);
-        const parents = c.filter((x) => x.method === 'chat.postMessage' && x.args.thread_ts === undefined && x.status === 200);
-        return parents.length >= sc.expect.length ? c : undefined;
-      }, 30_000, 'the Slack messages');
+      const calls = await eventually(
+        async () => {
+          const c = await slackCalls(token);
+          const parents = c.filter(
+            (x) => x.method === 'chat.postMessage' && x.args.thread_ts === undefined && x.status === 200,
+          );
+          return parents.length >= sc.expect.length ? c : undefined;
+        },
+        30_000,
+        'the Slack messages',
+      );
       const parents = calls.filter((x) => x.method === 'chat.postMessage' && x.args.thread_ts === undefined);
       expect(parents.map((p) => String(p.args.text))).toHaveLength(sc.expect.length);
       for (const e of sc.expect) {
-        const msg = parents.find((p) => String(p.args.text).includes(`at ${e.culprit} `) || String(p.args.text).includes(`at ${e.culprit}`));
-        expect(msg, `a message naming ${e.culprit}; got:\n${parents.map((p) => String(p.args.text)).join('\n')}`).toBeDefined();
+        const msg = parents.find(
+          (p) => String(p.args.text).includes(`at ${e.culprit} `) || String(p.args.text).includes(`at ${e.culprit}`),
+        );
+        expect(
+          msg,
+          `a message naming ${e.culprit}; got:\n${parents.map((p) => String(p.args.text)).join('\n')}`,
+        ).toBeDefined();
         const text = blocksText(msg!);
         expect(text).toContain(`Culprit transformation*\\n\`${e.culprit}\` in pipeline \`${sim.dag.pipeline}\``);
         for (const word of e.mentions) expect(text.toLowerCase()).toContain(word.toLowerCase());

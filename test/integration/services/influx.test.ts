@@ -10,7 +10,13 @@ describe('InfluxDB 1.8 through the v2 API (@influxdata/influxdb-client)', () => 
     const write = client.getWriteApi('ignored-org', influxDatabase, 'ms', { maxRetries: 2 });
     const t0 = Date.now() - 60_000;
     for (let i = 0; i < 5; i++) {
-      write.writePoint(new Point('test_row_count').tag('node', node).intField('rows', 100 + i).floatField('null_ratio', i / 10).timestamp(new Date(t0 + i * 1000)));
+      write.writePoint(
+        new Point('test_row_count')
+          .tag('node', node)
+          .intField('rows', 100 + i)
+          .floatField('null_ratio', i / 10)
+          .timestamp(new Date(t0 + i * 1000)),
+      );
     }
     await write.close();
 
@@ -38,7 +44,9 @@ describe('InfluxDB 1.8 through the v2 API (@influxdata/influxdb-client)', () => 
     }
     const rows = await client
       .getQueryApi('o')
-      .collectRows<{ _value: number }>(`from(bucket: "${influxDatabase}") |> range(start: -5m) |> filter(fn: (r) => r._measurement == "test_idempotent" and r.node == "${node}")`);
+      .collectRows<{ _value: number }>(
+        `from(bucket: "${influxDatabase}") |> range(start: -5m) |> filter(fn: (r) => r._measurement == "test_idempotent" and r.node == "${node}")`,
+      );
     expect(rows.map((r) => r._value)).toEqual([2]);
   });
 });

@@ -30,7 +30,9 @@ describe('Kafka broker (kafkajs)', () => {
           seen.push(m.value!.toString());
           resolveOffset(m.offset);
         }
-        await c1.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
+        await c1.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) },
+        ]);
         await heartbeat();
       },
     });

@@ -14,7 +14,10 @@ async function fault(body: Record<string, unknown>): Promise<void> {
 }
 
 function client(token: string): WebClient {
-  return new WebClient(token, { slackApiUrl: services().slackApiUrl, retryConfig: { retries: 3, factor: 1, minTimeout: 50, maxTimeout: 200 } });
+  return new WebClient(token, {
+    slackApiUrl: services().slackApiUrl,
+    retryConfig: { retries: 3, factor: 1, minTimeout: 50, maxTimeout: 200 },
+  });
 }
 
 describe('local Slack Web API server with @slack/web-api', () => {
@@ -44,8 +47,13 @@ describe('local Slack Web API server with @slack/web-api', () => {
 
   it('reports Slack-level errors like the real API (unknown message, bad token)', async () => {
     const token = unique('xoxb');
-    const slack = new WebClient(token, { slackApiUrl: services().slackApiUrl, retryConfig: retryPolicies.fiveRetriesInFiveMinutes });
-    await expect(slack.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' })).rejects.toMatchObject({ data: { error: 'message_not_found' } });
+    const slack = new WebClient(token, {
+      slackApiUrl: services().slackApiUrl,
+      retryConfig: retryPolicies.fiveRetriesInFiveMinutes,
+    });
+    await expect(slack.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
     const bad = new WebClient('xoxb-invalid', { slackApiUrl: services().slackApiUrl });
     await expect(bad.auth.test()).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
   });

@@ -1,5 +1,11 @@
 import type { TestProject } from 'vitest/node';
-import { describeAddresses, harnessConfig, servicesDown, servicesUp, type ServiceAddresses } from '../../../src/dev/services/index.js';
+import {
+  describeAddresses,
+  harnessConfig,
+  servicesDown,
+  servicesUp,
+  type ServiceAddresses,
+} from '../../../src/dev/services/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
