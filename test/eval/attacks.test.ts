@@ -4,6 +4,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { validateReport } from '../../src/contract/index.js';
+import { convertRunEvent } from '../../src/openlineage/index.js';
 import {
   ATTACKS,
   CHAOS_SCENARIO,
@@ -164,6 +165,44 @@ describe('fault-injection attacks', () => {
     );
     for (const id of CHAOS_SCENARIO.stream.poison) {
       expect(ATTACKS.find((a) => a.id === id)?.expect.outcome, id).toBe('dead-letter');
+    }
+  });
+});
+
+describe('fault-injection attacks: OpenLineage and HTTP bodies', () => {
+  const olOf = (a: Attack): unknown => parseJson((built.get(a.id) as BuiltMessage).value);
+
+  it('builds OpenLineage events the adapter converts to valid reports where they must be processed', () => {
+    // The 25,000-input event is left to the integration runner: its conversion time is what it measures.
+    const small = (a: Attack): boolean => bytesOf((built.get(a.id) as BuiltMessage).value).length < 100_000;
+    const processed = ATTACKS.filter((a) => a.id.startsWith('ol-') && a.expect.outcome === 'processed' && small(a));
+    expect(processed.length).toBeGreaterThanOrEqual(5);
+    const wrong = processed.flatMap((a): { id: string; problem: unknown }[] => {
+      const converted = convertRunEvent(olOf(a));
+      const reports = 'reports' in converted ? converted.reports : [];
+      if (reports.length !== 1) return [{ id: a.id, problem: converted }];
+      const result = validateReport(reports[0]);
+      return result.ok ? [] : [{ id: a.id, problem: result.errors }];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('posts to /api/v1/reports bodies whose reports are valid where it expects them accepted', () => {
+    const patternOf = (a: Attack): string => (a.expect.outcome === 'http' ? String(a.expect.bodyMatches) : '');
+    const accepted = ATTACKS.filter(
+      (a) =>
+        a.channel === 'http-report' &&
+        a.expect.outcome === 'http' &&
+        a.expect.status === 202 &&
+        /accepted/.test(patternOf(a)),
+    );
+    expect(accepted.length).toBeGreaterThanOrEqual(8);
+    for (const a of accepted) {
+      const body = parseJson((built.get(a.id) as BuiltMessage).value);
+      const list = Array.isArray(body) ? body : ((body as { reports?: unknown[] }).reports ?? [body]);
+      const valid = list.filter((r) => validateReport(r, { unknownKeys: 'allow' }).ok).length;
+      const claimed = Number(/\\s\*(\d)/.exec(patternOf(a))?.[1]);
+      expect(valid, a.id).toBe(claimed);
     }
   });
 });
