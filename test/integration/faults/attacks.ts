@@ -21,6 +21,11 @@
  * - {@link CHAOS_SCENARIO} describes the dependency faults of the chaos test and the invariants to assert.
  *
  * Sizes: "1 MB" is the monitor's `kafka.maxMessageBytes` default, 1,048,576 bytes of message value.
+ *
+ * Not expressible as one message, left to the chaos test or a runner with sequences: a report re-sent with
+ * the same event_id (counted once), state-key collisions through U+001F across two pipelines (`a\u001fb`/`c`
+ * against `a`/`b\u001fc`), two-node upstream cycles, and an OpenLineage FAIL without outputs on Kafka (ignored
+ * per docs/emitters.md: neither dead-lettered nor a run; its HTTP variant is here).
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -1483,8 +1488,12 @@ const HOSTILE_POSITIONS: readonly NamePosition[] = ['pipeline', 'node', 'dataset
 function hostileNames(): Attack[] {
   return HOSTILE_NAMES.flatMap((h) =>
     HOSTILE_POSITIONS.map((position) => {
-      let expect = h.expect ?? PROCESSED;
-      if (h.id === 'lone-surrogate' && position === 'column') expect = INVALID(/name|columns/);
+      if (h.id === 'lone-surrogate' && position === 'column') {
+        const description =
+          'A column (schema field) name with a lone UTF-16 surrogate: refused by the contract (names must be valid Unicode). REPORT_INVALID.';
+        return nameAttack(`name-${h.id}-${position}`, position, h.name, description, INVALID(/name|columns/));
+      }
+      const expect = h.expect ?? PROCESSED;
       const verdict =
         expect.outcome === 'processed' ? 'Processed; stored and shown unchanged (no doubled `\\`, no `\\n`).' : '';
       return nameAttack(
