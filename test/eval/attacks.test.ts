@@ -156,6 +156,25 @@ describe('fault-injection attacks', () => {
     }
   });
 
+  it('sends bytes that are not UTF-8 where it expects a UTF-8 reason, and UTF-8 everywhere else in JSON', () => {
+    const isUtf8 = (b: Buffer): boolean => {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(b);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const utf8Attacks = ATTACKS.filter(
+      (a) => a.expect.outcome === 'dead-letter' && /utf/i.test(String(a.expect.reasonMatches)),
+    );
+    expect(utf8Attacks.length).toBeGreaterThanOrEqual(5);
+    for (const a of utf8Attacks) expect(isUtf8(bytesOf((built.get(a.id) as BuiltMessage).value)), a.id).toBe(false);
+    for (const a of ATTACKS.filter((x) => x.expect.outcome === 'processed' && isJsonReportAttack(x))) {
+      expect(isUtf8(bytesOf((built.get(a.id) as BuiltMessage).value)), a.id).toBe(true);
+    }
+  });
+
   it('describes the chaos test with its faults, invariants and real poison', () => {
     const deps = new Set(CHAOS_SCENARIO.faults.map((f) => f.dependency));
     expect(deps).toEqual(new Set(['influxdb', 'kafka', 'schema-registry', 'slack', 'monitor']));
