@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grafanaLink, headline, renderIncident, renderThreadReply, type Block } from '../../src/actions/index.js';
-import { esc } from '../../src/actions/render.js';
+import { esc } from '../../src/actions/mrkdwn.js';
 import type { Incident } from '../../src/monitor/index.js';
 import { scenarioEvents } from './fixtures.js';
 
