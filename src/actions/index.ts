@@ -9,6 +9,6 @@ export {
   type RenderOptions,
 } from './render.js';
 export { SLACK_LIMITS, esc, code, truncate, listWithin } from './mrkdwn.js';
-export { SlackNotifier, slackError, type SlackOptions } from './slack.js';
+export { SlackNotifier, slackError, type SlackOptions, type SlackOutcome } from './slack.js';
 export { postWebhook, fillTemplate, rollbackCommandOf, type RollbackCommand, type WebhookOptions } from './rollback.js';
 export { ActionDispatcher, type ActionOutcome, type DispatcherOptions } from './dispatcher.js';

@@ -10,7 +10,8 @@ import {
 import type { Logger } from 'pino';
 import { RootlineError, errorMessage } from '../errors.js';
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
-import { renderIncident, renderThreadReply, type RenderOptions } from './render.js';
+import { METADATA_EVENT, truncate } from './mrkdwn.js';
+import { renderIncident, renderIncidentPlain, renderThreadReply, type RenderOptions } from './render.js';
 
 export interface SlackOptions extends RenderOptions {
   token: string;
@@ -60,7 +61,43 @@ interface Parent {
   version: number;
 }
 
-const METADATA_EVENT = 'rootline_incident';
+/**
+ * Slack errors that say the payload itself was refused (Block Kit or text over a limit, malformed
+ * metadata): sending the same again would fail again, so a plain-text message goes instead.
+ */
+const PAYLOAD_ERRORS = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'invalid_arguments',
+  'invalid_attachments',
+  'too_many_attachments',
+  'no_text',
+  'invalid_metadata_format',
+  'invalid_metadata_schema',
+  'metadata_too_large',
+  'metadata_must_be_sent_from_app',
+]);
+
+/** The refusal of a payload, if `err` is one: Slack's error and its explanations. */
+function payloadRefusal(err: unknown): { error: string; messages: string[]; metadata: boolean } | undefined {
+  const cause = err instanceof RootlineError ? err.cause : err;
+  if (cause instanceof WebAPIPlatformError && PAYLOAD_ERRORS.has(cause.data.error)) {
+    const data = cause.data as { error: string; response_metadata?: { messages?: unknown } };
+    const messages = Array.isArray(data.response_metadata?.messages) ? data.response_metadata.messages.map(String) : [];
+    return { error: data.error, messages: messages.slice(0, 10), metadata: data.error.includes('metadata') };
+  }
+  if (cause instanceof WebAPIHTTPError && (cause.statusCode === 400 || cause.statusCode === 413))
+    return { error: `HTTP ${cause.statusCode}`, messages: [], metadata: false };
+  return undefined;
+}
+
+/** Longest thread reply sent as the fallback when Slack refuses the reply as rendered. */
+const FALLBACK_REPLY_CHARS = 1000;
+
+/** What handling one event did; `*_plain` when Slack refused the blocks and a plain text went instead. */
+export type SlackOutcome = 'posted' | 'updated' | 'skipped' | 'posted_plain' | 'updated_plain';
 
 function quietLogger(log: Logger): SlackLogger {
   return {
@@ -145,52 +182,87 @@ export class SlackNotifier {
     return undefined;
   }
 
+  /**
+   * Sends a message (`blocks` as rendered); if Slack refuses the payload itself, sends `plain` instead
+   * (no blocks, and no metadata when the metadata was the problem), logs why and says so.
+   */
+  private async withFallback<T>(
+    i: Incident,
+    method: string,
+    send: (fallback: { metadata: boolean } | undefined) => Promise<T>,
+  ): Promise<{ res: T; plain: boolean }> {
+    try {
+      return { res: await send(undefined), plain: false };
+    } catch (err: unknown) {
+      const refused = payloadRefusal(err);
+      if (!refused) throw err;
+      this.o.logger.warn(
+        { incident: i.incident_id, method, slackError: refused.error, slackMessages: refused.messages },
+        'Slack refused the message; sending it as plain text',
+      );
+      return { res: await send({ metadata: !refused.metadata }), plain: true };
+    }
+  }
+
   /** Applies one incident event to Slack. Throws a RootlineError (retriable or not) on failure. */
-  async handle(e: IncidentEvent): Promise<'posted' | 'updated' | 'skipped'> {
+  async handle(e: IncidentEvent): Promise<SlackOutcome> {
     const i = e.incident;
     const rendered = renderIncident(i, this.o);
+    const plainText = () => renderIncidentPlain(i, this.o).text;
     const metadata = { event_type: METADATA_EVENT, event_payload: { incident_id: i.incident_id, version: i.version } };
     const parent = await this.lookup(i);
     if (!parent) {
-      const res = await this.call('chat.postMessage', () =>
-        this.client.chat.postMessage({
-          channel: this.o.channel,
-          text: rendered.text,
-          blocks: rendered.blocks as never,
-          metadata,
-          unfurl_links: false,
-        }),
+      const { res, plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
+        this.call('chat.postMessage', () =>
+          this.client.chat.postMessage({
+            channel: this.o.channel,
+            unfurl_links: false,
+            ...(fallback
+              ? { text: plainText(), ...(fallback.metadata ? { metadata } : {}) }
+              : { text: rendered.text, blocks: rendered.blocks as never, metadata }),
+          }),
+        ),
       );
       this.channelId ??= res.channel;
       this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
-      this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit }, 'Slack: incident posted');
-      return 'posted';
+      this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit, plain }, 'Slack: incident posted');
+      return plain ? 'posted_plain' : 'posted';
     }
     if (parent.version >= i.version) return 'skipped';
     // Update the parent first (it records the version), then the thread: a crash in between loses a
     // reply rather than posting one twice.
-    await this.call('chat.update', () =>
-      this.client.chat.update({
-        channel: parent.channel,
-        ts: parent.ts,
-        text: rendered.text,
-        blocks: rendered.blocks as never,
-        metadata,
-      }),
+    const updated = await this.withFallback(i, 'chat.update', (fallback) =>
+      this.call('chat.update', () =>
+        this.client.chat.update({
+          channel: parent.channel,
+          ts: parent.ts,
+          ...(fallback
+            ? // An empty blocks array removes the blocks of the earlier version, which would be stale.
+              { text: plainText(), blocks: [], ...(fallback.metadata ? { metadata } : {}) }
+            : { text: rendered.text, blocks: rendered.blocks as never, metadata }),
+        }),
+      ),
     );
     parent.version = i.version;
-    const reply = renderThreadReply(e);
+    const reply = renderThreadReply(e, this.o);
+    let replyPlain = false;
     if (reply) {
-      await this.call('chat.postMessage', () =>
-        this.client.chat.postMessage({
-          channel: parent.channel,
-          thread_ts: parent.ts,
-          text: reply.text,
-          metadata,
-          unfurl_links: false,
-        }),
-      );
+      ({ plain: replyPlain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
+        this.call('chat.postMessage', () =>
+          this.client.chat.postMessage({
+            channel: parent.channel,
+            thread_ts: parent.ts,
+            unfurl_links: false,
+            ...(fallback
+              ? {
+                  text: truncate(reply.text, FALLBACK_REPLY_CHARS, { mrkdwn: true }),
+                  ...(fallback.metadata ? { metadata } : {}),
+                }
+              : { text: reply.text, metadata }),
+          }),
+        ),
+      ));
     }
-    return 'updated';
+    return updated.plain || replyPlain ? 'updated_plain' : 'updated';
   }
 }
