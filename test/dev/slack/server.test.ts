@@ -4,11 +4,22 @@ import { startSlackMockServer, type SlackMockServer } from '../../../src/dev/sla
 
 let server: SlackMockServer;
 let slack: WebClient;
+const quiet = () => undefined;
 beforeAll(async () => {
   server = await startSlackMockServer({ port: 0 });
   slack = new WebClient(`xoxb-limits-${process.pid}`, {
     slackApiUrl: `${server.url}/api/`,
     retryConfig: { retries: 0 },
+    // The client logs Slack's response_metadata.messages as errors; the tests assert them instead.
+    logger: {
+      debug: quiet,
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+      setLevel: quiet,
+      getLevel: () => LogLevel.ERROR,
+      setName: quiet,
+    },
   });
 });
 afterAll(() => server.close());
