@@ -29,7 +29,7 @@ const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', te
 /** What Slack answers to a chat.postMessage with these arguments (its `data` when it refuses). */
 async function post(args: Record<string, unknown>): Promise<Record<string, unknown>> {
   try {
-    return (await slack.chat.postMessage({ channel: 'C1', ...args } as never)) as Record<string, unknown>;
+    return (await slack.chat.postMessage({ channel: 'C1', ...args } as never)) as unknown as Record<string, unknown>;
   } catch (err: unknown) {
     return (err as { data: Record<string, unknown> }).data;
   }

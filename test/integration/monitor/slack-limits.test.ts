@@ -18,15 +18,23 @@ function mrkdwnTexts(args: Record<string, unknown>): string[] {
 }
 
 describe('Slack messages that always arrive, from the running monitor', () => {
-  it('a 300-node blast radius, a 10 kB culprit name and nodes named <!channel>: one valid message, nobody pinged', async () => {
+  it('a 300-node blast radius, a 10 kB node name and nodes named <!channel>: one valid message, nobody pinged', async () => {
     const cfg = monitorConfig();
     const token = cfg.slack.token!;
     const control = services().slackControlUrl;
     // n00 -> n01 -> 300 nodes: a fault at n01 reaches all 300.
     const dag = makeDag('fan_out', 302, 'slack-limits', 71);
-    const culprit = `transform_${'x'.repeat(10_000)}`;
+    // The culprit's name is in all 300 children's reports: long, but not 10 kB (that would be 150 MB of
+    // reports); one of the 300 carries the 10 kB name.
+    const culprit = `transform_<!channel>_${'x'.repeat(500)}`;
     const rename = (n: string) =>
-      n === 'n01' ? culprit : n === 'n00' ? 'source' : `load_<!channel>_orders_${n}_<https://evil.example|x>`;
+      n === 'n01'
+        ? culprit
+        : n === 'n00'
+          ? 'source'
+          : n === 'n02'
+            ? `load_${'y'.repeat(10_000)}`
+            : `load_<!channel>_orders_${n}_<https://evil.example|x>`;
     const sim = new PipelineSim(
       { ...dag, nodes: dag.nodes.map((x) => ({ ...x, name: rename(x.name), parents: x.parents.map(rename) })) },
       { seed: 71 },
@@ -34,9 +42,13 @@ describe('Slack messages that always arrive, from the running monitor', () => {
     const base = Date.now();
     const run = (r: number, bad = false) =>
       sim.run(r, bad ? [{ node: culprit, kind: 'null_spike' }] : [], base + r * 2000);
+    // A report of the 10 kB node is ~60 kB: sent a few at a time, under Kafka's 1 MB request limit.
+    const send = async (reports: ReturnType<typeof run>) => {
+      for (let k = 0; k < reports.length; k += 10) await sendReports(cfg, reports.slice(k, k + 10));
+    };
     const m = await startMonitor(cfg);
-    for (let r = 0; r < 7; r++) await sendReports(cfg, run(r));
-    await sendReports(cfg, run(7, true));
+    for (let r = 0; r < 7; r++) await send(run(r));
+    await send(run(7, true));
     await eventually(() => (m.metrics.reports.total() === 8 * 302 ? true : undefined), 120_000, 'all reports');
     await eventually(
       () => (m.core.incidents({ status: 'open' }).length > 0 ? true : undefined),
