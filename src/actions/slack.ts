@@ -116,6 +116,8 @@ function quietLogger(log: Logger): SlackLogger {
  * new findings and the resolution go into its thread. Idempotent: each message carries the incident
  * id and version in its metadata, and a notifier that does not know an incident (after a restart)
  * looks for its message in the channel before posting, so a retried event never posts a duplicate.
+ * Messages are rendered within Slack's limits; if Slack still refuses one (the payload, not the call),
+ * it goes again as plain text rather than not at all, and `handle` says so (`posted_plain`, `updated_plain`).
  */
 export class SlackNotifier {
   private readonly client: WebClient;
