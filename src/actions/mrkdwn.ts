@@ -51,10 +51,23 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** The longest prefix of `s` of at most `max` UTF-16 code units that does not split a surrogate pair. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The longest prefix of `s` of at most `max` UTF-16 code units that ends on a character (grapheme)
+ * boundary: never inside a surrogate pair, a flag or an emoji sequence. Only a window around the cut is
+ * segmented, so a 10 kB name costs no more than a short one.
+ */
 function safePrefix(s: string, max: number): string {
   if (s.length <= max) return s;
   let end = Math.max(0, max);
+  const from = Math.max(0, end - 32);
+  let boundary = from;
+  for (const g of graphemes.segment(s.slice(from, end + 32))) {
+    if (from + g.index > end) break;
+    boundary = from + g.index;
+  }
+  if (boundary > from || from === 0) end = boundary;
   const c = s.charCodeAt(end - 1);
   if (c >= 0xd800 && c <= 0xdbff) end -= 1;
   return s.slice(0, end);

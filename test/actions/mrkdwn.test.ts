@@ -24,6 +24,10 @@ describe('truncate', () => {
   it('never splits a surrogate pair', () => {
     // '😀' is two UTF-16 code units; a cut after 3 units would keep half of the second one.
     expect(truncate('a😀😀😀', 4)).toBe('a😀…');
+    // Nor a character made of several code points: a flag, an emoji with a skin tone.
+    expect(truncate('ab🇫🇷🇫🇷', 6)).toBe('ab…');
+    expect(truncate('ab👍🏽👍🏽', 6)).toBe('ab…');
+    expect(truncate(`${'x'.repeat(10_000)}🇫🇷`, 10_003)).toBe(`${'x'.repeat(10_000)}…`);
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 1, max: 80 }), (s, max) => {
         const out = truncate(s, max);
