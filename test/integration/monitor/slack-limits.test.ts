@@ -14,7 +14,7 @@ function mrkdwnTexts(args: Record<string, unknown>): string[] {
           ? [String((x as { text: unknown }).text)]
           : Object.values(x).flatMap(walk)
         : [];
-  return [String(args.text ?? ''), ...walk(args.blocks)];
+  return [typeof args.text === 'string' ? args.text : '', ...walk(args.blocks)];
 }
 
 describe('Slack messages that always arrive, from the running monitor', () => {
