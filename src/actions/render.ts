@@ -161,6 +161,45 @@ function section(mrkdwn: string, max: number): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, max, { mrkdwn: true }) } };
 }
 
+/** The blast radius and the symptoms seen, each list cut to its budget. */
+function reachSection(i: Incident, full: string | undefined): Block {
+  const symptoms = [...new Set(i.symptoms.map((s) => s.node))];
+  const list = (names: string[], max: number) =>
+    listWithin(
+      names.map((n) => code(n)),
+      max,
+      { link: full },
+    );
+  const blast = i.blast_radius.length ? `: ${list(i.blast_radius, BUDGET.blastRadius)}` : '';
+  const seen = symptoms.length ? list(symptoms, BUDGET.symptoms) : 'none yet';
+  return section(
+    `*Blast radius*: ${plural(i.blast_radius.length, 'downstream node')}${blast}\n*Symptoms seen*: ${seen}`,
+    BUDGET.blastRadius + BUDGET.symptoms + 100,
+  );
+}
+
+/** The context line (id, times, runs, drill-down link) and the Grafana button when its URL fits. */
+function footer(i: Incident, grafana: string | undefined): Block[] {
+  const context = `${esc(i.incident_id)} · opened ${esc(i.opened_at)} (run ${plain(i.opened_run_id, 120)}) · ${plural(i.runs_affected, 'run')} affected${i.resolved_at ? ` · resolved ${esc(i.resolved_at)}` : ''}`;
+  const link = grafana ? ` · <${grafana}|Grafana drill-down>` : '';
+  const blocks: Block[] = [
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(context, BUDGET.context, { mrkdwn: true }) + link }],
+    },
+  ];
+  const url = fitting(grafana, SLACK_LIMITS.buttonUrl);
+  if (url) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Open in Grafana' }, url, action_id: 'rootline_grafana' },
+      ],
+    });
+  }
+  return blocks;
+}
+
 /**
  * The incident's parent message: names the culprit transformation, evidence and blast radius. Always
  * within Slack's limits (SLACK_LIMITS): names are escaped and cut, long lists end in "… and N more" with
@@ -171,67 +210,17 @@ export function renderIncident(i: Incident, o: RenderOptions = {}): { text: stri
   const word = status.replace(/:[a-z_]+: /, '');
   const f = i.findings[0];
   const full = incidentLink(i, o);
-  const grafana = fitting(grafanaLink(i, o.grafanaUrlTemplate), BUDGET.link);
-  const symptoms = [...new Set(i.symptoms.map((s) => s.node))];
-  const blast = i.blast_radius.length
-    ? `: ${listWithin(
-        i.blast_radius.map((n) => code(n)),
-        BUDGET.blastRadius,
-        { link: full },
-      )}`
-    : '';
-  const seen = symptoms.length
-    ? listWithin(
-        symptoms.map((n) => code(n)),
-        BUDGET.symptoms,
-        { link: full },
-      )
-    : 'none yet';
-  const context = `${esc(i.incident_id)} · opened ${esc(i.opened_at)} (run ${plain(i.opened_run_id, 120)}) · ${plural(i.runs_affected, 'run')} affected${i.resolved_at ? ` · resolved ${esc(i.resolved_at)}` : ''}`;
+  const evidence = listWithin(evidenceLines(i), BUDGET.evidence - 20, { sep: '\n', link: full });
+  const header = truncate(`${word}: ${i.culprit} (${i.pipeline})`, SLACK_LIMITS.headerText);
   const blocks: Block[] = [
-    {
-      type: 'header',
-      text: {
-        type: 'plain_text',
-        text: truncate(`${word}: ${i.culprit} (${i.pipeline})`, SLACK_LIMITS.headerText),
-        emoji: true,
-      },
-    },
+    { type: 'header', text: { type: 'plain_text', text: header, emoji: true } },
     section(`${status} ${headline(i)}${f ? `\n${plain(f.message, BUDGET.summary / 2)}` : ''}`, BUDGET.summary),
     { type: 'section', fields: fieldsOf(i, full) },
-    section(
-      `*Evidence path*\n${listWithin(evidenceLines(i), BUDGET.evidence - 20, { sep: '\n', link: full }) || 'n/a'}`,
-      BUDGET.evidence,
-    ),
-    section(
-      `*Blast radius*: ${plural(i.blast_radius.length, 'downstream node')}${blast}\n*Symptoms seen*: ${seen}`,
-      BUDGET.blastRadius + BUDGET.symptoms + 100,
-    ),
+    section(`*Evidence path*\n${evidence || 'n/a'}`, BUDGET.evidence),
+    reachSection(i, full),
     section(`*Action taken*: ${plain(actionLine(i), BUDGET.action - 20)}`, BUDGET.action),
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `${truncate(context, BUDGET.context, { mrkdwn: true })}${grafana ? ` · <${grafana}|Grafana drill-down>` : ''}`,
-        },
-      ],
-    },
+    ...footer(i, fitting(grafanaLink(i, o.grafanaUrlTemplate), BUDGET.link)),
   ];
-  const button = fitting(grafana, SLACK_LIMITS.buttonUrl);
-  if (button) {
-    blocks.push({
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Open in Grafana' },
-          url: button,
-          action_id: 'rootline_grafana',
-        },
-      ],
-    });
-  }
   const text = truncate(
     `${word}: ${headline(i).replace(/`/g, '')} (pipeline ${esc(truncate(i.pipeline, 120))})`,
     BUDGET.text,

@@ -93,6 +93,11 @@ function payloadRefusal(err: unknown): { error: string; messages: string[]; meta
   return undefined;
 }
 
+/** The message metadata that lets a restarted notifier find the incident's message again. */
+function metadataOf(i: Incident) {
+  return { event_type: METADATA_EVENT, event_payload: { incident_id: i.incident_id, version: i.version } };
+}
+
 /** Longest thread reply sent as the fallback when Slack refuses the reply as rendered. */
 const FALLBACK_REPLY_CHARS = 1000;
 
@@ -206,30 +211,61 @@ export class SlackNotifier {
     }
   }
 
+  /** The message's content as rendered, or as plain text (with or without metadata) after a refusal. */
+  private content(i: Incident, fallback: { metadata: boolean } | undefined, opts: { update?: boolean } = {}) {
+    const metadata = metadataOf(i);
+    if (!fallback) {
+      const rendered = renderIncident(i, this.o);
+      return { text: rendered.text, blocks: rendered.blocks as never, metadata };
+    }
+    return {
+      text: renderIncidentPlain(i, this.o).text,
+      // On an update, an empty blocks array removes the earlier version's blocks, which would be stale.
+      ...(opts.update ? { blocks: [] } : {}),
+      ...(fallback.metadata ? { metadata } : {}),
+    };
+  }
+
+  private async post(i: Incident): Promise<SlackOutcome> {
+    const { res, plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
+      this.call('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel: this.o.channel, unfurl_links: false, ...this.content(i, fallback) }),
+      ),
+    );
+    this.channelId ??= res.channel;
+    this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
+    this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit, plain }, 'Slack: incident posted');
+    return plain ? 'posted_plain' : 'posted';
+  }
+
+  private async reply(e: IncidentEvent, parent: Parent): Promise<boolean> {
+    const i = e.incident;
+    const reply = renderThreadReply(e, this.o);
+    if (!reply) return false;
+    const metadata = metadataOf(i);
+    const { plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
+      this.call('chat.postMessage', () =>
+        this.client.chat.postMessage({
+          channel: parent.channel,
+          thread_ts: parent.ts,
+          unfurl_links: false,
+          ...(fallback
+            ? {
+                text: truncate(reply.text, FALLBACK_REPLY_CHARS, { mrkdwn: true }),
+                ...(fallback.metadata ? { metadata } : {}),
+              }
+            : { text: reply.text, metadata }),
+        }),
+      ),
+    );
+    return plain;
+  }
+
   /** Applies one incident event to Slack. Throws a RootlineError (retriable or not) on failure. */
   async handle(e: IncidentEvent): Promise<SlackOutcome> {
     const i = e.incident;
-    const rendered = renderIncident(i, this.o);
-    const plainText = () => renderIncidentPlain(i, this.o).text;
-    const metadata = { event_type: METADATA_EVENT, event_payload: { incident_id: i.incident_id, version: i.version } };
     const parent = await this.lookup(i);
-    if (!parent) {
-      const { res, plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
-        this.call('chat.postMessage', () =>
-          this.client.chat.postMessage({
-            channel: this.o.channel,
-            unfurl_links: false,
-            ...(fallback
-              ? { text: plainText(), ...(fallback.metadata ? { metadata } : {}) }
-              : { text: rendered.text, blocks: rendered.blocks as never, metadata }),
-          }),
-        ),
-      );
-      this.channelId ??= res.channel;
-      this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
-      this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit, plain }, 'Slack: incident posted');
-      return plain ? 'posted_plain' : 'posted';
-    }
+    if (!parent) return this.post(i);
     if (parent.version >= i.version) return 'skipped';
     // Update the parent first (it records the version), then the thread: a crash in between loses a
     // reply rather than posting one twice.
@@ -238,33 +274,12 @@ export class SlackNotifier {
         this.client.chat.update({
           channel: parent.channel,
           ts: parent.ts,
-          ...(fallback
-            ? // An empty blocks array removes the blocks of the earlier version, which would be stale.
-              { text: plainText(), blocks: [], ...(fallback.metadata ? { metadata } : {}) }
-            : { text: rendered.text, blocks: rendered.blocks as never, metadata }),
+          ...this.content(i, fallback, { update: true }),
         }),
       ),
     );
     parent.version = i.version;
-    const reply = renderThreadReply(e, this.o);
-    let replyPlain = false;
-    if (reply) {
-      ({ plain: replyPlain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
-        this.call('chat.postMessage', () =>
-          this.client.chat.postMessage({
-            channel: parent.channel,
-            thread_ts: parent.ts,
-            unfurl_links: false,
-            ...(fallback
-              ? {
-                  text: truncate(reply.text, FALLBACK_REPLY_CHARS, { mrkdwn: true }),
-                  ...(fallback.metadata ? { metadata } : {}),
-                }
-              : { text: reply.text, metadata }),
-          }),
-        ),
-      ));
-    }
+    const replyPlain = await this.reply(e, parent);
     return updated.plain || replyPlain ? 'updated_plain' : 'updated';
   }
 }
