@@ -1,4 +1,5 @@
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
+import { SLACK_LIMITS, code, esc, listWithin, plain, truncate } from './mrkdwn.js';
 import { text } from './rollback.js';
 
 /** Block Kit blocks (plain objects; the Slack client sends them as JSON). */
@@ -7,7 +8,33 @@ export type Block = Record<string, unknown>;
 export interface RenderOptions {
   /** Drill-down URL template; {pipeline} {node} {column} {incident_id} {from} {to} are filled in. */
   grafanaUrlTemplate?: string | undefined;
+  /**
+   * Where the whole incident can be read (e.g. the HTTP API's `/api/v1/incidents/{incident_id}`); the
+   * same placeholders. Linked from every list cut short. Default: the Grafana drill-down.
+   */
+  incidentUrlTemplate?: string | undefined;
 }
+
+/**
+ * Characters each part of the parent message may take. Each is below its block's documented limit
+ * (section 3,000, field 2,000: SLACK_LIMITS) and together they stay under the ~12,000 characters Slack
+ * accepts across all blocks of one message (SLACK_LIMITS.blocksTotalText).
+ */
+const BUDGET = {
+  summary: 1200,
+  field: 700,
+  evidence: 1800,
+  blastRadius: 1200,
+  symptoms: 800,
+  action: 800,
+  context: 600,
+  /** The top-level `text` (notifications, screen readers); Slack's own limit is 40,000. */
+  text: 3000,
+  /** A thread reply (text only). */
+  reply: 3000,
+  /** Longest link put inside a message; a longer one (a 10 kB node name in the URL) is left out. */
+  link: 800,
+} as const;
 
 const METRIC_NAMES: Record<string, string> = {
   row_count: 'row count',
@@ -25,11 +52,6 @@ function fmt(x: number | undefined): string {
   return Number(x.toPrecision(4)).toString();
 }
 
-/** Escapes text for Slack mrkdwn (&, <, >). */
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 export function grafanaLink(i: Incident, template: string | undefined): string | undefined {
   if (!template) return undefined;
   const from = Date.parse(i.opened_at) - 3_600_000;
@@ -45,20 +67,20 @@ export function grafanaLink(i: Incident, template: string | undefined): string |
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? encodeURIComponent(values[k]!) : m));
 }
 
-/** The headline: what broke, where, by how much. */
+/** The headline, in mrkdwn: what broke, where, by how much (names escaped and cut). */
 export function headline(i: Incident): string {
   const f = i.findings[0];
   const metric = METRIC_NAMES[i.metric] ?? i.metric;
-  const col = i.column ? ` of \`${i.column}\`` : '';
+  const col = i.column ? ` of ${code(i.column)}` : '';
   if (f && (i.metric === 'null_ratio' || i.metric === 'row_count' || i.metric === 'drift')) {
     const change =
       i.metric === 'drift'
         ? `shifted (D = ${fmt(f.value)})`
         : `${f.baseline !== undefined ? `${fmt(f.baseline)} -> ` : ''}${fmt(f.value)}`;
-    return `${metric}${col} ${i.metric === 'drift' ? change : `changed ${change}`} at \`${i.culprit}\``;
+    return `${metric}${col} ${i.metric === 'drift' ? change : `changed ${change}`} at ${code(i.culprit)}`;
   }
-  if (f) return `${metric} at \`${i.culprit}\`: ${f.message}`;
-  return `${metric} at \`${i.culprit}\``;
+  if (f) return `${metric} at ${code(i.culprit)}: ${plain(f.message, BUDGET.summary / 2)}`;
+  return `${metric} at ${code(i.culprit)}`;
 }
 
 function actionLine(i: Incident): string {
@@ -80,104 +102,161 @@ function actionLine(i: Incident): string {
     .join('; ');
 }
 
-/** The incident's parent message: names the culprit transformation, evidence and blast radius. */
-export function renderIncident(i: Incident, o: RenderOptions = {}): { text: string; blocks: Block[] } {
-  const status =
-    i.status === 'resolved'
-      ? ':white_check_mark: RESOLVED'
-      : i.escalated
-        ? ':rotating_light: ESCALATED'
-        : i.severity === 'critical'
-          ? ':red_circle: INCIDENT'
-          : ':large_orange_circle: INCIDENT';
+function statusOf(i: Incident): string {
+  return i.status === 'resolved'
+    ? ':white_check_mark: RESOLVED'
+    : i.escalated
+      ? ':rotating_light: ESCALATED'
+      : i.severity === 'critical'
+        ? ':red_circle: INCIDENT'
+        : ':large_orange_circle: INCIDENT';
+}
+
+/** A link no longer than `max` (Slack drops or refuses overlong URLs), else undefined. */
+function fitting(link: string | undefined, max: number): string | undefined {
+  return link !== undefined && link.length <= max ? link : undefined;
+}
+
+/** Where the whole incident can be read: the incident URL template, else the Grafana drill-down. */
+export function incidentLink(i: Incident, o: RenderOptions): string | undefined {
+  return fitting(grafanaLink(i, o.incidentUrlTemplate ?? o.grafanaUrlTemplate), BUDGET.link);
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function evidenceLines(i: Incident): string[] {
+  return i.evidence.map((e) => {
+    if (e.role === 'input') return `• ${code(e.node)} healthy (input, run ${plain(e.run_id, 120)})`;
+    const what = `${METRIC_NAMES[e.metric] ?? e.metric}${e.column ? ` of ${code(e.column)}` : ''}`;
+    const numbers =
+      e.value !== undefined
+        ? `: ${e.baseline !== undefined ? `baseline ${fmt(e.baseline)}, ` : ''}now ${fmt(e.value)}`
+        : '';
+    return `• ${code(e.node)}${e.role === 'root' ? ' (root)' : ''}: ${what}${numbers}`;
+  });
+}
+
+function fieldsOf(i: Incident, full: string | undefined): Block[] {
+  const f = i.findings[0];
   const culprit =
     i.candidates.length > 1
-      ? `one of ${i.candidates.map((c) => `\`${c}\``).join(', ')} (ambiguous)`
-      : `\`${i.culprit}\``;
-  const text = `${status.replace(/:[a-z_]+: /, '')}: ${headline(i).replace(/`/g, '')} (pipeline ${i.pipeline})`;
-  const f = i.findings[0];
-  const evidence = i.evidence
-    .map((e) => {
-      if (e.role === 'input') return `• \`${e.node}\` healthy (input, run ${e.run_id})`;
-      const what = `${METRIC_NAMES[e.metric] ?? e.metric}${e.column ? ` of \`${e.column}\`` : ''}`;
-      const numbers =
-        e.value !== undefined
-          ? `: ${e.baseline !== undefined ? `baseline ${fmt(e.baseline)}, ` : ''}now ${fmt(e.value)}`
-          : '';
-      return `• \`${e.node}\`${e.role === 'root' ? ' (root)' : ''}: ${what}${numbers}`;
-    })
-    .join('\n');
-  const symptoms = [...new Set(i.symptoms.map((s) => s.node))];
-  const link = grafanaLink(i, o.grafanaUrlTemplate);
-  const fields = [
-    { type: 'mrkdwn', text: `*Culprit transformation*\n${culprit} in pipeline \`${i.pipeline}\`` },
-    {
-      type: 'mrkdwn',
-      text: `*Failing metric*\n${METRIC_NAMES[i.metric] ?? i.metric}${i.column ? ` of \`${i.column}\`` : ''}: baseline ${fmt(f?.baseline)} vs current ${fmt(f?.value)}`,
-    },
-    { type: 'mrkdwn', text: `*Likely cause*\n${esc(i.cause.summary)}` },
-    {
-      type: 'mrkdwn',
-      text: `*Confidence*\n${Math.round(i.confidence * 100)}%${i.escalated ? ' (escalated: root ambiguous)' : ''}`,
-    },
+      ? `one of ${listWithin(
+          i.candidates.map((c) => code(c)),
+          BUDGET.field / 2,
+          { link: full },
+        )} (ambiguous)`
+      : code(i.culprit);
+  const texts = [
+    `*Culprit transformation*\n${culprit} in pipeline ${code(i.pipeline)}`,
+    `*Failing metric*\n${METRIC_NAMES[i.metric] ?? i.metric}${i.column ? ` of ${code(i.column)}` : ''}: baseline ${fmt(f?.baseline)} vs current ${fmt(f?.value)}`,
+    `*Likely cause*\n${plain(i.cause.summary, BUDGET.field - 20)}`,
+    `*Confidence*\n${Math.round(i.confidence * 100)}%${i.escalated ? ' (escalated: root ambiguous)' : ''}`,
   ];
+  return texts.map((t) => ({ type: 'mrkdwn', text: truncate(t, BUDGET.field, { mrkdwn: true }) }));
+}
+
+function section(mrkdwn: string, max: number): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, max, { mrkdwn: true }) } };
+}
+
+/** The blast radius and the symptoms seen, each list cut to its budget. */
+function reachSection(i: Incident, full: string | undefined): Block {
+  const symptoms = [...new Set(i.symptoms.map((s) => s.node))];
+  const list = (names: string[], max: number) =>
+    listWithin(
+      names.map((n) => code(n)),
+      max,
+      { link: full },
+    );
+  const blast = i.blast_radius.length ? `: ${list(i.blast_radius, BUDGET.blastRadius)}` : '';
+  const seen = symptoms.length ? list(symptoms, BUDGET.symptoms) : 'none yet';
+  return section(
+    `*Blast radius*: ${plural(i.blast_radius.length, 'downstream node')}${blast}\n*Symptoms seen*: ${seen}`,
+    BUDGET.blastRadius + BUDGET.symptoms + 100,
+  );
+}
+
+/** The context line (id, times, runs, drill-down link) and the Grafana button when its URL fits. */
+function footer(i: Incident, grafana: string | undefined): Block[] {
+  const context = `${esc(i.incident_id)} · opened ${esc(i.opened_at)} (run ${plain(i.opened_run_id, 120)}) · ${plural(i.runs_affected, 'run')} affected${i.resolved_at ? ` · resolved ${esc(i.resolved_at)}` : ''}`;
+  const link = grafana ? ` · <${grafana}|Grafana drill-down>` : '';
   const blocks: Block[] = [
     {
-      type: 'header',
-      text: {
-        type: 'plain_text',
-        text: `${status.replace(/:[a-z_]+: /, '')}: ${i.culprit} (${i.pipeline})`.slice(0, 150),
-        emoji: true,
-      },
-    },
-    { type: 'section', text: { type: 'mrkdwn', text: `${status} ${headline(i)}${f ? `\n${esc(f.message)}` : ''}` } },
-    { type: 'section', fields },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Evidence path*\n${evidence || 'n/a'}` } },
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `*Blast radius*: ${i.blast_radius.length} downstream node${i.blast_radius.length === 1 ? '' : 's'}${i.blast_radius.length ? `: ${i.blast_radius.map((n) => `\`${n}\``).join(', ')}` : ''}\n*Symptoms seen*: ${symptoms.length ? symptoms.map((n) => `\`${n}\``).join(', ') : 'none yet'}`,
-      },
-    },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Action taken*: ${esc(actionLine(i))}` } },
-    {
       type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `${i.incident_id} · opened ${i.opened_at} (run ${i.opened_run_id}) · ${i.runs_affected} run${i.runs_affected === 1 ? '' : 's'} affected${i.resolved_at ? ` · resolved ${i.resolved_at}` : ''}${link ? ` · <${link}|Grafana drill-down>` : ''}`,
-        },
-      ],
+      elements: [{ type: 'mrkdwn', text: truncate(context, BUDGET.context, { mrkdwn: true }) + link }],
     },
   ];
-  if (link) {
+  const url = fitting(grafana, SLACK_LIMITS.buttonUrl);
+  if (url) {
     blocks.push({
       type: 'actions',
       elements: [
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Open in Grafana' },
-          url: link,
-          action_id: 'rootline_grafana',
-        },
+        { type: 'button', text: { type: 'plain_text', text: 'Open in Grafana' }, url, action_id: 'rootline_grafana' },
       ],
     });
   }
-  return { text, blocks };
+  return blocks;
 }
 
-/** The thread reply for an update or the resolution. */
-export function renderThreadReply(e: IncidentEvent): { text: string } | undefined {
+/**
+ * The incident's parent message: names the culprit transformation, evidence and blast radius. Always
+ * within Slack's limits (SLACK_LIMITS): names are escaped and cut, long lists end in "… and N more" with
+ * a link to the full incident, and the header is cut on a character boundary.
+ */
+export function renderIncident(i: Incident, o: RenderOptions = {}): { text: string; blocks: Block[] } {
+  const status = statusOf(i);
+  const word = status.replace(/:[a-z_]+: /, '');
+  const f = i.findings[0];
+  const full = incidentLink(i, o);
+  const evidence = listWithin(evidenceLines(i), BUDGET.evidence - 20, { sep: '\n', link: full });
+  const header = truncate(`${word}: ${i.culprit} (${i.pipeline})`, SLACK_LIMITS.headerText);
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: header, emoji: true } },
+    section(`${status} ${headline(i)}${f ? `\n${plain(f.message, BUDGET.summary / 2)}` : ''}`, BUDGET.summary),
+    { type: 'section', fields: fieldsOf(i, full) },
+    section(`*Evidence path*\n${evidence || 'n/a'}`, BUDGET.evidence),
+    reachSection(i, full),
+    section(`*Action taken*: ${plain(actionLine(i), BUDGET.action - 20)}`, BUDGET.action),
+    ...footer(i, fitting(grafanaLink(i, o.grafanaUrlTemplate), BUDGET.link)),
+  ];
+  const text = truncate(
+    `${word}: ${headline(i).replace(/`/g, '')} (pipeline ${esc(truncate(i.pipeline, 120))})`,
+    BUDGET.text,
+  );
+  return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/**
+ * The same incident as one plain mrkdwn text, no blocks: what is posted when Slack refuses the blocks
+ * (escaped, cut to a few thousand characters, with the link to the full incident).
+ */
+export function renderIncidentPlain(i: Incident, o: RenderOptions = {}): { text: string } {
+  const full = incidentLink(i, o);
+  const symptoms = new Set(i.symptoms.map((s) => s.node)).size;
+  const lines = [
+    `${statusOf(i)} ${headline(i)} (pipeline ${code(i.pipeline)})`,
+    `Likely cause: ${plain(i.cause.summary, 500)}`,
+    `Confidence ${Math.round(i.confidence * 100)}%${i.escalated ? ` (escalated: one of ${plural(i.candidates.length, 'candidate')})` : ''}`,
+    `Blast radius: ${plural(i.blast_radius.length, 'downstream node')}; symptoms seen at ${plural(symptoms, 'node')}`,
+    `${esc(i.incident_id)} · opened ${esc(i.opened_at)} · ${plural(i.runs_affected, 'run')} affected`,
+  ];
+  const link = full ? `\n<${full}|Full incident>` : '';
+  return { text: truncate(lines.join('\n'), BUDGET.text - link.length, { mrkdwn: true }) + link };
+}
+
+/** The thread reply for an update or the resolution (text only, within BUDGET.reply characters). */
+export function renderThreadReply(e: IncidentEvent, o: RenderOptions = {}): { text: string } | undefined {
   const i = e.incident;
   if (e.type === 'resolved')
     return {
-      text: `:white_check_mark: Resolved: \`${i.culprit}\` has had ${i.healthy_streak} healthy runs in a row (after ${i.runs_affected} bad run${i.runs_affected === 1 ? '' : 's'}).`,
+      text: `:white_check_mark: Resolved: ${code(i.culprit)} has had ${i.healthy_streak} healthy runs in a row (after ${plural(i.runs_affected, 'bad run')}).`,
     };
   const lines: string[] = [];
   for (const s of e.changes.new_symptoms ?? [])
-    lines.push(`:arrow_down: Symptom downstream at \`${s.node}\`: ${esc(s.message)}`);
-  for (const f of e.changes.new_findings ?? []) lines.push(`:warning: Also at \`${i.culprit}\`: ${esc(f)}`);
+    lines.push(`:arrow_down: Symptom downstream at ${code(s.node)}: ${plain(s.message, 300)}`);
+  for (const f of e.changes.new_findings ?? []) lines.push(`:warning: Also at ${code(i.culprit)}: ${plain(f, 300)}`);
   if (lines.length === 0) return undefined;
-  return { text: lines.join('\n') };
+  return { text: listWithin(lines, BUDGET.reply, { sep: '\n', link: incidentLink(i, o) }) };
 }

@@ -10,7 +10,8 @@ import {
 import type { Logger } from 'pino';
 import { RootlineError, errorMessage } from '../errors.js';
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
-import { renderIncident, renderThreadReply, type RenderOptions } from './render.js';
+import { METADATA_EVENT, truncate } from './mrkdwn.js';
+import { renderIncident, renderIncidentPlain, renderThreadReply, type RenderOptions } from './render.js';
 
 export interface SlackOptions extends RenderOptions {
   token: string;
@@ -60,7 +61,48 @@ interface Parent {
   version: number;
 }
 
-const METADATA_EVENT = 'rootline_incident';
+/**
+ * Slack errors that say the payload itself was refused (Block Kit or text over a limit, malformed
+ * metadata): sending the same again would fail again, so a plain-text message goes instead.
+ */
+const PAYLOAD_ERRORS = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'invalid_arguments',
+  'invalid_attachments',
+  'too_many_attachments',
+  'no_text',
+  'invalid_metadata_format',
+  'invalid_metadata_schema',
+  'metadata_too_large',
+  'metadata_must_be_sent_from_app',
+]);
+
+/** The refusal of a payload, if `err` is one: Slack's error and its explanations. */
+function payloadRefusal(err: unknown): { error: string; messages: string[]; metadata: boolean } | undefined {
+  const cause = err instanceof RootlineError ? err.cause : err;
+  if (cause instanceof WebAPIPlatformError && PAYLOAD_ERRORS.has(cause.data.error)) {
+    const data = cause.data as { error: string; response_metadata?: { messages?: unknown } };
+    const messages = Array.isArray(data.response_metadata?.messages) ? data.response_metadata.messages.map(String) : [];
+    return { error: data.error, messages: messages.slice(0, 10), metadata: data.error.includes('metadata') };
+  }
+  if (cause instanceof WebAPIHTTPError && (cause.statusCode === 400 || cause.statusCode === 413))
+    return { error: `HTTP ${cause.statusCode}`, messages: [], metadata: false };
+  return undefined;
+}
+
+/** The message metadata that lets a restarted notifier find the incident's message again. */
+function metadataOf(i: Incident) {
+  return { event_type: METADATA_EVENT, event_payload: { incident_id: i.incident_id, version: i.version } };
+}
+
+/** Longest thread reply sent as the fallback when Slack refuses the reply as rendered. */
+const FALLBACK_REPLY_CHARS = 1000;
+
+/** What handling one event did; `*_plain` when Slack refused the blocks and a plain text went instead. */
+export type SlackOutcome = 'posted' | 'updated' | 'skipped' | 'posted_plain' | 'updated_plain';
 
 function quietLogger(log: Logger): SlackLogger {
   return {
@@ -79,6 +121,8 @@ function quietLogger(log: Logger): SlackLogger {
  * new findings and the resolution go into its thread. Idempotent: each message carries the incident
  * id and version in its metadata, and a notifier that does not know an incident (after a restart)
  * looks for its message in the channel before posting, so a retried event never posts a duplicate.
+ * Messages are rendered within Slack's limits; if Slack still refuses one (the payload, not the call),
+ * it goes again as plain text rather than not at all, and `handle` says so (`posted_plain`, `updated_plain`).
  */
 export class SlackNotifier {
   private readonly client: WebClient;
@@ -145,52 +189,97 @@ export class SlackNotifier {
     return undefined;
   }
 
-  /** Applies one incident event to Slack. Throws a RootlineError (retriable or not) on failure. */
-  async handle(e: IncidentEvent): Promise<'posted' | 'updated' | 'skipped'> {
-    const i = e.incident;
-    const rendered = renderIncident(i, this.o);
-    const metadata = { event_type: METADATA_EVENT, event_payload: { incident_id: i.incident_id, version: i.version } };
-    const parent = await this.lookup(i);
-    if (!parent) {
-      const res = await this.call('chat.postMessage', () =>
-        this.client.chat.postMessage({
-          channel: this.o.channel,
-          text: rendered.text,
-          blocks: rendered.blocks as never,
-          metadata,
-          unfurl_links: false,
-        }),
+  /**
+   * Sends a message (`blocks` as rendered); if Slack refuses the payload itself, sends `plain` instead
+   * (no blocks, and no metadata when the metadata was the problem), logs why and says so.
+   */
+  private async withFallback<T>(
+    i: Incident,
+    method: string,
+    send: (fallback: { metadata: boolean } | undefined) => Promise<T>,
+  ): Promise<{ res: T; plain: boolean }> {
+    try {
+      return { res: await send(undefined), plain: false };
+    } catch (err: unknown) {
+      const refused = payloadRefusal(err);
+      if (!refused) throw err;
+      this.o.logger.warn(
+        { incident: i.incident_id, method, slackError: refused.error, slackMessages: refused.messages },
+        'Slack refused the message; sending it as plain text',
       );
-      this.channelId ??= res.channel;
-      this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
-      this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit }, 'Slack: incident posted');
-      return 'posted';
+      return { res: await send({ metadata: !refused.metadata }), plain: true };
     }
-    if (parent.version >= i.version) return 'skipped';
-    // Update the parent first (it records the version), then the thread: a crash in between loses a
-    // reply rather than posting one twice.
-    await this.call('chat.update', () =>
-      this.client.chat.update({
-        channel: parent.channel,
-        ts: parent.ts,
-        text: rendered.text,
-        blocks: rendered.blocks as never,
-        metadata,
-      }),
+  }
+
+  /** The message's content as rendered, or as plain text (with or without metadata) after a refusal. */
+  private content(i: Incident, fallback: { metadata: boolean } | undefined, opts: { update?: boolean } = {}) {
+    const metadata = metadataOf(i);
+    if (!fallback) {
+      const rendered = renderIncident(i, this.o);
+      return { text: rendered.text, blocks: rendered.blocks as never, metadata };
+    }
+    return {
+      text: renderIncidentPlain(i, this.o).text,
+      // On an update, an empty blocks array removes the earlier version's blocks, which would be stale.
+      ...(opts.update ? { blocks: [] } : {}),
+      ...(fallback.metadata ? { metadata } : {}),
+    };
+  }
+
+  private async post(i: Incident): Promise<SlackOutcome> {
+    const { res, plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
+      this.call('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel: this.o.channel, unfurl_links: false, ...this.content(i, fallback) }),
+      ),
     );
-    parent.version = i.version;
-    const reply = renderThreadReply(e);
-    if (reply) {
-      await this.call('chat.postMessage', () =>
+    this.channelId ??= res.channel;
+    this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
+    this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit, plain }, 'Slack: incident posted');
+    return plain ? 'posted_plain' : 'posted';
+  }
+
+  private async reply(e: IncidentEvent, parent: Parent): Promise<boolean> {
+    const i = e.incident;
+    const reply = renderThreadReply(e, this.o);
+    if (!reply) return false;
+    const metadata = metadataOf(i);
+    const { plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
+      this.call('chat.postMessage', () =>
         this.client.chat.postMessage({
           channel: parent.channel,
           thread_ts: parent.ts,
-          text: reply.text,
-          metadata,
           unfurl_links: false,
+          ...(fallback
+            ? {
+                text: truncate(reply.text, FALLBACK_REPLY_CHARS, { mrkdwn: true }),
+                ...(fallback.metadata ? { metadata } : {}),
+              }
+            : { text: reply.text, metadata }),
         }),
-      );
-    }
-    return 'updated';
+      ),
+    );
+    return plain;
+  }
+
+  /** Applies one incident event to Slack. Throws a RootlineError (retriable or not) on failure. */
+  async handle(e: IncidentEvent): Promise<SlackOutcome> {
+    const i = e.incident;
+    const parent = await this.lookup(i);
+    if (!parent) return this.post(i);
+    if (parent.version >= i.version) return 'skipped';
+    // Update the parent first (it records the version), then the thread: a crash in between loses a
+    // reply rather than posting one twice.
+    const updated = await this.withFallback(i, 'chat.update', (fallback) =>
+      this.call('chat.update', () =>
+        this.client.chat.update({
+          channel: parent.channel,
+          ts: parent.ts,
+          ...this.content(i, fallback, { update: true }),
+        }),
+      ),
+    );
+    parent.version = i.version;
+    const replyPlain = await this.reply(e, parent);
+    return updated.plain || replyPlain ? 'updated_plain' : 'updated';
   }
 }

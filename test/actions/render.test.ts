@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { grafanaLink, headline, renderIncident, renderThreadReply, type Block } from '../../src/actions/index.js';
-import { esc } from '../../src/actions/render.js';
+import {
+  SLACK_LIMITS,
+  grafanaLink,
+  headline,
+  renderIncident,
+  renderIncidentPlain,
+  renderThreadReply,
+  type Block,
+} from '../../src/actions/index.js';
+import { esc } from '../../src/actions/mrkdwn.js';
+import { checkMessage } from '../../src/dev/slack/limits.js';
 import type { Incident } from '../../src/monitor/index.js';
 import { scenarioEvents } from './fixtures.js';
 
@@ -174,5 +183,127 @@ describe('renderThreadReply', () => {
     expect(renderThreadReply(resolved)!.text).toBe(
       ':white_check_mark: Resolved: `n01` has had 3 healthy runs in a row (after 2 bad runs).',
     );
+  });
+});
+
+describe('an incident of any size renders within Slack limits', () => {
+  const base = scenarioEvents({ bad: 1, after: 3 })
+    .flat()
+    .find((e) => e.type === 'opened')!.incident;
+  const long = (prefix: string, k = 0) => `${prefix}_${k}_${'x'.repeat(10_000)}😀`;
+  const huge: Incident = {
+    ...base,
+    culprit: long('culprit'),
+    pipeline: long('pipeline'),
+    column: long('column'),
+    candidates: Array.from({ length: 50 }, (_, k) => long('candidate', k)),
+    escalated: true,
+    cause: { kind: 'code_change', summary: `code changed <&> ${'c'.repeat(2000)}` },
+    findings: [{ ...base.findings[0]!, message: `null ratio <${'m'.repeat(2000)}>` }],
+    blast_radius: Array.from({ length: 300 }, (_, k) => long('node', k)),
+    symptoms: Array.from({ length: 500 }, (_, k) => ({ ...base.symptoms[0]!, node: `symptom_${k}` })),
+    evidence: Array.from({ length: 100 }, (_, k) => ({ ...base.evidence[0]!, node: long('path', k) })),
+    opened_run_id: long('run'),
+  };
+
+  it('every block and the whole message pass the limits the local Slack server enforces', () => {
+    const { text, blocks } = renderIncident(huge, { grafanaUrlTemplate: TEMPLATE });
+    expect(checkMessage({ text, blocks })).toBeUndefined();
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(textOf(blocks).length).toBeLessThan(20_000);
+  });
+
+  it('long lists end with "and N more" and a link to the full incident', () => {
+    const o = {
+      grafanaUrlTemplate: TEMPLATE,
+      incidentUrlTemplate: 'https://rootline.local/api/v1/incidents/{incident_id}',
+    };
+    const { blocks } = renderIncident(huge, o);
+    const link = `<https://rootline.local/api/v1/incidents/${base.incident_id}|full incident>`;
+    expect(section(blocks, 'Blast radius')).toMatch(/300 downstream nodes: `node_0_x+…`.* … and \d+ more \(</);
+    expect(section(blocks, 'Blast radius')).toContain(link);
+    expect(section(blocks, 'Symptoms seen')).toMatch(/`symptom_0`, `symptom_1`.* … and \d+ more/);
+    expect(section(blocks, 'Evidence path')).toMatch(/… and \d+ more/);
+    expect(section(blocks, 'Culprit transformation')).toMatch(/one of `candidate_0_x+…`.* … and \d+ more/);
+    // The Grafana link of a 10 kB node name is too long for a message: left out, not sent broken.
+    expect(textOf(blocks)).not.toContain('Open in Grafana');
+  });
+
+  it('the header is cut on a character boundary', () => {
+    const emoji = { ...base, culprit: `${'a'.repeat(138)}😀😀😀😀` };
+    const header = (renderIncident(emoji).blocks[0] as { text: { text: string } }).text.text;
+    expect(header.length).toBeLessThanOrEqual(150);
+    expect(header).toBe(`INCIDENT: ${'a'.repeat(138)}…`);
+    expect(header).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+
+  it('the plain-text fallback and a thread reply with 500 symptoms are short', () => {
+    expect(renderIncidentPlain(huge).text.length).toBeLessThanOrEqual(3000);
+    const e = {
+      type: 'updated' as const,
+      incident: huge,
+      changes: { new_symptoms: huge.symptoms },
+      at: base.opened_at,
+    };
+    const reply = renderThreadReply(e)!.text;
+    expect(reply.length).toBeLessThanOrEqual(3000);
+    expect(reply).toMatch(/… and \d+ more$/);
+  });
+});
+
+describe('user-provided names cannot ping or link', () => {
+  const base = scenarioEvents({ bad: 1, after: 3 })
+    .flat()
+    .find((e) => e.type === 'opened')!.incident;
+  const evil: Incident = {
+    ...base,
+    culprit: 'load_<!channel>_orders',
+    pipeline: '<https://evil.example|click here>',
+    column: 'a`*b*`<@U123>',
+    candidates: ['load_<!channel>_orders', '<!here>'],
+    blast_radius: ['<!everyone>', 'x&y'],
+    symptoms: [{ ...base.symptoms[0]!, node: '<https://evil.example|x>', message: '<!subteam^S1>' }],
+    evidence: [{ ...base.evidence[0]!, node: '<!channel>', run_id: '<https://evil.example|run>' }],
+    findings: [{ ...base.findings[0]!, message: '<!channel> spike' }],
+    opened_run_id: '<!channel>',
+  };
+  /** Every mrkdwn text object in the blocks (plain_text is shown as it is: Slack parses nothing in it). */
+  const mrkdwnTexts = (x: unknown): string[] =>
+    Array.isArray(x)
+      ? x.flatMap(mrkdwnTexts)
+      : typeof x === 'object' && x !== null
+        ? (x as { type?: unknown }).type === 'mrkdwn'
+          ? [String((x as { text: unknown }).text)]
+          : Object.values(x).flatMap(mrkdwnTexts)
+        : [];
+  /** Text with our own links (`<http://grafana.local...|label>`) taken out. */
+  const withoutOwnLinks = (s: string) => s.replace(/<http:\/\/grafana\.local[^|>]*\|[^>]*>/g, '');
+
+  it('no unescaped < in any text of the message, the fallback or a thread reply', () => {
+    const { text, blocks } = renderIncident(evil, { grafanaUrlTemplate: TEMPLATE });
+    const texts = [
+      text,
+      ...mrkdwnTexts(blocks),
+      renderIncidentPlain(evil, { grafanaUrlTemplate: TEMPLATE }).text,
+      renderThreadReply({ type: 'updated', incident: evil, changes: { new_symptoms: evil.symptoms }, at: '' })!.text,
+      renderThreadReply({ type: 'resolved', incident: evil, changes: {}, at: '' })!.text,
+    ];
+    for (const t of texts) {
+      expect(withoutOwnLinks(t)).not.toContain('<');
+      expect(t).not.toContain('<!channel>');
+    }
+    expect(section(blocks, 'Culprit transformation')).toContain('`load_&lt;!channel&gt;_orders`');
+    expect(section(blocks, 'Culprit transformation')).toContain(
+      'in pipeline `&lt;https://evil.example|click here&gt;`',
+    );
+    expect(section(blocks, 'Failing metric')).toContain('of `aˋ*b*ˋ&lt;@U123&gt;`');
+  });
+
+  it('the header is plain text: the name as it is, only cut', () => {
+    const header = renderIncident(evil).blocks[0] as { text: { type: string; text: string } };
+    expect(header.text).toMatchObject({
+      type: 'plain_text',
+      text: 'INCIDENT: load_<!channel>_orders (<https://evil.example|click here>)',
+    });
   });
 });

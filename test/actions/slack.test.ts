@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionDispatcher, SlackNotifier, renderIncident, slackError } from '../../src/actions/index.js';
+import {
+  ActionDispatcher,
+  SlackNotifier,
+  renderIncident,
+  renderIncidentPlain,
+  slackError,
+} from '../../src/actions/index.js';
 import { startSlackMockServer, type RecordedCall, type SlackMockServer } from '../../src/dev/slack/server.js';
 import { RootlineError, isRootlineError } from '../../src/errors.js';
 import { createLogger } from '../../src/io/log.js';
-import type { IncidentEvent } from '../../src/monitor/index.js';
+import type { Incident, IncidentEvent } from '../../src/monitor/index.js';
 import { scenarioEvents } from './fixtures.js';
 
 const logger = createLogger('silent');
 const CHANNEL = 'C-INCIDENTS';
+const GRAFANA = 'http://grafana.local/d/x?var-node={node}';
 let server: SlackMockServer;
 beforeAll(async () => (server = await startSlackMockServer({ port: 0 })));
 afterAll(() => server.close());
@@ -23,7 +30,7 @@ function notifier(token: string, over: Partial<ConstructorParameters<typeof Slac
     logger,
     retries: 3,
     maxRetryDelayMs: 2000,
-    grafanaUrlTemplate: 'http://grafana.local/d/x?var-node={node}',
+    grafanaUrlTemplate: GRAFANA,
     ...over,
   });
 }
@@ -254,5 +261,144 @@ describe('slackError', () => {
       retriable: true,
       message: 'chat.update: socket hang up',
     });
+  });
+});
+
+describe('messages that always arrive (real client, local server enforcing Slack limits)', () => {
+  const base = opened.incident;
+  const long = (prefix: string, k = 0) => `${prefix}_${k}_${'x'.repeat(10_000)}`;
+  const huge: Incident = {
+    ...base,
+    culprit: long('culprit'),
+    column: long('column'),
+    candidates: Array.from({ length: 50 }, (_, k) => long('candidate', k)),
+    escalated: true,
+    cause: { kind: 'code_change', summary: `code changed: ${'<c&>'.repeat(500)}` },
+    findings: [{ ...base.findings[0]!, message: 'm'.repeat(2000) }],
+    blast_radius: Array.from({ length: 300 }, (_, k) => long('node', k)),
+    symptoms: Array.from({ length: 500 }, (_, k) => ({ ...base.symptoms[0]!, node: long('symptom', k) })),
+  };
+  const hugeOpened: IncidentEvent = { ...opened, incident: huge };
+  const hugeUpdated: IncidentEvent = {
+    ...updated,
+    incident: { ...huge, version: huge.version + 1 },
+    changes: { new_symptoms: huge.symptoms, new_findings: ['f'.repeat(2000)] },
+  };
+
+  it('the server refuses what the old renderer sent for a 50-node blast radius, as Slack does', async () => {
+    const token = newToken();
+    const section = `*Blast radius*: ${Array.from({ length: 50 }, (_, k) => `\`${long('n', k).slice(0, 700)}\``).join(', ')}`;
+    const res = await fetch(`${server.url}/api/chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channel: CHANNEL,
+        text: 'x',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: section } }],
+      }),
+    });
+    expect(await res.json()).toEqual({
+      ok: false,
+      error: 'invalid_blocks',
+      errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+      response_metadata: { messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] },
+    });
+  });
+
+  it('a 300-node blast radius, 10 kB names, a 2,000-char cause, 500 symptoms and 50 candidates: ONE valid message', async () => {
+    const token = newToken();
+    const slack = notifier(token);
+    expect(await slack.handle(hugeOpened)).toBe('posted');
+    expect(await slack.handle(hugeUpdated)).toBe('updated');
+    const all = calls(token).filter((c) => c.method !== 'conversations.history');
+    expect(all.map((c) => `${c.method} ${String(c.response?.ok)}`)).toEqual([
+      'chat.postMessage true',
+      'chat.update true',
+      'chat.postMessage true',
+    ]);
+    expect(all[0]!.args.blocks).toEqual(renderIncident(huge, { grafanaUrlTemplate: GRAFANA }).blocks);
+    const stored = await messages(token);
+    expect(stored.filter((m) => !m.thread_ts)).toHaveLength(1);
+    expect(stored.find((m) => m.thread_ts)!.text).toMatch(/… and \d+ more$/);
+  });
+
+  it('a node named with <!channel> pings nobody and a name cannot make a link', async () => {
+    const token = newToken();
+    const evil: IncidentEvent = {
+      ...opened,
+      incident: {
+        ...base,
+        culprit: 'load_<!channel>_orders',
+        pipeline: '<https://evil.example|click here>',
+        blast_radius: ['<https://evil.example|x>', '<!here>'],
+      },
+    };
+    expect(await notifier(token).handle(evil)).toBe('posted');
+    const args = calls(token, 'chat.postMessage')[0]!.args as { text: string; blocks: { type: string }[] };
+    // The header is plain_text, where Slack parses nothing: it shows the name as it is.
+    expect(args.blocks[0]!.type).toBe('header');
+    const sent = JSON.stringify([args.text, args.blocks.slice(1)]);
+    expect(sent).not.toContain('<!channel>');
+    expect(sent).not.toContain('<!here>');
+    expect(sent).not.toContain('<https://evil.example');
+    expect(sent).toContain('load_&lt;!channel&gt;_orders');
+  });
+
+  it('blocks Slack still refuses fall back to a plain-text message; the dispatcher counts it', async () => {
+    const token = newToken();
+    await fault({
+      token,
+      method: 'chat.postMessage',
+      status: 200,
+      error: 'invalid_blocks',
+      withBlocks: true,
+      count: 1,
+    });
+    const d = new ActionDispatcher({ slack: notifier(token), logger });
+    await d.handle(opened);
+    expect(d.outcomes.filter((o) => o.action === 'slack').map((o) => o.outcome)).toEqual(['posted_plain']);
+    const posts = calls(token, 'chat.postMessage');
+    expect(posts.map((c) => c.response?.error ?? 'ok')).toEqual(['invalid_blocks', 'ok']);
+    expect(posts[1]!.args.blocks).toBeUndefined();
+    expect(posts[1]!.args.text).toBe(renderIncidentPlain(base, { grafanaUrlTemplate: GRAFANA }).text);
+    expect(posts[1]!.args.metadata).toMatchObject({ event_payload: { incident_id: base.incident_id } });
+    // The message is found again after a restart, and the next version goes out with blocks again.
+    expect(await notifier(token).handle(updated)).toBe('updated');
+    const parents = (await messages(token)).filter((m) => !m.thread_ts);
+    expect(parents).toHaveLength(1);
+    expect(calls(token, 'chat.update')[0]!.args.blocks).toBeDefined();
+  });
+
+  it('an update and a thread reply Slack refuses fall back too', async () => {
+    const token = newToken();
+    const slack = notifier(token);
+    await slack.handle(opened);
+    await fault({
+      token,
+      method: 'chat.update',
+      status: 200,
+      error: 'msg_blocks_too_long',
+      withBlocks: true,
+      count: 1,
+    });
+    await fault({ token, method: 'chat.postMessage', status: 200, error: 'msg_too_long', count: 1 });
+    const withReply: IncidentEvent = { ...updated, changes: { new_findings: ['row count dropped'] } };
+    expect(await slack.handle(withReply)).toBe('updated_plain');
+    const updates = calls(token, 'chat.update');
+    expect(updates.map((c) => c.response?.error ?? 'ok')).toEqual(['msg_blocks_too_long', 'ok']);
+    expect(updates[1]!.args.blocks).toEqual([]);
+    const replies = calls(token, 'chat.postMessage').filter((c) => c.args.thread_ts);
+    expect(replies.map((c) => c.response?.error ?? 'ok')).toEqual(['msg_too_long', 'ok']);
+    expect(replies[1]!.args.text).toMatch(/^:warning: Also at `n01`: row count dropped/);
+  });
+
+  it('an error that is not about the payload does not fall back', async () => {
+    const token = newToken();
+    await fault({ token, method: 'chat.postMessage', status: 200, error: 'channel_not_found', count: 1 });
+    await expect(notifier(token).handle(opened)).rejects.toMatchObject({
+      retriable: false,
+      message: 'chat.postMessage: Slack said channel_not_found',
+    });
+    expect(calls(token, 'chat.postMessage')).toHaveLength(1);
   });
 });

@@ -1,16 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkMessage } from './limits.js';
 
 /**
  * A local server that speaks the parts of the Slack Web API Rootline uses (chat.postMessage,
  * chat.update, chat.getPermalink, auth.test, conversations.history), records every call, and can
- * be told to fail: answer 429 with Retry-After, or a 5xx, for the next N calls.
+ * be told to fail: answer 429 with Retry-After, or a 5xx, for the next N calls, or refuse them with a
+ * Slack error. Like Slack, it refuses messages over Slack's documented limits (./limits.ts):
+ * `invalid_blocks` with `response_metadata.messages`, `msg_too_long`, `msg_blocks_too_long`.
  *
  * Control API (JSON), for tests:
  *   GET    /_mock/health
  *   GET    /_mock/calls[?token=T&method=M]    every recorded call, oldest first
  *   DELETE /_mock/calls[?token=T]             forget recorded calls (and messages) of a token, or all
- *   POST   /_mock/faults  {method?, token?, status, retryAfterSec?, count}
+ *   POST   /_mock/faults  {method?, token?, status, retryAfterSec?, error?, withBlocks?, count}
  *   DELETE /_mock/faults[?token=T]
  * Calls carry the bot token they were made with, so parallel tests can each use their own token.
  */
@@ -29,8 +32,13 @@ export interface RecordedCall {
 export interface Fault {
   method?: string | undefined;
   token?: string | undefined;
+  /** HTTP status answered; with 200, `error` is the Slack error (`ok: false`). */
   status: number;
   retryAfterSec?: number | undefined;
+  /** The Slack error to answer (default `fatal_error`, or `ratelimited` for 429). */
+  error?: string | undefined;
+  /** Only calls that carry blocks (a refusal of the blocks, e.g. `invalid_blocks`). */
+  withBlocks?: boolean | undefined;
   count: number;
 }
 
@@ -98,9 +106,13 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
     return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
   };
 
-  function takeFault(method: string, token: string | undefined): Fault | undefined {
+  function takeFault(method: string, token: string | undefined, args: Record<string, unknown>): Fault | undefined {
     const i = faults.findIndex(
-      (f) => f.count > 0 && (!f.method || f.method === method) && (!f.token || f.token === token),
+      (f) =>
+        f.count > 0 &&
+        (!f.method || f.method === method) &&
+        (!f.token || f.token === token) &&
+        (!f.withBlocks || args.blocks !== undefined),
     );
     if (i < 0) return undefined;
     const f = faults[i]!;
@@ -127,6 +139,8 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
         const channel = typeof args.channel === 'string' ? args.channel : '';
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (args.text === undefined && args.blocks === undefined) return { ok: false, error: 'no_text' };
+        const refused = checkMessage(args);
+        if (refused) return { ...refused };
         const ts = nextTs();
         const msg: StoredMessage = {
           channel,
@@ -161,6 +175,8 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
         const ts = typeof args.ts === 'string' ? args.ts : '';
         const msg = messages.get(`${channel}/${ts}`);
         if (!msg) return { ok: false, error: 'message_not_found' };
+        const refused = checkMessage(args, { update: true });
+        if (refused) return { ...refused };
         if (args.text !== undefined) msg.text = args.text;
         if (args.blocks !== undefined) msg.blocks = args.blocks;
         if (args.metadata !== undefined) msg.metadata = args.metadata;
@@ -253,14 +269,14 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
           response: undefined,
         };
         calls.push(call);
-        const fault = takeFault(method, token);
+        const fault = takeFault(method, token, args);
         if (fault) {
           call.status = fault.status;
           if (fault.status === 429) {
-            call.response = { ok: false, error: 'ratelimited' };
+            call.response = { ok: false, error: fault.error ?? 'ratelimited' };
             return send(res, 429, call.response, { 'retry-after': String(fault.retryAfterSec ?? 1) });
           }
-          call.response = { ok: false, error: 'fatal_error' };
+          call.response = { ok: false, error: fault.error ?? 'fatal_error' };
           return send(res, fault.status, call.response);
         }
         call.response = api(method, token, args);
