@@ -13,7 +13,8 @@
  * events/*.json, events.jsonl (one event per line, for `rootline replay`), mutants.jsonl, spec/ and corpus.json.
  * Tests import buildCorpus() and read corpus.json's records, which carry the same expectations as the manifest.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,12 @@ import { makeMutants, pickBases } from './openlineage-corpus/mutations.mjs';
 import { renderTemplates } from './openlineage-corpus/render.mjs';
 import { CORPUS_VERSION, SOURCES } from './openlineage-corpus/sources.mjs';
 import { loadSpecValidator } from './openlineage-corpus/spec.mjs';
+
+export { expectationsOf } from './openlineage-corpus/expect.mjs';
+export { MUTATIONS } from './openlineage-corpus/mutations.mjs';
+export { parsePythonStringList, renderTemplates, uuid5 } from './openlineage-corpus/render.mjs';
+export { CORPUS_VERSION, SOURCES } from './openlineage-corpus/sources.mjs';
+export { loadSpecValidator } from './openlineage-corpus/spec.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the committed manifest lives. */
@@ -36,6 +43,23 @@ export function cacheRoot() {
 /** Folder of this corpus version in the cache. */
 export function corpusDir(root = cacheRoot()) {
   return join(root, 'openlineage-corpus', CORPUS_VERSION);
+}
+
+/**
+ * Digest of the code that builds the corpus: a cache built by other code (an edited renderer, a new pin) is rebuilt
+ * even when CORPUS_VERSION was not bumped.
+ */
+function codeHash() {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const files = [
+    fileURLToPath(import.meta.url),
+    ...readdirSync(join(here, 'openlineage-corpus'))
+      .sort()
+      .map((f) => join(here, 'openlineage-corpus', f)),
+  ];
+  const h = createHash('sha256');
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest('hex');
 }
 
 /** What an archive file is: an OpenLineage event or something else (a facet fragment). */
@@ -64,7 +88,8 @@ export function buildCorpus(opts = {}) {
   const dir = corpusDir(opts.root);
   const log = opts.log ?? (() => {});
   const stamp = join(dir, '.complete');
-  if (!opts.force && existsSync(stamp)) return readCorpus(dir);
+  const code = codeHash();
+  if (!opts.force && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === code) return readCorpus(dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'events'), { recursive: true });
   const downloadsDir = join(dirname(dir), 'downloads');
@@ -176,7 +201,9 @@ export function buildCorpus(opts = {}) {
     mutants: mutants.map(({ event: _event, ...rest }) => ({ ...rest, file: 'mutants.jsonl' })),
   };
   writeFileSync(join(dir, 'corpus.json'), `${JSON.stringify(index, null, 2)}\n`);
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  // The extracted archives are only needed while building; the pinned archives stay in downloads/.
+  rmSync(rawDir, { recursive: true, force: true });
+  writeFileSync(stamp, `${code}\n`);
   return readCorpus(dir);
 }
 

@@ -153,8 +153,11 @@ export function renderTemplates(templates, opts) {
     /** @type {string[]} */ const unrendered = [];
     /** @type {string[]} */ const removed = [];
     const job = /** @type {{ namespace?: string, name?: string } | undefined} */ (event.job);
-    const runUuidOf = (/** @type {{ namespace?: unknown, name?: unknown } | undefined} */ j) =>
-      uuid5(`${opts.file}|${String(j?.namespace)}|${String(j?.name)}`);
+    /** A job's run id in this file; an open or templated namespace is the one rendering gives it. */
+    const runUuidOf = (/** @type {{ namespace?: unknown, name?: unknown } | undefined} */ j) => {
+      const ns = typeof j?.namespace === 'string' && !j.namespace.includes('{{') ? j.namespace : AIRFLOW_NAMESPACE;
+      return uuid5(`${opts.file}|${ns}|${String(j?.name)}`);
+    };
     /** The run id of a job is shared by all events of that job in the file, so START and COMPLETE pair up. */
     const runUuid = (/** @type {string[]} */ path) => {
       const at = path.join('.');
