@@ -79,6 +79,15 @@ export interface Mutant {
   event: Record<string, unknown>;
 }
 
+/** A generated spec-valid variant: a real event whose first passing data-quality assertion was made to fail. */
+export interface Variant {
+  id: string;
+  baseId: string;
+  change: string;
+  failedAssertion: { dataset: string; assertion: string; column: string | null };
+  event: Record<string, unknown>;
+}
+
 export interface CorpusIndex {
   corpusVersion: string;
   spec: { id: string; facets: string[]; source: Record<string, unknown> };
@@ -86,6 +95,7 @@ export interface CorpusIndex {
   skipped: { source: string; path: string; reason: string }[];
   records: CorpusRecord[];
   mutants: Omit<Mutant, 'event'>[];
+  variants: Omit<Variant, 'event'>[];
 }
 
 export interface Corpus {
@@ -93,6 +103,7 @@ export interface Corpus {
   index: CorpusIndex;
   events(): (CorpusRecord & { event: Record<string, unknown> })[];
   mutants(): Mutant[];
+  variants(): Variant[];
 }
 
 export interface Manifest {
@@ -100,6 +111,7 @@ export interface Manifest {
   counts: Record<string, unknown>;
   events: Omit<CorpusRecord, 'file'>[];
   mutants: Omit<Mutant, 'event'>[];
+  variants: Omit<Variant, 'event'>[];
   [key: string]: unknown;
 }
 

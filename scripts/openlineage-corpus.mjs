@@ -20,7 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectationsOf } from './openlineage-corpus/expect.mjs';
 import { extractArchive, fetchArchive } from './openlineage-corpus/fetch.mjs';
-import { makeMutants, pickBases } from './openlineage-corpus/mutations.mjs';
+import { makeAssertionFailures, makeMutants, pickBases } from './openlineage-corpus/mutations.mjs';
 import { renderTemplates } from './openlineage-corpus/render.mjs';
 import { CORPUS_VERSION, SOURCES } from './openlineage-corpus/sources.mjs';
 import { loadSpecValidator } from './openlineage-corpus/spec.mjs';
@@ -192,6 +192,8 @@ export function buildCorpus(opts = {}) {
   const mutants = makeMutants(pickBases(records), validator);
   writeFileSync(join(dir, 'events.jsonl'), records.map((r) => `${JSON.stringify(r.event)}\n`).join(''));
   writeFileSync(join(dir, 'mutants.jsonl'), mutants.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  const variants = makeAssertionFailures(records, validator);
+  writeFileSync(join(dir, 'variants.jsonl'), variants.map((v) => `${JSON.stringify(v)}\n`).join(''));
   const index = {
     corpusVersion: CORPUS_VERSION,
     spec: { id: validator.specId, facets: validator.facetNames, source: describeSource(specSource) },
@@ -199,6 +201,7 @@ export function buildCorpus(opts = {}) {
     skipped,
     records: records.map(({ event: _event, ...rest }) => rest),
     mutants: mutants.map(({ event: _event, ...rest }) => ({ ...rest, file: 'mutants.jsonl' })),
+    variants: variants.map(({ event: _event, ...rest }) => ({ ...rest, file: 'variants.jsonl' })),
   };
   writeFileSync(join(dir, 'corpus.json'), `${JSON.stringify(index, null, 2)}\n`);
   // The extracted archives are only needed while building; the pinned archives stay in downloads/.
@@ -238,12 +241,18 @@ export function readCorpus(dir) {
         event: JSON.parse(readFileSync(join(dir, r.file), 'utf8')),
       })),
     /** Every generated spec-violating event. */
-    mutants: () =>
-      readFileSync(join(dir, 'mutants.jsonl'), 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l)),
+    mutants: () => readJsonLines(join(dir, 'mutants.jsonl')),
+    /** Every generated spec-valid variant (failed data-quality assertions). */
+    variants: () => readJsonLines(join(dir, 'variants.jsonl')),
   };
+}
+
+/** The objects of a JSON-lines file. */
+function readJsonLines(/** @type {string} */ path) {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
 }
 
 /** Counts per integration and event type, for the summary and the manifest. */
@@ -285,15 +294,19 @@ export function manifestOf(/** @type {any} */ index) {
     skipped: index.skipped,
     events: index.records.map(({ file: _file, ...r }) => r),
     mutants: index.mutants.map(({ file: _file, ...m }) => m),
+    variants: index.variants.map(({ file: _file, ...v }) => v),
   };
 }
 
 /** The manifest as text: readable header, then one line per event and per mutant so diffs stay small. */
 export function manifestText(/** @type {ReturnType<typeof manifestOf>} */ manifest) {
-  const { events, mutants, ...head } = manifest;
+  const { events, mutants, variants, ...head } = manifest;
   const lines = (/** @type {unknown[]} */ xs) => xs.map((x) => `    ${JSON.stringify(x)}`).join(',\n');
   const top = JSON.stringify(head, null, 2).replace(/\n}$/, '');
-  return `${top},\n  "events": [\n${lines(events)}\n  ],\n  "mutants": [\n${lines(mutants)}\n  ]\n}\n`;
+  return (
+    `${top},\n  "events": [\n${lines(events)}\n  ],\n  "mutants": [\n${lines(mutants)}\n  ],\n` +
+    `  "variants": [\n${lines(variants)}\n  ]\n}\n`
+  );
 }
 
 function main() {
@@ -304,7 +317,8 @@ function main() {
   console.log(`corpus ${CORPUS_VERSION} at ${corpus.dir}`);
   console.log(
     `${c.events} events (${c.specValid} spec-valid), ${c.runEnds} COMPLETE/FAIL/ABORT (${c.fail} FAIL, ` +
-      `${c.withErrorMessage} with errorMessage), ${manifest.mutants.length} mutants`,
+      `${c.withErrorMessage} with errorMessage), ${manifest.mutants.length} mutants, ` +
+      `${manifest.variants.length} assertion-failure variants`,
   );
   for (const [integration, byType] of Object.entries(c.byIntegration)) {
     console.log(`  ${integration}: ${JSON.stringify(byType)}`);

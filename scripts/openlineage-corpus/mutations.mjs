@@ -193,3 +193,50 @@ export function makeMutants(bases, validator) {
   }
   return out;
 }
+
+/**
+ * @typedef {object} Variant
+ * @property {string} id
+ * @property {string} baseId
+ * @property {string} change what was changed in the base event
+ * @property {{ dataset: string, assertion: string, column: string | null }} failedAssertion the assertion made to fail
+ * @property {Record<string, unknown>} event
+ */
+
+/**
+ * Spec-valid variants for what the registries carry no real example of: a dbt or Great Expectations test that failed.
+ * Each corpus event with passing `dataQualityAssertions` gets one variant whose first passing assertion fails; the
+ * variant must stay spec-valid (checked here), and a consumer must turn it into a finding naming the assertion and
+ * column.
+ * @param {{ id: string, event: any, spec: { valid: boolean }, expect: { assertionCount: number } }[]} records
+ * @param {{ validate: (e: unknown) => { valid: boolean, reason?: string } }} validator
+ * @returns {Variant[]}
+ */
+export function makeAssertionFailures(records, validator) {
+  /** @type {Variant[]} */
+  const out = [];
+  for (const base of records.filter((r) => r.spec.valid && r.expect.assertionCount > 0)) {
+    const event = structuredClone(base.event);
+    const datasets = [...(event.inputs ?? []), ...(event.outputs ?? [])];
+    const found = datasets
+      .flatMap((d) => [d?.inputFacets?.dataQualityAssertions, d?.facets?.dataQualityAssertions].map((f) => ({ d, f })))
+      .flatMap(({ d, f }) => (f?.assertions ?? []).map((/** @type {any} */ a) => ({ d, a })))
+      .find(({ a }) => a?.success === true);
+    if (!found) continue;
+    found.a.success = false;
+    const verdict = validator.validate(event);
+    if (!verdict.valid) throw new Error(`assertion-failed variant of ${base.id} is not spec-valid: ${verdict.reason}`);
+    out.push({
+      id: `${base.id}~assertion-failed`,
+      baseId: base.id,
+      change: 'first passing dataQualityAssertions entry set to success: false',
+      failedAssertion: {
+        dataset: `${String(found.d.namespace)}/${String(found.d.name)}`,
+        assertion: String(found.a.assertion),
+        column: found.a.column ?? null,
+      },
+      event,
+    });
+  }
+  return out;
+}

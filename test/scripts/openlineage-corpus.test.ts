@@ -70,6 +70,16 @@ describe('openlineage corpus', () => {
     }
     for (const id of bases) expect(corpus.index.records.find((r) => r.id === id)?.spec.valid).toBe(true);
   });
+
+  it('derives spec-valid assertion failures from every real event that carries passing assertions', () => {
+    const variants = corpus.variants();
+    const withAssertions = corpus.index.records.filter((r) => r.spec.valid && r.expect.assertionCount > 0);
+    expect(variants.map((v) => v.baseId)).toEqual(withAssertions.map((r) => r.id));
+    for (const v of variants) {
+      expect(validator.validate(v.event).valid, v.id).toBe(true);
+      expect(expectationsOf(v.event, 'RunEvent').failedAssertions, v.id).toEqual([v.failedAssertion]);
+    }
+  });
 });
 
 describe('spec validator', () => {
