@@ -14,7 +14,16 @@
  * Tests import buildCorpus() and read corpus.json's records, which carry the same expectations as the manifest.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,13 +94,35 @@ function collect(source, rawDir, downloadsDir) {
  * @param {{ root?: string, force?: boolean, log?: (line: string) => void }} [opts]
  */
 export function buildCorpus(opts = {}) {
-  const dir = corpusDir(opts.root);
+  const target = corpusDir(opts.root);
   const log = opts.log ?? (() => {});
-  const stamp = join(dir, '.complete');
   const code = codeHash();
-  if (!opts.force && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === code) return readCorpus(dir);
-  rmSync(dir, { recursive: true, force: true });
+  const isCurrent = () => {
+    const stamp = join(target, '.complete');
+    return existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === code;
+  };
+  if (!opts.force && isCurrent()) return readCorpus(target);
+  // Built beside the target and renamed into place, so a concurrent build or reader never sees half a corpus.
+  const dir = `${target}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(join(dir, 'events'), { recursive: true });
+  try {
+    buildInto(dir, log);
+    writeFileSync(join(dir, '.complete'), `${code}\n`);
+    rmSync(target, { recursive: true, force: true });
+    renameSync(dir, target);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    if (!isCurrent()) throw err;
+  }
+  return readCorpus(target);
+}
+
+/**
+ * Downloads, extracts, renders, validates and writes the corpus files into dir.
+ * @param {string} dir
+ * @param {(line: string) => void} log
+ */
+function buildInto(dir, log) {
   const downloadsDir = join(dirname(dir), 'downloads');
   const rawDir = join(dir, 'raw');
 
@@ -206,8 +237,6 @@ export function buildCorpus(opts = {}) {
   writeFileSync(join(dir, 'corpus.json'), `${JSON.stringify(index, null, 2)}\n`);
   // The extracted archives are only needed while building; the pinned archives stay in downloads/.
   rmSync(rawDir, { recursive: true, force: true });
-  writeFileSync(stamp, `${code}\n`);
-  return readCorpus(dir);
 }
 
 /** @param {import('./openlineage-corpus/sources.mjs').CorpusSource} s */
