@@ -298,6 +298,7 @@ function countsOf(/** @type {any[]} */ records) {
   return {
     events: records.length,
     specValid: records.filter((r) => r.spec.valid).length,
+    specValidIgnoringFormats: records.filter((r) => r.spec.valid || r.spec.formatOnly).length,
     runEnds: ends.length,
     runEndsSpecValid: ends.filter((r) => r.spec.valid).length,
     fail: records.filter((r) => r.expect.failed).length,

@@ -55,6 +55,11 @@ describe('openlineage corpus', () => {
     for (const r of corpus.index.records) expect(r.expect.failed).toBe(r.eventType === 'FAIL');
   });
 
+  it('gives every event its own (runId, eventType), so a consumer that deduplicates on it keeps them all', () => {
+    const keys = corpus.index.records.filter((r) => r.runId).map((r) => `${r.runId}:${r.eventType}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('records verdicts that the validator gives again on the cached event files', () => {
     for (const r of corpus.events()) expect(validator.validate(r.event), r.id).toEqual(r.spec);
   });
