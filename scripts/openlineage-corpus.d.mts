@@ -60,6 +60,7 @@ export interface CorpusRecord {
   origin: 'verbatim' | 'rendered-template';
   rendering: {
     renderedValues: number;
+    renderedStatistics: string[];
     filledFields: string[];
     facetHeadersFilled: number;
     removedNulls: string[];

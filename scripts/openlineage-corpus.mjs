@@ -209,6 +209,8 @@ function buildInto(dir, log) {
             source.kind === 'templates'
               ? {
                   renderedValues: r.rendered.length,
+                  // Statistics that were only "a number" in the template: their value (1) is a placeholder.
+                  renderedStatistics: r.rendered.filter((p) => /Statistics\.(rowCount|size|fileCount)$/.test(p)),
                   filledFields: r.filled,
                   facetHeadersFilled: r.facetHeadersFilled,
                   removedNulls: r.removed,
