@@ -1,4 +1,5 @@
 import type { Report } from '../contract/types.js';
+import { dict, parseJsonDict } from '../dict.js';
 import {
   PipelineGraph,
   findRoots,
@@ -141,7 +142,7 @@ export class MonitorCore {
     if (!rt) {
       const graph = new PipelineGraph(pipeline);
       rt = {
-        state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: {} },
+        state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: dict<number>() },
         graph,
         nodes: new Map(),
       };
@@ -532,7 +533,7 @@ export class MonitorCore {
     for (const { key, value } of records) {
       const [kind, pipeline, node, pos] = key.split(SEP);
       if (kind === 's') {
-        if (value) this.slots.set(key, JSON.parse(value) as DistributionSlot);
+        if (value) this.slots.set(key, parseJsonDict(value) as DistributionSlot);
         else this.slots.delete(key);
         continue;
       }
@@ -541,19 +542,19 @@ export class MonitorCore {
         const nk = `${pipeline}${SEP}${node}`;
         let m = runs.get(nk);
         if (!m) runs.set(nk, (m = new Map<string, RunRecord | null>()));
-        m.set(pos, value ? (JSON.parse(value) as RunRecord) : null);
+        m.set(pos, value ? (parseJsonDict(value) as RunRecord) : null);
         continue;
       }
       const rt = this.runtime(pipeline);
       if (kind === 'p' && value) {
-        const st = JSON.parse(value) as PipelineState;
+        const st = parseJsonDict(value) as PipelineState;
         rt.state = st;
         rt.graph = PipelineGraph.fromJSON(st.graph);
         this.attachExternal(rt.graph);
       } else if (kind === 'n' && node !== undefined) {
         if (value) {
           // The history lives in its own records: a node record alone keeps the runs already held.
-          const st = JSON.parse(value) as NodeState;
+          const st = parseJsonDict(value) as NodeState;
           st.history = rt.nodes.get(node)?.history ?? [];
           rt.nodes.set(node, st);
         } else rt.nodes.delete(node);
