@@ -49,5 +49,12 @@ export {
   type AvroReport,
 } from './avro.js';
 export { mapTypeName, parseTypeName, type TypeDialect } from './type-names.js';
-export { formatFieldPath, parseFieldPath, quoteFieldName, resolveFieldPath, type FieldPathStep } from './field-path.js';
+export {
+  fieldPathResolver,
+  formatFieldPath,
+  parseFieldPath,
+  quoteFieldName,
+  resolveFieldPath,
+  type FieldPathStep,
+} from './field-path.js';
 export { checkRfc3339, parseRfc3339, type Rfc3339Result } from './rfc3339.js';

@@ -177,8 +177,9 @@ export class PipelineGraph {
     }
 
     // Datasets written: this node becomes (one of) their producers.
+    const written = new Set(outputs);
     for (const ds of info.outputs) {
-      if (!outputs.includes(ds)) this.producers.get(ds)?.delete(tkey);
+      if (!written.has(ds)) this.producers.get(ds)?.delete(tkey);
     }
     for (const ds of outputs) {
       let set = this.producers.get(ds);

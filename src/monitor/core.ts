@@ -253,8 +253,9 @@ export class MonitorCore {
         learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
     }
+    const anomalousInputs = new Set(inputFindings.map((f) => f.dataset));
     for (const input of report.inputs ?? []) {
-      if (input.profile && !inputFindings.some((f) => f.dataset === input.dataset)) {
+      if (input.profile && !anomalousInputs.has(input.dataset)) {
         learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
       }
     }
@@ -392,8 +393,14 @@ export class MonitorCore {
         const rt = this.pipelines.get(run.ref.pipeline);
         const rec = this.nodeState(run.ref)?.history.find((h) => h.run_id === run.run_id);
         const edges = rt ? rt.graph.parents(run.ref, run.event_time) : [];
+        // First entry per parent, as a search from the front would find it.
+        const runIds = new Map<string, string | undefined>();
+        for (const u of rec?.upstream ?? []) {
+          const k = nodeKey(u);
+          if (!runIds.has(k)) runIds.set(k, u.run_id);
+        }
         return edges.map((e) => {
-          const runId = rec?.upstream.find((u) => nodeKey(u) === nodeKey(e.source))?.run_id;
+          const runId = runIds.get(nodeKey(e.source));
           return { ref: e.source, datasets: e.datasets, ...(runId !== undefined ? { run_id: runId } : {}) };
         });
       },
