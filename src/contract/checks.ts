@@ -189,21 +189,6 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
     if (col['sketch'] !== undefined && col['sample'] !== undefined) {
       push(`${at}/sample`, 'a column has either a sketch or a sample, not both');
     }
-    for (const stat of ['min', 'max', 'mean', 'distinct_estimate']) {
-      const v = col[stat];
-      // JSON cannot carry them, Avro doubles can.
-      if (typeof v === 'number' && !Number.isFinite(v)) push(`${at}/${stat}`, `must be a finite number, got ${v}`);
-    }
-    const sample = col['sample'];
-    if (Array.isArray(sample)) {
-      for (let i = 0; i < sample.length; i++) {
-        const v: unknown = sample[i];
-        if (typeof v === 'number' && !Number.isFinite(v)) {
-          push(`${at}/sample/${i}`, `must be a finite number, got ${v}`);
-          break;
-        }
-      }
-    }
     const nonNull = isCount(count) && isCount(nulls) && nulls <= count ? count - nulls : undefined;
     const sketch = col['sketch'];
     // An empty string is reported by the JSON Schema (minLength).

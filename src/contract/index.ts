@@ -3,6 +3,7 @@
  * the schema fingerprint (docs/fingerprint.md), schema diffs, the Avro form, native type mappings.
  */
 export * from './types.js';
+export { REPORT_LIMITS } from './checks.js';
 export {
   REPORT_JSON_SCHEMA,
   assertReport,
