@@ -40,7 +40,7 @@ export function influxError(err: unknown, what: string): RootlineError {
 
 /**
  * Escapes a tag key, tag value or field key (`special` `,`, `=`, space) or a measurement (`,`, space) so that
- * InfluxDB stores exactly `s` (docs/operations.md, "InfluxDB"). Its parser treats a special character as
+ * InfluxDB stores exactly `s` (docs/influxdb.md, "Names in line protocol"). Its parser treats a special character as
  * escaped exactly when the byte before it is a backslash, and then turns `\,`, `\=` and `\ ` into the
  * character: other backslashes are stored as written (never doubled). Two things cannot be stored and are
  * replaced, deterministically: a line break (CR or LF) becomes a space, and a name ending in a backslash

@@ -318,16 +318,14 @@ describe('convertRunEvent on hand-made events', () => {
       name: `out_${i % 3}`,
       outputFacets: { outputStatistics: { rowCount: 5 } },
     }));
-    const started = performance.now();
     const r = single(convertRunEvent(e));
     expect(r.inputs).toHaveLength(10_000);
     expect(r.inputs!.slice(0, 3)).toEqual([{ dataset: 'db/src_0' }, { dataset: 'db/src_1' }, { dataset: 'db/src_2' }]);
     expect(r.inputs![9_999]).toEqual({ dataset: 'db/src_9999' });
     expect(r.outputs.map((o) => o.dataset)).toEqual(['db/out_0', 'db/out_1', 'db/out_2']);
-    // Quadratic work took tens of seconds here; the bound is loose so that a slow machine passes.
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
+  // Before the fix this one took 76 s (a quadratic dedup), far beyond the test timeout.
   it('100,000 distinct inputs exceed the contract cap: an error naming it, not a report', () => {
     const e = base();
     e.inputs = Array.from({ length: 100_000 }, (_, i) => ({ namespace: 'db', name: `src_${i}` }));

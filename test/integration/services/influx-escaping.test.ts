@@ -1,6 +1,6 @@
 // Names with the characters line protocol treats specially, written by the monitor's own writer to the real
 // InfluxDB and read back with Flux: every tag value and string field reads back exactly as written, except
-// what the protocol cannot carry in a tag (docs/operations.md, "InfluxDB": line breaks become spaces, a name
+// what the protocol cannot carry in a tag (docs/influxdb.md, "Names in line protocol": line breaks become spaces, a name
 // ending in a backslash gets a space appended).
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
