@@ -279,6 +279,11 @@ function put<T>(obj: Record<string, T>, key: string, value: T): void {
 function mapValues<A, B>(obj: Record<string, A>, fn: (a: A) => B): Record<string, B> {
   const out: Record<string, B> = {};
   for (const [k, v] of Object.entries(obj)) put(out, k, fn(v));
+  // avsc reads an Avro map into a plain object with `map[key] = value`: an entry `__proto__` whose value is an
+  // object (a column profile, a lineage list) became the map's prototype instead. It is taken back here.
+  // (One whose value is a string or number is dropped by avsc already; see docs/contract.md, "Avro".)
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (typeof proto === 'object' && proto !== null && proto !== Object.prototype) put(out, '__proto__', fn(proto as A));
   return out;
 }
 

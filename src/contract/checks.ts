@@ -1,5 +1,7 @@
+import { errorMessage } from '../errors.js';
+import { KllDoublesSketch } from '../sketch/kll.js';
 import { base64Problem } from './base64.js';
-import { resolveFieldPath } from './field-path.js';
+import { fieldPathResolver } from './field-path.js';
 import { FINGERPRINT_PATTERN, fingerprintOfCanonical, inspectSchema } from './fingerprint.js';
 import { pointer, pointerSegment } from './pointer.js';
 import { checkRfc3339 } from './rfc3339.js';
@@ -24,6 +26,30 @@ function isCount(v: unknown): v is number {
 }
 
 /**
+ * Bounds that keep one report's work and every sink's input bounded (docs/contract.md, "Limits").
+ * Names become InfluxDB tags and state keys; lists are walked once per report.
+ */
+export const REPORT_LIMITS = {
+  /** Characters (UTF-16 code units) of an id or name: event_id, pipeline, node, run_id, versions, datasets, columns. */
+  maxNameLength: 512,
+  /** Items of upstream, inputs, outputs, a profile's columns, column_lineage, one column's sources, frequent. */
+  maxItems: 10_000,
+  /** Earliest event_time (inclusive), epoch ms: 1970-01-01T00:00:00Z. */
+  minEventTimeMs: 0,
+  /** Latest event_time (exclusive), epoch ms: 2200-01-01T00:00:00Z. */
+  maxEventTimeMs: Date.UTC(2200, 0, 1),
+} as const;
+
+function checkName(v: unknown, at: string, push: Push): void {
+  if (typeof v === 'string' && v.length > REPORT_LIMITS.maxNameLength)
+    push(at, `has ${v.length} characters; at most ${REPORT_LIMITS.maxNameLength} are allowed`);
+}
+
+function checkItems(count: number, at: string, what: string, push: Push): void {
+  if (count > REPORT_LIMITS.maxItems) push(at, `has ${count} ${what}; at most ${REPORT_LIMITS.maxItems} are allowed`);
+}
+
+/**
  * The rules the JSON Schema cannot express (docs/contract.md, "Validation"). Runs on any JSON value,
  * also one that failed the schema, and checks only what is well-typed enough to check, so that one
  * report's problems are all reported together.
@@ -34,15 +60,33 @@ export function semanticChecks(report: unknown, push: Push): void {
   if (typeof eventTime === 'string') {
     const r = checkRfc3339(eventTime);
     if (!r.ok) push('/event_time', `${JSON.stringify(eventTime)} ${r.reason}`);
+    else if (r.epochMs < REPORT_LIMITS.minEventTimeMs || r.epochMs >= REPORT_LIMITS.maxEventTimeMs)
+      push(
+        '/event_time',
+        `${JSON.stringify(eventTime)} is outside the supported range 1970-01-01T00:00:00Z .. 2199-12-31T23:59:59.999Z`,
+      );
+  }
+  for (const key of ['event_id', 'pipeline', 'node', 'run_id', 'code_version', 'data_version'])
+    checkName(report[key], pointer(key), push);
+
+  const upstream = report['upstream'];
+  if (Array.isArray(upstream)) {
+    checkItems(upstream.length, '/upstream', 'items', push);
+    upstream.forEach((u: unknown, i) => {
+      if (!isObject(u)) return;
+      for (const key of ['node', 'pipeline', 'run_id']) checkName(u[key], pointer('upstream', i, key), push);
+    });
   }
 
   const outputSchemas: SchemaField[][] = [];
   const outputs = report['outputs'];
   if (Array.isArray(outputs)) {
+    checkItems(outputs.length, '/outputs', 'items', push);
     const seen = new Map<string, number>();
     outputs.forEach((out: unknown, i) => {
       if (!isObject(out)) return;
       const dataset = out['dataset'];
+      checkName(dataset, pointer('outputs', i, 'dataset'), push);
       if (typeof dataset === 'string') {
         const first = seen.get(dataset);
         if (first === undefined) seen.set(dataset, i);
@@ -58,17 +102,32 @@ export function semanticChecks(report: unknown, push: Push): void {
   }
   const inputs = report['inputs'];
   if (Array.isArray(inputs)) {
+    checkItems(inputs.length, '/inputs', 'items', push);
     inputs.forEach((inp: unknown, i) => {
-      if (isObject(inp)) checkProfile(inp['profile'], pointer('inputs', i, 'profile'), push);
+      if (!isObject(inp)) return;
+      checkName(inp['dataset'], pointer('inputs', i, 'dataset'), push);
+      checkProfile(inp['profile'], pointer('inputs', i, 'profile'), push);
     });
   }
 
   const lineage = report['column_lineage'];
-  if (isObject(lineage) && outputSchemas.length > 0) {
-    for (const column of Object.keys(lineage)) {
-      if (!outputSchemas.some((s) => resolveFieldPath(s, column) !== undefined)) {
+  if (isObject(lineage)) {
+    const columns = Object.keys(lineage);
+    checkItems(columns.length, '/column_lineage', 'columns', push);
+    const resolvers = outputSchemas.map(fieldPathResolver);
+    for (const column of columns) {
+      checkName(column, pointer('column_lineage', column), push);
+      if (resolvers.length > 0 && !resolvers.some((resolve) => resolve(column) !== undefined)) {
         push(pointer('column_lineage', column), `column ${JSON.stringify(column)} is not in the schema of any output`);
       }
+      const sources = lineage[column];
+      if (!Array.isArray(sources)) continue;
+      checkItems(sources.length, pointer('column_lineage', column), 'sources', push);
+      sources.forEach((s: unknown, j) => {
+        if (!isObject(s)) return;
+        checkName(s['node'], pointer('column_lineage', column, j, 'node'), push);
+        checkName(s['column'], pointer('column_lineage', column, j, 'column'), push);
+      });
     }
   }
 }
@@ -103,10 +162,14 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
   const rowCount = profile['row_count'];
   const columns = profile['columns'];
   if (!isObject(columns)) return schema;
-  for (const name of Object.keys(columns)) {
+  const names = Object.keys(columns);
+  checkItems(names.length, `${base}/columns`, 'columns', push);
+  const resolve = schema === undefined ? undefined : fieldPathResolver(schema);
+  for (const name of names) {
     const col = columns[name];
     const at = `${base}/columns/${pointerSegment(name)}`;
-    if (schema !== undefined && resolveFieldPath(schema, name) === undefined) {
+    checkName(name, at, push);
+    if (resolve !== undefined && resolve(name) === undefined) {
       push(at, `column ${JSON.stringify(name)} is not in the profile's schema`);
     }
     if (!isObject(col)) continue;
@@ -126,12 +189,56 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
     if (col['sketch'] !== undefined && col['sample'] !== undefined) {
       push(`${at}/sample`, 'a column has either a sketch or a sample, not both');
     }
+    const nonNull = isCount(count) && isCount(nulls) && nulls <= count ? count - nulls : undefined;
     const sketch = col['sketch'];
     // An empty string is reported by the JSON Schema (minLength).
     if (isObject(sketch) && typeof sketch['data'] === 'string' && sketch['data'] !== '') {
       const problem = base64Problem(sketch['data']);
       if (problem !== undefined) push(`${at}/sketch/data`, problem);
+      else checkSketch(sketch, sketch['data'], nonNull, `${at}/sketch`, push);
+    }
+    const frequent = col['frequent'];
+    if (isObject(frequent)) {
+      const values = Object.keys(frequent);
+      checkItems(values.length, `${at}/frequent`, 'values', push);
+      let sum = 0;
+      let counted = true;
+      for (const v of values) {
+        const c = frequent[v];
+        if (isCount(c)) sum += c;
+        else counted = false;
+      }
+      const other = col['other_count'] ?? 0;
+      if (counted && isCount(other) && nonNull !== undefined && sum + other > nonNull) {
+        push(
+          `${at}/frequent`,
+          `the counts (${sum}) plus other_count (${other}) exceed the non-null rows, count - null_count (${nonNull})`,
+        );
+      }
     }
   }
   return schema;
+}
+
+/**
+ * Decodes a sketch completely (the consumer must never meet one it cannot read) and checks it against
+ * its column: the sketch's k equals `k`, and it holds at most the column's non-null values.
+ */
+function checkSketch(sketch: Obj, data: string, nonNull: number | undefined, at: string, push: Push): void {
+  let decoded: KllDoublesSketch;
+  try {
+    decoded = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(data, 'base64')));
+  } catch (e: unknown) {
+    push(
+      `${at}/data`,
+      `is not a valid KLL doubles sketch: ${errorMessage(e).replace(/^invalid KLL doubles sketch: /, '')}`,
+    );
+    return;
+  }
+  const k = sketch['k'];
+  if (typeof k === 'number' && Number.isInteger(k) && k !== decoded.k)
+    push(`${at}/k`, `is ${k}, but the sketch's own k is ${decoded.k}`);
+  // Fewer is allowed: values a sketch cannot hold (NaN, text in a numeric column) are non-null but not sketched.
+  if (nonNull !== undefined && decoded.n > nonNull)
+    push(`${at}/data`, `the sketch holds ${decoded.n} values, more than the column's non-null rows (${nonNull})`);
 }

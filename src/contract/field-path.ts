@@ -80,12 +80,42 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+type FindField = (list: readonly unknown[], name: string) => SchemaField | undefined;
+
+const findLinear: FindField = (list, name) => list.find((f): f is SchemaField => isObject(f) && f['name'] === name);
+
 /**
  * Finds the field or element a path names in a schema: a top-level name taken literally first (so a
  * column called `a.b` is found without quotes), then the path syntax of {@link formatFieldPath}.
  */
 export function resolveFieldPath(schema: readonly SchemaField[], path: string): ElementType | undefined {
-  const direct = schema.find((f) => isObject(f) && f.name === path);
+  return resolveWith(schema, path, findLinear);
+}
+
+/**
+ * {@link resolveFieldPath} for many paths over one schema that is not changed meanwhile: each level's
+ * names are indexed on first use, so resolving every column of a wide profile is linear, not quadratic.
+ */
+export function fieldPathResolver(schema: readonly SchemaField[]): (path: string) => ElementType | undefined {
+  const index = new Map<readonly unknown[], Map<string, SchemaField>>();
+  const find: FindField = (list, name) => {
+    let byName = index.get(list);
+    if (byName === undefined) {
+      byName = new Map();
+      for (const f of list) {
+        // The first field of a name, as a search from the front finds it.
+        if (isObject(f) && typeof f['name'] === 'string' && !byName.has(f['name']))
+          byName.set(f['name'], f as unknown as SchemaField);
+      }
+      index.set(list, byName);
+    }
+    return byName.get(name);
+  };
+  return (path) => resolveWith(schema, path, find);
+}
+
+function resolveWith(schema: readonly SchemaField[], path: string, find: FindField): ElementType | undefined {
+  const direct = find(schema, path);
   if (direct !== undefined) return direct;
   const steps = parseFieldPath(path);
   if (steps === undefined) return undefined;
@@ -94,7 +124,7 @@ export function resolveFieldPath(schema: readonly SchemaField[], path: string): 
     if (typeof step === 'object') {
       const list: unknown = current === undefined ? schema : current.type === 'struct' ? current.fields : undefined;
       if (!Array.isArray(list)) return undefined;
-      current = (list as unknown[]).find((f): f is SchemaField => isObject(f) && f['name'] === step.field);
+      current = find(list as unknown[], step.field);
     } else if (step === 'items') {
       current = current?.type === 'array' ? (current.items ?? { type: 'unknown' }) : undefined;
     } else {

@@ -3,6 +3,7 @@
  * the schema fingerprint (docs/fingerprint.md), schema diffs, the Avro form, native type mappings.
  */
 export * from './types.js';
+export { REPORT_LIMITS } from './checks.js';
 export {
   REPORT_JSON_SCHEMA,
   assertReport,
@@ -49,5 +50,12 @@ export {
   type AvroReport,
 } from './avro.js';
 export { mapTypeName, parseTypeName, type TypeDialect } from './type-names.js';
-export { formatFieldPath, parseFieldPath, quoteFieldName, resolveFieldPath, type FieldPathStep } from './field-path.js';
+export {
+  fieldPathResolver,
+  formatFieldPath,
+  parseFieldPath,
+  quoteFieldName,
+  resolveFieldPath,
+  type FieldPathStep,
+} from './field-path.js';
 export { checkRfc3339, parseRfc3339, type Rfc3339Result } from './rfc3339.js';

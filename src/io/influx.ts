@@ -38,14 +38,30 @@ export function influxError(err: unknown, what: string): RootlineError {
   return new RootlineError('INFLUX_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
 }
 
-const escKey = (s: string) => s.replace(/[,= \\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n');
-const escMeasurement = (s: string) => s.replace(/[, \\]/g, (c) => `\\${c}`).replace(/\n/g, '\\n');
+/**
+ * Escapes a tag key, tag value or field key (`special` `,`, `=`, space) or a measurement (`,`, space) so that
+ * InfluxDB stores exactly `s` (docs/influxdb.md, "Names in line protocol"). Its parser treats a special character as
+ * escaped exactly when the byte before it is a backslash, and then turns `\,`, `\=` and `\ ` into the
+ * character: other backslashes are stored as written (never doubled). Two things cannot be stored and are
+ * replaced, deterministically: a line break (CR or LF) becomes a space, and a name ending in a backslash
+ * (which would escape the separator after it) gets a space appended.
+ */
+function escapeName(s: string, special: RegExp): string {
+  let out = s.replace(/[\r\n]/g, ' ');
+  if (out.endsWith('\\')) out += ' ';
+  return out.replace(special, (c) => `\\${c}`);
+}
+const escKey = (s: string) => escapeName(s, /[,= ]/g);
+const escMeasurement = (s: string) => escapeName(s, /[, ]/g);
+/** A string field value: `"` and `\` escaped; any other character, line breaks included, as is. */
 const escString = (s: string) => s.replace(/["\\]/g, (c) => `\\${c}`);
 
 /**
  * One point as InfluxDB line protocol (ms precision): tags and fields sorted, empty tags left out, numbers as
  * floats (a field keeps one type across points), strings quoted. The same as the client's Point
- * serializes, without building Point objects (this runs for every point of every batch).
+ * serializes, without building Point objects (this runs for every point of every batch), except for
+ * backslashes and line breaks in names, which the client escapes in a way InfluxDB does not read back
+ * (see escapeName).
  */
 export function toLineProtocol(p: MetricPoint): string | undefined {
   let line = escMeasurement(p.measurement);

@@ -177,8 +177,9 @@ export class PipelineGraph {
     }
 
     // Datasets written: this node becomes (one of) their producers.
+    const written = new Set(outputs);
     for (const ds of info.outputs) {
-      if (!outputs.includes(ds)) this.producers.get(ds)?.delete(tkey);
+      if (!written.has(ds)) this.producers.get(ds)?.delete(tkey);
     }
     for (const ds of outputs) {
       let set = this.producers.get(ds);
@@ -343,7 +344,7 @@ export class PipelineGraph {
   }
 
   toJSON(): LineageState {
-    const producers: Record<string, string[]> = {};
+    const producers = Object.create(null) as Record<string, string[]>;
     // In insertion order, not sorted: the order decides the order of new edges (and so of parents and
     // RCA verdicts), and a restored graph must evolve exactly like the one that never stopped.
     for (const [ds, set] of this.producers) if (set.size > 0) producers[ds] = [...set].map((k) => parseNodeKey(k).node);

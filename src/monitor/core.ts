@@ -1,4 +1,5 @@
 import type { Report } from '../contract/types.js';
+import { dict, parseJsonDict } from '../dict.js';
 import {
   PipelineGraph,
   findRoots,
@@ -141,7 +142,7 @@ export class MonitorCore {
     if (!rt) {
       const graph = new PipelineGraph(pipeline);
       rt = {
-        state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: {} },
+        state: { pipeline, graph: graph.toJSON(), incidents: [], watermark: 0, rollbacks: dict<number>() },
         graph,
         nodes: new Map(),
       };
@@ -252,8 +253,9 @@ export class MonitorCore {
         learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
     }
+    const anomalousInputs = new Set(inputFindings.map((f) => f.dataset));
     for (const input of report.inputs ?? []) {
-      if (input.profile && !inputFindings.some((f) => f.dataset === input.dataset)) {
+      if (input.profile && !anomalousInputs.has(input.dataset)) {
         learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
       }
     }
@@ -391,8 +393,14 @@ export class MonitorCore {
         const rt = this.pipelines.get(run.ref.pipeline);
         const rec = this.nodeState(run.ref)?.history.find((h) => h.run_id === run.run_id);
         const edges = rt ? rt.graph.parents(run.ref, run.event_time) : [];
+        // First entry per parent, as a search from the front would find it.
+        const runIds = new Map<string, string | undefined>();
+        for (const u of rec?.upstream ?? []) {
+          const k = nodeKey(u);
+          if (!runIds.has(k)) runIds.set(k, u.run_id);
+        }
         return edges.map((e) => {
-          const runId = rec?.upstream.find((u) => nodeKey(u) === nodeKey(e.source))?.run_id;
+          const runId = runIds.get(nodeKey(e.source));
           return { ref: e.source, datasets: e.datasets, ...(runId !== undefined ? { run_id: runId } : {}) };
         });
       },
@@ -532,7 +540,7 @@ export class MonitorCore {
     for (const { key, value } of records) {
       const [kind, pipeline, node, pos] = key.split(SEP);
       if (kind === 's') {
-        if (value) this.slots.set(key, JSON.parse(value) as DistributionSlot);
+        if (value) this.slots.set(key, parseJsonDict(value) as DistributionSlot);
         else this.slots.delete(key);
         continue;
       }
@@ -541,19 +549,19 @@ export class MonitorCore {
         const nk = `${pipeline}${SEP}${node}`;
         let m = runs.get(nk);
         if (!m) runs.set(nk, (m = new Map<string, RunRecord | null>()));
-        m.set(pos, value ? (JSON.parse(value) as RunRecord) : null);
+        m.set(pos, value ? (parseJsonDict(value) as RunRecord) : null);
         continue;
       }
       const rt = this.runtime(pipeline);
       if (kind === 'p' && value) {
-        const st = JSON.parse(value) as PipelineState;
+        const st = parseJsonDict(value) as PipelineState;
         rt.state = st;
         rt.graph = PipelineGraph.fromJSON(st.graph);
         this.attachExternal(rt.graph);
       } else if (kind === 'n' && node !== undefined) {
         if (value) {
           // The history lives in its own records: a node record alone keeps the runs already held.
-          const st = JSON.parse(value) as NodeState;
+          const st = parseJsonDict(value) as NodeState;
           st.history = rt.nodes.get(node)?.history ?? [];
           rt.nodes.set(node, st);
         } else rt.nodes.delete(node);

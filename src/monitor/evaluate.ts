@@ -1,4 +1,5 @@
 import { diffSchemas, schemaFingerprint, type Profile, type Report } from '../contract/index.js';
+import { dict, own } from '../dict.js';
 import type { ColumnMetrics, DriftMetrics, NodeRunMetrics } from '../rules/index.js';
 import { KllDoublesSketch, seededRandom } from '../sketch/index.js';
 import {
@@ -166,7 +167,7 @@ export class BaselineCache {
       this.merged.set(key, m);
     }
     for (; m.upTo < hi; m.upTo++) {
-      const col = this.slot(prefix, m.upTo)?.columns[column];
+      const col = own(this.slot(prefix, m.upTo)?.columns, column);
       if (col?.kind === 'numeric' && col.sketch) {
         m.sketch.merge(this.slotSketch(prefix, m.upTo, column, col.sketch));
         m.steps = undefined;
@@ -175,7 +176,7 @@ export class BaselineCache {
     if (!m.sketch.isEmpty) return { kind: 'sketch', steps: (m.steps ??= sketchSteps(m.sketch)) };
     const samples: number[] = [];
     for (let seq = lo; seq < hi; seq++) {
-      const col = this.slot(prefix, seq)?.columns[column];
+      const col = own(this.slot(prefix, seq)?.columns, column);
       if (col?.kind === 'numeric' && col.sample) for (const v of col.sample) samples.push(v);
     }
     return samples.length > 0 ? { kind: 'sample', values: Float64Array.from(samples) } : undefined;
@@ -186,11 +187,11 @@ export class BaselineCache {
     const { lo, hi } = this.window(b);
     let total: Record<string, number> | undefined;
     for (let seq = lo; seq < hi; seq++) {
-      const col = this.slot(prefix, seq)?.columns[column];
+      const col = own(this.slot(prefix, seq)?.columns, column);
       if (col?.kind !== 'categorical') continue;
-      total ??= {};
+      total ??= dict();
       for (const [v, c] of Object.entries(categoricalCounts(col.frequent, col.other_count)))
-        total[v] = (total[v] ?? 0) + c;
+        total[v] = (own(total, v) ?? 0) + c;
     }
     return total;
   }
@@ -287,7 +288,7 @@ export function evaluateProfile(
 ): NodeRunMetrics {
   const baselines = role === 'out' ? node.outputs : node.inputs;
   const primary = datasets[0]!;
-  const pb = baselines[primary.dataset];
+  const pb = own(baselines, primary.dataset);
   const rows = primary.profile.row_count;
   const m: NodeRunMetrics = {
     pipeline: report.pipeline,
@@ -322,7 +323,7 @@ export function evaluateProfile(
   }
 
   for (const { dataset, profile } of datasets) {
-    const b = baselines[dataset];
+    const b = own(baselines, dataset);
     const prefix = slotKey(report.pipeline, report.node, role, dataset, 0).slice(0, -1);
     for (const [column, col] of Object.entries(profile.columns ?? {})) {
       const ratio = col.count > 0 ? col.null_count / col.count : 0;
@@ -334,7 +335,7 @@ export function evaluateProfile(
         null_count: col.null_count,
         null_ratio: ratio,
       };
-      const hist = b?.columns[column]?.null_ratios;
+      const hist = own(b?.columns, column)?.null_ratios;
       if (hist && hist.length > 0) {
         const base = median(hist);
         cm.null_ratio_baseline = base;
@@ -347,7 +348,9 @@ export function evaluateProfile(
         }
       }
       const pinned =
-        referenceRun !== undefined && b?.reference?.run_id === referenceRun ? b.reference.columns[column] : undefined;
+        referenceRun !== undefined && b?.reference?.run_id === referenceRun
+          ? own(b.reference.columns, column)
+          : undefined;
       if (col.kind === 'numeric') {
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;
@@ -374,7 +377,7 @@ export function evaluateProfile(
 }
 
 export function slotColumns(profile: Profile): Record<string, SlotColumn> {
-  const out: Record<string, SlotColumn> = {};
+  const out = dict<SlotColumn>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     if (col.kind === 'numeric') {
       if (col.sketch) out[name] = { kind: 'numeric', sketch: col.sketch.data, k: col.sketch.k };
@@ -399,12 +402,12 @@ export function learnBaseline(
   dirty: Set<string>,
 ): void {
   const map = role === 'out' ? node.outputs : node.inputs;
-  const b = (map[dataset] ??= newDatasetBaseline(dataset));
+  const b = own(map, dataset) ?? (map[dataset] = newDatasetBaseline(dataset));
   const n = options.baselineRuns;
   b.healthy_runs += 1;
   pushBounded(b.row_counts, profile.row_count, n);
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
-    const c = (b.columns[name] ??= { kind: col.kind, null_ratios: [] });
+    const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
     c.kind = col.kind;
     pushBounded(c.null_ratios, col.count > 0 ? col.null_count / col.count : 0, n);
   }
@@ -436,7 +439,7 @@ export function holdReference(
 ): boolean {
   let changed = false;
   for (const o of report.outputs) {
-    const b = (node.outputs[o.dataset] ??= newDatasetBaseline(o.dataset));
+    const b = own(node.outputs, o.dataset) ?? (node.outputs[o.dataset] = newDatasetBaseline(o.dataset));
     if (b.reference?.run_id === referenceRun) continue;
     let columns: Record<string, SlotColumn> | undefined;
     if (report.run_id === referenceRun) columns = slotColumns(o.profile);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { own } from '../dict.js';
 import {
   canonicalJson,
   nodeKey,
@@ -155,7 +156,7 @@ function decideActions(ctx: IncidentContext, home: PipelineState, inc: Incident,
       });
     } else if (action === 'rollback') {
       const base = { action: 'rollback' as const, who, at: iso(at) };
-      const last = home.rollbacks[inc.culprit];
+      const last = own(home.rollbacks, inc.culprit);
       if (inc.escalated && !ctx.rollback.allowAmbiguous) {
         decisions.push({
           ...base,

@@ -1,6 +1,7 @@
 import type { ColumnSource, Schema } from '../contract/types.js';
 import type { LineageState, NodeRef } from '../lineage/index.js';
 import type { Finding, Severity } from '../rules/index.js';
+import { dict } from '../dict.js';
 import type { Incident } from './incident-types.js';
 
 /** A run of a node as the monitor remembers it (run history, RCA, lineage queries). */
@@ -135,15 +136,15 @@ export function newNodeState(pipeline: string, node: string): NodeState {
     last_event_time: 0,
     event_ids: [],
     intervals: [],
-    outputs: {},
-    inputs: {},
+    outputs: dict(),
+    inputs: dict(),
     run_seq: 0,
     history: [],
   };
 }
 
 export function newDatasetBaseline(dataset: string): DatasetBaseline {
-  return { dataset, healthy_runs: 0, row_counts: [], columns: {}, slot_seq: 0, slot_count: 0 };
+  return { dataset, healthy_runs: 0, row_counts: [], columns: dict(), slot_seq: 0, slot_count: 0 };
 }
 
 /** Pushes onto a bounded window (oldest first). */

@@ -17,6 +17,7 @@ import {
   type Schema,
   type SchemaField,
 } from '../contract/index.js';
+import { dict, own } from '../dict.js';
 import { errorMessage } from '../errors.js';
 import { NESTED_TYPES, NUMERIC_TYPES } from '../profile/index.js';
 import { openLineageEventId } from './uuid.js';
@@ -173,7 +174,7 @@ function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], labe
   }
   const metrics = dq !== undefined && isObj(dq.columnMetrics) ? dq.columnMetrics : undefined;
   if (metrics !== undefined) {
-    const columns: Record<string, ColumnProfile> = {};
+    const columns = dict<ColumnProfile>();
     for (const [name, m] of Object.entries(metrics)) {
       if (!isObj(m)) continue;
       const col = columnProfile(name, m, rowCount, profile.schema);
@@ -239,7 +240,9 @@ function columnLineage(
   producerOf: (dataset: string) => string | undefined,
   schemas: Schema[],
 ): Record<string, ColumnSource[]> | undefined {
-  const out: Record<string, ColumnSource[]> = {};
+  const out = dict<ColumnSource[]>();
+  // column -> `node\u0000column` of its sources: linear, whatever the number of sources
+  const seen = new Map<string, Set<string>>();
   for (const ds of outputs) {
     const facets = isObj(ds.facets) ? ds.facets : undefined;
     const facet = facets?.columnLineage;
@@ -248,6 +251,7 @@ function columnLineage(
       if (!isObj(spec) || !Array.isArray(spec.inputFields)) continue;
       if (schemas.length > 0 && !schemas.some((s) => resolveFieldPath(s, column) !== undefined)) continue;
       const sources: ColumnSource[] = [];
+      const here = new Set<string>();
       let complete = true;
       for (const f of spec.inputFields) {
         if (!isObj(f)) continue;
@@ -259,12 +263,23 @@ function columnLineage(
           complete = false;
           break;
         }
-        if (!sources.some((s) => s.node === node && s.column === field)) sources.push({ node, column: field });
+        const key = `${node}\u0000${field}`;
+        if (!here.has(key)) {
+          here.add(key);
+          sources.push({ node, column: field });
+        }
       }
       if (complete && sources.length > 0) {
-        const prev = out[column] ?? [];
-        for (const s of sources) if (!prev.some((p) => p.node === s.node && p.column === s.column)) prev.push(s);
-        out[column] = prev;
+        const prev = own(out, column) ?? (out[column] = []);
+        let keys = seen.get(column);
+        if (keys === undefined) seen.set(column, (keys = new Set()));
+        for (const s of sources) {
+          const key = `${s.node}\u0000${s.column}`;
+          if (!keys.has(key)) {
+            keys.add(key);
+            prev.push(s);
+          }
+        }
       }
     }
   }
@@ -317,19 +332,21 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
     const outputs: OutputRef[] = [];
     const outputObjs: Obj[] = [];
     const withoutStats: string[] = [];
+    const outputNames = new Set<string>();
     for (const ds of rawOutputs) {
       const dataset = datasetName(ds);
       if (dataset === undefined) {
         notes.push('an output without namespace or name was left out');
         continue;
       }
-      if (outputs.some((o) => o.dataset === dataset)) continue;
+      if (outputNames.has(dataset)) continue;
       const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
       if (profile === undefined) {
         withoutStats.push(dataset);
         continue;
       }
       outputs.push({ dataset, profile });
+      outputNames.add(dataset);
       outputObjs.push(ds);
     }
     if (outputs.length === 0) {
@@ -341,9 +358,11 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
     }
 
     const inputs: DatasetRef[] = [];
+    const inputNames = new Set<string>();
     for (const ds of Array.isArray(event.inputs) ? event.inputs.filter(isObj) : []) {
       const dataset = datasetName(ds);
-      if (dataset === undefined || inputs.some((i) => i.dataset === dataset)) continue;
+      if (dataset === undefined || inputNames.has(dataset)) continue;
+      inputNames.add(dataset);
       const profile = datasetProfile(ds, 'input', notes, `input ${dataset}`);
       inputs.push(profile === undefined ? { dataset } : { dataset, profile });
     }

@@ -7,6 +7,7 @@ import {
   type Schema,
   type SchemaField,
 } from '../contract/index.js';
+import { dict } from '../dict.js';
 import { RootlineError } from '../errors.js';
 import {
   DEFAULT_DISTINCT_EXACT_LIMIT,
@@ -234,7 +235,7 @@ class StreamingProfiler implements Profiler {
 
   finish(): Profile {
     const schema: Schema = [];
-    const columns: Record<string, ColumnProfile> = {};
+    const columns = dict<ColumnProfile>();
     for (const col of this.columns.values()) {
       schema.push(col.field(this.rows));
       const p = col.profile(this.rows);

@@ -633,8 +633,9 @@ export class KllDoublesSketch {
   /**
    * Reads the DataSketches binary form of a `kll_doubles_sketch` (any of the empty, single-item and full
    * forms). Throws RootlineError SKETCH_INVALID for a wrong family, serial version, m or preamble size,
-   * a truncated or oversized buffer, levels that are out of order or do not add up to n, unsorted
-   * levels above zero, or NaN items.
+   * unknown flags, a truncated or oversized buffer, levels that are out of order or do not add up to n,
+   * unsorted levels above zero (or level zero when the flags say it is sorted), min above max, items
+   * outside min..max, or NaN items.
    */
   static deserialize(bytes: Uint8Array, options: KllSketchOptions = {}): KllDoublesSketch {
     if (bytes.byteLength < 8) throw invalid(`${bytes.byteLength} bytes, the preamble alone needs 8`);
@@ -653,6 +654,10 @@ export class KllDoublesSketch {
     if (k < KLL_MIN_K) throw invalid(`k = ${k} is below ${KLL_MIN_K}`, { k });
     const isEmpty = (flags & FLAG_EMPTY) !== 0;
     const isSingleItem = (flags & FLAG_SINGLE_ITEM) !== 0;
+    if ((flags & ~(FLAG_EMPTY | FLAG_LEVEL_ZERO_SORTED | FLAG_SINGLE_ITEM)) !== 0 || (isEmpty && isSingleItem))
+      throw invalid(`flags ${flags} are not a valid combination of empty, level-zero-sorted and single-item`, {
+        flags,
+      });
     const expectedPreamble = isEmpty || isSingleItem ? PREAMBLE_INTS_SHORT : PREAMBLE_INTS_FULL;
     if (preambleInts !== expectedPreamble) {
       throw invalid(`preamble ints ${preambleInts}, expected ${expectedPreamble} for flags ${flags}`, {
@@ -721,6 +726,7 @@ export class KllDoublesSketch {
     const min = dv.getFloat64(levelsEnd, true);
     const max = dv.getFloat64(levelsEnd + 8, true);
     if (Number.isNaN(min) || Number.isNaN(max)) throw invalid('NaN min or max');
+    if (min > max) throw invalid(`min ${min} is greater than max ${max}`);
     const items = new Float64Array(capacity);
     let offset = levelsEnd + 16;
     for (let i = levels[0]!; i < capacity; i++) {
@@ -729,10 +735,13 @@ export class KllDoublesSketch {
       items[i] = item;
       offset += 8;
     }
-    for (let level = 1; level < numLevels; level++) {
+    for (let level = (flags & FLAG_LEVEL_ZERO_SORTED) !== 0 ? 0 : 1; level < numLevels; level++) {
       for (let i = levels[level]! + 1; i < levels[level + 1]!; i++) {
         if (items[i]! < items[i - 1]!) throw invalid(`level ${level} is not sorted`);
       }
+    }
+    for (let i = levels[0]!; i < capacity; i++) {
+      if (items[i]! < min || items[i]! > max) throw invalid(`item ${items[i]} outside min ${min} .. max ${max}`);
     }
     sketch.items = items;
     sketch.n_ = n;

@@ -35,7 +35,9 @@ export function categoricalCounts(
   otherCount = 0,
   otherKey: string = DEFAULT_OTHER_KEY,
 ): Record<string, number> {
-  const out: Record<string, number> = { ...frequent };
+  // No prototype: a category named `constructor` or `__proto__` is an ordinary key.
+  const out = Object.create(null) as Record<string, number>;
+  for (const [k, v] of Object.entries(frequent)) out[k] = v;
   if (otherCount > 0) out[otherKey] = (out[otherKey] ?? 0) + otherCount;
   return out;
 }

@@ -144,7 +144,8 @@ describe('validateReport', () => {
       '2026-11-21T10:00:05+14:00',
       '2026-11-21T10:00:05.123456789-00:30',
       '2024-02-29T00:00:00Z',
-      '0001-01-01T00:00:00Z',
+      '1970-01-01T00:00:00Z',
+      '2199-12-31T23:59:59.999999Z',
     ]) {
       expect(errorsOf({ ...minimal(), event_time: t }), t).toEqual([]);
     }
@@ -157,6 +158,12 @@ describe('validateReport', () => {
       '2026-11-21T10:00:05+24:00',
       ' 2026-11-21T10:00:05Z',
       '2026-11-21T10:60:00Z',
+      // Valid RFC 3339, but outside what every sink can store (docs/contract.md).
+      '0001-01-01T00:00:00Z',
+      '1969-12-31T23:59:59.999Z',
+      '1970-01-01T00:00:00+00:01',
+      '2200-01-01T00:00:00Z',
+      '2300-01-01T00:00:00Z',
     ]) {
       expect(
         errorsOf({ ...minimal(), event_time: t }).map((e) => e.path),

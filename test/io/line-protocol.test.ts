@@ -25,4 +25,15 @@ describe('line protocol', () => {
     expect(toLineProtocol({ measurement: 'm', tags: {}, fields: { a: Number.NaN }, time: 1 })).toBeUndefined();
     expect(toLineProtocol({ measurement: 'm', tags: {}, fields: { a: Infinity, b: 2 }, time: 1 })).toBe('m b=2 1');
   });
+  it('escapes names as InfluxDB reads them back: backslashes kept, line breaks and a trailing backslash replaced', () => {
+    const line = (v: string) => toLineProtocol({ measurement: 'm', tags: { t: v }, fields: { f: 1 }, time: 1 });
+    expect(line('a\\b')).toBe('m,t=a\\b f=1 1');
+    expect(line('a b,c=d')).toBe('m,t=a\\ b\\,c\\=d f=1 1');
+    expect(line('a\\,b')).toBe('m,t=a\\\\,b f=1 1');
+    expect(line('a\\')).toBe('m,t=a\\\\  f=1 1');
+    expect(line('a\nb\r\nc')).toBe('m,t=a\\ b\\ \\ c f=1 1');
+    expect(toLineProtocol({ measurement: 'm', tags: { 'k\\': 'v' }, fields: { 'f x': 1 }, time: 1 })).toBe(
+      'm,k\\\\ =v f\\ x=1 1',
+    );
+  });
 });
