@@ -90,7 +90,7 @@ interface Result {
 
 async function bench(driver: 'pglite' | 'pg'): Promise<Result> {
   let catalog: Catalog;
-  let cleanup = async () => undefined as unknown;
+  let cleanup: () => Promise<void> = () => Promise.resolve();
   if (driver === 'pglite') {
     catalog = await Catalog.open({ driver: 'pglite' });
   } else {

@@ -135,11 +135,21 @@ export function provenanceTree(p: Provenance): ProvenanceTreeNode | undefined {
 export async function consumers(q: SqlQueryable, key: string, options: QueryOptions = {}): Promise<Consumer[]> {
   const { at, maxDepth } = bounds(options);
   const root = (await producerOfKey(q, key, at)) ?? null;
-  // Candidate readers of an output o: the same hash, the same version, or (neither) a read between o and
-  // the next write of the dataset; the producer definition then confirms each one.
-  const readers = `JOIN run_inputs i ON i.dataset = o.dataset AND i.run_pk <> o.run_pk AND i.event_time <= $2::timestamptz
-       AND (i.content_hash = o.content_hash OR (i.content_hash IS NULL AND (i.version = o.version
-         OR (i.version IS NULL AND i.event_time >= o.event_time))))
+  // Candidate readers of an output o, each branch on its own index: the same hash; the same version (no
+  // hash); neither, read between o and the next write of the dataset. The producer definition then
+  // confirms each candidate, so consumers stay the exact inverse of provenance.
+  const readers = `CROSS JOIN LATERAL (
+       SELECT c.run_pk, c.dataset, c.content_hash, c.version, c.event_time FROM run_inputs c
+       WHERE o.content_hash IS NOT NULL AND c.content_hash = o.content_hash AND c.dataset = o.dataset
+       UNION ALL
+       SELECT c.run_pk, c.dataset, c.content_hash, c.version, c.event_time FROM run_inputs c
+       WHERE o.version IS NOT NULL AND c.content_hash IS NULL AND c.version = o.version AND c.dataset = o.dataset
+       UNION ALL
+       SELECT c.run_pk, c.dataset, c.content_hash, c.version, c.event_time FROM run_inputs c
+       WHERE c.content_hash IS NULL AND c.version IS NULL AND c.dataset = o.dataset AND c.event_time >= o.event_time
+         AND c.event_time < coalesce((SELECT min(n.event_time) FROM run_outputs n
+                                      WHERE n.dataset = o.dataset AND n.event_time > o.event_time), 'infinity')
+     ) i
      CROSS JOIN LATERAL ${producerOf('$2::timestamptz')} p`;
   const rows = await q.query<{ run_pk: number; depth: number; via_dataset: string; upstream_run: number | null }>(
     `WITH RECURSIVE down(run_pk, depth, via_dataset, upstream_run) AS (
@@ -147,11 +157,11 @@ export async function consumers(q: SqlQueryable, key: string, options: QueryOpti
        WHERE (i.content_hash = $1 OR i.version = $1) AND i.event_time <= $2::timestamptz
        UNION
        SELECT i.run_pk, 1, i.dataset, o.run_pk FROM run_outputs o ${readers}
-       WHERE o.run_pk = $3::bigint AND p.run_pk = o.run_pk
+       WHERE o.run_pk = $3::bigint AND p.run_pk = o.run_pk AND i.run_pk <> o.run_pk AND i.event_time <= $2::timestamptz
        UNION
        SELECT i.run_pk, d.depth + 1, i.dataset, d.run_pk
        FROM down d JOIN run_outputs o ON o.run_pk = d.run_pk ${readers}
-       WHERE p.run_pk = o.run_pk AND d.depth < $4
+       WHERE p.run_pk = o.run_pk AND i.run_pk <> o.run_pk AND i.event_time <= $2::timestamptz AND d.depth < $4
      )
      SELECT run_pk::float8 AS run_pk, depth, via_dataset, upstream_run::float8 AS upstream_run FROM down
      ORDER BY depth, upstream_run NULLS LAST, run_pk`,

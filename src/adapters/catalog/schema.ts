@@ -53,7 +53,8 @@ export const MIGRATIONS: readonly { version: number; description: string; statem
         event_time timestamptz NOT NULL,
         PRIMARY KEY (run_pk, dataset)
       )`,
-      `CREATE INDEX run_inputs_dataset_time ON run_inputs (dataset, event_time)`,
+      // Reads without a hash or version resolve by time: consumers look them up by dataset and time.
+      `CREATE INDEX run_inputs_unhashed ON run_inputs (dataset, event_time) WHERE content_hash IS NULL`,
       `CREATE INDEX run_inputs_hash ON run_inputs (content_hash) WHERE content_hash IS NOT NULL`,
       `CREATE INDEX run_inputs_version ON run_inputs (version) WHERE version IS NOT NULL`,
       `CREATE TABLE lineage_edges (

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../../src/adapters/catalog/index.js';
 import {
-  Catalog,
   SCHEMA_VERSION,
   migrate,
   provenanceTree,
@@ -213,6 +213,8 @@ export function catalogSuite(driver: string, open: () => Promise<Catalog>): void
       expect(Object.values(p2.runs).find((x) => x.node === 'writer')?.run_id).toBe('run-1');
       const down = await catalog.consumers('dv-plain-writer-1');
       expect(down.map((c) => c.run.run_id).sort()).toEqual(['run-1', 'run-2']);
+      // Reads after writer run-1 read run-1's data, not run-0's.
+      expect((await catalog.consumers('dv-plain-writer-0')).map((c) => c.run.run_id)).toEqual(['run-0']);
     });
 
     it('exports expired runs as JSON Lines, then deletes them with their inputs and outputs', async () => {

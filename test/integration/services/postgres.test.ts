@@ -10,7 +10,7 @@ describe('PostgreSQL (the provenance catalog) through node-postgres', () => {
     try {
       const { rows } = await client.query<{ db: string; version: number; dir: string; addr: string }>(
         `SELECT current_database() AS db, current_setting('server_version_num')::int AS version,
-                current_setting('data_directory') AS dir, inet_server_addr()::text AS addr`,
+                current_setting('data_directory') AS dir, host(inet_server_addr()) AS addr`,
       );
       const row = rows[0]!;
       expect(row.db).toBe('rootline');

@@ -17,7 +17,7 @@ export async function openPgliteSqlClient(options: PgliteCatalogOptions = {}): P
   const db = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
   await db.waitReady;
   const on = (q: Pick<PGlite, 'query'>): SqlQueryable => ({
-    async query<R extends object>(text: string, params?: readonly unknown[]) {
+    query: async <R extends object>(text: string, params?: readonly unknown[]) => {
       try {
         return (await q.query<R>(text, params as unknown[])).rows;
       } catch (err: unknown) {
@@ -28,7 +28,7 @@ export async function openPgliteSqlClient(options: PgliteCatalogOptions = {}): P
   const self = on(db);
   return {
     driver: 'pglite',
-    query: self.query,
+    query: (text, params) => self.query(text, params),
     transaction: (fn) => db.transaction((tx) => fn(on(tx))),
     close: () => db.close(),
   };
