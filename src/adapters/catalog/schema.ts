@@ -86,11 +86,19 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * once: the version table is locked while migrations run. Returns the versions it applied.
  */
 export async function migrate(client: SqlClient): Promise<number[]> {
-  await client.query(`CREATE TABLE IF NOT EXISTS catalog_schema_version (
-    version integer PRIMARY KEY,
-    description text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  const createVersionTable = () =>
+    client.query(`CREATE TABLE IF NOT EXISTS catalog_schema_version (
+      version integer PRIMARY KEY,
+      description text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  // Two processes creating it at the same instant: IF NOT EXISTS can still lose the race on the catalog's
+  // own unique index (23505); the table exists by then, so the second try is a no-op.
+  await createVersionTable().catch((err: unknown) => {
+    const code = ((err as { cause?: { code?: string } }).cause ?? (err as { code?: string })).code;
+    if (code !== '23505' && code !== '42P07') throw err;
+    return createVersionTable();
+  });
   return client.transaction(async (tx) => {
     await tx.query('LOCK TABLE catalog_schema_version IN EXCLUSIVE MODE');
     const rows = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM catalog_schema_version');

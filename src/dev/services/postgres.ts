@@ -17,7 +17,11 @@ const isRoot = () => process.getuid?.() === 0;
  * Installs Debian's PostgreSQL when its binaries are missing (`apt-get update`, then
  * `apt-get install -y postgresql`), like .ci/run installs Chromium. Needs root or sudo.
  */
-export async function installPostgres(cfg: HarnessConfig, log: Log): Promise<void> {
+export async function installPostgres(
+  cfg: HarnessConfig,
+  log: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   if (existsSync(join(cfg.postgresBin, 'postgres'))) return;
   await mkdir(cfg.cacheDir, { recursive: true });
   await withLock(join(cfg.cacheDir, '.install-postgres.lock'), 'installing PostgreSQL', log, async () => {
@@ -26,7 +30,7 @@ export async function installPostgres(cfg: HarnessConfig, log: Log): Promise<voi
     const sudo = isRoot() ? [] : ['sudo', '-n'];
     const apt = (args: string[]) =>
       run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
       });
     try {
       await apt(['update', '-q']);
