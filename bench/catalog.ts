@@ -159,6 +159,11 @@ async function bench(driver: 'pglite' | 'pg'): Promise<Result> {
   }
 }
 
+const DRIVER_TITLES: Record<string, string> = {
+  pglite: 'PGlite (PostgreSQL in WASM, in process, in memory)',
+  pg: `PostgreSQL 15 from the harness (fsync off, loopback, port ${harnessConfig().ports.postgres})`,
+};
+
 const results: Result[] = [];
 for (const d of String(values.drivers).split(',')) {
   if (d !== 'pglite' && d !== 'pg') throw new Error(`unknown driver ${d}`);
@@ -171,9 +176,9 @@ const row = (name: string, xs: number[]) =>
 const lines = [
   '# Provenance catalog: write cost and query latency',
   '',
-  `Run: \`npx tsx bench/catalog.ts --nodes ${NODES} --runs ${RUNS} --batch ${BATCH} --queries ${QUERIES}\` on ${new Date().toISOString().slice(0, 10)}, ` +
+  `Run: \`npx tsx bench/catalog.ts --nodes ${NODES} --runs ${RUNS} --batch ${BATCH} --queries ${QUERIES} --drivers ${String(values.drivers)}\` on ${new Date().toISOString().slice(0, 10)}, ` +
     `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, a machine shared with other jobs; ` +
-    `PGlite ${'(PostgreSQL in WASM, in process, in memory)'} and PostgreSQL 15 from the harness (fsync off, loopback, ${harnessConfig().ports.postgres === 15432 ? 'default port' : 'own port'}).`,
+    `${results.map((r) => DRIVER_TITLES[r.driver]).join(' and ')}.`,
   '',
   `Data: a chain of ${NODES} nodes run ${RUNS} times = **${NODES * RUNS} stored runs**, each with one input, one output ` +
     `(content hash, row count, schema fingerprint), params, metrics, a lineage edge and one column-lineage entry. ` +
