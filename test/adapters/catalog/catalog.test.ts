@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog, type CatalogRun } from '../../../src/adapters/catalog/index.js';
+import { isRootlineError } from '../../../src/errors.js';
 import { catalogSuite } from './suite.js';
 
 // The same suite runs against the harness's PostgreSQL in test/integration/catalog/catalog.test.ts.
@@ -43,4 +44,17 @@ describe('embedded catalog in a folder', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe('catalog on a PostgreSQL server that is not there', () => {
+  it('fails to open with a retriable SERVICE_UNAVAILABLE, the password masked', async () => {
+    const err = await Catalog.open({ driver: 'pg', connectionString: 'postgres://u:secret@127.0.0.1:1/db' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isRootlineError(err, 'SERVICE_UNAVAILABLE')).toBe(true);
+    expect((err as { retriable: boolean }).retriable).toBe(true);
+    expect((err as Error).message).toContain('127.0.0.1:1');
+    expect((err as Error).message).not.toContain('secret');
+  });
 });

@@ -21,11 +21,16 @@ function mapError(err: unknown, what: string): RootlineError {
   const code = (err as { code?: string }).code ?? '';
   // Class 08 (connection), 57P (shutdown), 40001/40P01 (serialization, deadlock) may succeed later.
   const retriable = /^(08|57P|40001|40P01)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code);
-  return new RootlineError('SERVICE_UNAVAILABLE', `catalog (PostgreSQL): ${what} failed: ${(err as Error).message}`, {
-    retriable,
-    cause: err,
-    details: { sqlState: code },
-  });
+  // A server that cannot be reached is unavailable; a statement the server rejects is a bug here.
+  return new RootlineError(
+    retriable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL',
+    `catalog (PostgreSQL): ${what} failed: ${(err as Error).message}`,
+    {
+      retriable,
+      cause: err,
+      details: { sqlState: code },
+    },
+  );
 }
 
 /** Opens a pool to a PostgreSQL server; the schema is created when it does not exist. */
