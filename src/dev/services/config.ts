@@ -9,6 +9,8 @@ export const SLF4J_RELOAD4J_VERSION = '1.7.36';
 /** Apicurio 3.3.x is compiled for Java 21; 3.0.9 is the newest that runs on Java 17. */
 export const APICURIO_VERSION = '3.0.9';
 export const INFLUXDB_VERSION = '1.8.10';
+/** Debian's PostgreSQL major version (bookworm ships 15); its binaries live in /usr/lib/postgresql/<major>/bin. */
+export const POSTGRES_MAJOR = 15;
 
 /** Default ports; each can be overridden by the environment variable named beside it. */
 export const DEFAULT_PORTS = {
@@ -18,6 +20,7 @@ export const DEFAULT_PORTS = {
   influx: 18086, // ROOTLINE_INFLUX_PORT
   influxRpc: 18088, // ROOTLINE_INFLUX_RPC_PORT
   slack: 18090, // ROOTLINE_SLACK_PORT
+  postgres: 15432, // ROOTLINE_POSTGRES_PORT
 } as const;
 
 export type PortName = keyof typeof DEFAULT_PORTS;
@@ -29,6 +32,7 @@ const PORT_ENV: Record<PortName, string> = {
   influx: 'ROOTLINE_INFLUX_PORT',
   influxRpc: 'ROOTLINE_INFLUX_RPC_PORT',
   slack: 'ROOTLINE_SLACK_PORT',
+  postgres: 'ROOTLINE_POSTGRES_PORT',
 };
 
 export interface HarnessConfig {
@@ -39,6 +43,10 @@ export interface HarnessConfig {
   readonly ports: Readonly<Record<PortName, number>>;
   /** The InfluxDB database (v2 bucket) tests and the monitor use. ROOTLINE_INFLUX_DB, default "rootline". */
   readonly influxDatabase: string;
+  /** The PostgreSQL database the catalog uses (created at start). ROOTLINE_POSTGRES_DB, default "rootline". */
+  readonly postgresDatabase: string;
+  /** Folder holding initdb, pg_ctl and postgres. ROOTLINE_POSTGRES_BIN, default /usr/lib/postgresql/15/bin. */
+  readonly postgresBin: string;
   /** How long to wait for one service to become healthy. ROOTLINE_SERVICE_START_TIMEOUT_MS, default 120000. */
   readonly startTimeoutMs: number;
 }
@@ -74,6 +82,8 @@ export function harnessConfig(env: NodeJS.ProcessEnv = process.env): HarnessConf
     runDir,
     ports,
     influxDatabase: env.ROOTLINE_INFLUX_DB || 'rootline',
+    postgresDatabase: env.ROOTLINE_POSTGRES_DB || 'rootline',
+    postgresBin: resolve(env.ROOTLINE_POSTGRES_BIN || `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`),
     startTimeoutMs: envInt(env, 'ROOTLINE_SERVICE_START_TIMEOUT_MS', 120_000, 1000, 3_600_000),
   };
 }
@@ -90,6 +100,8 @@ export interface ServiceAddresses {
   influxDatabase: string;
   slackApiUrl: string;
   slackControlUrl: string;
+  /** node-postgres connection string of the catalog database (superuser `rootline`, trust auth on 127.0.0.1). */
+  postgresUrl: string;
 }
 
 export function addresses(cfg: HarnessConfig): ServiceAddresses {
@@ -100,5 +112,14 @@ export function addresses(cfg: HarnessConfig): ServiceAddresses {
     influxDatabase: cfg.influxDatabase,
     slackApiUrl: `http://127.0.0.1:${cfg.ports.slack}/api/`,
     slackControlUrl: `http://127.0.0.1:${cfg.ports.slack}/_mock`,
+    postgresUrl: postgresUrl(cfg, cfg.postgresDatabase),
   };
+}
+
+/** The superuser the harness's initdb creates; it owns the catalog database. */
+export const POSTGRES_USER = 'rootline';
+
+/** A connection string for one database of the harness's PostgreSQL. */
+export function postgresUrl(cfg: HarnessConfig, database: string): string {
+  return `postgres://${POSTGRES_USER}@127.0.0.1:${cfg.ports.postgres}/${encodeURIComponent(database)}`;
 }

@@ -11,3 +11,4 @@ export {
 } from './services.js';
 export { checkPrerequisites, installAll } from './install.js';
 export { localMonitorConfig } from './monitor-config.js';
+export { installPostgres } from './postgres.js';

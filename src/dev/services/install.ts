@@ -10,6 +10,7 @@ import {
   SLF4J_RELOAD4J_VERSION,
   type HarnessConfig,
 } from './config.js';
+import { installPostgres } from './postgres.js';
 import { run, withLock, type Log } from './proc.js';
 
 /** Where each installed service lives in the cache. */
@@ -187,6 +188,7 @@ async function installInflux(cfg: HarnessConfig, log: Log): Promise<void> {
 /** Installs whatever is missing from the cache; a second call downloads and builds nothing. */
 export async function installAll(cfg: HarnessConfig, log: Log): Promise<void> {
   await checkPrerequisites(cfg);
+  await installPostgres(cfg, log);
   const p = installPaths(cfg.cacheDir);
   if (existsSync(p.kafkaMarker) && existsSync(p.apicurioMarker) && existsSync(p.influxMarker)) return;
   await mkdir(cfg.cacheDir, { recursive: true });

@@ -112,8 +112,12 @@ export function startDetached(opts: {
   }
 }
 
-/** Stops a process group: SIGTERM, then SIGKILL after graceMs. Resolves once it is gone. */
-export async function stopProcess(pid: number, graceMs = 15_000): Promise<'stopped' | 'killed' | 'absent'> {
+/** Stops a process group: `stopSignal` (SIGTERM), then SIGKILL after graceMs. Resolves once it is gone. */
+export async function stopProcess(
+  pid: number,
+  graceMs = 15_000,
+  stopSignal: NodeJS.Signals = 'SIGTERM',
+): Promise<'stopped' | 'killed' | 'absent'> {
   if (!pidAlive(pid)) return 'absent';
   const signal = (sig: NodeJS.Signals) => {
     try {
@@ -126,7 +130,7 @@ export async function stopProcess(pid: number, graceMs = 15_000): Promise<'stopp
       }
     }
   };
-  signal('SIGTERM');
+  signal(stopSignal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!pidAlive(pid)) return 'stopped';

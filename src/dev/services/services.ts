@@ -15,10 +15,11 @@ import {
   type ServiceAddresses,
 } from './config.js';
 import { installAll, installPaths } from './install.js';
+import { createPostgresDatabase, postgresHealthy, preparePostgres } from './postgres.js';
 import { pidAlive, portOpen, readPid, run, sleep, startDetached, stopProcess, tailFile, type Log } from './proc.js';
 
-export type ServiceName = 'kafka' | 'registry' | 'influx' | 'slack';
-export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'registry', 'influx', 'slack'];
+export type ServiceName = 'kafka' | 'registry' | 'influx' | 'slack' | 'postgres';
+export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'registry', 'influx', 'slack', 'postgres'];
 
 interface Launch {
   cmd: string;
@@ -35,6 +36,8 @@ interface ServiceDef {
   healthy(cfg: HarnessConfig): Promise<boolean>;
   /** Run once the service is healthy (e.g. create the database). */
   ready?(cfg: HarnessConfig): Promise<void>;
+  /** The signal that shuts it down cleanly; SIGTERM unless set. */
+  stopSignal?: NodeJS.Signals;
 }
 
 async function httpOk(url: string, init: RequestInit = {}, timeoutMs = 1500): Promise<Response | undefined> {
@@ -228,7 +231,24 @@ const SLACK: ServiceDef = {
   },
 };
 
-const DEFS: Record<ServiceName, ServiceDef> = { kafka: KAFKA, registry: REGISTRY, influx: INFLUX, slack: SLACK };
+const POSTGRES: ServiceDef = {
+  name: 'postgres',
+  title: 'PostgreSQL (provenance catalog)',
+  ports: ['postgres'],
+  prepare: preparePostgres,
+  healthy: postgresHealthy,
+  ready: createPostgresDatabase,
+  // SIGTERM is PostgreSQL's "smart" shutdown, which waits for every client to leave; SIGINT is "fast".
+  stopSignal: 'SIGINT',
+};
+
+const DEFS: Record<ServiceName, ServiceDef> = {
+  kafka: KAFKA,
+  registry: REGISTRY,
+  influx: INFLUX,
+  slack: SLACK,
+  postgres: POSTGRES,
+};
 
 export interface UpResult {
   addresses: ServiceAddresses;
@@ -254,7 +274,7 @@ async function waitHealthy(cfg: HarnessConfig, def: ServiceDef, pid: number, log
     if (await def.healthy(cfg)) return;
     await sleep(300);
   }
-  await stopProcess(pid, 5000);
+  await stopProcess(pid, 5000, def.stopSignal);
   throw new RootlineError(
     'SERVICE_START_FAILED',
     `${def.title} did not become healthy within ${cfg.startTimeoutMs} ms (raise ROOTLINE_SERVICE_START_TIMEOUT_MS on a slow machine). Last lines of ${logFile}:\n${tailFile(logFile)}`,
@@ -300,7 +320,7 @@ async function ensureRunning(cfg: HarnessConfig, def: ServiceDef, log: Log): Pro
     await waitHealthy(cfg, def, pid, f.logFile);
     await def.ready?.(cfg);
   } catch (err: unknown) {
-    await stopProcess(pid, 5000);
+    await stopProcess(pid, 5000, def.stopSignal);
     rmSync(f.pidFile, { force: true });
     throw err;
   }
@@ -344,7 +364,7 @@ export async function servicesDown(
       const f = files(cfg, name);
       const rec = readPid(f.pidFile);
       if (!rec) return;
-      const how = await stopProcess(rec.pid);
+      const how = await stopProcess(rec.pid, undefined, DEFS[name].stopSignal);
       rmSync(f.pidFile, { force: true });
       if (how !== 'absent') log(`${DEFS[name].title}: ${how} (pid ${rec.pid})`);
     }),
@@ -390,5 +410,6 @@ export function describeAddresses(a: ServiceAddresses): string {
     `  Schema registry      ${a.registryUrl}`,
     `  InfluxDB (v2 API)    ${a.influxUrl}  bucket=${a.influxDatabase}`,
     `  Slack Web API        ${a.slackApiUrl}  (calls: ${a.slackControlUrl}/calls)`,
+    `  PostgreSQL           ${a.postgresUrl}`,
   ].join('\n');
 }
