@@ -325,6 +325,11 @@ function setValue(v: unknown): boolean {
   }
 }
 
+/** The canonical kind and 64-bit payload (16 hex digits) of a value, or undefined for a null (for the shared vectors). */
+export function valuePayload(v: unknown): { tag: number; payload: string } | undefined {
+  return setValue(v) ? { tag: vTag, payload: hex64(vHi, vLo) } : undefined;
+}
+
 // ---------------------------------------------------------------- the hasher
 
 /** A column's key: SipHash-2-4 (K1) of its name's UTF-8 bytes. */
