@@ -170,14 +170,32 @@ def value_payload(v: Any) -> tuple[int, int] | None:
 
 
 def _generic(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Payloads of an object array: values grouped by Python type, the common types vectorized."""
     out = np.zeros(values.size, dtype=np.uint64)
     nulls = np.zeros(values.size, dtype=bool)
-    for i, v in enumerate(values.tolist() if isinstance(values, np.ndarray) else values):
-        p = value_payload(v)
-        if p is None:
-            nulls[i] = True
+    codes: dict[type, int] = {}
+    kinds = np.array([codes.setdefault(type(v), len(codes)) for v in values.tolist()], dtype=np.int64)
+    for kind, code in codes.items():
+        idx = np.flatnonzero(kinds == code)
+        group = values[idx]
+        if kind is str:
+            out[idx] = _siphash_many(group) ^ np.uint64(TAGS[TAG_STRING])
+        elif kind is float:
+            x, group_nulls = _floats(group.astype(np.float64))
+            out[idx] = x
+            if group_nulls is not None:
+                nulls[idx] = group_nulls
+        elif kind is bool:
+            out[idx] = group.astype(np.uint64) ^ np.uint64(TAGS[TAG_BOOLEAN])
+        elif kind is int and all(-(2**63) <= v < 2**63 for v in group.tolist()):
+            out[idx] = _ints(group.astype(np.int64))
         else:
-            out[i] = p[1] ^ TAGS[p[0]]
+            for i, v in zip(idx.tolist(), group.tolist()):
+                p = value_payload(v)
+                if p is None:
+                    nulls[i] = True
+                else:
+                    out[i] = p[1] ^ TAGS[p[0]]
     return out, (nulls if nulls.any() else None)
 
 
