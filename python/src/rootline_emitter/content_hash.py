@@ -65,21 +65,28 @@ def column_key(name: str) -> int:
     return siphash(name)
 
 
-def _fmix64_array(x: np.ndarray) -> np.ndarray:
-    """fmix64 in place on a uint64 array."""
-    x ^= x >> _U_33
-    x *= _U_M1
-    x ^= x >> _U_33
-    x *= _U_M2
-    x ^= x >> _U_33
+def _xs33(x: np.ndarray, tmp: np.ndarray) -> None:
+    np.right_shift(x, _U_33, out=tmp)
+    np.bitwise_xor(x, tmp, out=x)
+
+
+def _fmix64_array(x: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
+    """fmix64 in place on a uint64 array (``tmp``: a scratch array of the same size)."""
+    tmp = np.empty_like(x) if tmp is None else tmp
+    _xs33(x, tmp)
+    np.multiply(x, _U_M1, out=x)
+    _xs33(x, tmp)
+    np.multiply(x, _U_M2, out=x)
+    _xs33(x, tmp)
     return x
 
 
-def _cell_mix(x: np.ndarray) -> np.ndarray:
+def _cell_mix(x: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
     """F(y) = xs33(M1 * xs33(y)) in place on a uint64 array."""
-    x ^= x >> _U_33
-    x *= _U_M1
-    x ^= x >> _U_33
+    tmp = np.empty_like(x) if tmp is None else tmp
+    _xs33(x, tmp)
+    np.multiply(x, _U_M1, out=x)
+    _xs33(x, tmp)
     return x
 
 
@@ -214,15 +221,14 @@ def _ints(v: np.ndarray) -> np.ndarray:
     return x
 
 
-def _strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    nulls = pd.isna(values)
+def _strings(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Strings hashed once per distinct value (pandas' factorize, then SipHash of the uniques)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    hashes = _siphash_many(np.asarray(uniques, dtype=object)) ^ np.uint64(TAGS[TAG_STRING])
+    nulls = codes < 0
     if nulls.any():
-        x = np.zeros(values.size, dtype=np.uint64)
-        x[~nulls] = _siphash_many(values[~nulls])
-    else:
-        x, nulls = _siphash_many(values), None
-    x ^= np.uint64(TAGS[TAG_STRING])
-    return x, nulls
+        return np.append(hashes, np.uint64(0))[codes], nulls
+    return hashes[codes], None
 
 
 def _timestamps(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
@@ -241,6 +247,23 @@ def _timestamps(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
         ms = arr.astype("datetime64[ms]").view(np.int64)
     x = ms.view(np.uint64) ^ np.uint64(TAGS[TAG_TIMESTAMP])
     return x, (nulls if nulls.any() else None)
+
+
+def _masked(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Payloads of pandas' nullable Int*/UInt*/Float*/boolean columns, read from their data and mask arrays."""
+    arr = series.array
+    data = getattr(arr, "_data", None)
+    mask = getattr(arr, "_mask", None)
+    if not (isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype.kind in "iufb"):
+        return None
+    if data.dtype.kind == "f":
+        x, nan = _floats(data)
+        nulls = mask if nan is None else mask | nan
+    elif data.dtype.kind == "b":
+        x, nulls = data.astype(np.uint64) ^ np.uint64(TAGS[TAG_BOOLEAN]), mask
+    else:
+        x, nulls = _ints(data), mask
+    return x, (nulls.copy() if nulls.any() else None)
 
 
 def column_payloads(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
@@ -267,10 +290,13 @@ def column_payloads(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
             return _ints(series.to_numpy()), None
         if dtype.kind == "b":
             return series.to_numpy().astype(np.uint64) ^ np.uint64(TAGS[TAG_BOOLEAN]), None
+    masked = _masked(series)
+    if masked is not None:
+        return masked
     kind = pd.api.types.infer_dtype(series, skipna=True)
-    values = series.to_numpy(dtype=object, na_value=None)
     if kind in ("string", "empty"):
-        return _strings(values)
+        return _strings(series)
+    values = series.to_numpy(dtype=object, na_value=None)
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and kind in ("integer", "floating", "boolean"):
         nulls = series.isna().to_numpy()
         if kind == "boolean":
@@ -295,16 +321,17 @@ class ContentHasher:
         """Adds every row of ``df`` (column names are converted with ``str()``)."""
         n = len(df)
         s = np.zeros(n, dtype=np.uint64)
+        tmp = np.empty(n, dtype=np.uint64)
         for i, name in enumerate(df.columns):
             x, nulls = column_payloads(df.iloc[:, i])
             x ^= np.uint64(column_key(str(name)))
-            _cell_mix(x)
+            _cell_mix(x, tmp)
             if nulls is not None:
                 np.putmask(x, nulls, np.uint64(0))
             s += x
-        a = _fmix64_array(s ^ np.uint64(TAGS[_SEED_A]))
+        a = _fmix64_array(s ^ np.uint64(TAGS[_SEED_A]), tmp)
         s ^= np.uint64(TAGS[_SEED_B])
-        b = _fmix64_array(s)
+        b = _fmix64_array(s, tmp)
         self._a = (self._a + int(a.sum(dtype=np.uint64))) & _MASK
         self._b = (self._b + int(b.sum(dtype=np.uint64))) & _MASK
         self.row_count += n
