@@ -102,9 +102,8 @@ function sipRound(): void {
   let v2l = V[5]!;
   let v3h = V[6]!;
   let v3l = V[7]!;
-  let t = 0;
   // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
-  t = (v0l + v1l) >>> 0;
+  let t = (v0l + v1l) >>> 0;
   v0h = (v0h + v1h + (t < v0l ? 1 : 0)) >>> 0;
   v0l = t;
   t = ((v1h << 13) | (v1l >>> 19)) ^ v0h;
@@ -159,12 +158,12 @@ function siphash(data: Uint8Array, length: number, key: Uint32Array): void {
   for (let i = 0; i < end; i += 8) {
     const ml = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
     const mh = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
-    V[6] = V[6]! ^ mh;
-    V[7] = V[7]! ^ ml;
+    V[6] = V[6] ^ mh;
+    V[7] = V[7] ^ ml;
     sipRound();
     sipRound();
-    V[0] = V[0]! ^ mh;
-    V[1] = V[1]! ^ ml;
+    V[0] = V[0] ^ mh;
+    V[1] = V[1] ^ ml;
   }
   let bl = 0;
   let bh = (length & 0xff) << 24;
@@ -174,19 +173,19 @@ function siphash(data: Uint8Array, length: number, key: Uint32Array): void {
     if (j < 4) bl |= byte << (8 * j);
     else bh |= byte << (8 * (j - 4));
   }
-  V[6] = V[6]! ^ bh;
-  V[7] = V[7]! ^ bl;
+  V[6] = V[6] ^ bh;
+  V[7] = V[7] ^ bl;
   sipRound();
   sipRound();
-  V[0] = V[0]! ^ bh;
-  V[1] = V[1]! ^ bl;
-  V[5] = V[5]! ^ 0xff;
+  V[0] = V[0] ^ bh;
+  V[1] = V[1] ^ bl;
+  V[5] = V[5] ^ 0xff;
   sipRound();
   sipRound();
   sipRound();
   sipRound();
-  R[RH] = V[0]! ^ V[2]! ^ V[4]! ^ V[6]!;
-  R[RL] = V[1]! ^ V[3]! ^ V[5]! ^ V[7]!;
+  R[RH] = V[0] ^ V[2] ^ V[4] ^ V[6];
+  R[RL] = V[1] ^ V[3] ^ V[5] ^ V[7];
 }
 
 let scratch = new Uint8Array(256);
