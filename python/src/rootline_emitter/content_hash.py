@@ -176,6 +176,13 @@ def value_payload(v: Any) -> tuple[int, int] | None:
     return TAG_NESTED, siphash(canonical_json(v))
 
 
+def _as_int64(group: np.ndarray) -> np.ndarray | None:
+    try:
+        return group.astype(np.int64)
+    except OverflowError:
+        return None
+
+
 def _generic(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Payloads of an object array: values grouped by Python type, the common types vectorized."""
     out = np.zeros(values.size, dtype=np.uint64)
@@ -185,8 +192,10 @@ def _generic(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     for kind, code in codes.items():
         idx = np.flatnonzero(kinds == code)
         group = values[idx]
-        if kind is str:
-            out[idx] = _siphash_many(group) ^ np.uint64(TAGS[TAG_STRING])
+        if kind is type(None):
+            nulls[idx] = True
+        elif kind is str:
+            out[idx], _ = _strings(group)
         elif kind is float:
             x, group_nulls = _floats(group.astype(np.float64))
             out[idx] = x
@@ -194,8 +203,8 @@ def _generic(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
                 nulls[idx] = group_nulls
         elif kind is bool:
             out[idx] = group.astype(np.uint64) ^ np.uint64(TAGS[TAG_BOOLEAN])
-        elif kind is int and all(-(2**63) <= v < 2**63 for v in group.tolist()):
-            out[idx] = _ints(group.astype(np.int64))
+        elif kind is int and (ints := _as_int64(group)) is not None:
+            out[idx] = _ints(ints)
         else:
             for i, v in zip(idx.tolist(), group.tolist()):
                 p = value_payload(v)
