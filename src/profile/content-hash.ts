@@ -191,8 +191,32 @@ function siphash(data: Uint8Array, length: number, key: Uint32Array): void {
 let scratch = new Uint8Array(256);
 const encoder = new TextEncoder();
 
-/** SipHash-2-4 (key K1) of a string's UTF-8 bytes into R; ASCII is copied without the encoder. */
+/** Strings remembered by {@link hashString}: most columns of strings repeat a few values. */
+const STRING_CACHE_SIZE = 4096;
+const stringSlots = new Map<string, number>();
+const stringHashes = new Uint32Array(2 * STRING_CACHE_SIZE);
+
+/**
+ * SipHash-2-4 (key K1) of a string's UTF-8 bytes into R, remembered for the next STRING_CACHE_SIZE
+ * distinct strings (then forgotten at once: a high-cardinality column costs one map insert per value).
+ */
 function hashString(s: string): void {
+  const slot = stringSlots.get(s);
+  if (slot !== undefined) {
+    R[RH] = stringHashes[2 * slot]!;
+    R[RL] = stringHashes[2 * slot + 1]!;
+    return;
+  }
+  hashStringBytes(s);
+  if (stringSlots.size >= STRING_CACHE_SIZE) stringSlots.clear();
+  const next = stringSlots.size;
+  stringSlots.set(s, next);
+  stringHashes[2 * next] = R[RH]!;
+  stringHashes[2 * next + 1] = R[RL]!;
+}
+
+/** SipHash-2-4 (key K1) of a string's UTF-8 bytes into R; ASCII is copied without the encoder. */
+function hashStringBytes(s: string): void {
   const n = s.length;
   if (scratch.length < 3 * n) scratch = new Uint8Array(Math.max(3 * n, 2 * scratch.length));
   let ascii = true;
@@ -326,7 +350,7 @@ function setValue(v: unknown): boolean {
         siphash(v, v.length, KEY_1);
         VAL[0] = TAG_BINARY;
       } else {
-        hashString(canonicalJson(v));
+        hashStringBytes(canonicalJson(v));
         VAL[0] = TAG_NESTED;
       }
       VAL[1] = R[RH]!;
