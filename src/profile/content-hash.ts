@@ -389,6 +389,19 @@ const DATE_TIME =
  * or NaN.
  */
 export function parseIsoMillis(s: string): number {
+  let ms = millisSeen.get(s);
+  if (ms === undefined) {
+    ms = parseIsoMillisUncached(s);
+    if (millisSeen.size >= STRING_CACHE_SIZE) millisSeen.clear();
+    millisSeen.set(s, ms);
+  }
+  return ms;
+}
+
+/** Times texts recently read (CSV columns of times repeat values, and the parse is costly). */
+const millisSeen = new Map<string, number>();
+
+function parseIsoMillisUncached(s: string): number {
   const m = DATE_TIME.exec(s);
   if (m === null) return NaN;
   const frac = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
