@@ -1,6 +1,7 @@
 // The content hash `rch1` of a dataset (docs/content-hash.md): an order-independent fingerprint of the rows.
 // Every 64-bit quantity is a pair of unsigned 32-bit halves (hi, lo): V8 has no fast 64-bit integers,
 // and BigInt would cost more than the profiling itself.
+import { compareCodePoints } from '../contract/index.js';
 import { formatNumber } from './values.js';
 
 /** The versioned prefix of a content hash: `rch1:` followed by 32 lowercase hex digits. */
@@ -286,24 +287,13 @@ export function canonicalJson(v: unknown): string {
         const items = Array.from(v as ArrayLike<unknown>, (x) => canonicalJson(x));
         return `[${items.join(',')}]`;
       }
-      const keys = Object.keys(v).sort(compareUtf16AsCodePoints);
+      const keys = Object.keys(v).sort(compareCodePoints);
       const rec = v as Record<string, unknown>;
       return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(rec[k])}`).join(',')}}`;
     }
     default:
       return 'null';
   }
-}
-
-function compareUtf16AsCodePoints(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 /**
