@@ -58,6 +58,24 @@ def best_of(fn, runs: int = 3) -> float:
     return min(times)
 
 
+def content_hash_overhead(df: pd.DataFrame, runs: int = 5) -> tuple[float, float, float]:
+    """(profile without the content hash, with it, the hash alone): best of ``runs`` each, interleaved so
+    that a busy machine slows all three alike."""
+    from rootline_emitter import content_hash
+
+    off, on, alone = [], [], []
+    for _ in range(runs):
+        for out, fn in (
+            (off, lambda: profile_dataframe(df, content_hash=False)),
+            (on, lambda: profile_dataframe(df)),
+            (alone, lambda: content_hash(df, "")),
+        ):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return min(off), min(on), min(alone)
+
+
 def report_latency(n: int = 50_000) -> tuple[float, float]:
     """report() cost with a transport that accepts everything: (median, p99) microseconds per call."""
     from rootline_emitter import Emitter, SendResult, build_report
@@ -97,6 +115,10 @@ def main() -> None:
     rng = np.random.default_rng(3)
     mixed_obj = pd.DataFrame({"o": pd.Series(rng.choice(np.array([1, "a", 2.5, True, None], dtype=object), rows), dtype=object)})
     print(f"object  {rows:,} x 1 (object dtype: int, str, float, bool, None): {best_of(lambda: profile_dataframe(mixed_obj)):.2f} s")
+    print("content hash (profile_dataframe with / without content_hash, best of 5 interleaved):")
+    for label, frame in (("numeric", df), ("mixed", mf), ("unique", ids), ("object", mixed_obj)):
+        off, on, alone = content_hash_overhead(frame)
+        print(f"  {label:8} {off:.3f} s -> {on:.3f} s (+{(on - off) / off * 100:.1f}%; the hash alone {alone:.3f} s)")
     med, p99 = report_latency()
     print(f"emitter.report(): median {med:.1f} us, p99 {p99:.1f} us per call (50,000 calls, 20-column report)")
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from support import wait_for
 
-from rootline_emitter import Emitter, SendResult, build_report, create_emitter, profile_dataframe
+from rootline_emitter import Emitter, SendResult, build_report, content_hash, create_emitter, profile_dataframe
 
 PROFILE = profile_dataframe(pd.DataFrame({"x": [1.0]}))
 
@@ -123,9 +123,12 @@ def test_profile_and_report():
     df = pd.DataFrame({"amount": np.arange(10.0), "customer": [f"c{i % 3}" for i in range(10)]})
     with Emitter(t, linger_s=0.01, profile_options={"top_k": 2}) as em:
         r = em.profile_and_report(
-            df, pipeline="churn", node="compute", dataset="lake/x", code_version="git:1", upstream=["clean"], profile_options={"k": 64}
+            df, pipeline="churn", node="compute", dataset="lake/x", code_version="git:1", upstream=["clean"], profile_options={"k": 64},
+            version="lakefs:main@3f2a",
         )
         assert r is not None
+        assert r["outputs"][0]["version"] == "lakefs:main@3f2a"
+        assert r["outputs"][0]["profile"]["content_hash"] == content_hash(df.iloc[::-1], r["outputs"][0]["profile"]["schema_fingerprint"])
         assert em.flush(5)
     sent = t.delivered[0]
     assert sent == json.loads(json.dumps(r))

@@ -21,6 +21,9 @@ report, and prints it (or writes it with --out, or sends it with --emit).
   --run-id ID           run id (default: the event time)
   --code-version V      code_version of the report
   --data-version V      data_version of the report
+  --dataset-version V   the output's version as its storage names it (outputs[0].version: a snapshot id,
+                        a commit, a checksum); the profile's content_hash is computed either way
+  --no-content-hash     skip the content hash (profile.content_hash)
   --out FILE            write the report JSON there instead of stdout
   --emit kafka|http     send the report instead of printing it
   --brokers B           Kafka bootstrap brokers, comma-separated (or ROOTLINE_KAFKA_BROKERS)
@@ -47,6 +50,7 @@ const VALUE_FLAGS = new Set([
   'run-id',
   'code-version',
   'data-version',
+  'dataset-version',
   'out',
   'emit',
   'brokers',
@@ -57,7 +61,7 @@ const VALUE_FLAGS = new Set([
   'token',
   'timeout-ms',
 ]);
-const BOOLEAN_FLAGS = new Set(['progress', 'no-progress', 'help']);
+const BOOLEAN_FLAGS = new Set(['progress', 'no-progress', 'no-content-hash', 'help']);
 
 class UsageError extends Error {}
 
@@ -231,6 +235,7 @@ export async function profileCommand(args: string[]): Promise<number> {
     profile = await profileFile(file, {
       format,
       ...profileOptions,
+      ...(flags.has('no-content-hash') ? { contentHash: false } : {}),
       ...(delimiter !== undefined ? { delimiter: delimiter === '\\t' ? '\t' : delimiter } : {}),
       ...(bar ? { onProgress: (p: FileProgress) => bar.update(p) } : {}),
     });
@@ -245,7 +250,13 @@ export async function profileCommand(args: string[]): Promise<number> {
   const report = buildReport({
     pipeline: values.get('pipeline') ?? 'local',
     node: values.get('node') ?? (basename(file, extname(file)) || 'profile'),
-    outputs: [{ dataset: values.get('dataset') ?? file, profile }],
+    outputs: [
+      {
+        dataset: values.get('dataset') ?? file,
+        profile,
+        ...(values.has('dataset-version') ? { version: values.get('dataset-version')! } : {}),
+      },
+    ],
     ...(values.has('run-id') ? { run_id: values.get('run-id')! } : {}),
     ...(values.has('code-version') ? { code_version: values.get('code-version')! } : {}),
     ...(values.has('data-version') ? { data_version: values.get('data-version')! } : {}),

@@ -107,6 +107,7 @@ const PROFILE = {
       }),
       default: null,
     },
+    { name: 'content_hash', type: optional('string'), default: null },
   ],
 };
 
@@ -158,6 +159,7 @@ export const REPORT_AVRO_SCHEMA = {
           fields: [
             { name: 'dataset', type: 'string' },
             { name: 'profile', type: optional(PROFILE), default: null },
+            { name: 'version', type: optional('string'), default: null },
           ],
         },
       }),
@@ -173,6 +175,7 @@ export const REPORT_AVRO_SCHEMA = {
           fields: [
             { name: 'dataset', type: 'string' },
             { name: 'profile', type: 'Profile' },
+            { name: 'version', type: optional('string'), default: null },
           ],
         },
       },
@@ -241,6 +244,7 @@ export interface AvroProfile {
   schema: AvroField[] | null;
   schema_fingerprint: string | null;
   columns: Record<string, AvroColumnProfile> | null;
+  content_hash: string | null;
 }
 
 /** The Avro record of a report, as avsc writes and reads it (see {@link REPORT_AVRO_SCHEMA}). */
@@ -253,8 +257,8 @@ export interface AvroReport {
   event_time: string;
   status: RunStatus | null;
   upstream: { node: string; run_id: string | null; pipeline: string | null }[] | null;
-  inputs: { dataset: string; profile: AvroProfile | null }[] | null;
-  outputs: { dataset: string; profile: AvroProfile }[];
+  inputs: { dataset: string; profile: AvroProfile | null; version: string | null }[] | null;
+  outputs: { dataset: string; profile: AvroProfile; version: string | null }[];
   code_version: string | null;
   data_version: string | null;
   params: Record<string, string> | null;
@@ -351,6 +355,7 @@ function profileToAvro(p: Profile): AvroProfile {
     schema: p.schema === undefined ? null : p.schema.map(fieldToAvro),
     schema_fingerprint: p.schema_fingerprint ?? null,
     columns: p.columns === undefined ? null : mapValues(p.columns, columnToAvro),
+    content_hash: p.content_hash ?? null,
   };
 }
 
@@ -374,8 +379,13 @@ export function reportToAvro(report: Report): AvroReport {
       report.inputs?.map((i) => ({
         dataset: i.dataset,
         profile: i.profile === undefined ? null : profileToAvro(i.profile),
+        version: i.version ?? null,
       })) ?? null,
-    outputs: report.outputs.map((o) => ({ dataset: o.dataset, profile: profileToAvro(o.profile) })),
+    outputs: report.outputs.map((o) => ({
+      dataset: o.dataset,
+      profile: profileToAvro(o.profile),
+      version: o.version ?? null,
+    })),
     code_version: report.code_version ?? null,
     data_version: report.data_version ?? null,
     params: report.params === undefined ? null : mapValues(report.params, (v) => JSON.stringify(v) ?? 'null'),
@@ -437,6 +447,7 @@ function profileFromAvro(p: AvroProfile, at: string): Profile {
   const out: Profile = { row_count: p.row_count };
   if (p.schema !== null) out.schema = p.schema.map((f, i) => fieldFromAvro(f, `${at}.schema[${i}]`));
   if (p.schema_fingerprint !== null) out.schema_fingerprint = p.schema_fingerprint;
+  if (p.content_hash !== null && p.content_hash !== undefined) out.content_hash = p.content_hash;
   if (p.columns !== null) out.columns = mapValues(p.columns, columnFromAvro);
   return out;
 }
@@ -455,10 +466,11 @@ export function avroToReport(record: AvroReport): Report {
     node: record.node,
     run_id: record.run_id,
     event_time: record.event_time,
-    outputs: record.outputs.map((o, i): OutputRef => ({
-      dataset: o.dataset,
-      profile: profileFromAvro(o.profile, `outputs[${i}].profile`),
-    })),
+    outputs: record.outputs.map((o, i): OutputRef => {
+      const ref: OutputRef = { dataset: o.dataset, profile: profileFromAvro(o.profile, `outputs[${i}].profile`) };
+      if (o.version !== null && o.version !== undefined) ref.version = o.version;
+      return ref;
+    }),
   };
   if (record.status !== null) report.status = record.status;
   if (record.upstream !== null) {
@@ -473,6 +485,7 @@ export function avroToReport(record: AvroReport): Report {
     report.inputs = record.inputs.map((inp, i) => {
       const ref: DatasetRef = { dataset: inp.dataset };
       if (inp.profile !== null) ref.profile = profileFromAvro(inp.profile, `inputs[${i}].profile`);
+      if (inp.version !== null && inp.version !== undefined) ref.version = inp.version;
       return ref;
     });
   }

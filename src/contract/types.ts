@@ -93,12 +93,22 @@ export interface Profile {
   schema?: Schema;
   /** `sha256:` + 64 hex digits of the canonical form of `schema` (docs/fingerprint.md). */
   schema_fingerprint?: string;
+  /**
+   * `rch1:` + 32 hex digits: the content hash of the rows, independent of their order, bound to the row
+   * count and the schema fingerprint (docs/content-hash.md).
+   */
+  content_hash?: string;
   columns?: Record<string, ColumnProfile>;
 }
 
 export interface DatasetRef {
   dataset: string;
   profile?: Profile;
+  /**
+   * The dataset's version as the caller's storage names it: a Delta or Iceberg snapshot id, a DVC or
+   * lakeFS commit, an object version, a file checksum. Free text, compared as is.
+   */
+  version?: string;
 }
 
 /** A dataset written by the run; its profile is required. */

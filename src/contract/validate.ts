@@ -215,6 +215,9 @@ function fromAjv(e: ErrorObject): ReportIssue | undefined {
       if (at.endsWith('/schema_fingerprint')) {
         return { path: at, message: `must have the form sha256:<64 lowercase hex digits>, got ${describe(e.data)}` };
       }
+      if (at.endsWith('/content_hash')) {
+        return { path: at, message: `must have the form rch1:<32 lowercase hex digits>, got ${describe(e.data)}` };
+      }
       return { path: at, message: `must match ${String(p['pattern'])}, got ${describe(e.data)}` };
     default:
       return { path: at, message: e.message ?? `fails ${e.keyword}` };

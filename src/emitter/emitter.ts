@@ -33,6 +33,11 @@ export type ProfileAndReportArgs = ReportFields & {
   node: string;
   /** The output dataset's name. */
   dataset: string;
+  /**
+   * The output's version as its storage names it (a Delta or Iceberg snapshot id, a DVC or lakeFS
+   * commit, a file checksum): `outputs[0].version`. Default: none (the profile's `content_hash` is computed anyway).
+   */
+  version?: string;
   /** Profiling options for this call (over the emitter's `profile` defaults). */
   profile?: ProfileOptions;
 } & ({ rows: readonly Row[]; columns?: never } | { columns: Columns; rows?: never });
@@ -210,13 +215,14 @@ class BackgroundEmitter implements Emitter {
 
   profileAndReport(args: ProfileAndReportArgs): Report | undefined {
     try {
-      const { pipeline, node, dataset, profile: callOptions, rows, columns, ...fields } = args;
+      const { pipeline, node, dataset, version, profile: callOptions, rows, columns, ...fields } = args;
       const options = { ...this.options.profile, ...(callOptions ?? {}) };
       let profile;
       if (rows !== undefined) profile = profileRows(rows, options);
       else if (columns !== undefined) profile = profileColumns(columns, options);
       else throw new Error('give rows or columns');
-      const report = buildReport({ ...fields, pipeline, node, outputs: [{ dataset, profile }] });
+      const output = version === undefined ? { dataset, profile } : { dataset, profile, version };
+      const report = buildReport({ ...fields, pipeline, node, outputs: [output] });
       return this.report(report) ? report : undefined;
     } catch (err: unknown) {
       const reason = `profileAndReport(${String(args.pipeline)}/${String(args.node)}): ${errorMessage(err)}`;

@@ -21,7 +21,10 @@ export interface ReportFields {
   status?: RunStatus;
   /** Upstream nodes; a string is a node name. */
   upstream?: readonly (UpstreamRef | string)[];
-  /** Datasets read; a string is a dataset name. */
+  /**
+   * Datasets read; a string is a dataset name. Give an input's `version` (snapshot id, commit, checksum)
+   * and, where the data is at hand, its `profile` (`profileRows` / `profileColumns`), which carries its `content_hash`.
+   */
   inputs?: readonly (DatasetRef | string)[];
   code_version?: string;
   data_version?: string;

@@ -1,5 +1,6 @@
 import { compareCodePoints, type ColumnProfile, type FieldType, type SchemaField } from '../contract/index.js';
 import { DistinctCounter, FrequentItems, seededRandom } from '../sketch/index.js';
+import type { ColumnKey } from './content-hash.js';
 import { NumericSummary } from './numeric.js';
 import {
   NESTED_TYPES,
@@ -10,6 +11,7 @@ import {
   TEXT_INFINITY,
   TEXT_INTEGER,
   TEXT_NAN,
+  TEXT_OTHER,
   TEXT_TIMESTAMP,
   classifyText,
   joinTypes,
@@ -99,6 +101,8 @@ export class ColumnState {
   private distinct: DistinctCounter | null = null;
   private readonly config: ColumnConfig;
   private readonly profiled: boolean;
+  /** The column's content-hash key, when the profiler computes a content hash. */
+  hashKey: ColumnKey | undefined;
 
   constructor(
     name: string,
@@ -183,22 +187,39 @@ export class ColumnState {
     this.addCategory(stringifyValue(v, this.type as FieldType));
   }
 
-  /** Adds one non-empty CSV field (the caller skips empty fields: they are nulls). */
-  addText(s: string): void {
+  /**
+   * Adds one non-empty CSV field (the caller skips empty fields: they are nulls). Returns the field's
+   * text class (`TEXT_*` of values.ts), or `TEXT_OTHER` when the column is declared or already a string
+   * column (its fields are then read as the column's type, without classifying them).
+   */
+  addText(s: string): number {
     if (this.fixed) {
       this.addValue(s);
-      return;
+      return TEXT_OTHER;
     }
     this.present++;
     if (!this.profiled) {
-      if (this.type !== 'string') this.type = joinTypes(this.type, TEXT_TYPES[classifyText(s)] ?? 'string', 'string');
-      return;
+      if (this.type === 'string') return TEXT_OTHER;
+      const c = classifyText(s);
+      this.type = joinTypes(this.type, TEXT_TYPES[c] ?? 'string', 'string');
+      return c;
     }
     this.addCategory(s);
-    if (this.type === 'string') return;
+    if (this.type === 'string') return TEXT_OTHER;
     const c = classifyText(s);
     this.widen(TEXT_TYPES[c] ?? 'string');
     if (this.num !== null && c !== TEXT_NAN) this.num.add(c === TEXT_INFINITY ? parseInfinity(s) : Number(s));
+    return c;
+  }
+
+  /** The declared type of a fixed column (undefined for an inferred one). */
+  get declaredType(): FieldType | undefined {
+    return this.fixed ? (this.type as FieldType) : undefined;
+  }
+
+  /** The column's type so far (`empty` until a non-null value). */
+  get currentType(): Inferred {
+    return this.type;
   }
 
   /** Adds a batch of values given as a typed array (NaN entries of float arrays are nulls). */

@@ -13,8 +13,23 @@ import {
 import { mapTypeName, type ElementType, type Profile, type Schema, type SchemaField } from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors.js';
 import type { ColumnState } from './column.js';
+import { ContentHasher, parseIsoMillis, type ColumnKey } from './content-hash.js';
 import { CsvParser } from './csv.js';
 import { createStreamingProfiler, type ProfileOptions } from './profiler.js';
+import {
+  NUMERIC_TYPES,
+  TEXT_BOOLEAN,
+  TEXT_DATE,
+  TEXT_DECIMAL,
+  TEXT_INFINITY,
+  TEXT_INTEGER,
+  TEXT_NAN,
+  TEXT_OTHER,
+  TEXT_TIMESTAMP,
+  classifyText,
+  parseInfinity,
+  toNumber,
+} from './values.js';
 
 /** File formats `profileFile` reads. */
 export type FileFormat = 'csv' | 'jsonl' | 'parquet';
@@ -131,30 +146,89 @@ function headerNames(fields: string[], line: number): string[] {
   return names;
 }
 
+/**
+ * Adds one non-empty CSV field to the row's content hash, read as the CSV reader types it: by its text
+ * class (a number, a boolean, a date or date-time as milliseconds, else a string), or by the declared
+ * type of a declared column, or as a string when `asString` (a column that turned out to be a string one).
+ */
+function hashField(
+  hasher: ContentHasher,
+  key: ColumnKey,
+  s: string,
+  cls: number,
+  declared: string | undefined,
+  asString: boolean,
+): void {
+  if (asString) {
+    hasher.cellString(key, s);
+    return;
+  }
+  if (declared !== undefined) {
+    if (NUMERIC_TYPES.has(declared as never)) hasher.cellNumber(key, toNumber(s));
+    else if (declared === 'boolean') hasher.cellBoolean(key, s.toLowerCase() === 'true');
+    else if (declared === 'date' || declared === 'timestamp') hasher.cellMillis(key, parseIsoMillis(s));
+    else hasher.cellString(key, s);
+    return;
+  }
+  switch (cls) {
+    case TEXT_INTEGER:
+    case TEXT_DECIMAL:
+      hasher.cellNumber(key, Number(s));
+      return;
+    case TEXT_NAN:
+      return;
+    case TEXT_INFINITY:
+      hasher.cellNumber(key, parseInfinity(s));
+      return;
+    case TEXT_BOOLEAN:
+      hasher.cellBoolean(key, s.length === 4);
+      return;
+    case TEXT_DATE:
+    case TEXT_TIMESTAMP:
+      hasher.cellMillis(key, parseIsoMillis(s));
+      return;
+    default:
+      hasher.cellString(key, s);
+  }
+}
+
+function csvWidthError(fields: number, width: number, line: number): RootlineError {
+  return new RootlineError(
+    'FILE_INVALID',
+    `line ${line}: ${fields} field${fields === 1 ? '' : 's'}, expected ${width} (the header has ${width} columns)`,
+    { details: { line } },
+  );
+}
+
 async function profileCsv(path: string, totalBytes: number, options: ProfileFileOptions): Promise<Profile> {
   const profiler = createStreamingProfiler(options);
+  const hasher = profiler.hasher;
   let columns: ColumnState[] | null = null;
+  let declared: (string | undefined)[] = [];
+  /** Columns whose fields were hashed as typed values (a number, a boolean, a time) at least once. */
+  let typedSeen: boolean[] = [];
   let width = 0;
   const parser = new CsvParser(
     (fields, line) => {
       if (columns === null) {
         columns = headerNames(fields, line).map((name) => profiler.column(name, undefined, 'string'));
         width = columns.length;
+        declared = columns.map((c) => c.declaredType);
+        typedSeen = columns.map(() => false);
         return;
       }
-      if (fields.length !== width) {
-        throw new RootlineError(
-          'FILE_INVALID',
-          `line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${width} (the header has ${width} columns)`,
-          {
-            details: { line },
-          },
-        );
-      }
+      if (fields.length !== width) throw csvWidthError(fields.length, width, line);
+      hasher?.startRow();
       for (let j = 0; j < width; j++) {
         const s = fields[j]!;
-        if (s !== '') columns[j]!.addText(s);
+        if (s === '') continue;
+        const col = columns[j]!;
+        const cls = col.addText(s);
+        if (hasher === undefined) continue;
+        if (cls !== TEXT_OTHER) typedSeen[j] = true;
+        hashField(hasher, col.hashKey!, s, cls, declared[j], false);
       }
+      hasher?.endRow();
       profiler.addRowCount(1);
     },
     options.delimiter === undefined ? {} : { delimiter: options.delimiter },
@@ -164,8 +238,57 @@ async function profileCsv(path: string, totalBytes: number, options: ProfileFile
   parser.push(decoder.end());
   parser.end();
   if (columns === null) throw new RootlineError('FILE_INVALID', `${path} is empty: a CSV file needs a header row`);
-  for (const col of columns as ColumnState[]) col.rowsCovered = profiler.rowCount;
-  return profiler.finish();
+  const cols = columns as ColumnState[];
+  for (const col of cols) col.rowsCovered = profiler.rowCount;
+  const profile = profiler.finish();
+  const retyped = cols.map((c, j) => typedSeen[j] === true && c.currentType === 'string');
+  if (hasher !== undefined && retyped.some((r) => r)) {
+    const hash = await rehashCsv(path, totalBytes, options, cols, declared, retyped);
+    return { ...profile, content_hash: hash.digest(profile.schema_fingerprint ?? '') };
+  }
+  return profile;
+}
+
+/**
+ * The second pass of a CSV file whose content hash the first pass got wrong: a column that held typed
+ * fields (numbers, booleans, dates) and then a string one is a string column, so its early fields are
+ * strings. Rare (mixed columns), bounded memory like the first pass; reads without profiling.
+ */
+async function rehashCsv(
+  path: string,
+  totalBytes: number,
+  options: ProfileFileOptions,
+  cols: readonly ColumnState[],
+  declared: readonly (string | undefined)[],
+  asString: readonly boolean[],
+): Promise<ContentHasher> {
+  const hasher = new ContentHasher();
+  let header = true;
+  const parser = new CsvParser(
+    (fields) => {
+      if (header) {
+        header = false;
+        return;
+      }
+      hasher.startRow();
+      for (let j = 0; j < fields.length; j++) {
+        const s = fields[j]!;
+        if (s === '') continue;
+        const string = asString[j] === true;
+        const cls =
+          string || declared[j] !== undefined || cols[j]!.currentType === 'string' ? TEXT_OTHER : classifyText(s);
+        hashField(hasher, hasher.key(cols[j]!.name), s, cls, declared[j], string);
+      }
+      hasher.endRow();
+    },
+    options.delimiter === undefined ? {} : { delimiter: options.delimiter },
+  );
+  const decoder = new StringDecoder('utf8');
+  const { onProgress: _progress, ...quiet } = options;
+  for await (const chunk of chunks(path, totalBytes, quiet)) parser.push(decoder.write(chunk));
+  parser.push(decoder.end());
+  parser.end();
+  return hasher;
 }
 
 function describeJson(v: unknown): string {

@@ -17,6 +17,7 @@ import {
   KLL_MIN_K,
 } from '../sketch/index.js';
 import { ColumnState, type ColumnConfig, type TypedColumn } from './column.js';
+import { ContentHasher } from './content-hash.js';
 import { inferArrayType, isNullValue, typedArrayType, valueType, joinTypes, type Inferred } from './values.js';
 
 /** Default number of values in a categorical column's `frequent` (the Python emitter's `top_k`). */
@@ -56,6 +57,11 @@ export interface ProfileOptions {
   distinctExactLimit?: number;
   /** Profile only these columns (the schema still lists every column). Default: all. */
   columns?: readonly string[];
+  /**
+   * Compute the profile's `content_hash` (docs/content-hash.md) over every column, profiled or not.
+   * Default true.
+   */
+  contentHash?: boolean;
 }
 
 /** A column's values: a typed array (its type declares the column's type) or a JavaScript array with nulls. */
@@ -87,6 +93,7 @@ interface Resolved {
   config: ColumnConfig;
   schema: Schema;
   selected: ReadonlySet<string> | undefined;
+  contentHash: boolean;
 }
 
 function checkInteger(name: string, v: number, min: number, max: number): number {
@@ -134,7 +141,12 @@ function resolve(options: ProfileOptions): Resolved {
       throw new RootlineError('INVALID_ARGUMENT', `schema declares the column ${JSON.stringify(f.name)} twice`);
     names.add(f.name);
   }
-  return { config, schema, selected: options.columns === undefined ? undefined : new Set(options.columns) };
+  return {
+    config,
+    schema,
+    selected: options.columns === undefined ? undefined : new Set(options.columns),
+    contentHash: options.contentHash ?? true,
+  };
 }
 
 function isTypedColumn(v: ColumnValues): v is TypedColumn {
@@ -144,8 +156,11 @@ function isTypedColumn(v: ColumnValues): v is TypedColumn {
 class StreamingProfiler implements Profiler {
   private readonly columns = new Map<string, ColumnState>();
   private rows = 0;
+  /** The content hash's state, or undefined with `contentHash: false`. */
+  readonly hasher: ContentHasher | undefined;
 
   constructor(private readonly resolved: Resolved) {
+    this.hasher = resolved.contentHash ? new ContentHasher() : undefined;
     for (const f of resolved.schema) this.columns.set(f.name, this.newColumn(f.name, { declared: f }));
   }
 
@@ -159,6 +174,7 @@ class StreamingProfiler implements Profiler {
   ): ColumnState {
     const profiled = this.resolved.selected === undefined || this.resolved.selected.has(name);
     const state = new ColumnState(name, this.resolved.config, { ...options, profiled });
+    if (this.hasher !== undefined) state.hashKey = this.hasher.key(name);
     // a column first seen after some rows is null in those rows
     if (this.rows > 0) state.markNullable();
     return state;
@@ -180,14 +196,20 @@ class StreamingProfiler implements Profiler {
         throw new RootlineError('INVALID_ARGUMENT', `row ${this.rows + 1} is not an object`);
       }
       this.rows++;
+      const hasher = this.hasher;
+      hasher?.startRow();
       for (const key in row) {
         if (!Object.prototype.hasOwnProperty.call(row, key)) continue;
         const col = this.column(key);
         col.rowsCovered++;
         const v = row[key];
         if (isNullValue(v)) col.markNullable();
-        else col.addValue(v);
+        else {
+          col.addValue(v);
+          if (hasher !== undefined) hasher.cellValue(col.hashKey!, v);
+        }
       }
+      hasher?.endRow();
     }
   }
 
@@ -206,6 +228,7 @@ class StreamingProfiler implements Profiler {
       }
     }
     if (length === undefined) return;
+    this.hasher?.addColumns(columns, length);
     for (const [name, values] of Object.entries(columns)) {
       if (isTypedColumn(values)) {
         const typed = typedArrayType(values);
@@ -241,7 +264,14 @@ class StreamingProfiler implements Profiler {
       const p = col.profile(this.rows);
       if (p !== undefined) columns[col.name] = p;
     }
-    return { row_count: this.rows, schema, schema_fingerprint: schemaFingerprint(schema), columns };
+    const fingerprint = schemaFingerprint(schema);
+    return {
+      row_count: this.rows,
+      schema,
+      schema_fingerprint: fingerprint,
+      ...(this.hasher !== undefined ? { content_hash: this.hasher.digest(fingerprint) } : {}),
+      columns,
+    };
   }
 }
 

@@ -95,7 +95,13 @@ describe('the mapping', () => {
       status: null,
       upstream: null,
       inputs: null,
-      outputs: [{ dataset: 'd', profile: { row_count: 0, schema: null, schema_fingerprint: null, columns: null } }],
+      outputs: [
+        {
+          dataset: 'd',
+          profile: { row_count: 0, schema: null, schema_fingerprint: null, columns: null, content_hash: null },
+          version: null,
+        },
+      ],
       code_version: null,
       data_version: null,
       params: null,
@@ -122,6 +128,45 @@ describe('the mapping', () => {
     const decoded = avroToReport(reader.fromBuffer(bytes, reader.createResolver(writer)) as AvroReport);
     expect(decoded.outputs[0]?.profile.schema?.[0]?.type).toBe('unknown');
     expect('owner' in decoded).toBe(false);
+  });
+
+  it('carries profile.content_hash and inputs/outputs[].version, and reads records of the schema before them', () => {
+    const report = example('contract-example.json');
+    const output = report.outputs[0]!;
+    output.profile.content_hash = 'rch1:0123456789abcdef0123456789abcdef';
+    output.version = 'iceberg:snapshot-8812';
+    report.inputs = [{ dataset: 'raw', version: 'dvc:3f2a9c1' }];
+    const type = reportAvroType();
+    const back = avroToReport(type.fromBuffer(type.toBuffer(reportToAvro(report))) as AvroReport);
+    expect(back.outputs[0]?.profile.content_hash).toBe('rch1:0123456789abcdef0123456789abcdef');
+    expect(back.outputs[0]?.version).toBe('iceberg:snapshot-8812');
+    expect(back.inputs?.[0]).toEqual({ dataset: 'raw', version: 'dvc:3f2a9c1' });
+
+    // the schema as it was before these fields: its records resolve with the new ones null, then absent
+    const older = JSON.parse(
+      JSON.stringify(REPORT_AVRO_SCHEMA, (k, v: unknown) =>
+        Array.isArray(v) && k === 'fields'
+          ? (v as { name: string }[]).filter((f) => f.name !== 'content_hash' && f.name !== 'version')
+          : v,
+      ),
+    ) as AvroSchema;
+    const writer = avro.Type.forSchema(older);
+    const plain = example('contract-example.json');
+    const { inputs: _inputs, ...rest } = reportToAvro(plain);
+    const oldRecord = {
+      ...rest,
+      inputs: null,
+      outputs: rest.outputs.map(({ version: _v, profile: { content_hash: _c, ...profile }, ...o }) => ({
+        ...o,
+        profile,
+      })),
+    };
+    const decoded = avroToReport(
+      type.fromBuffer(writer.toBuffer(oldRecord), type.createResolver(writer)) as AvroReport,
+    );
+    expect(decoded.outputs[0]?.profile.content_hash).toBeUndefined();
+    expect('version' in (decoded.outputs[0] ?? {})).toBe(false);
+    expect(decoded.outputs[0]?.profile.schema_fingerprint).toBe(plain.outputs[0]?.profile.schema_fingerprint);
   });
 
   it('fails with DECODE_FAILED on bytes that are not a report, and on params that are not JSON', () => {

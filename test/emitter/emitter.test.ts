@@ -9,7 +9,7 @@ import {
   type Transport,
 } from '../../src/emitter/index.js';
 import { isRootlineError } from '../../src/errors.js';
-import { profileRows } from '../../src/profile/index.js';
+import { profileColumns, profileRows } from '../../src/profile/index.js';
 
 function report(i: number, pipeline = 'churn'): Report {
   return buildReport({
@@ -237,8 +237,12 @@ describe('createEmitter', () => {
       node: 'clean',
       dataset: 'lake/clean',
       columns: { a: Float64Array.of(1, 2) },
+      version: 'delta:17',
     });
     expect(c!.outputs[0]!.profile.row_count).toBe(2);
+    expect(c!.outputs[0]!.version).toBe('delta:17');
+    expect(c!.outputs[0]!.profile.content_hash).toBe(profileColumns({ a: Float64Array.of(2, 1) }).content_hash);
+    expect('version' in r!.outputs[0]!).toBe(false);
     await em.flush(1000);
     expect(sent.map((s) => s.event_id)).toEqual([r!.event_id, c!.event_id]);
     // profiling failure: counted as invalid, not thrown

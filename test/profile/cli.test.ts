@@ -91,6 +91,21 @@ describe('rootline profile', () => {
     expect(report.outputs[0]!.profile.columns!.amount).toMatchObject({ sample: [10.5, 7] });
   });
 
+  it('puts the content hash of the rows in the profile, and --dataset-version on the output', async () => {
+    const shuffled = join(dir, 'orders-shuffled.csv');
+    writeFileSync(shuffled, 'city,amount,id\nParis,7,3\nParis,10.5,1\nLyon,,2\n');
+    const a = await run([csv, '--dataset-version', 'sha256:feed']);
+    const b = await run([shuffled]);
+    const ra = JSON.parse(a.stdout) as Report;
+    const rb = JSON.parse(b.stdout) as Report;
+    expect(ra.outputs[0]?.profile.content_hash).toMatch(/^rch1:[0-9a-f]{32}$/);
+    expect(rb.outputs[0]?.profile.content_hash).toBe(ra.outputs[0]?.profile.content_hash);
+    expect(ra.outputs[0]?.version).toBe('sha256:feed');
+    expect(rb.outputs[0]?.version).toBeUndefined();
+    const none = JSON.parse((await run([csv, '--no-content-hash'])).stdout) as Report;
+    expect(none.outputs[0]?.profile.content_hash).toBeUndefined();
+  });
+
   it('draws a progress bar on stderr with --progress', async () => {
     const r = await run([csv, '--progress', '--out', join(dir, 'p.json')]);
     expect(r.code).toBe(0);

@@ -8,6 +8,7 @@ Kafka or HTTP, in the background, without ever blocking or failing the pipeline.
                                    dataset="lake/features/avg_amount", code_version="git:3f2a9c1")
 """
 
+from .content_hash import ContentHasher, content_hash
 from .emitter import Emitter, create_emitter
 from .fingerprint import FingerprintError, canonical_schema, schema_fingerprint
 from .profile import profile_dataframe, stringify
@@ -29,7 +30,9 @@ __all__ = [
     "REPORT_SPEC",
     "SendResult",
     "Transport",
+    "ContentHasher",
     "build_report",
+    "content_hash",
     "canonical_schema",
     "create_emitter",
     "encode_report",

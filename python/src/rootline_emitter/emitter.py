@@ -144,15 +144,21 @@ class Emitter:
         node: str,
         dataset: str,
         profile_options: Mapping[str, Any] | None = None,
+        version: str | None = None,
         **report_fields: Any,
     ) -> dict[str, Any] | None:
         """Profiles ``df`` (synchronously, in the caller's thread), builds a report with it as the single
         output ``dataset`` and queues it. ``report_fields`` are ``build_report``'s keyword arguments
-        (``run_id``, ``upstream``, ``inputs``, ``code_version``, ...). Returns the report, or None if
+        (``run_id``, ``upstream``, ``inputs``, ``code_version``, ...). ``version``: the output's version as its
+        storage names it (a Delta/Iceberg snapshot id, a DVC or lakeFS commit, a checksum), sent as
+        ``outputs[0].version``; the profile's ``content_hash`` is computed either way. Returns the report, or None if
         profiling or building failed (logged, counted as ``invalid``, reason in ``last_error``): never raises."""
         try:
             profile = profile_dataframe(df, **{**self._profile_options, **dict(profile_options or {})})
-            report = build_report(pipeline, node, outputs=[{"dataset": dataset, "profile": profile}], **report_fields)
+            output: dict[str, Any] = {"dataset": dataset, "profile": profile}
+            if version is not None:
+                output["version"] = version
+            report = build_report(pipeline, node, outputs=[output], **report_fields)
         except Exception as err:
             log.exception("rootline emitter: could not profile %s/%s (%s)", pipeline, node, dataset)
             self._drop("invalid", 1, f"profile_and_report({pipeline}/{node}): {type(err).__name__}: {err}")

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .content_hash import content_hash as _content_hash
 from .fingerprint import schema_fingerprint
 from .types import NESTED_TYPES, NUMERIC_TYPES, MappedType, map_series, schema_field
 
@@ -41,6 +42,7 @@ def profile_dataframe(
     top_k: int = DEFAULT_TOP_K,
     seed: int = DEFAULT_SEED,
     columns: Iterable[str] | None = None,
+    content_hash: bool = True,
 ) -> dict[str, Any]:
     """Profiles a DataFrame into a report ``profile``: ``row_count``, ``schema``, ``schema_fingerprint``, ``columns``.
 
@@ -49,6 +51,8 @@ def profile_dataframe(
       (default 10,000) finite values instead, drawn with ``seed`` (default 0) so it is reproducible.
     - ``top_k`` (default 20): how many values a categorical column's ``frequent`` lists.
     - ``columns``: profile only these columns (default: all). The schema always lists every column.
+    - ``content_hash`` (default True): add ``content_hash``, the order-independent hash of every row and
+      column (docs/content-hash.md), equal to the TypeScript profiler's for the same rows.
 
     Column names are converted with ``str()``; two columns with the same name raise ``ValueError``.
     Struct, array and map columns are in the schema but not profiled.
@@ -79,12 +83,12 @@ def profile_dataframe(
             profiles[name] = _numeric(series, sketch, k, sample_size, seed)
         else:
             profiles[name] = _categorical(series, mapped, top_k)
-    return {
-        "row_count": row_count,
-        "schema": schema,
-        "schema_fingerprint": schema_fingerprint(schema),
-        "columns": profiles,
-    }
+    fingerprint = schema_fingerprint(schema)
+    out: dict[str, Any] = {"row_count": row_count, "schema": schema, "schema_fingerprint": fingerprint}
+    if content_hash:
+        out["content_hash"] = _content_hash(df, fingerprint)
+    out["columns"] = profiles
+    return out
 
 
 # ---------------------------------------------------------------- numeric

@@ -17,6 +17,7 @@ REPORT_SPEC = "rootline.report/v1"
 """The value of every report's ``spec``."""
 
 _FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
+_CONTENT_HASH = re.compile(r"^rch1:[0-9a-f]{32}$")
 _FIELD_TYPES = frozenset(FIELD_TYPES)
 
 
@@ -69,7 +70,9 @@ def build_report(
     - ``event_time``: when the run finished; default now. Written as RFC 3339 UTC with milliseconds and ``Z``.
     - ``run_id``: default the event time.
     - ``upstream``: ``[{"node", "run_id"?, "pipeline"?}]``; a plain string is a node name.
-    - ``inputs``: ``[{"dataset", "profile"?}]``; a plain string is a dataset name.
+    - ``inputs``: ``[{"dataset", "profile"?, "version"?}]``; a plain string is a dataset name.
+    - ``version`` of an input or output: the dataset's version as its storage names it (a Delta or Iceberg
+      snapshot id, a DVC or lakeFS commit, a file checksum); the profile's ``content_hash`` is computed.
     - ``event_id`` is a fresh UUID4. Optional fields left at None are omitted.
     """
     time_text = format_time(event_time)
@@ -331,7 +334,7 @@ class _Checker:
         if not _is_obj(profile):
             self.add(path, "must be an object")
             return None
-        self.keys(profile, path, ("row_count", "schema", "schema_fingerprint", "columns"))
+        self.keys(profile, path, ("row_count", "schema", "schema_fingerprint", "content_hash", "columns"))
         self.required(profile, path, ("row_count",))
         self.count(profile, "row_count", path)
         schema = None
@@ -349,6 +352,10 @@ class _Checker:
                 expected = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
                 if fp != expected:
                     self.add(f"{path}/schema_fingerprint", f"does not match the schema: expected {expected}, got {fp}")
+        if "content_hash" in profile:
+            ch = profile["content_hash"]
+            if not (isinstance(ch, str) and _CONTENT_HASH.match(ch)):
+                self.add(f"{path}/content_hash", "must have the form rch1:<32 lowercase hex digits>")
         columns = profile.get("columns")
         if "columns" in profile and not _is_obj(columns):
             self.add(f"{path}/columns", "must be an object")
@@ -489,7 +496,13 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
             if not _is_obj(ref):
                 c.add(at, "must be an object")
                 continue
-            c.keys(ref, at, ("dataset", "profile"))
+            c.keys(ref, at, ("dataset", "profile", "version"))
+            if "version" in ref:
+                version = ref["version"]
+                if not isinstance(version, str):
+                    c.add(f"{at}/version", "must be a string")
+                elif version == "":
+                    c.add(f"{at}/version", "must not be empty")
             c.required(ref, at, ("dataset", "profile") if key == "outputs" else ("dataset",))
             c.name(ref, "dataset", at)
             dataset = ref.get("dataset")
