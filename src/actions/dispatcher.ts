@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import type { IncidentEvent } from '../monitor/incident-types.js';
 import { postWebhook, rollbackCommandOf, type RollbackCommand, type WebhookOptions } from './rollback.js';
 import type { SlackNotifier } from './slack.js';

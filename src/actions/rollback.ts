@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import type { ActionDecision, Incident } from '../monitor/incident-types.js';
 
 /** A rollback command, as sent to the commands topic and (templated) to the webhook. */

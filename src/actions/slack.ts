@@ -8,7 +8,7 @@ import {
   type Logger as SlackLogger,
 } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
 import { renderIncident, renderThreadReply, type RenderOptions } from './render.js';
 

@@ -9,14 +9,14 @@ import { loadConfig } from '../config/index.js';
 import { DEMO_DAG, DEMO_FAULT, blocksToText, renderReport, reportData } from '../demo/index.js';
 import { describeAddresses, localMonitorConfig, servicesDown, servicesUp } from '../dev/services/index.js';
 import type { RecordedCall } from '../dev/slack/server.js';
-import { RootlineError } from '../errors.js';
-import { InfluxSink } from '../io/influx.js';
-import { createLogger } from '../io/log.js';
+import { RootlineError } from '../errors/index.js';
+import { InfluxSink } from '../adapters/influx/sink.js';
+import { createLogger } from '../service/log.js';
 import { MEASUREMENTS, MonitorCore, type Incident, type IncidentEvent } from '../monitor/index.js';
 import { MemoryPointStore } from '../monitor/memory-store.js';
 import { loadRules } from '../rules/index.js';
 import { PipelineSim, type Fault } from '../sim/index.js';
-import { startInProcess } from './monitor.js';
+import { startInProcess } from '../service/monitor.js';
 
 const USAGE = `usage: rootline demo [--stack embedded|local] [--runs 36] [--fault-at 18] [--fault-runs 4] [--out out/rootline-demo.html]
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { formatIssues, parseReport } from '../contract/index.js';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { MonitorCore, type Incident } from '../monitor/index.js';
 import { loadRules } from '../rules/index.js';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { effectiveRules, globMatch, isColumnMetric, loadRules, type Rule } from '../rules/index.js';
 
 const USAGE = `usage: rootline rules check [DIR] [--pipeline P --node N [--column C]] [--json]

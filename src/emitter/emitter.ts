@@ -1,5 +1,5 @@
 import { formatIssues, validateReport, type Report } from '../contract/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
 import { profileColumns, profileRows, type Columns, type ProfileOptions, type Row } from '../profile/index.js';
 import { HttpTransport } from './http.js';
 import { KafkaTransport } from './kafka.js';

@@ -17,7 +17,7 @@ import {
   type Schema,
   type SchemaField,
 } from '../contract/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
 import { NESTED_TYPES, NUMERIC_TYPES } from '../profile/index.js';
 import { openLineageEventId } from './uuid.js';
 

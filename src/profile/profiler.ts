@@ -7,7 +7,7 @@ import {
   type Schema,
   type SchemaField,
 } from '../contract/index.js';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import {
   DEFAULT_DISTINCT_EXACT_LIMIT,
   DEFAULT_FREQUENT_CAPACITY,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { globToRegExp } from './glob.js';
 import {
   RULE_METRICS,

@@ -10,7 +10,7 @@ import {
   type Report,
   type ReportIssue,
 } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { reportArb } from './arbitraries.js';
 
 const dir = new URL('../vectors/reports/', import.meta.url);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MonitorConfig } from '../../config/index.js';
-import { RootlineError, errorMessage } from '../../errors.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
 
 /** kafkajs' log lines go to our logger (structured), at the matching level. */
 function logCreator(logger: Logger | undefined) {

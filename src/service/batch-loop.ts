@@ -1,14 +1,14 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { MonitorConfig } from '../../config/index.js';
-import { RootlineError, errorMessage } from '../../errors.js';
-import { emptyOutput, pipelineOfKey, type CoreOutput, type MonitorCore } from '../../monitor/core.js';
-import type { MetricPoint } from '../../monitor/points.js';
-import { decodeMessage, type DecoderOptions } from '../decode.js';
-import type { MonitorMetrics } from '../metrics.js';
-import { createKafka, kafkaError } from './client.js';
-import { loadStatePartitions } from './state-store.js';
-import { ensureTopics } from './topics.js';
+import type { MonitorConfig } from '../config/index.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
+import { emptyOutput, pipelineOfKey, type CoreOutput, type MonitorCore } from '../monitor/core.js';
+import type { MetricPoint } from '../monitor/points.js';
+import { decodeMessage, type DecoderOptions } from '../adapters/decode/decode.js';
+import type { MonitorMetrics } from './metrics.js';
+import { createKafka, kafkaError } from '../adapters/kafka/client.js';
+import { loadStatePartitions } from '../adapters/kafka/state-store.js';
+import { ensureTopics } from '../adapters/kafka/topics.js';
 
 /** Where the consumer writes metric points; the InfluxDB sink in production. */
 export interface PointSink {

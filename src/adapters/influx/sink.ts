@@ -1,6 +1,6 @@
 import { HttpError, InfluxDB, Point, canRetryHttpCall, setLogger, type WriteApi } from '@influxdata/influxdb-client';
-import { RootlineError, errorMessage } from '../errors.js';
-import type { MetricPoint } from '../monitor/points.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
+import type { MetricPoint } from '../../monitor/points.js';
 
 export interface InfluxOptions {
   url: string;
