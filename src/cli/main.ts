@@ -1,6 +1,6 @@
 import { RootlineError, errorMessage } from '../errors/index.js';
 import { demoCommand } from './demo.js';
-import { configCommand, monitorCommand } from '../service/monitor.js';
+import { configCommand, monitorCommand } from './monitor.js';
 import { lineageCommand } from './lineage.js';
 import { replayCommand } from './replay.js';
 import { rulesCommand } from './rules.js';

@@ -1,101 +1,20 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ActionDispatcher, SlackNotifier } from '../actions/index.js';
-import { configDocs, describeConfig, loadConfig, type MonitorConfig } from '../config/index.js';
-import { RootlineError, errorMessage } from '../errors/index.js';
-import { apiQueries } from './api.js';
 import { startHttpServer } from '../adapters/http/server.js';
 import { InfluxSink } from '../adapters/influx/sink.js';
 import { createKafka } from '../adapters/kafka/client.js';
-import { IncidentsConsumer } from './actions-loop.js';
-import { KafkaMonitor } from './batch-loop.js';
-import { createLogger, type Logger } from './log.js';
-import { monitorMetrics } from './metrics.js';
-import { MonitorCore, MEASUREMENTS, type MetricPoint } from '../monitor/index.js';
+import type { MonitorConfig } from '../config/index.js';
+import { MonitorCore, type MetricPoint } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
-import { formatProblems, loadRules, type RuleProblem } from '../rules/index.js';
-
-const USAGE = `usage: rootline monitor [--config FILE] [--print-config]
-       rootline config [--config FILE] [--docs]
-
-Consumes reports from Kafka, evaluates them against each node's healthy baseline, writes metrics to
-InfluxDB, raises one incident per root cause (Slack / rollback), and serves the HTTP API.
-Settings: the config file, then ROOTLINE_* environment variables (docs/configuration.md).`;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** `rootline config`: the effective configuration (secrets redacted), or the reference as Markdown. */
-export function configCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { config: { type: 'string' }, docs: { type: 'boolean', default: false } },
-  });
-  if (values.docs) {
-    process.stdout.write(configDocs());
-    return Promise.resolve(0);
-  }
-  const cfg = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  process.stdout.write(`${describeConfig(cfg)}\n`);
-  return Promise.resolve(0);
-}
-
-class StoppedDuringStartup extends Error {}
-
-/** Retries a start-up step while the other side is not reachable yet; gives up at once on a stop signal. */
-async function retryStartup<T>(
-  what: string,
-  log: Logger,
-  fn: () => Promise<T>,
-  stop: Promise<unknown>,
-  attempts = 30,
-): Promise<T> {
-  let stopped = false;
-  void stop.then(() => (stopped = true));
-  let delay = 500;
-  for (let i = 1; ; i++) {
-    if (stopped) throw new StoppedDuringStartup(what);
-    try {
-      return await fn();
-    } catch (err: unknown) {
-      const retriable = !(err instanceof RootlineError) || err.retriable;
-      if (!retriable || i >= attempts || stopped) throw stopped ? new StoppedDuringStartup(what) : err;
-      log.warn({ what, attempt: i, err: errorMessage(err) }, 'not reachable yet; retrying');
-      await Promise.race([sleep(delay), stop]);
-      delay = Math.min(delay * 2, 10_000);
-    }
-  }
-}
-
-/** Watches the rules folder and swaps the rules in when they change and are valid. */
-function watchRules(
-  dir: string,
-  onRules: (r: ReturnType<typeof loadRules>) => void,
-  log: Logger,
-): FSWatcher | undefined {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return watch(dir, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        try {
-          const rules = loadRules(dir);
-          onRules(rules);
-          log.info({ rules: rules.rules.length, files: rules.files }, 'rules reloaded');
-        } catch (err: unknown) {
-          const problems = (err as RootlineError).details?.problems as RuleProblem[] | undefined;
-          log.error(
-            { problems: problems ? formatProblems(problems) : errorMessage(err) },
-            'rules changed but are invalid; keeping the previous rules',
-          );
-        }
-      }, 300);
-    });
-  } catch (err: unknown) {
-    log.warn({ dir, err: errorMessage(err) }, 'cannot watch the rules folder; rules will not reload');
-    return undefined;
-  }
-}
+import { loadRules } from '../rules/index.js';
+import { IncidentsConsumer } from './actions-loop.js';
+import { apiQueries } from './api.js';
+import { KafkaMonitor } from './batch-loop.js';
+import type { Logger } from './log.js';
+import { monitorMetrics } from './metrics.js';
+import { actionPoint, startOpsTicker } from './ops.js';
+import { watchRules } from './rules-watcher.js';
+import { StoppedDuringStartup, retryStartup } from './startup.js';
 
 /** The running parts, for tests and embedding. */
 export interface MonitorHandles {
@@ -198,12 +117,7 @@ export async function runMonitor(
       : {}),
     onOutcome: (o) => {
       if (o.action === 'rollback') metrics.rollbackCalls.inc({ outcome: o.outcome });
-      actionPoints.push({
-        measurement: 'rootline_action',
-        tags: { action: o.action, outcome: o.outcome },
-        fields: { incident_id: o.incident_id, version: o.version, count: 1, ...(o.detail ? { detail: o.detail } : {}) },
-        time: Date.parse(o.at),
-      });
+      actionPoints.push(actionPoint(o));
     },
   });
 
@@ -269,61 +183,20 @@ export async function runMonitor(
 
   const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
 
-  // Background ticks: guarded, never overlapping, errors to the log.
-  let lastReports = 0;
-  let lastTick = Date.now();
-  let busy = false;
-  const ticker = setInterval(
-    () => {
-      if (busy) return;
-      busy = true;
-      void (async () => {
-        try {
-          await km.tick(Date.now());
-          const now = Date.now();
-          const total = metrics.reports.total();
-          const rate = ((total - lastReports) * 1000) / Math.max(1, now - lastTick);
-          metrics.reportsPerSecond.set(rate);
-          lastReports = total;
-          lastTick = now;
-          const lag = [...km.lag.values()].reduce((a, b) => a + b, 0);
-          const ops: MetricPoint = {
-            measurement: MEASUREMENTS.ops,
-            tags: { instance: cfg.kafka.instanceId },
-            time: now,
-            fields: {
-              reports_per_second: rate,
-              reports_total: total,
-              consumer_lag: lag,
-              dead_letters_total: metrics.deadLetters.total(),
-              duplicates_total: metrics.duplicates.total(),
-              influx_write_seconds_avg: metrics.influxWrite.observations
-                ? metrics.influxWrite.total / metrics.influxWrite.observations
-                : 0,
-              influx_retries_total: metrics.influxRetries.total(),
-              slack_calls_total: metrics.slackCalls.total(),
-              rollback_calls_total: metrics.rollbackCalls.total(),
-              errors_total: metrics.errors.total(),
-              open_incidents: core.incidents({ status: 'open' }).length,
-            },
-          };
-          await influx
-            .write([ops, ...actionPoints.splice(0)])
-            .catch((err: unknown) => log.debug({ err: errorMessage(err) }, 'ops metrics not written'));
-        } catch (err: unknown) {
-          metrics.errors.inc({ component: 'tick' });
-          log.warn({ err: errorMessage(err) }, 'background tick failed');
-        } finally {
-          busy = false;
-        }
-      })();
-    },
-    Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs),
-  );
+  const stopTicker = startOpsTicker({
+    instanceId: cfg.kafka.instanceId,
+    intervalMs: Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs),
+    core,
+    kafka: km,
+    sink: influx,
+    metrics,
+    logger: log,
+    pending: actionPoints,
+  });
 
   await stopSignal;
   log.info('stopping: finishing the batch in progress');
-  clearInterval(ticker);
+  stopTicker();
   rulesWatcher?.close();
   await km.stop();
   await incidents.stop();
@@ -355,32 +228,4 @@ export async function startInProcess(cfg: MonitorConfig, log: Logger): Promise<I
       await done;
     },
   };
-}
-
-export async function monitorCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      'print-config': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const cfg = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  if (values['print-config']) {
-    process.stdout.write(`${describeConfig(cfg)}\n`);
-    return 0;
-  }
-  const log = createLogger(cfg.log.level);
-  log.info({ config: describeConfig(cfg).split('\n') }, 'configuration');
-  const stop = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  await runMonitor(cfg, log, stop);
-  return 0;
 }
