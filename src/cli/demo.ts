@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
@@ -14,7 +13,7 @@ import { InfluxSink } from '../adapters/influx/sink.js';
 import { createLogger } from '../service/log.js';
 import { MEASUREMENTS, MonitorCore, type Incident, type IncidentEvent } from '../monitor/index.js';
 import { MemoryPointStore } from '../monitor/memory-store.js';
-import { loadRules } from '../rules/index.js';
+import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 import { PipelineSim, type Fault } from '../sim/index.js';
 import { startInProcess } from '../service/monitor.js';
 
@@ -27,12 +26,6 @@ colored by health, with the metric series.
   --stack embedded   (default) the monitor's core in this process, with an in-process store; needs only Node
   --stack local      the real local services (Kafka, schema registry, InfluxDB, the local Slack server),
                      started by the project's harness if they are not running`;
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** The shipped rules: ./rules when run from the repository, else the package's. */
-function rulesDir(): string {
-  return resolve(join(here, '..', '..', 'rules'));
-}
 
 interface Printer {
   progress(run: number, total: number, text: string): void;
@@ -98,7 +91,7 @@ async function embedded(o: {
 }): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
-  const core = new MonitorCore({ rules: loadRules(rulesDir()) });
+  const core = new MonitorCore({ rules: loadRules(DEFAULT_RULES_DIR) });
   const store = new MemoryPointStore();
   const sim = new PipelineSim(DEMO_DAG, {
     seed: 42,
@@ -170,7 +163,7 @@ async function localStack(o: {
   const up = await servicesUp({ log: (m) => p.line(`[services] ${m}`) });
   p.line(describeAddresses(up.addresses));
   const id = `demo${Date.now().toString(36)}`;
-  const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': rulesDir() });
+  const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': DEFAULT_RULES_DIR });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   const kafka = new Kafka({
     clientId: 'rootline-demo',

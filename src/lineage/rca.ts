@@ -4,7 +4,7 @@ import { nodeKey, type NodeRef } from './graph.js';
 
 /**
  * Root-cause analysis: from an anomalous node-run, walk upstream through the runs that fed it to the
- * node where the damage first appeared (ARCHITECTURE.md, "RCA: finding the root node").
+ * node where the damage first appeared (docs/architecture.md, "Root cause").
  *
  * - An upstream run U explains a finding f at X when U is anomalous and: f is on a column whose column
  *   lineage names columns of U and U has a finding on one of them (or a node-level finding: row count,

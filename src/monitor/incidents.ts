@@ -14,7 +14,7 @@ import type { FindingBrief, PipelineState, RunRecord } from './state.js';
 
 /** Rollback decisions the core makes (the dispatcher executes them). */
 export interface RollbackPolicy {
-  /** Dispatch for real; false records a dry run. Default true (dry run). */
+  /** Record a dry run instead of dispatching; false dispatches for real. Default true (dry run). */
   dryRun: boolean;
   /** No second rollback of the same node within this many ms (event time). Default 3600000. */
   cooldownMs: number;
