@@ -1,4 +1,5 @@
 import type { SchemaChange } from '../contract/index.js';
+import { METRICS } from './metrics/index.js';
 
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -10,7 +11,7 @@ export type RuleMetric = (typeof RULE_METRICS)[number];
 
 /** Whether a metric is evaluated per column (overrides may then match on `column`). */
 export function isColumnMetric(m: RuleMetric): boolean {
-  return m === 'null_ratio' || m === 'drift';
+  return METRICS[m].column;
 }
 
 /** The parameters a rule may take; which apply depends on its metric (see docs/rules.md). */
