@@ -14,9 +14,9 @@ import type { FindingBrief, PipelineState, RunRecord } from './state.js';
 
 /** Rollback decisions the core makes (the dispatcher executes them). */
 export interface RollbackPolicy {
-  /** Record a dry run instead of dispatching; false dispatches for real. Default true (dry run). */
+  /** Record a dry run instead of dispatching; false dispatches for real. Default: a dry run. */
   dryRun: boolean;
-  /** No second rollback of the same node within this many ms (event time). Default 3600000. */
+  /** No second rollback of the same node within this many ms (event time). Default one hour. */
   cooldownMs: number;
   /** Roll back even when the root is ambiguous. Default false. */
   allowAmbiguous: boolean;
