@@ -3,6 +3,7 @@ import {
   PipelineGraph,
   findRoots,
   nodeKey,
+  parseNodeKey,
   type LineageChange,
   type NodeRef,
   type RcaRun,
@@ -18,6 +19,7 @@ import {
   type RuleSet,
 } from '../rules/index.js';
 import { median } from '../stats/index.js';
+import { parseStateKey, pipelineOfKey, stateKey } from './state-keys.js';
 import { BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
 import {
@@ -73,25 +75,6 @@ export function emptyOutput(): CoreOutput {
     duplicates: 0,
     dirty: new Set(),
   };
-}
-
-/**
- * State record keys (| is U+001F): `p|<pipeline>` (graph, incidents), `n|<pipeline>|<node>` (baselines,
- * counters), `h|<pipeline>|<node>|<i>` (one run of the history ring), `s|<pipeline>|<node>|<role>|<dataset>|<i>`
- * (one baseline distribution slot).
- */
-export const SEP = '\u001f';
-export const stateKey = {
-  pipeline: (p: string) => `p${SEP}${p}`,
-  node: (p: string, n: string) => `n${SEP}${p}${SEP}${n}`,
-  run: (p: string, n: string, i: number) => `h${SEP}${p}${SEP}${n}${SEP}${i}`,
-  slot: (p: string, n: string, role: 'out' | 'in', dataset: string, slot: number) =>
-    `s${SEP}${p}${SEP}${n}${SEP}${role}${SEP}${dataset}${SEP}${slot}`,
-};
-
-/** The pipeline a state key belongs to. */
-export function pipelineOfKey(key: string): string {
-  return key.split(SEP)[1] ?? '';
 }
 
 export interface MonitorCoreOptions extends CoreOptions {
@@ -490,7 +473,7 @@ export class MonitorCore {
   exportState(keys: Iterable<string>): { key: string; value: string | undefined }[] {
     const out: { key: string; value: string | undefined }[] = [];
     for (const key of keys) {
-      const [kind, pipeline, node] = key.split(SEP);
+      const { kind, pipeline, node, pos } = parseStateKey(key);
       const rt = this.pipelines.get(pipeline ?? '');
       if (kind === 'p') {
         if (!rt) continue;
@@ -500,9 +483,8 @@ export class MonitorCore {
         const n = rt?.nodes.get(node ?? '');
         out.push({ key, value: n ? JSON.stringify({ ...n, history: [] }) : undefined });
       } else if (kind === 'h') {
-        const pos = Number(key.split(SEP)[3]);
         const n = rt?.nodes.get(node ?? '');
-        const rec = n?.history.find((h) => h.seq % this.options.runHistory === pos);
+        const rec = n?.history.find((h) => h.seq % this.options.runHistory === Number(pos));
         out.push({ key, value: rec ? JSON.stringify(rec) : undefined });
       } else if (kind === 's') {
         const s = this.slots.get(key);
@@ -530,7 +512,7 @@ export class MonitorCore {
   importState(records: Iterable<{ key: string; value: string | undefined | null }>): void {
     const runs = new Map<string, Map<string, RunRecord | null>>(); // node key -> ring position -> run (null: deleted)
     for (const { key, value } of records) {
-      const [kind, pipeline, node, pos] = key.split(SEP);
+      const { kind, pipeline, node, pos } = parseStateKey(key);
       if (kind === 's') {
         if (value) this.slots.set(key, JSON.parse(value) as DistributionSlot);
         else this.slots.delete(key);
@@ -538,7 +520,7 @@ export class MonitorCore {
       }
       if (!pipeline) continue;
       if (kind === 'h' && node !== undefined && pos !== undefined) {
-        const nk = `${pipeline}${SEP}${node}`;
+        const nk = nodeKey({ pipeline, node });
         let m = runs.get(nk);
         if (!m) runs.set(nk, (m = new Map<string, RunRecord | null>()));
         m.set(pos, value ? (JSON.parse(value) as RunRecord) : null);
@@ -562,7 +544,7 @@ export class MonitorCore {
     // Reassemble each node's run history: the runs held, updated by the imported ring records (an
     // import may be a whole snapshot or just a batch's changed records), oldest first, current ones only.
     for (const [nk, m] of runs) {
-      const [pipeline, node] = nk.split(SEP) as [string, string];
+      const { pipeline, node } = parseNodeKey(nk);
       const st = this.pipelines.get(pipeline)?.nodes.get(node);
       if (!st) continue;
       const byPos = new Map<string, RunRecord>(st.history.map((r) => [String(r.seq % this.options.runHistory), r]));

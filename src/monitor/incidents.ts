@@ -7,6 +7,7 @@ import {
   type RcaRun,
   type RootVerdict,
 } from '../lineage/index.js';
+import { compositeKey } from '../keys.js';
 import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
 import type { ActionDecision, Cause, EvidenceStep, Incident, IncidentEvent, Symptom } from './incident-types.js';
 import type { CompiledCoreOptions } from './options.js';
@@ -133,7 +134,7 @@ function evidenceOf(v: RootVerdict): EvidenceStep[] {
 }
 
 function symptomKey(s: { pipeline: string; node: string; metric: string; column?: string | undefined }): string {
-  return `${s.pipeline}\u001f${s.node}\u001f${s.metric}\u001f${s.column ?? ''}`;
+  return compositeKey(s.pipeline, s.node, s.metric, s.column ?? '');
 }
 
 function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefined {
@@ -294,8 +295,8 @@ export function attributeRun(
     } else if (isSelf) {
       // The culprit is still broken: the same incident, updated.
       const ev = touch(inc, 'updated');
-      const known = new Set(inc.findings.map((f) => `${f.metric}\u001f${f.column ?? ''}`));
-      const fresh = findings.filter((f) => !known.has(`${f.metric}\u001f${f.column ?? ''}`));
+      const known = new Set(inc.findings.map((f) => compositeKey(f.metric, f.column ?? '')));
+      const fresh = findings.filter((f) => !known.has(compositeKey(f.metric, f.column ?? '')));
       if (run.run_id !== inc.last_run_id) {
         inc.runs_affected += 1;
         ev.changes.runs_affected = inc.runs_affected;

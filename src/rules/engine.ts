@@ -1,4 +1,5 @@
 import { benjaminiHochberg } from '../stats/index.js';
+import { compositeKey } from '../keys.js';
 import { globMatch } from './glob.js';
 import { METRICS, usesFdr, type Verdict } from './metrics/index.js';
 import {
@@ -29,7 +30,7 @@ export function effectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
   // reload makes a new one). The result is shared: read it, never change it.
   let cache = EFFECTIVE.get(set);
   if (!cache) EFFECTIVE.set(set, (cache = new Map<string, EffectiveRules>()));
-  const key = `${target.pipeline}\u001f${target.node}\u001f${target.column ?? '\u0000'}`;
+  const key = compositeKey(target.pipeline, target.node, target.column ?? '\u0000');
   const hit = cache.get(key);
   if (hit) return hit;
   if (cache.size >= EFFECTIVE_CACHE_LIMIT) cache.clear();
