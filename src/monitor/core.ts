@@ -4,6 +4,7 @@ import {
   findRoots,
   nodeKey,
   parseNodeKey,
+  rcaRunOf,
   type LineageChange,
   type NodeRef,
   type RcaRun,
@@ -26,7 +27,6 @@ import {
   DEFAULT_ROLLBACK_POLICY,
   attributeRun,
   healthyRun,
-  rcaRunOf,
   type IncidentContext,
   type RollbackPolicy,
 } from './incidents.js';

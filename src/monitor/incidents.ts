@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import {
-  canonicalJson,
-  nodeKey,
-  type NodeRef,
-  type PipelineGraph,
-  type RcaRun,
-  type RootVerdict,
-} from '../lineage/index.js';
+import { canonicalJson, nodeKey, type NodeRef, type PipelineGraph, type RootVerdict } from '../lineage/index.js';
 import { compositeKey } from '../keys.js';
 import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
-import type { ActionDecision, Cause, EvidenceStep, Incident, IncidentEvent, Symptom } from './incident-types.js';
+import type {
+  ActionDecision,
+  Cause,
+  EvidenceStep,
+  Incident,
+  IncidentEvent,
+  IncidentFinding,
+  Symptom,
+} from './incident-types.js';
 import type { CompiledCoreOptions } from './options.js';
 import type { FindingBrief, PipelineState, RunRecord } from './state.js';
 
@@ -262,15 +263,7 @@ export function attributeRun(
         last_run_id: v.root.run_id,
         runs_affected: 1,
         healthy_streak: 0,
-        findings: rootFindings.map((f) => ({
-          rule: f.rule,
-          metric: f.metric,
-          ...(f.column !== undefined ? { column: f.column } : {}),
-          value: f.value,
-          ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
-          threshold: f.threshold,
-          message: f.message,
-        })),
+        findings: rootFindings.map(incidentFindingOf),
         evidence: evidenceOf(v),
         symptoms: [],
         blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) =>
@@ -305,15 +298,7 @@ export function attributeRun(
       inc.healthy_streak = 0;
       if (fresh.length > 0)
         ev.changes.new_findings = [...(ev.changes.new_findings ?? []), ...fresh.map((f) => f.message)];
-      inc.findings = findings.map((f) => ({
-        rule: f.rule,
-        metric: f.metric,
-        ...(f.column !== undefined ? { column: f.column } : {}),
-        value: f.value,
-        ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
-        threshold: f.threshold,
-        message: f.message,
-      }));
+      inc.findings = findings.map(incidentFindingOf);
       const sev = worst([inc, ...findings]);
       if (SEVERITIES.indexOf(sev) < SEVERITIES.indexOf(inc.severity)) inc.severity = sev;
     }
@@ -375,21 +360,15 @@ function pruneResolved(p: PipelineState): void {
   p.incidents = p.incidents.filter((i) => !drop.has(i.incident_id));
 }
 
-/** The RCA view of a run record. */
-export function rcaRunOf(ref: NodeRef, r: RunRecord): RcaRun {
-  const run: RcaRun = {
-    ref,
-    run_id: r.run_id,
-    event_time: r.event_time,
-    healthy: r.healthy,
-    status: r.status,
-    findings: r.findings,
-    input_findings: r.input_findings,
-    inputs: r.inputs,
+/** A finding as an incident lists it (the incident carries the severity). */
+function incidentFindingOf(f: FindingBrief): IncidentFinding {
+  return {
+    rule: f.rule,
+    metric: f.metric,
+    ...(f.column !== undefined ? { column: f.column } : {}),
+    value: f.value,
+    ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
+    threshold: f.threshold,
+    message: f.message,
   };
-  if (r.column_lineage !== undefined) run.column_lineage = r.column_lineage;
-  if (r.signals !== undefined) run.signals = r.signals;
-  if (r.code_version !== undefined) run.code_version = r.code_version;
-  if (r.params !== undefined) run.params = r.params;
-  return run;
 }
