@@ -3,7 +3,6 @@ import {
   PipelineGraph,
   findRoots,
   nodeKey,
-  parseNodeKey,
   rcaRunOf,
   type LineageChange,
   type NodeRef,
@@ -20,7 +19,8 @@ import {
   type RuleSet,
 } from '../rules/index.js';
 import { median } from '../stats/index.js';
-import { parseStateKey, pipelineOfKey, stateKey } from './state-keys.js';
+import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
+import { pipelineOfKey, stateKey } from './state-keys.js';
 import { BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
 import {
@@ -80,12 +80,6 @@ export function emptyOutput(): CoreOutput {
 export interface MonitorCoreOptions extends CoreOptions {
   rules: RuleSet;
   rollback?: Partial<RollbackPolicy>;
-}
-
-interface PipelineRuntime {
-  state: PipelineState;
-  graph: PipelineGraph;
-  nodes: Map<string, NodeState>;
 }
 
 /**
@@ -467,96 +461,32 @@ export class MonitorCore {
     return out;
   }
 
-  // ---- state: export and import for persistence (compacted topic) ----
+  // ---- state: export and import for persistence (compacted topic); the codec is state-codec.ts ----
+
+  private get stateHost(): StateHost {
+    return {
+      pipelines: this.pipelines,
+      slots: this.slots,
+      runHistory: this.options.runHistory,
+      runtime: (p) => this.runtime(p),
+      attachExternal: (g) => this.attachExternal(g),
+      clearCache: () => this.cache.clear(),
+    };
+  }
 
   /** The serialized records of the given state keys (value undefined = delete). */
   exportState(keys: Iterable<string>): { key: string; value: string | undefined }[] {
-    const out: { key: string; value: string | undefined }[] = [];
-    for (const key of keys) {
-      const { kind, pipeline, node, pos } = parseStateKey(key);
-      const rt = this.pipelines.get(pipeline ?? '');
-      if (kind === 'p') {
-        if (!rt) continue;
-        rt.state.graph = rt.graph.toJSON();
-        out.push({ key, value: JSON.stringify(rt.state) });
-      } else if (kind === 'n') {
-        const n = rt?.nodes.get(node ?? '');
-        out.push({ key, value: n ? JSON.stringify({ ...n, history: [] }) : undefined });
-      } else if (kind === 'h') {
-        const n = rt?.nodes.get(node ?? '');
-        const rec = n?.history.find((h) => h.seq % this.options.runHistory === Number(pos));
-        out.push({ key, value: rec ? JSON.stringify(rec) : undefined });
-      } else if (kind === 's') {
-        const s = this.slots.get(key);
-        out.push({ key, value: s ? JSON.stringify(s) : undefined });
-      }
-    }
-    return out;
+    return exportState(this.stateHost, keys);
   }
 
   /** Every state key the core holds (for a full snapshot). */
   allStateKeys(): string[] {
-    const keys: string[] = [];
-    for (const [p, rt] of this.pipelines) {
-      keys.push(stateKey.pipeline(p));
-      for (const [n, st] of rt.nodes) {
-        keys.push(stateKey.node(p, n));
-        for (const h of st.history) keys.push(stateKey.run(p, n, h.seq % this.options.runHistory));
-      }
-    }
-    keys.push(...this.slots.keys());
-    return keys;
+    return allStateKeys(this.stateHost);
   }
 
   /** Loads state records (as exported); later records for a key replace earlier ones. */
   importState(records: Iterable<{ key: string; value: string | undefined | null }>): void {
-    const runs = new Map<string, Map<string, RunRecord | null>>(); // node key -> ring position -> run (null: deleted)
-    for (const { key, value } of records) {
-      const { kind, pipeline, node, pos } = parseStateKey(key);
-      if (kind === 's') {
-        if (value) this.slots.set(key, JSON.parse(value) as DistributionSlot);
-        else this.slots.delete(key);
-        continue;
-      }
-      if (!pipeline) continue;
-      if (kind === 'h' && node !== undefined && pos !== undefined) {
-        const nk = nodeKey({ pipeline, node });
-        let m = runs.get(nk);
-        if (!m) runs.set(nk, (m = new Map<string, RunRecord | null>()));
-        m.set(pos, value ? (JSON.parse(value) as RunRecord) : null);
-        continue;
-      }
-      const rt = this.runtime(pipeline);
-      if (kind === 'p' && value) {
-        const st = JSON.parse(value) as PipelineState;
-        rt.state = st;
-        rt.graph = PipelineGraph.fromJSON(st.graph);
-        this.attachExternal(rt.graph);
-      } else if (kind === 'n' && node !== undefined) {
-        if (value) {
-          // The history lives in its own records: a node record alone keeps the runs already held.
-          const st = JSON.parse(value) as NodeState;
-          st.history = rt.nodes.get(node)?.history ?? [];
-          rt.nodes.set(node, st);
-        } else rt.nodes.delete(node);
-      }
-    }
-    // Reassemble each node's run history: the runs held, updated by the imported ring records (an
-    // import may be a whole snapshot or just a batch's changed records), oldest first, current ones only.
-    for (const [nk, m] of runs) {
-      const { pipeline, node } = parseNodeKey(nk);
-      const st = this.pipelines.get(pipeline)?.nodes.get(node);
-      if (!st) continue;
-      const byPos = new Map<string, RunRecord>(st.history.map((r) => [String(r.seq % this.options.runHistory), r]));
-      for (const [pos, r] of m) {
-        if (r) byPos.set(pos, r);
-        else byPos.delete(pos);
-      }
-      st.history = [...byPos.values()]
-        .filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory)
-        .sort((a, b) => a.seq - b.seq);
-    }
-    this.cache.clear();
+    importState(this.stateHost, records);
   }
 
   /** Forgets the state of the given pipelines (e.g. partitions revoked from this instance). */

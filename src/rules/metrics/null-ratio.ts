@@ -1,6 +1,5 @@
-import { DEFAULT_MIN_BASELINE_RUNS } from './types.js';
 import type { ColumnMetrics, Rule } from '../types.js';
-import type { RuleMetricDescriptor } from './types.js';
+import { DEFAULT_MIN_BASELINE_RUNS, type RuleMetricDescriptor, type Verdict } from './types.js';
 
 /**
  * Whether a null-ratio jump stands out from the column's own noise: its z-score (jump over the larger of
@@ -9,6 +8,19 @@ import type { RuleMetricDescriptor } from './types.js';
  */
 function jumpSignificant(c: ColumnMetrics, minZ: number | undefined): boolean {
   return minZ === undefined || c.null_ratio_z === undefined || c.null_ratio_z > minZ;
+}
+
+/** The verdict on column `c` under rule `r`, with its message (and details for a violation). */
+function verdict(r: Rule, c: ColumnMetrics, message: string, details?: Record<string, unknown>): Verdict {
+  return {
+    metric: 'null_ratio',
+    column: c.column,
+    value: c.null_ratio,
+    baseline: c.null_ratio_baseline ?? 0,
+    threshold: r.max!,
+    message,
+    ...(details ? { details } : {}),
+  };
 }
 
 function violated(r: Rule, c: ColumnMetrics): boolean {
@@ -25,20 +37,17 @@ export const nullRatio: RuleMetricDescriptor = {
   violation: (r, _m, c) => {
     if (!c || r.max === undefined || !violated(r, c)) return undefined;
     const baseline = c.null_ratio_baseline ?? 0;
-    return {
-      metric: 'null_ratio',
-      column: c.column,
-      value: c.null_ratio,
-      baseline,
-      threshold: r.max,
-      message: `null ratio of ${c.column} jumped ${baseline.toFixed(2)} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
-      details: {
+    return verdict(
+      r,
+      c,
+      `null ratio of ${c.column} jumped ${baseline.toFixed(2)} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
+      {
         null_count: c.null_count,
         count: c.count,
         dataset: c.dataset,
         ...(c.null_ratio_z !== undefined ? { z: c.null_ratio_z } : {}),
       },
-    };
+    );
   },
   signal: (r, _m, c, fraction) => {
     if (!c || r.max === undefined || violated(r, c)) return undefined;
@@ -46,13 +55,10 @@ export const nullRatio: RuleMetricDescriptor = {
     const jump = c.null_ratio - baseline;
     if (jump <= (r.max_jump ?? r.max) * fraction) return undefined;
     if (!jumpSignificant(c, r.min_z === undefined ? undefined : r.min_z * fraction)) return undefined;
-    return {
-      metric: 'null_ratio',
-      column: c.column,
-      value: c.null_ratio,
-      baseline,
-      threshold: r.max,
-      message: `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)`,
-    };
+    return verdict(
+      r,
+      c,
+      `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)`,
+    );
   },
 };
