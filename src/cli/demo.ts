@@ -82,13 +82,16 @@ function summary(inc: Incident[]): string {
     .join('\n');
 }
 
-async function embedded(o: {
+/** What both demo stacks take from the command line. */
+interface DemoOptions {
   runs: number;
   faultAt: number;
   faultRuns: number;
   out: string;
   quiet: boolean;
-}): Promise<Incident[]> {
+}
+
+async function embedded(o: DemoOptions): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
   const core = new MonitorCore({ rules: loadRules(DEFAULT_RULES_DIR) });
@@ -150,13 +153,7 @@ function writeReport(path: string, html: string): void {
   writeFileSync(path, html);
 }
 
-async function localStack(o: {
-  runs: number;
-  faultAt: number;
-  faultRuns: number;
-  out: string;
-  quiet: boolean;
-}): Promise<Incident[]> {
+async function localStack(o: DemoOptions): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
   p.line('Rootline demo on the local services (starting them if needed)...');
