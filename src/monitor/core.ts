@@ -15,6 +15,7 @@ import {
   evaluateFreshness,
   evaluateRules,
   type Finding,
+  type FindingBrief,
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
@@ -88,6 +89,15 @@ export interface MonitorCoreOptions extends CoreOptions {
  * It is deterministic (no wall clock, no randomness): the same reports in the same order from the same
  * state give the same outputs and the same state, which is what makes replays and restarts safe.
  */
+/** What evaluating a run against the rules gave. */
+interface RunVerdict {
+  metrics: NodeRunMetrics;
+  findings: Finding[];
+  inputFindings: (FindingBrief & { dataset: string })[];
+  status: 'success' | 'failed';
+  healthy: boolean;
+}
+
 export class MonitorCore {
   private rules: RuleSet;
   readonly options: CompiledCoreOptions;
@@ -152,32 +162,46 @@ export class MonitorCore {
 
   processReport(report: Report, out: CoreOutput = emptyOutput()): CoreOutput {
     const rt = this.runtime(report.pipeline);
-    let node = rt.nodes.get(report.node);
-    if (!node) {
-      node = newNodeState(report.pipeline, report.node);
-      rt.nodes.set(report.node, node);
-    }
+    const node = this.nodeOf(rt, report);
     if (node.event_ids.includes(report.event_id)) {
       out.duplicates += 1;
       return out;
     }
     const ref: NodeRef = { pipeline: report.pipeline, node: report.node };
     const at = Date.parse(report.event_time);
-    const opts = this.options;
-
     const changes = rt.graph.apply(report);
     out.lineageChanges.push(...changes);
 
+    const verdict = this.evaluateRun(report, node, ref, out);
+    const parents = this.parentRuns(rt, report, ref, at);
+    const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
+    this.learn(report, rt, node, at, verdict, out);
+    const events = this.attribute(rt, ref, run, verdict.healthy);
+    pushCoalesced(out.incidentEvents, events);
+    this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
+    return out;
+  }
+
+  /** Step 0: the node's state, created on its first report. */
+  private nodeOf(rt: PipelineRuntime, report: Report): NodeState {
+    let node = rt.nodes.get(report.node);
+    if (!node) {
+      node = newNodeState(report.pipeline, report.node);
+      rt.nodes.set(report.node, node);
+    }
+    return node;
+  }
+
+  /** Step 1: evaluate the outputs (and every output's columns), then the inputs as read, against the rules. */
+  private evaluateRun(report: Report, node: NodeState, ref: NodeRef, out: CoreOutput): RunVerdict {
     // A pinned reference run, when the rules name one: held as soon as it is seen (this run or the ring).
     const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
-    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, opts))
+    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, this.options))
       out.dirty.add(stateKey.node(ref.pipeline, ref.node));
-
-    // Evaluate the primary output (and every output's columns), then the inputs as read.
     const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache, referenceRun);
     const findings = evaluateRules(this.rules, metrics);
     const status = report.status ?? 'success';
-    const inputFindings: (ReturnType<typeof briefOf> & { dataset: string })[] = [];
+    const inputFindings: (FindingBrief & { dataset: string })[] = [];
     for (const input of report.inputs ?? []) {
       if (!input.profile) continue;
       const im = evaluateProfile(report, [{ dataset: input.dataset, profile: input.profile }], node, 'in', this.cache);
@@ -185,20 +209,43 @@ export class MonitorCore {
         if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
     const healthy = findings.length === 0 && status === 'success';
+    return { metrics, findings, inputFindings, status, healthy };
+  }
 
-    // The parent runs that fed this run.
+  /** Step 2: the parent runs that fed this run (explicit upstream refs, else the parents' latest runs). */
+  private parentRuns(
+    rt: PipelineRuntime,
+    report: Report,
+    ref: NodeRef,
+    at: number,
+  ): { edges: ReturnType<PipelineGraph['parents']>; upstream: RunRecord['upstream'] } {
     const explicit = new Map(
       (report.upstream ?? []).map((u) => [
         nodeKey({ pipeline: u.pipeline ?? report.pipeline, node: u.node }),
         u.run_id,
       ]),
     );
-    const parentEdges = rt.graph.parents(ref, at);
-    const upstream: RunRecord['upstream'] = parentEdges.map((e) => {
+    const edges = rt.graph.parents(ref, at);
+    const upstream: RunRecord['upstream'] = edges.map((e) => {
       const runId = explicit.get(nodeKey(e.source)) ?? this.latestRun(e.source, at)?.run_id;
       return { ...e.source, ...(runId !== undefined ? { run_id: runId } : {}) };
     });
 
+    return { edges, upstream };
+  }
+
+  /** Step 3: the run record, pushed to the node's history ring. */
+  private recordRun(
+    report: Report,
+    node: NodeState,
+    ref: NodeRef,
+    at: number,
+    v: RunVerdict,
+    upstream: RunRecord['upstream'],
+    out: CoreOutput,
+  ): RunRecord {
+    const { metrics, findings, inputFindings, status, healthy } = v;
+    const opts = this.options;
     const run: RunRecord = {
       seq: node.run_seq,
       run_id: report.run_id,
@@ -223,14 +270,26 @@ export class MonitorCore {
     node.run_seq += 1;
     out.dirty.add(stateKey.run(ref.pipeline, ref.node, run.seq % opts.runHistory));
 
-    // Baselines learn from healthy runs only; input baselines from inputs read healthy.
-    if (healthy) {
+    return run;
+  }
+
+  /** Step 4: baselines learn from healthy runs only, input baselines from inputs read healthy; counters. */
+  private learn(
+    report: Report,
+    rt: PipelineRuntime,
+    node: NodeState,
+    at: number,
+    v: RunVerdict,
+    out: CoreOutput,
+  ): void {
+    const opts = this.options;
+    if (v.healthy) {
       for (const o of report.outputs)
         learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
     }
     for (const input of report.inputs ?? []) {
-      if (input.profile && !inputFindings.some((f) => f.dataset === input.dataset)) {
+      if (input.profile && !v.inputFindings.some((f) => f.dataset === input.dataset)) {
         learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
       }
     }
@@ -241,8 +300,10 @@ export class MonitorCore {
     node.late = false;
     pushBounded(node.event_ids, report.event_id, opts.eventIdMemory);
     rt.state.watermark = Math.max(rt.state.watermark, at);
+  }
 
-    // Incidents: RCA for every finding, or a healthy run towards resolution.
+  /** Step 5: incidents: RCA for every finding, or a healthy run towards resolution. */
+  private attribute(rt: PipelineRuntime, ref: NodeRef, run: RunRecord, healthy: boolean): IncidentEvent[] {
     const ctx = this.incidentContext(rt);
     let events: IncidentEvent[];
     if (!healthy) {
@@ -268,8 +329,22 @@ export class MonitorCore {
     }
     // Events carry the incident as it is now (it changes with later reports).
     events = events.map((e) => ({ ...e, incident: structuredClone(e.incident) }));
-    pushCoalesced(out.incidentEvents, events);
+    return events;
+  }
 
+  /** Step 6: the points, findings, run and dirty state keys the report produced. */
+  private emit(
+    out: CoreOutput,
+    report: Report,
+    ref: NodeRef,
+    at: number,
+    run: RunRecord,
+    v: RunVerdict,
+    parentEdges: ReturnType<PipelineGraph['parents']>,
+    changes: LineageChange[],
+    events: IncidentEvent[],
+  ): void {
+    const { metrics, findings, healthy } = v;
     // Points.
     out.points.push(
       ...nodeRunPoints(
@@ -308,7 +383,6 @@ export class MonitorCore {
       // An incident rooted in another (local) pipeline changes that pipeline's state too.
       out.dirty.add(stateKey.pipeline(e.incident.pipeline));
     }
-    return out;
   }
 
   private incidentContext(rt: PipelineRuntime): IncidentContext {
