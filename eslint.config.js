@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // kafkajs hands eachBatch helpers (heartbeat, resolveOffset, ...) as plain functions to destructure.
-    files: ['src/io/kafka/**'],
+    files: ['src/adapters/kafka/**', 'src/service/**'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
   {

@@ -11,10 +11,10 @@ import { cpus } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { startInProcess } from '../src/cli/monitor.js';
+import { startInProcess } from '../src/service/monitor.js';
 import { localMonitorConfig, servicesUp } from '../src/dev/services/index.js';
 import type { RecordedCall } from '../src/dev/slack/server.js';
-import { createLogger } from '../src/io/log.js';
+import { createLogger } from '../src/service/log.js';
 import { PipelineSim, makeDag } from '../src/sim/index.js';
 
 const { values } = parseArgs({

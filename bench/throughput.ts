@@ -12,13 +12,13 @@ import { cpus } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { startInProcess } from '../src/cli/monitor.js';
+import { startInProcess } from '../src/service/monitor.js';
 import { schemaFingerprint, type ColumnProfile, type Report, type Schema } from '../src/contract/index.js';
 import { localMonitorConfig, servicesUp } from '../src/dev/services/index.js';
-import { InfluxSink } from '../src/io/influx.js';
-import { createLogger } from '../src/io/log.js';
+import { InfluxSink } from '../src/adapters/influx/sink.js';
+import { createLogger } from '../src/service/log.js';
 import { MonitorCore } from '../src/monitor/index.js';
-import { decodeMessage } from '../src/io/decode.js';
+import { decodeMessage } from '../src/adapters/decode/decode.js';
 import { loadRules } from '../src/rules/index.js';
 import { KllDoublesSketch, seededRandom } from '../src/sketch/index.js';
 

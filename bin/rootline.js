@@ -10,5 +10,6 @@ if (!existsSync(fileURLToPath(entry))) {
   );
   process.exit(2);
 }
-const { main } = await import(entry.href);
+const { main, quietOnEpipe } = await import(entry.href);
+quietOnEpipe();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { RootlineError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
+import { retry } from '../errors/retry.js';
 import type { IncidentEvent } from '../monitor/incident-types.js';
 import { postWebhook, rollbackCommandOf, type RollbackCommand, type WebhookOptions } from './rollback.js';
 import type { SlackNotifier } from './slack.js';
@@ -25,8 +26,6 @@ export interface DispatcherOptions {
   onOutcome?: (o: ActionOutcome) => void;
   now?: () => number;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Carries out the actions decided for incidents: the Slack message and thread, rollback commands, log
@@ -188,30 +187,17 @@ export class ActionDispatcher {
   }
 
   private async retrying(what: string, fn: () => Promise<void>, onGiveUp: (err: string) => void): Promise<void> {
-    let delay = 500;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await fn();
-        return;
-      } catch (err: unknown) {
-        const retriable = err instanceof RootlineError ? err.retriable : false;
-        if (!retriable || this.stopped) {
-          this.o.logger.error({ what, err: errorMessage(err), attempt }, 'action failed; not retried');
-          onGiveUp(errorMessage(err));
-          return;
-        }
-        const wait = Math.min(
-          Math.max(delay, err instanceof RootlineError ? (err.retryAfterMs ?? 0) : 0),
-          this.o.maxRetryDelayMs ?? 60_000,
-        );
-        this.o.logger.warn({ what, err: errorMessage(err), attempt, waitMs: wait }, 'action failed; retrying');
-        const until = Date.now() + wait;
-        while (Date.now() < until && !this.stopped) {
-          await sleep(Math.min(1000, until - Date.now()));
-          await this.tick?.().catch(() => undefined);
-        }
-        delay = Math.min(delay * 2, this.o.maxRetryDelayMs ?? 60_000);
-      }
+    try {
+      await retry(fn, {
+        backoff: { initialMs: 500, maxMs: this.o.maxRetryDelayMs ?? 60_000 },
+        stopped: () => this.stopped,
+        onWait: () => this.tick?.(),
+        onRetry: (err, attempt, waitMs) =>
+          this.o.logger.warn({ what, err: errorMessage(err), attempt, waitMs }, 'action failed; retrying'),
+      });
+    } catch (err: unknown) {
+      this.o.logger.error({ what, err: errorMessage(err) }, 'action failed; not retried');
+      onGiveUp(errorMessage(err));
     }
   }
 }

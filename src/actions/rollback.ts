@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { RootlineError, errorMessage } from '../errors.js';
+import { isRetriable, classify, transientStatus } from '../errors/classify.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
+import { retry } from '../errors/retry.js';
 import type { ActionDecision, Incident } from '../monitor/incident-types.js';
 
 /** A rollback command, as sent to the commands topic and (templated) to the webhook. */
@@ -63,8 +65,6 @@ export interface WebhookOptions {
   timeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * POSTs a rollback command to an allow-listed webhook, with an `Idempotency-Key` header, retrying
  * 429 (honouring Retry-After), 5xx and network errors with backoff. A 4xx other than 429 is final.
@@ -87,43 +87,50 @@ export async function postWebhook(
     );
   }
   const attempts = o.attempts ?? 8;
-  let delay = 500;
-  for (let attempt = 1; ; attempt++) {
-    let status = 0;
-    let retryAfterMs = 0;
-    let detail: string;
-    try {
-      const res = await fetch(o.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': cmd.idempotency_key,
-          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        },
-        body,
-        signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
-      });
-      status = res.status;
-      detail = (await res.text()).slice(0, 300);
-      if (res.ok) return { status, attempts: attempt };
-      const ra = res.headers.get('retry-after');
-      if (ra) retryAfterMs = Number(ra) * 1000 || 0;
-      if (status < 500 && status !== 429)
-        throw new RootlineError('WEBHOOK_ERROR', `rollback webhook answered ${status}: ${detail}`, {
-          retriable: false,
+  let last = '';
+  try {
+    return await retry(
+      async (attempt) => {
+        let res: Response;
+        try {
+          res = await fetch(o.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': cmd.idempotency_key,
+              ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+            },
+            body,
+            signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+          });
+        } catch (err: unknown) {
+          last = errorMessage(err);
+          throw classify(err, 'WEBHOOK_ERROR', 'rollback webhook');
+        }
+        const detail = (await res.text().catch(() => '')).slice(0, 300);
+        if (res.ok) return { status: res.status, attempts: attempt };
+        last = String(res.status);
+        const retryAfterMs = Number(res.headers.get('retry-after') ?? '') * 1000 || 0;
+        throw new RootlineError('WEBHOOK_ERROR', `rollback webhook answered ${res.status}: ${detail}`, {
+          retriable: transientStatus(res.status),
+          ...(retryAfterMs > 0 ? { retryAfterMs } : {}),
         });
-    } catch (err: unknown) {
-      if (err instanceof RootlineError) throw err;
-      detail = errorMessage(err);
-    }
-    if (attempt >= attempts)
-      throw new RootlineError(
-        'WEBHOOK_ERROR',
-        `rollback webhook failed after ${attempt} attempts (last: ${status || detail})`,
-        { retriable: true },
-      );
-    logger.warn({ attempt, status, detail, incident: cmd.incident_id }, 'rollback webhook failed; retrying');
-    await sleep(Math.min(Math.max(delay, retryAfterMs), o.maxRetryDelayMs ?? 30_000));
-    delay *= 2;
+      },
+      {
+        backoff: { initialMs: 500, maxMs: o.maxRetryDelayMs ?? 30_000 },
+        attempts,
+        onRetry: (err, attempt) =>
+          logger.warn(
+            { attempt, detail: errorMessage(err), incident: cmd.incident_id },
+            'rollback webhook failed; retrying',
+          ),
+      },
+    );
+  } catch (err: unknown) {
+    if (!isRetriable(err)) throw err;
+    throw new RootlineError('WEBHOOK_ERROR', `rollback webhook failed after ${attempts} attempts (last: ${last})`, {
+      retriable: true,
+      cause: err,
+    });
   }
 }

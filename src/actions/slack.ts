@@ -8,7 +8,8 @@ import {
   type Logger as SlackLogger,
 } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { RootlineError, errorMessage } from '../errors.js';
+import { classify } from '../errors/classify.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
 import { METADATA_EVENT, truncate } from './mrkdwn.js';
 import { renderIncident, renderIncidentPlain, renderThreadReply, type RenderOptions } from './render.js';
@@ -25,33 +26,19 @@ export interface SlackOptions extends RenderOptions {
   logger: Logger;
 }
 
-/** Maps @slack/web-api errors into RootlineError (rate limits, network errors and 5xx are retriable). */
+/** Maps @slack/web-api errors into RootlineError; whether they are retriable is decided by errors/classify. */
 export function slackError(err: unknown, what: string): RootlineError {
-  if (err instanceof RootlineError) return err;
-  if (err instanceof WebAPIRateLimitedError)
-    return new RootlineError('SLACK_ERROR', `${what}: rate limited`, {
-      retriable: true,
-      retryAfterMs: err.retryAfter * 1000,
-      cause: err,
-    });
-  if (err instanceof WebAPIHTTPError)
-    return new RootlineError('SLACK_ERROR', `${what}: HTTP ${err.statusCode}`, {
-      retriable: err.statusCode >= 500 || err.statusCode === 429,
-      cause: err,
-    });
-  if (err instanceof WebAPIRequestError)
-    return new RootlineError('SLACK_ERROR', `${what}: ${errorMessage(err.original)}`, { retriable: true, cause: err });
-  if (err instanceof WebAPIPlatformError) {
-    const retriable = [
-      'ratelimited',
-      'internal_error',
-      'fatal_error',
-      'service_unavailable',
-      'request_timeout',
-    ].includes(err.data.error);
-    return new RootlineError('SLACK_ERROR', `${what}: Slack said ${err.data.error}`, { retriable, cause: err });
-  }
-  return new RootlineError('SLACK_ERROR', `${what}: ${errorMessage(err)}`, { retriable: true, cause: err });
+  const message =
+    err instanceof WebAPIRateLimitedError
+      ? 'rate limited'
+      : err instanceof WebAPIHTTPError
+        ? `HTTP ${err.statusCode}`
+        : err instanceof WebAPIRequestError
+          ? errorMessage(err.original)
+          : err instanceof WebAPIPlatformError
+            ? `Slack said ${err.data.error}`
+            : errorMessage(err);
+  return classify(err, 'SLACK_ERROR', what, message);
 }
 
 interface Parent {

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
@@ -9,14 +8,14 @@ import { loadConfig } from '../config/index.js';
 import { DEMO_DAG, DEMO_FAULT, blocksToText, renderReport, reportData } from '../demo/index.js';
 import { describeAddresses, localMonitorConfig, servicesDown, servicesUp } from '../dev/services/index.js';
 import type { RecordedCall } from '../dev/slack/server.js';
-import { RootlineError } from '../errors.js';
-import { InfluxSink } from '../io/influx.js';
-import { createLogger } from '../io/log.js';
+import { RootlineError } from '../errors/index.js';
+import { InfluxSink } from '../adapters/influx/sink.js';
+import { createLogger } from '../service/log.js';
 import { MEASUREMENTS, MonitorCore, type Incident, type IncidentEvent } from '../monitor/index.js';
 import { MemoryPointStore } from '../monitor/memory-store.js';
-import { loadRules } from '../rules/index.js';
+import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 import { PipelineSim, type Fault } from '../sim/index.js';
-import { startInProcess } from './monitor.js';
+import { startInProcess } from '../service/monitor.js';
 
 const USAGE = `usage: rootline demo [--stack embedded|local] [--runs 36] [--fault-at 18] [--fault-runs 4] [--out out/rootline-demo.html]
 
@@ -27,12 +26,6 @@ colored by health, with the metric series.
   --stack embedded   (default) the monitor's core in this process, with an in-process store; needs only Node
   --stack local      the real local services (Kafka, schema registry, InfluxDB, the local Slack server),
                      started by the project's harness if they are not running`;
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** The shipped rules: ./rules when run from the repository, else the package's. */
-function rulesDir(): string {
-  return resolve(join(here, '..', '..', 'rules'));
-}
 
 interface Printer {
   progress(run: number, total: number, text: string): void;
@@ -89,16 +82,19 @@ function summary(inc: Incident[]): string {
     .join('\n');
 }
 
-async function embedded(o: {
+/** What both demo stacks take from the command line. */
+interface DemoOptions {
   runs: number;
   faultAt: number;
   faultRuns: number;
   out: string;
   quiet: boolean;
-}): Promise<Incident[]> {
+}
+
+async function embedded(o: DemoOptions): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
-  const core = new MonitorCore({ rules: loadRules(rulesDir()) });
+  const core = new MonitorCore({ rules: loadRules(DEFAULT_RULES_DIR) });
   const store = new MemoryPointStore();
   const sim = new PipelineSim(DEMO_DAG, {
     seed: 42,
@@ -157,20 +153,14 @@ function writeReport(path: string, html: string): void {
   writeFileSync(path, html);
 }
 
-async function localStack(o: {
-  runs: number;
-  faultAt: number;
-  faultRuns: number;
-  out: string;
-  quiet: boolean;
-}): Promise<Incident[]> {
+async function localStack(o: DemoOptions): Promise<Incident[]> {
   const t0 = Date.now();
   const p = printer(o.quiet);
   p.line('Rootline demo on the local services (starting them if needed)...');
   const up = await servicesUp({ log: (m) => p.line(`[services] ${m}`) });
   p.line(describeAddresses(up.addresses));
   const id = `demo${Date.now().toString(36)}`;
-  const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': rulesDir() });
+  const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': DEFAULT_RULES_DIR });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   const kafka = new Kafka({
     clientId: 'rootline-demo',

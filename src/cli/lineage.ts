@@ -2,11 +2,11 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseReport } from '../contract/index.js';
-import { RootlineError, errorMessage } from '../errors.js';
-import { apiQueries } from '../io/api.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
+import { apiQueries } from '../service/api.js';
 import type { NodeAtTime } from '../lineage/index.js';
 import { MonitorCore } from '../monitor/index.js';
-import { loadRules } from '../rules/index.js';
+import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 
 const USAGE = `usage: rootline lineage upstream|downstream NODE --pipeline P [--at TIME] [--url URL | --from FILE.jsonl] [--json]
        rootline lineage graph --pipeline P [--at TIME] [...]
@@ -78,7 +78,7 @@ export async function lineageCommand(args: string[]): Promise<number> {
       at: { type: 'string' },
       url: { type: 'string' },
       from: { type: 'string' },
-      rules: { type: 'string', default: 'rules' },
+      rules: { type: 'string', default: DEFAULT_RULES_DIR },
       'data-version': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },

@@ -1,4 +1,4 @@
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import { demoCommand } from './demo.js';
 import { configCommand, monitorCommand } from './monitor.js';
 import { lineageCommand } from './lineage.js';
@@ -57,6 +57,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'developer tools: `rootline dev services up|down|status`',
     usage: 'rootline dev services up|down|status',
     run: async (args) => {
+      if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+        process.stdout.write('usage: rootline dev services up|down|status\n');
+        return 0;
+      }
       if (args[0] !== 'services') {
         process.stderr.write('usage: rootline dev services up|down|status\n');
         return 2;
@@ -77,6 +81,17 @@ function help(): string {
   for (const [name, cmd] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
   lines.push('', "Run `rootline <command> --help` for a command's options.");
   return lines.join('\n');
+}
+
+/**
+ * A reader that closed the pipe early (`rootline lineage ... | head -1`) is not an error: stop quietly.
+ * Installed by the entry points before running a command.
+ */
+export function quietOnEpipe(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { formatIssues, validateReport } from '../contract/index.js';
 import { buildReport, createEmitter, type EmitterOptions } from '../emitter/index.js';
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import { formatFromPath, profileFile, type FileFormat, type FileProgress } from '../profile/index.js';
 
 export const PROFILE_USAGE = `usage: rootline profile FILE [options]

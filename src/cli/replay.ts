@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { formatIssues, parseReport } from '../contract/index.js';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { MonitorCore, type Incident } from '../monitor/index.js';
-import { loadRules } from '../rules/index.js';
+import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 
 const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs N] [--resolve-after K] [--events] [--no-findings] [--quiet]
 
@@ -44,7 +44,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      rules: { type: 'string', default: 'rules' },
+      rules: { type: 'string', default: DEFAULT_RULES_DIR },
       'baseline-runs': { type: 'string' },
       'resolve-after': { type: 'string' },
       events: { type: 'boolean', default: false },

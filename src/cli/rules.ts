@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { RootlineError } from '../errors.js';
-import { effectiveRules, globMatch, isColumnMetric, loadRules, type Rule } from '../rules/index.js';
+import { RootlineError } from '../errors/index.js';
+import { DEFAULT_RULES_DIR, effectiveRules, globMatch, isColumnMetric, loadRules, type Rule } from '../rules/index.js';
 
 const USAGE = `usage: rootline rules check [DIR] [--pipeline P --node N [--column C]] [--json]
 
-Validates the rule files of DIR (default: rules/) and prints a summary; with --pipeline and --node,
+Validates the rule files of DIR (default: the rules installed with Rootline) and prints a summary; with --pipeline and --node,
 prints the rules in force for that node (and column) after overrides, and its routes. Invalid files
 are reported as file:line:column: reason, and the exit code is 2.`;
 
@@ -28,6 +28,10 @@ function describeRule(r: Rule): string {
 
 export function rulesCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return Promise.resolve(0);
+  }
   if (sub !== 'check') {
     process.stderr.write(`${USAGE}\n`);
     return Promise.resolve(2);
@@ -47,7 +51,7 @@ export function rulesCommand(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return Promise.resolve(0);
   }
-  const dir = positionals[0] ?? 'rules';
+  const dir = positionals[0] ?? DEFAULT_RULES_DIR;
   const set = loadRules(dir); // RULES_INVALID: every problem with file:line:column, exit 2
   if ((values.pipeline === undefined) !== (values.node === undefined)) {
     throw new RootlineError('CONFIG_INVALID', '--pipeline and --node go together');

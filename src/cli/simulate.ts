@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { checkRfc3339, type Report } from '../contract/index.js';
 import { createEmitter, type Emitter, type EmitterOptions } from '../emitter/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
 import {
   FAULT_KINDS,
   PipelineSim,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { SETTINGS, type Setting } from './spec.js';
 
 export type ConfigValue = string | number | boolean | string[] | undefined;

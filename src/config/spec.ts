@@ -1,7 +1,12 @@
+import { DEFAULT_ROLLBACK_POLICY } from '../monitor/incidents.js';
+import { DEFAULT_BASELINE_RUNS, DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS, DEFAULT_RUN_HISTORY } from '../monitor/options.js';
+
 /**
  * Every setting of the monitor, in one table: its key in the config file, its environment variable,
  * its type, its default and what it does. `rootline config` prints the effective values (secrets
  * redacted); docs/configuration.md is generated from this table (`rootline config --docs`).
+ * The monitor core's own options take their defaults from the core (monitor/options.ts,
+ * monitor/incidents.ts), the one place they are stated.
  */
 export type SettingType = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'duration' | 'enum';
 
@@ -284,7 +289,7 @@ export const SETTINGS: readonly Setting[] = [
     key: 'monitor.baselineRuns',
     env: 'ROOTLINE_BASELINE_RUNS',
     type: 'int',
-    default: 20,
+    default: DEFAULT_BASELINE_RUNS,
     min: 1,
     max: 1000,
     doc: "Healthy runs kept in each node's baseline.",
@@ -293,7 +298,7 @@ export const SETTINGS: readonly Setting[] = [
     key: 'monitor.runHistory',
     env: 'ROOTLINE_RUN_HISTORY',
     type: 'int',
-    default: 50,
+    default: DEFAULT_RUN_HISTORY,
     min: 1,
     max: 10000,
     doc: 'Runs kept per node for lineage queries and RCA.',
@@ -302,7 +307,7 @@ export const SETTINGS: readonly Setting[] = [
     key: 'monitor.resolveAfterHealthyRuns',
     env: 'ROOTLINE_RESOLVE_AFTER',
     type: 'int',
-    default: 3,
+    default: DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS,
     min: 1,
     max: 1000,
     doc: 'Healthy runs of the culprit that resolve its incident.',
@@ -363,21 +368,21 @@ export const SETTINGS: readonly Setting[] = [
     key: 'rollback.dryRun',
     env: 'ROOTLINE_ROLLBACK_DRY_RUN',
     type: 'boolean',
-    default: true,
+    default: DEFAULT_ROLLBACK_POLICY.dryRun,
     doc: 'Record rollback decisions without dispatching them.',
   },
   {
     key: 'rollback.cooldownMs',
     env: 'ROOTLINE_ROLLBACK_COOLDOWN_MS',
     type: 'duration',
-    default: 3_600_000,
+    default: DEFAULT_ROLLBACK_POLICY.cooldownMs,
     doc: 'No second rollback of a node within this time.',
   },
   {
     key: 'rollback.allowAmbiguous',
     env: 'ROOTLINE_ROLLBACK_ALLOW_AMBIGUOUS',
     type: 'boolean',
-    default: false,
+    default: DEFAULT_ROLLBACK_POLICY.allowAmbiguous,
     doc: 'Roll back even when the root is ambiguous.',
   },
   {

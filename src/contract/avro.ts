@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import type { Schema as AvroSchema, Type as AvroType } from 'avsc';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { SCHEMA_FIELD_KEYS } from './fingerprint.js';
 import {
   FIELD_TYPES,

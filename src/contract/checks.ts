@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
 import { KllDoublesSketch } from '../sketch/kll.js';
 import { base64Problem } from './base64.js';
 import { fieldPathResolver } from './field-path.js';
@@ -33,12 +33,17 @@ export const REPORT_LIMITS = {
   /** Characters (UTF-16 code units) of an id or name: event_id, pipeline, node, run_id, versions, datasets, columns. */
   maxNameLength: 512,
   /** Items of upstream, inputs, outputs, a profile's columns, column_lineage, one column's sources, frequent. */
-  maxItems: 10_000,
-  /** Earliest event_time (inclusive), epoch ms: 1970-01-01T00:00:00Z. */
-  minEventTimeMs: 0,
-  /** Latest event_time (exclusive), epoch ms: 2200-01-01T00:00:00Z. */
-  maxEventTimeMs: Date.UTC(2200, 0, 1),
+  maxItems: 100_000,
+  /**
+   * Earliest event_time (inclusive), epoch ms: 1677-09-21T00:12:43.146Z, the first whole millisecond InfluxDB's
+   * int64 nanosecond timestamps can hold (the narrowest of the sinks).
+   */
+  minEventTimeMs: -9_223_372_036_854,
+  /** Latest event_time (exclusive), epoch ms: after 2262-04-11T23:47:16.854Z, the last millisecond InfluxDB holds. */
+  maxEventTimeMs: 9_223_372_036_855,
 } as const;
+
+const EVENT_TIME_RANGE = `${new Date(REPORT_LIMITS.minEventTimeMs).toISOString()} .. ${new Date(REPORT_LIMITS.maxEventTimeMs - 1).toISOString()}`;
 
 function checkName(v: unknown, at: string, push: Push): void {
   if (typeof v === 'string' && v.length > REPORT_LIMITS.maxNameLength)
@@ -63,7 +68,7 @@ export function semanticChecks(report: unknown, push: Push): void {
     else if (r.epochMs < REPORT_LIMITS.minEventTimeMs || r.epochMs >= REPORT_LIMITS.maxEventTimeMs)
       push(
         '/event_time',
-        `${JSON.stringify(eventTime)} is outside the supported range 1970-01-01T00:00:00Z .. 2199-12-31T23:59:59.999Z`,
+        `${JSON.stringify(eventTime)} is outside the range every sink can store, ${EVENT_TIME_RANGE}`,
       );
   }
   for (const key of ['event_id', 'pipeline', 'node', 'run_id', 'code_version', 'data_version'])
@@ -189,32 +194,17 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
     if (col['sketch'] !== undefined && col['sample'] !== undefined) {
       push(`${at}/sample`, 'a column has either a sketch or a sample, not both');
     }
-    const nonNull = isCount(count) && isCount(nulls) && nulls <= count ? count - nulls : undefined;
     const sketch = col['sketch'];
     // An empty string is reported by the JSON Schema (minLength).
     if (isObject(sketch) && typeof sketch['data'] === 'string' && sketch['data'] !== '') {
       const problem = base64Problem(sketch['data']);
       if (problem !== undefined) push(`${at}/sketch/data`, problem);
-      else checkSketch(sketch, sketch['data'], nonNull, `${at}/sketch`, push);
+      else checkSketch(sketch, sketch['data'], `${at}/sketch`, push);
     }
     const frequent = col['frequent'];
     if (isObject(frequent)) {
       const values = Object.keys(frequent);
       checkItems(values.length, `${at}/frequent`, 'values', push);
-      let sum = 0;
-      let counted = true;
-      for (const v of values) {
-        const c = frequent[v];
-        if (isCount(c)) sum += c;
-        else counted = false;
-      }
-      const other = col['other_count'] ?? 0;
-      if (counted && isCount(other) && nonNull !== undefined && sum + other > nonNull) {
-        push(
-          `${at}/frequent`,
-          `the counts (${sum}) plus other_count (${other}) exceed the non-null rows, count - null_count (${nonNull})`,
-        );
-      }
     }
   }
   return schema;
@@ -222,9 +212,10 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
 
 /**
  * Decodes a sketch completely (the consumer must never meet one it cannot read) and checks it against
- * its column: the sketch's k equals `k`, and it holds at most the column's non-null values.
+ * its column: the sketch's k equals `k`. Its n is not compared with the column's count: emitters may sketch
+ * a different population (a sample, values parsed as numbers), and v1 readers are tolerant.
  */
-function checkSketch(sketch: Obj, data: string, nonNull: number | undefined, at: string, push: Push): void {
+function checkSketch(sketch: Obj, data: string, at: string, push: Push): void {
   let decoded: KllDoublesSketch;
   try {
     decoded = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(data, 'base64')));
@@ -239,6 +230,4 @@ function checkSketch(sketch: Obj, data: string, nonNull: number | undefined, at:
   if (typeof k === 'number' && Number.isInteger(k) && k !== decoded.k)
     push(`${at}/k`, `is ${k}, but the sketch's own k is ${decoded.k}`);
   // Fewer is allowed: values a sketch cannot hold (NaN, text in a numeric column) are non-null but not sketched.
-  if (nonNull !== undefined && decoded.n > nonNull)
-    push(`${at}/data`, `the sketch holds ${decoded.n} values, more than the column's non-null rows (${nonNull})`);
 }

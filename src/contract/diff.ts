@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { formatFieldPath, type FieldPathStep } from './field-path.js';
 import type { ElementType, FieldType, Schema, SchemaField } from './types.js';
 

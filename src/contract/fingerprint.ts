@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { FIELD_TYPES, type Schema } from './types.js';
 import { pointerSegment } from './pointer.js';
 

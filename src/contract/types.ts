@@ -1,5 +1,5 @@
 /**
- * The report contract `rootline.report/v1` (../../docs/contract.md and shared/CONTRACT.md): what a
+ * The report contract `rootline.report/v1` (docs/contract.md): what a
  * pipeline step sends after each run. Add optional fields freely; never rename or remove one within v1.
  */
 

@@ -1,5 +1,5 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { errorMessage, RootlineError } from '../errors.js';
+import { errorMessage, RootlineError } from '../errors/index.js';
 import { semanticChecks, type ReportIssue } from './checks.js';
 import { locateJsonError } from './json-text.js';
 import { pointerSegment } from './pointer.js';

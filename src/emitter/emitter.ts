@@ -1,5 +1,6 @@
 import { formatIssues, validateReport, type Report } from '../contract/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
+import { backoffDelay } from '../errors/retry.js';
 import { profileColumns, profileRows, type Columns, type ProfileOptions, type Row } from '../profile/index.js';
 import { HttpTransport } from './http.js';
 import { KafkaTransport } from './kafka.js';
@@ -362,8 +363,7 @@ class BackgroundEmitter implements Emitter {
     if (keep.length === 0) return undefined;
     if (result.retryAfterMs !== undefined) return Math.min(result.retryAfterMs, this.options.retryAfterMaxMs);
     const b = this.options.backoff;
-    const base = Math.min(b.maxMs, b.initialMs * b.multiplier ** Math.min(this.failures - 1, 60));
-    return base * (1 - b.jitter * Math.random());
+    return backoffDelay(b, this.failures) * (1 - b.jitter * Math.random());
   }
 
   private expireAtClose(n: number): void {

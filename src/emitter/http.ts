@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type HttpEmitterOptions } from './options.js';
 import { encodeJson, retryAll, type Envelope, type SendResult, type Transport } from './transport.js';
 

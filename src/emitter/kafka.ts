@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
 import { REPORT_AVRO_SCHEMA, REPORT_SPEC, encodeReportAvro } from '../contract/index.js';
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_TOPIC, type EmitterLogger, type KafkaEmitterOptions } from './options.js';
 import { SPEC_HEADER, encodeJson, retryAll, type Envelope, type SendResult, type Transport } from './transport.js';
 

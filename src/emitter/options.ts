@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import type { ProfileOptions } from '../profile/index.js';
 import type { Transport } from './transport.js';
 

@@ -1,4 +1,5 @@
 import type { Report } from '../contract/types.js';
+import { KEY_SEP, compositeKey } from '../keys.js';
 
 /**
  * The lineage graph of one pipeline, built from reports as they arrive: nodes, edges (from explicit
@@ -77,11 +78,11 @@ export const DEFAULT_MAX_INTERVALS_PER_EDGE = 50;
 
 /** A stable string key for a node (pipeline and node names may hold any character but U+001F). */
 export function nodeKey(ref: NodeRef): string {
-  return `${ref.pipeline}\u001f${ref.node}`;
+  return compositeKey(ref.pipeline, ref.node);
 }
 
 export function parseNodeKey(key: string): NodeRef {
-  const i = key.indexOf('\u001f');
+  const i = key.indexOf(KEY_SEP);
   return { pipeline: key.slice(0, i), node: key.slice(i + 1) };
 }
 

@@ -1,4 +1,6 @@
+import type { FindingBrief } from '../rules/index.js';
 import { nodeKey, type NodeRef, type NodeVersion, type PipelineGraph } from './graph.js';
+import type { NodeRun } from './run.js';
 
 /**
  * Lineage questions for the people debugging, answered from the monitor's state: the path from a node
@@ -13,20 +15,23 @@ export interface RunSource {
   runs(ref: NodeRef): readonly QueryRun[];
 }
 
-export interface QueryRun {
-  run_id: string;
-  event_time: number;
-  healthy: boolean;
+/** A run as the queries read it: the run type of lineage/run.ts, findings reduced to what they show. */
+export type QueryRun = Pick<
+  NodeRun,
+  | 'run_id'
+  | 'event_time'
+  | 'healthy'
+  | 'code_version'
+  | 'data_version'
+  | 'params'
+  | 'upstream'
+  | 'inputs'
+  | 'outputs'
+  | 'incident_id'
+> & {
   status: string;
-  code_version?: string;
-  data_version?: string;
-  params?: Record<string, unknown>;
-  upstream: (NodeRef & { run_id?: string })[];
-  inputs: string[];
-  outputs: string[];
-  findings: { metric: string; column?: string; message: string; severity: string }[];
-  incident_id?: string;
-}
+  findings: Pick<FindingBrief, 'metric' | 'column' | 'message' | 'severity'>[];
+};
 
 export interface NodeAtTime {
   pipeline: string;

@@ -1,10 +1,10 @@
-import type { ColumnSource } from '../contract/types.js';
-import type { RuleMetric } from '../rules/index.js';
+import { isColumnMetric, type FindingBrief } from '../rules/index.js';
 import { nodeKey, type NodeRef } from './graph.js';
+import type { NodeRun } from './run.js';
 
 /**
  * Root-cause analysis: from an anomalous node-run, walk upstream through the runs that fed it to the
- * node where the damage first appeared (ARCHITECTURE.md, "RCA: finding the root node").
+ * node where the damage first appeared (docs/architecture.md, "Root cause").
  *
  * - An upstream run U explains a finding f at X when U is anomalous and: f is on a column whose column
  *   lineage names columns of U and U has a finding on one of them (or a node-level finding: row count,
@@ -16,24 +16,18 @@ import { nodeKey, type NodeRef } from './graph.js';
  * - Findings on the profile of an input as the node read it stand in for an unobserved producer.
  */
 
-export interface RcaFinding {
-  rule?: string;
-  severity?: 'critical' | 'warning' | 'info';
-  metric: RuleMetric;
-  column?: string;
-  value: number;
-  baseline?: number;
-  threshold: number;
-  message: string;
-}
+/**
+ * A finding as RCA reads it: THE finding (rules/types.ts), whose rule and severity may be unknown
+ * (findings on input profiles).
+ */
+export type RcaFinding = Omit<FindingBrief, 'rule' | 'severity'> & Partial<Pick<FindingBrief, 'rule' | 'severity'>>;
 
-/** The facts about one node-run that RCA uses. */
-export interface RcaRun {
+/** The facts about one node-run that RCA uses: a run (lineage/run.ts) with its node. */
+export interface RcaRun extends Pick<
+  NodeRun,
+  'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs'
+> {
   ref: NodeRef;
-  run_id: string;
-  event_time: number;
-  healthy: boolean;
-  status: 'success' | 'failed';
   findings: RcaFinding[];
   /** Findings on input profiles (the dataset as this run read it). */
   input_findings: (RcaFinding & { dataset: string })[];
@@ -43,10 +37,11 @@ export interface RcaRun {
    * that its child, a little further from the threshold, shows.
    */
   signals?: RcaFinding[];
-  column_lineage?: Record<string, ColumnSource[]>;
-  code_version?: string;
-  params?: Record<string, unknown>;
-  inputs: string[];
+}
+
+/** The RCA view of a node's run. */
+export function rcaRunOf(ref: NodeRef, r: NodeRun): RcaRun {
+  return { ...r, ref };
 }
 
 /** What RCA may ask about the world. */
@@ -84,16 +79,14 @@ export interface RootVerdict {
   confidence: number;
 }
 
-const NODE_LEVEL: ReadonlySet<RuleMetric> = new Set(['row_count', 'schema', 'status', 'freshness']);
-
 function matching(x: RcaRun, f: RcaFinding, upstream: RcaRun, candidates: RcaFinding[]): RcaFinding[] {
   if (candidates.length === 0) return [];
-  if (f.column === undefined || NODE_LEVEL.has(f.metric)) return candidates;
+  if (f.column === undefined || !isColumnMetric(f.metric)) return candidates;
   const lineage = x.column_lineage?.[f.column];
   if (!lineage || lineage.length === 0) return candidates;
   const sources = new Set(lineage.filter((s) => s.node === upstream.ref.node).map((s) => s.column));
   if (sources.size === 0) return [];
-  return candidates.filter((g) => NODE_LEVEL.has(g.metric) || (g.column !== undefined && sources.has(g.column)));
+  return candidates.filter((g) => !isColumnMetric(g.metric) || (g.column !== undefined && sources.has(g.column)));
 }
 
 /** Whether an anomalous upstream run explains finding `f` at run `x` (see the module comment). */

@@ -4,6 +4,7 @@ import {
   PipelineGraph,
   findRoots,
   nodeKey,
+  rcaRunOf,
   type LineageChange,
   type NodeRef,
   type RcaRun,
@@ -15,17 +16,19 @@ import {
   evaluateFreshness,
   evaluateRules,
   type Finding,
+  type FindingBrief,
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
 import { median } from '../stats/index.js';
+import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
+import { pipelineOfKey, stateKey } from './state-keys.js';
 import { BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
 import {
   DEFAULT_ROLLBACK_POLICY,
   attributeRun,
   healthyRun,
-  rcaRunOf,
   type IncidentContext,
   type RollbackPolicy,
 } from './incidents.js';
@@ -76,34 +79,9 @@ export function emptyOutput(): CoreOutput {
   };
 }
 
-/**
- * State record keys (| is U+001F): `p|<pipeline>` (graph, incidents), `n|<pipeline>|<node>` (baselines,
- * counters), `h|<pipeline>|<node>|<i>` (one run of the history ring), `s|<pipeline>|<node>|<role>|<dataset>|<i>`
- * (one baseline distribution slot).
- */
-export const SEP = '\u001f';
-export const stateKey = {
-  pipeline: (p: string) => `p${SEP}${p}`,
-  node: (p: string, n: string) => `n${SEP}${p}${SEP}${n}`,
-  run: (p: string, n: string, i: number) => `h${SEP}${p}${SEP}${n}${SEP}${i}`,
-  slot: (p: string, n: string, role: 'out' | 'in', dataset: string, slot: number) =>
-    `s${SEP}${p}${SEP}${n}${SEP}${role}${SEP}${dataset}${SEP}${slot}`,
-};
-
-/** The pipeline a state key belongs to. */
-export function pipelineOfKey(key: string): string {
-  return key.split(SEP)[1] ?? '';
-}
-
 export interface MonitorCoreOptions extends CoreOptions {
   rules: RuleSet;
   rollback?: Partial<RollbackPolicy>;
-}
-
-interface PipelineRuntime {
-  state: PipelineState;
-  graph: PipelineGraph;
-  nodes: Map<string, NodeState>;
 }
 
 /**
@@ -112,6 +90,15 @@ interface PipelineRuntime {
  * It is deterministic (no wall clock, no randomness): the same reports in the same order from the same
  * state give the same outputs and the same state, which is what makes replays and restarts safe.
  */
+/** What evaluating a run against the rules gave. */
+interface RunVerdict {
+  metrics: NodeRunMetrics;
+  findings: Finding[];
+  inputFindings: (FindingBrief & { dataset: string })[];
+  status: 'success' | 'failed';
+  healthy: boolean;
+}
+
 export class MonitorCore {
   private rules: RuleSet;
   readonly options: CompiledCoreOptions;
@@ -176,32 +163,46 @@ export class MonitorCore {
 
   processReport(report: Report, out: CoreOutput = emptyOutput()): CoreOutput {
     const rt = this.runtime(report.pipeline);
-    let node = rt.nodes.get(report.node);
-    if (!node) {
-      node = newNodeState(report.pipeline, report.node);
-      rt.nodes.set(report.node, node);
-    }
+    const node = this.nodeOf(rt, report);
     if (node.event_ids.includes(report.event_id)) {
       out.duplicates += 1;
       return out;
     }
     const ref: NodeRef = { pipeline: report.pipeline, node: report.node };
     const at = Date.parse(report.event_time);
-    const opts = this.options;
-
     const changes = rt.graph.apply(report);
     out.lineageChanges.push(...changes);
 
+    const verdict = this.evaluateRun(report, node, ref, out);
+    const parents = this.parentRuns(rt, report, ref, at);
+    const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
+    this.learn(report, rt, node, at, verdict, out);
+    const events = this.attribute(rt, ref, run, verdict.healthy);
+    pushCoalesced(out.incidentEvents, events);
+    this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
+    return out;
+  }
+
+  /** Step 0: the node's state, created on its first report. */
+  private nodeOf(rt: PipelineRuntime, report: Report): NodeState {
+    let node = rt.nodes.get(report.node);
+    if (!node) {
+      node = newNodeState(report.pipeline, report.node);
+      rt.nodes.set(report.node, node);
+    }
+    return node;
+  }
+
+  /** Step 1: evaluate the outputs (and every output's columns), then the inputs as read, against the rules. */
+  private evaluateRun(report: Report, node: NodeState, ref: NodeRef, out: CoreOutput): RunVerdict {
     // A pinned reference run, when the rules name one: held as soon as it is seen (this run or the ring).
     const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
-    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, opts))
+    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, this.options))
       out.dirty.add(stateKey.node(ref.pipeline, ref.node));
-
-    // Evaluate the primary output (and every output's columns), then the inputs as read.
     const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache, referenceRun);
     const findings = evaluateRules(this.rules, metrics);
     const status = report.status ?? 'success';
-    const inputFindings: (ReturnType<typeof briefOf> & { dataset: string })[] = [];
+    const inputFindings: (FindingBrief & { dataset: string })[] = [];
     for (const input of report.inputs ?? []) {
       if (!input.profile) continue;
       const im = evaluateProfile(report, [{ dataset: input.dataset, profile: input.profile }], node, 'in', this.cache);
@@ -209,20 +210,43 @@ export class MonitorCore {
         if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
     const healthy = findings.length === 0 && status === 'success';
+    return { metrics, findings, inputFindings, status, healthy };
+  }
 
-    // The parent runs that fed this run.
+  /** Step 2: the parent runs that fed this run (explicit upstream refs, else the parents' latest runs). */
+  private parentRuns(
+    rt: PipelineRuntime,
+    report: Report,
+    ref: NodeRef,
+    at: number,
+  ): { edges: ReturnType<PipelineGraph['parents']>; upstream: RunRecord['upstream'] } {
     const explicit = new Map(
       (report.upstream ?? []).map((u) => [
         nodeKey({ pipeline: u.pipeline ?? report.pipeline, node: u.node }),
         u.run_id,
       ]),
     );
-    const parentEdges = rt.graph.parents(ref, at);
-    const upstream: RunRecord['upstream'] = parentEdges.map((e) => {
+    const edges = rt.graph.parents(ref, at);
+    const upstream: RunRecord['upstream'] = edges.map((e) => {
       const runId = explicit.get(nodeKey(e.source)) ?? this.latestRun(e.source, at)?.run_id;
       return { ...e.source, ...(runId !== undefined ? { run_id: runId } : {}) };
     });
 
+    return { edges, upstream };
+  }
+
+  /** Step 3: the run record, pushed to the node's history ring. */
+  private recordRun(
+    report: Report,
+    node: NodeState,
+    ref: NodeRef,
+    at: number,
+    v: RunVerdict,
+    upstream: RunRecord['upstream'],
+    out: CoreOutput,
+  ): RunRecord {
+    const { metrics, findings, inputFindings, status, healthy } = v;
+    const opts = this.options;
     const run: RunRecord = {
       seq: node.run_seq,
       run_id: report.run_id,
@@ -247,13 +271,25 @@ export class MonitorCore {
     node.run_seq += 1;
     out.dirty.add(stateKey.run(ref.pipeline, ref.node, run.seq % opts.runHistory));
 
-    // Baselines learn from healthy runs only; input baselines from inputs read healthy.
-    if (healthy) {
+    return run;
+  }
+
+  /** Step 4: baselines learn from healthy runs only, input baselines from inputs read healthy; counters. */
+  private learn(
+    report: Report,
+    rt: PipelineRuntime,
+    node: NodeState,
+    at: number,
+    v: RunVerdict,
+    out: CoreOutput,
+  ): void {
+    const opts = this.options;
+    if (v.healthy) {
       for (const o of report.outputs)
         learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
     }
-    const anomalousInputs = new Set(inputFindings.map((f) => f.dataset));
+    const anomalousInputs = new Set(v.inputFindings.map((f) => f.dataset));
     for (const input of report.inputs ?? []) {
       if (input.profile && !anomalousInputs.has(input.dataset)) {
         learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
@@ -266,8 +302,10 @@ export class MonitorCore {
     node.late = false;
     pushBounded(node.event_ids, report.event_id, opts.eventIdMemory);
     rt.state.watermark = Math.max(rt.state.watermark, at);
+  }
 
-    // Incidents: RCA for every finding, or a healthy run towards resolution.
+  /** Step 5: incidents: RCA for every finding, or a healthy run towards resolution. */
+  private attribute(rt: PipelineRuntime, ref: NodeRef, run: RunRecord, healthy: boolean): IncidentEvent[] {
     const ctx = this.incidentContext(rt);
     let events: IncidentEvent[];
     if (!healthy) {
@@ -293,8 +331,22 @@ export class MonitorCore {
     }
     // Events carry the incident as it is now (it changes with later reports).
     events = events.map((e) => ({ ...e, incident: structuredClone(e.incident) }));
-    pushCoalesced(out.incidentEvents, events);
+    return events;
+  }
 
+  /** Step 6: the points, findings, run and dirty state keys the report produced. */
+  private emit(
+    out: CoreOutput,
+    report: Report,
+    ref: NodeRef,
+    at: number,
+    run: RunRecord,
+    v: RunVerdict,
+    parentEdges: ReturnType<PipelineGraph['parents']>,
+    changes: LineageChange[],
+    events: IncidentEvent[],
+  ): void {
+    const { metrics, findings, healthy } = v;
     // Points.
     out.points.push(
       ...nodeRunPoints(
@@ -333,7 +385,6 @@ export class MonitorCore {
       // An incident rooted in another (local) pipeline changes that pipeline's state too.
       out.dirty.add(stateKey.pipeline(e.incident.pipeline));
     }
-    return out;
   }
 
   private incidentContext(rt: PipelineRuntime): IncidentContext {
@@ -492,97 +543,32 @@ export class MonitorCore {
     return out;
   }
 
-  // ---- state: export and import for persistence (compacted topic) ----
+  // ---- state: export and import for persistence (compacted topic); the codec is state-codec.ts ----
+
+  private get stateHost(): StateHost {
+    return {
+      pipelines: this.pipelines,
+      slots: this.slots,
+      runHistory: this.options.runHistory,
+      runtime: (p) => this.runtime(p),
+      attachExternal: (g) => this.attachExternal(g),
+      clearCache: () => this.cache.clear(),
+    };
+  }
 
   /** The serialized records of the given state keys (value undefined = delete). */
   exportState(keys: Iterable<string>): { key: string; value: string | undefined }[] {
-    const out: { key: string; value: string | undefined }[] = [];
-    for (const key of keys) {
-      const [kind, pipeline, node] = key.split(SEP);
-      const rt = this.pipelines.get(pipeline ?? '');
-      if (kind === 'p') {
-        if (!rt) continue;
-        rt.state.graph = rt.graph.toJSON();
-        out.push({ key, value: JSON.stringify(rt.state) });
-      } else if (kind === 'n') {
-        const n = rt?.nodes.get(node ?? '');
-        out.push({ key, value: n ? JSON.stringify({ ...n, history: [] }) : undefined });
-      } else if (kind === 'h') {
-        const pos = Number(key.split(SEP)[3]);
-        const n = rt?.nodes.get(node ?? '');
-        const rec = n?.history.find((h) => h.seq % this.options.runHistory === pos);
-        out.push({ key, value: rec ? JSON.stringify(rec) : undefined });
-      } else if (kind === 's') {
-        const s = this.slots.get(key);
-        out.push({ key, value: s ? JSON.stringify(s) : undefined });
-      }
-    }
-    return out;
+    return exportState(this.stateHost, keys);
   }
 
   /** Every state key the core holds (for a full snapshot). */
   allStateKeys(): string[] {
-    const keys: string[] = [];
-    for (const [p, rt] of this.pipelines) {
-      keys.push(stateKey.pipeline(p));
-      for (const [n, st] of rt.nodes) {
-        keys.push(stateKey.node(p, n));
-        for (const h of st.history) keys.push(stateKey.run(p, n, h.seq % this.options.runHistory));
-      }
-    }
-    keys.push(...this.slots.keys());
-    return keys;
+    return allStateKeys(this.stateHost);
   }
 
   /** Loads state records (as exported); later records for a key replace earlier ones. */
   importState(records: Iterable<{ key: string; value: string | undefined | null }>): void {
-    const runs = new Map<string, Map<string, RunRecord | null>>(); // node key -> ring position -> run (null: deleted)
-    for (const { key, value } of records) {
-      const [kind, pipeline, node, pos] = key.split(SEP);
-      if (kind === 's') {
-        if (value) this.slots.set(key, parseJsonDict(value) as DistributionSlot);
-        else this.slots.delete(key);
-        continue;
-      }
-      if (!pipeline) continue;
-      if (kind === 'h' && node !== undefined && pos !== undefined) {
-        const nk = `${pipeline}${SEP}${node}`;
-        let m = runs.get(nk);
-        if (!m) runs.set(nk, (m = new Map<string, RunRecord | null>()));
-        m.set(pos, value ? (parseJsonDict(value) as RunRecord) : null);
-        continue;
-      }
-      const rt = this.runtime(pipeline);
-      if (kind === 'p' && value) {
-        const st = parseJsonDict(value) as PipelineState;
-        rt.state = st;
-        rt.graph = PipelineGraph.fromJSON(st.graph);
-        this.attachExternal(rt.graph);
-      } else if (kind === 'n' && node !== undefined) {
-        if (value) {
-          // The history lives in its own records: a node record alone keeps the runs already held.
-          const st = parseJsonDict(value) as NodeState;
-          st.history = rt.nodes.get(node)?.history ?? [];
-          rt.nodes.set(node, st);
-        } else rt.nodes.delete(node);
-      }
-    }
-    // Reassemble each node's run history: the runs held, updated by the imported ring records (an
-    // import may be a whole snapshot or just a batch's changed records), oldest first, current ones only.
-    for (const [nk, m] of runs) {
-      const [pipeline, node] = nk.split(SEP) as [string, string];
-      const st = this.pipelines.get(pipeline)?.nodes.get(node);
-      if (!st) continue;
-      const byPos = new Map<string, RunRecord>(st.history.map((r) => [String(r.seq % this.options.runHistory), r]));
-      for (const [pos, r] of m) {
-        if (r) byPos.set(pos, r);
-        else byPos.delete(pos);
-      }
-      st.history = [...byPos.values()]
-        .filter((r) => r.seq < st.run_seq && r.seq >= st.run_seq - this.options.runHistory)
-        .sort((a, b) => a.seq - b.seq);
-    }
-    this.cache.clear();
+    importState(this.stateHost, records);
   }
 
   /** Forgets the state of the given pipelines (e.g. partitions revoked from this instance). */

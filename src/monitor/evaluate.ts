@@ -13,7 +13,9 @@ import {
   robustZ,
   totalVariationDistance,
 } from '../stats/index.js';
+import { compositeKey } from '../keys.js';
 import type { CompiledCoreOptions } from './options.js';
+import { slotKey } from './state-keys.js';
 import {
   newDatasetBaseline,
   pushBounded,
@@ -23,12 +25,7 @@ import {
   type SlotColumn,
 } from './state.js';
 
-const SEP = '\u001f';
-
-/** Key of a baseline slot in the state (see core.stateKey.slot). */
-export function slotKey(pipeline: string, node: string, role: 'out' | 'in', dataset: string, slot: number): string {
-  return `s${SEP}${pipeline}${SEP}${node}${SEP}${role}${SEP}${dataset}${SEP}${slot}`;
-}
+export { slotKey };
 
 /** A step CDF: sorted points (repeats allowed) with the cumulative weight at each. */
 interface Steps {
@@ -155,13 +152,13 @@ export class BaselineCache {
     column: string,
   ): { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array } | undefined {
     const { lo, hi, epoch } = this.window(b);
-    const key = `${prefix}${SEP}${column}`;
+    const key = compositeKey(prefix, column);
     let m = this.merged.get(key);
     if (!m || m.epoch !== epoch || m.upTo > hi) {
       m = {
         epoch,
         upTo: lo,
-        sketch: new KllDoublesSketch(this.options.sketchK, { random: seededRandom(hash32(`${key}${SEP}${epoch}`)) }),
+        sketch: new KllDoublesSketch(this.options.sketchK, { random: seededRandom(hash32(compositeKey(key, epoch))) }),
         steps: undefined,
       };
       this.merged.set(key, m);

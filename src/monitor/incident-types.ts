@@ -1,5 +1,5 @@
 import type { NodeRef } from '../lineage/index.js';
-import type { RuleMetric, Severity } from '../rules/index.js';
+import type { FindingBrief, RuleMetric, Severity } from '../rules/index.js';
 
 /** Why the culprit broke, as far as the evidence tells. */
 export type CauseKind =
@@ -86,15 +86,7 @@ export interface Incident {
   /** Consecutive healthy runs of the culprit since the last bad one. */
   healthy_streak: number;
   /** The culprit's current findings (latest bad run). */
-  findings: {
-    metric: RuleMetric;
-    column?: string;
-    value: number;
-    baseline?: number;
-    threshold: number;
-    message: string;
-    rule: string;
-  }[];
+  findings: IncidentFinding[];
   evidence: EvidenceStep[];
   symptoms: Symptom[];
   /** Nodes downstream of the culprit (all of them, affected or not). */
@@ -116,3 +108,6 @@ export interface IncidentEvent {
   changes: { new_symptoms?: Symptom[]; new_findings?: string[]; runs_affected?: number };
   at: string;
 }
+
+/** A finding of an incident's culprit: THE finding (rules/types.ts); the incident carries the severity. */
+export type IncidentFinding = Omit<FindingBrief, 'severity'>;

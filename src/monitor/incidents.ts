@@ -1,23 +1,25 @@
 import { createHash } from 'node:crypto';
 import { own } from '../dict.js';
-import {
-  canonicalJson,
-  nodeKey,
-  type NodeRef,
-  type PipelineGraph,
-  type RcaRun,
-  type RootVerdict,
-} from '../lineage/index.js';
+import { canonicalJson, nodeKey, type NodeRef, type PipelineGraph, type RootVerdict } from '../lineage/index.js';
+import { compositeKey } from '../keys.js';
 import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
-import type { ActionDecision, Cause, EvidenceStep, Incident, IncidentEvent, Symptom } from './incident-types.js';
+import type {
+  ActionDecision,
+  Cause,
+  EvidenceStep,
+  Incident,
+  IncidentEvent,
+  IncidentFinding,
+  Symptom,
+} from './incident-types.js';
 import type { CompiledCoreOptions } from './options.js';
 import type { FindingBrief, PipelineState, RunRecord } from './state.js';
 
 /** Rollback decisions the core makes (the dispatcher executes them). */
 export interface RollbackPolicy {
-  /** Dispatch for real; false records a dry run. Default true (dry run). */
+  /** Record a dry run instead of dispatching; false dispatches for real. Default: a dry run. */
   dryRun: boolean;
-  /** No second rollback of the same node within this many ms (event time). Default 3600000. */
+  /** No second rollback of the same node within this many ms (event time). Default one hour. */
   cooldownMs: number;
   /** Roll back even when the root is ambiguous. Default false. */
   allowAmbiguous: boolean;
@@ -134,7 +136,7 @@ function evidenceOf(v: RootVerdict): EvidenceStep[] {
 }
 
 function symptomKey(s: { pipeline: string; node: string; metric: string; column?: string | undefined }): string {
-  return `${s.pipeline}\u001f${s.node}\u001f${s.metric}\u001f${s.column ?? ''}`;
+  return compositeKey(s.pipeline, s.node, s.metric, s.column ?? '');
 }
 
 function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefined {
@@ -262,15 +264,7 @@ export function attributeRun(
         last_run_id: v.root.run_id,
         runs_affected: 1,
         healthy_streak: 0,
-        findings: rootFindings.map((f) => ({
-          rule: f.rule,
-          metric: f.metric,
-          ...(f.column !== undefined ? { column: f.column } : {}),
-          value: f.value,
-          ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
-          threshold: f.threshold,
-          message: f.message,
-        })),
+        findings: rootFindings.map(incidentFindingOf),
         evidence: evidenceOf(v),
         symptoms: [],
         blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) =>
@@ -295,8 +289,8 @@ export function attributeRun(
     } else if (isSelf) {
       // The culprit is still broken: the same incident, updated.
       const ev = touch(inc, 'updated');
-      const known = new Set(inc.findings.map((f) => `${f.metric}\u001f${f.column ?? ''}`));
-      const fresh = findings.filter((f) => !known.has(`${f.metric}\u001f${f.column ?? ''}`));
+      const known = new Set(inc.findings.map((f) => compositeKey(f.metric, f.column ?? '')));
+      const fresh = findings.filter((f) => !known.has(compositeKey(f.metric, f.column ?? '')));
       if (run.run_id !== inc.last_run_id) {
         inc.runs_affected += 1;
         ev.changes.runs_affected = inc.runs_affected;
@@ -305,15 +299,7 @@ export function attributeRun(
       inc.healthy_streak = 0;
       if (fresh.length > 0)
         ev.changes.new_findings = [...(ev.changes.new_findings ?? []), ...fresh.map((f) => f.message)];
-      inc.findings = findings.map((f) => ({
-        rule: f.rule,
-        metric: f.metric,
-        ...(f.column !== undefined ? { column: f.column } : {}),
-        value: f.value,
-        ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
-        threshold: f.threshold,
-        message: f.message,
-      }));
+      inc.findings = findings.map(incidentFindingOf);
       const sev = worst([inc, ...findings]);
       if (SEVERITIES.indexOf(sev) < SEVERITIES.indexOf(inc.severity)) inc.severity = sev;
     }
@@ -375,21 +361,15 @@ function pruneResolved(p: PipelineState): void {
   p.incidents = p.incidents.filter((i) => !drop.has(i.incident_id));
 }
 
-/** The RCA view of a run record. */
-export function rcaRunOf(ref: NodeRef, r: RunRecord): RcaRun {
-  const run: RcaRun = {
-    ref,
-    run_id: r.run_id,
-    event_time: r.event_time,
-    healthy: r.healthy,
-    status: r.status,
-    findings: r.findings,
-    input_findings: r.input_findings,
-    inputs: r.inputs,
+/** A finding as an incident lists it (the incident carries the severity). */
+function incidentFindingOf(f: FindingBrief): IncidentFinding {
+  return {
+    rule: f.rule,
+    metric: f.metric,
+    ...(f.column !== undefined ? { column: f.column } : {}),
+    value: f.value,
+    ...(f.baseline !== undefined ? { baseline: f.baseline } : {}),
+    threshold: f.threshold,
+    message: f.message,
   };
-  if (r.column_lineage !== undefined) run.column_lineage = r.column_lineage;
-  if (r.signals !== undefined) run.signals = r.signals;
-  if (r.code_version !== undefined) run.code_version = r.code_version;
-  if (r.params !== undefined) run.params = r.params;
-  return run;
 }

@@ -1,4 +1,5 @@
-export { MonitorCore, emptyOutput, stateKey, pipelineOfKey, type CoreOutput, type MonitorCoreOptions } from './core.js';
+export { MonitorCore, emptyOutput, type CoreOutput, type MonitorCoreOptions } from './core.js';
+export { stateKey, pipelineOfKey, parseStateKey, slotKey } from './state-keys.js';
 export * from './incident-types.js';
 export { DEFAULT_ROLLBACK_POLICY, incidentId, causeOf, type RollbackPolicy } from './incidents.js';
 export * from './options.js';

@@ -1,16 +1,19 @@
-/** Options of the monitor core (transport-independent). Every option has a DEFAULT_* constant. */
+/**
+ * Options of the monitor core (transport-independent). Every option has a DEFAULT_* constant: THE
+ * default, which the settings table (config/spec.ts) imports rather than restates.
+ */
 export interface CoreOptions {
-  /** Healthy runs kept in a node's baseline (median/MAD, merged distributions). Default 20. */
+  /** Healthy runs kept in a node's baseline (median/MAD, merged distributions). Default {@link DEFAULT_BASELINE_RUNS}. */
   baselineRuns?: number;
-  /** Runs kept per node in its run history (lineage queries, RCA). Default 50. */
+  /** Runs kept per node in its run history (lineage queries, RCA). Default {@link DEFAULT_RUN_HISTORY}. */
   runHistory?: number;
-  /** Event ids remembered per node to drop duplicates (redeliveries and retries arrive close together). Default 64. */
+  /** Event ids remembered per node to drop duplicates (redeliveries and retries arrive close together). Default {@link DEFAULT_EVENT_ID_MEMORY}. */
   eventIdMemory?: number;
-  /** Healthy runs of the culprit after which an incident resolves. Default 3. */
+  /** Healthy runs of the culprit after which an incident resolves. Default {@link DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS}. */
   resolveAfterHealthyRuns?: number;
-  /** Confidence below which an incident is escalated (ambiguous root). Default 0.7. */
+  /** Confidence below which an incident is escalated (ambiguous root). Default {@link DEFAULT_ESCALATE_BELOW_CONFIDENCE}. */
   escalateBelowConfidence?: number;
-  /** KLL k used when the monitor builds sketches itself (merging baselines). Default 200. */
+  /** KLL k used when the monitor builds sketches itself (merging baselines). Default {@link DEFAULT_SKETCH_K}. */
   sketchK?: number;
 }
 

@@ -1,62 +1,15 @@
-import type { ColumnSource, Schema } from '../contract/types.js';
-import type { LineageState, NodeRef } from '../lineage/index.js';
-import type { Finding, Severity } from '../rules/index.js';
+import type { Schema } from '../contract/types.js';
+import type { LineageState, NodeRun } from '../lineage/index.js';
+import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
 import type { Incident } from './incident-types.js';
 
-/** A run of a node as the monitor remembers it (run history, RCA, lineage queries). */
-export interface RunRecord {
-  /** Order of the run among the node's runs (0, 1, 2, ...); the history ring position is seq % runHistory. */
-  seq: number;
-  run_id: string;
-  event_id: string;
-  /** Event time, ms since the epoch. */
-  event_time: number;
-  status: 'success' | 'failed';
-  healthy: boolean;
-  row_count: number;
-  code_version?: string;
-  data_version?: string;
-  params?: Record<string, unknown>;
-  /** The parent runs this run read (explicit, or the parents' latest runs at the time). */
-  upstream: (NodeRef & { run_id?: string })[];
-  inputs: string[];
-  outputs: string[];
-  findings: FindingBrief[];
-  /** Sub-threshold movements (evidence for RCA only; see rules' elevatedSignals). */
-  signals?: FindingBrief[];
-  /** Findings on the profiles of the datasets as this run read them. */
-  input_findings: (FindingBrief & { dataset: string })[];
-  column_lineage?: Record<string, ColumnSource[]>;
-  /** The incident this run's findings were attributed to (as root or symptom). */
-  incident_id?: string;
-}
+/** A run of a node as the monitor remembers it: the lineage layer's run type (lineage/run.ts). */
+export type RunRecord = NodeRun;
 
-/** A finding without the node-run identity (which its run record holds). */
-export interface FindingBrief {
-  rule: string;
-  metric: Finding['metric'];
-  severity: Severity;
-  column?: string;
-  value: number;
-  baseline?: number;
-  threshold: number;
-  message: string;
-}
-
-export function briefOf(f: Finding): FindingBrief {
-  const b: FindingBrief = {
-    rule: f.rule,
-    metric: f.metric,
-    severity: f.severity,
-    value: f.value,
-    threshold: f.threshold,
-    message: f.message,
-  };
-  if (f.column !== undefined) b.column = f.column;
-  if (f.baseline !== undefined) b.baseline = f.baseline;
-  return b;
-}
+/** THE finding (rules/types.ts), without the node-run identity its run record holds. */
+export type { FindingBrief };
+export { briefOf };
 
 /** One column's distribution in one healthy run (a baseline slot). */
 export type SlotColumn =

@@ -18,7 +18,7 @@ import {
   type SchemaField,
 } from '../contract/index.js';
 import { dict, own } from '../dict.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../errors/index.js';
 import { NESTED_TYPES, NUMERIC_TYPES } from '../profile/index.js';
 import { openLineageEventId } from './uuid.js';
 

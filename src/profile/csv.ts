@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 
 /** Called for each CSV record with its fields and the line number it starts on (1-based). */
 export type CsvRecordHandler = (fields: string[], line: number) => void;

@@ -11,7 +11,7 @@ import {
   type SchemaElement,
 } from 'hyparquet';
 import { mapTypeName, type ElementType, type Profile, type Schema, type SchemaField } from '../contract/index.js';
-import { RootlineError, errorMessage } from '../errors.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import type { ColumnState } from './column.js';
 import { ContentHasher, parseIsoMillis, type ColumnKey } from './content-hash.js';
 import { CsvParser } from './csv.js';

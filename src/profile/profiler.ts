@@ -8,7 +8,7 @@ import {
   type SchemaField,
 } from '../contract/index.js';
 import { dict } from '../dict.js';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import {
   DEFAULT_DISTINCT_EXACT_LIMIT,
   DEFAULT_FREQUENT_CAPACITY,

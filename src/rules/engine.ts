@@ -1,8 +1,11 @@
 import { benjaminiHochberg } from '../stats/index.js';
+import { compositeKey } from '../keys.js';
 import { globMatch } from './glob.js';
+import { METRICS, usesFdr, type Verdict } from './metrics/index.js';
 import {
   SEVERITIES,
   isColumnMetric,
+  type ColumnMetrics,
   type EffectiveRules,
   type Finding,
   type NodeRunMetrics,
@@ -27,7 +30,7 @@ export function effectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
   // reload makes a new one). The result is shared: read it, never change it.
   let cache = EFFECTIVE.get(set);
   if (!cache) EFFECTIVE.set(set, (cache = new Map<string, EffectiveRules>()));
-  const key = `${target.pipeline}\u001f${target.node}\u001f${target.column ?? '\u0000'}`;
+  const key = compositeKey(target.pipeline, target.node, target.column ?? '\u0000');
   const hit = cache.get(key);
   if (hit) return hit;
   if (cache.size >= EFFECTIVE_CACHE_LIMIT) cache.clear();
@@ -65,169 +68,58 @@ function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
   return { rules, routes, baseline };
 }
 
-function fmt(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return 'n/a';
-  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
-  return Number(x.toPrecision(3)).toString();
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
-}
-
 /**
  * Evaluates the rules against one node-run's metrics. Fills `pvalue_adjusted` of each drift metric
  * (Benjamini-Hochberg across the run's columns whose drift rule uses it) and returns the findings,
- * most severe first.
+ * most severe first. What each metric checks lives in its descriptor (./metrics/).
  */
 export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
-  const findings: Finding[] = [];
   const base = { pipeline: m.pipeline, node: m.node, run_id: m.run_id, event_time: m.event_time };
-  const nodeRules = effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules;
   const armed = (r: Rule) => r.enabled && m.baseline_runs >= r.min_baseline_runs;
+  const finding = (r: Rule, v: Verdict | undefined): Finding[] =>
+    v ? [{ ...base, rule: r.id, severity: r.severity, ...v }] : [];
 
-  for (const r of nodeRules) {
-    if (!armed(r)) continue;
-    if (r.metric === 'status' && m.status === 'failed') {
-      findings.push({
-        ...base,
-        rule: r.id,
-        metric: 'status',
-        severity: r.severity,
-        value: 1,
-        threshold: 0,
-        message: `run ${m.run_id} of ${m.node} failed`,
-      });
-    } else if (r.metric === 'row_count' && m.row_count.deviation !== undefined && r.max_deviation !== undefined) {
-      const dev = m.row_count.deviation;
-      if (Math.abs(dev) > r.max_deviation) {
-        findings.push({
-          ...base,
-          rule: r.id,
-          metric: 'row_count',
-          severity: r.severity,
-          value: m.row_count.value,
-          ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}),
-          threshold: r.max_deviation,
-          message: `row count ${dev < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(dev))}: ${fmt(m.row_count.value)} rows vs baseline ${fmt(m.row_count.baseline)} (max deviation ${pct(r.max_deviation)})`,
-          details: { deviation: dev, ...(m.row_count.z !== undefined ? { z: m.row_count.z } : {}) },
-        });
-      }
-    } else if (r.metric === 'schema' && m.schema.changed && (!r.breaking_only || m.schema.breaking)) {
-      const summary = m.schema.changes.map((c) => `${c.kind.replace('_', ' ')} ${c.path}`).join(', ');
-      findings.push({
-        ...base,
-        rule: r.id,
-        metric: 'schema',
-        severity: r.severity,
-        value: m.schema.changes.length,
-        threshold: 0,
-        message: `schema changed (${m.schema.breaking ? 'breaking' : 'compatible'}): ${summary || 'fingerprint differs'}`,
-        details: {
-          breaking: m.schema.breaking,
-          changes: m.schema.changes,
-          before: m.schema.previous,
-          after: m.schema.fingerprint,
-        },
-      });
-    }
-  }
+  const findings: Finding[] = [];
+  for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules)
+    if (armed(r) && !METRICS[r.metric].column)
+      findings.push(...finding(r, METRICS[r.metric].violation(r, m, undefined)));
 
   // Column rules: each column has its own effective rules.
-  const driftCandidates: { index: number; rule: Rule }[] = [];
-  const perColumn = m.columns.map(
-    (c) => effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules,
+  const perColumn = m.columns.map((c) =>
+    effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules.filter(
+      (r) => armed(r) && METRICS[r.metric].column,
+    ),
   );
+  adjustDriftPvalues(m, perColumn);
+  const columnFindings: Finding[] = [];
   m.columns.forEach((c, i) => {
-    for (const r of perColumn[i]!) {
-      if (!armed(r)) continue;
-      if (r.metric === 'null_ratio' && r.max !== undefined) {
-        const baseline = c.null_ratio_baseline ?? 0;
-        const jump = c.null_ratio - baseline;
-        if (
-          c.null_ratio > r.max &&
-          (r.max_jump === undefined || jump > r.max_jump) &&
-          nullJumpSignificant(c, r.min_z)
-        ) {
-          findings.push({
-            ...base,
-            rule: r.id,
-            metric: 'null_ratio',
-            severity: r.severity,
-            column: c.column,
-            value: c.null_ratio,
-            baseline,
-            threshold: r.max,
-            message: `null ratio of ${c.column} jumped ${baseline.toFixed(2)} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
-            details: {
-              null_count: c.null_count,
-              count: c.count,
-              dataset: c.dataset,
-              ...(c.null_ratio_z !== undefined ? { z: c.null_ratio_z } : {}),
-            },
-          });
-        }
-      } else if (r.metric === 'drift' && c.drift) {
-        driftCandidates.push({ index: i, rule: r });
-      }
-    }
+    for (const r of perColumn[i]!) columnFindings.push(...finding(r, METRICS[r.metric].violation(r, m, c)));
   });
-
-  // False discovery control across the run's columns (those whose drift rule asks for it). The family
-  // is the columns, not (column, rule) pairs: two drift rules on a column do not test it twice.
-  const bhColumns = [...new Set(driftCandidates.filter((d) => (d.rule.fdr ?? 'bh') === 'bh').map((d) => d.index))];
-  const adjustedOf = new Map<number, number>();
-  if (bhColumns.length > 0) {
-    const adjusted = benjaminiHochberg(bhColumns.map((i) => m.columns[i]!.drift!.pvalue)).adjusted;
-    bhColumns.forEach((i, j) => {
-      adjustedOf.set(i, adjusted[j]!);
-      m.columns[i]!.drift!.pvalue_adjusted = adjusted[j]!;
-    });
-  }
-  for (const d of driftCandidates) {
-    const c = m.columns[d.index]!;
-    const drift = c.drift!;
-    const bh = (d.rule.fdr ?? 'bh') === 'bh';
-    const p = bh ? adjustedOf.get(d.index)! : drift.pvalue;
-    if (!adjustedOf.has(d.index)) drift.pvalue_adjusted = drift.pvalue;
-    const after = bh ? ' after FDR control' : '';
-    // Significant at p <= alpha, as the stats module's drift verdicts and scipy-style tests decide.
-    if (drift.effect > d.rule.effect_floor! && p <= d.rule.alpha!) {
-      findings.push({
-        ...base,
-        rule: d.rule.id,
-        metric: 'drift',
-        severity: d.rule.severity,
-        column: c.column,
-        value: drift.statistic,
-        threshold: d.rule.effect_floor!,
-        message:
-          drift.test === 'ks'
-            ? `distribution of ${c.column} shifted: KS D = ${drift.statistic.toFixed(3)} (effect ${drift.effect.toFixed(3)} > ${d.rule.effect_floor}), p = ${p.toExponential(2)}${after}`
-            : `categories of ${c.column} shifted: total variation ${drift.statistic.toFixed(3)} > ${d.rule.effect_floor}, chi-squared p = ${p.toExponential(2)}${after}`,
-        details: {
-          test: drift.test,
-          effect: drift.effect,
-          pvalue: drift.pvalue,
-          pvalue_adjusted: p,
-          n_current: drift.n_current,
-          n_baseline: drift.n_baseline,
-          dataset: c.dataset,
-        },
-      });
-    }
-  }
+  // Drift findings after the other column findings (stable): the order they were always reported in.
+  findings.push(
+    ...columnFindings.filter((f) => f.metric !== 'drift'),
+    ...columnFindings.filter((f) => f.metric === 'drift'),
+  );
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   return findings.sort((a, b) => rank(a.severity) - rank(b.severity));
 }
 
 /**
- * Whether a null-ratio jump stands out from the column's own noise: its z-score (jump over the larger of
- * the binomial spread at the baseline ratio and the baseline's observed spread) exceeds `minZ`. Without
- * `minZ` (or without a z-score: no baseline yet) only the thresholds decide.
+ * False discovery control across the run's columns (those whose drift rule asks for it). The family
+ * is the columns, not (column, rule) pairs: two drift rules on a column do not test it twice. Columns
+ * judged without it keep their raw p-value as the adjusted one.
  */
-function nullJumpSignificant(c: { null_ratio_z?: number | undefined }, minZ: number | undefined): boolean {
-  return minZ === undefined || c.null_ratio_z === undefined || c.null_ratio_z > minZ;
+function adjustDriftPvalues(m: NodeRunMetrics, perColumn: Rule[][]): void {
+  const judged = m.columns.map((c, i) => (c.drift ? perColumn[i]!.filter((r) => r.metric === 'drift') : []));
+  const bhColumns = judged.flatMap((rules, i) => (rules.some(usesFdr) ? [i] : []));
+  if (bhColumns.length > 0) {
+    const adjusted = benjaminiHochberg(bhColumns.map((i) => m.columns[i]!.drift!.pvalue)).adjusted;
+    bhColumns.forEach((i, j) => (m.columns[i]!.drift!.pvalue_adjusted = adjusted[j]!));
+  }
+  judged.forEach((rules, i) => {
+    const d = m.columns[i]!.drift;
+    if (d && rules.length > 0 && !bhColumns.includes(i)) d.pvalue_adjusted = d.pvalue;
+  });
 }
 
 /** Routes (actions) for a severity at a node. */
@@ -250,25 +142,19 @@ export interface FreshnessInput {
 /** A node silent for longer than `factor` times its usual interval: at most one finding. */
 export function evaluateFreshness(set: RuleSet, f: FreshnessInput): Finding | undefined {
   for (const r of effectiveRules(set, f).rules) {
-    if (r.metric !== 'freshness' || !r.enabled || f.usualIntervalMs === undefined || f.runs < r.min_baseline_runs)
-      continue;
-    const limit = Math.max(r.factor! * f.usualIntervalMs, r.min_silence_ms ?? 0);
-    const silent = f.now - f.lastRunAt;
-    if (silent > limit) {
+    const overdue = METRICS[r.metric].overdue;
+    if (!overdue || !r.enabled || f.usualIntervalMs === undefined || f.runs < r.min_baseline_runs) continue;
+    const v = overdue(r, f);
+    if (v)
       return {
         pipeline: f.pipeline,
         node: f.node,
         run_id: '',
         event_time: new Date(f.now).toISOString(),
         rule: r.id,
-        metric: 'freshness',
         severity: r.severity,
-        value: silent,
-        baseline: f.usualIntervalMs,
-        threshold: limit,
-        message: `${f.node} has been silent for ${Math.round(silent / 60000)} min, more than ${r.factor}x its usual interval of ${Math.round(f.usualIntervalMs / 60000)} min`,
+        ...v,
       };
-    }
   }
   return undefined;
 }
@@ -283,72 +169,17 @@ export const DEFAULT_SIGNAL_FRACTION = 0.5;
  * fills the adjusted p-values). Violations themselves are not repeated here.
  */
 export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFAULT_SIGNAL_FRACTION): Finding[] {
-  const out: Finding[] = [];
-  const base = {
-    pipeline: m.pipeline,
-    node: m.node,
-    run_id: m.run_id,
-    event_time: m.event_time,
-    severity: 'info' as const,
-  };
+  const base = { pipeline: m.pipeline, node: m.node, run_id: m.run_id, event_time: m.event_time };
   const armed = (r: Rule) => r.enabled && m.baseline_runs >= r.min_baseline_runs;
-  for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules) {
-    if (!armed(r) || r.metric !== 'row_count' || r.max_deviation === undefined || m.row_count.deviation === undefined)
-      continue;
-    const dev = Math.abs(m.row_count.deviation);
-    if (dev > r.max_deviation * fraction && dev <= r.max_deviation) {
-      out.push({
-        ...base,
-        rule: r.id,
-        metric: 'row_count',
-        value: m.row_count.value,
-        ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}),
-        threshold: r.max_deviation,
-        message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold)`,
-      });
-    }
-  }
-  for (const c of m.columns) {
-    for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules) {
-      if (!armed(r)) continue;
-      if (r.metric === 'null_ratio' && r.max !== undefined) {
-        const baseline = c.null_ratio_baseline ?? 0;
-        const jump = c.null_ratio - baseline;
-        const jumpLimit = r.max_jump ?? r.max;
-        const violated =
-          c.null_ratio > r.max && (r.max_jump === undefined || jump > r.max_jump) && nullJumpSignificant(c, r.min_z);
-        if (
-          !violated &&
-          jump > jumpLimit * fraction &&
-          nullJumpSignificant(c, r.min_z === undefined ? undefined : r.min_z * fraction)
-        ) {
-          out.push({
-            ...base,
-            rule: r.id,
-            metric: 'null_ratio',
-            column: c.column,
-            value: c.null_ratio,
-            baseline,
-            threshold: r.max,
-            message: `null ratio of ${c.column} rose ${baseline.toFixed(3)} -> ${c.null_ratio.toFixed(3)} (under the threshold)`,
-          });
-        }
-      } else if (r.metric === 'drift' && c.drift && r.effect_floor !== undefined && r.alpha !== undefined) {
-        const p = c.drift.pvalue_adjusted ?? c.drift.pvalue;
-        const violated = c.drift.effect > r.effect_floor && p < r.alpha;
-        if (!violated && c.drift.effect > r.effect_floor * fraction && c.drift.pvalue < r.alpha) {
-          out.push({
-            ...base,
-            rule: r.id,
-            metric: 'drift',
-            column: c.column,
-            value: c.drift.statistic,
-            threshold: r.effect_floor,
-            message: `distribution of ${c.column} moved (effect ${c.drift.effect.toFixed(3)}, under the ${r.effect_floor} floor)`,
-          });
-        }
-      }
-    }
-  }
+  const out: Finding[] = [];
+  const signal = (r: Rule, c: ColumnMetrics | undefined) => {
+    const v = METRICS[r.metric].signal(r, m, c, fraction);
+    if (v) out.push({ ...base, rule: r.id, severity: 'info', ...v });
+  };
+  for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules)
+    if (armed(r) && !METRICS[r.metric].column) signal(r, undefined);
+  for (const c of m.columns)
+    for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node, column: c.column }).rules)
+      if (armed(r) && METRICS[r.metric].column) signal(r, c);
   return out;
 }

@@ -1,4 +1,5 @@
 export * from './types.js';
+export { DEFAULT_RULES_DIR } from './defaults.js';
 export { globMatch, globToRegExp } from './glob.js';
 export {
   compileRules,

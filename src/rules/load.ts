@@ -1,42 +1,26 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { globToRegExp } from './glob.js';
+import { METRICS } from './metrics/index.js';
+import { DEFAULT_MIN_BASELINE_RUNS } from './metrics/types.js';
 import {
   RULE_METRICS,
   SEVERITIES,
   type Rule,
   type RuleMetric,
   type RuleOverride,
+  type RuleParams,
   type RuleSet,
   type Severity,
 } from './types.js';
 
 /** Defaults for a rule's common settings when the file does not give them. */
-export const DEFAULT_MIN_BASELINE_RUNS = 5;
+export { DEFAULT_MIN_BASELINE_RUNS };
 export const DEFAULT_ROUTES: Record<Severity, string[]> = { critical: ['slack'], warning: ['slack'], info: [] };
 /** The actions a route may name. */
 export const ACTIONS = ['slack', 'rollback', 'log'] as const;
-
-/** The parameters each metric takes, with their kind, so unknown keys and wrong types are caught. */
-const PARAMS: Record<RuleMetric, Record<string, 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms'>> = {
-  row_count: { max_deviation: 'number' },
-  null_ratio: { max: 'fraction', max_jump: 'fraction', min_z: 'number' },
-  schema: { breaking_only: 'boolean' },
-  drift: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr' },
-  freshness: { factor: 'number', min_silence_ms: 'ms' },
-  status: {},
-};
-
-const REQUIRED: Record<RuleMetric, string[]> = {
-  row_count: ['max_deviation'],
-  null_ratio: ['max'],
-  schema: [],
-  drift: ['effect_floor', 'alpha'],
-  freshness: ['factor'],
-  status: [],
-};
 
 const COMMON = new Set(['id', 'metric', 'severity', 'enabled', 'min_baseline_runs', 'description']);
 
@@ -246,24 +230,29 @@ function parseRule(node: YamlNode, p: Problems, known: Map<string, Rule>): Rule 
     id,
     metric,
     enabled: true,
-    min_baseline_runs: metric === 'schema' || metric === 'status' ? 1 : DEFAULT_MIN_BASELINE_RUNS,
+    min_baseline_runs: METRICS[metric].minBaselineRuns,
     source: p.where(node),
   };
-  if (metric === 'status') rule.min_baseline_runs = 0;
   for (const [key, keyNode, value] of entries) {
     if (COMMON.has(key)) {
       if (key === 'id' || key === 'metric') continue;
       const v = checkCommon(key, value, p);
       if (v !== undefined) rule[key] = v;
-    } else if (key in PARAMS[metric]) {
-      const v = checkParam(PARAMS[metric][key]!, value, key, p);
+    } else if (key in METRICS[metric].params) {
+      const v = checkParam(METRICS[metric].params[key as keyof RuleParams]!, value, key, p);
       if (v !== undefined) rule[key] = v;
     } else {
-      const allowed = [...Object.keys(PARAMS[metric]), 'severity', 'enabled', 'min_baseline_runs', 'description'];
+      const allowed = [
+        ...Object.keys(METRICS[metric].params),
+        'severity',
+        'enabled',
+        'min_baseline_runs',
+        'description',
+      ];
       p.add(keyNode, `unknown key "${key}" for a ${metric} rule (allowed: ${allowed.join(', ')})`);
     }
   }
-  for (const req of REQUIRED[metric]) if (!get(req)) p.add(node, `a ${metric} rule needs ${req}`);
+  for (const req of METRICS[metric].required) if (!get(req)) p.add(node, `a ${metric} rule needs ${req}`);
   if (p.list.length > before) {
     // Still known by its id (with its defaults), so that a second definition is reported as a duplicate
     // and its overrides are checked, rather than reported as overrides of an unknown rule.
@@ -328,13 +317,13 @@ function parseOverride(node: YamlNode, p: Problems, known: Map<string, Rule>): R
           if (sk === 'severity' || sk === 'enabled' || sk === 'min_baseline_runs') {
             const v = checkCommon(sk, sv, p);
             if (v !== undefined) changed[sk] = v;
-          } else if (sk in PARAMS[rule.metric]) {
-            const v = checkParam(PARAMS[rule.metric][sk]!, sv, sk, p);
+          } else if (sk in METRICS[rule.metric].params) {
+            const v = checkParam(METRICS[rule.metric].params[sk as keyof RuleParams]!, sv, sk, p);
             if (v !== undefined) changed[sk] = v;
           } else {
             p.add(
               skNode,
-              `"${sk}" is not a setting of ${rule.metric} rule "${rid}" (allowed: ${[...Object.keys(PARAMS[rule.metric]), 'severity', 'enabled', 'min_baseline_runs'].join(', ')})`,
+              `"${sk}" is not a setting of ${rule.metric} rule "${rid}" (allowed: ${[...Object.keys(METRICS[rule.metric].params), 'severity', 'enabled', 'min_baseline_runs'].join(', ')})`,
             );
           }
         }

@@ -1,4 +1,5 @@
 import type { SchemaChange } from '../contract/index.js';
+import { METRICS } from './metrics/index.js';
 
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -10,7 +11,7 @@ export type RuleMetric = (typeof RULE_METRICS)[number];
 
 /** Whether a metric is evaluated per column (overrides may then match on `column`). */
 export function isColumnMetric(m: RuleMetric): boolean {
-  return m === 'null_ratio' || m === 'drift';
+  return METRICS[m].column;
 }
 
 /** The parameters a rule may take; which apply depends on its metric (see docs/rules.md). */
@@ -149,12 +150,11 @@ export interface DriftMetrics {
   reference_run?: string;
 }
 
-/** A rule violated by a node-run. */
-export interface Finding {
-  pipeline: string;
-  node: string;
-  run_id: string;
-  event_time: string;
+/**
+ * THE finding: what a rule says about a run. Its identity (which node-run) is carried by the run that
+ * holds it; {@link Finding} adds it where a finding travels alone.
+ */
+export interface FindingBrief {
   rule: string;
   metric: RuleMetric;
   severity: Severity;
@@ -164,5 +164,32 @@ export interface Finding {
   threshold: number;
   /** A sentence for people: "null ratio of avg_amount is 0.10 (baseline 0.00, max 0.02)". */
   message: string;
+}
+
+/** Which node-run a finding is about. */
+export interface NodeRunIdentity {
+  pipeline: string;
+  node: string;
+  run_id: string;
+  event_time: string;
+}
+
+/** A finding with its node-run identity (and details), as the rules engine returns it. */
+export interface Finding extends FindingBrief, NodeRunIdentity {
   details?: Record<string, unknown>;
+}
+
+/** A finding without its identity and details (what a run record holds). */
+export function briefOf(f: Finding): FindingBrief {
+  const b: FindingBrief = {
+    rule: f.rule,
+    metric: f.metric,
+    severity: f.severity,
+    value: f.value,
+    threshold: f.threshold,
+    message: f.message,
+  };
+  if (f.column !== undefined) b.column = f.column;
+  if (f.baseline !== undefined) b.baseline = f.baseline;
+  return b;
 }

@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 
 /** Default number of values {@link FrequentItems} tracks (and reports at most). */
 export const DEFAULT_FREQUENT_CAPACITY = 256;

@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import type { RandomSource } from './random.js';
 
 /** Default accuracy parameter of {@link KllDoublesSketch}: about 1.33% single-sided rank error. */

@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 
 /** Number of healthy runs a baseline keeps by default. */
 export const DEFAULT_BASELINE_RUNS = 20;

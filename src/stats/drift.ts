@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
 import { kstwoSf } from './kolmogorov.js';
 import { roundHalfEven, sortedWithoutNaN, type NumericSample } from './ks.js';

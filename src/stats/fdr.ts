@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 
 /** Default false discovery rate for {@link benjaminiHochberg}. */
 export const DEFAULT_FDR_Q = 0.05;

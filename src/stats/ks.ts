@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { kstwoSf } from './kolmogorov.js';
 import { RADIX_SORT_MIN_N, radixSortWithoutNaN } from './sort.js';
 

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionDispatcher, type ActionOutcome, type RollbackCommand } from '../../src/actions/index.js';
-import { RootlineError } from '../../src/errors.js';
-import { createLogger } from '../../src/io/log.js';
+import { RootlineError } from '../../src/errors/index.js';
+import { createLogger } from '../../src/service/log.js';
 import type { IncidentEvent } from '../../src/monitor/index.js';
 import { scenarioEvents } from './fixtures.js';
 

@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillTemplate, postWebhook, rollbackCommandOf, type RollbackCommand } from '../../src/actions/index.js';
-import { isRootlineError, type RootlineError } from '../../src/errors.js';
-import { createLogger } from '../../src/io/log.js';
+import { isRootlineError, type RootlineError } from '../../src/errors/index.js';
+import { createLogger } from '../../src/service/log.js';
 import { scenarioEvents } from './fixtures.js';
 
 const logger = createLogger('silent');

@@ -7,8 +7,8 @@ import {
   slackError,
 } from '../../src/actions/index.js';
 import { startSlackMockServer, type RecordedCall, type SlackMockServer } from '../../src/dev/slack/server.js';
-import { RootlineError, isRootlineError } from '../../src/errors.js';
-import { createLogger } from '../../src/io/log.js';
+import { RootlineError, isRootlineError } from '../../src/errors/index.js';
+import { createLogger } from '../../src/service/log.js';
 import type { Incident, IncidentEvent } from '../../src/monitor/index.js';
 import { scenarioEvents } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SETTINGS, configDocs, describeConfig, loadConfig } from '../../src/config/index.js';
-import { isRootlineError, type RootlineError } from '../../src/errors.js';
+import { isRootlineError, type RootlineError } from '../../src/errors/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rootline-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

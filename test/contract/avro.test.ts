@@ -14,7 +14,7 @@ import {
   type AvroReport,
   type Report,
 } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { reportArb } from './arbitraries.js';
 
 const validDir = new URL('../vectors/reports/valid/', import.meta.url);

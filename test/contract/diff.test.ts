@@ -12,7 +12,7 @@ import {
   type FieldType,
   type Schema,
 } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { schemaArb } from './arbitraries.js';
 
 const base: Schema = [

@@ -12,7 +12,7 @@ import {
   type ElementType,
   type Schema,
 } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { schemaArb, schemaNodes } from './arbitraries.js';
 
 interface Vector {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseReport, validateReport, type Report } from '../../src/contract/index.js';
-import { decodeMessage } from '../../src/io/decode.js';
+import { decodeMessage } from '../../src/adapters/decode/decode.js';
 
 const example = JSON.parse(readFileSync('test/vectors/reports/valid/contract-example.json', 'utf8')) as Report;
 

@@ -10,7 +10,7 @@ import {
   type Report,
   type ReportIssue,
 } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { reportArb } from './arbitraries.js';
 
 const dir = new URL('../vectors/reports/', import.meta.url);
@@ -145,6 +145,7 @@ describe('validateReport', () => {
       '2026-11-21T10:00:05.123456789-00:30',
       '2024-02-29T00:00:00Z',
       '1970-01-01T00:00:00Z',
+      '1969-12-31T23:59:59.999Z',
       '2199-12-31T23:59:59.999999Z',
     ]) {
       expect(errorsOf({ ...minimal(), event_time: t }), t).toEqual([]);
@@ -160,9 +161,8 @@ describe('validateReport', () => {
       '2026-11-21T10:60:00Z',
       // Valid RFC 3339, but outside what every sink can store (docs/contract.md).
       '0001-01-01T00:00:00Z',
-      '1969-12-31T23:59:59.999Z',
-      '1970-01-01T00:00:00+00:01',
-      '2200-01-01T00:00:00Z',
+      '1677-09-21T00:12:43.145Z',
+      '2262-04-11T23:47:16.855Z',
       '2300-01-01T00:00:00Z',
     ]) {
       expect(

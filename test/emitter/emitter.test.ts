@@ -8,7 +8,7 @@ import {
   type SendResult,
   type Transport,
 } from '../../src/emitter/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { profileColumns, profileRows } from '../../src/profile/index.js';
 
 function report(i: number, pipeline = 'churn'): Report {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { schemaFingerprint, validateReport, type Report, type SchemaField } from '../../src/contract/index.js';
-import { decodeMessage } from '../../src/io/decode.js';
+import { decodeMessage } from '../../src/adapters/decode/decode.js';
 import type { CoreOutput } from '../../src/monitor/index.js';
 import type { Fault } from '../../src/sim/index.js';
 import { Scenario, WARMUP, comparable, feed, newCore, snapshot } from './drive.js';

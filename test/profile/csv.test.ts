@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { CsvParser } from '../../src/profile/index.js';
 
 function parse(chunks: string[], delimiter?: string): [string[], number][] {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CategoricalColumnProfile, NumericColumnProfile, Profile } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { profileFile, type FileProgress, type ProfileFileOptions } from '../../src/profile/index.js';
 import { KllDoublesSketch } from '../../src/sketch/index.js';
 import { VECTORS } from './dataset-vectors.js';

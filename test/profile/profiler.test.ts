@@ -7,7 +7,7 @@ import {
   type NumericColumnProfile,
   type Profile,
 } from '../../src/contract/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { createProfiler, profileColumns, profileRows } from '../../src/profile/index.js';
 import { KllDoublesSketch } from '../../src/sketch/index.js';
 

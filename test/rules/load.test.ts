@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRootlineError, RootlineError } from '../../src/errors.js';
+import { isRootlineError, RootlineError } from '../../src/errors/index.js';
 import {
   DEFAULT_MIN_BASELINE_RUNS,
   DEFAULT_ROUTES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { KLL_MAX_K, KLL_MIN_K, KllDoublesSketch, seededRandom } from '../../src/sketch/index.js';
 import { VECTOR_DIR, readVector } from './kll-manifest.js';
 

@@ -8,7 +8,7 @@ import {
   MAD_NORMAL_SCALE,
   DEFAULT_BASELINE_RUNS,
 } from '../../src/stats/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 
 describe('median and mad', () => {
   it('computes odd and even medians and ignores non-finite values', () => {

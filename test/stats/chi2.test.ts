@@ -7,7 +7,7 @@ import {
   DEFAULT_OTHER_KEY,
   totalVariationDistance,
 } from '../../src/stats/index.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 
 interface Chi2Case {
   name: string;

@@ -12,7 +12,7 @@ import {
   type CdfSummary,
 } from '../../src/stats/index.js';
 import { kstwoSf } from '../../src/stats/kolmogorov.js';
-import { isRootlineError } from '../../src/errors.js';
+import { isRootlineError } from '../../src/errors/index.js';
 import { mulberry32, normal } from './prng.js';
 
 type Family = 'uniform' | 'normal' | 'exponential' | 'lognormal' | 'discrete';

@@ -1,4 +1,4 @@
-import { RootlineError } from '../../errors.js';
+import { RootlineError } from '../../errors/index.js';
 import { getRun, iso, loadRuns, msOf, producerOf } from './runs.js';
 import type { SqlQueryable } from './sql.js';
 import {

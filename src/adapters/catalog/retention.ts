@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RootlineError } from '../../errors.js';
+import { RootlineError } from '../../errors/index.js';
 import { iso, loadRuns } from './runs.js';
 import type { SqlClient } from './sql.js';
 import type { RetentionResult } from './types.js';

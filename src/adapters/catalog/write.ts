@@ -1,4 +1,4 @@
-import { RootlineError } from '../../errors.js';
+import { RootlineError } from '../../errors/index.js';
 import type { SqlClient, SqlQueryable } from './sql.js';
 import type { CatalogRun, WriteResult } from './types.js';
 

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RootlineError } from '../../errors.js';
+import { RootlineError } from '../../errors/index.js';
 
 /** Versions the harness installs. Changing one makes a new cache entry; old ones are left alone. */
 export const KAFKA_VERSION = '3.9.1';

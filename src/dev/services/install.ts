@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RootlineError, errorMessage } from '../../errors.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
 import {
   APICURIO_VERSION,
   INFLUXDB_VERSION,

@@ -4,7 +4,7 @@ import { chown, mkdir, rm, symlink, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { RootlineError, errorMessage } from '../../errors.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
 import { POSTGRES_MAJOR, POSTGRES_USER, postgresUrl, type HarnessConfig } from './config.js';
 import { run, withLock, type Log } from './proc.js';
 

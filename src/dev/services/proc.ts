@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { RootlineError } from '../../errors.js';
+import { RootlineError } from '../../errors/index.js';
 
 export type Log = (message: string) => void;
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { RootlineError, errorMessage } from '../../errors.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
 import {
   addresses,
   harnessConfig,

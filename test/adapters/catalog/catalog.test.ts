@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog, type CatalogRun } from '../../../src/adapters/catalog/index.js';
-import { isRootlineError } from '../../../src/errors.js';
+import { isRootlineError } from '../../../src/errors/index.js';
 import { catalogSuite } from './suite.js';
 
 // The same suite runs against the harness's PostgreSQL in test/integration/catalog/catalog.test.ts.

@@ -11,7 +11,7 @@ import {
   type ProvenanceTreeNode,
   type StoredRun,
 } from '../../../src/adapters/catalog/index.js';
-import { isRootlineError } from '../../../src/errors.js';
+import { isRootlineError } from '../../../src/errors/index.js';
 
 /**
  * The catalog's behaviour, written once and run against every driver: PGlite in the unit project,

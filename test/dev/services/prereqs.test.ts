@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addresses, checkPrerequisites, harnessConfig, installPostgres } from '../../../src/dev/services/index.js';
-import { isRootlineError } from '../../../src/errors.js';
+import { isRootlineError } from '../../../src/errors/index.js';
 
 describe('services prerequisites', () => {
   it('names every missing tool and how to install it, before downloading anything', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { profileCommand } from '../../../src/cli/profile.js';
 import { validateReport, type Report } from '../../../src/contract/index.js';
 import { SPEC_HEADER, buildReport, createEmitter } from '../../../src/emitter/index.js';
-import { decodeMessage } from '../../../src/io/decode.js';
+import { decodeMessage } from '../../../src/adapters/decode/decode.js';
 import { profileColumns } from '../../../src/profile/index.js';
 import { admin, consumer, eventually, services, topic, unique } from '../helpers.js';
 

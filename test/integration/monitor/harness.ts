@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { onTestFinished } from 'vitest';
-import { startInProcess, type MonitorHandles } from '../../../src/cli/monitor.js';
+import { startInProcess, type MonitorHandles } from '../../../src/service/monitor.js';
 import type { ConfigValue, MonitorConfig } from '../../../src/config/index.js';
 import { localMonitorConfig } from '../../../src/dev/services/index.js';
-import { createLogger } from '../../../src/io/log.js';
+import { createLogger } from '../../../src/service/log.js';
 import type { Report } from '../../../src/contract/index.js';
 import { PipelineSim, makeDag, type Fault } from '../../../src/sim/index.js';
 import { producer, services, unique } from '../helpers.js';

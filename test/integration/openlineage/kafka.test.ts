@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { validateReport } from '../../../src/contract/index.js';
-import { decodeMessage, isOpenLineageEvent } from '../../../src/io/decode.js';
+import { decodeMessage, isOpenLineageEvent } from '../../../src/adapters/decode/decode.js';
 import { convertRunEvent, openLineageEventId } from '../../../src/openlineage/index.js';
 import { consumer, eventually, services, topic, unique } from '../helpers.js';
 

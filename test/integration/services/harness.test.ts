@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { harnessConfig, servicesDown, servicesStatus, servicesUp } from '../../../src/dev/services/index.js';
 import { readPid } from '../../../src/dev/services/proc.js';
-import { isRootlineError } from '../../../src/errors.js';
+import { isRootlineError } from '../../../src/errors/index.js';
 
 // A second harness instance on its own ports and run folder, sharing the install cache,
 // so these tests never disturb the services the rest of the suite uses.

@@ -4,7 +4,7 @@
 // ending in a backslash gets a space appended).
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
-import { InfluxSink, toLineProtocol } from '../../../src/io/influx.js';
+import { InfluxSink, toLineProtocol } from '../../../src/adapters/influx/sink.js';
 import type { MetricPoint } from '../../../src/monitor/index.js';
 import { services, unique } from '../helpers.js';
 

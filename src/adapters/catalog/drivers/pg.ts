@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { RootlineError } from '../../../errors.js';
+import { RootlineError } from '../../../errors/index.js';
 import type { SqlClient, SqlQueryable } from '../sql.js';
 
 /** Options of the node-postgres driver. */

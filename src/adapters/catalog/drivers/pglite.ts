@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { RootlineError } from '../../../errors.js';
+import { RootlineError } from '../../../errors/index.js';
 import type { SqlClient, SqlQueryable } from '../sql.js';
 
 /** Options of the embedded driver. */

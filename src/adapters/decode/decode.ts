@@ -5,8 +5,8 @@ import {
   validateReport,
   type AvroReport,
   type Report,
-} from '../contract/index.js';
-import { errorMessage } from '../errors.js';
+} from '../../contract/index.js';
+import { errorMessage } from '../../errors/index.js';
 
 /** Why a message went to the dead-letter topic (the `rootline-error` header). */
 export type DeadLetterCode =

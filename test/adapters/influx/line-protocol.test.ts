@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toLineProtocol, toPoint } from '../../src/io/influx.js';
-import type { MetricPoint } from '../../src/monitor/index.js';
+import { toLineProtocol, toPoint } from '../../../src/adapters/influx/sink.js';
+import type { MetricPoint } from '../../../src/monitor/index.js';
 
 const cases: MetricPoint[] = [
   {

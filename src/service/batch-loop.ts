@@ -1,14 +1,18 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { MonitorConfig } from '../../config/index.js';
-import { RootlineError, errorMessage } from '../../errors.js';
-import { emptyOutput, pipelineOfKey, type CoreOutput, type MonitorCore } from '../../monitor/core.js';
-import type { MetricPoint } from '../../monitor/points.js';
-import { decodeMessage, type DecoderOptions } from '../decode.js';
-import type { MonitorMetrics } from '../metrics.js';
-import { createKafka, kafkaError } from './client.js';
-import { loadStatePartitions } from './state-store.js';
-import { ensureTopics } from './topics.js';
+import type { MonitorConfig } from '../config/index.js';
+import { isRetriable } from '../errors/classify.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
+import { retry } from '../errors/retry.js';
+import { healthEvent } from './health-event.js';
+import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
+import { pipelineOfKey } from '../monitor/state-keys.js';
+import type { MetricPoint } from '../monitor/points.js';
+import { decodeMessage, type DecoderOptions } from '../adapters/decode/decode.js';
+import type { MonitorMetrics } from './metrics.js';
+import { createKafka, kafkaError } from '../adapters/kafka/client.js';
+import { loadStatePartitions } from '../adapters/kafka/state-store.js';
+import { ensureTopics } from '../adapters/kafka/topics.js';
 
 /** Where the consumer writes metric points; the InfluxDB sink in production. */
 export interface PointSink {
@@ -25,8 +29,6 @@ export interface KafkaMonitorDeps {
   /** Called after each committed batch with what it produced (incident events go to the dispatcher). */
   onCommitted?: (out: CoreOutput) => void;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function header(v: string): Buffer {
   return Buffer.from(v, 'utf8');
@@ -308,51 +310,47 @@ export class KafkaMonitor {
     this.deps.onCommitted?.(out);
   }
 
-  /** Writes points to InfluxDB; while it is down, waits with backoff (consumption of this partition pauses). */
+  /**
+   * Writes points to InfluxDB; while it is down, waits with backoff (consumption of this partition
+   * pauses, heartbeats keep the membership). Retried whatever the error: the batch cannot commit
+   * without its points, and fetching it again would meet the same failure.
+   */
   private async writePoints(
     points: readonly MetricPoint[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<void> {
-    let delay = 200;
-    let attempt = 0;
-    for (;;) {
-      const t0 = process.hrtime.bigint();
-      try {
-        await this.deps.sink.write(points);
-        this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-        if (attempt > 0)
-          this.log.info({ attempts: attempt + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
-        return;
-      } catch (err: unknown) {
-        attempt += 1;
-        this.deps.metrics.influxRetries.inc();
-        const retriable = err instanceof RootlineError ? err.retriable : true;
-        if (attempt === 1 || attempt % 10 === 0)
-          this.log.warn(
-            { err: errorMessage(err), attempt, retriable, nextDelayMs: delay },
-            'InfluxDB write failed; consumption paused, retrying',
-          );
-        if (!isRunning() || this.stopping)
-          throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
-        const wait = Math.min(delay, this.cfg.influx.maxRetryDelayMs);
-        const until =
-          Date.now() +
-          Math.max(
-            wait,
-            err instanceof RootlineError && err.retryAfterMs
-              ? Math.min(err.retryAfterMs, this.cfg.influx.maxRetryDelayMs)
-              : 0,
-          );
-        while (Date.now() < until) {
-          await sleep(Math.min(1000, until - Date.now()));
-          await heartbeat().catch(() => undefined);
-          if (!isRunning() || this.stopping)
-            throw new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err });
+    let failures = 0;
+    await retry(
+      async () => {
+        const t0 = process.hrtime.bigint();
+        try {
+          await this.deps.sink.write(points);
+        } catch (err: unknown) {
+          failures += 1;
+          this.deps.metrics.influxRetries.inc();
+          throw err;
         }
-        delay = Math.min(delay * 2, this.cfg.influx.maxRetryDelayMs);
-      }
-    }
+        this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        if (failures > 0)
+          this.log.info({ attempts: failures + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
+      },
+      {
+        backoff: { initialMs: 200, maxMs: this.cfg.influx.maxRetryDelayMs },
+        retriable: () => true,
+        stopped: () => !isRunning() || this.stopping,
+        stopError: (err) =>
+          new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err }),
+        onWait: heartbeat,
+        onRetry: (err, attempt, waitMs) => {
+          if (attempt === 1 || attempt % 10 === 0)
+            this.log.warn(
+              { err: errorMessage(err), attempt, retriable: isRetriable(err), nextDelayMs: waitMs },
+              'InfluxDB write failed; consumption paused, retrying',
+            );
+        },
+      },
+    );
   }
 
   private async commit(
@@ -395,16 +393,7 @@ export class KafkaMonitor {
           topic: k.topics.health,
           messages: out.runs.map(({ pipeline, node, run }) => ({
             key: `${pipeline}/${node}`,
-            value: JSON.stringify({
-              pipeline,
-              node,
-              run_id: run.run_id,
-              event_time: new Date(run.event_time).toISOString(),
-              healthy: run.healthy,
-              findings: run.findings,
-              outputs: run.outputs,
-              incident_id: run.incident_id,
-            }),
+            value: JSON.stringify(healthEvent(pipeline, node, run)),
           })),
         });
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Registry, monitorMetrics } from '../../src/io/metrics.js';
+import { Registry, monitorMetrics } from '../../src/service/metrics.js';
 
 describe('Registry (Prometheus text format 0.0.4)', () => {
   it('renders counters with HELP, TYPE and sorted, escaped labels', () => {

@@ -1,9 +1,9 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { ActionDispatcher } from '../../actions/index.js';
-import type { MonitorConfig } from '../../config/index.js';
-import type { IncidentEvent } from '../../monitor/index.js';
-import { kafkaError } from './client.js';
+import type { ActionDispatcher } from '../actions/index.js';
+import type { MonitorConfig } from '../config/index.js';
+import type { IncidentEvent } from '../monitor/index.js';
+import { kafkaError } from '../adapters/kafka/client.js';
 
 /**
  * Feeds the incidents topic to the action dispatcher (Slack, rollback) in its own consumer group,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { reportToAvro, type Report } from '../../src/contract/index.js';
+import { reportToAvro, type Report } from '../../../src/contract/index.js';
 import {
   decodeMessage,
   isOpenLineageEvent,
   type AvroDecoder,
   type Decoded,
   type OpenLineageConverter,
-} from '../../src/io/decode.js';
-import { PipelineSim, makeDag } from '../../src/sim/index.js';
+} from '../../../src/adapters/decode/decode.js';
+import { PipelineSim, makeDag } from '../../../src/sim/index.js';
 
 const sim = new PipelineSim(makeDag('chain', 2, 'churn', 1), { seed: 1 });
 const report: Report = sim.run(0)[1]!;

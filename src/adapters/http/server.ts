@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { formatIssues, validateReport, type Report } from '../contract/index.js';
-import { RootlineError, errorMessage } from '../errors.js';
-import type { Registry } from './metrics.js';
-import type { Counter } from './metrics.js';
-import { isOpenLineageEvent, type OpenLineageConverter } from './decode.js';
+import { formatIssues, validateReport, type Report } from '../../contract/index.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
+import type { Registry } from '../../service/metrics.js';
+import type { Counter } from '../../service/metrics.js';
+import { isOpenLineageEvent, type OpenLineageConverter } from '../decode/decode.js';
 
 /** Where accepted reports go: the reports topic (Kafka mode) or the core directly (embedded). */
 export interface Ingest {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/contract/index.js';
-import { RootlineError } from '../../src/errors.js';
-import { apiQueries } from '../../src/io/api.js';
-import type { OpenLineageConverter } from '../../src/io/decode.js';
-import { startHttpServer, type HealthStatus } from '../../src/io/http.js';
-import { createLogger } from '../../src/io/log.js';
-import { monitorMetrics } from '../../src/io/metrics.js';
-import { MonitorCore } from '../../src/monitor/index.js';
-import { loadRules } from '../../src/rules/index.js';
-import { PipelineSim, makeDag } from '../../src/sim/index.js';
+import type { Report } from '../../../src/contract/index.js';
+import { RootlineError } from '../../../src/errors/index.js';
+import { apiQueries } from '../../../src/service/api.js';
+import type { OpenLineageConverter } from '../../../src/adapters/decode/decode.js';
+import { startHttpServer, type HealthStatus } from '../../../src/adapters/http/server.js';
+import { createLogger } from '../../../src/service/log.js';
+import { monitorMetrics } from '../../../src/service/metrics.js';
+import { MonitorCore } from '../../../src/monitor/index.js';
+import { loadRules } from '../../../src/rules/index.js';
+import { PipelineSim, makeDag } from '../../../src/sim/index.js';
 
 const sim = new PipelineSim(makeDag('chain', 3, 'churn', 1), { seed: 1 });
 const valid = (run: number, node = 0): Report => sim.run(run)[node]!;

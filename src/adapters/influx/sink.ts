@@ -1,6 +1,7 @@
-import { HttpError, InfluxDB, Point, canRetryHttpCall, setLogger, type WriteApi } from '@influxdata/influxdb-client';
-import { RootlineError, errorMessage } from '../errors.js';
-import type { MetricPoint } from '../monitor/points.js';
+import { HttpError, InfluxDB, Point, setLogger, type WriteApi } from '@influxdata/influxdb-client';
+import { classify } from '../../errors/classify.js';
+import { RootlineError } from '../../errors/index.js';
+import type { MetricPoint } from '../../monitor/points.js';
 
 export interface InfluxOptions {
   url: string;
@@ -17,25 +18,16 @@ export const WRITE_CHUNK_LINES = 5000;
 /** Quiets the client's own console logging; errors surface through our adapter instead. */
 setLogger({ error: () => undefined, warn: () => undefined });
 
-/** Maps the InfluxDB client's errors into RootlineError (retriable when the client says so). */
+/** Maps the InfluxDB client's errors into RootlineError; whether they are retriable is decided by errors/classify. */
 export function influxError(err: unknown, what: string): RootlineError {
-  if (err instanceof RootlineError) return err;
-  if (err instanceof HttpError) {
-    const retriable = err.canRetry() || err.statusCode >= 500 || err.statusCode === 429;
-    return new RootlineError(
+  if (err instanceof HttpError)
+    return classify(
+      err,
       'INFLUX_ERROR',
-      `${what}: InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ''} ${(err.body ?? '').slice(0, 300)}`.trim(),
-      {
-        retriable,
-        cause: err,
-        ...(retriable ? { retryAfterMs: err.retryAfter() } : {}),
-      },
+      what,
+      `InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ''} ${(err.body ?? '').slice(0, 300)}`.trim(),
     );
-  }
-  const retriable =
-    canRetryHttpCall(err) ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|timed out|fetch failed/i.test(errorMessage(err));
-  return new RootlineError('INFLUX_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
+  return classify(err, 'INFLUX_ERROR', what);
 }
 
 /**

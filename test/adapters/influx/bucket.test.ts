@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InfluxSink } from '../../src/io/influx.js';
+import { InfluxSink } from '../../../src/adapters/influx/sink.js';
 
 /**
  * The two bucket set-ups the monitor meets: InfluxDB 2.x (buckets API; org looked up by name) is

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MonitorConfig } from '../../config/index.js';
-import { RootlineError, errorMessage } from '../../errors.js';
+import { classify } from '../../errors/classify.js';
+import type { RootlineError } from '../../errors/index.js';
 
 /** kafkajs' log lines go to our logger (structured), at the matching level. */
 function logCreator(logger: Logger | undefined) {
@@ -44,9 +45,7 @@ export function createKafka(cfg: MonitorConfig['kafka'], logger?: Logger, client
   return new Kafka(config);
 }
 
-/** Maps kafkajs errors into RootlineError at this adapter (kafkajs says whether a retry may help). */
+/** Maps kafkajs errors into RootlineError; whether they are retriable is decided by errors/classify. */
 export function kafkaError(err: unknown, what: string): RootlineError {
-  if (err instanceof RootlineError) return err;
-  const retriable = typeof err === 'object' && err !== null && 'retriable' in err ? Boolean(err.retriable) : true;
-  return new RootlineError('KAFKA_ERROR', `${what}: ${errorMessage(err)}`, { retriable, cause: err });
+  return classify(err, 'KAFKA_ERROR', what);
 }

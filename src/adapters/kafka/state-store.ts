@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { RootlineError } from '../../errors.js';
+import { RootlineError } from '../../errors/index.js';
 import { kafkaError } from './client.js';
 
 export const SENTINEL_KEY = '__rootline_sentinel__';

@@ -1,4 +1,4 @@
-import { RootlineError } from '../errors.js';
+import { RootlineError } from '../errors/index.js';
 import { LineageNotFound, downstreamOf, graphAt, producersOf, upstreamOf, type RunSource } from '../lineage/index.js';
 import type { MonitorCore } from '../monitor/index.js';
 

@@ -1,0 +1,34 @@
+import type { ColumnSource } from '../contract/types.js';
+import type { FindingBrief } from '../rules/index.js';
+import type { NodeRef } from './graph.js';
+
+/**
+ * A run of a node as the monitor remembers it: THE run type, used by the run history, RCA
+ * ({@link RcaRun} adds the node) and the lineage queries.
+ */
+export interface NodeRun {
+  /** Order of the run among the node's runs (0, 1, 2, ...); the history ring position is seq % runHistory. */
+  seq: number;
+  run_id: string;
+  event_id: string;
+  /** Event time, ms since the epoch. */
+  event_time: number;
+  status: 'success' | 'failed';
+  healthy: boolean;
+  row_count: number;
+  code_version?: string;
+  data_version?: string;
+  params?: Record<string, unknown>;
+  /** The parent runs this run read (explicit, or the parents' latest runs at the time). */
+  upstream: (NodeRef & { run_id?: string })[];
+  inputs: string[];
+  outputs: string[];
+  findings: FindingBrief[];
+  /** Sub-threshold movements (evidence for RCA only; see rules' elevatedSignals). */
+  signals?: FindingBrief[];
+  /** Findings on the profiles of the datasets as this run read them. */
+  input_findings: (FindingBrief & { dataset: string })[];
+  column_lineage?: Record<string, ColumnSource[]>;
+  /** The incident this run's findings were attributed to (as root or symptom). */
+  incident_id?: string;
+}

@@ -1,0 +1,21 @@
+import type { RuleMetric } from '../types.js';
+import { drift } from './drift.js';
+import { freshness } from './freshness.js';
+import { nullRatio } from './null-ratio.js';
+import { rowCount } from './row-count.js';
+import { schema } from './schema.js';
+import { status } from './status.js';
+import type { RuleMetricDescriptor } from './types.js';
+
+/** The registry of rule metrics: one descriptor per metric (parameters, violation test, signal test). */
+export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
+  row_count: rowCount,
+  null_ratio: nullRatio,
+  schema,
+  drift,
+  freshness,
+  status,
+};
+
+export { driftViolated, usesFdr } from './drift.js';
+export type { ParamKind, RuleMetricDescriptor, Verdict } from './types.js';

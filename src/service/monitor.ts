@@ -1,0 +1,231 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { ActionDispatcher, SlackNotifier } from '../actions/index.js';
+import { startHttpServer } from '../adapters/http/server.js';
+import { InfluxSink } from '../adapters/influx/sink.js';
+import { createKafka } from '../adapters/kafka/client.js';
+import type { MonitorConfig } from '../config/index.js';
+import { MonitorCore, type MetricPoint } from '../monitor/index.js';
+import { convertRunEvent } from '../openlineage/index.js';
+import { loadRules } from '../rules/index.js';
+import { IncidentsConsumer } from './actions-loop.js';
+import { apiQueries } from './api.js';
+import { KafkaMonitor } from './batch-loop.js';
+import type { Logger } from './log.js';
+import { monitorMetrics } from './metrics.js';
+import { actionPoint, startOpsTicker } from './ops.js';
+import { watchRules } from './rules-watcher.js';
+import { StoppedDuringStartup, retryStartup } from './startup.js';
+
+/** The running parts, for tests and embedding. */
+export interface MonitorHandles {
+  core: MonitorCore;
+  kafka: KafkaMonitor;
+  dispatcher: ActionDispatcher;
+  httpUrl: string | undefined;
+  metrics: ReturnType<typeof monitorMetrics>;
+}
+
+/** The whole `rootline monitor` process; resolves when it has shut down. */
+export async function runMonitor(
+  cfg: MonitorConfig,
+  log: Logger,
+  stopSignal: Promise<unknown>,
+  onStarted?: (h: MonitorHandles) => void,
+): Promise<void> {
+  const rules = loadRules(cfg.monitor.rules);
+  const core = new MonitorCore({
+    rules,
+    baselineRuns: cfg.monitor.baselineRuns,
+    runHistory: cfg.monitor.runHistory,
+    resolveAfterHealthyRuns: cfg.monitor.resolveAfterHealthyRuns,
+    rollback: {
+      dryRun: cfg.rollback.dryRun,
+      cooldownMs: cfg.rollback.cooldownMs,
+      allowAmbiguous: cfg.rollback.allowAmbiguous,
+    },
+  });
+  const metrics = monitorMetrics();
+  const influx = new InfluxSink({
+    url: cfg.influx.url,
+    token: cfg.influx.token,
+    org: cfg.influx.org,
+    bucket: cfg.influx.bucket,
+    timeoutMs: cfg.influx.timeoutMs,
+  });
+  if (cfg.influx.createBucket) {
+    try {
+      const api = await retryStartup('InfluxDB', log, () => influx.ensureBucket(), stopSignal);
+      log.info({ bucket: cfg.influx.bucket, api }, 'InfluxDB bucket ready');
+    } catch (err: unknown) {
+      if (!(err instanceof StoppedDuringStartup)) throw err;
+      log.info('stopped during start-up');
+      return;
+    }
+  }
+  const registry = cfg.schemaRegistry.url
+    ? new SchemaRegistry({
+        host: cfg.schemaRegistry.url,
+        ...(cfg.schemaRegistry.username
+          ? { auth: { username: cfg.schemaRegistry.username, password: cfg.schemaRegistry.password ?? '' } }
+          : {}),
+      })
+    : undefined;
+
+  const kafka = createKafka(cfg.kafka, log, '-actions');
+  const commandsProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const actionPoints: MetricPoint[] = [];
+  const slack = cfg.slack.token
+    ? new SlackNotifier({
+        token: cfg.slack.token,
+        channel: cfg.slack.channel,
+        apiUrl: cfg.slack.apiUrl,
+        grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate,
+        maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
+        logger: log,
+      })
+    : undefined;
+  if (slack) slack.onCall = (method, outcome) => metrics.slackCalls.inc({ method, outcome });
+  const dispatcher = new ActionDispatcher({
+    slack,
+    logger: log,
+    maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
+    ...(cfg.rollback.kafka
+      ? {
+          sendCommand: async (cmd) => {
+            await commandsProducer.send({
+              topic: cfg.kafka.topics.commands,
+              messages: [
+                {
+                  key: cmd.idempotency_key,
+                  value: JSON.stringify(cmd),
+                  headers: { 'idempotency-key': cmd.idempotency_key },
+                },
+              ],
+            });
+          },
+        }
+      : {}),
+    ...(cfg.rollback.webhookUrl
+      ? {
+          webhook: {
+            url: cfg.rollback.webhookUrl,
+            allowHosts: cfg.rollback.webhookAllowHosts,
+            bodyTemplate: cfg.rollback.webhookBodyTemplate,
+            token: cfg.rollback.webhookToken,
+          },
+        }
+      : {}),
+    onOutcome: (o) => {
+      if (o.action === 'rollback') metrics.rollbackCalls.inc({ outcome: o.outcome });
+      actionPoints.push(actionPoint(o));
+    },
+  });
+
+  const km = new KafkaMonitor({
+    config: cfg,
+    core,
+    sink: influx,
+    decoder: { avro: registry, openLineage: convertRunEvent },
+    metrics,
+    logger: log,
+  });
+  const incidents = new IncidentsConsumer(kafka, cfg.kafka, dispatcher, log);
+
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  if (cfg.http.enabled) {
+    http = await startHttpServer({
+      host: cfg.http.host,
+      port: cfg.http.port,
+      token: cfg.http.token,
+      maxBodyBytes: cfg.http.maxBodyBytes,
+      ingest: {
+        ingest: (reports, source) =>
+          km.produceReports(reports.map((r) => ({ pipeline: r.pipeline, value: JSON.stringify(r), source }))),
+      },
+      openLineage: convertRunEvent,
+      health: async () => {
+        const influxOk = await influx.healthy();
+        const kafkaOk = km.ready;
+        return {
+          ok: influxOk && kafkaOk,
+          details: {
+            kafka: kafkaOk ? 'ok' : 'unavailable',
+            influxdb: influxOk ? 'ok' : 'unavailable',
+            ...km.status,
+            instance: cfg.kafka.instanceId,
+          },
+        };
+      },
+      metrics: metrics.registry,
+      requests: metrics.httpRequests,
+      queries: apiQueries(core, `instance ${cfg.kafka.instanceId}`),
+      logger: log,
+    });
+    log.info({ url: http.url }, 'HTTP API listening');
+  }
+
+  try {
+    await retryStartup('Kafka', log, () => km.start(), stopSignal);
+  } catch (err: unknown) {
+    if (!(err instanceof StoppedDuringStartup)) throw err;
+    log.info('stopped during start-up');
+    await km.stop();
+    await http?.close();
+    return;
+  }
+  await commandsProducer.connect();
+  await incidents.start();
+  log.info(
+    { instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url },
+    'monitor started',
+  );
+  onStarted?.({ core, kafka: km, dispatcher, httpUrl: http?.url, metrics });
+
+  const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
+
+  const stopTicker = startOpsTicker({
+    instanceId: cfg.kafka.instanceId,
+    intervalMs: Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs),
+    core,
+    kafka: km,
+    sink: influx,
+    metrics,
+    logger: log,
+    pending: actionPoints,
+  });
+
+  await stopSignal;
+  log.info('stopping: finishing the batch in progress');
+  stopTicker();
+  rulesWatcher?.close();
+  await km.stop();
+  await incidents.stop();
+  await dispatcher.stop();
+  await commandsProducer.disconnect().catch(() => undefined);
+  await http?.close();
+  log.info('stopped');
+}
+
+/** A monitor running in this process (tests, benchmarks, the local demo). */
+export interface InProcessMonitor extends MonitorHandles {
+  /** Stops it (finishing the batch in progress) and resolves when it has shut down. */
+  stop(): Promise<void>;
+}
+
+/** Starts a monitor in this process and resolves once it consumes; rejects if it fails to start. */
+export async function startInProcess(cfg: MonitorConfig, log: Logger): Promise<InProcessMonitor> {
+  let signal!: () => void;
+  const stopped = new Promise<void>((r) => (signal = r));
+  let done: Promise<void> = Promise.resolve();
+  const handles = await new Promise<MonitorHandles>((resolve, reject) => {
+    done = runMonitor(cfg, log, stopped, resolve);
+    done.then(() => reject(new Error('the monitor stopped before it started')), reject);
+  });
+  return {
+    ...handles,
+    stop: async () => {
+      signal();
+      await done;
+    },
+  };
+}
