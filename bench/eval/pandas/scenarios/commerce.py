@@ -95,7 +95,7 @@ def _universe(ctx: RunCtx, shape: Shape) -> dict[str, Any]:
     st = ctx.state(f"universe:{shape.name}")
     if not st:
         rng = np.random.default_rng([ctx.scenario.seed, 7, len(shape.name)])
-        cmax = int(shape.customers * 1.5) + 10
+        cmax = _n_customers(shape, shape.runs) + 10
         st["activity"] = rng.lognormal(0, 1.0, cmax)
         st["segment"] = rng.choice(SEGMENTS, cmax, p=[0.7, 0.22, 0.08])
         st["country"] = rng.choice(COUNTRIES, cmax, p=_zipf_weights(len(COUNTRIES), 0.9))
@@ -111,7 +111,9 @@ def _universe(ctx: RunCtx, shape: Shape) -> dict[str, Any]:
 
 
 def _n_customers(shape: Shape, i: int) -> int:
-    return int(shape.customers * (1 + 0.002 * i))
+    """The customer base grows 0.2% a day."""
+    days = i * shape.interval.total_seconds() / 86_400
+    return int(shape.customers * (1 + 0.002 * days))
 
 
 def _n_skus(shape: Shape, i: int) -> int:

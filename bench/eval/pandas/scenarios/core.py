@@ -185,6 +185,8 @@ def _order(scenario: Scenario) -> list[tuple[dt.datetime, Pipeline, int]]:
 
 def generate(scenario: Scenario, out_dir: Path) -> dict[str, Any]:
     """Runs the scenario, writes ``reports.jsonl`` (arrival order) and ``truth.json``; returns a summary."""
+    for f in scenario.faults:
+        scenario.pipeline(f.pipeline).node(f.node)  # a fault names a node that exists (KeyError otherwise)
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = random.Random(stable_hash("event-ids", scenario.seed, scenario.id))
     delivery_rng = random.Random(stable_hash("delivery", scenario.seed, scenario.id))

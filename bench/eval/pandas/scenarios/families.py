@@ -49,7 +49,7 @@ def base_shape(rng: np.random.Generator, size: str, name: str = "commerce", **ov
     )
     shape = dataclasses.replace(shape, **over)
     limit = 12 if small else 30
-    for opt in ("branches", "kpis", "export", "fraud"):
+    for opt in ("kpis", "export", "fraud", "branches"):
         while node_count(shape) > limit and (shape.branches > 1 if opt == "branches" else getattr(shape, opt)):
             if opt == "branches":
                 shape.branches -= 1
@@ -292,8 +292,11 @@ def rare_category(rng: np.random.Generator, size: str, seed: int, index: int) ->
             )
         ]
 
-    return _single("rare_category", rng, size, seed, index, mk, "a rare new category value at a source",
-                   branches=_int(rng, 5, 6 if size == "small" else 16))
+    small = size == "small"
+    over: dict[str, Any] = {"branches": _int(rng, 5, 6) if small else _int(rng, 5, 16)}
+    if small:
+        over.update(products=False, export=False)
+    return _single("rare_category", rng, size, seed, index, mk, "a rare new category value at a source", **over)
 
 
 def code_change(rng: np.random.Generator, size: str, seed: int, index: int) -> Scenario:
