@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 from scenarios import SITUATIONS, generate  # noqa: E402
 from scenarios.core import stable_hash  # noqa: E402
 
-COUNTS = {"small": 2, "full": 6}
+COUNTS = {"small": 2, "full": 5}
 """Scenarios per situation (seasonality cycles through its weekly / hourly / month-end variants)."""
 
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True, help="output folder (created; existing scenarios overwritten)")
     ap.add_argument("--situations", help="comma-separated subset of: " + ",".join(SITUATIONS))
-    ap.add_argument("--per-situation", type=int, help="scenarios per situation (default: 2 small, 6 full)")
+    ap.add_argument("--per-situation", type=int, help="scenarios per situation (default: 2 small, 5 full)")
     ap.add_argument(
         "--sketch",
         choices=["kll", "sample"],

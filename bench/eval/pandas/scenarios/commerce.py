@@ -626,6 +626,6 @@ def _branch_columns(node: str) -> list[str]:
 
 def node_count(shape: Shape) -> int:
     """How many nodes ``build_pipeline`` makes for ``shape``."""
-    n = 3 + shape.customers_dim + shape.products + shape.fraud + len(branch_names(shape))
+    n = 4 + shape.customers_dim + shape.products + shape.fraud + len(branch_names(shape))
     n += (3 + shape.export) if shape.model else 0
     return n + shape.kpis

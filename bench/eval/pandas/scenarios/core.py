@@ -255,6 +255,7 @@ def generate(scenario: Scenario, out_dir: Path) -> dict[str, Any]:
         "healthy_node_runs": len(truth["healthy_node_runs"]),
         "faults": len(truth["faults"]),
         "intended_changes": len(truth["intended_changes"]),
+        "calibration": truth["calibration"],
     }
 
 
@@ -417,6 +418,7 @@ def _truth(
         for p, n, r, t in scheduled
         if (p, n, r) not in not_healthy and by_key[(p, n, r)]["report"] is not None
     ]
+    calibration = _calibration(records, {(h["pipeline"], h["node"], h["run_id"]) for h in healthy})
     seen: dict[str, int] = {}
     position: dict[str, int] = {}
     for k, (_, rep) in enumerate(arrivals):
@@ -462,8 +464,35 @@ def _truth(
         "faults": faults_out,
         "intended_changes": changes_out,
         "healthy_node_runs": healthy,
+        "calibration": calibration,
         "delivery": {
             "duplicate_event_ids": sorted(e for e, c in seen.items() if c > 1),
             "late_parent_reports": late,
         },
+    }
+
+
+def _calibration(records: list[dict[str, Any]], healthy: set[tuple[str, str, str]]) -> dict[str, Any]:
+    """How noisy the healthy runs are against the naive seed rules (for reading a score, not for scoring):
+    the share of healthy node-runs, with at least 5 healthy runs of the node before them, whose row count
+    deviates more than 5% from the median of the node's last 20 healthy runs, or with a column whose null
+    ratio is above 0.02."""
+    history: dict[tuple[str, str], list[int]] = {}
+    checked = rows_over = nulls_over = 0
+    for rec in records:
+        report = rec["report"]
+        if report is None or rec["key"] not in healthy:
+            continue
+        profile = report["outputs"][0]["profile"]
+        past = history.setdefault(rec["key"][:2], [])
+        if len(past) >= 5:
+            checked += 1
+            med = float(np.median(past[-20:]))
+            rows_over += bool(med and abs(profile["row_count"] - med) / med > 0.05)
+            nulls_over += any(c["count"] and c["null_count"] / c["count"] > 0.02 for c in profile["columns"].values())
+        past.append(profile["row_count"])
+    return {
+        "checked_node_runs": checked,
+        "row_count_over_5pct": round(rows_over / checked, 4) if checked else None,
+        "null_ratio_over_002": round(nulls_over / checked, 4) if checked else None,
     }

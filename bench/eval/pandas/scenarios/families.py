@@ -30,8 +30,8 @@ def base_shape(rng: np.random.Generator, size: str, name: str = "commerce", **ov
     small = size == "small"
     shape = Shape(
         name=name,
-        runs=_int(rng, 34, 38) if small else _int(rng, 50, 80),
-        base_rows=_int(rng, 1_000, 2_500) if small else _int(rng, 3_000, 12_000),
+        runs=_int(rng, 34, 38) if small else _int(rng, 45, 65),
+        base_rows=_int(rng, 1_000, 2_500) if small else _int(rng, 2_000, 8_000),
         customers=_int(rng, 600, 1_500) if small else _int(rng, 1_500, 5_000),
         skus=_int(rng, 80, 400),
         campaigns=_int(rng, 20, 80),
