@@ -83,12 +83,14 @@ def _targets(truth: dict[str, Any]) -> list[dict[str, Any]]:
         nodes = {(n["pipeline"], n["node"]) for n in entry["touched_nodes"]} | {culprit}
         start = parse_time(entry["start_time"])
         end = parse_time(entry["end_time"]) + dt.timedelta(seconds=GRACE_INTERVALS * entry["interval_s"])
+        runs = {(r["pipeline"], r["node"], r["run_id"]) for r in entry["affected_node_runs"]}
         out.append(
             {
                 "entry": entry,
                 "intended": intended,
                 "culprit": culprit,
                 "nodes": nodes,
+                "runs": runs,
                 "start": start,
                 "end": end,
                 "interval_s": entry["interval_s"],
@@ -103,7 +105,9 @@ def _related(inc: dict[str, Any], target: dict[str, Any]) -> bool:
         return False
     if (inc["pipeline"], inc["culprit"]) in target["nodes"]:
         return True
-    return any((s.get("pipeline", inc["pipeline"]), s.get("node")) in target["nodes"] for s in inc["symptoms"])
+    return any(
+        (s.get("pipeline", inc["pipeline"]), s.get("node"), str(s.get("run_id"))) in target["runs"] for s in inc["symptoms"]
+    )
 
 
 def score_scenario(truth: dict[str, Any], incidents: list[dict[str, Any]]) -> dict[str, Any]:

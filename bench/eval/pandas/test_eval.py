@@ -202,6 +202,20 @@ def test_scorer_counts_wrong_culprits_duplicates_and_false_incidents(dataset: Pa
     r = score.score_scenario(truth, _incidents(tmp_path / "b.jsonl", [perfect[0], dict(perfect[0], incident_id="p2")]))
     assert r["faults"][0]["incidents"] == 2 and r["faults"][0]["culprit_right"]
 
+    # blaming a node upstream of the culprit for affected node-runs: the fault's incident, wrong culprit
+    run_id = fault["active_runs"][0]["run_id"]
+    source = next(h for h in truth["healthy_node_runs"] if h["node"] == "raw_transactions" and h["run_id"] == run_id)
+    blame = {"incident_id": "s", "pipeline": source["pipeline"], "culprit": "raw_transactions", "opened_run_id": run_id,
+             "opened_event_time": source["event_time"], "severity": "critical",
+             "symptoms": [{k: downstream[0][k] for k in ("pipeline", "node", "run_id")}]}
+    r = score.score_scenario(truth, _incidents(tmp_path / "d.jsonl", [blame]))
+    assert r["faults"][0]["incidents"] == 1 and not r["faults"][0]["culprit_right"] and r["false_incidents"] == []
+    # the same nodes as symptoms but from a healthy run: unrelated, a false incident
+    before = [h for h in truth["healthy_node_runs"] if h["node"] == downstream[0]["node"] and h["event_time"] < source["event_time"]]
+    blame["symptoms"] = [{k: before[-1][k] for k in ("pipeline", "node", "run_id")}]
+    r = score.score_scenario(truth, _incidents(tmp_path / "e.jsonl", [blame]))
+    assert r["faults"][0]["incidents"] == 0 and [x["incident_id"] for x in r["false_incidents"]] == ["s"]
+
     r = score.score_scenario(truth, _incidents(tmp_path / "c.jsonl", []))
     assert not r["faults"][0]["detected"] and not r["faults"][0]["culprit_right"]
 
