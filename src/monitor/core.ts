@@ -1,5 +1,5 @@
 import type { Report } from '../contract/types.js';
-import { dict, parseJsonDict } from '../dict.js';
+import { dict } from '../dict.js';
 import {
   PipelineGraph,
   findRoots,
