@@ -8,7 +8,7 @@ import type { NodeAtTime } from '../lineage/index.js';
 import { MonitorCore } from '../monitor/index.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 
-const USAGE = `usage: rootline lineage upstream|downstream NODE --pipeline P [--at TIME] [--url URL | --from FILE.jsonl] [--json]
+const USAGE = `usage: rootline lineage upstream|downstream NODE --pipeline P [--at TIME] [--url URL [--token T] | --from FILE.jsonl] [--json]
        rootline lineage graph --pipeline P [--at TIME] [...]
        rootline lineage runs --pipeline P --data-version V [...]
 
@@ -18,7 +18,9 @@ graph:      the pipeline's graph as it stood at TIME
 runs:       which run produced a data_version, and from which inputs
 
 Answers come from a running monitor's HTTP API (--url, default $ROOTLINE_URL or http://127.0.0.1:8080),
-or from a file of reports replayed offline (--from). TIME is RFC 3339 (default: now).`;
+or from a file of reports replayed offline (--from). TIME is RFC 3339 (default: now). A monitor with
+access control needs a token with the read role: --token T or $ROOTLINE_HTTP_TOKEN (sent as
+Authorization: Bearer T).`;
 
 async function offlineCore(file: string, rules: string): Promise<MonitorCore> {
   const core = new MonitorCore({ rules: loadRules(rules) });
@@ -77,6 +79,7 @@ export async function lineageCommand(args: string[]): Promise<number> {
       pipeline: { type: 'string' },
       at: { type: 'string' },
       url: { type: 'string' },
+      token: { type: 'string' },
       from: { type: 'string' },
       rules: { type: 'string', default: DEFAULT_RULES_DIR },
       'data-version': { type: 'string' },
@@ -112,8 +115,10 @@ export async function lineageCommand(args: string[]): Promise<number> {
     const base = values.url ?? process.env.ROOTLINE_URL ?? 'http://127.0.0.1:8080';
     let res: Response;
     try {
+      const token = values.token ?? process.env.ROOTLINE_HTTP_TOKEN;
       res = await fetch(`${base.replace(/\/$/, '')}/api/v1/${path}?${params.toString()}`, {
         signal: AbortSignal.timeout(15_000),
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
       });
     } catch (err: unknown) {
       throw new RootlineError(
@@ -125,7 +130,7 @@ export async function lineageCommand(args: string[]): Promise<number> {
     const body = (await res.json().catch(() => ({}))) as { error?: string };
     if (!res.ok)
       throw new RootlineError(
-        res.status === 404 ? 'NOT_FOUND' : 'CONFIG_INVALID',
+        res.status === 404 ? 'NOT_FOUND' : res.status === 401 || res.status === 403 ? 'FORBIDDEN' : 'CONFIG_INVALID',
         `${base}: ${body.error ?? `HTTP ${res.status}`}`,
       );
     answer = body;

@@ -48,6 +48,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'rootline rules check [DIR] [--pipeline P --node N [--column C]]',
     run: rulesCommand,
   },
+  token: {
+    summary:
+      'API tokens: `rootline token create --role read --pipelines churn*` (prints the token once and its config entry)',
+    usage: 'rootline token create|hash --role ROLE [--pipelines GLOBS] [--name NAME]',
+    run: async (args) => (await import('./token.js')).tokenCommand(args),
+  },
   lineage: {
     summary: 'lineage queries: upstream|downstream NODE, graph, runs (--at TIME for time travel)',
     usage: 'rootline lineage upstream|downstream NODE --pipeline P [--at TIME]',

@@ -3,8 +3,9 @@ import { hostname } from 'node:os';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { RootlineError } from '../errors/index.js';
 import { SETTINGS, type Setting } from './spec.js';
+import { describeTokenEntry, parseTokenEntries, type TokenEntry } from './tokens.js';
 
-export type ConfigValue = string | number | boolean | string[] | undefined;
+export type ConfigValue = string | number | boolean | string[] | TokenEntry[] | undefined;
 
 /** The monitor's compiled configuration (immutable). See src/config/spec.ts for every key. */
 export interface MonitorConfig {
@@ -43,7 +44,7 @@ export interface MonitorConfig {
     timeoutMs: number;
     maxRetryDelayMs: number;
   };
-  http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
+  http: { enabled: boolean; host: string; port: number; tokens: TokenEntry[]; token?: string; maxBodyBytes: number };
   monitor: {
     rules: string;
     baselineRuns: number;
@@ -114,6 +115,12 @@ function coerce(s: Setting, raw: unknown, where: string, problems: Problem[]): C
     case 'enum':
       if (typeof raw === 'string' && s.values!.includes(raw)) return raw;
       return bad(`one of ${s.values!.join(', ')}`);
+    case 'tokens': {
+      // Never through bad(): the raw value may hold a token pasted where its hash belongs.
+      const r = parseTokenEntries(raw);
+      for (const message of r.errors) problems.push({ where, message });
+      return r.entries;
+    }
   }
 }
 
@@ -303,6 +310,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       enabled: b('http.enabled'),
       host: s('http.host'),
       port: n('http.port'),
+      tokens: v.get('http.tokens') as TokenEntry[],
       token: o('http.token'),
       maxBodyBytes: n('http.maxBodyBytes'),
     }) as MonitorConfig['http'],
@@ -351,6 +359,7 @@ export function describeConfig(cfg: MonitorConfig): string {
       .split('.')
       .reduce<unknown>((acc, k) => (acc as Record<string, unknown> | undefined)?.[k], cfg);
     if (s.secret && v !== undefined && v !== '') v = '<redacted>';
+    if (s.type === 'tokens') v = (v as TokenEntry[]).map(describeTokenEntry);
     lines.push(`${s.key} = ${v === undefined ? '(unset)' : JSON.stringify(v)}`);
   }
   return lines.join('\n');

@@ -8,7 +8,7 @@ import { DEFAULT_BASELINE_RUNS, DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS, DEFAULT_RUN_
  * The monitor core's own options take their defaults from the core (monitor/options.ts,
  * monitor/incidents.ts), the one place they are stated.
  */
-export type SettingType = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'duration' | 'enum';
+export type SettingType = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'duration' | 'enum' | 'tokens';
 
 export interface Setting {
   key: string;
@@ -263,11 +263,18 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'HTTP port (0: any free port).',
   },
   {
+    key: 'http.tokens',
+    env: 'ROOTLINE_HTTP_TOKENS',
+    type: 'tokens',
+    default: [],
+    doc: 'API tokens, stored hashed: a list of `{name, hash: sha256:<hex>, roles: [read|ingest|operate|admin], pipelines: [glob, ...]}` (JSON in the environment); `rootline token create` prints an entry. With any token configured, every endpoint but /healthz and /livez needs one (docs/api.md).',
+  },
+  {
     key: 'http.token',
     env: 'ROOTLINE_HTTP_TOKEN',
     type: 'string',
     secret: true,
-    doc: 'Bearer token required on POST endpoints (optional).',
+    doc: 'A single plain-text token with the admin role (kept for compatibility; prefer http.tokens, which stores hashes).',
   },
   {
     key: 'http.maxBodyBytes',

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'SLACK_ERROR',
   'WEBHOOK_ERROR',
   'NOT_FOUND',
+  'FORBIDDEN',
   'INTERNAL',
 ] as const;
 

@@ -1,3 +1,4 @@
+import { ALL_PIPELINES, type PipelineAccess } from '../adapters/http/auth.js';
 import { RootlineError } from '../errors/index.js';
 import { LineageNotFound, downstreamOf, graphAt, producersOf, upstreamOf, type RunSource } from '../lineage/index.js';
 import type { MonitorCore } from '../monitor/index.js';
@@ -34,14 +35,21 @@ function need(params: URLSearchParams, name: string): string {
  *   nodes?pipeline=P[&node=N]                     runs, healthy runs and baselines of nodes
  *   incidents[?status=open|resolved&pipeline=P]   incidents held by this instance
  *   incidents/<id>
- * An instance answers for the pipelines whose partitions it holds.
+ * An instance answers for the pipelines whose partitions it holds. `access` is the caller's pipeline
+ * scope: a named pipeline outside it is FORBIDDEN (before asking whether it exists, so a scoped token
+ * cannot probe other pipelines' names); lists are filtered to it.
  */
 export function apiQueries(core: MonitorCore, where = 'this instance') {
   const src = runSource(core);
-  return (path: string, params: URLSearchParams): Promise<unknown> => {
+  return (path: string, params: URLSearchParams, access: PipelineAccess = ALL_PIPELINES): Promise<unknown> => {
     try {
+      const allowed = (p: string) => {
+        if (!access.allows(p))
+          throw new RootlineError('FORBIDDEN', `this token's pipeline scope does not cover pipeline ${p}`);
+        return p;
+      };
       const pipelineParam = () => {
-        const p = need(params, 'pipeline');
+        const p = allowed(need(params, 'pipeline'));
         if (!core.graph(p))
           throw new RootlineError(
             'NOT_FOUND',
@@ -51,7 +59,7 @@ export function apiQueries(core: MonitorCore, where = 'this instance') {
       };
       switch (path) {
         case 'pipelines':
-          return Promise.resolve({ pipelines: core.pipelineNames() });
+          return Promise.resolve({ pipelines: core.pipelineNames().filter((p) => access.allows(p)) });
         case 'lineage/upstream':
           return Promise.resolve(
             upstreamOf(src, { pipeline: pipelineParam(), node: need(params, 'node') }, parseAt(params.get('at'))),
@@ -99,15 +107,19 @@ export function apiQueries(core: MonitorCore, where = 'this instance') {
           if (status !== null && status !== 'open' && status !== 'resolved')
             throw new RootlineError('CONFIG_INVALID', 'status must be open or resolved');
           const pipeline = params.get('pipeline');
+          if (pipeline) allowed(pipeline);
           return Promise.resolve({
-            incidents: core.incidents({ ...(status ? { status } : {}), ...(pipeline ? { pipeline } : {}) }),
+            incidents: core
+              .incidents({ ...(status ? { status } : {}), ...(pipeline ? { pipeline } : {}) })
+              .filter((i) => access.allows(i.pipeline)),
           });
         }
         default: {
           if (path.startsWith('incidents/')) {
             const id = decodeURIComponent(path.slice('incidents/'.length));
             const inc = core.incidents().find((i) => i.incident_id === id);
-            if (!inc) throw new RootlineError('NOT_FOUND', `no incident ${id} on ${where}`);
+            if (!inc || !access.allows(inc.pipeline))
+              throw new RootlineError('NOT_FOUND', `no incident ${id} on ${where}`);
             return Promise.resolve(inc);
           }
           throw new RootlineError('NOT_FOUND', `no API endpoint /api/v1/${path}`);

@@ -136,6 +136,7 @@ export async function runMonitor(
     http = await startHttpServer({
       host: cfg.http.host,
       port: cfg.http.port,
+      tokens: cfg.http.tokens,
       token: cfg.http.token,
       maxBodyBytes: cfg.http.maxBodyBytes,
       ingest: {
@@ -161,7 +162,13 @@ export async function runMonitor(
       queries: apiQueries(core, `instance ${cfg.kafka.instanceId}`),
       logger: log,
     });
-    log.info({ url: http.url }, 'HTTP API listening');
+    const tokenNames = [...cfg.http.tokens.map((t) => t.name), ...(cfg.http.token ? ['http.token'] : [])];
+    if (tokenNames.length === 0)
+      log.warn(
+        { url: http.url },
+        'HTTP API listening WITHOUT access control: no http.tokens configured, every endpoint is open (docs/api.md)',
+      );
+    else log.info({ url: http.url, tokens: tokenNames }, 'HTTP API listening; access control on');
   }
 
   try {

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Role, TokenEntry } from '../../config/tokens.js';
 import { formatIssues, validateReport, type Report } from '../../contract/index.js';
 import { RootlineError, errorMessage } from '../../errors/index.js';
 import type { Registry } from '../../service/metrics.js';
 import type { Counter } from '../../service/metrics.js';
 import { isOpenLineageEvent, type OpenLineageConverter } from '../decode/decode.js';
+import { ALL_PIPELINES, TokenStore, hasRole, pipelineAccess, type PipelineAccess, type Principal } from './auth.js';
 
 /** Where accepted reports go: the reports topic (Kafka mode) or the core directly (embedded). */
 export interface Ingest {
@@ -18,13 +19,18 @@ export interface HealthStatus {
   details: Record<string, unknown>;
 }
 
-/** Read-only queries the API answers (lineage, incidents); each returns a JSON-able value or throws NOT_FOUND. */
-export type QueryHandler = (path: string, params: URLSearchParams) => Promise<unknown>;
+/**
+ * Read-only queries the API answers (lineage, incidents); each returns a JSON-able value or throws
+ * NOT_FOUND, or FORBIDDEN for a pipeline outside `access`.
+ */
+export type QueryHandler = (path: string, params: URLSearchParams, access: PipelineAccess) => Promise<unknown>;
 
 export interface HttpServerOptions {
   host: string;
   port: number;
-  /** Required as `Authorization: Bearer <token>` on POST endpoints when set. */
+  /** API tokens (hashed) with roles and pipeline scopes; with none (and no `token`), access control is off. */
+  tokens?: readonly TokenEntry[] | undefined;
+  /** `http.token`: one plain-text token with the admin role (compatibility). */
   token?: string | undefined;
   maxBodyBytes: number;
   ingest: Ingest;
@@ -85,6 +91,7 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
 
 const ROUTES = new Set([
   '/healthz',
+  '/livez',
   '/metrics',
   '/api/v1/reports',
   '/api/v1/lineage',
@@ -104,26 +111,37 @@ export function routeLabel(pathname: string): string {
   return 'other';
 }
 
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
-  const h = req.headers.authorization ?? '';
-  const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7) : '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+/**
+ * The role an endpoint needs: `public` for the health probes, `any` (a valid token of any role) for a
+ * path that is no endpoint, so that unauthenticated callers cannot tell which paths exist.
+ */
+export function requiredRole(method: string, pathname: string): Role | 'public' | 'any' {
+  if (method === 'GET' && (pathname === '/healthz' || pathname === '/livez')) return 'public';
+  if (method === 'GET' && pathname === '/metrics') return 'read';
+  if (method === 'POST' && (pathname === '/api/v1/reports' || pathname === '/api/v1/lineage')) return 'ingest';
+  if (method === 'GET' && pathname.startsWith('/api/v1/')) return 'read';
+  return 'any';
 }
+
+const REALM = 'Bearer realm="rootline"';
 
 /**
  * The monitor's HTTP API:
  *   POST /api/v1/reports   a report, a JSON array of reports, or {"reports": [...]}; 202 with what was accepted
  *   POST /api/v1/lineage   an OpenLineage RunEvent (Marquez-compatible path); 201
- *   GET  /healthz          200 when the monitor can do its work, 503 otherwise
+ *   GET  /healthz          200 when the monitor can do its work, 503 otherwise (no token needed)
+ *   GET  /livez            200 while the process serves requests (no token needed)
  *   GET  /metrics          Prometheus metrics
+ * With tokens configured, every other request needs `Authorization: Bearer <token>` with the role the
+ * endpoint needs (requiredRole) and, for a pipeline, a scope that covers it: 401 without a valid
+ * token, 403 with a valid one that may not do this.
  *   GET  /api/v1/...       lineage and incident queries (see docs/api.md)
  */
 export function startHttpServer(
   o: HttpServerOptions,
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const log = o.logger.child({ component: 'http' });
+  const tokens = new TokenStore(o.tokens ?? [], o.token);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = `${req.method} ${url.pathname}`;
@@ -131,16 +149,42 @@ export function startHttpServer(
       o.requests.inc({ route: routeLabel(url.pathname), status: String(status) });
       send(res, status, body, type);
     };
+    const deny = (status: 401 | 403, error: string, challenge: string) => {
+      // The body is not read: drain it so the client reads the answer rather than a reset.
+      req.resume();
+      res.setHeader('www-authenticate', challenge);
+      done(status, { error });
+    };
     void (async () => {
       try {
+        const need = requiredRole(req.method ?? '', url.pathname);
+        let principal: Principal | undefined;
+        if (need !== 'public') {
+          const a = tokens.authenticate(req.headers.authorization);
+          if (a.kind === 'missing')
+            return deny(401, 'a bearer token is required (Authorization: Bearer <token>)', REALM);
+          if (a.kind === 'invalid')
+            return deny(401, 'the bearer token is not valid', `${REALM}, error="invalid_token"`);
+          if (a.kind === 'ok') {
+            principal = a.principal;
+            if (need !== 'any' && !hasRole(principal, need)) {
+              log.info({ principal: principal.name, route: routeLabel(url.pathname), need }, 'request refused: role');
+              return deny(
+                403,
+                `the token ${principal.name} does not have the ${need} role`,
+                `${REALM}, error="insufficient_scope"`,
+              );
+            }
+          }
+        }
+        const access = pipelineAccess(principal);
         if (route === 'GET /healthz') {
           const h = await o.health();
           return done(h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'unavailable', ...h.details });
         }
+        if (route === 'GET /livez') return done(200, { status: 'ok' });
         if (route === 'GET /metrics') return done(200, o.metrics.render(), 'text/plain; version=0.0.4');
         if (req.method === 'POST' && (url.pathname === '/api/v1/reports' || url.pathname === '/api/v1/lineage')) {
-          if (!authorized(req, o.token))
-            return done(401, { error: 'a valid bearer token is required (Authorization: Bearer <token>)' });
           const text = await readBody(req, o.maxBodyBytes);
           let body: unknown;
           try {
@@ -148,16 +192,20 @@ export function startHttpServer(
           } catch (err: unknown) {
             return done(400, { error: `the body is not JSON: ${errorMessage(err)}` });
           }
-          if (url.pathname === '/api/v1/reports') return done(...(await postReports(body)));
-          return done(...(await postLineage(body)));
+          if (url.pathname === '/api/v1/reports') return done(...(await postReports(body, access, principal)));
+          return done(...(await postLineage(body, access, principal)));
         }
         if (req.method === 'GET' && url.pathname.startsWith('/api/v1/') && o.queries) {
-          return done(200, await o.queries(url.pathname.slice('/api/v1/'.length), url.searchParams));
+          return done(200, await o.queries(url.pathname.slice('/api/v1/'.length), url.searchParams, access));
         }
         return done(404, { error: `no route ${route}` });
       } catch (err: unknown) {
         if (err instanceof HttpProblem) return done(err.status, err.body ?? { error: err.message });
         if (err instanceof RootlineError && err.code === 'NOT_FOUND') return done(404, { error: err.message });
+        if (err instanceof RootlineError && err.code === 'FORBIDDEN') {
+          res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope"`);
+          return done(403, { error: err.message });
+        }
         if (err instanceof RootlineError && (err.code === 'CONFIG_INVALID' || err.code === 'REPORT_INVALID'))
           return done(400, { error: err.message });
         if (err instanceof RootlineError && err.retriable) {
@@ -171,7 +219,25 @@ export function startHttpServer(
     })();
   });
 
-  async function postReports(body: unknown): Promise<[number, unknown]> {
+  /** 403 when a report names a pipeline outside the token's scope: nothing of the request is ingested. */
+  function outOfScope(reports: Report[], access: PipelineAccess, principal: Principal | undefined) {
+    if (access === ALL_PIPELINES) return undefined;
+    const outside = [...new Set(reports.map((r) => r.pipeline).filter((p) => !access.allows(p)))];
+    if (outside.length === 0) return undefined;
+    log.info({ principal: principal?.name, pipelines: outside.length }, 'request refused: pipeline scope');
+    return [
+      403,
+      {
+        error: `the token ${principal?.name ?? ''} may not write pipeline ${outside.join(', ')} (scope ${principal?.pipelines?.join(', ') ?? ''}); nothing was accepted`,
+      },
+    ] as [number, unknown];
+  }
+
+  async function postReports(
+    body: unknown,
+    access: PipelineAccess,
+    principal: Principal | undefined,
+  ): Promise<[number, unknown]> {
     const items = Array.isArray(body)
       ? body
       : typeof body === 'object' && body !== null && Array.isArray((body as { reports?: unknown }).reports)
@@ -192,13 +258,19 @@ export function startHttpServer(
       if (v.ok) accepted.push(v.report);
       else rejected.push({ index, event_id: (item as { event_id?: unknown } | null)?.event_id, errors: v.errors });
     });
+    const refused = outOfScope(accepted, access, principal);
+    if (refused) return refused;
     if (accepted.length > 0) await o.ingest.ingest(accepted, 'http');
     if (rejected.length > 0)
       log.warn({ rejected: rejected.length, first: formatIssues(rejected[0]!.errors, 3) }, 'rejected reports');
     return [accepted.length > 0 ? 202 : 400, { accepted: accepted.length, rejected }];
   }
 
-  async function postLineage(body: unknown): Promise<[number, unknown]> {
+  async function postLineage(
+    body: unknown,
+    access: PipelineAccess,
+    principal: Principal | undefined,
+  ): Promise<[number, unknown]> {
     if (!o.openLineage) return [404, { error: 'OpenLineage ingest is not enabled' }];
     if (!isOpenLineageEvent(body))
       return [400, { error: 'the body is not an OpenLineage RunEvent (job, run and eventType are required)' }];
@@ -212,6 +284,8 @@ export function startHttpServer(
       else problems.push(formatIssues(v.errors));
     }
     if (problems.length > 0) return [400, { error: 'the converted report is invalid', errors: problems }];
+    const refused = outOfScope(reports, access, principal);
+    if (refused) return refused;
     if (reports.length > 0) await o.ingest.ingest(reports, 'openlineage');
     return [201, { accepted: reports.length, ...(res.ignored ? { ignored: res.ignored } : {}) }];
   }
