@@ -267,7 +267,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'ROOTLINE_HTTP_TOKENS',
     type: 'tokens',
     default: [],
-    doc: 'API tokens, stored hashed: a list of `{name, hash: sha256:<hex>, roles: [read|ingest|operate|admin], pipelines: [glob, ...]}` (JSON in the environment); `rootline token create` prints an entry. With any token configured, every endpoint but /healthz and /livez needs one (docs/api.md).',
+    doc: 'API tokens, stored hashed: a list of `{name, hash: sha256:<hex>, roles: [read, ingest, operate, admin], pipelines: [glob, ...]}` (JSON in the environment); `rootline token create` prints an entry. With any token configured, every endpoint but /healthz and /livez needs one (docs/api.md).',
   },
   {
     key: 'http.token',

@@ -219,18 +219,16 @@ export function startHttpServer(
     })();
   });
 
-  /** 403 when a report names a pipeline outside the token's scope: nothing of the request is ingested. */
-  function outOfScope(reports: Report[], access: PipelineAccess, principal: Principal | undefined) {
-    if (access === ALL_PIPELINES) return undefined;
+  /** FORBIDDEN (403) when a report names a pipeline outside the token's scope: nothing of the request is ingested. */
+  function checkScope(reports: Report[], access: PipelineAccess, principal: Principal | undefined): void {
+    if (access === ALL_PIPELINES) return;
     const outside = [...new Set(reports.map((r) => r.pipeline).filter((p) => !access.allows(p)))];
-    if (outside.length === 0) return undefined;
+    if (outside.length === 0) return;
     log.info({ principal: principal?.name, pipelines: outside.length }, 'request refused: pipeline scope');
-    return [
-      403,
-      {
-        error: `the token ${principal?.name ?? ''} may not write pipeline ${outside.join(', ')} (scope ${principal?.pipelines?.join(', ') ?? ''}); nothing was accepted`,
-      },
-    ] as [number, unknown];
+    throw new RootlineError(
+      'FORBIDDEN',
+      `the token ${principal?.name ?? ''} may not write pipeline ${outside.join(', ')} (scope ${principal?.pipelines?.join(', ') ?? ''}); nothing was accepted`,
+    );
   }
 
   async function postReports(
@@ -258,8 +256,7 @@ export function startHttpServer(
       if (v.ok) accepted.push(v.report);
       else rejected.push({ index, event_id: (item as { event_id?: unknown } | null)?.event_id, errors: v.errors });
     });
-    const refused = outOfScope(accepted, access, principal);
-    if (refused) return refused;
+    checkScope(accepted, access, principal);
     if (accepted.length > 0) await o.ingest.ingest(accepted, 'http');
     if (rejected.length > 0)
       log.warn({ rejected: rejected.length, first: formatIssues(rejected[0]!.errors, 3) }, 'rejected reports');
@@ -284,8 +281,7 @@ export function startHttpServer(
       else problems.push(formatIssues(v.errors));
     }
     if (problems.length > 0) return [400, { error: 'the converted report is invalid', errors: problems }];
-    const refused = outOfScope(reports, access, principal);
-    if (refused) return refused;
+    checkScope(reports, access, principal);
     if (reports.length > 0) await o.ingest.ingest(reports, 'openlineage');
     return [201, { accepted: reports.length, ...(res.ignored ? { ignored: res.ignored } : {}) }];
   }

@@ -206,8 +206,8 @@ describe('limits and authentication', () => {
     }
   });
 
-  it('a bearer token is required on POST when set; GET stays open', async () => {
-    const s = await start({ token: 's3cret' });
+  it('http.token set: a bearer token is required on every endpoint but the health probes', async () => {
+    const s = await start({ token: 's3cret', core: new MonitorCore({ rules: loadRules('rules') }) });
     try {
       const u = `${s.url}/api/v1/reports`;
       expect((await post(u, valid(0))).status).toBe(401);
@@ -217,6 +217,11 @@ describe('limits and authentication', () => {
       expect((await post(u, valid(0), { authorization: 'Bearer s3cret' })).status).toBe(202);
       expect(s.ingested).toHaveLength(1);
       expect((await get(`${s.url}/healthz`)).status).toBe(200);
+      expect((await get(`${s.url}/livez`)).status).toBe(200);
+      for (const p of ['/metrics', '/api/v1/pipelines', '/api/v1/incidents'])
+        expect((await get(`${s.url}${p}`)).status, p).toBe(401);
+      const ok = await fetch(`${s.url}/api/v1/pipelines`, { headers: { authorization: 'Bearer s3cret' } });
+      expect(ok.status).toBe(200);
     } finally {
       await s.close();
     }

@@ -1,10 +1,12 @@
 """Emits OpenLineage RunEvents for a two-job pipeline with the real openlineage-python client, through
 its HTTP transport (to Rootline's /api/v1/lineage) or its Kafka transport (to a topic the monitor ingests).
 
-    "$PY" test/integration/openlineage/emit_to_monitor.py http URL RUNS
+    "$PY" test/integration/openlineage/emit_to_monitor.py http URL RUNS [API_KEY]
     "$PY" test/integration/openlineage/emit_to_monitor.py kafka BROKERS TOPIC RUNS
 
-Used by test/integration/openlineage/monitor.test.ts. Prints the number of events emitted.
+With API_KEY, the HTTP transport authenticates the way OpenLineage clients do (auth type api_key:
+`Authorization: Bearer <API_KEY>`). Used by test/integration/openlineage/monitor.test.ts. Prints the
+number of events emitted.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ PRODUCER = "https://github.com/rootline/rootline/test/integration/openlineage"
 
 def client_for(argv: list[str]) -> tuple[OpenLineageClient, int]:
     if argv[1] == "http":
-        from openlineage.client.transport.http import HttpConfig, HttpTransport
+        from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
 
-        return OpenLineageClient(transport=HttpTransport(HttpConfig(url=argv[2], endpoint="api/v1/lineage", timeout=10))), int(argv[3])
+        auth = {"auth": ApiKeyTokenProvider({"apiKey": argv[4]})} if len(argv) > 4 else {}
+        config = HttpConfig(url=argv[2], endpoint="api/v1/lineage", timeout=10, **auth)
+        return OpenLineageClient(transport=HttpTransport(config)), int(argv[3])
     from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
 
     return OpenLineageClient(transport=KafkaTransport(KafkaConfig(config={"bootstrap.servers": argv[2], "acks": "all"}, topic=argv[3], flush=True))), int(argv[4])

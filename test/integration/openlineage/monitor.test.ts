@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashToken } from '../../../src/config/tokens.js';
 import { projectPython, runCommand } from '../../python/run.js';
 import { eventually, services, unique } from '../helpers.js';
 import { monitorConfig, startMonitor } from '../monitor/harness.js';
@@ -7,29 +8,48 @@ interface NodesAnswer {
   nodes: { node: string; runs: number; last_run: { upstream: { node: string }[] } | null }[];
 }
 
-async function nodes(url: string, pipeline: string): Promise<NodesAnswer | undefined> {
-  const res = await fetch(`${url}/api/v1/nodes?pipeline=${pipeline}`);
+async function nodes(url: string, pipeline: string, token?: string): Promise<NodesAnswer | undefined> {
+  const res = await fetch(`${url}/api/v1/nodes?pipeline=${pipeline}`, {
+    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+  });
   return res.ok ? ((await res.json()) as NodesAnswer) : undefined;
 }
 
 describe('OpenLineage into the monitor with the real openlineage-python client', () => {
   it(
-    'through its HTTP transport to POST /api/v1/lineage: COMPLETE events become reports, the pipeline named after the DAG',
+    'through its HTTP transport to POST /api/v1/lineage with an api_key (Bearer) ingest token: COMPLETE events become reports, the pipeline named after the DAG',
     { timeout: 180_000 },
     async () => {
-      const cfg = monitorConfig();
+      const ingestToken = 'rl_ol-ingest-token-for-the-integration-test';
+      const readToken = 'rl_ol-read-token-for-the-integration-test';
+      const cfg = monitorConfig({
+        'log.level': 'debug',
+        'http.tokens': [
+          { name: 'ol-ingest', hash: hashToken(ingestToken), roles: ['ingest'], pipelines: ['ol_*'] },
+          { name: 'reader', hash: hashToken(readToken), roles: ['read'] },
+        ],
+      });
       const m = await startMonitor(cfg);
       const py = await projectPython();
+      // A read token may not ingest: the client's transport raises on the 403.
+      const refused = await runCommand(
+        py,
+        ['test/integration/openlineage/emit_to_monitor.py', 'http', m.httpUrl!, '1', readToken],
+        120_000,
+      );
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('403');
       const r = await runCommand(
         py,
-        ['test/integration/openlineage/emit_to_monitor.py', 'http', m.httpUrl!, '4'],
+        ['test/integration/openlineage/emit_to_monitor.py', 'http', m.httpUrl!, '4', ingestToken],
         120_000,
       );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 8 });
+      expect((await fetch(`${m.httpUrl!}/api/v1/nodes?pipeline=ol_daily`)).status).toBe(401);
       const answer = await eventually(
         async () => {
-          const a = await nodes(m.httpUrl!, 'ol_daily');
+          const a = await nodes(m.httpUrl!, 'ol_daily', readToken);
           return a && a.nodes.reduce((s, n) => s + n.runs, 0) === 8 ? a : undefined;
         },
         60_000,
@@ -40,6 +60,10 @@ describe('OpenLineage into the monitor with the real openlineage-python client',
       expect(answer.nodes.find((n) => n.node === 'ol_daily.clean')!.last_run!.upstream.map((u) => u.node)).toEqual([
         'ol_daily.extract',
       ]);
+      // Neither token reached a log line (debug level, every request).
+      const logs = m.logs.join('');
+      expect(logs).toContain('access control on');
+      for (const t of [ingestToken, readToken]) expect(logs).not.toContain(t);
     },
   );
 
