@@ -1,5 +1,6 @@
 import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
 import { SLACK_LIMITS, code, esc, listWithin, plain, truncate } from './mrkdwn.js';
+import { ownerLine } from './owner.js';
 import { text } from './rollback.js';
 
 /** Block Kit blocks (plain objects; the Slack client sends them as JSON). */
@@ -28,6 +29,8 @@ const BUDGET = {
   symptoms: 800,
   action: 800,
   context: 600,
+  /** The owner line: the team and up to OWNER_MENTIONS_MAX mentions. */
+  owner: 600,
   /** The top-level `text` (notifications, screen readers); Slack's own limit is 40,000. */
   text: 3000,
   /** A thread reply (text only). */
@@ -212,9 +215,11 @@ export function renderIncident(i: Incident, o: RenderOptions = {}): { text: stri
   const full = incidentLink(i, o);
   const evidence = listWithin(evidenceLines(i), BUDGET.evidence - 20, { sep: '\n', link: full });
   const header = truncate(`${word}: ${i.culprit} (${i.pipeline})`, SLACK_LIMITS.headerText);
+  const owner = ownerLine(i);
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: header, emoji: true } },
     section(`${status} ${headline(i)}${f ? `\n${plain(f.message, BUDGET.summary / 2)}` : ''}`, BUDGET.summary),
+    ...(owner ? [section(owner, BUDGET.owner)] : []),
     { type: 'section', fields: fieldsOf(i, full) },
     section(`*Evidence path*\n${evidence || 'n/a'}`, BUDGET.evidence),
     reachSection(i, full),
@@ -241,6 +246,7 @@ export function renderIncidentPlain(i: Incident, o: RenderOptions = {}): { text:
     `Confidence ${Math.round(i.confidence * 100)}%${i.escalated ? ` (escalated: one of ${plural(i.candidates.length, 'candidate')})` : ''}`,
     `Blast radius: ${plural(i.blast_radius.length, 'downstream node')}; symptoms seen at ${plural(symptoms, 'node')}`,
     `${esc(i.incident_id)} · opened ${esc(i.opened_at)} · ${plural(i.runs_affected, 'run')} affected`,
+    ...(ownerLine(i) !== undefined ? [ownerLine(i)!] : []),
   ];
   const link = full ? `\n<${full}|Full incident>` : '';
   return { text: truncate(lines.join('\n'), BUDGET.text - link.length, { mrkdwn: true }) + link };

@@ -114,7 +114,8 @@ function quietLogger(log: Logger): SlackLogger {
 export class SlackNotifier {
   private readonly client: WebClient;
   private readonly parents = new Map<string, Parent>();
-  private channelId: string | undefined;
+  /** Channel as configured (a #name or an id) -> the id Slack answered with. */
+  private readonly channelIds = new Map<string, string>();
 
   constructor(private readonly o: SlackOptions) {
     this.client = new WebClient(o.token, {
@@ -146,6 +147,16 @@ export class SlackNotifier {
     }
   }
 
+  /** The incident's channel: its owner's or the escalation channel (decided by the core), else slack.channel. */
+  private target(i: Incident): string {
+    return i.route?.channel ?? this.o.channel;
+  }
+
+  private channelOf(i: Incident): string {
+    const t = this.target(i);
+    return this.channelIds.get(t) ?? t;
+  }
+
   /** Finds the incident's parent message in the channel (after a restart). */
   private async lookup(i: Incident): Promise<Parent | undefined> {
     const cached = this.parents.get(i.incident_id);
@@ -153,7 +164,7 @@ export class SlackNotifier {
     const oldest = String(Math.floor(Date.parse(i.opened_at) / 1000) - 24 * 3600);
     const res = await this.call('conversations.history', () =>
       this.client.conversations.history({
-        channel: this.channelId ?? this.o.channel,
+        channel: this.channelOf(i),
         oldest,
         limit: 200,
         include_all_metadata: true,
@@ -165,7 +176,7 @@ export class SlackNotifier {
       ).metadata;
       if (meta?.event_type === METADATA_EVENT && meta.event_payload?.incident_id === i.incident_id && m.ts) {
         const p: Parent = {
-          channel: this.channelId ?? this.o.channel,
+          channel: this.channelOf(i),
           ts: m.ts,
           version: Number(meta.event_payload.version ?? 0),
         };
@@ -216,12 +227,15 @@ export class SlackNotifier {
   private async post(i: Incident): Promise<SlackOutcome> {
     const { res, plain } = await this.withFallback(i, 'chat.postMessage', (fallback) =>
       this.call('chat.postMessage', () =>
-        this.client.chat.postMessage({ channel: this.o.channel, unfurl_links: false, ...this.content(i, fallback) }),
+        this.client.chat.postMessage({ channel: this.channelOf(i), unfurl_links: false, ...this.content(i, fallback) }),
       ),
     );
-    this.channelId ??= res.channel;
-    this.parents.set(i.incident_id, { channel: res.channel ?? this.o.channel, ts: res.ts!, version: i.version });
-    this.o.logger.info({ incident: i.incident_id, ts: res.ts, culprit: i.culprit, plain }, 'Slack: incident posted');
+    if (res.channel) this.channelIds.set(this.target(i), res.channel);
+    this.parents.set(i.incident_id, { channel: res.channel ?? this.channelOf(i), ts: res.ts!, version: i.version });
+    this.o.logger.info(
+      { incident: i.incident_id, ts: res.ts, culprit: i.culprit, channel: res.channel, plain },
+      'Slack: incident posted',
+    );
     return plain ? 'posted_plain' : 'posted';
   }
 

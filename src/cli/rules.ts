@@ -1,11 +1,22 @@
 import { parseArgs } from 'node:util';
 import { RootlineError } from '../errors/index.js';
-import { DEFAULT_RULES_DIR, effectiveRules, globMatch, isColumnMetric, loadRules, type Rule } from '../rules/index.js';
+import {
+  DEFAULT_RULES_DIR,
+  effectiveRules,
+  globMatch,
+  isColumnMetric,
+  loadRules,
+  ownerOf,
+  routeIncident,
+  type IncidentRoute,
+  type Rule,
+} from '../rules/index.js';
 
 const USAGE = `usage: rootline rules check [DIR] [--pipeline P --node N [--column C]] [--json]
 
 Validates the rule files of DIR (default: the rules installed with Rootline) and prints a summary; with --pipeline and --node,
-prints the rules in force for that node (and column) after overrides, and its routes. Invalid files
+prints the rules in force for that node (and column) after overrides, its routes, its owner and where its
+incidents go (the Slack channel and mentions; escalated ones to the escalation route). Invalid files
 are reported as file:line:column: reason, and the exit code is 2.`;
 
 const PARAM_KEYS = [
@@ -20,6 +31,10 @@ const PARAM_KEYS = [
   'factor',
   'min_silence_ms',
 ] as const;
+
+function describeRoute(r: IncidentRoute): string {
+  return `${r.channel ?? 'the default channel (slack.channel)'}${r.mention.length ? `, mentioning ${r.mention.join(' ')}` : ''} (${r.why})`;
+}
 
 function describeRule(r: Rule): string {
   const params = PARAM_KEYS.filter((k) => r[k] !== undefined).map((k) => `${k}=${String(r[k])}`);
@@ -59,13 +74,15 @@ export function rulesCommand(args: string[]): Promise<number> {
   if (values.pipeline === undefined) {
     if (values.json)
       process.stdout.write(
-        `${JSON.stringify({ valid: true, files: set.files, rules: set.rules, overrides: set.overrides, routes: set.routes }, null, 2)}\n`,
+        `${JSON.stringify({ valid: true, files: set.files, rules: set.rules, overrides: set.overrides, routes: set.routes, owners: set.owners ?? [], escalation: set.escalation ?? null }, null, 2)}\n`,
       );
     else {
       process.stdout.write(
         `${dir}: valid (${set.files.length} file${set.files.length === 1 ? '' : 's'}: ${set.files.join(', ')})\n`,
       );
-      process.stdout.write(`${set.rules.length} rules, ${set.overrides.length} overrides\n`);
+      process.stdout.write(
+        `${set.rules.length} rules, ${set.overrides.length} overrides, ${(set.owners ?? []).length} owners${set.escalation ? `, escalation to ${set.escalation.slack_channel}` : ''}\n`,
+      );
       for (const r of set.rules) process.stdout.write(`${describeRule(r)}\n`);
       process.stdout.write(
         `routes: ${Object.entries(set.routes)
@@ -88,9 +105,24 @@ export function rulesCommand(args: string[]): Promise<number> {
       (o.match.node === undefined || globMatch(o.match.node, target.node)) &&
       (o.match.column === undefined || (values.column !== undefined && globMatch(o.match.column, values.column))),
   );
+  const owner = ownerOf(set, target);
+  const incident = routeIncident(set, target, false);
+  const escalated = routeIncident(set, target, true);
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ target, rules, routes: eff.routes, overrides: applied.map((o) => o.source) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          target,
+          rules,
+          routes: eff.routes,
+          overrides: applied.map((o) => o.source),
+          owner: owner ?? null,
+          incident_route: incident,
+          escalated_route: escalated,
+        },
+        null,
+        2,
+      )}\n`,
     );
     return Promise.resolve(0);
   }
@@ -107,6 +139,11 @@ export function rulesCommand(args: string[]): Promise<number> {
     applied.length
       ? `overrides matching the node: ${applied.map((o) => o.source).join(', ')}\n`
       : 'no override matches the node\n',
+  );
+  process.stdout.write(
+    `owner: ${owner ? `${owner.team} (${owner.source})` : 'none (no owners entry matches the node)'}\n` +
+      `incidents go to: ${describeRoute(incident)}\n` +
+      `escalated incidents go to: ${describeRoute(escalated)}\n`,
   );
   return Promise.resolve(0);
 }

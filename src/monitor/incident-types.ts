@@ -1,5 +1,5 @@
 import type { NodeRef } from '../lineage/index.js';
-import type { FindingBrief, RuleMetric, Severity } from '../rules/index.js';
+import type { FindingBrief, IncidentRoute, RuleMetric, Severity } from '../rules/index.js';
 
 /** Why the culprit broke, as far as the evidence tells. */
 export type CauseKind =
@@ -94,6 +94,12 @@ export interface Incident {
   actions: ActionDecision[];
   /** The culprit's last known good run (for rollback). */
   last_good?: { run_id: string; data_version?: string; code_version?: string; event_time: string };
+  /**
+   * Where its notifications go, decided from the rules (`owners:`, `escalation:`) when it opens: the
+   * owning team, the Slack channel (absent: the default slack.channel) and the people to mention.
+   * Absent on incidents opened before ownership existed (the default channel).
+   */
+  route?: IncidentRoute;
   /** Increments on every change; events carry it so consumers can drop stale or repeated ones. */
   version: number;
 }

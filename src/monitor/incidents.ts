@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { own } from '../dict.js';
 import { canonicalJson, nodeKey, type NodeRef, type PipelineGraph, type RootVerdict } from '../lineage/index.js';
 import { compositeKey } from '../keys.js';
-import { SEVERITIES, routeFor, type RuleSet, type Severity } from '../rules/index.js';
+import { SEVERITIES, routeFor, routeIncident, type RuleSet, type Severity } from '../rules/index.js';
 import type {
   ActionDecision,
   Cause,
@@ -281,6 +281,7 @@ export function attributeRun(
               },
             }
           : {}),
+        route: routeIncident(ctx.rules, rootRef, escalated),
         version: 0,
       };
       home.state.incidents.push(inc);

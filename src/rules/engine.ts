@@ -1,6 +1,7 @@
 import { benjaminiHochberg } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
 import { globMatch } from './glob.js';
+import { ownerOf } from './owners.js';
 import { METRICS, usesFdr, type Verdict } from './metrics/index.js';
 import {
   SEVERITIES,
@@ -22,8 +23,8 @@ export interface RuleTarget {
 }
 
 /**
- * The rules in force for a node (or one of its columns): the rule set with every matching override
- * applied in order (later overrides win). An override that names a column applies only to column rules.
+ * The rules in force for a node (or one of its columns): the rule set with its owner's routes and every
+ * matching override applied in order (later overrides win). An override that names a column applies only to column rules.
  */
 export function effectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules {
   // Evaluated for every column of every report: memoized per rule set (rule sets are immutable; a
@@ -50,6 +51,9 @@ function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
     info: [...set.routes.info],
   };
   const baseline: EffectiveRules['baseline'] = {};
+  // The owner's routes come between the global routes and the overrides (which stay the finer tool).
+  const owner = ownerOf(set, target);
+  if (owner?.routes) Object.assign(routes, owner.routes);
   for (const o of set.overrides) {
     if (o.match.pipeline !== undefined && !globMatch(o.match.pipeline, target.pipeline)) continue;
     if (o.match.node !== undefined && !globMatch(o.match.node, target.node)) continue;

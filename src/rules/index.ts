@@ -1,6 +1,7 @@
 export * from './types.js';
 export { DEFAULT_RULES_DIR } from './defaults.js';
 export { globMatch, globToRegExp } from './glob.js';
+export { ownerOf, routeIncident, type IncidentRoute } from './owners.js';
 export {
   compileRules,
   loadRules,
@@ -10,6 +11,8 @@ export {
   DEFAULT_MIN_BASELINE_RUNS,
   DEFAULT_ROUTES,
   ACTIONS,
+  SLACK_CHANNEL,
+  SLACK_MENTION,
   type RuleProblem,
 } from './load.js';
 export {

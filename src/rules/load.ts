@@ -8,6 +8,8 @@ import { DEFAULT_MIN_BASELINE_RUNS } from './metrics/types.js';
 import {
   RULE_METRICS,
   SEVERITIES,
+  type EscalationRoute,
+  type OwnerEntry,
   type Rule,
   type RuleMetric,
   type RuleOverride,
@@ -144,6 +146,116 @@ interface ParsedFile {
   rules: Rule[];
   overrides: RuleOverride[];
   routes: Partial<Record<Severity, string[]>> | undefined;
+  owners: OwnerEntry[];
+  escalation: EscalationRoute | undefined;
+}
+
+/** A Slack channel id (C…, G… for private) or a #name as Slack allows it. */
+export const SLACK_CHANNEL = /^(?:[CG][A-Z0-9]{2,20}|#[a-z0-9][a-z0-9._-]{0,79})$/;
+/** A Slack user id (U…, W…), user group id (S…) or an @handle. */
+export const SLACK_MENTION = /^(?:[UW][A-Z0-9]{2,20}|S[A-Z0-9]{2,20}|@[A-Za-z0-9][A-Za-z0-9._-]{0,79})$/;
+
+function parseChannel(node: YamlNode, where: string, p: Problems): string | undefined {
+  const v = scalar(node);
+  if (typeof v !== 'string' || !SLACK_CHANNEL.test(v)) {
+    p.add(node, `${where} must be a Slack channel id (C0123ABC) or #name, got ${show(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+function parseMentions(node: YamlNode, where: string, p: Problems): string[] | undefined {
+  if (!isSeq(node)) {
+    p.add(node, `${where} must be a list of Slack user ids (U0123ABC), group ids (S0123ABC) or @handles`);
+    return undefined;
+  }
+  const out: string[] = [];
+  for (const item of node.items as YamlNode[]) {
+    const v = scalar(item);
+    if (typeof v !== 'string' || !SLACK_MENTION.test(v))
+      p.add(item, `${where}: ${show(v)} is not a Slack user id (U0123ABC), group id (S0123ABC) or @handle`);
+    else out.push(v);
+  }
+  return out;
+}
+
+function parseOwner(node: YamlNode, p: Problems): OwnerEntry | undefined {
+  if (!isMap(node)) {
+    p.add(node, 'each owner must be a mapping with match and team (and slack_channel, mention, routes)');
+    return undefined;
+  }
+  const before = p.list.length;
+  const o: Partial<OwnerEntry> & { match: OwnerEntry['match'] } = { match: {}, mention: [], source: p.where(node) };
+  let hasMatch = false;
+  for (const [key, keyNode, value] of mapEntries(node)) {
+    if (key === 'match') {
+      hasMatch = true;
+      if (!isMap(value)) {
+        p.add(value, 'owners match must be a mapping of pipeline and/or node globs');
+        continue;
+      }
+      for (const [mk, mkNode, mv] of mapEntries(value)) {
+        if (mk !== 'pipeline' && mk !== 'node') {
+          p.add(mkNode, `unknown owners match key "${mk}" (expected pipeline, node)`);
+          continue;
+        }
+        const g = scalar(mv);
+        if (typeof g !== 'string' || g === '') {
+          p.add(mv, `match.${mk} must be a glob string`);
+          continue;
+        }
+        try {
+          globToRegExp(g);
+          o.match[mk] = g;
+        } catch (err: unknown) {
+          p.add(mv, (err as Error).message);
+        }
+      }
+    } else if (key === 'team') {
+      const v = scalar(value);
+      if (typeof v !== 'string' || v.trim() === '' || v.length > 80)
+        p.add(value, `team must be a name of 1 to 80 characters, got ${show(v)}`);
+      else o.team = v;
+    } else if (key === 'slack_channel') {
+      const c = parseChannel(value, 'slack_channel', p);
+      if (c) o.slack_channel = c;
+    } else if (key === 'mention') {
+      const m = parseMentions(value, 'mention', p);
+      if (m) o.mention = m;
+    } else if (key === 'routes') {
+      const r = parseRoutes(value, p);
+      if (r) o.routes = r;
+    } else if (key === 'description') {
+      /* free text */
+    } else {
+      p.add(keyNode, `unknown key "${key}" in an owner (expected match, team, slack_channel, mention, routes)`);
+    }
+  }
+  if (!hasMatch) p.add(node, 'an owner needs match (e.g. match: { pipeline: "churn", node: "raw_*" })');
+  if (o.team === undefined && p.list.length === before) p.add(node, 'an owner needs team');
+  return p.list.length > before ? undefined : (o as OwnerEntry);
+}
+
+function parseEscalation(node: YamlNode, p: Problems): EscalationRoute | undefined {
+  if (!isMap(node)) {
+    p.add(node, 'escalation must be a mapping: { slack_channel: C0123ABC, mention: [...] }');
+    return undefined;
+  }
+  const before = p.list.length;
+  const e: Partial<EscalationRoute> = { mention: [], source: p.where(node) };
+  for (const [key, keyNode, value] of mapEntries(node)) {
+    if (key === 'slack_channel') {
+      const c = parseChannel(value, 'escalation.slack_channel', p);
+      if (c) e.slack_channel = c;
+    } else if (key === 'mention') {
+      const m = parseMentions(value, 'escalation.mention', p);
+      if (m) e.mention = m;
+    } else if (key !== 'description') {
+      p.add(keyNode, `unknown key "${key}" in escalation (expected slack_channel, mention)`);
+    }
+  }
+  if (e.slack_channel === undefined && p.list.length === before) p.add(node, 'escalation needs slack_channel');
+  return p.list.length > before ? undefined : (e as EscalationRoute);
 }
 
 /** Parses and validates one rule file's text. Problems are collected, not thrown. */
@@ -156,7 +268,7 @@ export function parseRuleFile(
   const lc = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const p = new Problems(file, lc);
-  const out: ParsedFile = { rules: [], overrides: [], routes: undefined };
+  const out: ParsedFile = { rules: [], overrides: [], routes: undefined, owners: [], escalation: undefined };
   for (const err of doc.errors) {
     const pos = lc.linePos(err.pos[0]);
     problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
@@ -165,7 +277,7 @@ export function parseRuleFile(
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return out;
   if (!isMap(root)) {
-    p.add(root, 'a rule file must be a mapping with keys version, rules, overrides, routes');
+    p.add(root, 'a rule file must be a mapping with keys version, rules, overrides, routes, owners, escalation');
     problems.push(...p.list);
     return out;
   }
@@ -195,8 +307,19 @@ export function parseRuleFile(
       }
     } else if (key === 'routes') {
       out.routes = parseRoutes(value, p);
+    } else if (key === 'owners') {
+      if (!isSeq(value)) {
+        p.add(value, 'owners must be a list');
+        continue;
+      }
+      for (const item of value.items as YamlNode[]) {
+        const o = parseOwner(item, p);
+        if (o) out.owners.push(o);
+      }
+    } else if (key === 'escalation') {
+      out.escalation = parseEscalation(value, p);
     } else {
-      p.add(keyNode, `unknown key "${key}" (expected version, rules, overrides, routes)`);
+      p.add(keyNode, `unknown key "${key}" (expected version, rules, overrides, routes, owners, escalation)`);
     }
   }
   problems.push(...p.list);
@@ -367,6 +490,8 @@ export function compileRules(sources: { file: string; text: string }[]): RuleSet
   const known = new Map<string, Rule>();
   const rules: Rule[] = [];
   const overrides: RuleOverride[] = [];
+  const owners: OwnerEntry[] = [];
+  let escalation: EscalationRoute | undefined;
   const routes: Record<Severity, string[]> = {
     critical: [...DEFAULT_ROUTES.critical],
     warning: [...DEFAULT_ROUTES.warning],
@@ -377,6 +502,8 @@ export function compileRules(sources: { file: string; text: string }[]): RuleSet
     rules.push(...parsed.rules);
     overrides.push(...parsed.overrides);
     if (parsed.routes) Object.assign(routes, parsed.routes);
+    owners.push(...parsed.owners);
+    if (parsed.escalation) escalation = parsed.escalation;
   }
   if (problems.length > 0) {
     throw new RootlineError('RULES_INVALID', `invalid rules:\n${formatProblems(problems)}`, { details: { problems } });
@@ -385,6 +512,8 @@ export function compileRules(sources: { file: string; text: string }[]): RuleSet
     rules: Object.freeze(rules),
     overrides: Object.freeze(overrides),
     routes: Object.freeze(routes),
+    owners: Object.freeze(owners),
+    escalation,
     files: sources.map((s) => s.file),
   });
 }

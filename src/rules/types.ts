@@ -68,11 +68,37 @@ export interface RuleOverride {
   source: string;
 }
 
+/**
+ * Who owns the nodes a match selects (rules `owners:`): the team, the Slack channel its incidents go to
+ * and the people to mention. The last matching entry wins, as with overrides.
+ */
+export interface OwnerEntry {
+  match: { pipeline?: string; node?: string };
+  team: string;
+  /** A Slack channel id (C0123ABC) or #name; absent: the default channel (slack.channel). */
+  slack_channel?: string;
+  /** Slack user ids (U0123ABC), user group ids (S0123ABC) or @handles. */
+  mention: string[];
+  /** Actions per severity for this owner's nodes (between the global routes and the overrides). */
+  routes?: Partial<Record<Severity, string[]>>;
+  source: string;
+}
+
+/** Where escalated (ambiguous root) incidents go instead of the owner's channel (rules `escalation:`). */
+export interface EscalationRoute {
+  slack_channel: string;
+  mention: string[];
+  source: string;
+}
+
 /** The compiled, validated rule set (immutable once loaded). */
 export interface RuleSet {
   readonly rules: readonly Rule[];
   readonly overrides: readonly RuleOverride[];
   readonly routes: Readonly<Record<Severity, readonly string[]>>;
+  /** Ownership entries, in file order (absent in rule sets built by hand: nobody owns anything). */
+  readonly owners?: readonly OwnerEntry[];
+  readonly escalation?: EscalationRoute | undefined;
   /** Files it was loaded from, in order. */
   readonly files: readonly string[];
 }
