@@ -232,7 +232,7 @@ function parseOwner(node: YamlNode, p: Problems): OwnerEntry | undefined {
     }
   }
   if (!hasMatch) p.add(node, 'an owner needs match (e.g. match: { pipeline: "churn", node: "raw_*" })');
-  if (o.team === undefined && p.list.length === before) p.add(node, 'an owner needs team');
+  if (o.team === undefined) p.add(node, 'an owner needs team');
   return p.list.length > before ? undefined : (o as OwnerEntry);
 }
 
@@ -254,7 +254,7 @@ function parseEscalation(node: YamlNode, p: Problems): EscalationRoute | undefin
       p.add(keyNode, `unknown key "${key}" in escalation (expected slack_channel, mention)`);
     }
   }
-  if (e.slack_channel === undefined && p.list.length === before) p.add(node, 'escalation needs slack_channel');
+  if (e.slack_channel === undefined) p.add(node, 'escalation needs slack_channel');
   return p.list.length > before ? undefined : (e as EscalationRoute);
 }
 
