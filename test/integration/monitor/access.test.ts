@@ -22,6 +22,7 @@ describe('access control on a running monitor', () => {
       const cfg = monitorConfig({
         'log.level': 'debug',
         'http.token': tokens.legacy,
+      'rollback.webhookToken': tokens.webhook,
         'http.tokens': [
           { name: 'emitter', hash: hashToken(tokens.ingest), roles: ['ingest'], pipelines: [`${pipeline}*`] },
           { name: 'other-team', hash: hashToken(tokens.other), roles: ['ingest', 'read'], pipelines: ['billing*'] },
@@ -72,7 +73,7 @@ describe('access control on a running monitor', () => {
       expect(metrics).toMatch(/rootline_http_requests_total\{route="\/api\/v1\/reports",status="403"\} 1/);
       const logs = m.logs.join('');
       expect(logs).toContain('request refused: pipeline scope');
-      for (const t of Object.values(tokens)) {
+      for (const t of [...Object.values(tokens), cfg.slack.token!]) {
         expect(logs).not.toContain(t);
         expect(metrics).not.toContain(t);
       }
