@@ -18,11 +18,12 @@ describe('access control on a running monitor', () => {
         other: 'rl_integration-other-scope-token-00000000',
         read: 'rl_integration-read-token-00000000000000',
         legacy: 'integration-legacy-admin-token',
+        webhook: 'integration-webhook-secret-0000000000',
       };
       const cfg = monitorConfig({
         'log.level': 'debug',
         'http.token': tokens.legacy,
-      'rollback.webhookToken': tokens.webhook,
+        'rollback.webhookToken': tokens.webhook,
         'http.tokens': [
           { name: 'emitter', hash: hashToken(tokens.ingest), roles: ['ingest'], pipelines: [`${pipeline}*`] },
           { name: 'other-team', hash: hashToken(tokens.other), roles: ['ingest', 'read'], pipelines: ['billing*'] },
