@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { grants, type Role, type TokenEntry } from '../../config/tokens.js';
+import { RootlineError } from '../../errors/index.js';
 import { globMatch } from '../../rules/glob.js';
 
 /** Who made a request: the token entry's name, roles and pipeline scope (never the token). */
@@ -41,10 +42,12 @@ export class TokenStore {
   private readonly held: Held[];
 
   constructor(entries: readonly TokenEntry[], legacyToken?: string) {
-    this.held = entries.map((e) => ({
-      digest: Buffer.from(e.hash.slice('sha256:'.length), 'hex'),
-      principal: { name: e.name, roles: e.roles, pipelines: e.pipelines },
-    }));
+    this.held = entries.map((e) => {
+      const digest = Buffer.from(e.hash.slice('sha256:'.length), 'hex');
+      if (!e.hash.startsWith('sha256:') || digest.length !== 32)
+        throw new RootlineError('CONFIG_INVALID', `the token ${e.name} has no sha256:<64 hex> hash`);
+      return { digest, principal: { name: e.name, roles: e.roles, pipelines: e.pipelines } };
+    });
     if (legacyToken)
       this.held.push({
         digest: sha256(legacyToken),

@@ -319,6 +319,13 @@ describe('TokenStore', () => {
     expect(legacy.authenticate('Bearer abc extra')).toEqual({ kind: 'invalid' });
   });
 
+  it('refuses an entry without a SHA-256 hash (a token given where its hash belongs)', () => {
+    expect(() => new TokenStore([{ name: 'x', hash: 'sha256:abcd', roles: ['read'] }])).toThrow(
+      'the token x has no sha256:<64 hex> hash',
+    );
+    expect(() => new TokenStore([{ name: 'y', hash: PLAIN.read, roles: ['read'] }])).toThrow('the token y');
+  });
+
   it('matches a token to its entry by hash, never by prefix or length', () => {
     const s = new TokenStore(ENTRIES);
     expect(s.authenticate(`Bearer ${PLAIN.readChurn}`)).toEqual({
