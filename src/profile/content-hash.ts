@@ -624,12 +624,22 @@ interface Kernel {
 
 let kernelInstance: Kernel | undefined;
 
+/**
+ * The slice of the WebAssembly JS API the kernel uses: Node has it as a global, but @types/node 20 only
+ * declares it with the DOM lib, which the build does not load.
+ */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** The WebAssembly kernel, instantiated on first use (a few hundred bytes, synchronously). */
 function kernel(): Kernel {
   if (kernelInstance === undefined) {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(KERNEL_MODULE)).exports as {
+    const exports = new wasm.Instance(new wasm.Module(KERNEL_MODULE)).exports as {
       f: Kernel['cells'];
-      m: WebAssembly.Memory;
+      m: { buffer: ArrayBuffer };
     };
     kernelInstance = {
       cells: exports.f,
