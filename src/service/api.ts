@@ -3,6 +3,19 @@ import { RootlineError } from '../errors/index.js';
 import { LineageNotFound, downstreamOf, graphAt, producersOf, upstreamOf, type RunSource } from '../lineage/index.js';
 import type { MonitorCore } from '../monitor/index.js';
 
+/**
+ * A run source limited to a token's pipelines: another pipeline's graph and runs are not there, so a
+ * lineage walk that crosses into it names the node it reads from (an edge of the pipeline in scope)
+ * but shows none of its versions, parameters, runs or findings, and goes no further.
+ */
+export function scopedSource(src: RunSource, access: PipelineAccess): RunSource {
+  if (access === ALL_PIPELINES) return src;
+  return {
+    graph: (p) => (access.allows(p) ? src.graph(p) : undefined),
+    runs: (ref) => (access.allows(ref.pipeline) ? src.runs(ref) : []),
+  };
+}
+
 /** The lineage queries' view of a monitor core. */
 export function runSource(core: MonitorCore): RunSource {
   return {
@@ -40,8 +53,9 @@ function need(params: URLSearchParams, name: string): string {
  * cannot probe other pipelines' names); lists are filtered to it.
  */
 export function apiQueries(core: MonitorCore, where = 'this instance') {
-  const src = runSource(core);
+  const all = runSource(core);
   return (path: string, params: URLSearchParams, access: PipelineAccess = ALL_PIPELINES): Promise<unknown> => {
+    const src = scopedSource(all, access);
     try {
       const allowed = (p: string) => {
         if (!access.allows(p))

@@ -59,8 +59,16 @@ function authHeader(c: Caller): Record<string, string> {
 }
 
 const core = new MonitorCore({ rules: loadRules('rules') });
-for (let r = 0; r < 8; r++) core.processBatch([...churn.run(r), ...billing.run(r)]);
-core.processBatch(churn.run(8, [{ node: 'n01', kind: 'null_spike' }]));
+// churn's first node reads billing's last output: lineage crosses from churn into billing.
+const crossing = (r: number, faults: Parameters<PipelineSim['run']>[1] = []) => {
+  const b = billing.run(r);
+  const c = churn
+    .run(r, faults)
+    .map((x) => (x.node === 'n00' ? { ...x, inputs: [{ dataset: b[1]!.outputs[0]!.dataset }] } : x));
+  return [...b, ...c];
+};
+for (let r = 0; r < 8; r++) core.processBatch(crossing(r));
+core.processBatch(crossing(8, [{ node: 'n01', kind: 'null_spike' }]));
 const incident = core.incidents()[0]!;
 const dv = encodeURIComponent(churn.run(3)[1]!.data_version!);
 
@@ -264,6 +272,30 @@ describe('access control: every endpoint x every caller', () => {
     expect(ids(await list('readChurn', 'incidents'))).toEqual([incident.incident_id]);
     expect(ids(await list('readBilling', 'incidents'))).toEqual([]);
     expect(ids(await list('operate', 'incidents'))).toEqual([incident.incident_id]);
+  });
+
+  it("a lineage walk into a pipeline outside the scope shows none of that pipeline's versions, runs or findings", async () => {
+    type Up = { nodes: { pipeline: string; node: string; versions: unknown; run: unknown; health: string }[] };
+    const up = async (c: Caller) =>
+      (await (
+        await fetch(`${url}/api/v1/lineage/upstream?pipeline=churn&node=n02`, { headers: authHeader(c) })
+      ).json()) as Up;
+    const full = await up('read');
+    expect(full.nodes.map((n) => `${n.pipeline}/${n.node}:${n.health}`)).toEqual([
+      'churn/n02:unhealthy',
+      'churn/n01:unhealthy',
+      'churn/n00:healthy',
+      'billing/n01:healthy',
+      'billing/n00:healthy',
+    ]);
+    const scoped = await up('readChurn');
+    expect(scoped.nodes.map((n) => `${n.pipeline}/${n.node}:${n.health}`)).toEqual([
+      'churn/n02:unhealthy',
+      'churn/n01:unhealthy',
+      'churn/n00:healthy',
+      'billing/n01:unknown',
+    ]);
+    expect(scoped.nodes[3]).toMatchObject({ versions: null, run: null });
   });
 
   it('a 403 names the token and what it lacks; a 401 names nothing', async () => {
