@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { isRetriable, classify, transientStatus } from '../errors/classify.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
 import { retry } from '../errors/retry.js';
+import { redactUrl } from '../redact.js';
 import type { ActionDecision, Incident } from '../monitor/incident-types.js';
 
 /** A rollback command, as sent to the commands topic and (templated) to the webhook. */
@@ -65,9 +66,60 @@ export interface WebhookOptions {
   timeoutMs?: number;
 }
 
+/** Redirects the webhook call follows (307 and 308 only, each to an allow-listed host). */
+export const MAX_WEBHOOK_REDIRECTS = 3;
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One POST to the webhook, following redirects by hand: only 307/308 (which keep the method and the
+ * body), at most {@link MAX_WEBHOOK_REDIRECTS}, each hop's host checked against the allow-list
+ * before anything is sent to it. The bearer token goes only to the configured URL's origin. A
+ * redirect that is not followed is a final error: its target never sees the body or the
+ * Idempotency-Key.
+ */
+async function postFollowing(o: WebhookOptions, idempotencyKey: string, body: string): Promise<Response> {
+  const origin = new URL(o.url).origin;
+  let url = new URL(o.url);
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': idempotencyKey,
+        ...(o.token && url.origin === origin ? { authorization: `Bearer ${o.token}` } : {}),
+      },
+      body,
+      signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+    });
+    if (!REDIRECTS.has(res.status)) return res;
+    await res.body?.cancel().catch(() => undefined);
+    const location = res.headers.get('location');
+    const refuse = (why: string) =>
+      new RootlineError('WEBHOOK_ERROR', `rollback webhook answered ${res.status} ${why}; not followed`, {
+        details: { status: res.status },
+      });
+    if (!location) throw refuse('without a Location');
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw refuse(`to an invalid location ${redactUrl(location)}`);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw refuse(`to a ${next.protocol} URL`);
+    if (!o.allowHosts.includes(next.hostname)) throw refuse(`to host ${next.hostname}, which is not allow-listed`);
+    if (res.status !== 307 && res.status !== 308)
+      throw refuse('(a redirect that turns the POST into a GET; only 307 and 308 are followed)');
+    if (hop >= MAX_WEBHOOK_REDIRECTS) throw refuse(`after ${MAX_WEBHOOK_REDIRECTS} redirects`);
+    url = next;
+  }
+}
+
 /**
  * POSTs a rollback command to an allow-listed webhook, with an `Idempotency-Key` header, retrying
- * 429 (honouring Retry-After), 5xx and network errors with backoff. A 4xx other than 429 is final.
+ * 429 (honouring Retry-After), 5xx and network errors with backoff. A 4xx other than 429 is final, and
+ * so is a redirect it does not follow (see {@link MAX_WEBHOOK_REDIRECTS}).
  */
 export async function postWebhook(
   o: WebhookOptions,
@@ -93,16 +145,7 @@ export async function postWebhook(
       async (attempt) => {
         let res: Response;
         try {
-          res = await fetch(o.url, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'idempotency-key': cmd.idempotency_key,
-              ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-            },
-            body,
-            signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
-          });
+          res = await postFollowing(o, cmd.idempotency_key, body);
         } catch (err: unknown) {
           last = errorMessage(err);
           throw classify(err, 'WEBHOOK_ERROR', 'rollback webhook');

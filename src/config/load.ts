@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { RootlineError } from '../errors/index.js';
+import { redactText, redactUrl } from '../redact.js';
 import { SETTINGS, type Setting } from './spec.js';
 import { describeTokenEntry, parseTokenEntries, type TokenEntry } from './tokens.js';
 
@@ -44,7 +45,17 @@ export interface MonitorConfig {
     timeoutMs: number;
     maxRetryDelayMs: number;
   };
-  http: { enabled: boolean; host: string; port: number; tokens: TokenEntry[]; token?: string; maxBodyBytes: number };
+  http: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    tokens: TokenEntry[];
+    token?: string;
+    maxBodyBytes: number;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    maxConnections: number;
+  };
   monitor: {
     rules: string;
     baselineRuns: number;
@@ -236,7 +247,7 @@ export function loadConfig(
     } catch {
       problems.push({
         where: 'rollback.webhookUrl',
-        message: `rollback.webhookUrl is not a URL: ${cfg.rollback.webhookUrl}`,
+        message: `rollback.webhookUrl is not a URL: ${redactUrl(cfg.rollback.webhookUrl)}`,
       });
     }
   }
@@ -313,6 +324,9 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       tokens: v.get('http.tokens') as TokenEntry[],
       token: o('http.token'),
       maxBodyBytes: n('http.maxBodyBytes'),
+      requestTimeoutMs: n('http.requestTimeoutMs'),
+      headersTimeoutMs: n('http.headersTimeoutMs'),
+      maxConnections: n('http.maxConnections'),
     }) as MonitorConfig['http'],
     monitor: {
       rules: s('monitor.rules'),
@@ -351,7 +365,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** The effective configuration as flat key = value lines, secrets redacted. */
+/** The effective configuration as flat key = value lines, secrets and credentials in URLs redacted. */
 export function describeConfig(cfg: MonitorConfig): string {
   const lines: string[] = [];
   for (const s of SETTINGS) {
@@ -360,7 +374,7 @@ export function describeConfig(cfg: MonitorConfig): string {
       .reduce<unknown>((acc, k) => (acc as Record<string, unknown> | undefined)?.[k], cfg);
     if (s.secret && v !== undefined && v !== '') v = '<redacted>';
     if (s.type === 'tokens') v = (v as TokenEntry[]).map(describeTokenEntry);
-    lines.push(`${s.key} = ${v === undefined ? '(unset)' : JSON.stringify(v)}`);
+    lines.push(`${s.key} = ${v === undefined ? '(unset)' : redactText(JSON.stringify(v))}`);
   }
   return lines.join('\n');
 }

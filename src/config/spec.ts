@@ -284,6 +284,30 @@ export const SETTINGS: readonly Setting[] = [
     min: 1024,
     doc: 'Largest request body accepted.',
   },
+  {
+    key: 'http.requestTimeoutMs',
+    env: 'ROOTLINE_HTTP_REQUEST_TIMEOUT_MS',
+    type: 'duration',
+    default: 30_000,
+    min: 1000,
+    doc: 'Longest a client may take to send a whole request (headers and body); slower ones are cut off with 408.',
+  },
+  {
+    key: 'http.headersTimeoutMs',
+    env: 'ROOTLINE_HTTP_HEADERS_TIMEOUT_MS',
+    type: 'duration',
+    default: 10_000,
+    min: 1000,
+    doc: 'Longest a client may take to send the request headers (at most http.requestTimeoutMs).',
+  },
+  {
+    key: 'http.maxConnections',
+    env: 'ROOTLINE_HTTP_MAX_CONNECTIONS',
+    type: 'int',
+    default: 256,
+    min: 1,
+    doc: 'Open connections served at once; further ones are closed at once, so slow clients cannot exhaust the server.',
+  },
   // Monitor
   {
     key: 'monitor.rules',

@@ -1,3 +1,5 @@
+import { redactText } from '../redact.js';
+
 /**
  * The one error type Rootline throws. Every failure has a code from a closed set, says whether
  * retrying the same operation may succeed, and keeps the underlying error as `cause`.
@@ -60,8 +62,7 @@ export function isRootlineError(err: unknown, code?: ErrorCode): err is Rootline
   return err instanceof RootlineError && (code === undefined || err.code === code);
 }
 
-/** A short human message for any thrown value. */
+/** A short human message for any thrown value, credentials in URLs redacted (src/redact.ts). */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return redactText(err instanceof Error ? err.message : String(err));
 }

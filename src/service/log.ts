@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redactText } from '../redact.js';
 
 /** Paths never logged in clear, wherever they appear in a log line. */
 export const REDACT_PATHS = [
@@ -20,8 +21,14 @@ export const REDACT_PATHS = [
   'http.token',
 ];
 
-/** Structured JSON logs on stdout (or the given stream), secrets redacted. */
+/**
+ * Structured JSON logs on stdout (or the given stream), secrets redacted: the fields above by name,
+ * and credentials inside any URL anywhere in the line (src/redact.ts).
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  const out = destination ?? process.stdout;
+  // Applied to the serialized line, so messages, error stacks and nested fields are all covered.
+  const redacting = { write: (line: string) => out.write(redactText(line)) };
   return pino(
     {
       level,
@@ -29,7 +36,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: REDACT_PATHS, censor: '<redacted>' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? process.stdout,
+    redacting,
   );
 }
 

@@ -1,3 +1,5 @@
+import { redactText } from '../redact.js';
+
 /**
  * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms with
  * labels. Enough for `GET /metrics`; no dependency.
@@ -120,7 +122,7 @@ export class Registry {
     for (const m of this.metrics) {
       out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
     }
-    return `${out.join('\n')}\n`;
+    return redactText(`${out.join('\n')}\n`);
   }
 }
 

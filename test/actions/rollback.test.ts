@@ -69,6 +69,27 @@ describe('fillTemplate', () => {
 interface Hit {
   headers: IncomingHttpHeaders;
   body: string;
+  path?: string;
+}
+
+/** A server that records what reaches it (the target of a redirect). */
+async function recorder(): Promise<{ port: number; hits: Hit[]; close: () => Promise<void> }> {
+  const hits: Hit[] = [];
+  const s = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      hits.push({ headers: req.headers, body, path: req.url ?? '' });
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return {
+    port: (s.address() as AddressInfo).port,
+    hits,
+    close: () => new Promise<void>((r) => s.close(() => r())),
+  };
 }
 
 describe('postWebhook against a local server', () => {
@@ -76,18 +97,19 @@ describe('postWebhook against a local server', () => {
   let url: string;
   const hits: Hit[] = [];
   /** Statuses to answer, in order (200 once they run out), with an optional Retry-After. */
-  let script: { status: number; retryAfter?: string }[] = [];
+  let script: { status: number; retryAfter?: string; location?: string }[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => (body += c));
       req.on('end', () => {
-        hits.push({ headers: req.headers, body });
+        hits.push({ headers: req.headers, body, path: req.url ?? '' });
         const next = script.shift() ?? { status: 200 };
         res.writeHead(next.status, {
           'content-type': 'application/json',
           ...(next.retryAfter ? { 'retry-after': next.retryAfter } : {}),
+          ...(next.location ? { location: next.location } : {}),
         });
         res.end(JSON.stringify({ status: next.status }));
       });
@@ -188,6 +210,71 @@ describe('postWebhook against a local server', () => {
     )) as RootlineError;
     expect(sneaky.code).toBe('WEBHOOK_ERROR');
     expect(hits).toEqual([]);
+  });
+
+  it('never follows a redirect to a host outside the allow-list: nothing reaches it, the error is final', async () => {
+    const outside = await recorder();
+    try {
+      for (const status of [307, 308, 302, 301, 303]) {
+        reset([{ status, location: `http://localhost:${outside.port}/steal` }]);
+        const err = (await postWebhook(options({ token: 'hook-token' }), CMD, logger).catch(
+          (e: unknown) => e,
+        )) as RootlineError;
+        expect(err).toMatchObject({ code: 'WEBHOOK_ERROR', retriable: false });
+        expect(err.message).toContain('to host localhost, which is not allow-listed');
+        expect(hits).toHaveLength(1);
+      }
+      expect(outside.hits).toEqual([]);
+    } finally {
+      await outside.close();
+    }
+  });
+
+  it('follows 307/308 within the allow-list, re-checking each hop, at most 3 times; the token stays on its origin', async () => {
+    const other = await recorder();
+    try {
+      const otherUrl = `http://127.0.0.1:${other.port}/moved`;
+      reset([
+        { status: 307, location: '/rollback-2' },
+        { status: 308, location: otherUrl },
+      ]);
+      expect(await postWebhook(options({ token: 'hook-token' }), CMD, logger)).toEqual({ status: 200, attempts: 1 });
+      expect(hits.map((h) => h.path)).toEqual(['/rollback', '/rollback-2']);
+      expect(hits.map((h) => h.headers.authorization)).toEqual(['Bearer hook-token', 'Bearer hook-token']);
+      expect(other.hits).toHaveLength(1);
+      // Another origin (same allow-listed host, another port) gets the body and the key, not the token.
+      expect(JSON.parse(other.hits[0]!.body)).toEqual(CMD);
+      expect(other.hits[0]!.headers['idempotency-key']).toBe(CMD.idempotency_key);
+      expect(other.hits[0]!.headers.authorization).toBeUndefined();
+
+      // A later hop to an outside host is refused even after an allowed one.
+      reset([
+        { status: 307, location: '/hop' },
+        { status: 307, location: 'http://localhost:1/x' },
+      ]);
+      const err = (await postWebhook(options(), CMD, logger).catch((e: unknown) => e)) as RootlineError;
+      expect(err.message).toContain('to host localhost, which is not allow-listed');
+      expect(hits).toHaveLength(2);
+
+      reset(Array.from({ length: 10 }, (_, i) => ({ status: 307, location: `/loop-${i}` })));
+      const loop = (await postWebhook(options(), CMD, logger).catch((e: unknown) => e)) as RootlineError;
+      expect(loop).toMatchObject({ code: 'WEBHOOK_ERROR', retriable: false });
+      expect(loop.message).toContain('after 3 redirects');
+      expect(hits).toHaveLength(4);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a 307 to a non-HTTP scheme or without a Location is final', async () => {
+    reset([{ status: 307, location: 'file:///etc/passwd' }]);
+    expect(((await postWebhook(options(), CMD, logger).catch((e: unknown) => e)) as Error).message).toContain(
+      'to a file: URL',
+    );
+    reset([{ status: 307 }]);
+    expect(((await postWebhook(options(), CMD, logger).catch((e: unknown) => e)) as Error).message).toContain(
+      'without a Location',
+    );
   });
 
   it('refuses a template that does not give JSON', async () => {

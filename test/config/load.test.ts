@@ -41,7 +41,16 @@ describe('loadConfig: defaults', () => {
     });
     expect(cfg.kafka.sasl).toEqual({ mechanism: 'none' });
     expect(cfg.kafka.instanceId).toBe(hostname());
-    expect(cfg.http).toEqual({ enabled: true, host: '127.0.0.1', tokens: [], port: 8080, maxBodyBytes: 10_485_760 });
+    expect(cfg.http).toEqual({
+      enabled: true,
+      host: '127.0.0.1',
+      tokens: [],
+      port: 8080,
+      maxBodyBytes: 10_485_760,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      maxConnections: 256,
+    });
     expect(cfg.monitor).toEqual({
       rules: 'rules',
       baselineRuns: 20,
