@@ -16,6 +16,31 @@ import { actionPoint, startOpsTicker } from './ops.js';
 import { watchRules } from './rules-watcher.js';
 import { StoppedDuringStartup, retryStartup } from './startup.js';
 
+/** Room left in a Kafka message (and a produce request) for the key, the headers and the framing. */
+export const MESSAGE_OVERHEAD_BYTES = 1024;
+
+/**
+ * Messages grouped so that one produce request stays under the broker's limit (kafkajs sends each
+ * call's messages for a partition as one record batch, which the broker measures whole).
+ */
+export function sendChunks<T extends { value: string }>(messages: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const bytes = Buffer.byteLength(m.value, 'utf8') + MESSAGE_OVERHEAD_BYTES;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 /** The running parts, for tests and embedding. */
 export interface MonitorHandles {
   core: MonitorCore;
@@ -139,9 +164,15 @@ export async function runMonitor(
       tokens: cfg.http.tokens,
       token: cfg.http.token,
       maxBodyBytes: cfg.http.maxBodyBytes,
+      maxReportBytes: cfg.kafka.maxMessageBytes - MESSAGE_OVERHEAD_BYTES,
+      requestTimeoutMs: cfg.http.requestTimeoutMs,
+      headersTimeoutMs: cfg.http.headersTimeoutMs,
+      maxConnections: cfg.http.maxConnections,
       ingest: {
-        ingest: (reports, source) =>
-          km.produceReports(reports.map((r) => ({ pipeline: r.pipeline, value: JSON.stringify(r), source }))),
+        ingest: async (reports, source) => {
+          const messages = reports.map((r) => ({ pipeline: r.pipeline, value: JSON.stringify(r), source }));
+          for (const chunk of sendChunks(messages, cfg.kafka.maxMessageBytes)) await km.produceReports(chunk);
+        },
       },
       openLineage: convertRunEvent,
       health: async () => {

@@ -6,8 +6,26 @@ import { formatIssues, validateReport, type Report } from '../../contract/index.
 import { RootlineError, errorMessage } from '../../errors/index.js';
 import type { Registry } from '../../service/metrics.js';
 import type { Counter } from '../../service/metrics.js';
+import { redactText } from '../../redact.js';
 import { isOpenLineageEvent, type OpenLineageConverter } from '../decode/decode.js';
 import { ALL_PIPELINES, TokenStore, hasRole, pipelineAccess, type PipelineAccess, type Principal } from './auth.js';
+
+/** Default of {@link HttpServerOptions.requestTimeoutMs}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Default of {@link HttpServerOptions.headersTimeoutMs}. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Default of {@link HttpServerOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** True when every `%` in the request target starts a valid UTF-8 escape. */
+function wellEscaped(target: string): boolean {
+  try {
+    decodeURIComponent(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Where accepted reports go: the reports topic (Kafka mode) or the core directly (embedded). */
 export interface Ingest {
@@ -33,6 +51,17 @@ export interface HttpServerOptions {
   /** `http.token`: one plain-text token with the admin role (compatibility). */
   token?: string | undefined;
   maxBodyBytes: number;
+  /**
+   * Largest report accepted, serialized (the Kafka message limit, less room for the key, headers and
+   * batch framing): a bigger one is refused with 413 here rather than by the broker. Default: no limit.
+   */
+  maxReportBytes?: number | undefined;
+  /** Longest a client may take to send a whole request; then 408. Default 30000. */
+  requestTimeoutMs?: number | undefined;
+  /** Longest a client may take to send the headers (at most requestTimeoutMs). Default 10000. */
+  headersTimeoutMs?: number | undefined;
+  /** Connections served at once; further ones are closed at once. Default 256. */
+  maxConnections?: number | undefined;
   ingest: Ingest;
   openLineage?: OpenLineageConverter | undefined;
   health: () => Promise<HealthStatus>;
@@ -48,7 +77,8 @@ function send(
   body: unknown,
   contentType = 'application/json; charset=utf-8',
 ): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  if (res.destroyed || res.writableEnded) return;
+  const text = redactText(typeof body === 'string' ? body : JSON.stringify(body));
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
   res.end(text);
 }
@@ -86,6 +116,10 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
       if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', reject);
+    // Cut off by the request timeout (or the client gone): nothing will come.
+    req.on('close', () => {
+      if (!req.complete) reject(new HttpProblem(408, 'the request body was not received in time'));
+    });
   });
 }
 
@@ -142,7 +176,14 @@ export function startHttpServer(
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const log = o.logger.child({ component: 'http' });
   const tokens = new TokenStore(o.tokens ?? [], o.token);
-  const server = createServer((req, res) => {
+  const requestTimeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const options = {
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, o.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS),
+    // Node checks the two timeouts on this period (30 s by default, longer than a short timeout).
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(requestTimeout / 4))),
+  };
+  const server = createServer(options, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = `${req.method} ${url.pathname}`;
     const done = (status: number, body: unknown, type?: string) => {
@@ -157,6 +198,8 @@ export function startHttpServer(
     };
     void (async () => {
       try {
+        if (!wellEscaped(req.url ?? '/'))
+          return done(400, { error: 'the request path or query has a malformed % escape' });
         const need = requiredRole(req.method ?? '', url.pathname);
         let principal: Principal | undefined;
         if (need !== 'public') {
@@ -201,6 +244,8 @@ export function startHttpServer(
         return done(404, { error: `no route ${route}` });
       } catch (err: unknown) {
         if (err instanceof HttpProblem) return done(err.status, err.body ?? { error: err.message });
+        if (err instanceof URIError) return done(400, { error: `malformed escape: ${err.message}` });
+        if (err instanceof RootlineError && err.code === 'MESSAGE_TOO_LARGE') return done(413, { error: err.message });
         if (err instanceof RootlineError && err.code === 'NOT_FOUND') return done(404, { error: err.message });
         if (err instanceof RootlineError && err.code === 'FORBIDDEN') {
           res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope"`);
@@ -244,6 +289,7 @@ export function startHttpServer(
     if (items.length === 0) return [400, { error: 'no reports in the body' }];
     const accepted: Report[] = [];
     const rejected: { index: number; event_id?: unknown; errors: { path: string; message: string }[] }[] = [];
+    let tooBig = 0;
     items.forEach((item, index) => {
       if (isOpenLineageEvent(item)) {
         rejected.push({
@@ -253,14 +299,28 @@ export function startHttpServer(
         return;
       }
       const v = validateReport(item, { unknownKeys: 'allow' });
-      if (v.ok) accepted.push(v.report);
-      else rejected.push({ index, event_id: (item as { event_id?: unknown } | null)?.event_id, errors: v.errors });
+      const event_id = (item as { event_id?: unknown } | null)?.event_id;
+      if (!v.ok) rejected.push({ index, event_id, errors: v.errors });
+      else if (tooLarge(v.report)) {
+        tooBig += 1;
+        rejected.push({ index, event_id, errors: [{ path: '', message: tooLarge(v.report)! }] });
+      } else accepted.push(v.report);
     });
     checkScope(accepted, access, principal);
     if (accepted.length > 0) await o.ingest.ingest(accepted, 'http');
     if (rejected.length > 0)
       log.warn({ rejected: rejected.length, first: formatIssues(rejected[0]!.errors, 3) }, 'rejected reports');
-    return [accepted.length > 0 ? 202 : 400, { accepted: accepted.length, rejected }];
+    const status = accepted.length > 0 ? 202 : tooBig === rejected.length ? 413 : 400;
+    return [status, { accepted: accepted.length, rejected }];
+  }
+
+  /** Why the report cannot go to Kafka whole, or undefined when it can. */
+  function tooLarge(r: Report): string | undefined {
+    if (o.maxReportBytes === undefined) return undefined;
+    const bytes = Buffer.byteLength(JSON.stringify(r), 'utf8');
+    return bytes > o.maxReportBytes
+      ? `the report is ${bytes} bytes, more than the ${o.maxReportBytes} a Kafka message may carry`
+      : undefined;
   }
 
   async function postLineage(
@@ -275,12 +335,15 @@ export function startHttpServer(
     if ('errors' in res) return [400, { error: 'invalid OpenLineage event', errors: res.errors }];
     const reports: Report[] = [];
     const problems: string[] = [];
+    const big: string[] = [];
     for (const r of res.reports) {
       const v = validateReport(r, { unknownKeys: 'allow' });
-      if (v.ok) reports.push(v.report);
-      else problems.push(formatIssues(v.errors));
+      if (!v.ok) problems.push(formatIssues(v.errors));
+      else if (tooLarge(v.report)) big.push(tooLarge(v.report)!);
+      else reports.push(v.report);
     }
     if (problems.length > 0) return [400, { error: 'the converted report is invalid', errors: problems }];
+    if (big.length > 0) return [413, { error: 'the converted report is too large', errors: big }];
     checkScope(reports, access, principal);
     if (reports.length > 0) await o.ingest.ingest(reports, 'openlineage');
     return [201, { accepted: reports.length, ...(res.ignored ? { ignored: res.ignored } : {}) }];
@@ -298,6 +361,7 @@ export function startHttpServer(
           : err,
       );
     });
+    server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     server.listen(o.port, o.host, () => {
       const addr = server.address() as AddressInfo;
       const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;

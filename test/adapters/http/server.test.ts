@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../../src/contract/index.js';
 import { RootlineError } from '../../../src/errors/index.js';
@@ -33,7 +34,16 @@ const OL_EVENT = {
 };
 
 async function start(
-  options: { token?: string; maxBodyBytes?: number; openLineage?: OpenLineageConverter; core?: MonitorCore } = {},
+  options: {
+    token?: string;
+    maxBodyBytes?: number;
+    maxReportBytes?: number;
+    requestTimeoutMs?: number;
+    headersTimeoutMs?: number;
+    maxConnections?: number;
+    openLineage?: OpenLineageConverter;
+    core?: MonitorCore;
+  } = {},
 ): Promise<Started> {
   const ingested: Started['ingested'] = [];
   const health = { value: { ok: true, details: { kafka: 'up' } } as HealthStatus };
@@ -44,6 +54,10 @@ async function start(
     port: 0,
     token: options.token,
     maxBodyBytes: options.maxBodyBytes ?? 1_000_000,
+    maxReportBytes: options.maxReportBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
+    headersTimeoutMs: options.headersTimeoutMs,
+    maxConnections: options.maxConnections,
     ingest: {
       ingest: (reports, source) => {
         if (ingestError.value) return Promise.reject(ingestError.value);
@@ -201,6 +215,93 @@ describe('limits and authentication', () => {
       expect(s.ingested).toEqual([]);
       // The server still answers afterwards.
       expect((await post(`${s.url}/api/v1/reports`, valid(0))).status).toBe(202);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a body under the HTTP limit holding a report over the Kafka limit is a 413, not a 500', async () => {
+    const s = await start({ maxBodyBytes: 1_000_000, maxReportBytes: 20_000 });
+    try {
+      const big: Report = { ...valid(0), event_id: 'big', labels: { pad: 'x'.repeat(30_000) } } as Report;
+      const r = await post(`${s.url}/api/v1/reports`, big);
+      expect(r.status).toBe(413);
+      expect(JSON.stringify(r.body)).toContain('more than the 20000 a Kafka message may carry');
+      // Mixed: the ones that fit are accepted, the big one named.
+      const mixed = await post(`${s.url}/api/v1/reports`, [valid(0), big]);
+      expect(mixed.status).toBe(202);
+      expect(mixed.body).toMatchObject({ accepted: 1, rejected: [{ index: 1, event_id: 'big' }] });
+      expect(s.ingested.map((i) => i.reports.length)).toEqual([1]);
+      // The broker refusing a message (MESSAGE_TOO_LARGE from the ingest) is a 413 too.
+      s.ingestError.value = new RootlineError('MESSAGE_TOO_LARGE', 'the batch is too large for Kafka');
+      expect((await post(`${s.url}/api/v1/reports`, valid(0))).status).toBe(413);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a malformed % escape in the path or the query is a 400, not a 500', async () => {
+    const core = new MonitorCore({ rules: loadRules('rules') });
+    const s = await start({ core });
+    try {
+      for (const path of [
+        '/api/v1/incidents/%E0%A4%A',
+        '/api/v1/incidents/%zz',
+        '/api/v1/incidents?pipeline=%ff',
+        '/healthz?x=%',
+      ]) {
+        const r = await get(`${s.url}${path}`);
+        expect(r.status, path).toBe(400);
+        expect(r.body).toMatchObject({ error: expect.stringContaining('malformed') as unknown });
+      }
+      expect((await get(`${s.url}/api/v1/incidents/inc%2Dnope`)).status).toBe(404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a slow request body is cut off by the request timeout (408), and the server keeps answering', async () => {
+    const s = await start({ requestTimeoutMs: 1000, headersTimeoutMs: 1000 });
+    try {
+      const { port } = new URL(s.url);
+      const sock = connect(Number(port), '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      let answer = '';
+      sock.on('data', (d: Buffer) => (answer += d.toString('utf8')));
+      const closed = new Promise<number>((r) => sock.once('close', () => r(Date.now())));
+      const t0 = Date.now();
+      sock.write(
+        'POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":',
+      );
+      // Trickle a byte now and then: never a whole body.
+      const trickle = setInterval(() => sock.write(' '), 200);
+      const at = await closed;
+      clearInterval(trickle);
+      expect(at - t0).toBeLessThan(4000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect((await get(`${s.url}/healthz`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('connections beyond the cap are closed at once; served again when slots free up', async () => {
+    const s = await start({ maxConnections: 2 });
+    const { port } = new URL(s.url);
+    const open = async (): Promise<Socket> => {
+      const sock = connect(Number(port), '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      return sock;
+    };
+    try {
+      const slow = [await open(), await open()];
+      for (const sock of slow) sock.write('POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n');
+      const third = await open();
+      const closedAt = await new Promise<number>((r) => third.once('close', () => r(Date.now())));
+      expect(closedAt).toBeGreaterThan(0);
+      for (const sock of slow) sock.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await get(`${s.url}/healthz`)).status).toBe(200);
     } finally {
       await s.close();
     }
