@@ -19,7 +19,11 @@ export interface SlackOptions extends RenderOptions {
   channel: string;
   /** Slack Web API base URL. Default https://slack.com/api/. */
   apiUrl?: string | undefined;
-  /** Retries of one call inside the client (429 waits for Retry-After). Default 5. */
+  /**
+   * Retries of a failed call (5xx, network) inside the client, which sleeps without heartbeats.
+   * Default 0: the dispatcher retries instead, through src/errors/retry.ts, heartbeating its consumer.
+   * A 429 is never waited out inside the client: it surfaces at once with its Retry-After.
+   */
   retries?: number;
   /** Longest wait between retries, ms. Default 60000. */
   maxRetryDelayMs?: number;
@@ -120,9 +124,11 @@ export class SlackNotifier {
   constructor(private readonly o: SlackOptions) {
     this.client = new WebClient(o.token, {
       slackApiUrl: o.apiUrl ?? 'https://slack.com/api/',
-      rejectRateLimitedCalls: false,
+      // A Retry-After of 45 s slept in here would outlast the consumer's session: the dispatcher waits
+      // it out instead, heartbeating (src/errors/retry.ts honours the Retry-After).
+      rejectRateLimitedCalls: true,
       retryConfig: {
-        retries: o.retries ?? 5,
+        retries: o.retries ?? 0,
         factor: 2,
         minTimeout: 250,
         maxTimeout: o.maxRetryDelayMs ?? 60_000,

@@ -63,6 +63,7 @@ export interface MonitorConfig {
     resolveAfterHealthyRuns: number;
     freshnessCheckMs: number;
     opsIntervalMs: number;
+    healthCheckMs: number;
   };
   slack: { token?: string; channel: string; apiUrl: string; grafanaUrlTemplate: string; maxRetryDelayMs: number };
   rollback: {
@@ -335,6 +336,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       resolveAfterHealthyRuns: n('monitor.resolveAfterHealthyRuns'),
       freshnessCheckMs: n('monitor.freshnessCheckMs'),
       opsIntervalMs: n('monitor.opsIntervalMs'),
+      healthCheckMs: n('monitor.healthCheckMs'),
     },
     slack: opt({
       token: o('slack.token'),

@@ -357,6 +357,14 @@ export const SETTINGS: readonly Setting[] = [
     default: 10_000,
     doc: 'How often the monitor writes its own operational metrics to InfluxDB.',
   },
+  {
+    key: 'monitor.healthCheckMs',
+    env: 'ROOTLINE_HEALTH_CHECK_MS',
+    type: 'duration',
+    default: 5000,
+    min: 100,
+    doc: 'How often Kafka, InfluxDB and the schema registry are checked for /healthz (each check must answer within this time, at most 3 s).',
+  },
   // Slack
   {
     key: 'slack.token',

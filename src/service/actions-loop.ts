@@ -4,14 +4,20 @@ import type { ActionDispatcher } from '../actions/index.js';
 import type { MonitorConfig } from '../config/index.js';
 import type { IncidentEvent } from '../monitor/index.js';
 import { kafkaError } from '../adapters/kafka/client.js';
+import type { Component } from './supervisor.js';
 
 /**
  * Feeds the incidents topic to the action dispatcher (Slack, rollback) in its own consumer group,
  * beside the monitor's: a Slack outage slows this consumer, never the reports. An event's offset is
- * committed after its actions succeeded (at least once); the actions are idempotent.
+ * committed after its actions succeeded (at least once); the actions are idempotent. While an action
+ * waits (a Slack Retry-After, an outage) the consumer heartbeats, so it keeps its partitions. It can
+ * be stopped and started again: a crash kafkajs does not restart itself is reported to `health`,
+ * whose supervisor restarts it.
  */
 export class IncidentsConsumer {
   private consumer: Consumer | undefined;
+  /** Where its state goes: fetches and heartbeats are beats, a crash without restart is `crashed`. */
+  health: Component | undefined;
   constructor(
     private readonly kafka: Kafka,
     private readonly cfg: MonitorConfig['kafka'],
@@ -27,6 +33,13 @@ export class IncidentsConsumer {
       heartbeatInterval: Math.max(500, Math.floor(this.cfg.sessionTimeoutMs / 10)),
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.FETCH_START, () => this.health?.ok());
+    consumer.on(consumer.events.HEARTBEAT, () => this.health?.beat());
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'incidents consumer crashed');
+      if (e.payload.restart) this.health?.down(e.payload.error);
+      else this.health?.crashed(e.payload.error);
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: this.cfg.topics.incidents, fromBeginning: false });
@@ -57,7 +70,9 @@ export class IncidentsConsumer {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop().catch(() => undefined);
-    await this.consumer?.disconnect().catch(() => undefined);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.stop().catch(() => undefined);
+    await consumer?.disconnect().catch(() => undefined);
   }
 }

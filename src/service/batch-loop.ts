@@ -10,6 +10,7 @@ import { pipelineOfKey } from '../monitor/state-keys.js';
 import type { MetricPoint } from '../monitor/points.js';
 import { decodeMessage, type DecoderOptions } from '../adapters/decode/decode.js';
 import type { MonitorMetrics } from './metrics.js';
+import type { Component } from './supervisor.js';
 import { createKafka, kafkaError } from '../adapters/kafka/client.js';
 import { loadStatePartitions } from '../adapters/kafka/state-store.js';
 import { ensureTopics } from '../adapters/kafka/topics.js';
@@ -68,6 +69,8 @@ export class KafkaMonitor {
   readonly lag = new Map<string, number>();
   private started = false;
   private consumerCrashed: string | undefined;
+  /** Where the consumer's state goes (supervisor): fetches and heartbeats are beats; a crash kafkajs does not restart is `crashed`. */
+  health: Component | undefined;
 
   constructor(private readonly deps: KafkaMonitorDeps) {
     this.cfg = deps.config;
@@ -90,6 +93,9 @@ export class KafkaMonitor {
 
   async start(): Promise<void> {
     const k = this.cfg.kafka;
+    // Started again by the supervisor after a crash: whatever was loaded is reloaded.
+    this.stopping = false;
+    this.invalidateAll();
     const admin = this.kafka.admin();
     try {
       await admin.connect();
@@ -142,10 +148,14 @@ export class KafkaMonitor {
       this.deps.metrics.errors.inc({ component: 'consumer' });
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       this.invalidateAll();
+      if (e.payload.restart) this.health?.down(e.payload.error);
+      else this.health?.crashed(e.payload.error);
     });
     consumer.on(consumer.events.FETCH_START, () => {
       this.consumerCrashed = undefined;
+      this.health?.ok();
     });
+    consumer.on(consumer.events.HEARTBEAT, () => this.health?.beat());
     await consumer.connect();
     await consumer.subscribe({ topics: [k.topics.reports, ...k.topics.ingest], fromBeginning: true });
     await consumer.run({

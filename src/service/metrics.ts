@@ -160,6 +160,14 @@ export function monitorMetrics(registry = new Registry()) {
     slackCalls: registry.counter('rootline_slack_calls_total', 'Slack Web API calls, by method and outcome.'),
     rollbackCalls: registry.counter('rootline_rollback_calls_total', 'Rollback dispatches, by target and outcome.'),
     httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),
+    componentHealth: registry.gauge(
+      'rootline_component_health',
+      'State of each part of the monitor: 1 ok, 0.5 degraded, 0 down (see /healthz for the reason).',
+    ),
+    componentRestarts: registry.counter(
+      'rootline_component_restarts_total',
+      'Restarts of a crashed component by the supervisor, by component.',
+    ),
   };
 }
 

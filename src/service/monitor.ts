@@ -13,8 +13,10 @@ import { KafkaMonitor } from './batch-loop.js';
 import type { Logger } from './log.js';
 import { monitorMetrics } from './metrics.js';
 import { actionPoint, startOpsTicker } from './ops.js';
+import { kafkaCheck, observedSink, registryCheck } from './probes.js';
 import { watchRules } from './rules-watcher.js';
 import { StoppedDuringStartup, retryStartup } from './startup.js';
+import { Supervisor } from './supervisor.js';
 
 /** Room left in a Kafka message (and a produce request) for the key, the headers and the framing. */
 export const MESSAGE_OVERHEAD_BYTES = 1024;
@@ -48,6 +50,7 @@ export interface MonitorHandles {
   dispatcher: ActionDispatcher;
   httpUrl: string | undefined;
   metrics: ReturnType<typeof monitorMetrics>;
+  supervisor: Supervisor;
 }
 
 /** The whole `rootline monitor` process; resolves when it has shut down. */
@@ -70,6 +73,7 @@ export async function runMonitor(
     },
   });
   const metrics = monitorMetrics();
+  const supervisor = new Supervisor({ logger: log, metrics });
   const influx = new InfluxSink({
     url: cfg.influx.url,
     token: cfg.influx.token,
@@ -149,12 +153,13 @@ export async function runMonitor(
   const km = new KafkaMonitor({
     config: cfg,
     core,
-    sink: influx,
+    sink: observedSink(influx, supervisor.component('influx-writer')),
     decoder: { avro: registry, openLineage: convertRunEvent },
     metrics,
     logger: log,
   });
   const incidents = new IncidentsConsumer(kafka, cfg.kafka, dispatcher, log);
+  const kafkaHealth = startProbes(cfg, supervisor, influx, log);
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   if (cfg.http.enabled) {
@@ -175,18 +180,19 @@ export async function runMonitor(
         },
       },
       openLineage: convertRunEvent,
-      health: async () => {
-        const influxOk = await influx.healthy();
-        const kafkaOk = km.ready;
-        return {
-          ok: influxOk && kafkaOk,
+      health: () => {
+        const h = supervisor.health();
+        const up = (name: string) => (h.components[name]?.state === 'ok' ? 'ok' : 'unavailable');
+        return Promise.resolve({
+          ok: h.ok,
           details: {
-            kafka: kafkaOk ? 'ok' : 'unavailable',
-            influxdb: influxOk ? 'ok' : 'unavailable',
+            kafka: up('kafka'),
+            influxdb: up('influxdb'),
+            components: h.components,
             ...km.status,
             instance: cfg.kafka.instanceId,
           },
-        };
+        });
       },
       metrics: metrics.registry,
       requests: metrics.httpRequests,
@@ -202,28 +208,35 @@ export async function runMonitor(
     else log.info({ url: http.url, tokens: tokenNames }, 'HTTP API listening; access control on');
   }
 
+  const staleAfterMs = Math.max(cfg.kafka.sessionTimeoutMs, 10_000);
+  km.health = supervisor.supervise('reports-consumer', km, { staleAfterMs });
   try {
     await retryStartup('Kafka', log, () => km.start(), stopSignal);
   } catch (err: unknown) {
     if (!(err instanceof StoppedDuringStartup)) throw err;
     log.info('stopped during start-up');
+    await supervisor.stop();
+    await kafkaHealth.close();
     await km.stop();
     await http?.close();
     return;
   }
   await commandsProducer.connect();
+  incidents.health = supervisor.supervise('actions-consumer', incidents, { staleAfterMs });
   await incidents.start();
   log.info(
     { instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url },
     'monitor started',
   );
-  onStarted?.({ core, kafka: km, dispatcher, httpUrl: http?.url, metrics });
+  onStarted?.({ core, kafka: km, dispatcher, httpUrl: http?.url, metrics, supervisor });
 
   const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
 
+  const tickMs = Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs);
   const stopTicker = startOpsTicker({
     instanceId: cfg.kafka.instanceId,
-    intervalMs: Math.min(cfg.monitor.freshnessCheckMs, cfg.monitor.opsIntervalMs),
+    intervalMs: tickMs,
+    health: supervisor.component('ops-ticker', { staleAfterMs: Math.max(3 * tickMs, 30_000) }),
     core,
     kafka: km,
     sink: influx,
@@ -234,6 +247,8 @@ export async function runMonitor(
 
   await stopSignal;
   log.info('stopping: finishing the batch in progress');
+  await supervisor.stop();
+  await kafkaHealth.close();
   stopTicker();
   rulesWatcher?.close();
   await km.stop();
@@ -242,6 +257,31 @@ export async function runMonitor(
   await commandsProducer.disconnect().catch(() => undefined);
   await http?.close();
   log.info('stopped');
+}
+
+/**
+ * The dependency checks behind /healthz: Kafka and InfluxDB (down when they do not answer) and the
+ * schema registry (degraded: only Avro reports wait for it). Returns the Kafka check's closer.
+ */
+function startProbes(cfg: MonitorConfig, supervisor: Supervisor, influx: InfluxSink, log: Logger) {
+  const intervalMs = cfg.monitor.healthCheckMs;
+  const timeoutMs = Math.min(intervalMs, 3000);
+  const kafka = kafkaCheck(cfg.kafka, log);
+  supervisor.probe('kafka', kafka.check, { intervalMs, timeoutMs });
+  supervisor.probe(
+    'influxdb',
+    async () => {
+      if (!(await influx.healthy())) throw new Error(`InfluxDB at ${cfg.influx.url} is not healthy`);
+    },
+    { intervalMs, timeoutMs },
+  );
+  if (cfg.schemaRegistry.url)
+    supervisor.probe('schema-registry', registryCheck(cfg.schemaRegistry, timeoutMs), {
+      intervalMs,
+      timeoutMs,
+      failState: 'degraded',
+    });
+  return kafka;
 }
 
 /** A monitor running in this process (tests, benchmarks, the local demo). */

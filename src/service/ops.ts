@@ -4,6 +4,7 @@ import { MEASUREMENTS, type MetricPoint, type MonitorCore } from '../monitor/ind
 import type { KafkaMonitor, PointSink } from './batch-loop.js';
 import type { Logger } from './log.js';
 import type { MonitorMetrics } from './metrics.js';
+import type { Component } from './supervisor.js';
 
 /** The InfluxDB point for one action outcome (Slack message, rollback). */
 export function actionPoint(o: ActionOutcome): MetricPoint {
@@ -25,6 +26,8 @@ export interface OpsTickerDeps {
   logger: Logger;
   /** Points waiting to be written with the next ops point (action outcomes); emptied on each tick. */
   pending: MetricPoint[];
+  /** Where the ticker's state goes: ok after each tick, degraded when one fails (supervisor). */
+  health?: Component | undefined;
 }
 
 /**
@@ -72,8 +75,10 @@ export function startOpsTicker(d: OpsTickerDeps): () => void {
     if (busy) return;
     busy = true;
     tick()
+      .then(() => d.health?.ok())
       .catch((err: unknown) => {
         m.errors.inc({ component: 'tick' });
+        d.health?.degraded(err);
         d.logger.warn({ err: errorMessage(err) }, 'background tick failed');
       })
       .finally(() => (busy = false));

@@ -153,12 +153,34 @@ describe('SlackNotifier with @slack/web-api against the local Slack server', () 
     expect(parents[0]!.updates).toBe(1);
   });
 
-  it('a 429 with Retry-After is waited out and retried: one message', async () => {
+  it('a 429 is not slept in the client: a retriable error with its Retry-After, at once', async () => {
     const token = newToken();
-    await fault({ token, method: 'chat.postMessage', status: 429, retryAfterSec: 1, count: 1 });
+    await fault({ token, method: 'chat.postMessage', status: 429, retryAfterSec: 45, count: 1 });
     const t0 = Date.now();
-    expect(await notifier(token).handle(opened)).toBe('posted');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    const err = await notifier(token)
+      .handle(opened)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(err).toMatchObject({ code: 'SLACK_ERROR', retriable: true, retryAfterMs: 45_000 });
+    expect(calls(token, 'chat.postMessage').map((c) => c.status)).toEqual([429]);
+  });
+
+  it('a 429 with Retry-After is waited out by the dispatcher, ticking while it waits: one message', async () => {
+    const token = newToken();
+    await fault({ token, method: 'chat.postMessage', status: 429, retryAfterSec: 2, count: 1 });
+    const d = new ActionDispatcher({ slack: notifier(token), logger, maxRetryDelayMs: 5000 });
+    let ticks = 0;
+    const t0 = Date.now();
+    await d.handle(opened, () => {
+      ticks += 1;
+      return Promise.resolve();
+    });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1950);
+    expect(ticks).toBeGreaterThanOrEqual(1);
+    expect(d.outcomes.map((o) => o.outcome)).toContain('posted');
     expect(calls(token, 'chat.postMessage').map((c) => c.status)).toEqual([429, 200]);
     expect(await messages(token)).toHaveLength(1);
   });

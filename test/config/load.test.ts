@@ -58,6 +58,7 @@ describe('loadConfig: defaults', () => {
       resolveAfterHealthyRuns: 3,
       freshnessCheckMs: 60_000,
       opsIntervalMs: 10_000,
+      healthCheckMs: 5000,
     });
     expect(cfg.rollback).toEqual({
       dryRun: true,
