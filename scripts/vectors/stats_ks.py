@@ -192,8 +192,15 @@ for n in [200, 10000, 50000, 300000, 1000000]:
         if x < 1:
             smirnov.append({"n": n, "x": x, "sf": float(special.smirnov(n, x))})
 
+# Inverse survival (kstwo.isf): the sampling error Rootline subtracts from a KS effect (99% bound and others).
+isf = []
+for n in [1, 2, 5, 10, 50, 100, 140, 141, 200, 300, 500, 1000, 1001, 5000, 100000]:
+    for p in [0.001, 0.01, 0.05, 0.1]:
+        isf.append({"n": n, "p": p, "x": float(stats.kstwo.isf(p, n))})
+kolmogi = [{"p": p, "x": float(special.kolmogi(p))} for p in [0.001, 0.01, 0.05, 0.1]]
+
 meta = {"generator": "scripts/vectors/stats_ks.py", "scipy": scipy.__version__, "numpy": np.__version__}
 OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "ks2samp.json").write_text(json.dumps({**meta, "cases": cases}, indent=1, allow_nan=False) + "\n")
-(OUT / "kstwo.json").write_text(json.dumps({**meta, "kstwo": kstwo, "smirnov": smirnov}, indent=1, allow_nan=False) + "\n")
+(OUT / "kstwo.json").write_text(json.dumps({**meta, "kstwo": kstwo, "smirnov": smirnov, "isf": isf, "kolmogi": kolmogi}, indent=1, allow_nan=False) + "\n")
 print(f"ks2samp: {len(cases)} cases, kstwo: {len(kstwo)} points, smirnov: {len(smirnov)} points")

@@ -532,3 +532,55 @@ export function kstwoSf(x: number, n: number): number {
   else cdf = kolmognPelzGoodCdf(n, x);
   return clip01(1 - cdf);
 }
+
+/** Kolmogorov's limiting distribution: Pr(sqrt(n) D_n > 1.62762) -> 0.01 (scipy.special.kolmogi(0.01)). */
+const KOLMOGI_001 = 1.6276236115189504;
+/** Up to this n the exact distribution is inverted; above it the limit is used (and is larger: conservative). */
+const KSTWO_ISF_EXACT_MAX_N = 1000;
+const isfCache = new Map<string, number>();
+
+/**
+ * Inverse survival function of the two-sided one-sample KS statistic: the x with Pr(D_n >= x) = p, as
+ * `scipy.stats.kstwo.isf(p, n)` (bisection on {@link kstwoSf}, to 1e-12). Above n = 1000 it returns the
+ * asymptotic value lambda_p / sqrt(n) (exactly kolmogi(p) / sqrt(n) for p = 0.01, else by bisection on the
+ * limit), which lies slightly above the exact one. n must be a positive integer and 0 < p < 1 (NaN otherwise).
+ */
+export function kstwoIsf(p: number, n: number): number {
+  if (!(p > 0 && p < 1) || !(n >= 1) || !Number.isInteger(n)) return NaN;
+  const key = `${p}:${n}`;
+  const hit = isfCache.get(key);
+  if (hit !== undefined) return hit;
+  let x: number;
+  if (n > KSTWO_ISF_EXACT_MAX_N) {
+    x = (p === 0.01 ? KOLMOGI_001 : kolmogorovLimitIsf(p)) / Math.sqrt(n);
+  } else {
+    let lo = 0;
+    let hi = 1;
+    while (hi - lo > 1e-12) {
+      const mid = (lo + hi) / 2;
+      if (kstwoSf(mid, n) > p) lo = mid;
+      else hi = mid;
+    }
+    x = hi;
+  }
+  if (isfCache.size > 4096) isfCache.clear();
+  isfCache.set(key, x);
+  return x;
+}
+
+/** lambda with Pr(K > lambda) = p for Kolmogorov's limit, K's survival being 2 sum (-1)^(k-1) exp(-2 k^2 lambda^2). */
+function kolmogorovLimitIsf(p: number): number {
+  const sf = (l: number): number => {
+    let s = 0;
+    for (let k = 1; k <= 100; k++) s += (k % 2 === 1 ? 2 : -2) * Math.exp(-2 * k * k * l * l);
+    return l <= 0 ? 1 : Math.min(1, s);
+  };
+  let lo = 0.1;
+  let hi = 10;
+  while (hi - lo > 1e-13) {
+    const mid = (lo + hi) / 2;
+    if (sf(mid) > p) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kstwoSf, smirnovSf } from '../../src/stats/kolmogorov.js';
+import { kstwoIsf, kstwoSf, smirnovSf } from '../../src/stats/kolmogorov.js';
 
 interface Point {
   n: number;
@@ -10,7 +10,38 @@ interface Point {
 const vectors = JSON.parse(readFileSync(new URL('../vectors/stats/kstwo.json', import.meta.url), 'utf8')) as {
   kstwo: Point[];
   smirnov: Point[];
+  isf: { n: number; p: number; x: number }[];
+  kolmogi: { p: number; x: number }[];
 };
+
+describe('kstwoIsf vs scipy.stats.kstwo.isf (test/vectors/stats/kstwo.json)', () => {
+  it('inverts the exact distribution up to n = 1000 (to the precision scipy reaches, and better)', () => {
+    const exact = vectors.isf.filter((v) => v.n <= 1000);
+    expect(exact.length).toBeGreaterThan(40);
+    for (const v of exact) {
+      const got = kstwoIsf(v.p, v.n);
+      // scipy's own inversion stops at ~1e-7 (its sf at its isf is off by up to 4e-5 relative); ours is exact.
+      expect(Math.abs(got - v.x)).toBeLessThan(1e-6);
+      expect(Math.abs(kstwoSf(got, v.n) - v.p)).toBeLessThan(1e-9 * v.p + 1e-12);
+    }
+  });
+
+  it('uses the Kolmogorov limit above n = 1000: within 1% of scipy and never below it (conservative)', () => {
+    const large = vectors.isf.filter((v) => v.n > 1000);
+    expect(large.length).toBeGreaterThan(8);
+    for (const v of large) {
+      const got = kstwoIsf(v.p, v.n);
+      expect(got).toBeGreaterThanOrEqual(v.x);
+      expect(got / v.x - 1).toBeLessThan(0.01);
+    }
+    for (const k of vectors.kolmogi) expect(kstwoIsf(k.p, 1e8) * 1e4).toBeCloseTo(k.x, 10);
+  });
+
+  it('is NaN outside its domain', () => {
+    for (const [p, n] of [[0, 10], [1, 10], [0.01, 0], [0.01, 2.5], [NaN, 3]] as const)
+      expect(kstwoIsf(p, n)).toBeNaN();
+  });
+});
 
 describe('kstwoSf vs scipy.stats.kstwo.sf (test/vectors/stats/kstwo.json)', () => {
   it('matches every grid point within 1e-9 absolute', () => {
