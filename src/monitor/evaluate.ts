@@ -218,10 +218,11 @@ function numericDrift(
   if (col.sample && base.kind === 'sample') {
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
     const r = ks2samp(col.sample, base.values);
+    const ev = driftEvidence({ d: r.statistic, n1: col.sample.length, n2: base.values.length });
     return {
       test: 'ks',
       statistic: r.statistic,
-      effect: r.statistic,
+      effect: ev.effect,
       pvalue: r.pvalue,
       n_current: col.sample.length,
       n_baseline: base.values.length,
@@ -247,7 +248,7 @@ function numericDrift(
   return {
     test: 'ks',
     statistic: d,
-    effect: ev.dLow,
+    effect: ev.effect,
     pvalue: ev.pvalue,
     n_current: current.n,
     n_baseline: baseSteps.n,

@@ -165,7 +165,10 @@ export interface DriftMetrics {
   test: 'ks' | 'chi2';
   /** KS: D; chi2: total variation distance. */
   statistic: number;
-  /** The effect size after subtracting the sketches' rank error (KS); equal to statistic otherwise. */
+  /**
+   * KS: the effect's lower confidence bound, D minus the sketches' rank error and minus the sampling
+   * error (the 99% KS critical value at the effective size); chi2: equal to statistic.
+   */
   effect: number;
   pvalue: number;
   /** After false discovery control across the run's columns; filled by the rules engine. */

@@ -1,6 +1,6 @@
 import { RootlineError } from '../errors/index.js';
 import { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
-import { kstwoSf } from './kolmogorov.js';
+import { kstwoIsf, kstwoSf } from './kolmogorov.js';
 import { roundHalfEven, sortedWithoutNaN, type NumericSample } from './ks.js';
 
 /**
@@ -26,6 +26,12 @@ export interface CdfSummary {
 export const KLL_K200_RANK_ERROR = 0.0165;
 /** Default smallest KS distance that counts as drift. */
 export const DEFAULT_EFFECT_FLOOR = 0.1;
+/**
+ * Default confidence of the effect's lower bound: the KS sampling error subtracted from D is the 99%
+ * critical value of the Kolmogorov distribution at the effective size (the sketches' rank-error bound
+ * is a 99% bound too).
+ */
+export const DEFAULT_DRIFT_CONFIDENCE = 0.99;
 /** Default significance level of a single drift test. */
 export const DEFAULT_DRIFT_ALPHA = 0.05;
 
@@ -175,19 +181,32 @@ export interface DriftInput {
   effectFloor?: number;
   /** Significance level for {@link driftVerdict} (ignored by {@link driftVerdicts}). Default 0.05. */
   alpha?: number;
+  /** Confidence of the effect's lower bound (the sampling error subtracted from dLow). Default 0.99. */
+  confidence?: number;
 }
 
-export interface DriftVerdict {
-  /** True when both the effect and its significance clear their thresholds. */
-  drift: boolean;
-  /** Why: 'drift', or the first test that failed. */
-  reason: 'drift' | 'below-effect-floor' | 'not-significant';
-  /** Lower bound on the distance between the underlying samples: max(0, d - rankErrorA - rankErrorB). */
+/** The evidence of one comparison, before any decision. */
+export interface DriftEvidence {
+  /** max(0, d - rankErrorA - rankErrorB): the distance between the summarized samples, at worst. */
   dLow: number;
   /** round(n1 n2 / (n1 + n2)), the sample size of the asymptotic KS distribution. */
   effectiveN: number;
   /** Pr(D >= dLow) under "same distribution", asymptotic (as ks_2samp's 'asymp'); conservative. */
   pvalue: number;
+  /** The KS critical value at `confidence` for the effective size: D this large happens by chance alone. */
+  samplingError: number;
+  /**
+   * max(0, dLow - samplingError): a lower confidence bound on the distance between the underlying
+   * distributions. THE effect compared with the floor.
+   */
+  effect: number;
+}
+
+export interface DriftVerdict extends DriftEvidence {
+  /** True when both the effect (its lower confidence bound) and its significance clear their thresholds. */
+  drift: boolean;
+  /** Why: 'drift', or the first test that failed. */
+  reason: 'drift' | 'below-effect-floor' | 'not-significant';
   /** The p-value the decision used: `pvalue` alone, or BH-adjusted in {@link driftVerdicts}. */
   decisionPvalue: number;
   effectFloor: number;
@@ -195,8 +214,12 @@ export interface DriftVerdict {
   alpha: number;
 }
 
-/** dLow, effective size and p-value for one comparison, without a decision. */
-export function driftEvidence(input: DriftInput): { dLow: number; effectiveN: number; pvalue: number } {
+/**
+ * dLow, effective size, p-value and the effect's lower confidence bound for one comparison, without a
+ * decision. The bound subtracts both the sketches' rank error and the sampling error (kstwo.isf at
+ * 1 - confidence for the effective size), so a few hundred values cannot clear a 0.1 floor by chance.
+ */
+export function driftEvidence(input: DriftInput): DriftEvidence {
   const { d, n1, n2 } = input;
   const ea = input.rankErrorA ?? 0;
   const eb = input.rankErrorB ?? 0;
@@ -211,29 +234,30 @@ export function driftEvidence(input: DriftInput): { dLow: number; effectiveN: nu
   // At least 1: two single values still make a (hopeless) test, where scipy's rounding would give n = 0.
   const effectiveN = Math.max(1, roundHalfEven((n1 * n2) / (n1 + n2)));
   const pvalue = dLow === 0 ? 1 : kstwoSf(dLow, effectiveN);
-  return { dLow, effectiveN, pvalue };
+  const confidence = input.confidence ?? DEFAULT_DRIFT_CONFIDENCE;
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new RootlineError('INVALID_ARGUMENT', `drift: confidence must be in (0, 1), got ${confidence}`);
+  }
+  const samplingError = kstwoIsf(1 - confidence, effectiveN);
+  return { dLow, effectiveN, pvalue, samplingError, effect: Math.max(0, dLow - samplingError) };
 }
 
-function decide(
-  input: DriftInput,
-  ev: { dLow: number; effectiveN: number; pvalue: number },
-  decisionPvalue: number,
-  alpha: number,
-): DriftVerdict {
+function decide(input: DriftInput, ev: DriftEvidence, decisionPvalue: number, alpha: number): DriftVerdict {
   const effectFloor = input.effectFloor ?? DEFAULT_EFFECT_FLOOR;
   if (!(effectFloor >= 0 && effectFloor < 1)) {
     throw new RootlineError('INVALID_ARGUMENT', `drift: effectFloor must be in [0, 1), got ${effectFloor}`);
   }
   let reason: DriftVerdict['reason'] = 'drift';
-  if (!(ev.dLow > effectFloor)) reason = 'below-effect-floor';
+  if (!(ev.effect > effectFloor)) reason = 'below-effect-floor';
   else if (!(decisionPvalue <= alpha)) reason = 'not-significant';
   return { drift: reason === 'drift', reason, ...ev, decisionPvalue, effectFloor, alpha };
 }
 
 /**
- * Drift decision for one column: drift iff dLow = max(0, d - rankErrorA - rankErrorB) > effectFloor
- * (default 0.1) AND the asymptotic KS p-value of dLow at the effective size is <= alpha (default 0.05).
- * Removing both rank errors first means the sketches' own noise can never be read as drift; see
+ * Drift decision for one column: drift iff the effect's lower bound, dLow = max(0, d - rankErrorA -
+ * rankErrorB) minus the KS sampling error at `confidence` (default 0.99), exceeds effectFloor (default
+ * 0.1) AND the asymptotic KS p-value of dLow at the effective size is <= alpha (default 0.05). Neither
+ * the sketches' own noise nor the sampling noise of small samples can be read as drift; see
  * docs/statistics.md. For several columns of one run use {@link driftVerdicts}.
  */
 export function driftVerdict(input: DriftInput): DriftVerdict {

@@ -6,7 +6,7 @@
  */
 export { ks2samp, ks2sampSorted, KS_MAX_EXACT_N } from './ks.js';
 export type { Ks2sampOptions, Ks2sampResult, KsMethod, NumericSample } from './ks.js';
-export { kstwoSf } from './kolmogorov.js';
+export { kstwoIsf, kstwoSf } from './kolmogorov.js';
 export {
   sampleSummary,
   weightedSummary,
@@ -17,8 +17,16 @@ export {
   KLL_K200_RANK_ERROR,
   DEFAULT_EFFECT_FLOOR,
   DEFAULT_DRIFT_ALPHA,
+  DEFAULT_DRIFT_CONFIDENCE,
 } from './drift.js';
-export type { CdfSummary, KsSummariesResult, DriftInput, DriftVerdict, DriftVerdictsOptions } from './drift.js';
+export type {
+  CdfSummary,
+  KsSummariesResult,
+  DriftInput,
+  DriftVerdict,
+  DriftVerdictsOptions,
+  DriftEvidence,
+} from './drift.js';
 export {
   chiSquaredTest,
   totalVariationDistance,

@@ -4,7 +4,7 @@ import { BaselineCache, evaluateProfile, learnBaseline } from '../../src/monitor
 import { compileCoreOptions } from '../../src/monitor/options.js';
 import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
 import { seededRandom } from '../../src/sketch/index.js';
-import { chiSquaredTest, ks2samp, totalVariationDistance } from '../../src/stats/index.js';
+import { chiSquaredTest, ks2samp, kstwoIsf, totalVariationDistance } from '../../src/stats/index.js';
 
 const SCHEMA: Schema = [
   { name: 'amount', type: 'double', nullable: true },
@@ -148,11 +148,13 @@ describe('evaluateProfile against a learned baseline', () => {
     expect(d).toEqual({
       test: 'ks',
       statistic: ref.statistic,
-      effect: ref.statistic,
+      // The effect is D's 99% lower bound: D minus the KS critical value at n = 200 x 600 / 800 = 150.
+      effect: Math.max(0, ref.statistic - kstwoIsf(0.01, 150)),
       pvalue: ref.pvalue,
       n_current: 200,
       n_baseline: 600,
     });
+    expect(d.effect).toBeGreaterThan(0);
     expect(d.pvalue).toBeLessThan(1e-6);
   });
 

@@ -5,6 +5,7 @@ import {
   driftVerdict,
   driftVerdicts,
   ks2samp,
+  ks2sampSorted,
   ksSummaries,
   KLL_K200_RANK_ERROR,
   sampleSummary,
@@ -197,11 +198,14 @@ describe('drift decision with both sketches’ rank error', () => {
 });
 
 describe('driftVerdict', () => {
-  it('computes dLow, the effective size and the asymptotic p-value', () => {
-    const v = driftVerdict({ d: 0.18, n1: 1000, n2: 4000, rankErrorA: 0.0165, rankErrorB: 0.0165 });
-    expect(v.dLow).toBeCloseTo(0.147, 15);
+  it('computes dLow, the effective size, the asymptotic p-value and the 99% lower bound of the effect', () => {
+    const v = driftVerdict({ d: 0.2, n1: 1000, n2: 4000, rankErrorA: 0.0165, rankErrorB: 0.0165 });
+    expect(v.dLow).toBeCloseTo(0.167, 15);
     expect(v.effectiveN).toBe(800);
     expect(v.pvalue).toBe(kstwoSf(v.dLow, 800));
+    // scipy.stats.kstwo.isf(0.01, 800) = 0.05733...
+    expect(v.samplingError).toBeCloseTo(0.0573, 4);
+    expect(v.effect).toBeCloseTo(0.167 - v.samplingError, 15);
     expect(v.drift).toBe(true);
     expect(v.effectFloor).toBe(0.1);
     expect(v.alpha).toBe(0.05);
@@ -211,10 +215,17 @@ describe('driftVerdict', () => {
     expect(driftVerdict({ d: 0.12, n1: 1e6, n2: 1e6, rankErrorA: 0.0165, rankErrorB: 0.0165 }).reason).toBe(
       'below-effect-floor',
     );
-    // A large distance on a handful of values is not significant.
-    const small = driftVerdict({ d: 0.4, n1: 8, n2: 8 });
-    expect(small.reason).toBe('not-significant');
+    // A large distance on a handful of values is not significant (judged with no floor) ...
+    const small = driftVerdict({ d: 0.4, n1: 8, n2: 8, effectFloor: 0 });
+    expect(small.reason).toBe('below-effect-floor');
+    expect(driftVerdict({ d: 0.4, n1: 8, n2: 8, effectFloor: 0, confidence: 0.01 }).reason).toBe('not-significant');
     expect(small.pvalue).toBeGreaterThan(0.05);
+    // ... and its lower bound is 0: D = 0.4 at n = 4 is within the sampling error.
+    expect(small.effect).toBe(0);
+    // D = 0.15 at n = 150 each clears the 0.1 floor as a point estimate, not as a 99% lower bound.
+    const chance = driftVerdict({ d: 0.15, n1: 300, n2: 300 });
+    expect(chance.dLow).toBeGreaterThan(0.1);
+    expect(chance.reason).toBe('below-effect-floor');
     expect(driftVerdict({ d: 0.3, n1: 200, n2: 200, effectFloor: 0.35 }).reason).toBe('below-effect-floor');
   });
 
@@ -243,7 +254,8 @@ describe('driftVerdict', () => {
 
   it('driftVerdicts controls the false discovery rate across columns', () => {
     // d = 0.125 at n = 300 each: p ~ 0.015 alone, but not after BH over 20 mostly-null columns.
-    const borderline = { d: 0.125, n1: 300, n2: 300, effectFloor: 0.1 };
+    // (With the floor at 0 and a 1% lower bound so that only the p-value decides.)
+    const borderline = { d: 0.125, n1: 300, n2: 300, effectFloor: 0, confidence: 0.01 };
     const nulls = Array.from({ length: 19 }, () => ({ d: 0.05, n1: 300, n2: 300 }));
     expect(driftVerdict(borderline).drift).toBe(true);
     const family = driftVerdicts([borderline, ...nulls]);
@@ -252,8 +264,44 @@ describe('driftVerdict', () => {
     expect(family[0]!.drift).toBe(false);
     expect(family[0]!.reason).toBe('not-significant');
     // A strong drift survives the correction.
-    const strong = driftVerdicts([{ d: 0.3, n1: 300, n2: 300 }, ...nulls]);
+    const strong = driftVerdicts([{ d: 0.3, n1: 300, n2: 300 }, ...nulls.map((x) => ({ ...x, effectFloor: 0 }))]);
     expect(strong[0]!.drift).toBe(true);
     expect(strong.slice(1).every((v) => !v.drift)).toBe(true);
+  });
+});
+
+describe('drift at small samples: the effect is judged on its lower confidence bound', () => {
+  // A baseline of 20 healthy runs of ~300 values each, as the monitor's sample baselines hold.
+  const rnd = mulberry32(20261203);
+  const gauss = (): number => {
+    const u = Math.max(rnd(), 1e-300);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+  };
+  const baseline = Float64Array.from({ length: 6000 }, gauss).sort();
+  const ksD = (x: Float64Array): number => ks2sampSorted(x.sort(), baseline, 'asymp').statistic;
+
+  it('10,000 healthy column-runs of 200-500 values give no drift verdict', () => {
+    let verdicts = 0;
+    let pointEstimateOverFloor = 0;
+    for (let run = 0; run < 10_000; run++) {
+      const n = 200 + Math.floor(rnd() * 301);
+      const d = ksD(Float64Array.from({ length: n }, gauss));
+      const v = driftVerdict({ d, n1: n, n2: baseline.length });
+      if (v.drift) verdicts++;
+      if (v.dLow > 0.1 && v.pvalue <= 0.05) pointEstimateOverFloor++;
+    }
+    expect(verdicts).toBe(0);
+    // The old rule (point estimate over the floor) would have raised dozens of false verdicts here.
+    expect(pointEstimateOverFloor).toBeGreaterThan(5);
+  });
+
+  it('a real shift of 0.3 in D is still caught at n = 300', () => {
+    // Normal(0.7706, 1) vs Normal(0, 1): the populations' KS distance is 2 Phi(0.3853) - 1 = 0.300.
+    let caught = 0;
+    for (let run = 0; run < 500; run++) {
+      const d = ksD(Float64Array.from({ length: 300 }, () => gauss() + 0.7706));
+      if (driftVerdict({ d, n1: 300, n2: baseline.length }).drift) caught++;
+    }
+    expect(caught).toBe(500);
   });
 });

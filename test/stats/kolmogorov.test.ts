@@ -38,7 +38,13 @@ describe('kstwoIsf vs scipy.stats.kstwo.isf (test/vectors/stats/kstwo.json)', ()
   });
 
   it('is NaN outside its domain', () => {
-    for (const [p, n] of [[0, 10], [1, 10], [0.01, 0], [0.01, 2.5], [NaN, 3]] as const)
+    for (const [p, n] of [
+      [0, 10],
+      [1, 10],
+      [0.01, 0],
+      [0.01, 2.5],
+      [NaN, 3],
+    ] as const)
       expect(kstwoIsf(p, n)).toBeNaN();
   });
 });
