@@ -9,8 +9,8 @@ import {
   ks2samp,
   mad,
   median,
-  relativeDeviation,
-  robustZ,
+  pushSeasonal,
+  rowExpectations,
   totalVariationDistance,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
@@ -299,13 +299,15 @@ export function evaluateProfile(
     schema: { changed: false, breaking: false, changes: [] },
     columns: [],
   };
-  if (pb && pb.row_counts.length > 0) {
-    const med = median(pb.row_counts);
-    m.row_count.baseline = med;
-    const dev = relativeDeviation(rows, med);
-    m.row_count.deviation = Number.isFinite(dev) ? dev : dev > 0 ? 1e9 : -1;
-    const z = robustZ(rows, pb.row_counts);
-    if (Number.isFinite(z)) m.row_count.z = z;
+  const expectations = pb
+    ? rowExpectations(rows, Date.parse(report.event_time), pb.row_counts, pb.row_seasons ?? [])
+    : undefined;
+  if (expectations) {
+    const auto = expectations.auto;
+    m.row_count.baseline = auto.expected;
+    m.row_count.deviation = auto.deviation;
+    if (Number.isFinite(auto.z)) m.row_count.z = auto.z;
+    m.row_count.expectations = expectations;
   }
   const fp =
     primary.profile.schema_fingerprint ??
@@ -404,6 +406,7 @@ export function learnBaseline(
   const n = options.baselineRuns;
   b.healthy_runs += 1;
   pushBounded(b.row_counts, profile.row_count, n);
+  pushSeasonal((b.row_seasons ??= []), Date.parse(report.event_time), profile.row_count);
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
     c.kind = col.kind;

@@ -38,6 +38,11 @@ export interface DatasetBaseline {
   healthy_runs: number;
   /** Row counts of the last N healthy runs, oldest first. */
   row_counts: number[];
+  /**
+   * [event time ms, rows] of healthy runs, oldest first, at most 4 per UTC hour-of-week slot: the
+   * seasonal row-count history (absent in state written before it existed).
+   */
+  row_seasons?: [number, number][];
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
   /** A pinned reference run's distributions (rules: baseline.reference_run). */

@@ -1,4 +1,5 @@
 import type { SchemaChange } from '../contract/index.js';
+import type { RowExpectation, Seasonality } from '../stats/seasonal.js';
 import { METRICS } from './metrics/index.js';
 
 /** Severities, most severe first. */
@@ -24,9 +25,17 @@ export interface RuleParams {
   max_jump?: number;
   /**
    * null_ratio: the jump must also stand out from the column's noise: z = jump / max(binomial sd at the
-   * baseline ratio, 1.4826 x MAD of the baseline ratios) above this.
+   * baseline ratio, 1.4826 x MAD of the baseline ratios) above this. row_count: the deviation must also
+   * stand out from the node's own noise: |z| of log(1 + rows) against the expected value's prediction
+   * spread above this (default 4).
    */
   min_z?: number;
+  /**
+   * row_count: where the expected row count comes from: the same UTC hour of day (`daily`) or day of
+   * week (`weekly`) of the healthy history, the overall history (`none`), or what the history shows
+   * (`auto`, the default).
+   */
+  seasonality?: 'auto' | 'weekly' | 'daily' | 'none';
   /** schema: only breaking changes count. */
   breaking_only?: boolean;
   /** drift: the effect size (KS D lower bound, or total variation distance) that must be exceeded. */
@@ -129,12 +138,14 @@ export interface NodeRunMetrics {
   baseline_runs: number;
   row_count: {
     value: number;
-    /** Median of the baseline's row counts. */
+    /** The expected row count (seasonality `auto`): median of the healthy runs of its season slot, or of all. */
     baseline?: number;
     /** (value - baseline) / baseline. */
     deviation?: number;
-    /** Robust z-score against the baseline (median/MAD), when MAD > 0. */
+    /** (log(1 + value) - log(1 + baseline)) / prediction spread of the history (seasonality `auto`). */
     z?: number;
+    /** The expectation per seasonality (`auto` included): what row_count rules choose from. */
+    expectations?: Record<Seasonality, RowExpectation>;
   };
   schema: {
     fingerprint?: string;

@@ -48,4 +48,14 @@ export {
 } from './baseline.js';
 export type { MadOptions, RollingWindowState } from './baseline.js';
 export { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
+export {
+  rowExpectations,
+  pushSeasonal,
+  seasonSlot,
+  seasonalFit,
+  detectSeasonality,
+  DEFAULT_ROW_MIN_Z,
+  ROWS_PER_SEASON_SLOT,
+} from './seasonal.js';
+export type { RowExpectation, Seasonality, SeasonGrouping, SeasonalFit } from './seasonal.js';
 export type { BenjaminiHochbergResult } from './fdr.js';

@@ -1,39 +1,60 @@
+import { DEFAULT_ROW_MIN_Z, type RowExpectation } from '../../stats/seasonal.js';
 import { DEFAULT_MIN_BASELINE_RUNS } from './types.js';
 import type { NodeRunMetrics, Rule } from '../types.js';
 import { fmt, pct, type RuleMetricDescriptor } from './types.js';
 
-function violated(r: Rule, m: NodeRunMetrics): boolean {
-  return m.row_count.deviation !== undefined && Math.abs(m.row_count.deviation) > r.max_deviation!;
+/** The expectation the rule judges with: its seasonality's (default auto). */
+function expectationFor(r: Rule, m: NodeRunMetrics): RowExpectation | undefined {
+  const e = m.row_count.expectations;
+  if (!e) return undefined;
+  const x = e[r.seasonality ?? 'auto'];
+  return x.undetermined ? undefined : x;
 }
 
-/** `row_count`: the relative deviation from the baseline median exceeds `max_deviation`. */
+/** THE row-count verdict: over the business threshold AND beyond the node's own noise. */
+function violated(r: Rule, e: RowExpectation): boolean {
+  return Math.abs(e.deviation) > r.max_deviation! && Math.abs(e.z) > (r.min_z ?? DEFAULT_ROW_MIN_Z);
+}
+
+function seasonNote(e: RowExpectation): string {
+  return e.seasonality === 'none' ? '' : ` (${e.seasonality} baseline of ${e.runs} runs)`;
+}
+
+/**
+ * `row_count`: the relative deviation from the expected row count exceeds `max_deviation` and stands out
+ * from the node's own noise (|z| > `min_z`); the expected count is the median of the healthy runs in the
+ * same calendar slot when the node is seasonal (`seasonality`), else of its recent healthy runs.
+ */
 export const rowCount: RuleMetricDescriptor = {
-  params: { max_deviation: 'number' },
+  params: { max_deviation: 'number', min_z: 'number', seasonality: 'seasonality' },
   required: ['max_deviation'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: false,
   violation: (r, m) => {
-    if (r.max_deviation === undefined || !violated(r, m)) return undefined;
-    const dev = m.row_count.deviation!;
+    const e = expectationFor(r, m);
+    if (r.max_deviation === undefined || !e || !violated(r, e)) return undefined;
+    const dev = e.deviation;
     return {
       metric: 'row_count',
       value: m.row_count.value,
-      ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}),
+      baseline: e.expected,
       threshold: r.max_deviation,
-      message: `row count ${dev < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(dev))}: ${fmt(m.row_count.value)} rows vs baseline ${fmt(m.row_count.baseline)} (max deviation ${pct(r.max_deviation)})`,
-      details: { deviation: dev, ...(m.row_count.z !== undefined ? { z: m.row_count.z } : {}) },
+      message: `row count ${dev < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(dev))}: ${fmt(m.row_count.value)} rows vs baseline ${fmt(e.expected)}${seasonNote(e)} (max deviation ${pct(r.max_deviation)})`,
+      details: { deviation: dev, z: e.z, seasonality: e.seasonality, baseline_runs: e.runs },
     };
   },
   signal: (r, m, _c, fraction) => {
-    if (r.max_deviation === undefined || m.row_count.deviation === undefined || violated(r, m)) return undefined;
-    const dev = Math.abs(m.row_count.deviation);
-    if (dev <= r.max_deviation * fraction) return undefined;
+    const e = expectationFor(r, m);
+    if (r.max_deviation === undefined || !e || violated(r, e)) return undefined;
+    const dev = Math.abs(e.deviation);
+    if (dev <= r.max_deviation * fraction || Math.abs(e.z) <= (r.min_z ?? DEFAULT_ROW_MIN_Z) * fraction)
+      return undefined;
     return {
       metric: 'row_count',
       value: m.row_count.value,
-      ...(m.row_count.baseline !== undefined ? { baseline: m.row_count.baseline } : {}),
+      baseline: e.expected,
       threshold: r.max_deviation,
-      message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold)`,
+      message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold or within its noise)`,
     };
   },
 };

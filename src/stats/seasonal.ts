@@ -1,0 +1,221 @@
+import { MAD_NORMAL_SCALE, MEANAD_NORMAL_SCALE, median } from './baseline.js';
+
+/** How a row count's expected value is found: a calendar slot's own history, or the node's overall one. */
+export type Seasonality = 'none' | 'daily' | 'weekly' | 'auto';
+/** A calendar grouping of event times (UTC): hour of day, or day of week. */
+export type SeasonGrouping = 'daily' | 'weekly';
+
+/** Healthy row counts kept per hour-of-week slot (UTC): 4 weeks of a daily or an hourly node. */
+export const ROWS_PER_SEASON_SLOT = 4;
+/** Hour-of-week slots (7 x 24). */
+export const SEASON_SLOTS = 168;
+/** Default for row_count's `min_z`: the deviation must exceed this many prediction spreads. */
+export const DEFAULT_ROW_MIN_Z = 4;
+/** Share of the (log) variance the grouping must explain beyond chance (omega squared) to be taken as seasonal. */
+export const SEASONAL_MIN_EXPLAINED = 0.5;
+/** And its F ratio (between-slot over within-slot mean square) must reach this. */
+export const SEASONAL_MIN_F = 10;
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+
+/** The UTC slot of an event time (ms): hour of day 0-23, day of week 0-6 (0 = Sunday), or hour of week 0-167. */
+export function seasonSlot(t: number, grouping: SeasonGrouping | 'hour-of-week'): number {
+  const d = new Date(t);
+  if (grouping === 'daily') return d.getUTCHours();
+  if (grouping === 'weekly') return d.getUTCDay();
+  return d.getUTCDay() * 24 + d.getUTCHours();
+}
+
+/**
+ * Adds a healthy run's row count at event time `t` to a seasonal history ([event time ms, rows] pairs,
+ * oldest first), keeping at most `perSlot` per UTC hour-of-week slot: a bounded history (at most 168 x
+ * perSlot pairs) that holds a few weeks of every slot whatever the node's cadence.
+ */
+export function pushSeasonal(
+  history: [number, number][],
+  t: number,
+  rows: number,
+  perSlot = ROWS_PER_SEASON_SLOT,
+): void {
+  if (!Number.isFinite(t) || !Number.isFinite(rows)) return;
+  let i = history.length;
+  while (i > 0 && history[i - 1]![0] > t) i--;
+  history.splice(i, 0, [t, rows]);
+  const slot = seasonSlot(t, 'hour-of-week');
+  let same = 0;
+  for (const [u] of history) if (seasonSlot(u, 'hour-of-week') === slot) same++;
+  if (same > perSlot) {
+    const oldest = history.findIndex(([u]) => seasonSlot(u, 'hour-of-week') === slot);
+    history.splice(oldest, 1);
+  }
+}
+
+/** Robust standard deviation: 1.4826 x MAD around `center`, else sqrt(pi/2) x mean absolute deviation. */
+function robustScale(residuals: readonly number[]): number {
+  if (residuals.length === 0) return 0;
+  const abs = residuals.map(Math.abs);
+  const mad = median(abs) * MAD_NORMAL_SCALE;
+  if (mad > 0) return mad;
+  return (abs.reduce((a, x) => a + x, 0) / abs.length) * MEANAD_NORMAL_SCALE;
+}
+
+const lg = (x: number): number => Math.log1p(Math.max(0, x));
+
+function groups(history: readonly [number, number][], grouping: SeasonGrouping): Map<number, number[]> {
+  const g = new Map<number, number[]>();
+  for (const [t, rows] of history) {
+    const s = seasonSlot(t, grouping);
+    const list = g.get(s);
+    if (list) list.push(lg(rows));
+    else g.set(s, [lg(rows)]);
+  }
+  return g;
+}
+
+/** How much of the history's (log) variance a calendar grouping explains. */
+export interface SeasonalFit {
+  grouping: SeasonGrouping;
+  /** Omega squared: the share of variance explained beyond what as many groups would explain by chance. */
+  explained: number;
+  /** Between-slot over within-slot mean square. */
+  f: number;
+  /** Robust standard deviation of the within-slot (log) residuals, corrected for the slot medians' fit. */
+  spread: number;
+}
+
+/**
+ * One-way analysis of variance of log row counts by calendar slot. Undefined when the history cannot
+ * say: fewer than two slots, fewer than two slots with two runs, or fewer than 3 within-slot degrees of
+ * freedom.
+ */
+export function seasonalFit(history: readonly [number, number][], grouping: SeasonGrouping): SeasonalFit | undefined {
+  const g = groups(history, grouping);
+  const n = history.length;
+  const k = g.size;
+  const repeated = [...g.values()].filter((v) => v.length >= 2);
+  if (k < 2 || repeated.length < 2 || n - k < 3) return undefined;
+  let total = 0;
+  for (const v of g.values()) for (const x of v) total += x;
+  const mean = total / n;
+  let ssT = 0;
+  let ssW = 0;
+  const residuals: number[] = [];
+  for (const v of g.values()) {
+    const m = v.reduce((a, x) => a + x, 0) / v.length;
+    for (const x of v) {
+      ssT += (x - mean) ** 2;
+      ssW += (x - m) ** 2;
+    }
+    if (v.length >= 2) {
+      // Residuals from a slot's own median are smaller than the noise by about sqrt((n-1)/n).
+      const med = median(v);
+      const c = Math.sqrt(v.length / (v.length - 1));
+      for (const x of v) residuals.push((x - med) * c);
+    }
+  }
+  if (ssT === 0) return undefined;
+  const msW = ssW / (n - k);
+  const ssB = ssT - ssW;
+  const explained = (ssB - (k - 1) * msW) / (ssT + msW);
+  const f = msW > 0 ? ssB / (k - 1) / msW : Infinity;
+  return { grouping, explained, f, spread: robustScale(residuals) };
+}
+
+/** The calendar grouping that explains the history, if one does clearly (see docs/statistics.md). */
+export function detectSeasonality(history: readonly [number, number][]): SeasonalFit | undefined {
+  let best: SeasonalFit | undefined;
+  for (const grouping of ['weekly', 'daily'] as const) {
+    const fit = seasonalFit(history, grouping);
+    if (!fit || fit.explained < SEASONAL_MIN_EXPLAINED || fit.f < SEASONAL_MIN_F) continue;
+    if (!best || fit.explained > best.explained) best = fit;
+  }
+  return best;
+}
+
+/** What a run's row count is compared with. */
+export interface RowExpectation {
+  /** The seasonality used: the slot's own history, or the node's overall one ('none'). */
+  seasonality: 'none' | SeasonGrouping;
+  /** Median of the healthy runs behind it. */
+  expected: number;
+  /** How many healthy runs. */
+  runs: number;
+  /** (rows - expected) / expected (±1e9 / -1 from a 0 expectation). */
+  deviation: number;
+  /**
+   * The prediction spread of log(1 + rows): the history's robust noise times sqrt(1 + pi / (2 runs)),
+   * the median's own uncertainty. 0 for a history without noise.
+   */
+  spread: number;
+  /** (log(1 + rows) - log(1 + expected)) / spread: 0 or ±Infinity when spread is 0. */
+  z: number;
+  /**
+   * No verdict possible: the run falls in a calendar slot never seen while its seasonality is set, or
+   * (auto) while the history is too young to know whether the node is weekly.
+   */
+  undetermined?: true;
+}
+
+function expectation(
+  rows: number,
+  seasonality: RowExpectation['seasonality'],
+  values: readonly number[],
+  noise: number,
+): RowExpectation {
+  const expected = median(values);
+  const raw = expected === 0 ? (rows === 0 ? 0 : Infinity) : (rows - expected) / Math.abs(expected);
+  const deviation = Number.isFinite(raw) ? raw : raw > 0 ? 1e9 : -1;
+  const spread = noise * Math.sqrt(1 + Math.PI / (2 * values.length));
+  const diff = lg(rows) - lg(expected);
+  const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+  return { seasonality, expected, runs: values.length, deviation, spread, z };
+}
+
+/**
+ * The expected row count of a run at event time `t` (ms), for each seasonality: `none` from the node's
+ * last healthy row counts (`recent`), a grouping from the same UTC slot of the seasonal history, and
+ * `auto` the grouping the history shows (or `none`). Nothing when there is no healthy history at all.
+ */
+export function rowExpectations(
+  rows: number,
+  t: number,
+  recent: readonly number[],
+  history: readonly [number, number][],
+): Record<Seasonality, RowExpectation> | undefined {
+  if (recent.length === 0) return undefined;
+  const overallNoise = robustScale(recent.map((x) => lg(x) - lg(median(recent))));
+  const none = expectation(rows, 'none', recent, overallNoise);
+  const seasonal = (grouping: SeasonGrouping, fit: SeasonalFit | undefined): RowExpectation => {
+    const slot = seasonSlot(t, grouping);
+    const values = history.filter(([u]) => seasonSlot(u, grouping) === slot).map(([, r]) => r);
+    if (values.length === 0) return { ...none, seasonality: grouping, undetermined: true };
+    const noise = fit && fit.spread > 0 ? fit.spread : overallNoise;
+    return expectation(rows, grouping, values, noise);
+  };
+  const daily = seasonal('daily', seasonalFit(history, 'daily'));
+  const weekly = seasonal('weekly', seasonalFit(history, 'weekly'));
+  const found = detectSeasonality(history);
+  let auto: RowExpectation = none;
+  if (found && !(found.grouping === 'daily' ? daily : weekly).undetermined)
+    auto = found.grouping === 'daily' ? daily : weekly;
+  else if (youngWeek(t, history)) auto = { ...none, undetermined: true };
+  return { none, daily, weekly, auto };
+}
+
+/**
+ * A node that runs about daily or less often, in its first week, on a weekday it has not run on yet:
+ * whether that day is smaller by design (weekends) cannot be known until a week has been seen.
+ */
+function youngWeek(t: number, history: readonly [number, number][]): boolean {
+  if (history.length === 0) return false;
+  const first = history[0]![0];
+  if (t - first >= WEEK) return false;
+  const day = seasonSlot(t, 'weekly');
+  if (history.some(([u]) => seasonSlot(u, 'weekly') === day)) return false;
+  // Sub-daily nodes show their weekly pattern within each day's many runs only after a week too, but
+  // holding their verdicts for a week would blind them: they are judged, and may set `seasonality: weekly`.
+  const span = history[history.length - 1]![0] - first;
+  return history.length <= 1 || span / (history.length - 1) >= DAY / 2;
+}
