@@ -53,6 +53,7 @@ export {
   pushSeasonal,
   seasonSlot,
   seasonalFit,
+  smallSampleFactor,
   detectSeasonality,
   DEFAULT_ROW_MIN_Z,
   ROWS_PER_SEASON_SLOT,

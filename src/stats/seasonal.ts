@@ -83,6 +83,8 @@ export interface SeasonalFit {
   f: number;
   /** Robust standard deviation of the within-slot (log) residuals, corrected for the slot medians' fit. */
   spread: number;
+  /** How many residuals it rests on. */
+  residuals: number;
 }
 
 /**
@@ -109,10 +111,10 @@ export function seasonalFit(history: readonly [number, number][], grouping: Seas
       ssW += (x - m) ** 2;
     }
     if (v.length >= 2) {
-      // Residuals from a slot's own median are smaller than the noise by about sqrt((n-1)/n).
-      const med = median(v);
+      // From the slot's mean, not its median (the median of an odd slot would add exact zeros and
+      // shrink the MAD); such residuals are smaller than the noise by sqrt((n-1)/n).
       const c = Math.sqrt(v.length / (v.length - 1));
-      for (const x of v) residuals.push((x - med) * c);
+      for (const x of v) residuals.push((x - m) * c);
     }
   }
   if (ssT === 0) return undefined;
@@ -120,7 +122,7 @@ export function seasonalFit(history: readonly [number, number][], grouping: Seas
   const ssB = ssT - ssW;
   const explained = (ssB - (k - 1) * msW) / (ssT + msW);
   const f = msW > 0 ? ssB / (k - 1) / msW : Infinity;
-  return { grouping, explained, f, spread: robustScale(residuals) };
+  return { grouping, explained, f, spread: robustScale(residuals), residuals: residuals.length };
 }
 
 /** The calendar grouping that explains the history, if one does clearly (see docs/statistics.md). */
@@ -146,7 +148,7 @@ export interface RowExpectation {
   deviation: number;
   /**
    * The prediction spread of log(1 + rows): the history's robust noise times sqrt(1 + pi / (2 runs)),
-   * the median's own uncertainty. 0 for a history without noise.
+   * the median's own uncertainty, times {@link smallSampleFactor}. 0 for a history without noise.
    */
   spread: number;
   /** (log(1 + rows) - log(1 + expected)) / spread: 0 or ±Infinity when spread is 0. */
@@ -158,16 +160,27 @@ export interface RowExpectation {
   undetermined?: true;
 }
 
+/**
+ * How much wider a band of k spreads must be when the spread is estimated from `residuals` values: the
+ * Cornish-Fisher first term of Student's t quantile, t = k (1 + (k^2 + 1) / (4 nu)), with nu = 0.37 x
+ * residuals (the MAD's efficiency at the normal), so that the band keeps its normal-theory false rate.
+ */
+export function smallSampleFactor(residuals: number, k = DEFAULT_ROW_MIN_Z): number {
+  const nu = Math.max(1, 0.37 * residuals);
+  return 1 + (k * k + 1) / (4 * nu);
+}
+
 function expectation(
   rows: number,
   seasonality: RowExpectation['seasonality'],
   values: readonly number[],
   noise: number,
+  residuals: number,
 ): RowExpectation {
   const expected = median(values);
   const raw = expected === 0 ? (rows === 0 ? 0 : Infinity) : (rows - expected) / Math.abs(expected);
   const deviation = Number.isFinite(raw) ? raw : raw > 0 ? 1e9 : -1;
-  const spread = noise * Math.sqrt(1 + Math.PI / (2 * values.length));
+  const spread = noise * Math.sqrt(1 + Math.PI / (2 * values.length)) * smallSampleFactor(residuals);
   const diff = lg(rows) - lg(expected);
   const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   return { seasonality, expected, runs: values.length, deviation, spread, z };
@@ -186,13 +199,14 @@ export function rowExpectations(
 ): Record<Seasonality, RowExpectation> | undefined {
   if (recent.length === 0) return undefined;
   const overallNoise = robustScale(recent.map((x) => lg(x) - lg(median(recent))));
-  const none = expectation(rows, 'none', recent, overallNoise);
+  const none = expectation(rows, 'none', recent, overallNoise, recent.length);
   const seasonal = (grouping: SeasonGrouping, fit: SeasonalFit | undefined): RowExpectation => {
     const slot = seasonSlot(t, grouping);
     const values = history.filter(([u]) => seasonSlot(u, grouping) === slot).map(([, r]) => r);
     if (values.length === 0) return { ...none, seasonality: grouping, undetermined: true };
-    const noise = fit && fit.spread > 0 ? fit.spread : overallNoise;
-    return expectation(rows, grouping, values, noise);
+    return fit && fit.spread > 0
+      ? expectation(rows, grouping, values, fit.spread, fit.residuals)
+      : expectation(rows, grouping, values, overallNoise, recent.length);
   };
   const daily = seasonal('daily', seasonalFit(history, 'daily'));
   const weekly = seasonal('weekly', seasonalFit(history, 'weekly'));

@@ -4,7 +4,7 @@ import { BaselineCache, evaluateProfile, learnBaseline } from '../../src/monitor
 import { compileCoreOptions } from '../../src/monitor/options.js';
 import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
 import { seededRandom } from '../../src/sketch/index.js';
-import { chiSquaredTest, ks2samp, kstwoIsf, totalVariationDistance } from '../../src/stats/index.js';
+import { chiSquaredTest, ks2samp, kstwoIsf, smallSampleFactor, totalVariationDistance } from '../../src/stats/index.js';
 
 const SCHEMA: Schema = [
   { name: 'amount', type: 'double', nullable: true },
@@ -84,7 +84,11 @@ describe('evaluateProfile against a learned baseline', () => {
     const m = evaluate(9, profile(9, { rows: 1500 }));
     expect(m.baseline_runs).toBe(3);
     expect(m.row_count).toMatchObject({ value: 1500, baseline: 1000, deviation: 0.5 });
-    expect(m.row_count.z).toBeCloseTo(500 / (100 * 1.4826), 9);
+    // z on log(1 + rows): the log residuals' robust spread (1.4826 MAD) widened by the median's own
+    // uncertainty over 3 runs, widened as a spread estimated from 3 values must be.
+    const spread = Math.log(1101 / 1001) * 1.4826 * Math.sqrt(1 + Math.PI / 6) * smallSampleFactor(3);
+    expect(m.row_count.z).toBeCloseTo(Math.log(1501 / 1001) / spread, 9);
+    expect(m.row_count.expectations?.auto.seasonality).toBe('none');
   });
 
   it('a baseline of zero rows: any rows is an (unbounded) rise, reported finitely', () => {

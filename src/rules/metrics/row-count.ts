@@ -6,7 +6,13 @@ import { fmt, pct, type RuleMetricDescriptor } from './types.js';
 /** The expectation the rule judges with: its seasonality's (default auto). */
 function expectationFor(r: Rule, m: NodeRunMetrics): RowExpectation | undefined {
   const e = m.row_count.expectations;
-  if (!e) return undefined;
+  if (!e) {
+    // Metrics made without the seasonal history (hand-built): the plain deviation, its noise unknown.
+    const { baseline, deviation, z } = m.row_count;
+    if (baseline === undefined || deviation === undefined) return undefined;
+    const zz = z ?? (deviation === 0 ? 0 : deviation > 0 ? Infinity : -Infinity);
+    return { seasonality: 'none', expected: baseline, runs: m.baseline_runs, deviation, spread: 0, z: zz };
+  }
   const x = e[r.seasonality ?? 'auto'];
   return x.undetermined ? undefined : x;
 }
