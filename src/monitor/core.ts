@@ -23,7 +23,7 @@ import {
 import { median } from '../stats/index.js';
 import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
 import { pipelineOfKey, stateKey } from './state-keys.js';
-import { BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
+import { applyPersistence, BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
 import {
   DEFAULT_ROLLBACK_POLICY,
@@ -97,6 +97,8 @@ interface RunVerdict {
   inputFindings: (FindingBrief & { dataset: string })[];
   status: 'success' | 'failed';
   healthy: boolean;
+  /** Findings wait for their rule's persistence: the run is healthy but does not teach the baseline. */
+  pending: boolean;
 }
 
 export class MonitorCore {
@@ -200,7 +202,8 @@ export class MonitorCore {
     if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, this.options))
       out.dirty.add(stateKey.node(ref.pipeline, ref.node));
     const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache, referenceRun);
-    const findings = evaluateRules(this.rules, metrics);
+    // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
+    const { findings, pending } = applyPersistence(this.rules, node, evaluateRules(this.rules, metrics));
     const status = report.status ?? 'success';
     const inputFindings: (FindingBrief & { dataset: string })[] = [];
     for (const input of report.inputs ?? []) {
@@ -210,7 +213,7 @@ export class MonitorCore {
         if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
     const healthy = findings.length === 0 && status === 'success';
-    return { metrics, findings, inputFindings, status, healthy };
+    return { metrics, findings, inputFindings, status, healthy, pending: pending > 0 };
   }
 
   /** Step 2: the parent runs that fed this run (explicit upstream refs, else the parents' latest runs). */
@@ -284,7 +287,7 @@ export class MonitorCore {
     out: CoreOutput,
   ): void {
     const opts = this.options;
-    if (v.healthy) {
+    if (v.healthy && !v.pending) {
       for (const o of report.outputs)
         learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;

@@ -1,6 +1,13 @@
 import { diffSchemas, schemaFingerprint, type Profile, type Report } from '../contract/index.js';
 import { dict, own } from '../dict.js';
-import type { ColumnMetrics, DriftMetrics, NodeRunMetrics } from '../rules/index.js';
+import {
+  effectiveRules,
+  type ColumnMetrics,
+  type DriftMetrics,
+  type Finding,
+  type NodeRunMetrics,
+  type RuleSet,
+} from '../rules/index.js';
 import { KllDoublesSketch, seededRandom } from '../sketch/index.js';
 import {
   categoricalCounts,
@@ -26,6 +33,43 @@ import {
 } from './state.js';
 
 export { slotKey };
+
+/**
+ * Rule `persistence`: a finding of a rule with persistence N > 1 stands only when its rule (and
+ * column, dataset) also fired on the node's N - 1 runs before; until then it is pending. The streaks
+ * live in the node's state, so the decision is the same after a restart or in a replay. Returns the
+ * findings that stand and how many are pending.
+ */
+export function applyPersistence(
+  set: RuleSet,
+  node: NodeState,
+  findings: readonly Finding[],
+): { findings: Finding[]; pending: number } {
+  const before = node.streaks;
+  const next = dict<number>();
+  const kept: Finding[] = [];
+  let pending = 0;
+  for (const f of findings) {
+    const target = {
+      pipeline: node.pipeline,
+      node: node.node,
+      ...(f.column !== undefined ? { column: f.column } : {}),
+    };
+    const n = effectiveRules(set, target).rules.find((r) => r.id === f.rule)?.persistence ?? 1;
+    if (n <= 1) {
+      kept.push(f);
+      continue;
+    }
+    const key = compositeKey(f.rule, f.column ?? '', String(f.details?.dataset ?? ''));
+    const streak = (own(before, key) ?? 0) + 1;
+    next[key] = Math.min(streak, n);
+    if (streak >= n) kept.push(f);
+    else pending++;
+  }
+  if (Object.keys(next).length > 0) node.streaks = next;
+  else delete node.streaks;
+  return { findings: kept, pending };
+}
 
 /** A step CDF: sorted points (repeats allowed) with the cumulative weight at each. */
 interface Steps {

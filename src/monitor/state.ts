@@ -70,6 +70,11 @@ export interface NodeState {
   run_seq: number;
   /** Recent runs, oldest first. Persisted as separate records (one per run), not inside the node's. */
   history: RunRecord[];
+  /**
+   * Rules with `persistence` > 1: how many runs in a row each (rule, column, dataset) has fired, capped
+   * at the rule's persistence (absent when none is counting).
+   */
+  streaks?: Record<string, number>;
   /** Whether a freshness finding is open for the node (so it is raised once). */
   late?: boolean;
 }

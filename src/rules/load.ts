@@ -88,6 +88,10 @@ function checkParam(kind: string, node: YamlNode, name: string, p: Problems): un
     case 'fdr':
       if (v !== 'bh' && v !== 'none') return p.add(node, `${name} must be "bh" or "none", got ${show(v)}`);
       return v;
+    case 'count':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+        return p.add(node, `${name} must be an integer >= 1, got ${show(v)}`);
+      return v;
     case 'seasonality':
       if (v !== 'auto' && v !== 'weekly' && v !== 'daily' && v !== 'none')
         return p.add(node, `${name} must be one of auto, weekly, daily, none, got ${show(v)}`);

@@ -44,6 +44,11 @@ export interface RuleParams {
   alpha?: number;
   /** drift: false discovery control across a run's columns. */
   fdr?: 'bh' | 'none';
+  /**
+   * Any run-judged rule: a finding needs this many runs of the node in a row with the same finding
+   * (rule, column, dataset) before it stands; the runs before are pending (not learned). Default 1.
+   */
+  persistence?: number;
   /** freshness: a node is late after `factor` times its usual interval between runs. */
   factor?: number;
   /** freshness: never late before this many milliseconds. */

@@ -123,3 +123,39 @@ describe('row_count: seasonal baselines and the node’s own noise band', () => 
     expect(detectSeasonality(hist)?.grouping).toBe('daily');
   });
 });
+
+describe('rule persistence: a finding needs N runs in a row', () => {
+  const steady = (n: number, drop: readonly number[]) =>
+    Array.from({ length: n }, (_, i) => ({
+      node: 'steady',
+      t: START + i * 3_600_000,
+      rows: drop.includes(i) ? 70_000 : 100_000 + (i % 3) * 1000,
+    }));
+  const twice =
+    'version: 1\noverrides:\n  - match: { node: steady }\n    rules: { row_count_deviation: { persistence: 2 } }\n';
+
+  it('one bad run is pending, not a finding; two in a row raise one on the second; the count resets', () => {
+    expect(rowFindings(steady(30, [20]))).toHaveLength(1);
+    expect(rowFindings(steady(30, [20]), twice)).toEqual([]);
+    const two = rowFindings(steady(30, [20, 21]), twice);
+    expect(two.map((f) => f.run_id)).toEqual([new Date(START + 21 * 3_600_000).toISOString()]);
+    // Not in a row: no finding.
+    expect(rowFindings(steady(30, [20, 22]), twice)).toEqual([]);
+  });
+
+  it('a pending run does not teach the baseline', () => {
+    const core = new MonitorCore({ rules: compileRules([DEFAULTS, { file: 'extra.yaml', text: twice }]) });
+    for (const r of steady(21, [20])) core.processBatch([report(r.node, r.t, r.rows)]);
+    const state = core.exportState(core.allStateKeys()).map((x) => x.value ?? '');
+    expect(state.some((v) => v.includes('"row_counts"') && v.includes('70000'))).toBe(false);
+    expect(state.some((v) => v.includes('"streaks"'))).toBe(true);
+  });
+
+  it('persistence must be an integer >= 1', () => {
+    const bad =
+      'version: 1\noverrides:\n  - match: { node: x }\n    rules: { distribution_drift: { persistence: 0 } }\n';
+    expect(() => compileRules([DEFAULTS, { file: 'bad.yaml', text: bad }])).toThrow(
+      /persistence must be an integer >= 1/,
+    );
+  });
+});

@@ -22,7 +22,7 @@ export function driftViolated(r: Rule, d: DriftMetrics): boolean {
 
 /** `drift`: a column's distribution moved by more than `effect_floor`, significant at `alpha`. */
 export const drift: RuleMetricDescriptor = {
-  params: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr' },
+  params: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr', persistence: 'count' },
   required: ['effect_floor', 'alpha'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,

@@ -30,7 +30,7 @@ function violated(r: Rule, c: ColumnMetrics): boolean {
 
 /** `null_ratio`: a column's null ratio above `max` (and jumped by more than `max_jump`, standing out by `min_z`). */
 export const nullRatio: RuleMetricDescriptor = {
-  params: { max: 'fraction', max_jump: 'fraction', min_z: 'number' },
+  params: { max: 'fraction', max_jump: 'fraction', min_z: 'number', persistence: 'count' },
   required: ['max'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,

@@ -32,7 +32,7 @@ function seasonNote(e: RowExpectation): string {
  * same calendar slot when the node is seasonal (`seasonality`), else of its recent healthy runs.
  */
 export const rowCount: RuleMetricDescriptor = {
-  params: { max_deviation: 'number', min_z: 'number', seasonality: 'seasonality' },
+  params: { max_deviation: 'number', min_z: 'number', seasonality: 'seasonality', persistence: 'count' },
   required: ['max_deviation'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: false,

@@ -2,7 +2,7 @@ import type { FreshnessInput } from '../engine.js';
 import type { ColumnMetrics, Finding, NodeRunMetrics, Rule, RuleParams } from '../types.js';
 
 /** How a rule parameter is validated when rule files are loaded. */
-export type ParamKind = 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms' | 'seasonality';
+export type ParamKind = 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms' | 'seasonality' | 'count';
 
 /** What a metric says about a run: a finding without the identity (pipeline, node, run, rule, severity). */
 export type Verdict = Omit<Finding, 'pipeline' | 'node' | 'run_id' | 'event_time' | 'rule' | 'severity'>;
