@@ -60,7 +60,7 @@ export function applyPersistence(
       kept.push(f);
       continue;
     }
-    const key = compositeKey(f.rule, f.column ?? '', String(f.details?.dataset ?? ''));
+    const key = compositeKey(f.rule, f.column ?? '', typeof f.details?.dataset === 'string' ? f.details.dataset : '');
     const streak = (own(before, key) ?? 0) + 1;
     next[key] = Math.min(streak, n);
     if (streak >= n) kept.push(f);
