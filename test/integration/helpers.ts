@@ -34,10 +34,16 @@ export async function topic(partitions = 1, name = unique('t')): Promise<string>
   const kafka = kafkaClient();
   const a = kafka.admin();
   await a.connect();
-  await a.createTopics({
-    topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await a.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }] });
+  // kafkajs' waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION while a busy broker still propagates the
+  // new topic's metadata: wait for every partition to have a leader ourselves.
+  for (let started = Date.now(); ;) {
+    const meta = await a.fetchTopicMetadata({ topics: [name] }).catch(() => undefined);
+    const parts = meta?.topics[0]?.partitions ?? [];
+    if (parts.length === partitions && parts.every((p) => p.leader >= 0)) break;
+    if (Date.now() - started > 30_000) throw new Error(`topic ${name}: no leader for every partition after 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   onTestFinished(async () => {
     await a.deleteTopics({ topics: [name] }).catch(() => undefined);
     await a.disconnect();

@@ -74,5 +74,5 @@ describe('Slack messages that always arrive, from the running monitor', () => {
         expect(t).not.toContain('<!channel>');
         expect(t).not.toContain('<https://evil.example');
       }
-  });
+  }, 300_000); // 300 nodes x several runs through the real stack: minutes on a loaded 2-core machine
 });
