@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors/index.js';
 import { retry } from '../errors/retry.js';
-import type { IncidentEvent } from '../monitor/incident-types.js';
+import type { ActionDecision, IncidentEvent } from '../monitor/incident-types.js';
+import { airflowRerun, rerunCommandOf, type AirflowOptions } from './rerun.js';
 import { postWebhook, rollbackCommandOf, type RollbackCommand, type WebhookOptions } from './rollback.js';
 import type { SlackNotifier } from './slack.js';
 
@@ -9,7 +10,7 @@ import type { SlackNotifier } from './slack.js';
 export interface ActionOutcome {
   incident_id: string;
   version: number;
-  action: 'slack' | 'rollback' | 'log';
+  action: 'slack' | 'rollback' | 'rerun' | 'log';
   outcome: string;
   at: string;
   detail?: string;
@@ -20,6 +21,8 @@ export interface DispatcherOptions {
   /** Sends a rollback command to the commands topic (Kafka mode). */
   sendCommand?: ((cmd: RollbackCommand) => Promise<void>) | undefined;
   webhook?: WebhookOptions | undefined;
+  /** Where reruns go (Airflow's stable REST API); without it a rerun decision is only logged. */
+  airflow?: AirflowOptions | undefined;
   logger: Logger;
   /** Longest wait between retries of a failing Slack call, ms. Default 60000. */
   maxRetryDelayMs?: number;
@@ -38,6 +41,8 @@ export class ActionDispatcher {
   private tick: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Idempotency keys of reruns carried out by this process (a redelivered event is not rerun again). */
+  private readonly rerunsDone = new Set<string>();
   readonly outcomes: ActionOutcome[] = [];
 
   constructor(private readonly o: DispatcherOptions) {}
@@ -122,6 +127,7 @@ export class ActionDispatcher {
       }
     }
     if (e.type === 'opened') {
+      for (const d of i.actions.filter((a) => a.action === 'rerun')) await this.rerun(i, d);
       for (const d of i.actions.filter((a) => a.action === 'rollback')) {
         const cmd = rollbackCommandOf(i, d);
         if (d.decision !== 'dispatch') {
@@ -183,6 +189,43 @@ export class ActionDispatcher {
           }
         }
       }
+    }
+  }
+
+  private async rerun(i: IncidentEvent['incident'], d: ActionDecision): Promise<void> {
+    const out = (outcome: string, detail: string) =>
+      this.record({ incident_id: i.incident_id, version: i.version, action: 'rerun', outcome, detail });
+    if (d.decision === 'skipped') {
+      this.o.logger.info({ incident: i.incident_id, why: d.why }, 'rerun skipped');
+      out('skipped', d.why);
+      return;
+    }
+    const cmd = rerunCommandOf(i, d);
+    if (!this.o.airflow) {
+      this.o.logger.warn(
+        { incident: i.incident_id, command: cmd },
+        'incident routed to rerun but rerun.airflowUrl is not set; logged only',
+      );
+      out('not_configured', d.why);
+      return;
+    }
+    const key = `${cmd.idempotency_key}:${cmd.dry_run ? 'dry_run' : 'run'}`;
+    if (this.rerunsDone.has(key)) {
+      out('already_done', `${cmd.idempotency_key} was handled before (redelivered event)`);
+      return;
+    }
+    try {
+      const r = await airflowRerun(this.o.airflow, cmd, this.o.logger);
+      this.rerunsDone.add(key);
+      if (this.rerunsDone.size > 10_000) this.rerunsDone.delete(this.rerunsDone.values().next().value!);
+      this.o.logger.info(
+        { incident: i.incident_id, outcome: r.outcome, dag_id: cmd.dag_id, dag_run_id: r.dag_run_id, tasks: r.task_instances },
+        r.detail,
+      );
+      out(r.outcome, r.detail);
+    } catch (err: unknown) {
+      this.o.logger.error({ incident: i.incident_id, err: errorMessage(err) }, 'rerun failed');
+      out('failed', errorMessage(err));
     }
   }
 

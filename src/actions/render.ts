@@ -92,6 +92,10 @@ function actionLine(i: Incident): string {
     .filter((a) => a.action !== 'log')
     .map((a) => {
       if (a.action === 'slack') return 'alerted in Slack';
+      if (a.action === 'rerun') {
+        if (a.decision === 'skipped') return `rerun skipped: ${a.why}`;
+        return `rerun of ${i.culprit} asked of Airflow${a.decision === 'dispatch' ? '' : ' (dry run)'}`;
+      }
       const d = a.details ?? {};
       const target = d.to_data_version
         ? `data_version ${text(d.to_data_version)}`

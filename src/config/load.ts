@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { RootlineError } from '../errors/index.js';
+import { parseRerunTargets } from '../monitor/rerun.js';
 import { redactText, redactUrl } from '../redact.js';
 import { SETTINGS, type Setting } from './spec.js';
 import { describeTokenEntry, parseTokenEntries, type TokenEntry } from './tokens.js';
@@ -75,6 +76,20 @@ export interface MonitorConfig {
     webhookAllowHosts: string[];
     webhookBodyTemplate?: string;
     webhookToken?: string;
+  };
+  rerun: {
+    dryRun: boolean;
+    cooldownMs: number;
+    allowAmbiguous: boolean;
+    mode: 'clear' | 'trigger';
+    targets: string[];
+    dagRunIdParam: string;
+    airflowUrl?: string;
+    allowHosts: string[];
+    username?: string;
+    password?: string;
+    token?: string;
+    maxRetryDelayMs: number;
   };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
@@ -252,6 +267,24 @@ export function loadConfig(
       });
     }
   }
+  if (cfg.rerun.airflowUrl) {
+    try {
+      const host = new URL(cfg.rerun.airflowUrl).hostname;
+      if (!cfg.rerun.allowHosts.includes(host)) {
+        problems.push({
+          where: 'rerun.airflowUrl',
+          message: `the Airflow host "${host}" is not in rerun.allowHosts (${cfg.rerun.allowHosts.join(', ') || 'empty'})`,
+        });
+      }
+    } catch {
+      problems.push({ where: 'rerun.airflowUrl', message: `rerun.airflowUrl is not a URL: ${cfg.rerun.airflowUrl}` });
+    }
+  }
+  try {
+    parseRerunTargets(cfg.rerun.targets);
+  } catch (err: unknown) {
+    problems.push({ where: 'rerun.targets', message: (err as Error).message });
+  }
   if (cfg.kafka.brokers.length === 0)
     problems.push({ where: 'kafka.brokers', message: 'kafka.brokers must name at least one broker' });
   if (problems.length > 0) {
@@ -355,6 +388,20 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       webhookBodyTemplate: o('rollback.webhookBodyTemplate'),
       webhookToken: o('rollback.webhookToken'),
     }) as MonitorConfig['rollback'],
+    rerun: opt({
+      dryRun: b('rerun.dryRun'),
+      cooldownMs: n('rerun.cooldownMs'),
+      allowAmbiguous: b('rerun.allowAmbiguous'),
+      mode: s('rerun.mode') as MonitorConfig['rerun']['mode'],
+      targets: l('rerun.targets'),
+      dagRunIdParam: s('rerun.dagRunIdParam'),
+      airflowUrl: o('rerun.airflowUrl'),
+      allowHosts: l('rerun.allowHosts'),
+      username: o('rerun.username'),
+      password: o('rerun.password'),
+      token: o('rerun.token'),
+      maxRetryDelayMs: n('rerun.maxRetryDelayMs'),
+    }) as MonitorConfig['rerun'],
     log: { level: s('log.level') as MonitorConfig['log']['level'] },
   };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_ROLLBACK_POLICY } from '../monitor/incidents.js';
+import { DEFAULT_RERUN_POLICY } from '../monitor/rerun.js';
 import { DEFAULT_BASELINE_RUNS, DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS, DEFAULT_RUN_HISTORY } from '../monitor/options.js';
 
 /**
@@ -456,6 +457,90 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     secret: true,
     doc: 'Bearer token sent to the webhook.',
+  },
+  // Rerun (Airflow)
+  {
+    key: 'rerun.dryRun',
+    env: 'ROOTLINE_RERUN_DRY_RUN',
+    type: 'boolean',
+    default: DEFAULT_RERUN_POLICY.dryRun,
+    doc: 'Ask Airflow for a dry run (clearTaskInstances with dry_run: true, answered with the task instances it would clear) instead of rerunning.',
+  },
+  {
+    key: 'rerun.cooldownMs',
+    env: 'ROOTLINE_RERUN_COOLDOWN_MS',
+    type: 'duration',
+    default: DEFAULT_RERUN_POLICY.cooldownMs,
+    doc: 'No second rerun of a node within this time (event time).',
+  },
+  {
+    key: 'rerun.allowAmbiguous',
+    env: 'ROOTLINE_RERUN_ALLOW_AMBIGUOUS',
+    type: 'boolean',
+    default: DEFAULT_RERUN_POLICY.allowAmbiguous,
+    doc: 'Rerun even when the root is ambiguous.',
+  },
+  {
+    key: 'rerun.mode',
+    env: 'ROOTLINE_RERUN_MODE',
+    type: 'enum',
+    values: ['clear', 'trigger'],
+    default: DEFAULT_RERUN_POLICY.mode,
+    doc: "clear: clear the culprit's task instance in its DAG run; trigger: trigger a new DAG run (id rootline__<incident id>).",
+  },
+  {
+    key: 'rerun.targets',
+    env: 'ROOTLINE_RERUN_TARGETS',
+    type: 'list',
+    default: [],
+    doc: 'Culprit -> Airflow task mappings, <glob on pipeline/node>=<dag_id>/<task_id>, first match wins; without one the pipeline is the DAG and a node <dag_id>.<task_id> (OpenLineage naming) or <task_id> is the task.',
+  },
+  {
+    key: 'rerun.dagRunIdParam',
+    env: 'ROOTLINE_RERUN_DAG_RUN_ID_PARAM',
+    type: 'string',
+    default: DEFAULT_RERUN_POLICY.dagRunIdParam,
+    doc: "The report parameter (params) holding Airflow's DAG run id of the culprit's bad run; without it the run_id is used.",
+  },
+  {
+    key: 'rerun.airflowUrl',
+    env: 'ROOTLINE_RERUN_AIRFLOW_URL',
+    type: 'string',
+    doc: "Airflow's stable REST API base, e.g. https://airflow.example.com/api/v1. Unset: rerun decisions are logged only.",
+  },
+  {
+    key: 'rerun.allowHosts',
+    env: 'ROOTLINE_RERUN_ALLOW_HOSTS',
+    type: 'list',
+    default: [],
+    doc: 'Hosts rerun.airflowUrl may name; another host is refused at start-up.',
+  },
+  {
+    key: 'rerun.username',
+    env: 'ROOTLINE_RERUN_USERNAME',
+    type: 'string',
+    doc: "Basic auth user for Airflow's API.",
+  },
+  {
+    key: 'rerun.password',
+    env: 'ROOTLINE_RERUN_PASSWORD',
+    type: 'string',
+    secret: true,
+    doc: "Basic auth password for Airflow's API.",
+  },
+  {
+    key: 'rerun.token',
+    env: 'ROOTLINE_RERUN_TOKEN',
+    type: 'string',
+    secret: true,
+    doc: 'Bearer token for Airflow (used instead of basic auth when set).',
+  },
+  {
+    key: 'rerun.maxRetryDelayMs',
+    env: 'ROOTLINE_RERUN_MAX_RETRY_DELAY_MS',
+    type: 'duration',
+    default: 30_000,
+    doc: 'Longest pause between retries of an Airflow call (5xx, 429, network errors).',
   },
   // Logging
   {

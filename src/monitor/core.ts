@@ -32,6 +32,7 @@ import {
   type IncidentContext,
   type RollbackPolicy,
 } from './incidents.js';
+import { DEFAULT_RERUN_POLICY, type RerunPolicy } from './rerun.js';
 import { compileCoreOptions, type CompiledCoreOptions, type CoreOptions } from './options.js';
 import {
   MEASUREMENTS,
@@ -82,6 +83,7 @@ export function emptyOutput(): CoreOutput {
 export interface MonitorCoreOptions extends CoreOptions {
   rules: RuleSet;
   rollback?: Partial<RollbackPolicy>;
+  rerun?: Partial<RerunPolicy>;
 }
 
 /**
@@ -105,6 +107,7 @@ export class MonitorCore {
   private rules: RuleSet;
   readonly options: CompiledCoreOptions;
   readonly rollback: RollbackPolicy;
+  readonly rerun: RerunPolicy;
   private readonly pipelines = new Map<string, PipelineRuntime>();
   /** Baseline distribution slots, by state key. */
   readonly slots = new Map<string, DistributionSlot>();
@@ -114,6 +117,7 @@ export class MonitorCore {
     this.rules = options.rules;
     this.options = compileCoreOptions(options);
     this.rollback = { ...DEFAULT_ROLLBACK_POLICY, ...options.rollback };
+    this.rerun = { ...DEFAULT_RERUN_POLICY, ...options.rerun };
     this.cache = new BaselineCache(this.slots, this.options);
   }
 
@@ -403,6 +407,7 @@ export class MonitorCore {
       rules: this.rules,
       options: this.options,
       rollback: this.rollback,
+      rerun: this.rerun,
       lastHealthy: (ref, before) => {
         const hist = this.nodeState(ref)?.history ?? [];
         for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.healthy && hist[i]!.event_time < before) return hist[i];

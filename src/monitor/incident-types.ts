@@ -50,7 +50,7 @@ export interface Symptom {
 
 /** An action decided for an incident: who decided, what, why, and (once known) what happened. */
 export interface ActionDecision {
-  action: 'slack' | 'rollback' | 'log';
+  action: 'slack' | 'rollback' | 'rerun' | 'log';
   /** e.g. 'dispatch', 'dry_run', 'skipped' */
   decision: string;
   why: string;

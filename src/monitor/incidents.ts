@@ -13,6 +13,7 @@ import type {
   Symptom,
 } from './incident-types.js';
 import type { CompiledCoreOptions } from './options.js';
+import { airflowTaskOf, lastRerun, recordRerun, rerunDagRunId, type RerunPolicy } from './rerun.js';
 import type { FindingBrief, PipelineState, RunRecord } from './state.js';
 
 /** Rollback decisions the core makes (the dispatcher executes them). */
@@ -41,6 +42,7 @@ export interface IncidentContext {
   rules: RuleSet;
   options: CompiledCoreOptions;
   rollback: RollbackPolicy;
+  rerun: RerunPolicy;
   /** The last healthy run of a node before a time. */
   lastHealthy(ref: NodeRef, before: number): RunRecord | undefined;
 }
@@ -143,7 +145,67 @@ function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefin
   return p.incidents.find((i) => i.status === 'open' && nodeKey(i.culprit_ref) === nodeKey(culprit));
 }
 
-function decideActions(ctx: IncidentContext, home: PipelineState, inc: Incident, at: number): ActionDecision[] {
+/** The rerun decision for a new incident (see {@link RerunPolicy}); `rootParams` are the culprit's bad run's. */
+function decideRerun(
+  ctx: IncidentContext,
+  home: PipelineState,
+  inc: Incident,
+  at: number,
+  rootParams: Record<string, unknown> | undefined,
+): ActionDecision {
+  const policy = ctx.rerun;
+  const base = { action: 'rerun' as const, who: 'rootline-monitor', at: iso(at) };
+  const last = lastRerun(home.reruns, inc.culprit);
+  if (inc.escalated && !policy.allowAmbiguous) {
+    return {
+      ...base,
+      decision: 'skipped',
+      why: `the root is ambiguous (candidates ${inc.candidates.join(', ')}, confidence ${inc.confidence}); a rerun needs an unambiguous culprit`,
+    };
+  }
+  if (last !== undefined && at - last < policy.cooldownMs) {
+    return {
+      ...base,
+      decision: 'skipped',
+      why: `cooldown: ${inc.culprit} was rerun ${Math.round((at - last) / 60000)} min ago (cooldown ${Math.round(policy.cooldownMs / 60000)} min)`,
+    };
+  }
+  const task = airflowTaskOf(policy, inc.pipeline, inc.culprit);
+  const param =
+    rootParams && Object.hasOwn(rootParams, policy.dagRunIdParam) ? rootParams[policy.dagRunIdParam] : undefined;
+  const dagRunId =
+    policy.mode === 'trigger'
+      ? rerunDagRunId(inc.incident_id)
+      : typeof param === 'string' && param !== ''
+        ? param
+        : inc.opened_run_id;
+  home.reruns = recordRerun(home.reruns, inc.culprit, at);
+  const what =
+    policy.mode === 'trigger'
+      ? `trigger DAG run ${dagRunId} of ${task.dagId}`
+      : `clear task ${task.taskId} of DAG run ${dagRunId} of ${task.dagId}`;
+  return {
+    ...base,
+    decision: policy.dryRun ? 'dry_run' : 'dispatch',
+    why: `severity ${inc.severity} routes to rerun: ${what} (mapped by ${task.via})${policy.dryRun ? ' (dry run: rerun.dryRun is on)' : ''}`,
+    details: {
+      idempotency_key: `${inc.incident_id}:rerun`,
+      mode: policy.mode,
+      dag_id: task.dagId,
+      task_id: task.taskId,
+      dag_run_id: dagRunId,
+      culprit_run_id: inc.opened_run_id,
+    },
+  };
+}
+
+function decideActions(
+  ctx: IncidentContext,
+  home: PipelineState,
+  inc: Incident,
+  at: number,
+  rootParams: Record<string, unknown> | undefined,
+): ActionDecision[] {
   const routes = routeFor(ctx.rules, { pipeline: inc.pipeline, node: inc.culprit }, inc.severity);
   const who = 'rootline-monitor';
   const decisions: ActionDecision[] = [];
@@ -156,6 +218,8 @@ function decideActions(ctx: IncidentContext, home: PipelineState, inc: Incident,
         who,
         at: iso(at),
       });
+    } else if (action === 'rerun') {
+      decisions.push(decideRerun(ctx, home, inc, at, rootParams));
     } else if (action === 'rollback') {
       const base = { action: 'rollback' as const, who, at: iso(at) };
       const last = own(home.rollbacks, inc.culprit);
@@ -286,7 +350,7 @@ export function attributeRun(
       };
       home.state.incidents.push(inc);
       touch(inc, 'opened');
-      inc.actions.push(...decideActions(ctx, home.state, inc, at));
+      inc.actions.push(...decideActions(ctx, home.state, inc, at, v.root.params));
     } else if (isSelf) {
       // The culprit is still broken: the same incident, updated.
       const ev = touch(inc, 'updated');

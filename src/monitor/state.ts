@@ -88,6 +88,8 @@ export interface PipelineState {
   watermark: number;
   /** node -> event time (ms) of the last rollback dispatched, for cooldowns. */
   rollbacks: Record<string, number>;
+  /** The last rerun decided per node (event time, ms), for cooldowns; absent until the first. */
+  reruns?: { node: string; at: number }[];
 }
 
 export function newNodeState(pipeline: string, node: string): NodeState {

@@ -22,7 +22,7 @@ import {
 export { DEFAULT_MIN_BASELINE_RUNS };
 export const DEFAULT_ROUTES: Record<Severity, string[]> = { critical: ['slack'], warning: ['slack'], info: [] };
 /** The actions a route may name. */
-export const ACTIONS = ['slack', 'rollback', 'log'] as const;
+export const ACTIONS = ['slack', 'rollback', 'rerun', 'log'] as const;
 
 const COMMON = new Set(['id', 'metric', 'severity', 'enabled', 'min_baseline_runs', 'description']);
 

@@ -17,6 +17,10 @@ export const REDACT_PATHS = [
   'influx.token',
   'slack.token',
   'rollback.webhookToken',
+  'rerun.password',
+  'rerun.token',
+  'airflow.password',
+  'airflow.token',
   'schemaRegistry.password',
   'http.token',
 ];

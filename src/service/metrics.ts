@@ -159,6 +159,7 @@ export function monitorMetrics(registry = new Registry()) {
     ),
     slackCalls: registry.counter('rootline_slack_calls_total', 'Slack Web API calls, by method and outcome.'),
     rollbackCalls: registry.counter('rootline_rollback_calls_total', 'Rollback dispatches, by target and outcome.'),
+    rerunCalls: registry.counter('rootline_rerun_calls_total', 'Rerun requests to the orchestrator, by outcome.'),
     httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),
     componentHealth: registry.gauge(
       'rootline_component_health',

@@ -4,7 +4,7 @@ import { startHttpServer } from '../adapters/http/server.js';
 import { InfluxSink } from '../adapters/influx/sink.js';
 import { createKafka } from '../adapters/kafka/client.js';
 import type { MonitorConfig } from '../config/index.js';
-import { MonitorCore, type MetricPoint } from '../monitor/index.js';
+import { MonitorCore, parseRerunTargets, type MetricPoint } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
 import { loadRules } from '../rules/index.js';
 import { IncidentsConsumer } from './actions-loop.js';
@@ -70,6 +70,14 @@ export async function runMonitor(
       dryRun: cfg.rollback.dryRun,
       cooldownMs: cfg.rollback.cooldownMs,
       allowAmbiguous: cfg.rollback.allowAmbiguous,
+    },
+    rerun: {
+      dryRun: cfg.rerun.dryRun,
+      cooldownMs: cfg.rerun.cooldownMs,
+      allowAmbiguous: cfg.rerun.allowAmbiguous,
+      mode: cfg.rerun.mode,
+      targets: parseRerunTargets(cfg.rerun.targets),
+      dagRunIdParam: cfg.rerun.dagRunIdParam,
     },
   });
   const metrics = monitorMetrics();
@@ -144,8 +152,21 @@ export async function runMonitor(
           },
         }
       : {}),
+    ...(cfg.rerun.airflowUrl
+      ? {
+          airflow: {
+            url: cfg.rerun.airflowUrl,
+            allowHosts: cfg.rerun.allowHosts,
+            username: cfg.rerun.username,
+            password: cfg.rerun.password,
+            token: cfg.rerun.token,
+            maxRetryDelayMs: cfg.rerun.maxRetryDelayMs,
+          },
+        }
+      : {}),
     onOutcome: (o) => {
       if (o.action === 'rollback') metrics.rollbackCalls.inc({ outcome: o.outcome });
+      if (o.action === 'rerun') metrics.rerunCalls.inc({ outcome: o.outcome });
       actionPoints.push(actionPoint(o));
     },
   });
