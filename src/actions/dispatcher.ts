@@ -219,7 +219,13 @@ export class ActionDispatcher {
       this.rerunsDone.add(key);
       if (this.rerunsDone.size > 10_000) this.rerunsDone.delete(this.rerunsDone.values().next().value!);
       this.o.logger.info(
-        { incident: i.incident_id, outcome: r.outcome, dag_id: cmd.dag_id, dag_run_id: r.dag_run_id, tasks: r.task_instances },
+        {
+          incident: i.incident_id,
+          outcome: r.outcome,
+          dag_id: cmd.dag_id,
+          dag_run_id: r.dag_run_id,
+          tasks: r.task_instances,
+        },
         r.detail,
       );
       out(r.outcome, r.detail);

@@ -164,7 +164,7 @@ export async function airflowRerun(o: AirflowOptions, cmd: RerunCommand, logger:
           last = String(res.status);
           const detail =
             typeof parsed === 'object' && parsed !== null && 'detail' in parsed
-              ? text((parsed as { detail: unknown }).detail)
+              ? text((parsed).detail)
               : raw.slice(0, 300);
           const retryAfterMs = Number(res.headers.get('retry-after') ?? '') * 1000 || 0;
           throw new RootlineError('WEBHOOK_ERROR', `Airflow ${method} ${path} answered ${res.status}: ${detail}`, {
@@ -185,10 +185,14 @@ export async function airflowRerun(o: AirflowOptions, cmd: RerunCommand, logger:
       );
     } catch (err: unknown) {
       if (!isRetriable(err)) throw err;
-      throw new RootlineError('WEBHOOK_ERROR', `Airflow ${method} ${path} failed after ${attempts} tries (last: ${last})`, {
-        retriable: true,
-        cause: err,
-      });
+      throw new RootlineError(
+        'WEBHOOK_ERROR',
+        `Airflow ${method} ${path} failed after ${attempts} tries (last: ${last})`,
+        {
+          retriable: true,
+          cause: err,
+        },
+      );
     }
   };
 
@@ -268,5 +272,9 @@ export async function airflowRerun(o: AirflowOptions, cmd: RerunCommand, logger:
       detail: `DAG run ${cmd.dag_run_id} of ${cmd.dag_id} exists: triggered before for ${cmd.incident_id}`,
     };
   }
-  return { outcome: 'triggered', dag_run_id: cmd.dag_run_id, detail: `triggered DAG run ${cmd.dag_run_id} of ${cmd.dag_id}` };
+  return {
+    outcome: 'triggered',
+    dag_run_id: cmd.dag_run_id,
+    detail: `triggered DAG run ${cmd.dag_run_id} of ${cmd.dag_id}`,
+  };
 }

@@ -51,7 +51,8 @@ export function airflowTaskOf(
   node: string,
 ): { dagId: string; taskId: string; via: string } {
   for (const t of policy.targets)
-    if (globMatch(t.match, `${pipeline}/${node}`)) return { dagId: t.dagId, taskId: t.taskId, via: `target ${t.match}` };
+    if (globMatch(t.match, `${pipeline}/${node}`))
+      return { dagId: t.dagId, taskId: t.taskId, via: `target ${t.match}` };
   const prefix = `${pipeline}.`;
   if (node.startsWith(prefix) && node.length > prefix.length)
     return { dagId: pipeline, taskId: node.slice(prefix.length), via: 'the OpenLineage naming <dag_id>.<task_id>' };
@@ -79,7 +80,10 @@ export function rerunDagRunId(incidentId: string): string {
 }
 
 /** When `node` was last rerun, per the pipeline's record. */
-export function lastRerun(reruns: readonly { node: string; at: number }[] | undefined, node: string): number | undefined {
+export function lastRerun(
+  reruns: readonly { node: string; at: number }[] | undefined,
+  node: string,
+): number | undefined {
   return reruns?.find((r) => r.node === node)?.at;
 }
 
