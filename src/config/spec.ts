@@ -486,14 +486,14 @@ export const SETTINGS: readonly Setting[] = [
     type: 'enum',
     values: ['clear', 'trigger'],
     default: DEFAULT_RERUN_POLICY.mode,
-    doc: "clear: clear the culprit's task instance in its DAG run; trigger: trigger a new DAG run (id rootline__<incident id>).",
+    doc: "clear: clear the culprit's task instance in its DAG run; trigger: trigger a new DAG run (id `rootline__<incident id>`).",
   },
   {
     key: 'rerun.targets',
     env: 'ROOTLINE_RERUN_TARGETS',
     type: 'list',
     default: [],
-    doc: 'Culprit -> Airflow task mappings, <glob on pipeline/node>=<dag_id>/<task_id>, first match wins; without one the pipeline is the DAG and a node <dag_id>.<task_id> (OpenLineage naming) or <task_id> is the task.',
+    doc: 'Culprit -> Airflow task mappings, `<glob on pipeline/node>=<dag_id>/<task_id>`, first match wins; without one the pipeline is the DAG and the task is the node less its `<dag_id>.` prefix (OpenLineage naming of Airflow tasks), or the node.',
   },
   {
     key: 'rerun.dagRunIdParam',
