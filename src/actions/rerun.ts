@@ -164,7 +164,7 @@ export async function airflowRerun(o: AirflowOptions, cmd: RerunCommand, logger:
           last = String(res.status);
           const detail =
             typeof parsed === 'object' && parsed !== null && 'detail' in parsed
-              ? text((parsed).detail)
+              ? text(parsed.detail)
               : raw.slice(0, 300);
           const retryAfterMs = Number(res.headers.get('retry-after') ?? '') * 1000 || 0;
           throw new RootlineError('WEBHOOK_ERROR', `Airflow ${method} ${path} answered ${res.status}: ${detail}`, {

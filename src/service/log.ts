@@ -19,8 +19,6 @@ export const REDACT_PATHS = [
   'rollback.webhookToken',
   'rerun.password',
   'rerun.token',
-  'airflow.password',
-  'airflow.token',
   'schemaRegistry.password',
   'http.token',
 ];
