@@ -131,7 +131,7 @@ describe('loadConfig: the YAML file', () => {
     expect(p[1]).toEqual({
       where: `${f}:5`,
       message: expect.stringMatching(
-        /^unknown key "monitr" \(expected one of: kafka, schemaRegistry, influx, http, monitor, slack, rollback, log\)$/,
+        /^unknown key "monitr" \(expected one of: kafka, schemaRegistry, influx, http, monitor, slack, rollback, rerun, log\)$/,
       ) as string,
     });
   });
