@@ -215,7 +215,7 @@ export class ActionDispatcher {
       return;
     }
     try {
-      const r = await airflowRerun(this.o.airflow, cmd, this.o.logger);
+      const r = await airflowRerun(this.o.airflow, cmd, this.o.logger, this.tick);
       this.rerunsDone.add(key);
       if (this.rerunsDone.size > 10_000) this.rerunsDone.delete(this.rerunsDone.values().next().value!);
       this.o.logger.info(

@@ -116,9 +116,15 @@ interface Answer {
  * - `trigger`: POST dagRuns with the incident's DAG run id; 409 (it exists) is `already_done`.
  *
  * Each call is retried on network errors, 5xx, 408 and 429 (honouring Retry-After) by the one retry policy;
- * any other 4xx is final. The host must be allow-listed.
+ * any other 4xx is final. The host must be allow-listed. `onWait` is called while waiting between tries (a
+ * Kafka consumer passes its heartbeat).
  */
-export async function airflowRerun(o: AirflowOptions, cmd: RerunCommand, logger: Logger): Promise<RerunResult> {
+export async function airflowRerun(
+  o: AirflowOptions,
+  cmd: RerunCommand,
+  logger: Logger,
+  onWait?: () => Promise<unknown> | undefined,
+): Promise<RerunResult> {
   const base = new URL(o.url.endsWith('/') ? o.url : `${o.url}/`);
   if (!o.allowHosts.includes(base.hostname))
     throw new RootlineError('WEBHOOK_ERROR', `Airflow host ${base.hostname} is not allow-listed (rerun.allowHosts)`);
@@ -176,6 +182,7 @@ export async function airflowRerun(o: AirflowOptions, cmd: RerunCommand, logger:
         {
           backoff: { initialMs: 500, maxMs: o.maxRetryDelayMs ?? 30_000 },
           attempts,
+          ...(onWait ? { onWait } : {}),
           onRetry: (err, attempt) =>
             logger.warn(
               { attempt, detail: errorMessage(err), incident: cmd.incident_id },
