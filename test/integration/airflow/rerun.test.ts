@@ -165,6 +165,21 @@ describe('the Airflow client against the local server that follows the published
     expect(String(wrong)).toContain('answered 401');
   });
 
+  it("the local server's answers are checked against the spec's response schemas: an off-spec one becomes a 500", async () => {
+    const dag = unique('off');
+    seed(dag);
+    airflow.dagRun(dag, 'scheduled__2026-12-01T00:00:00+00:00')!.state = 'exploded';
+    const res = await fetch(`${airflow.url}/dags/${dag}/dagRuns/scheduled__2026-12-01T00:00:00+00:00`, {
+      headers: { authorization: auth },
+    });
+    expect(res.status).toBe(500);
+    expect(airflow.violations).toHaveLength(1);
+    expect(airflow.violations[0]).toContain(
+      'GET /dags/{dag_id}/dagRuns/{dag_run_id} 200: /state must be equal to one of',
+    );
+    airflow.violations.splice(0);
+  });
+
   it('refuses a host that is not allow-listed before any request', async () => {
     const before = airflow.calls.length;
     await expect(
