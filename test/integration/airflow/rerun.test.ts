@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { airflowRerun, type RerunCommand } from '../../../src/actions/index.js';
+import { ActionDispatcher, airflowRerun, type RerunCommand } from '../../../src/actions/index.js';
 import { startAirflowMockServer, type AirflowMockServer } from '../../../src/dev/airflow/server.js';
 import { ensureAirflowSpec, loadAirflowSpec } from '../../../src/dev/airflow/spec.js';
 import { harnessConfig } from '../../../src/dev/services/index.js';
@@ -250,7 +250,7 @@ describe('an incident routed to rerun, end to end on the real broker', () => {
       'the redelivered event handled',
     );
     await m.dispatcher.drain();
-    return { m, incident, dagRunId };
+    return { m, incident, dagRunId, opened: JSON.parse(opened.value!) as IncidentEvent };
   }
 
   it('asks Airflow for exactly one dry run per incident by default, even when the event is redelivered', async () => {
@@ -269,12 +269,17 @@ describe('an incident routed to rerun, end to end on the real broker', () => {
 
   it('with rerun.dryRun false clears the culprit task instance once, even when the event is redelivered', async () => {
     const pipeline = unique('rr-real');
-    const { m, dagRunId } = await scenario(pipeline, false);
+    const { m, dagRunId, opened } = await scenario(pipeline, false);
     const clears = callsOf(pipeline, 'post_clear_task_instances');
     expect(clears.map((c) => (c.body as { dry_run: boolean }).dry_run)).toEqual([false]);
     expect(airflow.taskInstance(pipeline, dagRunId, 'n01')).toMatchObject({ clears: 1 });
     expect(airflow.taskInstance(pipeline, dagRunId, 'n00')).toMatchObject({ clears: 0 });
     expect(m.metrics.registry.render()).not.toContain(PASSWORD);
+    // After a restart (a dispatcher with no memory of it), the mark on the DAG run keeps it to one rerun.
+    const fresh = new ActionDispatcher({ logger: silent, airflow: options() });
+    await fresh.handle(opened);
+    expect(fresh.outcomes.filter((o) => o.action === 'rerun').map((o) => o.outcome)).toEqual(['already_done']);
+    expect(airflow.taskInstance(pipeline, dagRunId, 'n01')).toMatchObject({ clears: 1 });
     expect(m.logs.join('')).not.toContain(PASSWORD);
   });
 });
