@@ -63,6 +63,7 @@ export function startOpsTicker(d: OpsTickerDeps): () => void {
         influx_retries_total: m.influxRetries.total(),
         slack_calls_total: m.slackCalls.total(),
         rollback_calls_total: m.rollbackCalls.total(),
+        rerun_calls_total: m.rerunCalls.total(),
         errors_total: m.errors.total(),
         open_incidents: d.core.incidents({ status: 'open' }).length,
       },
