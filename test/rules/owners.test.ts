@@ -80,7 +80,7 @@ escalation:
       '8: slack_channel must be a Slack channel id (C0123ABC) or #name, got "data incidents"',
       '9: mention: "<!channel>" is not a Slack user id (U0123ABC), group id (S0123ABC) or @handle',
       '9: mention: "alice" is not a Slack user id (U0123ABC), group id (S0123ABC) or @handle',
-      '12: unknown action "page" (expected slack, rollback, log)',
+      '12: unknown action "page" (expected slack, rollback, rerun, log)',
       '11: an owner needs team',
       '15: unknown key "channel" in an owner (expected match, team, slack_channel, mention, routes)',
       '17: escalation.mention must be a list of Slack user ids (U0123ABC), group ids (S0123ABC) or @handles',
