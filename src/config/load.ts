@@ -277,7 +277,10 @@ export function loadConfig(
         });
       }
     } catch {
-      problems.push({ where: 'rerun.airflowUrl', message: `rerun.airflowUrl is not a URL: ${redactUrl(cfg.rerun.airflowUrl)}` });
+      problems.push({
+        where: 'rerun.airflowUrl',
+        message: `rerun.airflowUrl is not a URL: ${redactUrl(cfg.rerun.airflowUrl)}`,
+      });
     }
   }
   try {
