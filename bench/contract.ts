@@ -96,8 +96,8 @@ const sketch = report('valid', 'contract-example-sketch');
 const minimal = report('valid', 'minimal');
 const wide = wideReport();
 const invalid = report('invalid', 'everything-wrong');
-const exampleSchema = example.outputs[0]?.profile.schema ?? [];
-const wideSchema = wide.outputs[0]?.profile.schema ?? [];
+const exampleSchema = example.outputs?.[0]?.profile?.schema ?? [];
+const wideSchema = wide.outputs?.[0]?.profile?.schema ?? [];
 const avroBytes = encodeReportAvro(example);
 check(
   validateReport(example).ok && validateReport(sketch).ok && validateReport(minimal).ok && validateReport(wide).ok,

@@ -12,6 +12,7 @@ import {
   type OutputRef,
   type Profile,
   type Report,
+  type RunError,
   type RunStatus,
   type SchemaField,
   type UpstreamRef,
@@ -38,7 +39,7 @@ const PROFILE = {
   type: 'record',
   name: 'Profile',
   fields: [
-    { name: 'row_count', type: 'long' },
+    { name: 'row_count', type: optional('long'), default: null },
     {
       name: 'schema',
       type: optional({
@@ -167,18 +168,19 @@ export const REPORT_AVRO_SCHEMA = {
     },
     {
       name: 'outputs',
-      type: {
+      type: optional({
         type: 'array',
         items: {
           type: 'record',
           name: 'OutputRef',
           fields: [
             { name: 'dataset', type: 'string' },
-            { name: 'profile', type: 'Profile' },
+            { name: 'profile', type: optional('Profile'), default: null },
             { name: 'version', type: optional('string'), default: null },
           ],
         },
-      },
+      }),
+      default: null,
     },
     { name: 'code_version', type: optional('string'), default: null },
     { name: 'data_version', type: optional('string'), default: null },
@@ -203,6 +205,19 @@ export const REPORT_AVRO_SCHEMA = {
             ],
           },
         },
+      }),
+      default: null,
+    },
+    {
+      name: 'error',
+      type: optional({
+        type: 'record',
+        name: 'RunError',
+        fields: [
+          { name: 'message', type: 'string' },
+          { name: 'language', type: optional('string'), default: null },
+          { name: 'stack', type: optional('string'), default: null },
+        ],
       }),
       default: null,
     },
@@ -240,7 +255,7 @@ export interface AvroColumnProfile {
 }
 
 export interface AvroProfile {
-  row_count: number;
+  row_count: number | null;
   schema: AvroField[] | null;
   schema_fingerprint: string | null;
   columns: Record<string, AvroColumnProfile> | null;
@@ -258,11 +273,12 @@ export interface AvroReport {
   status: RunStatus | null;
   upstream: { node: string; run_id: string | null; pipeline: string | null }[] | null;
   inputs: { dataset: string; profile: AvroProfile | null; version: string | null }[] | null;
-  outputs: { dataset: string; profile: AvroProfile; version: string | null }[];
+  outputs: { dataset: string; profile: AvroProfile | null; version: string | null }[] | null;
   code_version: string | null;
   data_version: string | null;
   params: Record<string, string> | null;
   column_lineage: Record<string, { node: string; column: string }[]> | null;
+  error: { message: string; language: string | null; stack: string | null } | null;
 }
 
 let reportType: AvroType | undefined;
@@ -351,7 +367,7 @@ function columnToAvro(c: ColumnProfile): AvroColumnProfile {
 
 function profileToAvro(p: Profile): AvroProfile {
   return {
-    row_count: p.row_count,
+    row_count: p.row_count ?? null,
     schema: p.schema === undefined ? null : p.schema.map(fieldToAvro),
     schema_fingerprint: p.schema_fingerprint ?? null,
     columns: p.columns === undefined ? null : mapValues(p.columns, columnToAvro),
@@ -381,11 +397,12 @@ export function reportToAvro(report: Report): AvroReport {
         profile: i.profile === undefined ? null : profileToAvro(i.profile),
         version: i.version ?? null,
       })) ?? null,
-    outputs: report.outputs.map((o) => ({
-      dataset: o.dataset,
-      profile: profileToAvro(o.profile),
-      version: o.version ?? null,
-    })),
+    outputs:
+      report.outputs?.map((o) => ({
+        dataset: o.dataset,
+        profile: o.profile === undefined ? null : profileToAvro(o.profile),
+        version: o.version ?? null,
+      })) ?? null,
     code_version: report.code_version ?? null,
     data_version: report.data_version ?? null,
     params: report.params === undefined ? null : mapValues(report.params, (v) => JSON.stringify(v) ?? 'null'),
@@ -393,6 +410,10 @@ export function reportToAvro(report: Report): AvroReport {
       report.column_lineage === undefined
         ? null
         : mapValues(report.column_lineage, (list) => list.map((s) => ({ node: s.node, column: s.column }))),
+    error:
+      report.error === undefined
+        ? null
+        : { message: report.error.message, language: report.error.language ?? null, stack: report.error.stack ?? null },
   };
 }
 
@@ -444,7 +465,8 @@ function columnFromAvro(c: AvroColumnProfile): ColumnProfile {
 }
 
 function profileFromAvro(p: AvroProfile, at: string): Profile {
-  const out: Profile = { row_count: p.row_count };
+  const out: Profile = {};
+  if (p.row_count !== null && p.row_count !== undefined) out.row_count = p.row_count;
   if (p.schema !== null) out.schema = p.schema.map((f, i) => fieldFromAvro(f, `${at}.schema[${i}]`));
   if (p.schema_fingerprint !== null) out.schema_fingerprint = p.schema_fingerprint;
   if (p.content_hash !== null && p.content_hash !== undefined) out.content_hash = p.content_hash;
@@ -466,12 +488,15 @@ export function avroToReport(record: AvroReport): Report {
     node: record.node,
     run_id: record.run_id,
     event_time: record.event_time,
-    outputs: record.outputs.map((o, i): OutputRef => {
-      const ref: OutputRef = { dataset: o.dataset, profile: profileFromAvro(o.profile, `outputs[${i}].profile`) };
+  };
+  if (record.outputs !== null && record.outputs !== undefined) {
+    report.outputs = record.outputs.map((o, i): OutputRef => {
+      const ref: OutputRef = { dataset: o.dataset };
+      if (o.profile !== null && o.profile !== undefined) ref.profile = profileFromAvro(o.profile, `outputs[${i}].profile`);
       if (o.version !== null && o.version !== undefined) ref.version = o.version;
       return ref;
-    }),
-  };
+    });
+  }
   if (record.status !== null) report.status = record.status;
   if (record.upstream !== null) {
     report.upstream = record.upstream.map((u) => {
@@ -500,6 +525,12 @@ export function avroToReport(record: AvroReport): Report {
     report.column_lineage = mapValues(record.column_lineage, (list) =>
       list.map((s): ColumnSource => ({ node: s.node, column: s.column })),
     );
+  }
+  if (record.error !== null && record.error !== undefined) {
+    const error: RunError = { message: record.error.message };
+    if (record.error.language !== null) error.language = record.error.language;
+    if (record.error.stack !== null) error.stack = record.error.stack;
+    report.error = error;
   }
   // Keep the field order of REPORT_AVRO_SCHEMA / the contract for readable output.
   const ordered: Record<string, unknown> = {};

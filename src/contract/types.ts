@@ -89,7 +89,8 @@ export interface CategoricalColumnProfile extends ColumnProfileBase {
 export type ColumnProfile = NumericColumnProfile | CategoricalColumnProfile;
 
 export interface Profile {
-  row_count: number;
+  /** Rows written (or read); absent when the producer did not count them (OpenLineage without statistics). */
+  row_count?: number;
   schema?: Schema;
   /** `sha256:` + 64 hex digits of the canonical form of `schema` (docs/fingerprint.md). */
   schema_fingerprint?: string;
@@ -111,10 +112,8 @@ export interface DatasetRef {
   version?: string;
 }
 
-/** A dataset written by the run; its profile is required. */
-export interface OutputRef extends DatasetRef {
-  profile: Profile;
-}
+/** A dataset written by the run; its profile is optional (a run without statistics still records lineage). */
+export type OutputRef = DatasetRef;
 
 export interface UpstreamRef {
   node: string;
@@ -131,6 +130,15 @@ export interface ColumnSource {
 
 export type RunStatus = 'success' | 'failed';
 
+/** Why a failed run failed (OpenLineage's `errorMessage` run facet). */
+export interface RunError {
+  message: string;
+  /** The language of the code that failed (`python`, `java`, `sql`, ...). */
+  language?: string;
+  /** The first lines of the stack trace. */
+  stack?: string;
+}
+
 export interface Report {
   spec: typeof REPORT_SPEC;
   /** Idempotency key: a report seen twice is processed once. */
@@ -144,12 +152,14 @@ export interface Report {
   status?: RunStatus;
   upstream?: UpstreamRef[];
   inputs?: DatasetRef[];
-  /** At least one, with distinct datasets. */
-  outputs: OutputRef[];
+  /** The datasets written, distinct; may be empty or absent (a run without statistics is still a run). */
+  outputs?: OutputRef[];
   code_version?: string;
   data_version?: string;
   /** Free-form JSON values. */
   params?: Record<string, unknown>;
   /** Output column (a field path: `amount`, `address.zip`, `tags[]`) -> the upstream columns it derives from. */
   column_lineage?: Record<string, ColumnSource[]>;
+  /** Why the run failed, for `status: failed`. */
+  error?: RunError;
 }

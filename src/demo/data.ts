@@ -42,7 +42,7 @@ export function reportData(opts: {
               ? 'symptom'
               : 'unhealthy';
       health[n].push(state);
-      rowCounts[n].push(h ? h.row_count : null);
+      rowCounts[n].push(h?.row_count ?? null);
       nullRatios[n].push(h ? opts.nullRatio(n, h.run_id) : null);
     }
   }

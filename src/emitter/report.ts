@@ -82,7 +82,7 @@ export function buildReport(args: BuildReportArgs): Report {
     ...(status !== undefined ? { status } : {}),
     ...(upstream !== undefined ? { upstream } : {}),
     ...(inputs !== undefined ? { inputs } : {}),
-    outputs,
+    ...(outputs !== undefined ? { outputs } : {}),
     ...rest,
   };
 }

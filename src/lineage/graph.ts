@@ -145,7 +145,7 @@ export class PipelineGraph {
     const target: NodeRef = { pipeline: report.pipeline, node: report.node };
     const tkey = nodeKey(target);
     const changes: LineageChange[] = [];
-    const outputs = report.outputs.map((o) => o.dataset);
+    const outputs = (report.outputs ?? []).map((o) => o.dataset);
     const inputs = (report.inputs ?? []).map((i) => i.dataset);
 
     let info = this.nodes.get(tkey);
@@ -158,13 +158,18 @@ export class PipelineGraph {
     info.lastSeen = Math.max(info.lastSeen, at);
 
     // Versions: a new entry whenever code, data version, params or output schema change.
-    const fingerprints = report.outputs.map((o) => o.profile.schema_fingerprint ?? '').filter((f) => f !== '');
+    const fingerprints = (report.outputs ?? [])
+      .map((o) => o.profile?.schema_fingerprint ?? '')
+      .filter((f) => f !== '');
     const version: NodeVersion = { since: at, run_id: report.run_id };
+    const last = info.versions[info.versions.length - 1];
+    // A run that states no schema (no statistics) did not change it: the last known fingerprints stand.
+    if (fingerprints.length === 0 && last?.schema_fingerprints !== undefined)
+      fingerprints.push(...last.schema_fingerprints);
     if (report.code_version !== undefined) version.code_version = report.code_version;
     if (report.data_version !== undefined) version.data_version = report.data_version;
     if (report.params !== undefined) version.params = report.params;
     if (fingerprints.length > 0) version.schema_fingerprints = fingerprints;
-    const last = info.versions[info.versions.length - 1];
     if (
       !last ||
       last.code_version !== version.code_version ||

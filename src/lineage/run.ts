@@ -1,4 +1,4 @@
-import type { ColumnSource } from '../contract/types.js';
+import type { ColumnSource, RunError } from '../contract/types.js';
 import type { FindingBrief } from '../rules/index.js';
 import type { NodeRef } from './graph.js';
 
@@ -15,7 +15,8 @@ export interface NodeRun {
   event_time: number;
   status: 'success' | 'failed';
   healthy: boolean;
-  row_count: number;
+  /** The first output's row count; absent when the run carried none. */
+  row_count?: number;
   code_version?: string;
   data_version?: string;
   params?: Record<string, unknown>;
@@ -29,6 +30,8 @@ export interface NodeRun {
   /** Findings on the profiles of the datasets as this run read them. */
   input_findings: (FindingBrief & { dataset: string })[];
   column_lineage?: Record<string, ColumnSource[]>;
+  /** Why a failed run failed, as its report said. */
+  error?: RunError;
   /** The incident this run's findings were attributed to (as root or symptom). */
   incident_id?: string;
 }

@@ -205,7 +205,14 @@ export class MonitorCore {
     const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
     if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, this.options))
       out.dirty.add(stateKey.node(ref.pipeline, ref.node));
-    const metrics: NodeRunMetrics = evaluateProfile(report, report.outputs, node, 'out', this.cache, referenceRun);
+    const metrics: NodeRunMetrics = evaluateProfile(
+      report,
+      report.outputs ?? [],
+      node,
+      'out',
+      this.cache,
+      referenceRun,
+    );
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
     const { findings, pending } = applyPersistence(this.rules, node, evaluateRules(this.rules, metrics));
     const status = report.status ?? 'success';
@@ -261,10 +268,10 @@ export class MonitorCore {
       event_time: at,
       status,
       healthy,
-      row_count: metrics.row_count.value,
+      ...(metrics.row_count.value !== undefined ? { row_count: metrics.row_count.value } : {}),
       upstream,
       inputs: (report.inputs ?? []).map((i) => i.dataset),
-      outputs: report.outputs.map((o) => o.dataset),
+      outputs: (report.outputs ?? []).map((o) => o.dataset),
       findings: findings.map(briefOf),
       input_findings: inputFindings,
     };
@@ -274,6 +281,7 @@ export class MonitorCore {
     if (report.data_version !== undefined) run.data_version = report.data_version;
     if (report.params !== undefined) run.params = report.params;
     if (report.column_lineage !== undefined) run.column_lineage = report.column_lineage;
+    if (report.error !== undefined && status === 'failed') run.error = report.error;
     pushBounded(node.history, run, opts.runHistory);
     node.run_seq += 1;
     out.dirty.add(stateKey.run(ref.pipeline, ref.node, run.seq % opts.runHistory));
@@ -292,8 +300,9 @@ export class MonitorCore {
   ): void {
     const opts = this.options;
     if (v.healthy && !v.pending) {
-      for (const o of report.outputs)
-        learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
+      for (const o of report.outputs ?? [])
+        if (o.profile !== undefined)
+          learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
     }
     const anomalousInputs = new Set(v.inputFindings.map((f) => f.dataset));

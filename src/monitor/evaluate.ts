@@ -317,11 +317,12 @@ function categoricalDrift(
  * The metrics of one node-run against the node's healthy baseline: row count deviation (median/MAD),
  * schema change with its diff, per column null ratio and drift (KS on sketches or samples, chi-squared
  * and total variation on categories). The first dataset gives the row count and schema; every
- * dataset's columns are evaluated. `role` picks the outputs' or the inputs' baselines.
+ * dataset's columns are evaluated. `role` picks the outputs' or the inputs' baselines. What a run did
+ * not measure is not evaluated: no datasets or no row count, no row count metric; no profile, no columns.
  */
 export function evaluateProfile(
   report: Pick<Report, 'pipeline' | 'node' | 'run_id' | 'event_time' | 'status'>,
-  datasets: readonly { dataset: string; profile: Profile }[],
+  datasets: readonly { dataset: string; profile?: Profile | undefined }[],
   node: NodeState,
   role: 'out' | 'in',
   cache: BaselineCache,
@@ -329,9 +330,9 @@ export function evaluateProfile(
   referenceRun?: string,
 ): NodeRunMetrics {
   const baselines = role === 'out' ? node.outputs : node.inputs;
-  const primary = datasets[0]!;
-  const pb = own(baselines, primary.dataset);
-  const rows = primary.profile.row_count;
+  const primary = datasets[0];
+  const pb = primary === undefined ? undefined : own(baselines, primary.dataset);
+  const rows = primary?.profile?.row_count;
   const m: NodeRunMetrics = {
     pipeline: report.pipeline,
     node: report.node,
@@ -339,13 +340,14 @@ export function evaluateProfile(
     event_time: report.event_time,
     status: report.status ?? 'success',
     baseline_runs: pb?.healthy_runs ?? 0,
-    row_count: { value: rows },
+    row_count: rows === undefined ? {} : { value: rows },
     schema: { changed: false, breaking: false, changes: [] },
     columns: [],
   };
-  const expectations = pb
-    ? rowExpectations(rows, Date.parse(report.event_time), pb.row_counts, pb.row_seasons ?? [])
-    : undefined;
+  const expectations =
+    pb && rows !== undefined
+      ? rowExpectations(rows, Date.parse(report.event_time), pb.row_counts, pb.row_seasons ?? [])
+      : undefined;
   if (expectations) {
     const auto = expectations.auto;
     m.row_count.baseline = auto.expected;
@@ -353,20 +355,20 @@ export function evaluateProfile(
     if (Number.isFinite(auto.z)) m.row_count.z = auto.z;
     m.row_count.expectations = expectations;
   }
-  const fp =
-    primary.profile.schema_fingerprint ??
-    (primary.profile.schema ? schemaFingerprint(primary.profile.schema) : undefined);
+  const pp = primary?.profile;
+  const fp = pp?.schema_fingerprint ?? (pp?.schema ? schemaFingerprint(pp.schema) : undefined);
   if (fp !== undefined) m.schema.fingerprint = fp;
   if (pb?.schema && fp !== undefined && pb.schema.fingerprint !== fp) {
     m.schema.previous = pb.schema.fingerprint;
     m.schema.changed = true;
-    if (pb.schema.schema && primary.profile.schema) {
-      m.schema.changes = diffSchemas(pb.schema.schema, primary.profile.schema);
+    if (pb.schema.schema && pp?.schema) {
+      m.schema.changes = diffSchemas(pb.schema.schema, pp.schema);
       m.schema.breaking = m.schema.changes.some((c) => c.breaking);
     } else m.schema.breaking = true; // without both schemas the change cannot be classified
   }
 
   for (const { dataset, profile } of datasets) {
+    if (profile === undefined) continue;
     const b = own(baselines, dataset);
     const prefix = slotKey(report.pipeline, report.node, role, dataset, 0).slice(0, -1);
     for (const [column, col] of Object.entries(profile.columns ?? {})) {
@@ -449,8 +451,10 @@ export function learnBaseline(
   const b = own(map, dataset) ?? (map[dataset] = newDatasetBaseline(dataset));
   const n = options.baselineRuns;
   b.healthy_runs += 1;
-  pushBounded(b.row_counts, profile.row_count, n);
-  pushSeasonal((b.row_seasons ??= []), Date.parse(report.event_time), profile.row_count);
+  if (profile.row_count !== undefined) {
+    pushBounded(b.row_counts, profile.row_count, n);
+    pushSeasonal((b.row_seasons ??= []), Date.parse(report.event_time), profile.row_count);
+  }
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
     c.kind = col.kind;
@@ -483,11 +487,11 @@ export function holdReference(
   options: CompiledCoreOptions,
 ): boolean {
   let changed = false;
-  for (const o of report.outputs) {
+  for (const o of report.outputs ?? []) {
     const b = own(node.outputs, o.dataset) ?? (node.outputs[o.dataset] = newDatasetBaseline(o.dataset));
     if (b.reference?.run_id === referenceRun) continue;
     let columns: Record<string, SlotColumn> | undefined;
-    if (report.run_id === referenceRun) columns = slotColumns(o.profile);
+    if (report.run_id === referenceRun && o.profile !== undefined) columns = slotColumns(o.profile);
     else {
       for (let i = 0; i < options.baselineRuns && !columns; i++) {
         const s = slots.get(slotKey(node.pipeline, node.node, 'out', o.dataset, i));

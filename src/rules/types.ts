@@ -141,8 +141,9 @@ export interface NodeRunMetrics {
   status: 'success' | 'failed';
   /** Healthy runs in the node's baseline when this run was evaluated. */
   baseline_runs: number;
+  /** Empty when the run carries no row count (then no row count rule applies). */
   row_count: {
-    value: number;
+    value?: number;
     /** The expected row count (seasonality `auto`): median of the healthy runs of its season slot, or of all. */
     baseline?: number;
     /** (value - baseline) / baseline. */

@@ -63,16 +63,19 @@ def build_report(
     params: Mapping[str, Any] | None = None,
     column_lineage: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
     status: str = "success",
+    error: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A report for one run of one node.
 
-    - ``outputs``: ``[{"dataset": name, "profile": profile_dataframe(df)}, ...]`` (at least one).
+    - ``outputs``: ``[{"dataset": name, "profile": profile_dataframe(df)}, ...]``; may be empty, and a
+      ``profile`` (or its ``row_count``) may be left out: a run without statistics still records lineage.
     - ``event_time``: when the run finished; default now. Written as RFC 3339 UTC with milliseconds and ``Z``.
     - ``run_id``: default the event time.
     - ``upstream``: ``[{"node", "run_id"?, "pipeline"?}]``; a plain string is a node name.
     - ``inputs``: ``[{"dataset", "profile"?, "version"?}]``; a plain string is a dataset name.
     - ``version`` of an input or output: the dataset's version as its storage names it (a Delta or Iceberg
       snapshot id, a DVC or lakeFS commit, a file checksum); the profile's ``content_hash`` is computed.
+    - ``error``: why a failed run failed, ``{"message", "language"?, "stack"?}``.
     - ``event_id`` is a fresh UUID4. Optional fields left at None are omitted.
     """
     time_text = format_time(event_time)
@@ -99,6 +102,8 @@ def build_report(
         report["params"] = dict(params)
     if column_lineage is not None:
         report["column_lineage"] = {col: [dict(src) for src in srcs] for col, srcs in column_lineage.items()}
+    if error is not None:
+        report["error"] = dict(error)
     return report
 
 
@@ -110,7 +115,7 @@ def build_report(
 
 _MAX_COUNT = 9007199254740991
 _TOP_KEYS = ("spec", "event_id", "pipeline", "node", "run_id", "event_time", "status", "upstream", "inputs",
-             "outputs", "code_version", "data_version", "params", "column_lineage")
+             "outputs", "code_version", "data_version", "params", "column_lineage", "error")
 _NUMERIC_KEYS = ("kind", "count", "null_count", "min", "max", "mean", "sketch", "sample")
 _CATEGORICAL_KEYS = ("kind", "count", "null_count", "frequent", "other_count", "distinct_estimate")
 _TYPE_SPECIFIC = {"fields": ("struct",), "items": ("array",), "keys": ("map",), "values": ("map",)}
@@ -335,7 +340,6 @@ class _Checker:
             self.add(path, "must be an object")
             return None
         self.keys(profile, path, ("row_count", "schema", "schema_fingerprint", "content_hash", "columns"))
-        self.required(profile, path, ("row_count",))
         self.count(profile, "row_count", path)
         schema = None
         canonical = None
@@ -446,7 +450,7 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
     if not _is_obj(report):
         return [("", f"must be an object, got {type(report).__name__}")]
     c.keys(report, "", _TOP_KEYS)
-    c.required(report, "", ("spec", "event_id", "pipeline", "node", "run_id", "event_time", "outputs"))
+    c.required(report, "", ("spec", "event_id", "pipeline", "node", "run_id", "event_time"))
     if "spec" in report and report["spec"] != REPORT_SPEC:
         c.add("/spec", f"must be {REPORT_SPEC!r}")
     for key in ("event_id", "pipeline", "node", "run_id"):
@@ -488,8 +492,6 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
         if not _is_arr(refs):
             c.add(f"/{key}", "must be an array")
             continue
-        if key == "outputs" and not refs:
-            c.add("/outputs", "must have at least 1 item")
         seen: dict[str, int] = {}
         for i, ref in enumerate(refs):
             at = f"/{key}/{i}"
@@ -503,7 +505,7 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
                     c.add(f"{at}/version", "must be a string")
                 elif version == "":
                     c.add(f"{at}/version", "must not be empty")
-            c.required(ref, at, ("dataset", "profile") if key == "outputs" else ("dataset",))
+            c.required(ref, at, ("dataset",))
             c.name(ref, "dataset", at)
             dataset = ref.get("dataset")
             if key == "outputs" and isinstance(dataset, str):
@@ -515,6 +517,16 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
                 schema = c.profile(ref["profile"], f"{at}/profile")
                 if key == "outputs" and schema is not None:
                     output_schemas.append(schema)
+    if "error" in report:
+        error = report["error"]
+        if not _is_obj(error):
+            c.add("/error", "must be an object")
+        else:
+            c.keys(error, "/error", ("message", "language", "stack"))
+            c.required(error, "/error", ("message",))
+            for key in ("message", "language", "stack"):
+                if key in error and not isinstance(error[key], str):
+                    c.add(f"/error/{key}", "must be a string")
     if "column_lineage" in report:
         lineage = report["column_lineage"]
         if not _is_obj(lineage):

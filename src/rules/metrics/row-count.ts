@@ -5,6 +5,8 @@ import { fmt, pct, type RuleMetricDescriptor } from './types.js';
 
 /** The expectation the rule judges with: its seasonality's (default auto). */
 function expectationFor(r: Rule, m: NodeRunMetrics): RowExpectation | undefined {
+  // A run without a row count has nothing to judge.
+  if (m.row_count.value === undefined) return undefined;
   const e = m.row_count.expectations;
   if (!e) {
     // Metrics made without the seasonal history (hand-built): the plain deviation, its noise unknown.
@@ -42,7 +44,7 @@ export const rowCount: RuleMetricDescriptor = {
     const dev = e.deviation;
     return {
       metric: 'row_count',
-      value: m.row_count.value,
+      value: m.row_count.value!,
       baseline: e.expected,
       threshold: r.max_deviation,
       message: `row count ${dev < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(dev))}: ${fmt(m.row_count.value)} rows vs baseline ${fmt(e.expected)}${seasonNote(e)} (max deviation ${pct(r.max_deviation)})`,
@@ -57,7 +59,7 @@ export const rowCount: RuleMetricDescriptor = {
       return undefined;
     return {
       metric: 'row_count',
-      value: m.row_count.value,
+      value: m.row_count.value!,
       baseline: e.expected,
       threshold: r.max_deviation,
       message: `row count moved ${(dev * 100).toFixed(1)}% (under the ${(r.max_deviation * 100).toFixed(1)}% threshold or within its noise)`,
