@@ -14,6 +14,7 @@ import {
   type OutputRef,
   type Profile,
   type Report,
+  type RunError,
   type Schema,
   type SchemaField,
 } from '../contract/index.js';
@@ -141,9 +142,44 @@ function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | 
 }
 
 /**
+ * What the spec forbids in a row count (`outputStatistics`, `inputStatistics`, `dataQualityMetrics`):
+ * a count is a non-negative integer. Returns the problem, naming the facet, or undefined.
+ */
+function rowCountProblem(v: unknown, where: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number') return `${where}.rowCount must be an integer, got ${JSON.stringify(v)}`;
+  if (!Number.isInteger(v)) return `${where}.rowCount must be an integer, got ${v}`;
+  if (v < 0) return `${where}.rowCount must not be negative, got ${v}`;
+  if (!Number.isSafeInteger(v)) return `${where}.rowCount ${v} is larger than 2^53-1`;
+  return undefined;
+}
+
+/** The row count facets of one dataset that break the spec, with the dataset's place in the event. */
+function datasetProblems(ds: Obj, side: 'input' | 'output', at: string): string[] {
+  const problems: string[] = [];
+  const sideFacets = side === 'input' ? ds.inputFacets : ds.outputFacets;
+  const facets = isObj(ds.facets) ? ds.facets : undefined;
+  const stats = isObj(sideFacets) ? sideFacets[side === 'input' ? 'inputStatistics' : 'outputStatistics'] : undefined;
+  if (isObj(stats)) {
+    const p = rowCountProblem(stats.rowCount, `${at}.${side}Facets.${side}Statistics`);
+    if (p !== undefined) problems.push(p);
+  }
+  for (const [where, dq] of [
+    [`${at}.${side}Facets.dataQualityMetrics`, isObj(sideFacets) ? sideFacets.dataQualityMetrics : undefined],
+    [`${at}.facets.dataQualityMetrics`, facets?.dataQualityMetrics],
+  ] as const) {
+    if (!isObj(dq)) continue;
+    const p = rowCountProblem(dq.rowCount, where);
+    if (p !== undefined) problems.push(p);
+  }
+  return problems;
+}
+
+/**
  * A dataset's profile from its facets: row count from `outputStatistics` (outputs) or
  * `inputStatistics` (inputs), else from `dataQualityMetrics`; schema and fingerprint from `schema`;
- * columns from `dataQualityMetrics.columnMetrics`. No row count, no profile.
+ * columns from `dataQualityMetrics.columnMetrics` (only with a row count, which their counts need).
+ * A dataset without any of these has no profile.
  */
 function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], label: string): Profile | undefined {
   const facets = isObj(ds.facets) ? ds.facets : undefined;
@@ -160,8 +196,7 @@ function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], labe
   const statsCandidate = side === 'input' ? sideFacets?.inputStatistics : sideFacets?.outputStatistics;
   const stats = isObj(statsCandidate) ? statsCandidate : undefined;
   const rowCount = count(stats?.rowCount) ?? count(dq?.rowCount);
-  if (rowCount === undefined) return undefined;
-  const profile: Profile = { row_count: rowCount };
+  const profile: Profile = rowCount === undefined ? {} : { row_count: rowCount };
   const { schema, note } = facetSchema(facets);
   if (note !== undefined) notes.push(`${label}: ${note}`);
   if (schema !== undefined) {
@@ -173,7 +208,9 @@ function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], labe
     }
   }
   const metrics = dq !== undefined && isObj(dq.columnMetrics) ? dq.columnMetrics : undefined;
-  if (metrics !== undefined) {
+  if (metrics !== undefined && rowCount === undefined)
+    notes.push(`${label}: column metrics without a row count left out`);
+  if (metrics !== undefined && rowCount !== undefined) {
     const columns = dict<ColumnProfile>();
     for (const [name, m] of Object.entries(metrics)) {
       if (!isObj(m)) continue;
@@ -183,9 +220,10 @@ function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], labe
     }
     if (Object.keys(columns).length > 0) profile.columns = columns;
   }
+  if (profile.row_count === undefined && profile.schema === undefined) return undefined;
   // the schema's order: keys of a profile in the contract's order
   return {
-    row_count: profile.row_count,
+    ...(profile.row_count !== undefined ? { row_count: profile.row_count } : {}),
     ...(profile.schema !== undefined
       ? { schema: profile.schema, schema_fingerprint: profile.schema_fingerprint! }
       : {}),
@@ -286,28 +324,104 @@ function columnLineage(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-const OUTCOMES: Readonly<Record<string, 'success' | 'failed'>> = { COMPLETE: 'success', FAIL: 'failed' };
+const OUTCOMES: Readonly<Record<string, 'success' | 'failed'>> = {
+  COMPLETE: 'success',
+  FAIL: 'failed',
+  ABORT: 'failed',
+};
+const EVENT_TYPES: ReadonlySet<string> = new Set(['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How much of a stack trace a report carries: the first lines name the failure; the rest is in the producer's logs. */
+const STACK_LINES = 20;
+const STACK_CHARS = 4000;
+const MESSAGE_CHARS = 4000;
+
+/** The run's `errorMessage` facet as a report's `error` (message, language, the first lines of the stack trace). */
+function runError(runFacets: Obj | undefined): RunError | undefined {
+  const facet = runFacets?.errorMessage;
+  if (!isObj(facet)) return undefined;
+  const message = typeof facet.message === 'string' ? facet.message.slice(0, MESSAGE_CHARS) : undefined;
+  if (message === undefined) return undefined;
+  const error: RunError = { message };
+  const language = str(facet.programmingLanguage);
+  if (language !== undefined) error.language = language;
+  if (typeof facet.stackTrace === 'string' && facet.stackTrace.trim() !== '') {
+    error.stack = facet.stackTrace.split('\n').slice(0, STACK_LINES).join('\n').slice(0, STACK_CHARS);
+  }
+  return error;
+}
+
+/** What the spec forbids in the envelope of a RunEvent (and in its datasets' row counts), naming each field. */
+function specProblems(event: Obj): string[] {
+  const errors: string[] = [];
+  if (event.producer === undefined) errors.push('producer is required (a URI)');
+  else if (typeof event.producer !== 'string') errors.push('producer must be a string (a URI)');
+  if (event.eventType !== undefined && typeof event.eventType === 'string' && !EVENT_TYPES.has(event.eventType)) {
+    errors.push(
+      `eventType ${JSON.stringify(event.eventType)} is not one of ${[...EVENT_TYPES].join(', ')} (the spec's values are upper-case)`,
+    );
+  }
+  const run = isObj(event.run) ? event.run : undefined;
+  if (run !== undefined && run.runId !== undefined) {
+    if (typeof run.runId !== 'string')
+      errors.push(`run.runId must be a string (a UUID), got ${JSON.stringify(run.runId)}`);
+    else if (!UUID.test(run.runId)) errors.push(`run.runId ${JSON.stringify(run.runId)} is not a UUID`);
+  }
+  const job = isObj(event.job) ? event.job : undefined;
+  if (job !== undefined) {
+    if (job.name !== undefined && typeof job.name !== 'string') errors.push('job.name must be a string');
+    if (job.namespace !== undefined && typeof job.namespace !== 'string') errors.push('job.namespace must be a string');
+  }
+  for (const side of ['inputs', 'outputs'] as const) {
+    const list = event[side];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      errors.push(`${side} must be an array`);
+      continue;
+    }
+    list.forEach((ds: unknown, i) => {
+      const at = `${side}[${i}]`;
+      if (!isObj(ds)) {
+        errors.push(`${at} must be an object`);
+        return;
+      }
+      if (typeof ds.namespace !== 'string') errors.push(`${at}.namespace is required (a string)`);
+      if (typeof ds.name !== 'string') errors.push(`${at}.name is required (a string)`);
+      errors.push(...datasetProblems(ds, side === 'inputs' ? 'input' : 'output', at));
+    });
+  }
+  return errors;
+}
 
 /**
  * Converts an OpenLineage RunEvent into a `rootline.report/v1` report (docs/emitters.md, "OpenLineage").
- * COMPLETE and FAIL events give one report (FAIL: `status: failed`); START, RUNNING, ABORT, OTHER and
- * events without outputs that carry a row count give none, with the reason in `ignored`. An event
- * without the fields a report needs, or whose conversion is not a valid report, gives `errors`.
+ * COMPLETE, FAIL and ABORT events give one report (FAIL and ABORT: `status: failed`, with the
+ * `errorMessage` facet as `error`), whether or not their outputs carry statistics: a run without
+ * statistics still records lineage, status, versions and timing. START, RUNNING and OTHER give none,
+ * with the reason in `ignored`. What the spec forbids (a lower-case event type, a run id that is not a
+ * UUID, a negative or fractional row count, a missing producer, ...) gives `errors` naming the field.
  */
 export function createRunEventConverter(options: ConvertOptions = {}): (event: unknown) => ConvertResult {
   const from = options.pipelineFrom ?? 'parent';
   return (event: unknown): ConvertResult => {
     if (!isObj(event)) return { errors: ['an OpenLineage RunEvent must be a JSON object'] };
-    const errors: string[] = [];
+    if (!('run' in event) && !('eventType' in event)) {
+      const kind = 'dataset' in event ? 'DatasetEvent' : 'JobEvent';
+      return { reports: [], ignored: `a ${kind} carries no run: nothing to evaluate` };
+    }
+    const errors: string[] = specProblems(event);
     const job = isObj(event.job) ? event.job : undefined;
     const run = isObj(event.run) ? event.run : undefined;
     if (job === undefined) errors.push('job is required');
     else {
-      if (str(job.namespace) === undefined) errors.push('job.namespace is required (a non-empty string)');
-      if (str(job.name) === undefined) errors.push('job.name is required (a non-empty string)');
+      if (typeof job.namespace === 'string' && job.namespace === '') errors.push('job.namespace must not be empty');
+      else if (job.namespace === undefined) errors.push('job.namespace is required (a non-empty string)');
+      if (typeof job.name === 'string' && job.name === '') errors.push('job.name must not be empty');
+      else if (job.name === undefined) errors.push('job.name is required (a non-empty string)');
     }
+    if (run === undefined) errors.push('run is required');
+    else if (run.runId === undefined) errors.push('run.runId is required (a UUID)');
     const runId = run === undefined ? undefined : str(run.runId);
-    if (runId === undefined) errors.push('run.runId is required (a non-empty string)');
     const time = eventTime(event.eventTime);
     if (!time.ok) errors.push(time.error);
     const eventType = event.eventType === undefined ? 'OTHER' : event.eventType;
@@ -315,11 +429,11 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
     if (errors.length > 0 || job === undefined || runId === undefined || !time.ok || typeof eventType !== 'string')
       return { errors };
 
-    const status = OUTCOMES[eventType.toUpperCase()];
+    const status = OUTCOMES[eventType];
     if (status === undefined) {
       return {
         reports: [],
-        ignored: `eventType ${eventType}: only COMPLETE and FAIL events end a run with an outcome to report`,
+        ignored: `eventType ${eventType}: only COMPLETE, FAIL and ABORT events end a run with an outcome to report`,
       };
     }
     const runFacets = run !== undefined && isObj(run.facets) ? run.facets : undefined;
@@ -328,33 +442,16 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
     const node = str(job.name)!;
     const notes: string[] = [];
 
-    const rawOutputs = Array.isArray(event.outputs) ? event.outputs.filter(isObj) : [];
     const outputs: OutputRef[] = [];
     const outputObjs: Obj[] = [];
-    const withoutStats: string[] = [];
     const outputNames = new Set<string>();
-    for (const ds of rawOutputs) {
+    for (const ds of Array.isArray(event.outputs) ? event.outputs.filter(isObj) : []) {
       const dataset = datasetName(ds);
-      if (dataset === undefined) {
-        notes.push('an output without namespace or name was left out');
-        continue;
-      }
-      if (outputNames.has(dataset)) continue;
+      if (dataset === undefined || outputNames.has(dataset)) continue;
       const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
-      if (profile === undefined) {
-        withoutStats.push(dataset);
-        continue;
-      }
-      outputs.push({ dataset, profile });
+      outputs.push(profile === undefined ? { dataset } : { dataset, profile });
       outputNames.add(dataset);
       outputObjs.push(ds);
-    }
-    if (outputs.length === 0) {
-      const why =
-        rawOutputs.length === 0
-          ? 'the event has no outputs'
-          : `no output carries a row count (outputStatistics or dataQualityMetrics): ${withoutStats.join(', ')}`;
-      return { reports: [], ignored: `${eventType} event of ${pipeline}/${node}: ${why}` };
     }
 
     const inputs: DatasetRef[] = [];
@@ -369,7 +466,7 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
 
     const report: Report = {
       spec: REPORT_SPEC,
-      event_id: openLineageEventId(runId, eventType.toUpperCase()),
+      event_id: openLineageEventId(runId, eventType),
       pipeline,
       node,
       run_id: runId,
@@ -388,9 +485,13 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
     }
     if (versions.size === 1) report.data_version = [...versions][0]!;
     if (options.producerOf !== undefined) {
-      const schemas = outputs.map((o) => o.profile.schema).filter((s): s is Schema => s !== undefined);
+      const schemas = outputs.map((o) => o.profile?.schema).filter((s): s is Schema => s !== undefined);
       const lineage = columnLineage(outputObjs, options.producerOf, schemas);
       if (lineage !== undefined) report.column_lineage = lineage;
+    }
+    if (status === 'failed') {
+      const error = runError(runFacets) ?? (eventType === 'ABORT' ? { message: 'the run was aborted' } : undefined);
+      if (error !== undefined) report.error = error;
     }
     const v = validateReport(report);
     if (!v.ok) return { errors: [`the converted report is invalid: ${formatIssues(v.errors)}`, ...notes] };

@@ -106,6 +106,7 @@ describe('the mapping', () => {
       data_version: null,
       params: null,
       column_lineage: null,
+      error: null,
     });
     expect(reportAvroType().isValid(record)).toBe(true);
   });

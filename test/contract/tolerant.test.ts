@@ -26,9 +26,9 @@ describe('strict writers, tolerant readers', () => {
     expect(parseReport(JSON.stringify(withExtras(example)), { unknownKeys: 'allow' }).ok).toBe(true);
     const decoded = await decodeMessage(Buffer.from(JSON.stringify(withExtras(example))), { maxMessageBytes: 1 << 20 });
     expect(decoded[0]!.kind).toBe('report');
-    const broken = { ...withExtras(example), outputs: [] };
+    const broken = { ...withExtras(example), outputs: [{ dataset: '' }] };
     const bad = validateReport(broken, { unknownKeys: 'allow' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.errors.map((e) => e.path)).toContain('/outputs');
+    if (!bad.ok) expect(bad.errors.map((e) => e.path)).toContain('/outputs/0/dataset');
   });
 });

@@ -269,7 +269,7 @@ describe('parseReport', () => {
   it('validates what it parsed', () => {
     expect(parseReport('{"spec":"rootline.report/v1"}')).toEqual({
       ok: false,
-      errors: ['/event_id', '/event_time', '/node', '/outputs', '/pipeline', '/run_id'].map((path) => ({
+      errors: ['/event_id', '/event_time', '/node', '/pipeline', '/run_id'].map((path) => ({
         path,
         message: 'is required',
       })),
@@ -313,6 +313,7 @@ describe('REPORT_JSON_SCHEMA', () => {
       'data_version',
       'params',
       'column_lineage',
+      'error',
     ];
     expect(Object.keys(REPORT_JSON_SCHEMA['properties'] as object)).toEqual(keys);
   });

@@ -157,8 +157,8 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
       event_time: '2026-11-21T13:00:00.5+01:00',
     });
     expect(r.code_version).toMatch(/^python:sha256:[0-9a-f]{12}$/);
-    expect(r.outputs[0]!.profile).toMatchObject({ row_count: 1500 });
-    expect(r.outputs[0]!.profile.schema).toEqual([
+    expect(r.outputs![0]!.profile).toMatchObject({ row_count: 1500 });
+    expect(r.outputs![0]!.profile!.schema).toEqual([
       { name: 'id', type: 'long', nullable: true },
       { name: 'tags', type: 'array', nullable: true, items: { type: 'string' } },
       {
@@ -173,28 +173,36 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
       { name: 'score', type: 'float', nullable: true },
       { name: 'created', type: 'date', nullable: true },
     ]);
-    // the input has a schema but no row count: the dataset is kept (a lineage edge), without a profile
-    expect(r.inputs).toEqual([{ dataset: 'hive://metastore/raw.users' }]);
+    // the input has a schema but no row count: the dataset is kept (a lineage edge) with its schema only
+    expect(r.inputs).toHaveLength(1);
+    expect(r.inputs![0]!.dataset).toBe('hive://metastore/raw.users');
+    expect(r.inputs![0]!.profile?.row_count).toBeUndefined();
+    expect(r.inputs![0]!.profile?.schema_fingerprint).toMatch(/^sha256:/);
   });
 
-  it('START, RUNNING and ABORT carry no outcome: ignored with the reason', () => {
-    for (const name of ['start', 'running', 'abort']) {
+  it('START and RUNNING carry no outcome: ignored with the reason', () => {
+    for (const name of ['start', 'running']) {
       const res = convertRunEvent(event(name));
       expect(res, name).toEqual({
         reports: [],
         ignored: expect.stringMatching(
-          new RegExp(`^eventType ${manifest.events[name]!.eventType}: only COMPLETE and FAIL`),
+          new RegExp(`^eventType ${manifest.events[name]!.eventType}: only COMPLETE, FAIL and ABORT`),
         ) as unknown,
       });
     }
   });
 
-  it('a COMPLETE whose outputs carry no row count is ignored with the reason', () => {
-    expect(convertRunEvent(event('complete_no_stats'))).toEqual({
-      reports: [],
-      ignored:
-        'COMPLETE event of batch/export_report: no output carries a row count (outputStatistics or dataQualityMetrics): s3://exports/reports/daily.csv',
-    });
+  it('ABORT ends the run: a failed run', () => {
+    const r = single(convertRunEvent(event('abort')));
+    expect(r.status).toBe('failed');
+    expect(r.error?.message).toBeTruthy();
+  });
+
+  it('a COMPLETE whose outputs carry no row count is still a run: its outputs without statistics', () => {
+    const r = single(convertRunEvent(event('complete_no_stats')));
+    expect(r).toMatchObject({ pipeline: 'batch', node: 'export_report', status: 'success' });
+    expect(r.outputs!.map((o) => o.dataset)).toEqual(['s3://exports/reports/daily.csv']);
+    expect(r.outputs![0]!.profile?.row_count).toBeUndefined();
   });
 
   it('derives the same event id as Python uuid5 for every vector (so a re-sent event dedupes)', () => {
@@ -224,9 +232,10 @@ describe('convertRunEvent on hand-made events', () => {
   it('lists what is missing', () => {
     expect(convertRunEvent({ eventType: 'COMPLETE', run: {}, job: { namespace: '' } })).toEqual({
       errors: [
-        'job.namespace is required (a non-empty string)',
+        'producer is required (a URI)',
+        'job.namespace must not be empty',
         'job.name is required (a non-empty string)',
-        'run.runId is required (a non-empty string)',
+        'run.runId is required (a UUID)',
         'eventTime is required (a date-time string)',
       ],
     });

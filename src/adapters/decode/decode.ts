@@ -44,8 +44,12 @@ export interface DecoderOptions {
 export function isOpenLineageEvent(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
+  // A RunEvent, DatasetEvent or JobEvent: a `producer` or `eventType` with a run, job or dataset (a missing one is
+  // then the converter's to name, not a report's validation errors).
   return (
-    typeof o.job === 'object' && typeof o.run === 'object' && ('eventType' in o || 'producer' in o) && !('spec' in o)
+    !('spec' in o) &&
+    ('eventType' in o || 'producer' in o || 'schemaURL' in o) &&
+    ('job' in o || 'run' in o || 'dataset' in o)
   );
 }
 

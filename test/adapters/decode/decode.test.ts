@@ -73,7 +73,7 @@ describe('decodeMessage: JSON', () => {
   });
 
   it('an invalid report: REPORT_INVALID with every path', async () => {
-    const d = dead(await decodeMessage(json({ ...report, node: 7, outputs: [] }), { maxMessageBytes: MAX }));
+    const d = dead(await decodeMessage(json({ ...report, node: 7, outputs: {} }), { maxMessageBytes: MAX }));
     expect(d.code).toBe('REPORT_INVALID');
     expect(d.reason).toContain('/node');
     expect(d.reason).toContain('/outputs');
