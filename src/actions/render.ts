@@ -28,6 +28,8 @@ const BUDGET = {
   blastRadius: 1200,
   symptoms: 800,
   action: 800,
+  /** The failed run's error: message and the first lines of its stack trace. */
+  error: 1200,
   context: 600,
   /** The owner line: the team and up to OWNER_MENTIONS_MAX mentions. */
   owner: 600,
@@ -185,6 +187,24 @@ function reachSection(i: Incident, full: string | undefined): Block {
   );
 }
 
+/** How many lines of a stack trace the message shows (the report carries up to 20). */
+const STACK_LINES = 8;
+
+/** The failed run's error (message, language, the first lines of the stack trace), or nothing. */
+function errorSection(i: Incident): Block[] {
+  const e = i.error;
+  if (e === undefined) return [];
+  const language = e.language !== undefined ? ` (${plain(e.language, 40)})` : '';
+  const message = plain(e.message, BUDGET.error / 2);
+  const stack =
+    e.stack !== undefined
+      ? `\n\`\`\`${esc(
+          truncate(e.stack.split('\n').slice(0, STACK_LINES).join('\n'), BUDGET.error / 2 - 20).replace(/`/g, 'ˋ'),
+        )}\`\`\``
+      : '';
+  return [section(`*Error*${language}: ${message}${stack}`, BUDGET.error)];
+}
+
 /** The context line (id, times, runs, drill-down link) and the Grafana button when its URL fits. */
 function footer(i: Incident, grafana: string | undefined): Block[] {
   const context = `${esc(i.incident_id)} · opened ${esc(i.opened_at)} (run ${plain(i.opened_run_id, 120)}) · ${plural(i.runs_affected, 'run')} affected${i.resolved_at ? ` · resolved ${esc(i.resolved_at)}` : ''}`;
@@ -227,6 +247,7 @@ export function renderIncident(i: Incident, o: RenderOptions = {}): { text: stri
     { type: 'section', fields: fieldsOf(i, full) },
     section(`*Evidence path*\n${evidence || 'n/a'}`, BUDGET.evidence),
     reachSection(i, full),
+    ...errorSection(i),
     section(`*Action taken*: ${plain(actionLine(i), BUDGET.action - 20)}`, BUDGET.action),
     ...footer(i, fitting(grafanaLink(i, o.grafanaUrlTemplate), BUDGET.link)),
   ];
@@ -247,6 +268,7 @@ export function renderIncidentPlain(i: Incident, o: RenderOptions = {}): { text:
   const lines = [
     `${statusOf(i)} ${headline(i)} (pipeline ${code(i.pipeline)})`,
     `Likely cause: ${plain(i.cause.summary, 500)}`,
+    ...(i.error !== undefined ? [`Error: ${plain(i.error.message, 500)}`] : []),
     `Confidence ${Math.round(i.confidence * 100)}%${i.escalated ? ` (escalated: one of ${plural(i.candidates.length, 'candidate')})` : ''}`,
     `Blast radius: ${plural(i.blast_radius.length, 'downstream node')}; symptoms seen at ${plural(symptoms, 'node')}`,
     `${esc(i.incident_id)} · opened ${esc(i.opened_at)} · ${plural(i.runs_affected, 'run')} affected`,

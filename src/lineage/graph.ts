@@ -158,9 +158,7 @@ export class PipelineGraph {
     info.lastSeen = Math.max(info.lastSeen, at);
 
     // Versions: a new entry whenever code, data version, params or output schema change.
-    const fingerprints = (report.outputs ?? [])
-      .map((o) => o.profile?.schema_fingerprint ?? '')
-      .filter((f) => f !== '');
+    const fingerprints = (report.outputs ?? []).map((o) => o.profile?.schema_fingerprint ?? '').filter((f) => f !== '');
     const version: NodeVersion = { since: at, run_id: report.run_id };
     const last = info.versions[info.versions.length - 1];
     // A run that states no schema (no statistics) did not change it: the last known fingerprints stand.

@@ -25,7 +25,7 @@ export type RcaFinding = Omit<FindingBrief, 'rule' | 'severity'> & Partial<Pick<
 /** The facts about one node-run that RCA uses: a run (lineage/run.ts) with its node. */
 export interface RcaRun extends Pick<
   NodeRun,
-  'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs'
+  'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs' | 'error'
 > {
   ref: NodeRef;
   findings: RcaFinding[];

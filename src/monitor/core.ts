@@ -335,7 +335,7 @@ export class MonitorCore {
                 severity: 'critical' as const,
                 value: 1,
                 threshold: 0,
-                message: `run ${run.run_id} failed`,
+                message: `run ${run.run_id} failed${run.error !== undefined ? `: ${firstLine(run.error.message)}` : ''}`,
               },
             ];
       const world = this.rcaWorld();
@@ -647,4 +647,10 @@ export function pushCoalesced(list: IncidentEvent[], events: readonly IncidentEv
       list[prevIndex] = { type: prev.type, incident: e.incident, changes, at: e.at };
     } else list.push(e);
   }
+}
+
+/** The first line of an error message: what a finding's one-line message can quote. */
+function firstLine(message: string): string {
+  const line = message.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }

@@ -1,3 +1,4 @@
+import type { RunError } from '../contract/types.js';
 import type { NodeRef } from '../lineage/index.js';
 import type { FindingBrief, IncidentRoute, RuleMetric, Severity } from '../rules/index.js';
 
@@ -87,6 +88,8 @@ export interface Incident {
   healthy_streak: number;
   /** The culprit's current findings (latest bad run). */
   findings: IncidentFinding[];
+  /** Why the culprit's latest bad run failed, as its report said (OpenLineage's errorMessage facet). */
+  error?: RunError;
   evidence: EvidenceStep[];
   symptoms: Symptom[];
   /** Nodes downstream of the culprit (all of them, affected or not). */

@@ -329,6 +329,7 @@ export function attributeRun(
         runs_affected: 1,
         healthy_streak: 0,
         findings: rootFindings.map(incidentFindingOf),
+        ...(v.root.error !== undefined ? { error: v.root.error } : {}),
         evidence: evidenceOf(v),
         symptoms: [],
         blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) =>
@@ -365,6 +366,8 @@ export function attributeRun(
       if (fresh.length > 0)
         ev.changes.new_findings = [...(ev.changes.new_findings ?? []), ...fresh.map((f) => f.message)];
       inc.findings = findings.map(incidentFindingOf);
+      if (run.error !== undefined) inc.error = run.error;
+      else delete inc.error;
       const sev = worst([inc, ...findings]);
       if (SEVERITIES.indexOf(sev) < SEVERITIES.indexOf(inc.severity)) inc.severity = sev;
     }
