@@ -39,7 +39,7 @@ async function run(
 }
 
 const nullRatio = (r: Report, column: string) => {
-  const c = r.outputs[0]!.profile.columns![column]!;
+  const c = r.outputs![0]!.profile!.columns![column]!;
   return c.null_count / c.count;
 };
 

@@ -17,9 +17,9 @@ describe('Avro round trip of names that are keys of Object.prototype', () => {
     const r = report();
     expect(validateReport(r)).toMatchObject({ ok: true });
     const back = decodeReportAvro(encodeReportAvro(r));
-    expect(Object.keys(back.outputs[0]!.profile.columns!).sort()).toEqual(['__proto__', 'constructor']);
-    expect(Object.hasOwn(back.outputs[0]!.profile.columns!, '__proto__')).toBe(true);
-    expect(back.outputs[0]!.profile.columns!['__proto__']).toEqual(r.outputs[0]!.profile.columns!['__proto__']);
+    expect(Object.keys(back.outputs![0]!.profile!.columns!).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.hasOwn(back.outputs![0]!.profile!.columns!, '__proto__')).toBe(true);
+    expect(back.outputs![0]!.profile!.columns!['__proto__']).toEqual(r.outputs![0]!.profile!.columns!['__proto__']);
     expect(Object.hasOwn(back.column_lineage!, '__proto__')).toBe(true);
     expect(back.column_lineage!['__proto__']).toEqual([{ node: 'constructor', column: '__proto__' }]);
     expect(back).toEqual(r);

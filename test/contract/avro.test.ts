@@ -67,18 +67,18 @@ describe('the mapping', () => {
     const record = reportToAvro(report);
     expect(record.params?.['nested']).toBe('{"a":null,"b":[true,false,{"c":"d"}]}');
     expect(record.params?.['big']).toBe('1e+21');
-    const schema = record.outputs[0]?.profile.schema ?? [];
+    const schema = record.outputs![0]?.profile!.schema ?? [];
     expect(schema.find((f) => f.name === 'order_id')?.extra).toEqual({ description: '"primary key"' });
     expect(schema.find((f) => f.name === 'attrs')?.extra).toEqual({ metadata: '{"source":"json"}' });
     expect(schema.find((f) => f.name === 'attrs')?.nullable).toBeNull();
-    const montant = record.outputs[0]?.profile.columns?.['montant €'];
+    const montant = record.outputs![0]?.profile!.columns?.['montant €'];
     expect(montant).toMatchObject({ min: null, max: null, mean: null, json_nulls: ['min', 'max', 'mean'] });
-    const orderId = record.outputs[0]?.profile.columns?.['order_id'];
+    const orderId = record.outputs![0]?.profile!.columns?.['order_id'];
     expect(orderId).toMatchObject({ min: 1, max: 5000, json_nulls: null });
 
     const sketchReport = example('contract-example-sketch.json');
-    const sketch = reportToAvro(sketchReport).outputs[0]?.profile.columns?.['avg_amount']?.sketch;
-    const data = sketchReport.outputs[0]?.profile.columns?.['avg_amount'];
+    const sketch = reportToAvro(sketchReport).outputs![0]?.profile!.columns?.['avg_amount']?.sketch;
+    const data = sketchReport.outputs![0]?.profile!.columns?.['avg_amount'];
     expect(sketch?.data).toEqual(Buffer.from(data?.kind === 'numeric' ? (data.sketch?.data ?? '') : '', 'base64'));
     expect(sketch?.data.length).toBe(80);
   });
@@ -121,26 +121,26 @@ describe('the mapping', () => {
     const record = { ...reportToAvro(example('contract-example.json')), owner: 'team-data' } as AvroReport & {
       owner: string;
     };
-    const field = record.outputs[0]?.profile.schema?.[0];
+    const field = record.outputs![0]?.profile!.schema?.[0];
     if (field === undefined) throw new Error('example has a schema');
     (field as { type: string }).type = 'uuid';
     const bytes = writer.toBuffer(record);
     const reader = reportAvroType();
     const decoded = avroToReport(reader.fromBuffer(bytes, reader.createResolver(writer)) as AvroReport);
-    expect(decoded.outputs[0]?.profile.schema?.[0]?.type).toBe('unknown');
+    expect(decoded.outputs![0]?.profile!.schema?.[0]?.type).toBe('unknown');
     expect('owner' in decoded).toBe(false);
   });
 
   it('carries profile.content_hash and inputs/outputs[].version, and reads records of the schema before them', () => {
     const report = example('contract-example.json');
-    const output = report.outputs[0]!;
-    output.profile.content_hash = 'rch1:0123456789abcdef0123456789abcdef';
+    const output = report.outputs![0]!;
+    output.profile!.content_hash = 'rch1:0123456789abcdef0123456789abcdef';
     output.version = 'iceberg:snapshot-8812';
     report.inputs = [{ dataset: 'raw', version: 'dvc:3f2a9c1' }];
     const type = reportAvroType();
     const back = avroToReport(type.fromBuffer(type.toBuffer(reportToAvro(report))) as AvroReport);
-    expect(back.outputs[0]?.profile.content_hash).toBe('rch1:0123456789abcdef0123456789abcdef');
-    expect(back.outputs[0]?.version).toBe('iceberg:snapshot-8812');
+    expect(back.outputs![0]?.profile!.content_hash).toBe('rch1:0123456789abcdef0123456789abcdef');
+    expect(back.outputs![0]?.version).toBe('iceberg:snapshot-8812');
     expect(back.inputs?.[0]).toEqual({ dataset: 'raw', version: 'dvc:3f2a9c1' });
 
     // the schema as it was before these fields: its records resolve with the new ones null, then absent
@@ -157,17 +157,17 @@ describe('the mapping', () => {
     const oldRecord = {
       ...rest,
       inputs: null,
-      outputs: rest.outputs.map(({ version: _v, profile: { content_hash: _c, ...profile }, ...o }) => ({
-        ...o,
-        profile,
-      })),
+      outputs: rest.outputs!.map(({ version: _v, profile: p, ...o }) => {
+        const { content_hash: _c, ...profile } = p!;
+        return { ...o, profile };
+      }),
     };
     const decoded = avroToReport(
       type.fromBuffer(writer.toBuffer(oldRecord), type.createResolver(writer)) as AvroReport,
     );
-    expect(decoded.outputs[0]?.profile.content_hash).toBeUndefined();
-    expect('version' in (decoded.outputs[0] ?? {})).toBe(false);
-    expect(decoded.outputs[0]?.profile.schema_fingerprint).toBe(plain.outputs[0]?.profile.schema_fingerprint);
+    expect(decoded.outputs![0]?.profile!.content_hash).toBeUndefined();
+    expect('version' in (decoded.outputs![0] ?? {})).toBe(false);
+    expect(decoded.outputs![0]?.profile!.schema_fingerprint).toBe(plain.outputs![0]?.profile!.schema_fingerprint);
   });
 
   it('fails with DECODE_FAILED on bytes that are not a report, and on params that are not JSON', () => {
@@ -185,5 +185,30 @@ describe('the mapping', () => {
     const record = reportToAvro(example('contract-example.json'));
     record.params = { impute_strategy: 'median' };
     expectDecodeFailed(() => avroToReport(record));
+  });
+});
+
+describe('optional statistics (a compatible change)', () => {
+  const before = JSON.parse(
+    readFileSync(new URL('../vectors/avro/report-before-optional-statistics.avsc', import.meta.url), 'utf8'),
+  ) as AvroSchema;
+
+  it('reads records written with the schema before statistics were optional', () => {
+    const writer = avro.Type.forSchema(before);
+    const plain = example('contract-example.json');
+    const { error: _e, ...old } = reportToAvro(plain);
+    const decoded = avroToReport(
+      reportAvroType().fromBuffer(writer.toBuffer(old), reportAvroType().createResolver(writer)) as AvroReport,
+    );
+    expect(decoded).toEqual(plain);
+  });
+
+  it('round-trips a failed run without statistics: no row count, no profile, no outputs, the error', () => {
+    const noStats = example('no-statistics-failed.json');
+    expect(decodeReportAvro(encodeReportAvro(noStats))).toEqual(noStats);
+    const none = example('no-outputs.json');
+    expect(decodeReportAvro(encodeReportAvro(none))).toEqual(none);
+    const empty = example('empty-outputs.json');
+    expect(decodeReportAvro(encodeReportAvro(empty))).toEqual(empty);
   });
 });

@@ -113,7 +113,7 @@ describe('validateReport', () => {
 
   it('names the expected fingerprint when it does not match the schema', () => {
     const report = example();
-    const profile = report.outputs[0]?.profile;
+    const profile = report.outputs![0]?.profile;
     if (profile?.schema === undefined) throw new Error('example has a schema');
     const expected = schemaFingerprint(profile.schema);
     profile.schema.push({ name: 'new_column', type: 'long' });

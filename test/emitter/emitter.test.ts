@@ -222,7 +222,7 @@ describe('createEmitter', () => {
       code_version: 'git:1',
       status: 'success',
     });
-    expect(r!.outputs[0]!.profile).toEqual(
+    expect(r!.outputs![0]!.profile).toEqual(
       profileRows(
         [
           { a: 1, c: 'x' },
@@ -239,10 +239,10 @@ describe('createEmitter', () => {
       columns: { a: Float64Array.of(1, 2) },
       version: 'delta:17',
     });
-    expect(c!.outputs[0]!.profile.row_count).toBe(2);
-    expect(c!.outputs[0]!.version).toBe('delta:17');
-    expect(c!.outputs[0]!.profile.content_hash).toBe(profileColumns({ a: Float64Array.of(2, 1) }).content_hash);
-    expect('version' in r!.outputs[0]!).toBe(false);
+    expect(c!.outputs![0]!.profile!.row_count).toBe(2);
+    expect(c!.outputs![0]!.version).toBe('delta:17');
+    expect(c!.outputs![0]!.profile!.content_hash).toBe(profileColumns({ a: Float64Array.of(2, 1) }).content_hash);
+    expect('version' in r!.outputs![0]!).toBe(false);
     await em.flush(1000);
     expect(sent.map((s) => s.event_id)).toEqual([r!.event_id, c!.event_id]);
     // profiling failure: counted as invalid, not thrown

@@ -38,7 +38,7 @@ function source(specs: ReportSpec[], unhealthy: string[] = []): RunSource {
         ...(u.run_id !== undefined ? { run_id: u.run_id } : {}),
       })),
       inputs: (r.inputs ?? []).map((i) => i.dataset),
-      outputs: r.outputs.map((o) => o.dataset),
+      outputs: r.outputs!.map((o) => o.dataset),
       findings: bad
         ? [{ metric: 'null_ratio', column: 'amount', message: `nulls at ${r.node}`, severity: 'critical' }]
         : [],

@@ -94,16 +94,16 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
     });
 
     expect(r.outputs).toHaveLength(1);
-    const out = r.outputs[0]!;
+    const out = r.outputs![0]!;
     expect(out.dataset).toBe('s3://lake/features/avg_amount');
-    expect(out.profile.row_count).toBe(9_000);
-    expect(out.profile.schema).toEqual([
+    expect(out.profile!.row_count).toBe(9_000);
+    expect(out.profile!.schema).toEqual([
       { name: 'customer_id', type: 'string', nullable: true },
       { name: 'avg_amount', type: 'double', nullable: true },
       { name: 'n_tx', type: 'long', nullable: true },
     ]);
-    expect(out.profile.schema_fingerprint).toBe(schemaFingerprint(out.profile.schema!));
-    expect(out.profile.columns).toBeUndefined();
+    expect(out.profile!.schema_fingerprint).toBe(schemaFingerprint(out.profile!.schema!));
+    expect(out.profile!.columns).toBeUndefined();
   });
 
   it('maps column lineage when every input field has a known producer, and leaves out the columns that do not', () => {
@@ -301,8 +301,8 @@ describe('convertRunEvent on hand-made events', () => {
     ];
     const r = single(convertRunEvent(e));
     // min > max: kept the counts and the mean, not the range; b: no nullCount; c: not in the schema; n: nested; z: nulls > rows
-    expect(r.outputs[0]!.profile.columns).toEqual({ a: { kind: 'numeric', count: 10, null_count: 2, mean: 30 / 8 } });
-    expect(r.outputs[1]!.profile).toEqual({ row_count: 1 });
+    expect(r.outputs![0]!.profile!.columns).toEqual({ a: { kind: 'numeric', count: 10, null_count: 2, mean: 30 / 8 } });
+    expect(r.outputs![1]!.profile).toEqual({ row_count: 1 });
   });
 
   it('de-duplicates datasets and is deterministic', () => {
@@ -331,7 +331,7 @@ describe('convertRunEvent on hand-made events', () => {
     expect(r.inputs).toHaveLength(10_000);
     expect(r.inputs!.slice(0, 3)).toEqual([{ dataset: 'db/src_0' }, { dataset: 'db/src_1' }, { dataset: 'db/src_2' }]);
     expect(r.inputs![9_999]).toEqual({ dataset: 'db/src_9999' });
-    expect(r.outputs.map((o) => o.dataset)).toEqual(['db/out_0', 'db/out_1', 'db/out_2']);
+    expect(r.outputs!.map((o) => o.dataset)).toEqual(['db/out_0', 'db/out_1', 'db/out_2']);
   });
 
   // Before the fix this one took 76 s (a quadratic dedup), far beyond the test timeout.

@@ -74,10 +74,10 @@ describe('rootline profile', () => {
       code_version: 'git:abc',
       outputs: [{ dataset: 'lake/orders' }],
     });
-    const p = report.outputs[0]!.profile;
-    expect(p.row_count).toBe(3);
-    expect(p.columns!.amount).toMatchObject({ kind: 'numeric', null_count: 1, min: 7, max: 10.5 });
-    expect(p.columns!.city).toMatchObject({ kind: 'categorical', frequent: { Paris: 2, Lyon: 1 } });
+    const p = report.outputs![0]!.profile;
+    expect(p!.row_count).toBe(3);
+    expect(p!.columns!.amount).toMatchObject({ kind: 'numeric', null_count: 1, min: 7, max: 10.5 });
+    expect(p!.columns!.city).toMatchObject({ kind: 'categorical', frequent: { Paris: 2, Lyon: 1 } });
     expect(r.stderr).toBe('');
   });
 
@@ -88,7 +88,7 @@ describe('rootline profile', () => {
     expect(r.stdout).toBe('');
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report).toMatchObject({ pipeline: 'local', node: 'orders', outputs: [{ dataset: csv }] });
-    expect(report.outputs[0]!.profile.columns!.amount).toMatchObject({ sample: [10.5, 7] });
+    expect(report.outputs![0]!.profile!.columns!.amount).toMatchObject({ sample: [10.5, 7] });
   });
 
   it('puts the content hash of the rows in the profile, and --dataset-version on the output', async () => {
@@ -98,12 +98,12 @@ describe('rootline profile', () => {
     const b = await run([shuffled]);
     const ra = JSON.parse(a.stdout) as Report;
     const rb = JSON.parse(b.stdout) as Report;
-    expect(ra.outputs[0]?.profile.content_hash).toMatch(/^rch1:[0-9a-f]{32}$/);
-    expect(rb.outputs[0]?.profile.content_hash).toBe(ra.outputs[0]?.profile.content_hash);
-    expect(ra.outputs[0]?.version).toBe('sha256:feed');
-    expect(rb.outputs[0]?.version).toBeUndefined();
+    expect(ra.outputs![0]?.profile!.content_hash).toMatch(/^rch1:[0-9a-f]{32}$/);
+    expect(rb.outputs![0]?.profile!.content_hash).toBe(ra.outputs![0]?.profile!.content_hash);
+    expect(ra.outputs![0]?.version).toBe('sha256:feed');
+    expect(rb.outputs![0]?.version).toBeUndefined();
     const none = JSON.parse((await run([csv, '--no-content-hash'])).stdout) as Report;
-    expect(none.outputs[0]?.profile.content_hash).toBeUndefined();
+    expect(none.outputs![0]?.profile!.content_hash).toBeUndefined();
   });
 
   it('draws a progress bar on stderr with --progress', async () => {

@@ -126,7 +126,7 @@ describe('TypeScript emitter over HTTP', () => {
     // invalid for the monitor (a valid report for the emitter would not reach it otherwise): tamper after validation
     const r2 = report(2);
     em.report(r2);
-    (r2.outputs[0]!.profile as { row_count: unknown }).row_count = -1;
+    (r2.outputs![0]!.profile as { row_count: unknown }).row_count = -1;
     expect(await em.flush(10_000)).toBe(true);
     expect(em.stats).toMatchObject({ sent: 1, rejected: 1 });
     expect(em.lastError).toMatch(/item rejected: \/outputs\/0\/profile\/row_count/);

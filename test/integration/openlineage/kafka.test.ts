@@ -68,7 +68,7 @@ describe('OpenLineage events from the openlineage-python Kafka transport', () =>
         ],
         outputs: [{ dataset: 's3://lake/clean/transactions', profile: { row_count: 997 } }],
       });
-      expect(ok.outputs[0]!.profile.schema).toEqual([
+      expect(ok.outputs![0]!.profile!.schema).toEqual([
         { name: 'customer_id', type: 'string', nullable: true },
         { name: 'amount', type: 'double', nullable: true },
       ]);
