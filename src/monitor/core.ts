@@ -213,9 +213,10 @@ export class MonitorCore {
       this.cache,
       referenceRun,
     );
+    const status = report.status ?? 'success';
+    if (status === 'failed' && report.error !== undefined) metrics.error_message = firstLine(report.error.message);
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
     const { findings, pending } = applyPersistence(this.rules, node, evaluateRules(this.rules, metrics));
-    const status = report.status ?? 'success';
     const inputFindings: (FindingBrief & { dataset: string })[] = [];
     for (const input of report.inputs ?? []) {
       if (!input.profile) continue;

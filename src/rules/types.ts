@@ -141,6 +141,8 @@ export interface NodeRunMetrics {
   status: 'success' | 'failed';
   /** Healthy runs in the node's baseline when this run was evaluated. */
   baseline_runs: number;
+  /** The first line of the error a failed run reported (its report's `error.message`). */
+  error_message?: string;
   /** Empty when the run carries no row count (then no row count rule applies). */
   row_count: {
     value?: number;

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Role, TokenEntry } from '../../config/tokens.js';
 import { formatIssues, validateReport, type Report } from '../../contract/index.js';
@@ -93,7 +95,40 @@ class HttpProblem extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<string> {
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/**
+ * The body as text: read up to `max` bytes, then decoded per `Content-Encoding` (`gzip`, as the
+ * OpenLineage Python and Java clients send with `compression: gzip`, or `deflate`), the decoded size
+ * capped at `max` too: a small body that inflates past it (a gzip bomb) is a 413, never a 500.
+ */
+async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  if (
+    encoding !== 'identity' &&
+    encoding !== '' &&
+    encoding !== 'gzip' &&
+    encoding !== 'x-gzip' &&
+    encoding !== 'deflate'
+  )
+    throw new HttpProblem(415, `Content-Encoding ${JSON.stringify(encoding)} is not supported (gzip, deflate or none)`);
+  const raw = await readRaw(req, max);
+  if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
+  let decoded: Buffer;
+  try {
+    decoded = await (encoding === 'deflate' ? inflateAsync : gunzipAsync)(raw, { maxOutputLength: max });
+  } catch (err: unknown) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new HttpProblem(413, `the ${encoding} body inflates to more than the ${max} bytes allowed`);
+    throw new HttpProblem(400, `the body is not valid ${encoding}: ${errorMessage(err)}`);
+  }
+  return decoded.toString('utf8');
+}
+
+function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > max)
     return Promise.reject(new HttpProblem(413, `the body is ${declared} bytes, more than the ${max} allowed`));
@@ -113,7 +148,7 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
       } else chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!over) resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
     // Cut off by the request timeout (or the client gone): nothing will come.

@@ -8,7 +8,12 @@ export const status: RuleMetricDescriptor = {
   column: false,
   violation: (_r, m) =>
     m.status === 'failed'
-      ? { metric: 'status', value: 1, threshold: 0, message: `run ${m.run_id} of ${m.node} failed` }
+      ? {
+          metric: 'status',
+          value: 1,
+          threshold: 0,
+          message: `run ${m.run_id} of ${m.node} failed${m.error_message !== undefined ? `: ${m.error_message}` : ''}`,
+        }
       : undefined,
   signal: none,
 };

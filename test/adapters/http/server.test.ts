@@ -5,6 +5,7 @@ import { RootlineError } from '../../../src/errors/index.js';
 import { apiQueries } from '../../../src/service/api.js';
 import type { OpenLineageConverter } from '../../../src/adapters/decode/decode.js';
 import { startHttpServer, type HealthStatus } from '../../../src/adapters/http/server.js';
+import { convertRunEvent } from '../../../src/openlineage/index.js';
 import { createLogger } from '../../../src/service/log.js';
 import { monitorMetrics } from '../../../src/service/metrics.js';
 import { MonitorCore } from '../../../src/monitor/index.js';
@@ -495,5 +496,83 @@ describe('GET /api/v1 queries', () => {
     });
     expect((await api('lineage/graph?pipeline=churn&at=last-tuesday')).status).toBe(400);
     expect((await api('incidents?status=closed')).status).toBe(400);
+  });
+});
+
+describe('POST /api/v1/lineage as OpenLineage clients send it', () => {
+  const event = {
+    eventType: 'COMPLETE',
+    eventTime: '2026-11-01T00:00:00Z',
+    producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.39.0/client/python',
+    run: { runId: '0190b7a5-3c1e-7c59-a1f2-5b1d9e8c4a10' },
+    job: { namespace: 'default', name: 'orders.load' },
+    inputs: [],
+    outputs: [{ namespace: 'postgres://db', name: 'public.orders' }],
+  };
+  const send = async (url: string, body: Buffer, encoding?: string) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}) },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('takes gzip and deflate bodies (the clients` compression option); a gzip bomb is a 413, bad gzip a 400', async () => {
+    const { gzipSync, deflateSync } = await import('node:zlib');
+    const s = await start({ openLineage: convertRunEvent, maxBodyBytes: 100_000 });
+    try {
+      const u = `${s.url}/api/v1/lineage`;
+      const json = Buffer.from(JSON.stringify(event));
+      expect(await send(u, gzipSync(json), 'gzip')).toMatchObject({ status: 201, body: { accepted: 1 } });
+      expect(await send(u, deflateSync(json), 'deflate')).toMatchObject({ status: 201, body: { accepted: 1 } });
+      expect(s.ingested.map((i) => i.reports[0]!.node)).toEqual(['orders.load', 'orders.load']);
+      // 10 MB of spaces gzip to about 10 kB: under the body limit, far over it inflated
+      const bomb = gzipSync(Buffer.concat([json, Buffer.alloc(10_000_000, 0x20)]));
+      expect(bomb.length).toBeLessThan(100_000);
+      const r = await send(u, bomb, 'gzip');
+      expect(r.status).toBe(413);
+      expect(r.body.error).toMatch(/inflates to more than the 100000 bytes/);
+      expect((await send(u, json, 'gzip')).status).toBe(400);
+      expect((await send(u, json, 'br')).status).toBe(415);
+      expect(s.ingested).toHaveLength(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a run without statistics is accepted (201 accepted 1); what the spec forbids is a 400 naming it', async () => {
+    const s = await start({ openLineage: convertRunEvent });
+    try {
+      const u = `${s.url}/api/v1/lineage`;
+      expect(await post(u, event)).toMatchObject({ status: 201, body: { accepted: 1 } });
+      expect(await post(u, { ...event, outputs: [] })).toMatchObject({ status: 201, body: { accepted: 1 } });
+      const cases: [Record<string, unknown>, string][] = [
+        [{ ...event, eventType: 'complete' }, 'eventType'],
+        [{ ...event, run: { runId: 'not-a-uuid' } }, 'run.runId'],
+        [
+          {
+            ...event,
+            outputs: [{ namespace: 'n', name: 't', outputFacets: { outputStatistics: { rowCount: -1 } } }],
+          },
+          'outputStatistics.rowCount must not be negative',
+        ],
+        [
+          {
+            ...event,
+            outputs: [{ namespace: 'n', name: 't', outputFacets: { outputStatistics: { rowCount: 1.5 } } }],
+          },
+          'outputStatistics.rowCount must be an integer',
+        ],
+      ];
+      for (const [bad, field] of cases) {
+        const r = await post(u, bad);
+        expect(r.status, field).toBe(400);
+        expect(JSON.stringify(r.body.errors), field).toContain(field);
+      }
+      expect(s.ingested).toHaveLength(2);
+    } finally {
+      await s.close();
+    }
   });
 });

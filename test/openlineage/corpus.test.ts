@@ -1,0 +1,117 @@
+// The OpenLineage corpus (test/fixtures/openlineage: real events from pinned registry archives, with
+// expectations derived from the spec alone) through the converter and the monitor's core: every
+// COMPLETE/FAIL run becomes a node run, every FAIL a failed run whose incident quotes the error, every
+// spec-violating mutant is refused naming the field, no spec-valid event is refused.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Corpus } from '../../scripts/openlineage-corpus.mjs';
+import { buildCorpus } from '../../scripts/openlineage-corpus.mjs';
+import { renderIncident } from '../../src/actions/render.js';
+import { validateReport, type Report } from '../../src/contract/index.js';
+import { MonitorCore, emptyOutput, type CoreOutput } from '../../src/monitor/index.js';
+import { convertRunEvent } from '../../src/openlineage/index.js';
+import { RULES } from '../monitor/drive.js';
+
+let corpus: Corpus;
+beforeAll(() => {
+  corpus = buildCorpus();
+}, 120_000);
+
+describe('the OpenLineage corpus through the converter', () => {
+  it('never refuses a spec-valid event (nor one whose only fault is an eventTime without offset)', () => {
+    let checked = 0;
+    for (const e of corpus.events()) {
+      if (!e.spec.valid && e.spec.formatOnly !== true) continue;
+      const res = convertRunEvent(e.event);
+      expect('errors' in res ? res.errors : [], e.id).toEqual([]);
+      checked += 1;
+    }
+    expect(checked).toBe(417);
+  });
+
+  it('turns every COMPLETE/FAIL event into one valid report; FAIL is failed and carries errorMessage', () => {
+    let runEnds = 0;
+    for (const e of corpus.events()) {
+      const res = convertRunEvent(e.event);
+      if ('errors' in res) throw new Error(`${e.id}: ${res.errors.join('; ')}`);
+      if (!e.expect.isRunEnd) {
+        expect(res.reports, e.id).toEqual([]);
+        continue;
+      }
+      runEnds += 1;
+      expect(res.reports, e.id).toHaveLength(1);
+      const r = res.reports[0]!;
+      expect(validateReport(r).ok, e.id).toBe(true);
+      expect(r.node, e.id).toBe(e.job!.name);
+      expect(r.run_id, e.id).toBe(e.runId);
+      expect(r.status, e.id).toBe(e.expect.failed ? 'failed' : 'success');
+      // a dataset listed twice is one output (the contract keeps outputs distinct)
+      expect((r.outputs ?? []).map((o) => o.dataset).sort(), e.id).toEqual(
+        [...new Set(e.expect.outputs.map((o) => o.dataset))].sort(),
+      );
+      for (const o of e.expect.outputs) {
+        const out = r.outputs!.find((x) => x.dataset === o.dataset)!;
+        if (o.rowCount !== null && o.hasOutputStatistics) expect(out.profile?.row_count, e.id).toBe(o.rowCount);
+      }
+      const em = e.expect.errorMessage;
+      if (e.expect.failed && em !== null) {
+        expect(r.error?.message.split('\n')[0], e.id).toBe(em.firstLine);
+        if (em.programmingLanguage !== null) expect(r.error?.language, e.id).toBe(em.programmingLanguage);
+        expect(r.error?.stack !== undefined, e.id).toBe(em.hasStackTrace);
+      } else expect(r.error, e.id).toBeUndefined();
+    }
+    expect(runEnds).toBe(187);
+  });
+
+  it('refuses every spec-violating mutant, naming the field', () => {
+    const mutants = corpus.mutants();
+    expect(mutants.length).toBe(52);
+    for (const m of mutants) {
+      const res = convertRunEvent(m.event);
+      expect('errors' in res, `${m.id} (${m.mutation}) was accepted`).toBe(true);
+      if ('errors' in res) expect(res.errors.join('; '), m.id).toContain(m.field);
+    }
+  });
+});
+
+describe('the OpenLineage corpus through the core', () => {
+  it('every run-closing event is a node run; every FAIL a failed run whose incident quotes the error', () => {
+    const core = new MonitorCore({ rules: RULES });
+    const events = corpus.events();
+    const byEventId = new Map<string, (typeof events)[number]>();
+    const reports: Report[] = [];
+    for (const e of events) {
+      const res = convertRunEvent(e.event);
+      if ('errors' in res) throw new Error(res.errors.join('; '));
+      for (const r of res.reports) {
+        reports.push(r);
+        byEventId.set(r.event_id, e);
+      }
+    }
+    const outs: CoreOutput[] = reports.map((r) => core.processBatch([r], emptyOutput()));
+    const runs = outs.flatMap((o) => o.runs);
+    expect(runs).toHaveLength(187);
+    let failed = 0;
+    outs.forEach((out, i) => {
+      const e = byEventId.get(reports[i]!.event_id)!;
+      expect(out.runs, e.id).toHaveLength(1);
+      const { run, node } = out.runs[0]!;
+      expect(node).toBe(e.job!.name);
+      expect(run.status, e.id).toBe(e.expect.failed ? 'failed' : 'success');
+      if (!e.expect.failed) return;
+      failed += 1;
+      expect(run.healthy).toBe(false);
+      const em = e.expect.errorMessage;
+      if (em === null) return;
+      const incident = out.incidentEvents.find((ev) => ev.incident.culprit === node)?.incident;
+      expect(incident, e.id).toBeDefined();
+      expect(incident!.error?.message.split('\n')[0], e.id).toBe(em.firstLine);
+      expect(
+        incident!.findings.some((f) => f.message.includes(em.firstLine.slice(0, 60))),
+        e.id,
+      ).toBe(true);
+      const slack = JSON.stringify(renderIncident(incident!).blocks);
+      expect(slack, e.id).toContain('*Error*');
+    });
+    expect(failed).toBe(8);
+  });
+});
