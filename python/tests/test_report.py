@@ -79,9 +79,9 @@ def valid() -> dict:
         (lambda r: r.pop("run_id"), "run_id"),
         (lambda r: r.update(event_time="yesterday"), "event_time"),
         (lambda r: r.update(status="ok"), "status"),
-        (lambda r: r.update(outputs=[]), "outputs"),
-        (lambda r: r.pop("outputs"), "outputs"),
-        (lambda r: r["outputs"][0].pop("profile"), "/outputs/0/profile"),
+        (lambda r: r.update(outputs={}), "/outputs"),
+        (lambda r: r.update(error={"language": "python"}), "/error/message"),
+        (lambda r: r.update(error="boom"), "/error"),
         (lambda r: r["outputs"][0].update(dataset=None), "/outputs/0/dataset"),
         (lambda r: r["outputs"][0]["profile"].update(row_count=-1), "row_count"),
         (lambda r: r["outputs"][0]["profile"].update(row_count=True), "row_count"),
@@ -140,3 +140,19 @@ def test_shared_report_vectors_agree_with_the_monitor():
         expected = json.loads(f.with_name(f.stem + ".expected_errors.json").read_text(encoding="utf-8"))
         paths = {path for path, _ in report_issues(json.loads(f.read_text(encoding="utf-8")))}
         assert paths == {e["path"] for e in expected}, f.name
+
+
+def test_statistics_are_optional():
+    """A run without statistics is still a run: no outputs, empty outputs, no profile, no row count."""
+    r = valid()
+    r.pop("outputs")
+    assert validate_report(r) == []
+    r["outputs"] = []
+    assert validate_report(r) == []
+    r["outputs"] = [{"dataset": "d"}, {"dataset": "e", "profile": {"schema": [{"name": "x", "type": "long"}]}}]
+    r["status"] = "failed"
+    r["error"] = {"message": "boom", "language": "python", "stack": "Traceback ..."}
+    assert validate_report(r) == []
+    built = build_report("p", "n", [], status="failed", error={"message": "boom"})
+    assert built["outputs"] == [] and built["error"] == {"message": "boom"}
+    assert validate_report(built) == []

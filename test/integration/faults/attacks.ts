@@ -1609,11 +1609,16 @@ function contractShapes(): Attack[] {
     ),
     reportAttack(
       'outputs-empty',
-      '`outputs: []` (at least one required). REPORT_INVALID.',
-      INVALID(/outputs/),
+      '`outputs: []`: a run without statistics is still a run (lineage, status, timing). Processed.',
+      PROCESSED,
       (r) => (r.outputs = []),
     ),
-    reportAttack('outputs-missing', 'No `outputs`. REPORT_INVALID.', INVALID(/outputs/), (r) => delete r.outputs),
+    reportAttack(
+      'outputs-missing',
+      'No `outputs`: a run without statistics is still a run. Processed.',
+      PROCESSED,
+      (r) => delete r.outputs,
+    ),
     reportAttack('node-empty', '`node: ""`. REPORT_INVALID.', INVALID(/node/), (r) => (r.node = ''), { target: false }),
     reportAttack(
       'outputs-same-dataset',
