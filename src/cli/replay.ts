@@ -1,14 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { formatIssues, parseReport } from '../contract/index.js';
+import { isOpenLineageEvent } from '../adapters/decode/decode.js';
+import { formatIssues, parseReport, type Report } from '../contract/index.js';
 import { RootlineError } from '../errors/index.js';
 import { MonitorCore, type Incident } from '../monitor/index.js';
+import { convertRunEvent } from '../openlineage/index.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 
 const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs N] [--resolve-after K] [--events] [--no-findings] [--quiet]
 
-Runs the monitor's core offline on a file of reports (one JSON report per line, in arrival order), with an
+Runs the monitor's core offline on a file of reports or OpenLineage events (one JSON value per line, in
+arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does), with an
 in-process store, and prints JSON lines: {"type":"finding",...} as findings occur, {"type":"incident_event",...}
 for every incident change with --events, and {"type":"incident",...} for each incident at the end.
 Invalid lines are reported on stderr with their line number and skipped; exit code 2 if any were invalid.`;
@@ -35,6 +38,7 @@ export function incidentLine(i: Incident): Record<string, unknown> {
     opened_at: i.opened_at,
     resolved_at: i.resolved_at ?? null,
     runs_affected: i.runs_affected,
+    ...(i.error !== undefined ? { error: i.error } : {}),
     evidence: i.evidence,
   };
 }
@@ -93,29 +97,57 @@ export async function replayCommand(args: string[]): Promise<number> {
   let invalid = 0;
   let processed = 0;
   let duplicates = 0;
+  let ignored = 0;
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
-    const parsed = parseReport(line, { unknownKeys: 'allow' });
-    if (!parsed.ok) {
-      invalid++;
-      process.stderr.write(`${file}:${lineNo}: invalid report: ${formatIssues(parsed.errors, 5)}\n`);
-      continue;
+    let reports: Report[];
+    const event = openLineageEventOf(line);
+    if (event !== undefined) {
+      const res = convertRunEvent(event);
+      if ('errors' in res) {
+        invalid++;
+        process.stderr.write(`${file}:${lineNo}: invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}\n`);
+        continue;
+      }
+      if (res.reports.length === 0) ignored++;
+      reports = res.reports;
+    } else {
+      const parsed = parseReport(line, { unknownKeys: 'allow' });
+      if (!parsed.ok) {
+        invalid++;
+        process.stderr.write(`${file}:${lineNo}: invalid report: ${formatIssues(parsed.errors, 5)}\n`);
+        continue;
+      }
+      reports = [parsed.report];
     }
-    const res = core.processReport(parsed.report);
-    processed += res.processed;
-    duplicates += res.duplicates;
-    if (!values['no-findings']) for (const f of res.findings) out({ type: 'finding', ...f });
-    if (values.events)
-      for (const e of res.incidentEvents)
-        out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
+    for (const report of reports) {
+      const res = core.processReport(report);
+      processed += res.processed;
+      duplicates += res.duplicates;
+      if (!values['no-findings']) for (const f of res.findings) out({ type: 'finding', ...f });
+      if (values.events)
+        for (const e of res.incidentEvents)
+          out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
+    }
   }
   for (const i of core.incidents()) out(incidentLine(i));
   if (!values.quiet) {
     const inc = core.incidents();
     process.stderr.write(
-      `replayed ${processed} reports (${duplicates} duplicates, ${invalid} invalid lines) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
+      `replayed ${processed} reports (${duplicates} duplicates, ${invalid} invalid lines, ${ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
     );
   }
   return invalid > 0 ? 2 : 0;
+}
+
+/** The line as an OpenLineage event, when it is one (valid JSON with an event's shape), else undefined. */
+function openLineageEventOf(line: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return isOpenLineageEvent(value) ? value : undefined;
 }

@@ -513,7 +513,7 @@ describe('POST /api/v1/lineage as OpenLineage clients send it', () => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}) },
-      body,
+      body: new Blob([new Uint8Array(body)]),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
