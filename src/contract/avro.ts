@@ -492,7 +492,8 @@ export function avroToReport(record: AvroReport): Report {
   if (record.outputs !== null && record.outputs !== undefined) {
     report.outputs = record.outputs.map((o, i): OutputRef => {
       const ref: OutputRef = { dataset: o.dataset };
-      if (o.profile !== null && o.profile !== undefined) ref.profile = profileFromAvro(o.profile, `outputs[${i}].profile`);
+      if (o.profile !== null && o.profile !== undefined)
+        ref.profile = profileFromAvro(o.profile, `outputs[${i}].profile`);
       if (o.version !== null && o.version !== undefined) ref.version = o.version;
       return ref;
     });
