@@ -64,7 +64,7 @@ const crossing = (r: number, faults: Parameters<PipelineSim['run']>[1] = []) => 
   const b = billing.run(r);
   const c = churn
     .run(r, faults)
-    .map((x) => (x.node === 'n00' ? { ...x, inputs: [{ dataset: b[1]!.outputs[0]!.dataset }] } : x));
+    .map((x) => (x.node === 'n00' ? { ...x, inputs: [{ dataset: b[1]!.outputs![0]!.dataset }] } : x));
   return [...b, ...c];
 };
 for (let r = 0; r < 8; r++) core.processBatch(crossing(r));
