@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { Profile } from '../../src/contract/index.js';
+import { BaselineCache, evaluateProfile, learnBaseline } from '../../src/monitor/evaluate.js';
+import { compileCoreOptions } from '../../src/monitor/options.js';
+import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
+import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
+import { seededRandom } from '../../src/sketch/index.js';
+
+const RULES = loadRules('rules');
+const ROWS = 10_000;
+const TOP = 20;
+
+/** Zipf-like shares over `values` values (exponent s), most frequent first. */
+function zipf(values: number, s = 1.3): number[] {
+  const w = Array.from({ length: values }, (_, i) => 1 / Math.pow(i + 1, s));
+  const total = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / total);
+}
+
+/** A run's column as an emitter reports it: `rows` rows drawn from `shares`, the top `TOP` values listed. */
+function column(shares: readonly number[], names: readonly string[], rows: number, rng: () => number) {
+  const cdf: number[] = [];
+  let acc = 0;
+  for (const p of shares) cdf.push((acc += p));
+  const counts = new Array<number>(shares.length).fill(0);
+  for (let i = 0; i < rows; i++) {
+    const u = rng() * acc;
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    counts[lo]! += 1;
+  }
+  const order = counts
+    .map((c, i) => [names[i]!, c] as const)
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const frequent: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const [v, c] of order.slice(0, TOP)) frequent[v] = c;
+  const listed = order.slice(0, TOP).reduce((a, [, c]) => a + c, 0);
+  return { kind: 'categorical' as const, count: rows, null_count: 0, frequent, other_count: rows - listed };
+}
+
+function harness(values: number, seed: number, names = Array.from({ length: values }, (_, i) => `v${i}`)) {
+  const options = compileCoreOptions({});
+  const slots = new Map<string, DistributionSlot>();
+  const cache = new BaselineCache(slots, options);
+  const node = newNodeState('p', 'x');
+  const dirty = new Set<string>();
+  const rng = seededRandom(seed);
+  let i = 0;
+  const profile = (shares: readonly number[], rows = ROWS): Profile => ({
+    row_count: rows,
+    columns: { cat: column(shares, names, rows, rng) },
+  });
+  /** Evaluates a run; a run without findings is learned as healthy (as the monitor does). */
+  const run = (pr: Profile): Finding[] => {
+    const report = {
+      pipeline: 'p',
+      node: 'x',
+      run_id: `r${i}`,
+      event_time: new Date(Date.UTC(2026, 10, 1) + i * 3_600_000).toISOString(),
+      status: 'success' as const,
+    };
+    i++;
+    const m = evaluateProfile(report, [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
+    const findings = evaluateRules(RULES, m);
+    if (findings.length === 0) learnBaseline(node, 'out', 'lake/x', pr, report, slots, cache, options, dirty);
+    return findings;
+  };
+  return { run, profile, names };
+}
+
+describe('categorical drift on top-N lists of a many-valued column', () => {
+  for (const values of [50, 500, 5000]) {
+    for (const s of [0, 0.6, 1, 1.3]) {
+      it(`a steady column of ${values} values (Zipf s = ${s}), top-${TOP} lists: no finding in 100 healthy runs`, () => {
+        const h = harness(values, values + 10 * s);
+        const shares = zipf(values, s);
+        const findings: Finding[] = [];
+        for (let r = 0; r < 100; r++) findings.push(...h.run(h.profile(shares)));
+        expect(findings.map((f) => `${f.run_id}: ${f.message}`)).toEqual([]);
+      });
+    }
+
+    it(`${values} values: the top value's share doubling is caught and named`, () => {
+      const h = harness(values, values + 1);
+      const shares = zipf(values);
+      for (let r = 0; r < 30; r++) expect(h.run(h.profile(shares))).toEqual([]);
+      const doubled = shares.map((p, k) => (k === 0 ? 2 * p : p));
+      const f = h.run(h.profile(doubled)).filter((x) => x.metric === 'drift');
+      expect(f).toHaveLength(1);
+      expect(f[0]!.column).toBe('cat');
+      expect(f[0]!.message).toContain('v0');
+    });
+
+    it(`${values} values: the top value vanishing is caught and named`, () => {
+      const h = harness(values, values + 2);
+      const shares = zipf(values);
+      for (let r = 0; r < 30; r++) expect(h.run(h.profile(shares))).toEqual([]);
+      const vanished = shares.map((p, k) => (k === 0 ? 0 : p));
+      const f = h.run(h.profile(vanished)).filter((x) => x.metric === 'drift');
+      expect(f).toHaveLength(1);
+      expect(f[0]!.message).toContain('v0');
+    });
+  }
+});
