@@ -28,6 +28,7 @@ const PARAM_KEYS = [
   'effect_floor',
   'alpha',
   'fdr',
+  'category_floor',
   'factor',
   'min_silence_ms',
 ] as const;

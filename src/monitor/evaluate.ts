@@ -10,15 +10,14 @@ import {
 } from '../rules/index.js';
 import { KllDoublesSketch, seededRandom } from '../sketch/index.js';
 import {
-  categoricalCounts,
-  chiSquaredTest,
+  compareCategorical,
   driftEvidence,
+  FrequentBounds,
   ks2samp,
   mad,
   median,
   pushSeasonal,
   rowExpectations,
-  totalVariationDistance,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
 import type { CompiledCoreOptions } from './options.js';
@@ -223,18 +222,19 @@ export class BaselineCache {
     return samples.length > 0 ? { kind: 'sample', values: Float64Array.from(samples) } : undefined;
   }
 
-  /** Summed category counts of a column over the window. */
-  categorical(prefix: string, b: DatasetBaseline, column: string): Record<string, number> | undefined {
+  /**
+   * The frequent lists of a column over the window, merged with their error bounds: a value a run does
+   * not list adds between 0 and that run's smallest listed count, never a part of its count as if exact.
+   */
+  categorical(prefix: string, b: DatasetBaseline, column: string): FrequentBounds | undefined {
     const { lo, hi } = this.window(b);
-    let total: Record<string, number> | undefined;
+    let merged: FrequentBounds | undefined;
     for (let seq = lo; seq < hi; seq++) {
       const col = own(this.slot(prefix, seq)?.columns, column);
       if (col?.kind !== 'categorical') continue;
-      total ??= dict();
-      for (const [v, c] of Object.entries(categoricalCounts(col.frequent, col.other_count)))
-        total[v] = (own(total, v) ?? 0) + c;
+      (merged ??= new FrequentBounds()).add({ frequent: col.frequent, otherCount: col.other_count });
     }
-    return total;
+    return merged;
   }
 }
 
@@ -300,17 +300,23 @@ function numericDrift(
 }
 
 function categoricalDrift(
-  base: Record<string, number> | undefined,
+  base: FrequentBounds | undefined,
   col: { frequent?: Record<string, number>; other_count?: number },
 ): DriftMetrics | undefined {
   if (!base || !col.frequent) return undefined;
-  const current = categoricalCounts(col.frequent, col.other_count ?? 0);
-  const nCur = Object.values(current).reduce((a, c) => a + c, 0);
-  const nBase = Object.values(base).reduce((a, c) => a + c, 0);
-  if (nCur === 0 || nBase === 0) return undefined;
-  const chi = chiSquaredTest(base, current);
-  const tvd = totalVariationDistance(base, current);
-  return { test: 'chi2', statistic: tvd, effect: tvd, pvalue: chi.pvalue, n_current: nCur, n_baseline: nBase };
+  const current = new FrequentBounds().add({ frequent: col.frequent, otherCount: col.other_count ?? 0 });
+  const c = compareCategorical(base, current);
+  if (!c) return undefined;
+  return {
+    test: 'chi2',
+    statistic: c.tvdLower,
+    effect: c.tvdLower,
+    pvalue: c.chi2.pvalue,
+    n_current: c.nCurrent,
+    n_baseline: c.nBaseline,
+    shifts: c.shifts,
+    candidates: c.candidates,
+  };
 }
 
 /**
@@ -409,7 +415,7 @@ export function evaluateProfile(
       } else {
         const base =
           pinned?.kind === 'categorical'
-            ? categoricalCounts(pinned.frequent, pinned.other_count)
+            ? new FrequentBounds().add({ frequent: pinned.frequent, otherCount: pinned.other_count })
             : b && b.slot_count > 0
               ? cache.categorical(prefix, b, column)
               : undefined;

@@ -10,6 +10,9 @@ export type Severity = (typeof SEVERITIES)[number];
 export const RULE_METRICS = ['row_count', 'null_ratio', 'schema', 'drift', 'freshness', 'status'] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
+/** drift: the default `category_floor` (1% of rows). */
+export const DEFAULT_CATEGORY_FLOOR = 0.01;
+
 /** Whether a metric is evaluated per column (overrides may then match on `column`). */
 export function isColumnMetric(m: RuleMetric): boolean {
   return METRICS[m].column;
@@ -49,6 +52,12 @@ export interface RuleParams {
    * (rule, column, dataset) before it stands; the runs before are pending (not learned). Default 1.
    */
   persistence?: number;
+  /**
+   * drift (categorical): a value whose share now is at least this while its baseline share is at most a
+   * tenth of it (or the reverse: a value that vanished) is a finding on its own, however small the total
+   * variation. Default {@link DEFAULT_CATEGORY_FLOOR}.
+   */
+  category_floor?: number;
   /** freshness: a node is late after `factor` times its usual interval between runs. */
   factor?: number;
   /** freshness: never late before this many milliseconds. */
@@ -196,6 +205,23 @@ export interface DriftMetrics {
   n_baseline: number;
   /** The pinned reference run compared with, when one is (else the rolling window of healthy runs). */
   reference_run?: string;
+  /** chi2: the values whose shares moved most (at most 5), with their share bounds. */
+  shifts?: CategoryMove[];
+  /** chi2: values that appeared or vanished beyond a factor 10 in share, with one-sided p-values. */
+  candidates?: CategoryMove[];
+}
+
+/** How one category's share compares: bounds [lower, upper] of its share in the baseline and now. */
+export interface CategoryMove {
+  value: string;
+  baseline: [number, number];
+  current: [number, number];
+  /** appeared: never listed in the baseline; vanished: not listed now; moved: otherwise. */
+  change: 'appeared' | 'vanished' | 'moved';
+  /** How far apart the two share intervals are (0 when they overlap). */
+  gap: number;
+  /** appeared/vanished candidates: one-sided p-value, Bonferroni across the values compared. */
+  pvalue?: number;
 }
 
 /**

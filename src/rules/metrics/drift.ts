@@ -1,5 +1,11 @@
-import { DEFAULT_MIN_BASELINE_RUNS } from './types.js';
-import type { ColumnMetrics, DriftMetrics, Rule } from '../types.js';
+import { DEFAULT_MIN_BASELINE_RUNS, pct } from './types.js';
+import {
+  DEFAULT_CATEGORY_FLOOR,
+  type CategoryMove,
+  type ColumnMetrics,
+  type DriftMetrics,
+  type Rule,
+} from '../types.js';
 import type { RuleMetricDescriptor } from './types.js';
 
 /** Whether the rule controls false discoveries across the run's columns (Benjamini-Hochberg, the default). */
@@ -20,40 +26,91 @@ export function driftViolated(r: Rule, d: DriftMetrics): boolean {
   return d.effect > r.effect_floor! && pvalueFor(r, d) <= r.alpha!;
 }
 
+/**
+ * The values that appeared or vanished past the rule's `category_floor`: a share now of at least the
+ * floor over a baseline share of at most a tenth of it (or the reverse), significant at `alpha`.
+ */
+export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
+  if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined) return [];
+  const floor = r.category_floor ?? DEFAULT_CATEGORY_FLOOR;
+  return d.candidates.filter(
+    (c) =>
+      (c.pvalue ?? 1) <= r.alpha! &&
+      (c.change === 'appeared'
+        ? c.current[0] >= floor && c.baseline[1] <= floor / 10
+        : c.baseline[0] >= floor && c.current[1] <= floor / 10),
+  );
+}
+
+function share([lo, hi]: [number, number]): string {
+  return hi - lo < 0.0005 ? pct(lo) : `${pct(lo)}-${pct(hi)}`;
+}
+
+/** "'scroll' appeared 0.0% -> 3.1%, 'click' moved 40.0% -> 36.2%": the values behind a categorical finding. */
+export function describeMoves(moves: readonly CategoryMove[]): string {
+  return moves
+    .map((m) => `${JSON.stringify(m.value)} ${m.change} ${share(m.baseline)} -> ${share(m.current)}`)
+    .join(', ');
+}
+
+/** The values a categorical finding names: the certified appearances first, then those that moved most (5 at most). */
+function namedMoves(changes: readonly CategoryMove[], d: DriftMetrics): CategoryMove[] {
+  const out = [...changes];
+  for (const m of d.shifts ?? []) if (!out.some((o) => o.value === m.value)) out.push(m);
+  return out.slice(0, 5);
+}
+
 /** `drift`: a column's distribution moved by more than `effect_floor`, significant at `alpha`. */
 export const drift: RuleMetricDescriptor = {
-  params: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr', persistence: 'count' },
+  params: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr', persistence: 'count', category_floor: 'fraction' },
   required: ['effect_floor', 'alpha'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,
   violation: (r, _m, c?: ColumnMetrics) => {
     const d = c?.drift;
-    if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || !driftViolated(r, d)) return undefined;
+    if (!c || !d || r.effect_floor === undefined || r.alpha === undefined) return undefined;
     const p = pvalueFor(r, d);
     const after = usesFdr(r) ? ' after FDR control' : '';
+    const details = {
+      test: d.test,
+      effect: d.effect,
+      pvalue: d.pvalue,
+      pvalue_adjusted: p,
+      n_current: d.n_current,
+      n_baseline: d.n_baseline,
+      dataset: c.dataset,
+    };
+    if (d.test === 'ks') {
+      if (!driftViolated(r, d)) return undefined;
+      return {
+        metric: 'drift',
+        column: c.column,
+        value: d.statistic,
+        threshold: r.effect_floor,
+        message: `distribution of ${c.column} shifted: KS D = ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}), p = ${p.toExponential(2)}${after}`,
+        details,
+      };
+    }
+    const shifted = driftViolated(r, d);
+    const changes = categoryChanges(r, d);
+    if (!shifted && changes.length === 0) return undefined;
+    const named = namedMoves(changes, d);
+    const what = shifted
+      ? `categories of ${c.column} shifted: total variation at least ${d.statistic.toFixed(3)} > ${r.effect_floor}, chi-squared p = ${p.toExponential(2)}${after}`
+      : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => x.pvalue ?? 1)).toExponential(2)})`;
     return {
       metric: 'drift',
       column: c.column,
       value: d.statistic,
       threshold: r.effect_floor,
-      message:
-        d.test === 'ks'
-          ? `distribution of ${c.column} shifted: KS D = ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}), p = ${p.toExponential(2)}${after}`
-          : `categories of ${c.column} shifted: total variation ${d.statistic.toFixed(3)} > ${r.effect_floor}, chi-squared p = ${p.toExponential(2)}${after}`,
-      details: {
-        test: d.test,
-        effect: d.effect,
-        pvalue: d.pvalue,
-        pvalue_adjusted: p,
-        n_current: d.n_current,
-        n_baseline: d.n_baseline,
-        dataset: c.dataset,
-      },
+      message: named.length > 0 ? `${what}; ${describeMoves(named)}` : what,
+      details: { ...details, values: named, ...(changes.length > 0 ? { appeared_or_vanished: changes } : {}) },
     };
   },
   signal: (r, _m, c, fraction) => {
     const d = c?.drift;
     if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || driftViolated(r, d)) return undefined;
+    if (categoryChanges(r, d).length > 0) return undefined;
     // A signal is significant on its own (raw p-value), at the same p <= alpha as a violation.
     if (d.effect <= r.effect_floor * fraction || d.pvalue > r.alpha) return undefined;
     return {
@@ -61,7 +118,10 @@ export const drift: RuleMetricDescriptor = {
       column: c.column,
       value: d.statistic,
       threshold: r.effect_floor,
-      message: `distribution of ${c.column} moved (effect ${d.effect.toFixed(3)}, under the ${r.effect_floor} floor)`,
+      message:
+        d.test === 'chi2' && d.shifts && d.shifts.length > 0
+          ? `categories of ${c.column} moved (effect ${d.effect.toFixed(3)}, under the ${r.effect_floor} floor); ${describeMoves(d.shifts.slice(0, 3))}`
+          : `distribution of ${c.column} moved (effect ${d.effect.toFixed(3)}, under the ${r.effect_floor} floor)`,
     };
   },
 };
