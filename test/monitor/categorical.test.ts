@@ -108,3 +108,52 @@ describe('categorical drift on top-N lists of a many-valued column', () => {
     });
   }
 });
+
+describe('new categories under the total-variation floor', () => {
+  const TYPES = ['view', 'click', 'add_to_cart', 'purchase'];
+  const BASE = [0.6, 0.25, 0.1, 0.05];
+
+  for (const share of [0.02, 0.03]) {
+    it(`event_type gaining 'scroll' at ${share * 100}% of rows, steady: every run alerts and names it`, () => {
+      const h = harness(5, 7, [...TYPES, 'scroll']);
+      for (let r = 0; r < 30; r++) expect(h.run(h.profile([...BASE, 0]))).toEqual([]);
+      const withScroll = [...BASE.map((p) => p * (1 - share)), share];
+      for (let r = 0; r < 10; r++) {
+        const f = h.run(h.profile(withScroll)).filter((x) => x.metric === 'drift');
+        expect(f).toHaveLength(1);
+        expect(f[0]!.message).toContain('"scroll" appeared 0.0% ->');
+        const values = f[0]!.details!['values'] as { value: string; change: string }[];
+        expect(values[0]).toMatchObject({ value: 'scroll', change: 'appeared' });
+      }
+    });
+  }
+
+  it('a value under the 1% floor does not alert', () => {
+    const h = harness(5, 8, [...TYPES, 'scroll']);
+    for (let r = 0; r < 30; r++) h.run(h.profile([...BASE, 0]));
+    const rare = [...BASE.map((p) => p * 0.995), 0.005];
+    for (let r = 0; r < 10; r++) expect(h.run(h.profile(rare))).toEqual([]);
+  });
+
+  it('a long-tail column where new values appear every run at tiny shares stays quiet', () => {
+    // 200 steady values, plus 30 fresh values per run (never seen again): 25 at 0.1% of rows, 5 at 0.8%.
+    const steady = zipf(200, 1);
+    const names = [...Array.from({ length: 200 }, (_, i) => `sku${i}`), ...Array.from({ length: 3000 }, (_, i) => `new${i}`)];
+    const h = harness(names.length, 9, names);
+    const findings: Finding[] = [];
+    for (let r = 0; r < 100; r++) {
+      const shares = [...steady.map((p) => p * 0.97), ...new Array<number>(3000).fill(0)];
+      for (let k = 0; k < 30; k++) shares[200 + r * 30 + k] = k < 5 ? 0.008 : 0.001;
+      findings.push(...h.run(h.profile(shares)));
+    }
+    expect(findings.map((f) => f.message)).toEqual([]);
+  });
+
+  it('a finding on a shift names the values that moved most with both shares', () => {
+    const h = harness(5, 10, [...TYPES, 'scroll']);
+    for (let r = 0; r < 30; r++) h.run(h.profile([...BASE, 0]));
+    const f = h.run(h.profile([0.3, 0.55, 0.1, 0.05, 0])).filter((x) => x.metric === 'drift');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/"click" moved 2\d\.\d% -> 5\d\.\d%, "view" moved 6\d\.\d% -> 3\d\.\d%/);
+  });
+});
