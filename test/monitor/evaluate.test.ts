@@ -162,21 +162,27 @@ describe('evaluateProfile against a learned baseline', () => {
     expect(d.pvalue).toBeLessThan(1e-6);
   });
 
-  it('categorical drift: chi-squared p-value and total variation against the summed baseline counts', () => {
+  it('categorical drift: chi-squared p-value and total variation against the merged baseline lists', () => {
     const { learn, evaluate } = setup();
     for (let i = 0; i < 2; i++) learn(i);
     const shifted = { a: 100, b: 300, c: 600 };
     const d = evaluate(5, profile(5, { frequent: shifted })).columns[1]!.drift!;
+    // Untruncated lists: every count is exact, so the bounds are the counts themselves.
     const baseline = { a: 1200, b: 600, c: 200 };
-    expect(d).toEqual({
+    expect(d).toMatchObject({
       test: 'chi2',
       statistic: totalVariationDistance(baseline, shifted),
       effect: totalVariationDistance(baseline, shifted),
-      pvalue: chiSquaredTest(baseline, shifted).pvalue,
       n_current: 1000,
       n_baseline: 2000,
     });
+    expect(d.pvalue / chiSquaredTest(baseline, shifted).pvalue).toBeCloseTo(1, 9);
     expect(d.statistic).toBeCloseTo(0.5, 12);
+    expect(d.shifts!.map((s) => [s.value, s.change, s.baseline[0], s.current[0]])).toEqual([
+      ['a', 'moved', 0.6, 0.1],
+      ['c', 'moved', 0.1, 0.6],
+      ['b', 'moved', 0.3, 0.3],
+    ]);
   });
 
   it('the baseline keeps the last N healthy runs', () => {
