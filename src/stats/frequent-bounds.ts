@@ -138,7 +138,13 @@ export function compareCategorical(base: FrequentBounds, cur: FrequentBounds): C
     const gap = Math.max(0, c[0] - b[1], b[0] - c[1]);
     gaps += gap;
     if (bl === bu && cl === cu && bl + cl > 0) known.push([bl, cl]);
-    shifts.push({ value: v, baseline: b, current: c, change: bl === 0 ? 'appeared' : cl === 0 ? 'vanished' : 'moved', gap });
+    shifts.push({
+      value: v,
+      baseline: b,
+      current: c,
+      change: bl === 0 ? 'appeared' : cl === 0 ? 'vanished' : 'moved',
+      gap,
+    });
   }
   // Values known exactly on both sides, the rest pooled into one cell per side.
   let kb = 0;

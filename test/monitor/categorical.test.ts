@@ -138,7 +138,10 @@ describe('new categories under the total-variation floor', () => {
   it('a long-tail column where new values appear every run at tiny shares stays quiet', () => {
     // 200 steady values, plus 30 fresh values per run (never seen again): 25 at 0.1% of rows, 5 at 0.8%.
     const steady = zipf(200, 1);
-    const names = [...Array.from({ length: 200 }, (_, i) => `sku${i}`), ...Array.from({ length: 3000 }, (_, i) => `new${i}`)];
+    const names = [
+      ...Array.from({ length: 200 }, (_, i) => `sku${i}`),
+      ...Array.from({ length: 3000 }, (_, i) => `new${i}`),
+    ];
     const h = harness(names.length, 9, names);
     const findings: Finding[] = [];
     for (let r = 0; r < 100; r++) {
