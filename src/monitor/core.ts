@@ -24,6 +24,7 @@ import { median } from '../stats/index.js';
 import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
 import { pipelineOfKey, stateKey } from './state-keys.js';
 import { applyPersistence, BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
+import { awaitedKey, heldOrder, type HeldVerdict } from './hold.js';
 import type { Incident, IncidentEvent } from './incident-types.js';
 import {
   DEFAULT_ROLLBACK_POLICY,
@@ -186,6 +187,7 @@ export class MonitorCore {
     const events = this.attribute(rt, ref, run, verdict.healthy);
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
+    this.settleHeld(rt, ref, report.run_id, out);
     return out;
   }
 
@@ -321,34 +323,91 @@ export class MonitorCore {
     rt.state.watermark = Math.max(rt.state.watermark, at);
   }
 
-  /** Step 5: incidents: RCA for every finding, or a healthy run towards resolution. */
+  /**
+   * Step 5: incidents: RCA for every finding, or a healthy run towards resolution. A verdict whose walk
+   * needs an upstream run the reports name but that has not arrived is held (hold.ts), not guessed.
+   */
   private attribute(rt: PipelineRuntime, ref: NodeRef, run: RunRecord, healthy: boolean): IncidentEvent[] {
-    const ctx = this.incidentContext(rt);
-    let events: IncidentEvent[];
-    if (!healthy) {
-      const briefs =
-        run.findings.length > 0
-          ? run.findings
-          : [
-              {
-                rule: 'run_failed',
-                metric: 'status' as const,
-                severity: 'critical' as const,
-                value: 1,
-                threshold: 0,
-                message: `run ${run.run_id} failed${run.error !== undefined ? `: ${firstLine(run.error.message)}` : ''}`,
-              },
-            ];
-      const world = this.rcaWorld();
-      const rcaRun = rcaRunOf(ref, run);
-      const verdicts = briefs.map((f) => ({ finding: f, roots: findRoots(world, rcaRun, f) }));
-      events = attributeRun(ctx, run, ref, verdicts);
-    } else {
-      events = healthyRun(ctx, ref, run);
+    if (healthy) return cloneEvents(healthyRun(this.incidentContext(rt), ref, run));
+    const judged = this.judge(ref, run);
+    if (judged.missing.length > 0) {
+      (rt.state.held ??= []).push({
+        node: ref.node,
+        run_id: run.run_id,
+        seq: run.seq,
+        event_time: run.event_time,
+        waiting: judged.missing,
+      });
+      return [];
     }
-    // Events carry the incident as it is now (it changes with later reports).
-    events = events.map((e) => ({ ...e, incident: structuredClone(e.incident) }));
-    return events;
+    return cloneEvents(attributeRun(this.incidentContext(rt), run, ref, judged.verdicts));
+  }
+
+  /** RCA for every finding of an anomalous run; `missing`: named upstream runs not (yet) held here. */
+  private judge(
+    ref: NodeRef,
+    run: RunRecord,
+  ): { verdicts: Parameters<typeof attributeRun>[3]; missing: HeldVerdict['waiting'] } {
+    const briefs =
+      run.findings.length > 0
+        ? run.findings
+        : [
+            {
+              rule: 'run_failed',
+              metric: 'status' as const,
+              severity: 'critical' as const,
+              value: 1,
+              threshold: 0,
+              message: `run ${run.run_id} failed${run.error !== undefined ? `: ${firstLine(run.error.message)}` : ''}`,
+            },
+          ];
+    const missing = new Map<string, HeldVerdict['waiting'][number]>();
+    const world = this.rcaWorld(missing);
+    const rcaRun = rcaRunOf(ref, run);
+    const verdicts = briefs.map((f) => ({ finding: f, roots: findRoots(world, rcaRun, f) }));
+    return { verdicts, missing: [...missing.values()] };
+  }
+
+  /**
+   * Step 7: held verdicts. Those waiting for the run that just arrived (in any pipeline held here) are
+   * judged again; then the arriving pipeline's bounds: a verdict its watermark has passed by the grace,
+   * and the oldest beyond the count, are decided with what is known (a missing run is unobserved).
+   */
+  private settleHeld(rt: PipelineRuntime, ref: NodeRef, runId: string, out: CoreOutput): void {
+    const key = awaitedKey(ref, runId);
+    for (const other of this.pipelines.values()) {
+      const due = (other.state.held ?? []).filter((h) => h.waiting.some((w) => awaitedKey(w, w.run_id) === key));
+      for (const h of due.sort(heldOrder)) this.decideHeld(other, h, false, out);
+    }
+    const limit = rt.state.watermark - this.options.holdGraceMs;
+    const expired = (rt.state.held ?? []).filter((h) => h.event_time < limit);
+    for (const h of expired.sort(heldOrder)) this.decideHeld(rt, h, true, out);
+    while ((rt.state.held ?? []).length > this.options.maxHeldVerdicts)
+      this.decideHeld(rt, [...rt.state.held!].sort(heldOrder)[0]!, true, out);
+  }
+
+  /** Judges a held verdict again: holds it on (still missing a run, not forced) or decides it. */
+  private decideHeld(rt: PipelineRuntime, h: HeldVerdict, force: boolean, out: CoreOutput): void {
+    rt.state.held = (rt.state.held ?? []).filter((x) => x !== h);
+    out.dirty.add(stateKey.pipeline(rt.state.pipeline));
+    const ref: NodeRef = { pipeline: rt.state.pipeline, node: h.node };
+    const run = rt.nodes.get(h.node)?.history.find((r) => r.seq === h.seq && r.run_id === h.run_id);
+    if (!run) return; // Fell out of the run history: nothing left to attribute.
+    const judged = this.judge(ref, run);
+    if (judged.missing.length > 0 && !force) {
+      rt.state.held.push({ ...h, waiting: judged.missing });
+      return;
+    }
+    const events = cloneEvents(attributeRun(this.incidentContext(rt), run, ref, judged.verdicts));
+    pushCoalesced(out.incidentEvents, events);
+    out.points.push(...incidentPoints(events));
+    out.dirty.add(stateKey.run(ref.pipeline, ref.node, run.seq % this.options.runHistory));
+    for (const e of events) out.dirty.add(stateKey.pipeline(e.incident.pipeline));
+  }
+
+  /** Verdicts held in a pipeline, waiting for upstream runs (oldest first). */
+  heldVerdicts(pipeline: string): readonly HeldVerdict[] {
+    return [...(this.pipelines.get(pipeline)?.state.held ?? [])].sort(heldOrder);
   }
 
   /** Step 6: the points, findings, run and dirty state keys the report produced. */
@@ -456,7 +515,8 @@ export class MonitorCore {
     return undefined;
   }
 
-  private rcaWorld(): RcaWorld {
+  /** What RCA sees; a run named by id that is not held here is unobserved, and noted in `missing`. */
+  private rcaWorld(missing: Map<string, HeldVerdict['waiting'][number]>): RcaWorld {
     return {
       parents: (run: RcaRun) => {
         const rt = this.pipelines.get(run.ref.pipeline);
@@ -475,9 +535,17 @@ export class MonitorCore {
       },
       runOf: (ref, runId, at) => {
         const node = this.nodeState(ref);
-        if (!node) return undefined;
-        const rec =
-          (runId !== undefined ? node.history.find((h) => h.run_id === runId) : undefined) ?? this.latestRun(ref, at);
+        if (!node) {
+          if (runId !== undefined) missing.set(awaitedKey(ref, runId), { ...ref, run_id: runId });
+          return undefined;
+        }
+        if (runId !== undefined) {
+          // The exact run read: never the parent's previous run in its place (the named one may be late).
+          const rec = node.history.find((h) => h.run_id === runId);
+          if (!rec) missing.set(awaitedKey(ref, runId), { ...ref, run_id: runId });
+          return rec ? rcaRunOf(ref, rec) : undefined;
+        }
+        const rec = this.latestRun(ref, at);
         return rec ? rcaRunOf(ref, rec) : undefined;
       },
       lastHealthy: (ref, at) => {
@@ -547,10 +615,7 @@ export class MonitorCore {
             ],
           },
         ];
-        const events = attributeRun(this.incidentContext(rt), run, ref, verdicts).map((e) => ({
-          ...e,
-          incident: structuredClone(e.incident),
-        }));
+        const events = cloneEvents(attributeRun(this.incidentContext(rt), run, ref, verdicts));
         out.findings.push(f);
         pushCoalesced(out.incidentEvents, events);
         out.points.push(...findingPoints([f], run.incident_id, now), ...incidentPoints(events));
@@ -630,6 +695,11 @@ export class MonitorCore {
     }
     return out;
   }
+}
+
+/** Events carry the incident as it is now (it changes with later reports). */
+function cloneEvents(events: IncidentEvent[]): IncidentEvent[] {
+  return events.map((e) => ({ ...e, incident: structuredClone(e.incident) }));
 }
 
 /**

@@ -13,6 +13,13 @@ export interface CoreOptions {
   resolveAfterHealthyRuns?: number;
   /** Confidence below which an incident is escalated (ambiguous root). Default {@link DEFAULT_ESCALATE_BELOW_CONFIDENCE}. */
   escalateBelowConfidence?: number;
+  /**
+   * How far (event time, ms) the pipeline's watermark must pass a held verdict's run before it is decided
+   * without the upstream run it waits for. Default {@link DEFAULT_HOLD_GRACE_MS}.
+   */
+  holdGraceMs?: number;
+  /** Held verdicts per pipeline; beyond it the oldest is decided at once. Default {@link DEFAULT_MAX_HELD_VERDICTS}. */
+  maxHeldVerdicts?: number;
   /** KLL k used when the monitor builds sketches itself (merging baselines). Default {@link DEFAULT_SKETCH_K}. */
   sketchK?: number;
 }
@@ -23,6 +30,8 @@ export const DEFAULT_EVENT_ID_MEMORY = 64;
 export const DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS = 3;
 export const DEFAULT_ESCALATE_BELOW_CONFIDENCE = 0.7;
 export const DEFAULT_SKETCH_K = 200;
+export const DEFAULT_HOLD_GRACE_MS = 600_000;
+export const DEFAULT_MAX_HELD_VERDICTS = 1000;
 
 export type CompiledCoreOptions = Readonly<Required<CoreOptions>>;
 
@@ -34,5 +43,7 @@ export function compileCoreOptions(o: CoreOptions = {}): CompiledCoreOptions {
     resolveAfterHealthyRuns: o.resolveAfterHealthyRuns ?? DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS,
     escalateBelowConfidence: o.escalateBelowConfidence ?? DEFAULT_ESCALATE_BELOW_CONFIDENCE,
     sketchK: o.sketchK ?? DEFAULT_SKETCH_K,
+    holdGraceMs: o.holdGraceMs ?? DEFAULT_HOLD_GRACE_MS,
+    maxHeldVerdicts: o.maxHeldVerdicts ?? DEFAULT_MAX_HELD_VERDICTS,
   });
 }

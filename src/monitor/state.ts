@@ -2,6 +2,7 @@ import type { Schema } from '../contract/types.js';
 import type { LineageState, NodeRun } from '../lineage/index.js';
 import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
+import type { HeldVerdict } from './hold.js';
 import type { Incident } from './incident-types.js';
 
 /** A run of a node as the monitor remembers it: the lineage layer's run type (lineage/run.ts). */
@@ -90,6 +91,8 @@ export interface PipelineState {
   rollbacks: Record<string, number>;
   /** The last rerun decided per node (event time, ms), for cooldowns; absent until the first. */
   reruns?: { node: string; at: number }[];
+  /** Verdicts waiting for an upstream run the report named (hold.ts); absent in older state = none. */
+  held?: HeldVerdict[];
 }
 
 export function newNodeState(pipeline: string, node: string): NodeState {
