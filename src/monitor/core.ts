@@ -180,6 +180,7 @@ export class MonitorCore {
     const changes = rt.graph.apply(report);
     out.lineageChanges.push(...changes);
 
+    const watermark = rt.state.watermark;
     const verdict = this.evaluateRun(report, node, ref, out);
     const parents = this.parentRuns(rt, report, ref, at);
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
@@ -188,6 +189,7 @@ export class MonitorCore {
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
     this.settleHeld(rt, ref, report.run_id, out);
+    if (rt.state.watermark > watermark) this.raiseStale(rt, this.silentNodes(rt, rt.state.watermark), out);
     return out;
   }
 
@@ -565,63 +567,111 @@ export class MonitorCore {
   }
 
   /**
-   * Freshness: nodes silent for longer than their rules allow, at wall-clock time `now`. Raises a
-   * finding (and an incident) once per silence; the next run of the node clears it.
+   * Step 8 (freshness against event time): the nodes of a pipeline silent at its watermark `at`, the
+   * event time its other nodes have reached, for longer than their rules allow; not yet flagged.
+   * Longest silence first, so an upstream that stopped first is flagged before what stopped with it.
+   */
+  private silentNodes(rt: PipelineRuntime, at: number): { node: NodeState; finding: Finding }[] {
+    const out: { node: NodeState; finding: Finding }[] = [];
+    for (const node of rt.nodes.values()) {
+      if (node.runs === 0) continue;
+      const usual = node.intervals.length > 0 ? median(node.intervals) : undefined;
+      const f = evaluateFreshness(this.rules, {
+        pipeline: node.pipeline,
+        node: node.node,
+        lastRunAt: node.last_event_time,
+        usualIntervalMs: usual,
+        runs: node.runs,
+        now: at,
+      });
+      if (f && !node.late) out.push({ node, finding: f });
+    }
+    return out.sort((a, b) => a.node.last_event_time - b.node.last_event_time || (a.node.node < b.node.node ? -1 : 1));
+  }
+
+  /**
+   * Raises a freshness finding (once per silence; the node's next run clears it) for each silent node at
+   * event time `at`. A node whose parent is silent too is a symptom of the parent's silence, not a new
+   * incident.
+   */
+  private raiseStale(rt: PipelineRuntime, silent: { node: NodeState; finding: Finding }[], out: CoreOutput): void {
+    const stale = new Map<string, RunRecord>();
+    for (const { node, finding: f } of silent) {
+      const at = Date.parse(f.event_time);
+      node.late = true;
+      const ref = { pipeline: node.pipeline, node: node.node };
+      const run: RunRecord = {
+        seq: -1,
+        run_id: `stale@${f.event_time}`,
+        event_id: '',
+        event_time: at,
+        status: 'success',
+        healthy: false,
+        row_count: 0,
+        upstream: [],
+        inputs: [],
+        outputs: [],
+        findings: [briefOf(f)],
+        input_findings: [],
+      };
+      // The root: up through parents flagged silent (in this pass, or earlier) that went silent first.
+      let rootRef: NodeRef = ref;
+      let rootRun = run;
+      let since = node.last_event_time;
+      for (let hop = 0; hop < 64; hop++) {
+        const parent = rt.graph
+          .parents(rootRef, at)
+          .map((e) => e.source)
+          .find((p) => {
+            const st = this.nodeState(p);
+            return (stale.has(nodeKey(p)) || st?.late === true) && st !== undefined && st.last_event_time <= since;
+          });
+        if (!parent) break;
+        since = this.nodeState(parent)!.last_event_time;
+        rootRef = parent;
+        rootRun = stale.get(nodeKey(parent)) ?? { ...run, run_id: `stale@${parent.node}`, findings: [] };
+      }
+      stale.set(nodeKey(ref), run);
+      const root = rcaRunOf(rootRef, rootRun);
+      const verdicts = [
+        {
+          finding: run.findings[0]!,
+          roots: [
+            {
+              root,
+              rootFindings: rootRun.findings.length > 0 ? rootRun.findings : run.findings,
+              path: [],
+              healthyParents: [],
+              unobservedParents: [],
+              anomalousExternalInputs: [],
+              candidates: [rootRef],
+              confidence: 0.9,
+            },
+          ],
+        },
+      ];
+      const events = cloneEvents(attributeRun(this.incidentContext(rt), run, ref, verdicts));
+      out.findings.push(f);
+      pushCoalesced(out.incidentEvents, events);
+      out.points.push(...findingPoints([f], run.incident_id, at), ...incidentPoints(events));
+      out.dirty.add(stateKey.node(node.pipeline, node.node));
+      out.dirty.add(stateKey.pipeline(node.pipeline));
+    }
+  }
+
+  /**
+   * The wall-clock freshness check, only for a pipeline gone silent as a whole (every node that reported
+   * is overdue at wall-clock `now`), which no report can reveal. A node silent while the rest of its
+   * pipeline reports is found in report processing, against event time (so replays agree).
    */
   checkFreshness(now: number, out: CoreOutput = emptyOutput()): CoreOutput {
     for (const rt of this.pipelines.values()) {
-      for (const node of rt.nodes.values()) {
-        if (node.late || node.runs === 0) continue;
-        const usual = node.intervals.length > 0 ? median(node.intervals) : undefined;
-        const f = evaluateFreshness(this.rules, {
-          pipeline: node.pipeline,
-          node: node.node,
-          lastRunAt: node.last_event_time,
-          usualIntervalMs: usual,
-          runs: node.runs,
-          now,
-        });
-        if (!f) continue;
-        node.late = true;
-        const ref = { pipeline: node.pipeline, node: node.node };
-        const run: RunRecord = {
-          seq: -1,
-          run_id: `stale@${new Date(now).toISOString()}`,
-          event_id: '',
-          event_time: now,
-          status: 'success',
-          healthy: false,
-          row_count: 0,
-          upstream: [],
-          inputs: [],
-          outputs: [],
-          findings: [briefOf(f)],
-          input_findings: [],
-        };
-        const verdicts = [
-          {
-            finding: run.findings[0]!,
-            roots: [
-              {
-                root: rcaRunOf(ref, run),
-                rootFindings: run.findings,
-                path: [],
-                healthyParents: [],
-                unobservedParents: [],
-                anomalousExternalInputs: [],
-                candidates: [ref],
-                confidence: 0.9,
-              },
-            ],
-          },
-        ];
-        const events = cloneEvents(attributeRun(this.incidentContext(rt), run, ref, verdicts));
-        out.findings.push(f);
-        pushCoalesced(out.incidentEvents, events);
-        out.points.push(...findingPoints([f], run.incident_id, now), ...incidentPoints(events));
-        out.dirty.add(stateKey.node(node.pipeline, node.node));
-        out.dirty.add(stateKey.pipeline(node.pipeline));
-      }
+      if (now <= rt.state.watermark) continue;
+      const silent = this.silentNodes(rt, now);
+      const reported = [...rt.nodes.values()].filter((n) => n.runs > 0);
+      const overdue = new Set(silent.map((x) => x.node));
+      if (!reported.every((n) => n.late === true || overdue.has(n))) continue;
+      this.raiseStale(rt, silent, out);
     }
     return out;
   }

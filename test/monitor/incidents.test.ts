@@ -141,10 +141,11 @@ describe('freshness', () => {
     expect(core.checkFreshness(last + 2 * HOUR).findings).toEqual([]);
     const out = core.checkFreshness(last + 4 * HOUR);
     expect(out.findings.map((f) => `${f.node}:${f.rule}`)).toEqual(['n00:freshness', 'n01:freshness']);
+    // n01 is silent because n00 is: one incident at n00, n01 a symptom of it.
     expect(out.incidentEvents.map((e) => [e.type, e.incident.culprit, e.incident.cause.kind])).toEqual([
       ['opened', 'n00', 'stale'],
-      ['opened', 'n01', 'stale'],
     ]);
+    expect(out.incidentEvents[0]!.incident.symptoms.map((x) => [x.node, x.metric])).toEqual([['n01', 'freshness']]);
     expect(out.dirty.size).toBeGreaterThan(0);
     // Raised once per silence.
     expect(core.checkFreshness(last + 5 * HOUR).findings).toEqual([]);
