@@ -183,6 +183,7 @@ export class MonitorCore {
     const watermark = rt.state.watermark;
     const verdict = this.evaluateRun(report, node, ref, out);
     const parents = this.parentRuns(rt, report, ref, at);
+    this.inputStaleness(report, node, at, parents.upstream, verdict);
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
     this.learn(report, rt, node, at, verdict, out);
     const events = this.attribute(rt, ref, run, verdict.healthy);
@@ -252,6 +253,58 @@ export class MonitorCore {
     });
 
     return { edges, upstream };
+  }
+
+  /**
+   * Step 2b (freshness of inputs): the run read an upstream run far older than usual, in event time: the
+   * largest gap between this run and an upstream run it names, against the node's usual gap, judged by
+   * the freshness rule (factor x usual, at least min_silence_ms). An upstream already flagged silent
+   * carries it (its own incident); a gap with an upstream run not (yet) held here is not judged.
+   */
+  private inputStaleness(
+    report: Report,
+    node: NodeState,
+    at: number,
+    upstream: RunRecord['upstream'],
+    v: RunVerdict,
+  ): void {
+    let lag: number | undefined;
+    let from: string | undefined;
+    for (const u of upstream) {
+      if (u.run_id === undefined) continue;
+      const up = this.nodeState(u);
+      if (!up || up.late) return;
+      const rec = up.history.find((h) => h.run_id === u.run_id);
+      if (!rec) return;
+      const gap = at - rec.event_time;
+      if (lag === undefined || gap > lag) {
+        lag = gap;
+        from = u.pipeline === report.pipeline ? u.node : `${u.pipeline}/${u.node}`;
+      }
+    }
+    if (lag === undefined || lag < 0) return;
+    const lags = (node.input_lags ??= []);
+    const f = evaluateFreshness(this.rules, {
+      pipeline: report.pipeline,
+      node: report.node,
+      lastRunAt: at - lag,
+      usualIntervalMs: lags.length > 0 ? median(lags) : undefined,
+      runs: lags.length,
+      now: at,
+    });
+    if (!f) {
+      pushBounded(lags, lag, this.options.baselineRuns);
+      return;
+    }
+    const usual = median(lags);
+    v.findings.push({
+      ...f,
+      run_id: report.run_id,
+      event_time: report.event_time,
+      message: `${report.node} read a run of ${from} ${Math.round(lag / 60000)} min old, more than ${Math.round(f.threshold / 60000)} min (usually ${Math.round(usual / 60000)} min)`,
+      details: { stale_input: from },
+    });
+    v.healthy = false;
   }
 
   /** Step 3: the run record, pushed to the node's history ring. */

@@ -68,8 +68,13 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
   const r = v.root;
   const findings = v.rootFindings;
   if (r.status === 'failed') return { kind: 'run_failed', summary: `run ${r.run_id} of ${r.ref.node} failed` };
-  if (findings.some((f) => f.metric === 'freshness'))
-    return { kind: 'stale', summary: `${r.ref.node} stopped reporting` };
+  const fresh = findings.find((f) => f.metric === 'freshness');
+  if (fresh)
+    return {
+      kind: 'stale',
+      // A silence has no run of its own (stale@...); a run that read stale inputs has.
+      summary: r.run_id.startsWith('stale@') ? `${r.ref.node} stopped reporting` : fresh.message,
+    };
   if (
     lastGood &&
     lastGood.code_version !== undefined &&

@@ -76,6 +76,11 @@ export interface NodeState {
    * at the rule's persistence (absent when none is counting).
    */
   streaks?: Record<string, number>;
+  /**
+   * Event-time gaps (ms) between the node's recent runs and the oldest upstream run each named (runs whose
+   * inputs were not stale), for the staleness of inputs; absent in older state = none yet.
+   */
+  input_lags?: number[];
   /** Whether a freshness finding is open for the node (so it is raised once). */
   late?: boolean;
 }

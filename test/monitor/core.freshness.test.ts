@@ -114,3 +114,58 @@ describe('freshness against event time (in report processing, no wall clock)', (
     expect(lines.filter((l) => l.type === 'finding' && l.metric === 'freshness')).toHaveLength(1);
   }, 60_000);
 });
+
+describe('staleness of inputs', () => {
+  const p = 'stale-inputs';
+  const HOUR = 3_600_000;
+  const T0 = Date.parse('2026-01-05T00:00:00Z');
+  const profile = { row_count: 100 };
+  /** A source `a` every hour; `b` reads a's run `readRun` (usually the one just before it) 10 min later. */
+  const reportsUpTo = (runs: number, staleAt?: number): Report[] => {
+    const out: Report[] = [];
+    for (let r = 0; r < runs; r++) {
+      const id = (k: number) => new Date(T0 + k * HOUR).toISOString();
+      out.push({
+        spec: 'rootline.report/v1',
+        event_id: `a-${r}`,
+        pipeline: p,
+        node: 'a',
+        run_id: id(r),
+        event_time: id(r),
+        outputs: [{ dataset: 'ds.a', profile }],
+      });
+      const readRun = r === staleAt ? r - 5 : r;
+      out.push({
+        spec: 'rootline.report/v1',
+        event_id: `b-${r}`,
+        pipeline: p,
+        node: 'b',
+        run_id: id(r),
+        event_time: new Date(T0 + r * HOUR + 600_000).toISOString(),
+        upstream: [{ node: 'a', run_id: id(readRun) }],
+        outputs: [{ dataset: 'ds.b', profile }],
+      });
+    }
+    return out;
+  };
+
+  it('a child that reads an upstream run far older than usual is flagged, once, naming the input', () => {
+    const core = newCore();
+    const out = core.processBatch(reportsUpTo(12, 10));
+    const fresh = out.findings.filter((f) => f.metric === 'freshness');
+    expect(fresh.map((f) => [f.node, f.run_id])).toEqual([['b', new Date(T0 + 10 * HOUR).toISOString()]]);
+    expect(fresh[0]!.message).toBe('b read a run of a 310 min old, more than 30 min (usually 10 min)');
+    const [inc, ...rest] = core.incidents();
+    expect(rest).toEqual([]);
+    expect(inc).toMatchObject({
+      culprit: 'b',
+      metric: 'freshness',
+      cause: { kind: 'stale', summary: fresh[0]!.message },
+    });
+  });
+
+  it('usual gaps are not flagged', () => {
+    const core = newCore();
+    expect(core.processBatch(reportsUpTo(12)).findings).toEqual([]);
+  });
+});
