@@ -425,7 +425,8 @@ export class MonitorCore {
 
   /**
    * Step 7: held verdicts. Those waiting for the run that just arrived (in any pipeline held here) are
-   * judged again; then the arriving pipeline's bounds: a verdict its watermark has passed by the grace,
+   * judged again; then the arriving pipeline's bounds: a verdict its watermark has passed by the grace
+   * (see holdGrace),
    * and the oldest beyond the count, are decided with what is known (a missing run is unobserved).
    */
   private settleHeld(rt: PipelineRuntime, ref: NodeRef, runId: string, out: CoreOutput): void {
@@ -434,11 +435,19 @@ export class MonitorCore {
       const due = (other.state.held ?? []).filter((h) => h.waiting.some((w) => awaitedKey(w, w.run_id) === key));
       for (const h of due.sort(heldOrder)) this.decideHeld(other, h, false, out);
     }
-    const limit = rt.state.watermark - this.options.holdGraceMs;
-    const expired = (rt.state.held ?? []).filter((h) => h.event_time < limit);
+    const expired = (rt.state.held ?? []).filter((h) => h.event_time < rt.state.watermark - this.holdGrace(rt, h));
     for (const h of expired.sort(heldOrder)) this.decideHeld(rt, h, true, out);
     while ((rt.state.held ?? []).length > this.options.maxHeldVerdicts)
       this.decideHeld(rt, [...rt.state.held!].sort(heldOrder)[0]!, true, out);
+  }
+
+  /**
+   * How far the watermark must pass a held run: the grace, and at least the node's usual interval between
+   * runs (a late report may come after the rest of its pipeline run, so within about one cycle).
+   */
+  private holdGrace(rt: PipelineRuntime, h: HeldVerdict): number {
+    const intervals = rt.nodes.get(h.node)?.intervals ?? [];
+    return Math.max(this.options.holdGraceMs, intervals.length > 0 ? median(intervals) : 0);
   }
 
   /** Judges a held verdict again: holds it on (still missing a run, not forced) or decides it. */

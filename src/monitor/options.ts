@@ -15,7 +15,8 @@ export interface CoreOptions {
   escalateBelowConfidence?: number;
   /**
    * How far (event time, ms) the pipeline's watermark must pass a held verdict's run before it is decided
-   * without the upstream run it waits for. Default {@link DEFAULT_HOLD_GRACE_MS}.
+   * without the upstream run it waits for, at least (the node's usual interval between runs is used when
+   * longer). Default {@link DEFAULT_HOLD_GRACE_MS}.
    */
   holdGraceMs?: number;
   /** Held verdicts per pipeline; beyond it the oldest is decided at once. Default {@link DEFAULT_MAX_HELD_VERDICTS}. */

@@ -139,19 +139,26 @@ describe('MonitorCore: one fault, one incident, whatever the arrival order', () 
     expect(snapshot(a)).toEqual(snapshot(b));
   });
 
-  it('a parent that never arrives: decided when the watermark passes the grace, escalated with the parent as candidate', () => {
+  it('a parent that never arrives: decided when the watermark passes the grace (at least the usual interval), escalated with the parent as candidate', () => {
     const s = CASES[0]!.s;
     const core = newCore({ holdGraceMs: 30 * 60_000 });
     feed(core, s.batches(0, WARMUP));
     const bad = s.reports(WARMUP, CASES[0]!.faults).filter((r) => r.node !== 'n02');
     core.processBatch(bad);
     expect(core.incidents()).toEqual([]);
-    // The next pipeline run (an hour later in event time) moves the watermark past the grace.
-    core.processBatch(s.reports(WARMUP + 1).slice(0, 1));
+    // Within the node's usual interval (an hour here, longer than the grace) it is still held.
+    core.processBatch(s.reports(WARMUP + 1).slice(0, 3));
+    expect(core.incidents()).toEqual([]);
+    // The next pipeline run moves the watermark past it.
+    core.processBatch(s.reports(WARMUP + 1).slice(3));
     const [inc, ...rest] = core.incidents();
     expect(rest).toEqual([]);
     expect(inc).toMatchObject({ culprit: 'n03', candidates: ['n03', 'n02'], confidence: 0.5, escalated: true });
+    // n04 (a second later) is passed by the run after: then a symptom of the same incident, never a new one.
+    expect(core.heldVerdicts(s.dag.pipeline).map((h) => h.node)).toEqual(['n04']);
+    core.processBatch(s.reports(WARMUP + 2));
     expect(core.heldVerdicts(s.dag.pipeline)).toEqual([]);
+    expect(core.incidents().map((i) => [i.culprit, i.symptoms.map((x) => x.node)])).toEqual([['n03', ['n04']]]);
   });
 
   it('held verdicts are bounded by count: beyond it the oldest is decided at once', () => {
