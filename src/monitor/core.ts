@@ -81,6 +81,10 @@ export function emptyOutput(): CoreOutput {
   };
 }
 
+/** Watermark jumps longer than this are remembered as pipeline pauses (freshness), the last PAUSES_KEPT. */
+const PAUSE_MIN_MS = 60_000;
+const PAUSES_KEPT = 64;
+
 export interface MonitorCoreOptions extends CoreOptions {
   rules: RuleSet;
   rollback?: Partial<RollbackPolicy>;
@@ -375,6 +379,8 @@ export class MonitorCore {
     node.runs += 1;
     node.late = false;
     pushBounded(node.event_ids, report.event_id, opts.eventIdMemory);
+    if (rt.state.watermark > 0 && at - rt.state.watermark > PAUSE_MIN_MS)
+      pushBounded((rt.state.pauses ??= []), [rt.state.watermark, at], PAUSES_KEPT);
     rt.state.watermark = Math.max(rt.state.watermark, at);
   }
 
@@ -638,10 +644,16 @@ export class MonitorCore {
     for (const node of rt.nodes.values()) {
       if (node.runs === 0) continue;
       const usual = node.intervals.length > 0 ? median(node.intervals) : undefined;
+      // Quiet periods of the whole pipeline longer than the node's usual interval (a weekend, an outage)
+      // are not the node's silence: nothing ran then.
+      let paused = 0;
+      if (usual !== undefined)
+        for (const [from, to] of rt.state.pauses ?? [])
+          if (from >= node.last_event_time && to - from > usual) paused += to - from;
       const f = evaluateFreshness(this.rules, {
         pipeline: node.pipeline,
         node: node.node,
-        lastRunAt: node.last_event_time,
+        lastRunAt: node.last_event_time + paused,
         usualIntervalMs: usual,
         runs: node.runs,
         now: at,

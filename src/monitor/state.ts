@@ -96,6 +96,11 @@ export interface PipelineState {
   rollbacks: Record<string, number>;
   /** The last rerun decided per node (event time, ms), for cooldowns; absent until the first. */
   reruns?: { node: string; at: number }[];
+  /**
+   * Recent watermark jumps of more than a minute, [from, to] in event time, oldest first (bounded): the
+   * pipeline's quiet periods, not counted against a node's silence (freshness). Absent in older state.
+   */
+  pauses?: [number, number][];
   /** Verdicts waiting for an upstream run the report named (hold.ts); absent in older state = none. */
   held?: HeldVerdict[];
 }

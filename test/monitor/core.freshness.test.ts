@@ -169,3 +169,24 @@ describe('staleness of inputs', () => {
     expect(core.processBatch(reportsUpTo(12)).findings).toEqual([]);
   });
 });
+
+describe('pauses of the whole pipeline are not silences', () => {
+  it('a pipeline that does not run for three days (a weekend, an outage) raises nothing when it resumes', () => {
+    const core = newCore();
+    const reportsAt = (run: number, shift: number) => s.sim.run(run, [], s.sim.runTime(run) + shift);
+    // 12 hourly runs, then 72 h with no run at all, then 3 more runs.
+    core.processBatch([...s.batches(0, 12).flat()]);
+    const out = core.processBatch([13, 14, 15].flatMap((r) => reportsAt(r, 72 * 3_600_000)));
+    expect(out.findings).toEqual([]);
+    expect(core.incidents()).toEqual([]);
+  });
+
+  it('a node silent across a pause is still found once the pipeline runs again without it', () => {
+    const core = newCore();
+    const reportsAt = (run: number, shift: number) => s.sim.run(run, [], s.sim.runTime(run) + shift);
+    core.processBatch([...s.batches(0, 12).flat()]);
+    const later = [13, 14, 15, 16, 17].flatMap((r) => reportsAt(r, 72 * 3_600_000)).filter((r) => r.node !== 'n04');
+    const out = core.processBatch(later);
+    expect(out.findings.map((f) => [f.node, f.metric])).toEqual([['n04', 'freshness']]);
+  });
+});
