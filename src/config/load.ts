@@ -28,6 +28,7 @@ export interface MonitorConfig {
     partitions: number;
     replicationFactor: number;
     maxMessageBytes: number;
+    brokerMaxMessageBytes: number;
     maxWaitMs: number;
     sessionTimeoutMs: number;
     transactionTimeoutMs: number;
@@ -328,6 +329,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       partitions: n('kafka.partitions'),
       replicationFactor: n('kafka.replicationFactor'),
       maxMessageBytes: n('kafka.maxMessageBytes'),
+      brokerMaxMessageBytes: n('kafka.brokerMaxMessageBytes'),
       maxWaitMs: n('kafka.maxWaitMs'),
       sessionTimeoutMs: n('kafka.sessionTimeoutMs'),
       transactionTimeoutMs: n('kafka.transactionTimeoutMs'),

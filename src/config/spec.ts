@@ -128,6 +128,14 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Reports larger than this go to the dead-letter topic (MESSAGE_TOO_LARGE).',
   },
   {
+    key: 'kafka.brokerMaxMessageBytes',
+    env: 'ROOTLINE_KAFKA_BROKER_MAX_MESSAGE_BYTES',
+    type: 'int',
+    default: 1_048_576,
+    min: 65_536,
+    doc: "The broker's `message.max.bytes` (record-batch limit of the dead-letter, incident and health topics): the monitor's transactions are split so that no record batch is larger, and dead letters are truncated to fit.",
+  },
+  {
     key: 'kafka.maxWaitMs',
     env: 'ROOTLINE_KAFKA_MAX_WAIT_MS',
     type: 'duration',

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'WEBHOOK_ERROR',
   'NOT_FOUND',
   'FORBIDDEN',
+  'SINK_REJECTED',
   'INTERNAL',
 ] as const;
 

@@ -1,19 +1,21 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MonitorConfig } from '../config/index.js';
 import { isRetriable } from '../errors/classify.js';
-import { RootlineError, errorMessage } from '../errors/index.js';
-import { retry } from '../errors/retry.js';
+import { RootlineError, errorMessage, isRootlineError } from '../errors/index.js';
+import { retry, sleep } from '../errors/retry.js';
+import type { Report } from '../contract/index.js';
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
 import { pipelineOfKey } from '../monitor/state-keys.js';
 import type { MetricPoint } from '../monitor/points.js';
-import { decodeMessage, type DecoderOptions } from '../adapters/decode/decode.js';
+import { decodeMessage, type Decoded, type DecoderOptions } from '../adapters/decode/decode.js';
 import type { MonitorMetrics } from './metrics.js';
 import type { Component } from './supervisor.js';
 import { createKafka, kafkaError } from '../adapters/kafka/client.js';
+import { deadLetterMessage, splitToFit } from '../adapters/kafka/limits.js';
 import { loadStatePartitions } from '../adapters/kafka/state-store.js';
-import { ensureTopics } from '../adapters/kafka/topics.js';
+import { STATE_TOPIC_MAX_MESSAGE_BYTES, ensureTopics } from '../adapters/kafka/topics.js';
 
 /** Where the consumer writes metric points; the InfluxDB sink in production. */
 export interface PointSink {
@@ -29,10 +31,6 @@ export interface KafkaMonitorDeps {
   logger: Logger;
   /** Called after each committed batch with what it produced (incident events go to the dispatcher). */
   onCommitted?: (out: CoreOutput) => void;
-}
-
-function header(v: string): Buffer {
-  return Buffer.from(v, 'utf8');
 }
 
 /**
@@ -189,6 +187,7 @@ export class KafkaMonitor {
       try {
         await this.writePoints(
           out.points,
+          [],
           () => Promise.resolve(),
           () => !this.stopping,
         );
@@ -204,7 +203,7 @@ export class KafkaMonitor {
     });
   }
 
-  /** Partitions that left this instance: forget their pipelines. New ones: load before use. */
+  /** Partitions that left this instance: forget their pipelines. New ones: loaded at once, in the background. */
   private onAssignment(mine: Set<number>): void {
     const lost = [...this.assigned].filter((p) => !mine.has(p));
     if (lost.length > 0) {
@@ -214,18 +213,59 @@ export class KafkaMonitor {
     }
     for (const p of mine) if (!this.assigned.has(p)) this.needLoad.add(p);
     this.assigned = mine;
+    // Eagerly: a restarted monitor answers queries and checks freshness without waiting for new reports.
+    if (this.needLoad.size > 0)
+      this.ensureLoaded().catch((err: unknown) => {
+        this.deps.metrics.errors.inc({ component: 'state-load' });
+        this.log.warn({ err: errorMessage(err) }, 'loading state at assignment failed; the next batch loads it');
+      });
   }
 
   /** After a failure: nothing in memory is trusted until reloaded from the state topic. */
   private invalidateAll(): void {
+    this.epoch += 1;
     this.deps.core.dropPipelines([...this.pipelinePartition.keys()]);
     this.pipelinePartition.clear();
     for (const p of this.assigned) this.needLoad.add(p);
   }
 
-  private async ensureLoaded(): Promise<void> {
-    if (this.needLoad.size === 0) return;
-    const parts = [...this.needLoad].filter((p) => this.assigned.has(p));
+  /** Bumped by {@link invalidateAll}: a load that started before it must not mark anything loaded. */
+  private epoch = 0;
+  private loading: Promise<void> | undefined;
+
+  /**
+   * Loads the state of every assigned partition not loaded yet, one load at a time. With `heartbeat` (inside a
+   * batch) the consumer heartbeats about once a second while it waits, so a long load never costs the group
+   * membership.
+   */
+  private async ensureLoaded(heartbeat?: () => Promise<void>): Promise<void> {
+    for (let round = 0; this.needLoad.size > 0 && round < 10; round++) {
+      this.loading ??= this.loadPending().finally(() => {
+        this.loading = undefined;
+      });
+      const load = this.loading;
+      if (!heartbeat) {
+        await load;
+        continue;
+      }
+      let settled = false;
+      const done = load.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        await Promise.race([done.catch(() => undefined), sleep(1000)]);
+        if (!settled) await heartbeat().catch(() => undefined);
+      }
+      await done;
+    }
+  }
+
+  private async loadPending(): Promise<void> {
+    for (const p of this.needLoad) if (!this.assigned.has(p)) this.needLoad.delete(p);
+    const parts = [...this.needLoad];
+    if (parts.length === 0) return;
+    const epoch = this.epoch;
+    const t0 = Date.now();
     const records = await loadStatePartitions({
       kafka: this.kafka,
       producer: this.plainProducer!,
@@ -235,24 +275,66 @@ export class KafkaMonitor {
       timeoutMs: Math.max(60_000, this.cfg.kafka.transactionTimeoutMs * 3),
       logger: this.log,
     });
+    if (epoch !== this.epoch) return;
     this.deps.core.importState(records);
     for (const r of records) this.pipelinePartition.set(pipelineOfKey(r.key), r.partition);
     for (const p of parts) this.needLoad.delete(p);
+    this.log.info(
+      { partitions: parts, records: records.length, loadMs: Date.now() - t0, pipelines: this.pipelinePartition.size },
+      'state of assigned partitions loaded',
+    );
+  }
+
+  /** Decodes one message; while the schema registry cannot answer, waits with backoff (heartbeating). */
+  private decode(value: Buffer | null, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<Decoded[]> {
+    const options = { ...this.deps.decoder, maxMessageBytes: this.cfg.kafka.maxMessageBytes };
+    return retry(() => decodeMessage(value, options), {
+      backoff: { initialMs: 200, maxMs: this.cfg.influx.maxRetryDelayMs },
+      stopped: () => !isRunning() || this.stopping,
+      stopError: (err) =>
+        new RootlineError('SERVICE_UNAVAILABLE', 'stopping while the schema registry is unavailable', { cause: err }),
+      onWait: heartbeat,
+      onRetry: (err, attempt, waitMs) => {
+        this.deps.metrics.errors.inc({ component: 'schema-registry' });
+        if (attempt === 1 || attempt % 10 === 0)
+          this.log.warn(
+            { err: errorMessage(err), attempt, nextDelayMs: waitMs },
+            'schema registry unavailable; consumption paused, retrying',
+          );
+      },
+    });
   }
 
   private async handleBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const t0 = process.hrtime.bigint();
-    const k = this.cfg.kafka;
     const m = this.deps.metrics;
-    await this.ensureLoaded();
+    await this.ensureLoaded(heartbeat);
 
     const dead: Message[] = [];
     const forwards: Message[] = [];
-    const reports = [];
+    const reports: Report[] = [];
+    /** The message each report came from (for its dead letter if the core or the sink refuses it). */
+    const reportMessage: KafkaMessage[] = [];
     const fromIngest = this.ingestTopics.has(batch.topic);
+    const deadLetter = (msg: KafkaMessage, code: string, reason: string) => {
+      m.deadLetters.inc({ reason: code });
+      this.log.warn(
+        { topic: batch.topic, partition: batch.partition, offset: msg.offset, code, reason: reason.slice(0, 500) },
+        'dead letter',
+      );
+      dead.push(
+        deadLetterMessage(msg, {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: msg.offset,
+          code,
+          reason,
+        }),
+      );
+    };
     for (const msg of batch.messages) {
-      const decoded = await decodeMessage(msg.value, { ...this.deps.decoder, maxMessageBytes: k.maxMessageBytes });
+      const decoded = await this.decode(msg.value, heartbeat, isRunning);
       for (const d of decoded) {
         if (d.kind === 'report') {
           if (fromIngest)
@@ -261,30 +343,11 @@ export class KafkaMonitor {
               value: JSON.stringify(d.report),
               headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': d.format },
             });
-          else reports.push(d.report);
-        } else if (d.kind === 'dead') {
-          m.deadLetters.inc({ reason: d.code });
-          this.log.warn(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: msg.offset,
-              code: d.code,
-              reason: d.reason.slice(0, 500),
-            },
-            'dead letter',
-          );
-          const headers: IHeaders = {
-            ...(msg.headers ?? {}),
-            'rootline-error': header(d.code),
-            'rootline-error-message': header(d.reason.slice(0, 4000)),
-            'rootline-source-topic': header(batch.topic),
-            'rootline-source-partition': header(String(batch.partition)),
-            'rootline-source-offset': header(msg.offset),
-          };
-          // An oversized value is not copied: the dead letter keeps the headers and the key.
-          dead.push({ key: msg.key, value: d.code === 'MESSAGE_TOO_LARGE' ? null : msg.value, headers });
-        }
+          else {
+            reports.push(d.report);
+            reportMessage.push(msg);
+          }
+        } else if (d.kind === 'dead') deadLetter(msg, d.code, d.reason);
       }
     }
 
@@ -293,10 +356,11 @@ export class KafkaMonitor {
     try {
       if (reports.length > 0) {
         mutated = true;
-        for (const r of reports)
-          if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, batch.partition);
-        out = this.deps.core.processBatch(reports);
-        await this.writePoints(out.points, heartbeat, isRunning);
+        const { out: processed, origin, refused } = await this.process(reports, batch.partition, heartbeat);
+        out = processed;
+        const rejected = await this.writePoints(out.points, origin, heartbeat, isRunning);
+        for (const [i, reason] of refused) deadLetter(reportMessage[i]!, 'PROCESSING_FAILED', reason);
+        for (const [i, reason] of rejected) deadLetter(reportMessage[i]!, 'SINK_REJECTED', reason);
       }
       await this.commit(batch.topic, batch.partition, batch.lastOffset(), out, dead, forwards);
     } catch (err: unknown) {
@@ -321,46 +385,113 @@ export class KafkaMonitor {
   }
 
   /**
-   * Writes points to InfluxDB; while it is down, waits with backoff (consumption of this partition
-   * pauses, heartbeats keep the membership). Retried whatever the error: the batch cannot commit
-   * without its points, and fetching it again would meet the same failure.
+   * The core processes the reports in order. A report the core throws on (a defect, not bad input: validation
+   * came first) is set aside: the state it may have half changed is dropped and reloaded from the state topic,
+   * and the batch is processed again without it, so the partition moves on and the state stays what the other
+   * reports make it. `origin[i]` is the index of the report that produced `out.points[i]`.
+   */
+  private async process(
+    reports: readonly Report[],
+    partition: number,
+    heartbeat: () => Promise<void>,
+  ): Promise<{ out: CoreOutput; origin: number[]; refused: Map<number, string> }> {
+    const refused = new Map<number, string>();
+    for (;;) {
+      const out = emptyOutput();
+      const origin: number[] = [];
+      let failedAt: number | undefined;
+      for (let i = 0; i < reports.length; i++) {
+        if (refused.has(i)) continue;
+        const r = reports[i]!;
+        if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, partition);
+        try {
+          this.deps.core.processReport(r, out);
+        } catch (err: unknown) {
+          refused.set(i, `the monitor failed on this report: ${errorMessage(err)}`);
+          this.log.error({ err, pipeline: r.pipeline, node: r.node }, 'the core failed on a report; set aside');
+          failedAt = i;
+          break;
+        }
+        while (origin.length < out.points.length) origin.push(i);
+      }
+      if (failedAt === undefined) return { out, origin, refused };
+      this.invalidateAll();
+      await this.ensureLoaded(heartbeat);
+    }
+  }
+
+  /**
+   * Writes points to InfluxDB; while it is down (network, timeouts, 5xx, 401/403/404), waits with backoff
+   * (consumption of this partition pauses, heartbeats keep the membership), for as long as it lasts. When
+   * InfluxDB refuses points (400, 413, 422: about the points, the same points would be refused again), the
+   * refused ones are found by bisection and everything else is written. Returns the reports (`origin` indexes)
+   * whose points were refused, with InfluxDB's answer; refused points without an origin are only logged.
    */
   private async writePoints(
     points: readonly MetricPoint[],
+    origin: readonly (number | undefined)[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
-  ): Promise<void> {
+  ): Promise<Map<number, string>> {
+    const rejected = new Map<number, string>();
     let failures = 0;
-    await retry(
-      async () => {
-        const t0 = process.hrtime.bigint();
-        try {
-          await this.deps.sink.write(points);
-        } catch (err: unknown) {
-          failures += 1;
-          this.deps.metrics.influxRetries.inc();
-          throw err;
-        }
-        this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-        if (failures > 0)
-          this.log.info({ attempts: failures + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
-      },
-      {
-        backoff: { initialMs: 200, maxMs: this.cfg.influx.maxRetryDelayMs },
-        retriable: () => true,
-        stopped: () => !isRunning() || this.stopping,
-        stopError: (err) =>
-          new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err }),
-        onWait: heartbeat,
-        onRetry: (err, attempt, waitMs) => {
-          if (attempt === 1 || attempt % 10 === 0)
-            this.log.warn(
-              { err: errorMessage(err), attempt, retriable: isRetriable(err), nextDelayMs: waitMs },
-              'InfluxDB write failed; consumption paused, retrying',
-            );
+    const write = (slice: readonly MetricPoint[]) =>
+      retry(
+        async () => {
+          const t0 = process.hrtime.bigint();
+          try {
+            await this.deps.sink.write(slice);
+          } catch (err: unknown) {
+            if (isRootlineError(err, 'SINK_REJECTED')) throw err;
+            failures += 1;
+            this.deps.metrics.influxRetries.inc();
+            throw err;
+          }
+          this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+          if (failures > 0) {
+            this.log.info({ attempts: failures + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
+            failures = 0;
+          }
         },
-      },
-    );
+        {
+          backoff: { initialMs: 200, maxMs: this.cfg.influx.maxRetryDelayMs },
+          retriable: (err) => !isRootlineError(err, 'SINK_REJECTED'),
+          stopped: () => !isRunning() || this.stopping,
+          stopError: (err) =>
+            new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err }),
+          onWait: heartbeat,
+          onRetry: (err, attempt, waitMs) => {
+            if (attempt === 1 || attempt % 10 === 0)
+              this.log.warn(
+                { err: errorMessage(err), attempt, retriable: isRetriable(err), nextDelayMs: waitMs },
+                'InfluxDB write failed; consumption paused, retrying',
+              );
+          },
+        },
+      );
+    const narrow = async (from: number, to: number): Promise<void> => {
+      if (from >= to) return;
+      try {
+        await write(points.slice(from, to));
+      } catch (err: unknown) {
+        if (!isRootlineError(err, 'SINK_REJECTED')) throw err;
+        if (to - from > 1) {
+          const mid = from + Math.ceil((to - from) / 2);
+          await narrow(from, mid);
+          await narrow(mid, to);
+          return;
+        }
+        const i = origin[from];
+        this.deps.metrics.errors.inc({ component: 'influx-rejected' });
+        this.log.warn(
+          { err: errorMessage(err), measurement: points[from]!.measurement, report: i },
+          'InfluxDB refused a point; it is left out',
+        );
+        if (i !== undefined && !rejected.has(i)) rejected.set(i, errorMessage(err));
+      }
+    };
+    await narrow(0, points.length);
+    return rejected;
   }
 
   private async commit(
@@ -372,15 +503,17 @@ export class KafkaMonitor {
     forwards: Message[],
   ): Promise<void> {
     const k = this.cfg.kafka;
+    const limit = k.brokerMaxMessageBytes;
     const txn = await this.producer!.transaction();
     try {
-      const sends = [];
-      if (dead.length > 0) sends.push({ topic: k.topics.dlq, messages: dead });
-      if (forwards.length > 0) sends.push({ topic: k.topics.reports, messages: forwards });
+      const sends: { topic: string; messages: Message[]; limit: number }[] = [];
+      if (dead.length > 0) sends.push({ topic: k.topics.dlq, messages: dead, limit });
+      if (forwards.length > 0) sends.push({ topic: k.topics.reports, messages: forwards, limit });
       if (out.dirty.size > 0) {
         const records = this.deps.core.exportState(out.dirty);
         sends.push({
           topic: k.topics.state,
+          limit: Math.max(limit, STATE_TOPIC_MAX_MESSAGE_BYTES),
           messages: records.map((r) => ({
             key: r.key,
             value: r.value ?? null,
@@ -391,6 +524,7 @@ export class KafkaMonitor {
       if (out.incidentEvents.length > 0) {
         sends.push({
           topic: k.topics.incidents,
+          limit,
           messages: out.incidentEvents.map((e) => ({
             key: e.incident.incident_id,
             value: JSON.stringify(e),
@@ -401,13 +535,21 @@ export class KafkaMonitor {
       if (out.runs.length > 0) {
         sends.push({
           topic: k.topics.health,
+          limit,
           messages: out.runs.map(({ pipeline, node, run }) => ({
             key: `${pipeline}/${node}`,
             value: JSON.stringify(healthEvent(pipeline, node, run)),
           })),
         });
       }
-      if (sends.length > 0) await txn.sendBatch({ topicMessages: sends });
+      // One request per group of messages that fits the broker's record-batch limit (each request makes at most
+      // one record batch per partition, so none can be larger than its group).
+      const requests: { topic: string; messages: Message[] }[][] = [];
+      for (const s of sends)
+        splitToFit(s.messages, s.limit).forEach((messages, j) =>
+          (requests[j] ??= []).push({ topic: s.topic, messages }),
+        );
+      for (const topicMessages of requests) await txn.sendBatch({ topicMessages });
       if (topic !== undefined) {
         await txn.sendOffsets({
           consumerGroupId: k.groupId,

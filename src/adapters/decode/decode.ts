@@ -6,7 +6,8 @@ import {
   type AvroReport,
   type Report,
 } from '../../contract/index.js';
-import { errorMessage } from '../../errors/index.js';
+import { isRetriable, transientStatus } from '../../errors/classify.js';
+import { RootlineError, errorMessage } from '../../errors/index.js';
 
 /** Why a message went to the dead-letter topic (the `rootline-error` header). */
 export type DeadLetterCode =
@@ -17,7 +18,11 @@ export type DeadLetterCode =
   | 'UNKNOWN_SCHEMA_ID'
   | 'AVRO_DECODE_FAILED'
   | 'NO_SCHEMA_REGISTRY'
-  | 'OPENLINEAGE_INVALID';
+  | 'OPENLINEAGE_INVALID'
+  /** The core failed on a valid report (a defect; the report is set aside so the partition moves on). */
+  | 'PROCESSING_FAILED'
+  /** InfluxDB refused the points the report produced (a 4xx about the points). */
+  | 'SINK_REJECTED';
 
 export type Decoded =
   | { kind: 'report'; report: Report; format: 'json' | 'avro' | 'openlineage' }
@@ -58,9 +63,31 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** The monitor reads tolerantly: keys a newer emitter added to v1 are ignored, not rejected. */
 const TOLERANT = { unknownKeys: 'allow' } as const;
 
+/** Transport failures the registry client (mappersmith) reports as a status-400 response without a body. */
+const REGISTRY_NETWORK =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|socket hang up|timeout|timed out|fetch failed|network/i;
+
+/**
+ * Whose fault a failed Avro decode is. `outage`: the registry could not answer (connection refused, timeout,
+ * 5xx, 408, 429, 401/403: the message may be fine, wait for the registry). `unknown-id`: the registry answered
+ * that it has no such schema (404, 422, another 4xx about the id). `bad-bytes`: the schema was found and the
+ * bytes do not decode with it.
+ */
+export function registryVerdict(err: unknown): 'outage' | 'unknown-id' | 'bad-bytes' {
+  const status =
+    typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number'
+      ? err.status
+      : undefined;
+  if (status === undefined) return isRetriable(err) ? 'outage' : 'bad-bytes';
+  if (transientStatus(status) || status === 401 || status === 403) return 'outage';
+  if (status === 400 && REGISTRY_NETWORK.test(errorMessage(err))) return 'outage';
+  return 'unknown-id';
+}
+
 /**
  * Turns one Kafka message value (or HTTP body) into a report, or into a dead letter with its reason.
- * Never throws: bad input is data. A value with magic byte 0 is Confluent-framed Avro; anything else
+ * Bad input is data and never throws; the one exception is a schema registry that cannot be reached: the
+ * message may be valid, so a retriable `SERVICE_UNAVAILABLE` RootlineError is thrown for the caller to wait. A value with magic byte 0 is Confluent-framed Avro; anything else
  * is JSON: a `rootline.report/v1` report or an OpenLineage RunEvent.
  */
 export async function decodeMessage(value: Buffer | null, options: DecoderOptions): Promise<Decoded[]> {
@@ -76,7 +103,7 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     ];
   }
   if (value[0] === 0 && value.length >= 5) {
-    const id = value.readInt32BE(1);
+    const id = value.readUInt32BE(1);
     if (!options.avro)
       return [
         {
@@ -85,22 +112,34 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
           reason: `Avro message (schema id ${id}) but no schema registry is configured (schemaRegistry.url)`,
         },
       ];
+    // Registry ids are positive 32-bit signed integers: anything else cannot name a schema.
+    if (id < 1 || id > 0x7fff_ffff)
+      return [{ kind: 'dead', code: 'UNKNOWN_SCHEMA_ID', reason: `schema id ${id} cannot be a registry id` }];
     let record: unknown;
     try {
       record = await options.avro.decode(value);
     } catch (err: unknown) {
-      const msg = errorMessage(err);
-      const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
-      if (status === 404 || /not found|no content with id|40403/i.test(msg))
+      const verdict = registryVerdict(err);
+      if (verdict === 'outage')
+        throw new RootlineError(
+          'SERVICE_UNAVAILABLE',
+          `the schema registry could not be asked for schema id ${id}: ${errorMessage(err)}`,
+          { retriable: true, cause: err },
+        );
+      if (verdict === 'unknown-id')
         return [
           {
             kind: 'dead',
             code: 'UNKNOWN_SCHEMA_ID',
-            reason: `schema id ${id} is not known to the schema registry: ${msg}`,
+            reason: `schema id ${id} is not known to the schema registry: ${errorMessage(err)}`,
           },
         ];
       return [
-        { kind: 'dead', code: 'AVRO_DECODE_FAILED', reason: `Avro decoding with schema id ${id} failed: ${msg}` },
+        {
+          kind: 'dead',
+          code: 'AVRO_DECODE_FAILED',
+          reason: `Avro decoding with schema id ${id} failed: ${errorMessage(err)}`,
+        },
       ];
     }
     let report: unknown;

@@ -18,8 +18,21 @@ export const WRITE_CHUNK_LINES = 5000;
 /** Quiets the client's own console logging; errors surface through our adapter instead. */
 setLogger({ error: () => undefined, warn: () => undefined });
 
+/**
+ * Answers about the points themselves (bad line protocol, a time out of range, a field type conflict, a body
+ * too large): the same points will be refused again, so they are not retried but narrowed down by the caller.
+ * Other 4xx (401, 403, 404: token, bucket) are the deployment's problem and retried like an outage.
+ */
+const REJECTS_POINTS = new Set([400, 413, 422]);
+
 /** Maps the InfluxDB client's errors into RootlineError; whether they are retriable is decided by errors/classify. */
 export function influxError(err: unknown, what: string): RootlineError {
+  if (err instanceof HttpError && REJECTS_POINTS.has(err.statusCode))
+    return new RootlineError(
+      'SINK_REJECTED',
+      `${what}: InfluxDB refused the points: ${err.statusCode} ${(err.body ?? '').slice(0, 1000)}`.trim(),
+      { cause: err },
+    );
   if (err instanceof HttpError)
     return classify(
       err,

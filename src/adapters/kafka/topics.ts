@@ -2,6 +2,9 @@ import type { Admin, ITopicConfig } from 'kafkajs';
 import type { MonitorConfig } from '../../config/index.js';
 import { kafkaError } from './client.js';
 
+/** `max.message.bytes` of the state topic the monitor creates: room for large state records. */
+export const STATE_TOPIC_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /**
  * Creates the topics the monitor needs when they are missing: the reports topic and the dead-letter
  * topic with `kafka.partitions` partitions; the state topic compacted, with as many partitions as the
@@ -25,7 +28,7 @@ export async function ensureTopics(admin: Admin, cfg: MonitorConfig['kafka']): P
     add(cfg.topics.dlq, reportPartitions);
     add(cfg.topics.state, reportPartitions, [
       { name: 'cleanup.policy', value: 'compact' },
-      { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
+      { name: 'max.message.bytes', value: String(STATE_TOPIC_MAX_MESSAGE_BYTES) },
       { name: 'min.cleanable.dirty.ratio', value: '0.1' },
       { name: 'segment.ms', value: String(3_600_000) },
     ]);
