@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { isOpenLineageEvent } from '../adapters/decode/decode.js';
 import { formatIssues, parseReport, type Report } from '../contract/index.js';
-import { RootlineError } from '../errors/index.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import { MonitorCore, type Incident } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
@@ -14,7 +14,9 @@ Runs the monitor's core offline on a file of reports or OpenLineage events (one 
 arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does), with an
 in-process store, and prints JSON lines: {"type":"finding",...} as findings occur, {"type":"incident_event",...}
 for every incident change with --events, and {"type":"incident",...} for each incident at the end.
-Invalid lines are reported on stderr with their line number and skipped; exit code 2 if any were invalid.`;
+A bad line (not JSON, not a valid report, or a report the monitor fails on) is named on stderr with its line
+number and reason and skipped; every other line is processed. Exit code: 0 when every line was good; 2 when any
+line was bad (the summary on stderr counts them), and also when the arguments were wrong or the file unreadable.`;
 
 /** The incident as `rootline replay` prints it. */
 export function incidentLine(i: Incident): Record<string, unknown> {
@@ -75,11 +77,15 @@ export async function replayCommand(args: string[]): Promise<number> {
   };
   const baselineRuns = int('baseline-runs', values['baseline-runs']);
   const resolveAfter = int('resolve-after', values['resolve-after']);
-  const core = new MonitorCore({
-    rules: loadRules(values.rules),
-    ...(baselineRuns !== undefined ? { baselineRuns } : {}),
-    ...(resolveAfter !== undefined ? { resolveAfterHealthyRuns: resolveAfter } : {}),
-  });
+  const newCore = () =>
+    new MonitorCore({
+      rules: loadRules(values.rules),
+      ...(baselineRuns !== undefined ? { baselineRuns } : {}),
+      ...(resolveAfter !== undefined ? { resolveAfterHealthyRuns: resolveAfter } : {}),
+    });
+  let core = newCore();
+  /** The reports processed so far: after the core fails on a report, a fresh core is rebuilt from them. */
+  const good: Report[] = [];
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const stream = createReadStream(file, { encoding: 'utf8' });
   const opened = await new Promise<void>((resolve, reject) => {
@@ -122,7 +128,18 @@ export async function replayCommand(args: string[]): Promise<number> {
       reports = [parsed.report];
     }
     for (const report of reports) {
-      const res = core.processReport(report);
+      let res;
+      try {
+        res = core.processReport(report);
+      } catch (err: unknown) {
+        // The core may have half changed its state: rebuild it from the good reports, as the monitor reloads.
+        invalid++;
+        process.stderr.write(`${file}:${lineNo}: the monitor failed on this report: ${errorMessage(err)}\n`);
+        core = newCore();
+        for (const r of good) core.processReport(r);
+        break;
+      }
+      good.push(report);
       processed += res.processed;
       duplicates += res.duplicates;
       if (!values['no-findings']) for (const f of res.findings) out({ type: 'finding', ...f });

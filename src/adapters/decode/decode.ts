@@ -78,7 +78,10 @@ export function registryVerdict(err: unknown): 'outage' | 'unknown-id' | 'bad-by
     typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number'
       ? err.status
       : undefined;
-  if (status === undefined) return isRetriable(err) ? 'outage' : 'bad-bytes';
+  if (status === undefined) {
+    if (isRetriable(err)) return 'outage';
+    return /not found|no content with id|40403/i.test(errorMessage(err)) ? 'unknown-id' : 'bad-bytes';
+  }
   if (transientStatus(status) || status === 401 || status === 403) return 'outage';
   if (status === 400 && REGISTRY_NETWORK.test(errorMessage(err))) return 'outage';
   return 'unknown-id';

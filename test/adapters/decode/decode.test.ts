@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { reportToAvro, type Report } from '../../../src/contract/index.js';
+import { RootlineError, isRootlineError } from '../../../src/errors/index.js';
 import {
   decodeMessage,
   isOpenLineageEvent,
+  registryVerdict,
   type AvroDecoder,
   type Decoded,
   type OpenLineageConverter,
@@ -28,8 +30,21 @@ class FakeAvro implements AvroDecoder {
   constructor(private readonly records: Map<number, unknown>) {}
   decode(buffer: Buffer): Promise<unknown> {
     const id = buffer.readInt32BE(1);
-    if (id === 500)
-      return Promise.reject(Object.assign(new Error('Confluent_Schema_Registry - Error, status 500'), { status: 500 }));
+    if (id === 500 || id === 503 || id === 401 || id === 422)
+      return Promise.reject(
+        Object.assign(new Error(`Confluent_Schema_Registry - Error, status ${id}`), { status: id }),
+      );
+    // What mappersmith makes of a refused connection and of a timeout: a status-400 response.
+    if (id === 4000)
+      return Promise.reject(
+        Object.assign(new Error('Confluent_Schema_Registry - Error, status 400: connect ECONNREFUSED 127.0.0.1:1'), {
+          status: 400,
+        }),
+      );
+    if (id === 4001)
+      return Promise.reject(
+        Object.assign(new Error('Confluent_Schema_Registry - Error, status 400: Timeout (10000ms)'), { status: 400 }),
+      );
     if (id === 404)
       return Promise.reject(
         Object.assign(new Error('Confluent_Schema_Registry - No content with id 404404 was found'), { status: 404 }),
@@ -112,8 +127,39 @@ describe('decodeMessage: Avro (Confluent framing)', () => {
     expect(dead(await decodeMessage(framed(404), { maxMessageBytes: MAX, avro })).code).toBe('UNKNOWN_SCHEMA_ID');
   });
 
-  it('other registry failures and records that are not reports are AVRO_DECODE_FAILED', async () => {
-    expect(dead(await decodeMessage(framed(500), { maxMessageBytes: MAX, avro })).code).toBe('AVRO_DECODE_FAILED');
+  it("a registry that cannot answer is an outage to wait for, not the message's fault", async () => {
+    for (const id of [500, 503, 401, 4000, 4001]) {
+      const err = await decodeMessage(framed(id), { maxMessageBytes: MAX, avro }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isRootlineError(err, 'SERVICE_UNAVAILABLE'), String(id)).toBe(true);
+      expect((err as RootlineError).retriable).toBe(true);
+    }
+  });
+
+  it("ids that cannot be registry ids are UNKNOWN_SCHEMA_ID without asking; 422 and other 4xx are the message's", async () => {
+    const asked: number[] = [];
+    const counting: AvroDecoder = {
+      decode: (b) => {
+        asked.push(b.readUInt32BE(1));
+        return avro.decode(b);
+      },
+    };
+    expect(dead(await decodeMessage(framed(0), { maxMessageBytes: MAX, avro: counting })).code).toBe(
+      'UNKNOWN_SCHEMA_ID',
+    );
+    expect(dead(await decodeMessage(framed(-1), { maxMessageBytes: MAX, avro: counting })).code).toBe(
+      'UNKNOWN_SCHEMA_ID',
+    );
+    expect(asked).toEqual([]);
+    expect(dead(await decodeMessage(framed(422), { maxMessageBytes: MAX, avro })).code).toBe('UNKNOWN_SCHEMA_ID');
+    expect(registryVerdict(Object.assign(new Error('Error, status 400: bad id'), { status: 400 }))).toBe('unknown-id');
+    expect(registryVerdict(new RangeError('truncated buffer'))).toBe('bad-bytes');
+    expect(registryVerdict(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe('outage');
+  });
+
+  it('records that are not reports are AVRO_DECODE_FAILED', async () => {
     expect(dead(await decodeMessage(framed(8), { maxMessageBytes: MAX, avro }))).toMatchObject({
       code: 'AVRO_DECODE_FAILED',
       reason: expect.stringContaining('not a rootline report') as string,
