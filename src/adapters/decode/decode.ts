@@ -58,6 +58,40 @@ export function isOpenLineageEvent(v: unknown): v is Record<string, unknown> {
   );
 }
 
+/**
+ * The deepest nesting of arrays and objects a message may have. Far above what a report needs (a schema nested
+ * the contract's 64 levels is about 70 deep) and far below what recursive serializers survive: a report nested
+ * 100,000 levels (free-form `params`, field metadata) would pass validation and then overflow the stack where
+ * it is written back as JSON (state records, Avro).
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** The nesting depth of a JSON value, or the JSON path where it first exceeds `limit` (without recursion). */
+export function tooDeep(value: unknown, limit = MAX_JSON_DEPTH): string | undefined {
+  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > limit) return path === '' ? '/' : path;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: `${path}/${i}` }));
+    else
+      for (const k of Object.keys(v))
+        stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, path: `${path}/${k}` });
+  }
+  return undefined;
+}
+
+function depthProblem(value: unknown): Decoded | undefined {
+  const at = tooDeep(value);
+  if (at === undefined) return undefined;
+  const path = at.length > 200 ? `${at.slice(0, 200)}...` : at;
+  return {
+    kind: 'dead',
+    code: 'REPORT_INVALID',
+    reason: `(document): is nested deeper than ${MAX_JSON_DEPTH} levels (arrays and objects), at ${path}`,
+  };
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The monitor reads tolerantly: keys a newer emitter added to v1 are ignored, not rejected. */
@@ -157,6 +191,8 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
         },
       ];
     }
+    const deep = depthProblem(report);
+    if (deep) return [deep];
     const v = validateReport(report, TOLERANT);
     if (!v.ok) return [{ kind: 'dead', code: 'REPORT_INVALID', reason: formatIssues(v.errors) }];
     return [{ kind: 'report', report: v.report, format: 'avro' }];
@@ -178,6 +214,8 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     const r = parseReport(text);
     return [{ kind: 'dead', code: 'MALFORMED_JSON', reason: r.ok ? 'malformed JSON' : formatIssues(r.errors) }];
   }
+  const deep = depthProblem(parsed);
+  if (deep) return [deep];
   if (isOpenLineageEvent(parsed)) {
     if (!options.openLineage)
       return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'OpenLineage events are not accepted here' }];

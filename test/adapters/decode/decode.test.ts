@@ -68,6 +68,21 @@ const dead = (d: Decoded[]) => {
 };
 
 describe('decodeMessage: JSON', () => {
+  it('a report nested 100,000 levels deep is REPORT_INVALID naming the nesting, not a stack overflow later', async () => {
+    const text = JSON.stringify({ ...report, params: { deep: '@@' } }).replace(
+      '"@@"',
+      '{"a":'.repeat(100_000) + '0' + '}'.repeat(100_000),
+    );
+    const d = dead(await decodeMessage(Buffer.from(text), { maxMessageBytes: 10_000_000 }));
+    expect(d.code).toBe('REPORT_INVALID');
+    expect(d.reason).toMatch(/nested deeper than 256 levels \(arrays and objects\), at \/params\/deep\/a\/a/);
+    expect(dead(await decodeMessage(Buffer.from('['.repeat(100_000)), { maxMessageBytes: MAX })).code).toBe(
+      'MALFORMED_JSON',
+    );
+    const ok = JSON.stringify({ ...report, params: { deep: '@@' } }).replace('"@@"', '['.repeat(200) + ']'.repeat(200));
+    expect((await decodeMessage(Buffer.from(ok), { maxMessageBytes: MAX }))[0]!.kind).toBe('report');
+  });
+
   it('a valid report', async () => {
     expect(await decodeMessage(json(report), { maxMessageBytes: MAX })).toEqual([
       { kind: 'report', report, format: 'json' },
