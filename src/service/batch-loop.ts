@@ -2,8 +2,9 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { Logger } from 'pino';
 import type { MonitorConfig } from '../config/index.js';
 import { isRetriable } from '../errors/classify.js';
-import { RootlineError, errorMessage, isRootlineError } from '../errors/index.js';
+import { RootlineError, errorMessage } from '../errors/index.js';
 import { retry, sleep } from '../errors/retry.js';
+import { writeNarrowing, type PointSink } from './write-points.js';
 import type { Report } from '../contract/index.js';
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
@@ -17,10 +18,7 @@ import { deadLetterMessage, splitToFit } from '../adapters/kafka/limits.js';
 import { loadStatePartitions } from '../adapters/kafka/state-store.js';
 import { STATE_TOPIC_MAX_MESSAGE_BYTES, ensureTopics } from '../adapters/kafka/topics.js';
 
-/** Where the consumer writes metric points; the InfluxDB sink in production. */
-export interface PointSink {
-  write(points: readonly MetricPoint[]): Promise<void>;
-}
+export type { PointSink } from './write-points.js';
 
 export interface KafkaMonitorDeps {
   config: MonitorConfig;
@@ -420,77 +418,42 @@ export class KafkaMonitor {
     }
   }
 
-  /**
-   * Writes points to InfluxDB; while it is down (network, timeouts, 5xx, 401/403/404), waits with backoff
-   * (consumption of this partition pauses, heartbeats keep the membership), for as long as it lasts. When
-   * InfluxDB refuses points (400, 413, 422: about the points, the same points would be refused again), the
-   * refused ones are found by bisection and everything else is written. Returns the reports (`origin` indexes)
-   * whose points were refused, with InfluxDB's answer; refused points without an origin are only logged.
-   */
+  /** Writes points to InfluxDB through {@link writeNarrowing}, with this monitor's metrics and log. */
   private async writePoints(
     points: readonly MetricPoint[],
     origin: readonly (number | undefined)[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<Map<number, string>> {
-    const rejected = new Map<number, string>();
     let failures = 0;
-    const write = (slice: readonly MetricPoint[]) =>
-      retry(
-        async () => {
-          const t0 = process.hrtime.bigint();
-          try {
-            await this.deps.sink.write(slice);
-          } catch (err: unknown) {
-            if (isRootlineError(err, 'SINK_REJECTED')) throw err;
-            failures += 1;
-            this.deps.metrics.influxRetries.inc();
-            throw err;
-          }
-          this.deps.metrics.influxWrite.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-          if (failures > 0) {
-            this.log.info({ attempts: failures + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
-            failures = 0;
-          }
-        },
-        {
-          backoff: { initialMs: 200, maxMs: this.cfg.influx.maxRetryDelayMs },
-          retriable: (err) => !isRootlineError(err, 'SINK_REJECTED'),
-          stopped: () => !isRunning() || this.stopping,
-          stopError: (err) =>
-            new RootlineError('INFLUX_ERROR', 'stopping while InfluxDB writes are failing', { cause: err }),
-          onWait: heartbeat,
-          onRetry: (err, attempt, waitMs) => {
-            if (attempt === 1 || attempt % 10 === 0)
-              this.log.warn(
-                { err: errorMessage(err), attempt, retriable: isRetriable(err), nextDelayMs: waitMs },
-                'InfluxDB write failed; consumption paused, retrying',
-              );
-          },
-        },
-      );
-    const narrow = async (from: number, to: number): Promise<void> => {
-      if (from >= to) return;
-      try {
-        await write(points.slice(from, to));
-      } catch (err: unknown) {
-        if (!isRootlineError(err, 'SINK_REJECTED')) throw err;
-        if (to - from > 1) {
-          const mid = from + Math.ceil((to - from) / 2);
-          await narrow(from, mid);
-          await narrow(mid, to);
-          return;
-        }
-        const i = origin[from];
+    const { rejected } = await writeNarrowing(points, origin, {
+      sink: this.deps.sink,
+      maxDelayMs: this.cfg.influx.maxRetryDelayMs,
+      stopped: () => !isRunning() || this.stopping,
+      heartbeat,
+      onWritten: (seconds) => {
+        this.deps.metrics.influxWrite.observe(seconds);
+        if (failures > 0)
+          this.log.info({ attempts: failures + 1 }, 'InfluxDB write succeeded after retries; consumption resumes');
+        failures = 0;
+      },
+      onRetry: (err, attempt, waitMs) => {
+        failures += 1;
+        this.deps.metrics.influxRetries.inc();
+        if (attempt === 1 || attempt % 10 === 0)
+          this.log.warn(
+            { err: errorMessage(err), attempt, retriable: isRetriable(err), nextDelayMs: waitMs },
+            'InfluxDB write failed; consumption paused, retrying',
+          );
+      },
+      onRejected: (err, point, report) => {
         this.deps.metrics.errors.inc({ component: 'influx-rejected' });
         this.log.warn(
-          { err: errorMessage(err), measurement: points[from]!.measurement, report: i },
+          { err: errorMessage(err), measurement: point.measurement, report },
           'InfluxDB refused a point; it is left out',
         );
-        if (i !== undefined && !rejected.has(i)) rejected.set(i, errorMessage(err));
-      }
-    };
-    await narrow(0, points.length);
+      },
+    });
     return rejected;
   }
 

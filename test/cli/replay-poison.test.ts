@@ -40,7 +40,7 @@ function poisoned(): { file: string; good: number; bad: number[] } {
       const p = copy();
       p.node = 'bad-sketch';
       p.event_id = '00000000-0000-4000-8000-000000000002';
-      const cols = p.outputs[0]!.profile!.columns as Record<string, { kind: string; sketch?: unknown }>;
+      const cols = p.outputs[0]!.profile.columns as Record<string, { kind: string; sketch?: unknown }>;
       const numeric = Object.values(cols).find((c) => c.kind === 'numeric')!;
       numeric.sketch = { type: 'kll_doubles', k: 200, data: Buffer.alloc(64, 7).toString('base64') };
       poison(JSON.stringify(p));

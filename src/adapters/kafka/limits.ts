@@ -30,7 +30,7 @@ function headerBytes(h: IHeaders | undefined): number {
   let n = 0;
   for (const [k, v] of Object.entries(h)) {
     n += Buffer.byteLength(k) + RECORD_OVERHEAD / 4;
-    for (const x of Array.isArray(v) ? v : [v]) n += bytes(x as Buffer | string | undefined);
+    for (const x of Array.isArray(v) ? v : [v]) n += bytes(x);
   }
   return n;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportToAvro, type Report } from '../../../src/contract/index.js';
-import { RootlineError, isRootlineError } from '../../../src/errors/index.js';
+import type { RootlineError } from '../../../src/errors/index.js';
+import { isRootlineError } from '../../../src/errors/index.js';
 import {
   decodeMessage,
   isOpenLineageEvent,

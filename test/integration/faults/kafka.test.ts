@@ -139,6 +139,9 @@ describe('fault injection: every kafka attack against a real monitor', () => {
           `${attack.id}: ${partitionMoved ? "the attacked node's next report" : 'the next report'} not processed within ${FOLLOW_UP_MS} ms`,
         );
         if (!partitionMoved) {
+          process.stderr.write(
+            `[faults] monitor log after ${attack.id}:\n${mon.logs.slice(-20).join('').slice(-8000)}\n`,
+          );
           stalled = attack.id;
           break;
         }
