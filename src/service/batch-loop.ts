@@ -332,7 +332,16 @@ export class KafkaMonitor {
       );
     };
     for (const msg of batch.messages) {
-      const decoded = await this.decode(msg.value, heartbeat, isRunning);
+      let decoded: Decoded[];
+      try {
+        decoded = await this.decode(msg.value, heartbeat, isRunning);
+      } catch (err: unknown) {
+        // A registry outage that outlasted the batch (shutdown, lost partition) fails the batch; anything else the
+        // decoder throws on is this message's (a defect, not an outage): it must not stop the partition.
+        if (isRetriable(err) || !isRunning() || this.stopping) throw err;
+        deadLetter(msg, 'PROCESSING_FAILED', `decoding failed: ${errorMessage(err)}`);
+        continue;
+      }
       for (const d of decoded) {
         if (d.kind === 'report') {
           if (fromIngest)
