@@ -117,7 +117,7 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
       'the good reports',
     );
 
-    const dead: { code: string; message: string; value: Buffer | null }[] = [];
+    const dead: { code: string; message: string; value: Buffer | null; size?: string }[] = [];
     const c = consumer(unique('dlq-reader'));
     await c.connect();
     await c.subscribe({ topic: cfg.kafka.topics.dlq, fromBeginning: true });
@@ -127,6 +127,9 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
           code: message.headers!['rootline-error']!.toString(),
           message: message.headers!['rootline-error-message']!.toString(),
           value: message.value,
+          ...(message.headers?.['rootline-original-size']
+            ? { size: message.headers['rootline-original-size'].toString() }
+            : {}),
         });
         return Promise.resolve();
       },
@@ -139,7 +142,10 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
       'UNKNOWN_SCHEMA_ID',
     ]);
     expect(dead.find((d) => d.code === 'REPORT_INVALID')!.message).toContain('/outputs');
-    expect(dead.find((d) => d.code === 'MESSAGE_TOO_LARGE')!.value).toBeNull();
+    // An oversized value is kept truncated (its first 64 KiB), with the original size named.
+    const tooLarge = dead.find((d) => d.code === 'MESSAGE_TOO_LARGE')!;
+    expect(tooLarge.value).toHaveLength(64 * 1024);
+    expect(tooLarge.size).toBe(String(100 * 1024));
     expect(m.metrics.deadLetters.total()).toBe(4);
   });
 
