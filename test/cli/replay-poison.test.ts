@@ -29,12 +29,14 @@ function poisoned(): { file: string; good: number; bad: number[] } {
     const copy = (): Report => structuredClone(base);
     if (r === 1) poison('\u0000\u00ff garbage bytes');
     if (r === 2) {
+      // Hostile but valid (it used to crash the core): processed like any other report.
       const p = copy();
       p.node = 'proto-output';
       p.run_id = 'proto-output';
       p.event_id = '00000000-0000-4000-8000-000000000001';
       p.outputs[0]!.dataset = '__proto__';
-      poison(JSON.stringify(p));
+      lines.push(JSON.stringify(p));
+      good++;
     }
     if (r === 3) {
       const p = copy();
