@@ -688,6 +688,11 @@ export class KllDoublesSketch {
       sketch.levelZeroSorted = (flags & FLAG_LEVEL_ZERO_SORTED) !== 0;
       return sketch;
     }
+    // Serial version 2 is the single-item form only (as DataSketches-java validates it).
+    if (serialVersion !== SERIAL_VERSION_1)
+      throw invalid(`serial version ${serialVersion} on a full sketch, expected ${SERIAL_VERSION_1}`, {
+        serialVersion,
+      });
     if (bytes.byteLength < DATA_START)
       throw invalid(`truncated: ${bytes.byteLength} bytes, the full preamble needs ${DATA_START}`);
     const nBig = dv.getBigUint64(8, true);

@@ -223,6 +223,11 @@ describe('deserialize rejects malformed input with SKETCH_INVALID', () => {
 
   it('bad serial version', () => {
     expectInvalid(() => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setUint8(1, 3))), /serial version 3/);
+    // 2 is the single-item form's: a full sketch claiming it is refused.
+    expectInvalid(
+      () => KllDoublesSketch.deserialize(patched(full, (dv) => dv.setUint8(1, 2))),
+      /serial version 2 on a full sketch/,
+    );
   });
 
   it('bad m, bad k, bad preamble ints', () => {

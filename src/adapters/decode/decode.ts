@@ -66,30 +66,38 @@ export function isOpenLineageEvent(v: unknown): v is Record<string, unknown> {
  */
 export const MAX_JSON_DEPTH = 256;
 
-/** The nesting depth of a JSON value, or the JSON path where it first exceeds `limit` (without recursion). */
-export function tooDeep(value: unknown, limit = MAX_JSON_DEPTH): string | undefined {
+/** A UTF-16 surrogate without its pair: valid in JSON text (`\\ud800`), not encodable in UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What makes a parsed document unusable whatever its shape, found without recursion: nesting deeper than `limit`
+ * (arrays and objects), or a string or key with a lone surrogate (it would reach Kafka and InfluxDB as U+FFFD,
+ * so a name would silently change). Returns the problem with its JSON path, or undefined.
+ */
+export function documentProblem(value: unknown, limit = MAX_JSON_DEPTH): string | undefined {
   const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: '' }];
+  const at = (path: string) => (path === '' ? '/' : path.length > 200 ? `${path.slice(0, 200)}...` : path);
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return `${at(path)}: is not valid Unicode (contains a lone surrogate)`;
+      continue;
+    }
     if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > limit) return path === '' ? '/' : path;
+    if (depth + 1 > limit) return `${at(path)}: is nested deeper than ${limit} levels (arrays and objects)`;
     if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: `${path}/${i}` }));
     else
-      for (const k of Object.keys(v))
+      for (const k of Object.keys(v)) {
+        if (LONE_SURROGATE.test(k)) return `${at(path)}: a key is not valid Unicode (contains a lone surrogate)`;
         stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, path: `${path}/${k}` });
+      }
   }
   return undefined;
 }
 
 function depthProblem(value: unknown): Decoded | undefined {
-  const at = tooDeep(value);
-  if (at === undefined) return undefined;
-  const path = at.length > 200 ? `${at.slice(0, 200)}...` : at;
-  return {
-    kind: 'dead',
-    code: 'REPORT_INVALID',
-    reason: `(document): is nested deeper than ${MAX_JSON_DEPTH} levels (arrays and objects), at ${path}`,
-  };
+  const problem = documentProblem(value);
+  return problem === undefined ? undefined : { kind: 'dead', code: 'REPORT_INVALID', reason: problem };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
