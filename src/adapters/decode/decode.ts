@@ -74,13 +74,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * (arrays and objects), or a string or key with a lone surrogate (it would reach Kafka and InfluxDB as U+FFFD,
  * so a name would silently change). Returns the problem with its JSON path, or undefined.
  */
-export function documentProblem(value: unknown, limit = MAX_JSON_DEPTH): string | undefined {
+export function documentProblem(value: unknown, limit = MAX_JSON_DEPTH, strings = true): string | undefined {
   const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: '' }];
   const at = (path: string) => (path === '' ? '/' : path.length > 200 ? `${path.slice(0, 200)}...` : path);
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop()!;
     if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) return `${at(path)}: is not valid Unicode (contains a lone surrogate)`;
+      if (strings && LONE_SURROGATE.test(v)) return `${at(path)}: is not valid Unicode (contains a lone surrogate)`;
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
@@ -88,15 +88,20 @@ export function documentProblem(value: unknown, limit = MAX_JSON_DEPTH): string 
     if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: `${path}/${i}` }));
     else
       for (const k of Object.keys(v)) {
-        if (LONE_SURROGATE.test(k)) return `${at(path)}: a key is not valid Unicode (contains a lone surrogate)`;
+        if (strings && LONE_SURROGATE.test(k))
+          return `${at(path)}: a key is not valid Unicode (contains a lone surrogate)`;
         stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, path: `${path}/${k}` });
       }
   }
   return undefined;
 }
 
-function depthProblem(value: unknown): Decoded | undefined {
-  const problem = documentProblem(value);
+/**
+ * The nesting is checked before validation (which must not walk 100,000 levels), the strings after it (the
+ * contract names its own problems, such as a column name, more precisely).
+ */
+function depthProblem(value: unknown, strings = false): Decoded | undefined {
+  const problem = documentProblem(value, MAX_JSON_DEPTH, strings);
   return problem === undefined ? undefined : { kind: 'dead', code: 'REPORT_INVALID', reason: problem };
 }
 
@@ -203,7 +208,7 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     if (deep) return [deep];
     const v = validateReport(report, TOLERANT);
     if (!v.ok) return [{ kind: 'dead', code: 'REPORT_INVALID', reason: formatIssues(v.errors) }];
-    return [{ kind: 'report', report: v.report, format: 'avro' }];
+    return [depthProblem(v.report, true) ?? { kind: 'report', report: v.report, format: 'avro' }];
   }
 
   // JSON: parse once, then tell a report from an OpenLineage event.
@@ -227,6 +232,8 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
   if (isOpenLineageEvent(parsed)) {
     if (!options.openLineage)
       return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'OpenLineage events are not accepted here' }];
+    const unusable = depthProblem(parsed, true);
+    if (unusable) return [unusable];
     const res = options.openLineage(parsed);
     if ('errors' in res) return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: res.errors.join('; ') }];
     if (res.reports.length === 0)
@@ -248,5 +255,5 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
   }
   const v = validateReport(parsed, TOLERANT);
   if (!v.ok) return [{ kind: 'dead', code: 'REPORT_INVALID', reason: formatIssues(v.errors) }];
-  return [{ kind: 'report', report: v.report, format: 'json' }];
+  return [depthProblem(v.report, true) ?? { kind: 'report', report: v.report, format: 'json' }];
 }
