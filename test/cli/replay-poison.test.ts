@@ -34,7 +34,7 @@ function poisoned(): { file: string; good: number; bad: number[] } {
       p.node = 'proto-output';
       p.run_id = 'proto-output';
       p.event_id = '00000000-0000-4000-8000-000000000001';
-      p.outputs[0]!.dataset = '__proto__';
+      p.outputs![0]!.dataset = '__proto__';
       lines.push(JSON.stringify(p));
       good++;
     }
@@ -42,7 +42,7 @@ function poisoned(): { file: string; good: number; bad: number[] } {
       const p = copy();
       p.node = 'bad-sketch';
       p.event_id = '00000000-0000-4000-8000-000000000002';
-      const cols = p.outputs[0]!.profile.columns as Record<string, { kind: string; sketch?: unknown }>;
+      const cols = p.outputs![0]!.profile!.columns as Record<string, { kind: string; sketch?: unknown }>;
       const numeric = Object.values(cols).find((c) => c.kind === 'numeric')!;
       numeric.sketch = { type: 'kll_doubles', k: 200, data: Buffer.alloc(64, 7).toString('base64') };
       poison(JSON.stringify(p));
@@ -59,6 +59,6 @@ describe('rootline replay with poison reports', () => {
     expect(r.code).toBe(2);
     for (const n of bad) expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${n}: `));
     expect(r.stderr).toContain(`replayed ${good} reports`);
-    expect(r.stderr).toContain(`${bad.length} bad lines`);
+    expect(r.stderr).toContain(`${bad.length} invalid lines`);
   });
 });
