@@ -98,7 +98,7 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     const good = sim.run(0);
     const bad = [
       { key: 'dlq-pipe', value: Buffer.from('{"spec": "rootline.report/v1", "event_id": ') }, // malformed JSON
-      { key: 'dlq-pipe', value: Buffer.from(JSON.stringify({ ...good[0], outputs: [], event_id: 'x-1' })) }, // wrong schema
+      { key: 'dlq-pipe', value: Buffer.from(JSON.stringify({ ...good[0], outputs: {}, event_id: 'x-1' })) }, // wrong schema
       { key: 'dlq-pipe', value: Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0x01]), Buffer.from('garbage')]) }, // unknown schema id
       { key: 'dlq-pipe', value: Buffer.alloc(100 * 1024, 'x') }, // oversized
     ];
