@@ -63,5 +63,8 @@ export async function monitorCommand(args: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   await runMonitor(cfg, log, stop);
+  // Everything the monitor owns is closed; a client's pending reconnect timer (kafkajs backs off for
+  // seconds against an unreachable broker) must not hold the process open after that.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
   return 0;
 }

@@ -375,6 +375,9 @@ export class MonitorCore {
     }
     if (node.last_event_time > 0 && at > node.last_event_time)
       pushBounded(node.intervals, at - node.last_event_time, opts.baselineRuns);
+    // How far the rest of the pipeline is usually ahead of this node when it reports (the source of a long
+    // run reports while the previous run's last steps are still landing): silence counts beyond that lead.
+    if (node.runs > 0) pushBounded((node.leads ??= []), Math.max(0, rt.state.watermark - at), opts.baselineRuns);
     node.last_event_time = Math.max(node.last_event_time, at);
     node.runs += 1;
     node.late = false;
@@ -650,10 +653,11 @@ export class MonitorCore {
       if (usual !== undefined)
         for (const [from, to] of rt.state.pauses ?? [])
           if (from >= node.last_event_time && to - from > usual) paused += to - from;
+      const lead = node.leads && node.leads.length > 0 ? Math.max(...node.leads) : 0;
       const f = evaluateFreshness(this.rules, {
         pipeline: node.pipeline,
         node: node.node,
-        lastRunAt: node.last_event_time + paused,
+        lastRunAt: node.last_event_time + paused + lead,
         usualIntervalMs: usual,
         runs: node.runs,
         now: at,

@@ -65,6 +65,11 @@ export interface NodeState {
   event_ids: string[];
   /** Intervals (ms) between the node's recent runs, for freshness. */
   intervals: number[];
+  /**
+   * How far the pipeline's watermark was ahead of each recent run of the node when it arrived (ms): the
+   * usual lead of the rest of the pipeline, which freshness does not count as silence.
+   */
+  leads?: number[];
   outputs: Record<string, DatasetBaseline>;
   inputs: Record<string, DatasetBaseline>;
   /** Runs recorded so far (the next run's seq). */
