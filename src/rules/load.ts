@@ -187,6 +187,37 @@ function parseMentions(node: YamlNode, where: string, p: Problems): string[] | u
   return out;
 }
 
+/** A `match:` mapping of globs (owners, overrides): each key one of `keys`, each value a valid glob. */
+function parseMatch<K extends string>(
+  value: YamlNode,
+  keys: readonly K[],
+  what: string,
+  p: Problems,
+  into: Partial<Record<K, string>>,
+): void {
+  if (!isMap(value)) {
+    p.add(value, `${what} must be a mapping of ${keys.join(', ')} globs`);
+    return;
+  }
+  for (const [mk, mkNode, mv] of mapEntries(value)) {
+    if (!(keys as readonly string[]).includes(mk)) {
+      p.add(mkNode, `unknown ${what} key "${mk}" (expected ${keys.join(', ')})`);
+      continue;
+    }
+    const g = scalar(mv);
+    if (typeof g !== 'string' || g === '') {
+      p.add(mv, `match.${mk} must be a glob string`);
+      continue;
+    }
+    try {
+      globToRegExp(g);
+      into[mk as K] = g;
+    } catch (err: unknown) {
+      p.add(mv, (err as Error).message);
+    }
+  }
+}
+
 function parseOwner(node: YamlNode, p: Problems): OwnerEntry | undefined {
   if (!isMap(node)) {
     p.add(node, 'each owner must be a mapping with match and team (and slack_channel, mention, routes)');
@@ -198,27 +229,7 @@ function parseOwner(node: YamlNode, p: Problems): OwnerEntry | undefined {
   for (const [key, keyNode, value] of mapEntries(node)) {
     if (key === 'match') {
       hasMatch = true;
-      if (!isMap(value)) {
-        p.add(value, 'owners match must be a mapping of pipeline and/or node globs');
-        continue;
-      }
-      for (const [mk, mkNode, mv] of mapEntries(value)) {
-        if (mk !== 'pipeline' && mk !== 'node') {
-          p.add(mkNode, `unknown owners match key "${mk}" (expected pipeline, node)`);
-          continue;
-        }
-        const g = scalar(mv);
-        if (typeof g !== 'string' || g === '') {
-          p.add(mv, `match.${mk} must be a glob string`);
-          continue;
-        }
-        try {
-          globToRegExp(g);
-          o.match[mk] = g;
-        } catch (err: unknown) {
-          p.add(mv, (err as Error).message);
-        }
-      }
+      parseMatch(value, ['pipeline', 'node'], 'owners match', p, o.match);
     } else if (key === 'team') {
       const v = scalar(value);
       if (typeof v !== 'string' || v.trim() === '' || v.length > 80)
@@ -404,27 +415,7 @@ function parseOverride(node: YamlNode, p: Problems, known: Map<string, Rule>): R
   for (const [key, keyNode, value] of mapEntries(node)) {
     if (key === 'match') {
       hasMatch = true;
-      if (!isMap(value)) {
-        p.add(value, 'match must be a mapping of pipeline, node and/or column globs');
-        continue;
-      }
-      for (const [mk, mkNode, mv] of mapEntries(value)) {
-        if (mk !== 'pipeline' && mk !== 'node' && mk !== 'column') {
-          p.add(mkNode, `unknown match key "${mk}" (expected pipeline, node, column)`);
-          continue;
-        }
-        const g = scalar(mv);
-        if (typeof g !== 'string' || g === '') {
-          p.add(mv, `match.${mk} must be a glob string`);
-          continue;
-        }
-        try {
-          globToRegExp(g);
-          o.match[mk] = g;
-        } catch (err: unknown) {
-          p.add(mv, (err as Error).message);
-        }
-      }
+      parseMatch(value, ['pipeline', 'node', 'column'], 'match', p, o.match);
     } else if (key === 'rules') {
       if (!isMap(value)) {
         p.add(value, 'override rules must map rule ids to changed settings, e.g. { null_ratio: { max: 0.1 } }');

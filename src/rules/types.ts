@@ -1,3 +1,4 @@
+import type { CategoryShift } from '../stats/index.js';
 import type { SchemaChange } from '../contract/index.js';
 import type { RowExpectation, Seasonality } from '../stats/seasonal.js';
 import { METRICS } from './metrics/index.js';
@@ -211,18 +212,8 @@ export interface DriftMetrics {
   candidates?: CategoryMove[];
 }
 
-/** How one category's share compares: bounds [lower, upper] of its share in the baseline and now. */
-export interface CategoryMove {
-  value: string;
-  baseline: [number, number];
-  current: [number, number];
-  /** appeared: never listed in the baseline; vanished: not listed now; moved: otherwise. */
-  change: 'appeared' | 'vanished' | 'moved';
-  /** How far apart the two share intervals are (0 when they overlap). */
-  gap: number;
-  /** appeared/vanished candidates: one-sided p-value, Bonferroni across the values compared. */
-  pvalue?: number;
-}
+/** How one category's share compares (the stats module's comparison, named once there). */
+export type CategoryMove = CategoryShift;
 
 /**
  * THE finding: what a rule says about a run. Its identity (which node-run) is carried by the run that

@@ -12,6 +12,7 @@ import { apiQueries } from './api.js';
 import { KafkaMonitor } from './batch-loop.js';
 import type { Logger } from './log.js';
 import { monitorMetrics } from './metrics.js';
+import { splitBySize } from '../adapters/kafka/limits.js';
 import { actionPoint, startOpsTicker } from './ops.js';
 import { kafkaCheck, observedSink, registryCheck } from './probes.js';
 import { watchRules } from './rules-watcher.js';
@@ -26,21 +27,7 @@ export const MESSAGE_OVERHEAD_BYTES = 1024;
  * call's messages for a partition as one record batch, which the broker measures whole).
  */
 export function sendChunks<T extends { value: string }>(messages: readonly T[], maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = 0;
-  for (const m of messages) {
-    const bytes = Buffer.byteLength(m.value, 'utf8') + MESSAGE_OVERHEAD_BYTES;
-    if (current.length > 0 && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(m);
-    size += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return splitBySize(messages, (m) => Buffer.byteLength(m.value, 'utf8') + MESSAGE_OVERHEAD_BYTES, maxBytes);
 }
 
 /** The running parts, for tests and embedding. */

@@ -41,25 +41,30 @@ export function recordBytes(m: Message): number {
 }
 
 /**
- * Splits messages (in order) into groups whose records together fit `limit` bytes of record batch. A message
- * larger than the limit on its own is a group alone (the broker will refuse it; callers keep messages smaller).
+ * Splits items (in order) into groups whose sizes, plus `overhead` per group, fit `limit`. An item larger
+ * than the limit on its own is a group alone (the broker will refuse it; callers keep items smaller).
  */
-export function splitToFit(messages: readonly Message[], limit: number): Message[][] {
-  const groups: Message[][] = [];
-  let current: Message[] = [];
-  let size = BATCH_OVERHEAD;
-  for (const m of messages) {
-    const n = recordBytes(m);
+export function splitBySize<T>(items: readonly T[], sizeOf: (item: T) => number, limit: number, overhead = 0): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let size = overhead;
+  for (const item of items) {
+    const n = sizeOf(item);
     if (current.length > 0 && size + n > limit) {
       groups.push(current);
       current = [];
-      size = BATCH_OVERHEAD;
+      size = overhead;
     }
-    current.push(m);
+    current.push(item);
     size += n;
   }
   if (current.length > 0) groups.push(current);
   return groups;
+}
+
+/** Splits messages (in order) into groups whose records together fit `limit` bytes of record batch. */
+export function splitToFit(messages: readonly Message[], limit: number): Message[][] {
+  return splitBySize(messages, recordBytes, limit, BATCH_OVERHEAD);
 }
 
 /** Where a dead letter came from and why it is one. */
