@@ -344,7 +344,9 @@ export class KafkaMonitor {
       }
       for (const d of decoded) {
         if (d.kind === 'report') {
-          if (fromIngest)
+          // An OpenLineage Kafka transport pointed at the reports topic keys by job (`run:<namespace>/<name>`): the
+          // converted report is re-keyed by its pipeline first, so a pipeline's reports and state share one partition.
+          if (fromIngest || (d.format === 'openlineage' && msg.key?.toString('utf8') !== d.report.pipeline))
             forwards.push({
               key: d.report.pipeline,
               value: JSON.stringify(d.report),
