@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -116,7 +117,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
   )
     throw new HttpProblem(415, `Content-Encoding ${JSON.stringify(encoding)} is not supported (gzip, deflate or none)`);
   const raw = await readRaw(req, max);
-  if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
+  if (encoding === 'identity' || encoding === '') return utf8Text(raw);
   let decoded: Buffer;
   try {
     decoded = await (encoding === 'deflate' ? inflateAsync : gunzipAsync)(raw, { maxOutputLength: max });
@@ -125,7 +126,70 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
       throw new HttpProblem(413, `the ${encoding} body inflates to more than the ${max} bytes allowed`);
     throw new HttpProblem(400, `the body is not valid ${encoding}: ${errorMessage(err)}`);
   }
-  return decoded.toString('utf8');
+  return utf8Text(decoded);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body's text, as `parseReport` reads a Kafka message: bytes that are not UTF-8 are a 400 (never replaced by
+ * U+FFFD, which would store a name the emitter never sent), a leading byte order mark is dropped.
+ */
+function utf8Text(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpProblem(400, 'the body is not valid UTF-8');
+  }
+}
+
+/**
+ * A 415 unless the body is declared JSON: `application/json`, `*\/*+json`, `text/json`, `text/plain` (what
+ * `fetch` and simple clients send for a string) or no Content-Type at all. A form (`curl -d`) or XML body is
+ * refused naming the type expected, rather than read as JSON by accident.
+ */
+function checkContentType(req: IncomingMessage): void {
+  const raw = req.headers['content-type'];
+  if (raw === undefined || raw.trim() === '') return;
+  const type = raw.split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json') || type === 'text/json' || type === 'text/plain') return;
+  throw new HttpProblem(415, `Content-Type ${JSON.stringify(type)} is not supported: send application/json`);
+}
+
+/** Answers of the HTTP parser's own refusals (sent before any handler runs), each with a reason. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request was not received in time (http.requestTimeoutMs)'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'the request headers are larger than the server accepts (16 KiB)',
+  ],
+  HPE_HEADERS_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'the request headers were not received in time (http.headersTimeoutMs)',
+  ],
+};
+
+/**
+ * The answer to a request the HTTP parser refused (malformed, headers too large, too slow): its status and a
+ * JSON reason, as every other refusal has; Node's default writes the status line only.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, text, reason] = CLIENT_ERRORS[err.code ?? ''] ?? [
+    400,
+    'Bad Request',
+    `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`,
+  ];
+  const body = JSON.stringify({ error: reason });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {
@@ -263,6 +327,7 @@ export function startHttpServer(
         if (route === 'GET /livez') return done(200, { status: 'ok' });
         if (route === 'GET /metrics') return done(200, o.metrics.render(), 'text/plain; version=0.0.4');
         if (req.method === 'POST' && (url.pathname === '/api/v1/reports' || url.pathname === '/api/v1/lineage')) {
+          checkContentType(req);
           const text = await readBody(req, o.maxBodyBytes);
           let body: unknown;
           try {
@@ -278,7 +343,11 @@ export function startHttpServer(
         }
         return done(404, { error: `no route ${route}` });
       } catch (err: unknown) {
-        if (err instanceof HttpProblem) return done(err.status, err.body ?? { error: err.message });
+        if (err instanceof HttpProblem) {
+          // Refused before (or while) reading the body: drain the rest so the client reads the answer.
+          req.resume();
+          return done(err.status, err.body ?? { error: err.message });
+        }
         if (err instanceof URIError) return done(400, { error: `malformed escape: ${err.message}` });
         if (err instanceof RootlineError && err.code === 'MESSAGE_TOO_LARGE') return done(413, { error: err.message });
         if (err instanceof RootlineError && err.code === 'NOT_FOUND') return done(404, { error: err.message });
@@ -396,6 +465,7 @@ export function startHttpServer(
           : err,
       );
     });
+    server.on('clientError', answerClientError);
     server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     server.listen(o.port, o.host, () => {
       const addr = server.address() as AddressInfo;

@@ -84,7 +84,7 @@ async function post(
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
@@ -177,6 +177,32 @@ describe('POST /api/v1/reports', () => {
     const r = await post(url(), '{"spec": ');
     expect(r.status).toBe(400);
     expect(r.body.error).toMatch(/^the body is not JSON/);
+  });
+
+  it('bytes that are not UTF-8 are a 400 naming UTF-8; a leading byte order mark is ignored', async () => {
+    const text = JSON.stringify(valid(6));
+    const at = text.indexOf(valid(6).node);
+    const bad = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]);
+    const before = s.ingested.length;
+    const r = await post(url(), new Uint8Array(bad));
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/UTF-8/);
+    expect(s.ingested).toHaveLength(before);
+    const bom = await post(url(), new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])));
+    expect(bom).toMatchObject({ status: 202, body: { accepted: 1 } });
+  });
+
+  it('a body declared as a form or XML is a 415 naming application/json; JSON, text/plain or no type is read', async () => {
+    const body = JSON.stringify(valid(7));
+    for (const type of ['application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x']) {
+      const r = await post(url(), body, { 'content-type': type });
+      expect(r.status, type).toBe(415);
+      expect(r.body.error, type).toMatch(/application\/json/);
+    }
+    for (const type of ['application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain;charset=UTF-8'])
+      expect((await post(url(), body, { 'content-type': type })).status, type).toBe(202);
+    const res = await fetch(url(), { method: 'POST', body: new TextEncoder().encode(body) });
+    expect(res.status).toBe(202);
   });
 
   it('a retriable ingest failure is a 503 with Retry-After; another failure a 500', async () => {
@@ -280,6 +306,34 @@ describe('limits and authentication', () => {
       clearInterval(trickle);
       expect(at - t0).toBeLessThan(4000);
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+        error: expect.stringMatching(/not received in time/) as unknown,
+      });
+      expect((await get(`${s.url}/healthz`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('what the HTTP parser refuses (headers too large, not HTTP) is answered with its status and a reason', async () => {
+    const s = await start();
+    try {
+      const big = await fetch(`${s.url}/api/v1/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${'A'.repeat(100_000)}` },
+        body: '{}',
+      });
+      expect(big.status).toBe(431);
+      expect(((await big.json()) as { error: string }).error).toMatch(/headers are larger/);
+      const { port } = new URL(s.url);
+      const sock = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      sock.on('data', (d: Buffer) => (answer += d.toString('utf8')));
+      const closed = new Promise((r) => sock.once('close', r));
+      sock.write('NOT HTTP AT ALL\r\n\r\n');
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 400/);
+      expect(answer).toContain('"error":"the request is not valid HTTP/1.1');
       expect((await get(`${s.url}/healthz`)).status).toBe(200);
     } finally {
       await s.close();
