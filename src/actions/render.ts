@@ -48,6 +48,7 @@ const METRIC_NAMES: Record<string, string> = {
   drift: 'distribution drift',
   freshness: 'freshness',
   status: 'run status',
+  duration: 'run duration',
 };
 
 function fmt(x: number | undefined): string {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { isOpenLineageEvent } from '../adapters/decode/decode.js';
-import { formatIssues, parseReport, type Report } from '../contract/index.js';
+import { formatIssues, parseReport, type Report, type RunProgress } from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
 import { MonitorCore, type Incident } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
@@ -84,8 +84,8 @@ export async function replayCommand(args: string[]): Promise<number> {
       ...(resolveAfter !== undefined ? { resolveAfterHealthyRuns: resolveAfter } : {}),
     });
   let core = newCore();
-  /** The reports processed so far: after the core fails on a report, a fresh core is rebuilt from them. */
-  const good: Report[] = [];
+  /** What was processed so far: after the core fails on a report, a fresh core is rebuilt from it. */
+  const good: (Report | RunProgress)[] = [];
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const stream = createReadStream(file, { encoding: 'utf8' });
   const opened = await new Promise<void>((resolve, reject) => {
@@ -104,6 +104,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   let processed = 0;
   let duplicates = 0;
   let ignored = 0;
+  let unfinished = 0;
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
@@ -114,6 +115,17 @@ export async function replayCommand(args: string[]): Promise<number> {
       if ('errors' in res) {
         invalid++;
         process.stderr.write(`${file}:${lineNo}: invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}\n`);
+        continue;
+      }
+      if (res.progress !== undefined) {
+        // a START/RUNNING: the run's start and statistics, for the report that closes it (and stalled runs)
+        const prog = core.processProgress(res.progress);
+        good.push(res.progress);
+        unfinished++;
+        if (!values['no-findings']) for (const f of prog.findings) out({ type: 'finding', ...f });
+        if (values.events)
+          for (const e of prog.incidentEvents)
+            out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
         continue;
       }
       if (res.reports.length === 0) ignored++;
@@ -136,7 +148,10 @@ export async function replayCommand(args: string[]): Promise<number> {
         invalid++;
         process.stderr.write(`${file}:${lineNo}: the monitor failed on this report: ${errorMessage(err)}\n`);
         core = newCore();
-        for (const r of good) core.processReport(r);
+        for (const r of good) {
+          if ('phase' in r) core.processProgress(r);
+          else core.processReport(r);
+        }
         break;
       }
       good.push(report);
@@ -152,7 +167,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (!values.quiet) {
     const inc = core.incidents();
     process.stderr.write(
-      `replayed ${processed} reports (${duplicates} duplicates, ${invalid} invalid lines, ${ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
+      `replayed ${processed} reports (${duplicates} duplicates, ${invalid} invalid lines, ${unfinished} OpenLineage START/RUNNING events, ${ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
     );
   }
   return invalid > 0 ? 2 : 0;

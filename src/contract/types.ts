@@ -163,3 +163,20 @@ export interface Report {
   /** Why the run failed, for `status: failed`. */
   error?: RunError;
 }
+
+/**
+ * What an unfinished run tells the monitor (an OpenLineage START or RUNNING event): not a report and never on
+ * the wire as one. The monitor remembers the run's start (for its duration and a run that never ends) and the
+ * statistics it carried (Spark puts them on RUNNING) until the report that closes the run takes them over.
+ */
+export interface RunProgress {
+  pipeline: string;
+  node: string;
+  run_id: string;
+  /** RFC 3339. */
+  event_time: string;
+  /** START: the run began at `event_time`; RUNNING: it was still running then. */
+  phase: 'START' | 'RUNNING';
+  inputs?: DatasetRef[];
+  outputs?: OutputRef[];
+}

@@ -1,4 +1,5 @@
-import type { Report } from '../contract/types.js';
+import type { DatasetRef, Report, RunProgress } from '../contract/types.js';
+import { validateReport } from '../contract/index.js';
 import { dict } from '../dict.js';
 import {
   PipelineGraph,
@@ -49,6 +50,7 @@ import {
   pushBounded,
   type DistributionSlot,
   type NodeState,
+  type OpenRun,
   type PipelineState,
   type RunRecord,
 } from './state.js';
@@ -84,6 +86,8 @@ export function emptyOutput(): CoreOutput {
 /** Watermark jumps longer than this are remembered as pipeline pauses (freshness), the last PAUSES_KEPT. */
 const PAUSE_MIN_MS = 60_000;
 const PAUSES_KEPT = 64;
+/** Runs started and not ended kept per node (START/RUNNING buffer): beyond it the one that started first goes. */
+export const OPEN_RUNS_KEPT = 16;
 
 export interface MonitorCoreOptions extends CoreOptions {
   rules: RuleSet;
@@ -172,15 +176,16 @@ export class MonitorCore {
     return out;
   }
 
-  processReport(report: Report, out: CoreOutput = emptyOutput()): CoreOutput {
-    const rt = this.runtime(report.pipeline);
-    const node = this.nodeOf(rt, report);
-    if (node.event_ids.includes(report.event_id)) {
+  processReport(received: Report, out: CoreOutput = emptyOutput()): CoreOutput {
+    const rt = this.runtime(received.pipeline);
+    const node = this.nodeOf(rt, received);
+    if (node.event_ids.includes(received.event_id)) {
       out.duplicates += 1;
       return out;
     }
-    const ref: NodeRef = { pipeline: report.pipeline, node: report.node };
-    const at = Date.parse(report.event_time);
+    const ref: NodeRef = { pipeline: received.pipeline, node: received.node };
+    const at = Date.parse(received.event_time);
+    const report = this.closeOpenRun(node, received, at, out);
     const changes = rt.graph.apply(report);
     out.lineageChanges.push(...changes);
 
@@ -194,12 +199,154 @@ export class MonitorCore {
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
     this.settleHeld(rt, ref, report.run_id, out);
-    if (rt.state.watermark > watermark) this.raiseStale(rt, this.silentNodes(rt, rt.state.watermark), out);
+    if (rt.state.watermark > watermark) {
+      this.raiseStale(rt, this.silentNodes(rt, rt.state.watermark), out);
+      this.raiseStalled(rt, rt.state.watermark, out);
+    }
     return out;
   }
 
-  /** Step 0: the node's state, created on its first report. */
-  private nodeOf(rt: PipelineRuntime, report: Report): NodeState {
+  /**
+   * A run that has not ended (an OpenLineage START or RUNNING event): its start is remembered, and the
+   * statistics it carries are kept (per dataset, the latest event that has a row count) until the report that
+   * closes the run takes them over. At most {@link OPEN_RUNS_KEPT} open runs per node: beyond that the run that
+   * started first is forgotten. A run already closed here is left alone. Runs open for longer than the node's
+   * usual duration at the pipeline's event time are stalled-run findings.
+   */
+  processProgress(p: RunProgress, out: CoreOutput = emptyOutput()): CoreOutput {
+    const rt = this.runtime(p.pipeline);
+    const node = this.nodeOf(rt, p);
+    const at = Date.parse(p.event_time);
+    if (node.history.some((h) => h.run_id === p.run_id)) return out;
+    const open = (node.open_runs ??= []);
+    let run = open.find((r) => r.run_id === p.run_id);
+    if (run === undefined) {
+      run = { run_id: p.run_id, started: at, start_seen: p.phase === 'START' };
+      open.push(run);
+    } else if (p.phase === 'START') {
+      run.started = at;
+      run.start_seen = true;
+    } else if (!run.start_seen) run.started = Math.min(run.started, at);
+    const inputs = mergeRefs(run.inputs, p.inputs);
+    const outputs = mergeRefs(run.outputs, p.outputs);
+    if (inputs !== undefined) run.inputs = inputs;
+    if (outputs !== undefined) run.outputs = outputs;
+    if (open.length > OPEN_RUNS_KEPT) {
+      open.sort((a, b) => a.started - b.started || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+      open.splice(0, open.length - OPEN_RUNS_KEPT);
+    }
+    out.dirty.add(stateKey.node(p.pipeline, p.node));
+    this.raiseStalled(rt, Math.max(rt.state.watermark, at), out);
+    return out;
+  }
+
+  /**
+   * Step 0b: the run's START/RUNNING buffer, if any, is taken over by the report that closes it: a dataset the
+   * report gives no row count for takes the profile the run's progress carried (datasets only the progress
+   * named are added), and a successful run whose START was seen teaches the node its usual duration.
+   */
+  private closeOpenRun(node: NodeState, report: Report, at: number, out: CoreOutput): Report {
+    const i = node.open_runs?.findIndex((r) => r.run_id === report.run_id) ?? -1;
+    if (i < 0) return report;
+    const run = node.open_runs!.splice(i, 1)[0]!;
+    if (node.open_runs!.length === 0) delete node.open_runs;
+    out.dirty.add(stateKey.node(report.pipeline, report.node));
+    if (run.start_seen && at >= run.started && (report.status ?? 'success') === 'success')
+      pushBounded((node.durations ??= []), at - run.started, this.options.baselineRuns);
+    const inputs = takeOver(report.inputs, run.inputs);
+    const outputs = takeOver(report.outputs, run.outputs);
+    if (inputs === report.inputs && outputs === report.outputs) return report;
+    const merged: Report = { ...report };
+    if (inputs !== undefined) merged.inputs = inputs;
+    if (outputs !== undefined) merged.outputs = outputs;
+    // The progress's profiles passed the same checks; together with the report's they must still be one report.
+    const v = validateReport(merged);
+    return v.ok ? v.report : report;
+  }
+
+  /**
+   * Step 9 (stalled runs): runs of the pipeline's nodes open for longer than the node's usual duration at event
+   * time `now` (the `duration` rules), each raised once, as its own incident rooted at the node.
+   */
+  private raiseStalled(rt: PipelineRuntime, now: number, out: CoreOutput): void {
+    for (const node of rt.nodes.values()) {
+      const durations = node.durations ?? [];
+      if (node.open_runs === undefined || durations.length === 0) continue;
+      const usual = median(durations);
+      const open = [...node.open_runs].sort(
+        (a, b) => a.started - b.started || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0),
+      );
+      for (const o of open) {
+        if (o.stalled === true) continue;
+        const f = evaluateFreshness(
+          this.rules,
+          {
+            pipeline: node.pipeline,
+            node: node.node,
+            lastRunAt: o.started,
+            usualIntervalMs: usual,
+            runs: durations.length,
+            now,
+          },
+          'duration',
+        );
+        if (!f) continue;
+        o.stalled = true;
+        this.raiseOpenRunFinding(
+          rt,
+          node,
+          o,
+          { ...f, run_id: o.run_id, details: { started: new Date(o.started).toISOString() } },
+          out,
+        );
+      }
+    }
+  }
+
+  private raiseOpenRunFinding(rt: PipelineRuntime, node: NodeState, o: OpenRun, f: Finding, out: CoreOutput): void {
+    const at = Date.parse(f.event_time);
+    const ref = { pipeline: node.pipeline, node: node.node };
+    const run: RunRecord = {
+      seq: -1,
+      run_id: o.run_id,
+      event_id: '',
+      event_time: at,
+      status: 'success',
+      healthy: false,
+      upstream: [],
+      inputs: (o.inputs ?? []).map((d) => d.dataset),
+      outputs: (o.outputs ?? []).map((d) => d.dataset),
+      findings: [briefOf(f)],
+      input_findings: [],
+    };
+    const root = rcaRunOf(ref, run);
+    const verdicts = [
+      {
+        finding: run.findings[0]!,
+        roots: [
+          {
+            root,
+            rootFindings: run.findings,
+            path: [],
+            healthyParents: [],
+            unobservedParents: [],
+            anomalousExternalInputs: [],
+            candidates: [ref],
+            confidence: 0.9,
+          },
+        ],
+      },
+    ];
+    const events = cloneEvents(attributeRun(this.incidentContext(rt), run, ref, verdicts));
+    out.findings.push(f);
+    pushCoalesced(out.incidentEvents, events);
+    out.points.push(...findingPoints([f], run.incident_id, at), ...incidentPoints(events));
+    out.dirty.add(stateKey.node(node.pipeline, node.node));
+    out.dirty.add(stateKey.pipeline(node.pipeline));
+  }
+
+  /** Step 0: the node's state, created on its first report (or START). */
+  private nodeOf(rt: PipelineRuntime, report: { pipeline: string; node: string }): NodeState {
     let node = rt.nodes.get(report.node);
     if (!node) {
       node = newNodeState(report.pipeline, report.node);
@@ -748,6 +895,7 @@ export class MonitorCore {
       const silent = this.silentNodes(rt, now);
       const reported = [...rt.nodes.values()].filter((n) => n.runs > 0);
       const overdue = new Set(silent.map((x) => x.node));
+      this.raiseStalled(rt, now, out);
       if (!reported.every((n) => n.late === true || overdue.has(n))) continue;
       this.raiseStale(rt, silent, out);
     }
@@ -852,4 +1000,46 @@ export function pushCoalesced(list: IncidentEvent[], events: readonly IncidentEv
 function firstLine(message: string): string {
   const line = message.split('\n').find((l) => l.trim() !== '') ?? '';
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
+
+/**
+ * Datasets of a run's progress, updated by a later START/RUNNING event: a dataset's profile is replaced by a
+ * later one that has a row count (or when it had none); datasets seen first later are added.
+ */
+function mergeRefs<T extends DatasetRef>(prev: T[] | undefined, next: T[] | undefined): T[] | undefined {
+  if (next === undefined || next.length === 0) return prev;
+  const out = [...(prev ?? [])];
+  for (const n of next) {
+    const i = out.findIndex((x) => x.dataset === n.dataset);
+    if (i < 0) out.push(n);
+    else if (n.profile !== undefined && (n.profile.row_count !== undefined || out[i]!.profile === undefined))
+      out[i] = n;
+  }
+  return out;
+}
+
+/**
+ * The report's datasets with what the run's progress knew: a dataset without a row count takes the progress's
+ * profile when that has one (the report's own schema kept when the progress has none and no columns);
+ * datasets only the progress named are added. The report's own list (same object) when nothing changes.
+ */
+function takeOver<T extends DatasetRef>(own: T[] | undefined, progress: T[] | undefined): T[] | undefined {
+  if (progress === undefined || progress.length === 0) return own;
+  let changed = false;
+  const out = (own ?? []).map((o) => {
+    const p = progress.find((x) => x.dataset === o.dataset)?.profile;
+    if (o.profile?.row_count !== undefined || p?.row_count === undefined) return o;
+    changed = true;
+    const schema =
+      p.schema === undefined && p.columns === undefined && o.profile?.schema !== undefined
+        ? { schema: o.profile.schema, schema_fingerprint: o.profile.schema_fingerprint }
+        : {};
+    return { ...o, profile: { ...p, ...schema } };
+  });
+  for (const p of progress)
+    if (!out.some((o) => o.dataset === p.dataset)) {
+      out.push(p);
+      changed = true;
+    }
+  return changed ? out : own;
 }

@@ -12,6 +12,7 @@ export type CauseKind =
   | 'transformation' // inputs healthy, output not, nothing changed that we can see
   | 'run_failed' // the node reported a failed run
   | 'stale' // the node stopped reporting (freshness)
+  | 'stalled' // a run of the node started and has not ended within its usual duration
   | 'unknown';
 
 export interface Cause {

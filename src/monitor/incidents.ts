@@ -68,6 +68,8 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
   const r = v.root;
   const findings = v.rootFindings;
   if (r.status === 'failed') return { kind: 'run_failed', summary: `run ${r.run_id} of ${r.ref.node} failed` };
+  const stalled = findings.find((f) => f.metric === 'duration');
+  if (stalled) return { kind: 'stalled', summary: stalled.message };
   const fresh = findings.find((f) => f.metric === 'freshness');
   if (fresh)
     return {

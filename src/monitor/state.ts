@@ -1,4 +1,4 @@
-import type { Schema } from '../contract/types.js';
+import type { DatasetRef, OutputRef, Schema } from '../contract/types.js';
 import type { LineageState, NodeRun } from '../lineage/index.js';
 import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
@@ -88,6 +88,24 @@ export interface NodeState {
   input_lags?: number[];
   /** Whether a freshness finding is open for the node (so it is raised once). */
   late?: boolean;
+  /** Runs that started (OpenLineage START/RUNNING) and have not ended yet, bounded; absent = none. */
+  open_runs?: OpenRun[];
+  /** Event-time durations (ms) of the node's recent successful runs whose start was seen; absent = none yet. */
+  durations?: number[];
+}
+
+/** A run that has started and not ended: its start and the statistics its START/RUNNING events carried. */
+export interface OpenRun {
+  run_id: string;
+  /** Event time (ms) of its START (else of its first RUNNING event). */
+  started: number;
+  /** Whether the START itself was seen (only then is the run's duration known when it ends). */
+  start_seen: boolean;
+  /** The latest datasets with their profiles, per dataset the latest event that carried statistics. */
+  inputs?: DatasetRef[];
+  outputs?: OutputRef[];
+  /** Whether a stalled-run finding was raised for it (once). */
+  stalled?: boolean;
 }
 
 export interface PipelineState {

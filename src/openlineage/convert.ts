@@ -15,6 +15,7 @@ import {
   type Profile,
   type Report,
   type RunError,
+  type RunProgress,
   type Schema,
   type SchemaField,
 } from '../contract/index.js';
@@ -23,8 +24,12 @@ import { errorMessage } from '../errors/index.js';
 import { NESTED_TYPES, NUMERIC_TYPES } from '../profile/index.js';
 import { openLineageEventId } from './uuid.js';
 
-/** What {@link convertRunEvent} returns: the reports (none for an event without an outcome, with the reason), or why the event is unusable. */
-export type ConvertResult = { reports: Report[]; ignored?: string } | { errors: string[] };
+/**
+ * What {@link convertRunEvent} returns: the reports (none for an event without an outcome, with the reason in
+ * `ignored`, or with the `progress` of an unfinished run for a START or RUNNING event), or why the event is
+ * unusable.
+ */
+export type ConvertResult = { reports: Report[]; ignored?: string; progress?: RunProgress } | { errors: string[] };
 
 /** Options of {@link createRunEventConverter}. */
 export interface ConvertOptions {
@@ -324,6 +329,31 @@ function columnLineage(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** The event's input and output datasets (each once, in the event's order) with their profiles. */
+function datasets(event: Obj, notes: string[]): { inputs: DatasetRef[]; outputs: OutputRef[]; outputObjs: Obj[] } {
+  const outputs: OutputRef[] = [];
+  const outputObjs: Obj[] = [];
+  const outputNames = new Set<string>();
+  for (const ds of Array.isArray(event.outputs) ? event.outputs.filter(isObj) : []) {
+    const dataset = datasetName(ds);
+    if (dataset === undefined || outputNames.has(dataset)) continue;
+    const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
+    outputs.push(profile === undefined ? { dataset } : { dataset, profile });
+    outputNames.add(dataset);
+    outputObjs.push(ds);
+  }
+  const inputs: DatasetRef[] = [];
+  const inputNames = new Set<string>();
+  for (const ds of Array.isArray(event.inputs) ? event.inputs.filter(isObj) : []) {
+    const dataset = datasetName(ds);
+    if (dataset === undefined || inputNames.has(dataset)) continue;
+    inputNames.add(dataset);
+    const profile = datasetProfile(ds, 'input', notes, `input ${dataset}`);
+    inputs.push(profile === undefined ? { dataset } : { dataset, profile });
+  }
+  return { inputs, outputs, outputObjs };
+}
+
 const OUTCOMES: Readonly<Record<string, 'success' | 'failed'>> = {
   COMPLETE: 'success',
   FAIL: 'failed',
@@ -397,8 +427,9 @@ function specProblems(event: Obj): string[] {
  * Converts an OpenLineage RunEvent into a `rootline.report/v1` report (docs/emitters.md, "OpenLineage").
  * COMPLETE, FAIL and ABORT events give one report (FAIL and ABORT: `status: failed`, with the
  * `errorMessage` facet as `error`), whether or not their outputs carry statistics: a run without
- * statistics still records lineage, status, versions and timing. START, RUNNING and OTHER give none,
- * with the reason in `ignored`. What the spec forbids (a lower-case event type, a run id that is not a
+ * statistics still records lineage, status, versions and timing. START and RUNNING give no report but the
+ * run's `progress` (its start, and the statistics it carried so far); OTHER gives none, with the reason in
+ * `ignored`. What the spec forbids (a lower-case event type, a run id that is not a
  * UUID, a negative or fractional row count, a missing producer, ...) gives `errors` naming the field.
  */
 export function createRunEventConverter(options: ConvertOptions = {}): (event: unknown) => ConvertResult {
@@ -430,39 +461,47 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
       return { errors };
 
     const status = OUTCOMES[eventType];
-    if (status === undefined) {
-      return {
-        reports: [],
-        ignored: `eventType ${eventType}: only COMPLETE, FAIL and ABORT events end a run with an outcome to report`,
-      };
-    }
     const runFacets = run !== undefined && isObj(run.facets) ? run.facets : undefined;
     const jobFacets = isObj(job.facets) ? job.facets : undefined;
     const pipeline = pipelineOf(job, runFacets, from)!;
     const node = str(job.name)!;
     const notes: string[] = [];
-
-    const outputs: OutputRef[] = [];
-    const outputObjs: Obj[] = [];
-    const outputNames = new Set<string>();
-    for (const ds of Array.isArray(event.outputs) ? event.outputs.filter(isObj) : []) {
-      const dataset = datasetName(ds);
-      if (dataset === undefined || outputNames.has(dataset)) continue;
-      const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
-      outputs.push(profile === undefined ? { dataset } : { dataset, profile });
-      outputNames.add(dataset);
-      outputObjs.push(ds);
+    if (status === undefined) {
+      if (eventType === 'START' || eventType === 'RUNNING') {
+        const { inputs, outputs } = datasets(event, notes);
+        const progress: RunProgress = {
+          pipeline,
+          node,
+          run_id: runId,
+          event_time: time.time,
+          phase: eventType,
+          ...(inputs.length > 0 ? { inputs } : {}),
+          ...(outputs.length > 0 ? { outputs } : {}),
+        };
+        // the datasets' profiles pass the checks a report's would, else only the start is kept
+        const check = validateReport({
+          spec: REPORT_SPEC,
+          event_id: openLineageEventId(runId, eventType),
+          pipeline,
+          node,
+          run_id: runId,
+          event_time: time.time,
+          ...(inputs.length > 0 ? { inputs } : {}),
+          outputs,
+        });
+        if (!check.ok) {
+          delete progress.inputs;
+          delete progress.outputs;
+        }
+        return { reports: [], progress };
+      }
+      return {
+        reports: [],
+        ignored: `eventType ${eventType}: only COMPLETE, FAIL and ABORT events end a run with an outcome to report`,
+      };
     }
 
-    const inputs: DatasetRef[] = [];
-    const inputNames = new Set<string>();
-    for (const ds of Array.isArray(event.inputs) ? event.inputs.filter(isObj) : []) {
-      const dataset = datasetName(ds);
-      if (dataset === undefined || inputNames.has(dataset)) continue;
-      inputNames.add(dataset);
-      const profile = datasetProfile(ds, 'input', notes, `input ${dataset}`);
-      inputs.push(profile === undefined ? { dataset } : { dataset, profile });
-    }
+    const { inputs, outputs, outputObjs } = datasets(event, notes);
 
     const report: Report = {
       spec: REPORT_SPEC,

@@ -143,9 +143,18 @@ export interface FreshnessInput {
   now: number;
 }
 
-/** A node silent for longer than `factor` times its usual interval: at most one finding. */
-export function evaluateFreshness(set: RuleSet, f: FreshnessInput): Finding | undefined {
+/**
+ * A node silent for longer than `factor` times its usual interval (`freshness`), or a run going on for longer
+ * than `factor` times the node's usual duration (`duration`, with `lastRunAt` the run's start): at most one
+ * finding, from the first enabled and armed rule of that metric.
+ */
+export function evaluateFreshness(
+  set: RuleSet,
+  f: FreshnessInput,
+  metric: 'freshness' | 'duration' = 'freshness',
+): Finding | undefined {
   for (const r of effectiveRules(set, f).rules) {
+    if (r.metric !== metric) continue;
     const overdue = METRICS[r.metric].overdue;
     if (!overdue || !r.enabled || f.usualIntervalMs === undefined || f.runs < r.min_baseline_runs) continue;
     const v = overdue(r, f);

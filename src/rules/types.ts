@@ -8,7 +8,7 @@ export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** What a rule watches. */
-export const RULE_METRICS = ['row_count', 'null_ratio', 'schema', 'drift', 'freshness', 'status'] as const;
+export const RULE_METRICS = ['row_count', 'null_ratio', 'schema', 'drift', 'freshness', 'status', 'duration'] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
 /** drift: the default `category_floor` (1% of rows). */
@@ -59,10 +59,15 @@ export interface RuleParams {
    * variation. Default {@link DEFAULT_CATEGORY_FLOOR}.
    */
   category_floor?: number;
-  /** freshness: a node is late after `factor` times its usual interval between runs. */
+  /**
+   * freshness: a node is late after `factor` times its usual interval between runs. duration: a run is stalled
+   * after `factor` times the node's usual run duration.
+   */
   factor?: number;
   /** freshness: never late before this many milliseconds. */
   min_silence_ms?: number;
+  /** duration: never stalled before this many milliseconds. */
+  min_duration_ms?: number;
 }
 
 export interface Rule extends RuleParams {

@@ -5,7 +5,7 @@ import { isRetriable } from '../errors/classify.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
 import { retry, sleep } from '../errors/retry.js';
 import { writeNarrowing, type PointSink } from './write-points.js';
-import type { Report } from '../contract/index.js';
+import type { Report, RunProgress } from '../contract/index.js';
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
 import { pipelineOfKey } from '../monitor/state-keys.js';
@@ -311,7 +311,8 @@ export class KafkaMonitor {
 
     const dead: Message[] = [];
     const forwards: Message[] = [];
-    const reports: Report[] = [];
+    /** Reports and the progress of unfinished runs (OpenLineage START/RUNNING), in the partition's order. */
+    const reports: (Report | RunProgress)[] = [];
     /** The message each report came from (for its dead letter if the core or the sink refuses it). */
     const reportMessage: KafkaMessage[] = [];
     const fromIngest = this.ingestTopics.has(batch.topic);
@@ -354,6 +355,18 @@ export class KafkaMonitor {
             });
           else {
             reports.push(d.report);
+            reportMessage.push(msg);
+          }
+        } else if (d.kind === 'progress') {
+          // Forwarded as the event itself, keyed by pipeline, like a converted report (see above).
+          if (fromIngest || msg.key?.toString('utf8') !== d.progress.pipeline)
+            forwards.push({
+              key: d.progress.pipeline,
+              value: msg.value,
+              headers: { 'rootline-spec': 'openlineage', 'rootline-source': 'openlineage' },
+            });
+          else {
+            reports.push(d.progress);
             reportMessage.push(msg);
           }
         } else if (d.kind === 'dead') deadLetter(msg, d.code, d.reason);
@@ -400,7 +413,7 @@ export class KafkaMonitor {
    * reports make it. `origin[i]` is the index of the report that produced `out.points[i]`.
    */
   private async process(
-    reports: readonly Report[],
+    reports: readonly (Report | RunProgress)[],
     partition: number,
     heartbeat: () => Promise<void>,
   ): Promise<{ out: CoreOutput; origin: number[]; refused: Map<number, string> }> {
@@ -414,7 +427,8 @@ export class KafkaMonitor {
         const r = reports[i]!;
         if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, partition);
         try {
-          this.deps.core.processReport(r, out);
+          if ('phase' in r) this.deps.core.processProgress(r, out);
+          else this.deps.core.processReport(r, out);
         } catch (err: unknown) {
           refused.set(i, `the monitor failed on this report: ${errorMessage(err)}`);
           this.log.error({ err, pipeline: r.pipeline, node: r.node }, 'the core failed on a report; set aside');
@@ -540,8 +554,11 @@ export class KafkaMonitor {
     }
   }
 
-  /** Produces reports (HTTP ingest) to the reports topic, keyed by pipeline. */
-  async produceReports(messages: { pipeline: string; value: string; source: string }[]): Promise<void> {
+  /**
+   * Produces reports (HTTP ingest) to the reports topic, keyed by pipeline; also OpenLineage START/RUNNING
+   * events, as the events themselves (`rootline-spec` says what the value is).
+   */
+  async produceReports(messages: { pipeline: string; value: string; source: string; spec?: string }[]): Promise<void> {
     if (!this.plainProducer)
       throw new RootlineError('SERVICE_UNAVAILABLE', 'the monitor is not connected to Kafka yet', { retriable: true });
     try {
@@ -550,7 +567,10 @@ export class KafkaMonitor {
         messages: messages.map((m) => ({
           key: m.pipeline,
           value: m.value,
-          headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': m.source },
+          headers: {
+            'rootline-spec': m.spec ?? 'rootline.report/v1',
+            'rootline-source': m.source,
+          },
         })),
       });
     } catch (err: unknown) {

@@ -186,6 +186,10 @@ export async function runMonitor(
           const messages = reports.map((r) => ({ pipeline: r.pipeline, value: JSON.stringify(r), source }));
           for (const chunk of sendChunks(messages, cfg.kafka.maxMessageBytes)) await km.produceReports(chunk);
         },
+        progress: (event, progress) =>
+          km.produceReports([
+            { pipeline: progress.pipeline, value: JSON.stringify(event), source: 'openlineage', spec: 'openlineage' },
+          ]),
       },
       openLineage: convertRunEvent,
       health: () => {

@@ -180,16 +180,51 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
     expect(r.inputs![0]!.profile?.schema_fingerprint).toMatch(/^sha256:/);
   });
 
-  it('START and RUNNING carry no outcome: ignored with the reason', () => {
-    for (const name of ['start', 'running']) {
-      const res = convertRunEvent(event(name));
-      expect(res, name).toEqual({
-        reports: [],
-        ignored: expect.stringMatching(
-          new RegExp(`^eventType ${manifest.events[name]!.eventType}: only COMPLETE, FAIL and ABORT`),
-        ) as unknown,
-      });
-    }
+  it('START and RUNNING carry no outcome: no report, the progress of the run (its start and datasets)', () => {
+    const start = convertRunEvent(event('start'));
+    if ('errors' in start) throw new Error(start.errors.join('; '));
+    expect(start.reports).toEqual([]);
+    expect(start.ignored).toBeUndefined();
+    expect(start.progress).toMatchObject({
+      pipeline: 'churn_daily',
+      node: 'churn_daily.compute_avg_amount',
+      run_id: 'ea80c76e-827b-5a30-b8a8-ff9077886a86',
+      event_time: '2026-11-21T10:00:00.000000+00:00',
+      phase: 'START',
+    });
+    expect(start.progress!.inputs!.length).toBeGreaterThan(0);
+    const running = convertRunEvent(event('running'));
+    if ('errors' in running) throw new Error(running.errors.join('; '));
+    expect(running).toEqual({
+      reports: [],
+      progress: {
+        // no parent facet on this one: the namespace is its pipeline
+        pipeline: 'airflow-prod',
+        node: 'churn_daily.compute_avg_amount',
+        run_id: 'ea80c76e-827b-5a30-b8a8-ff9077886a86',
+        event_time: '2026-11-21T10:00:02.500000+00:00',
+        phase: 'RUNNING',
+      },
+    });
+  });
+
+  it('OTHER carries no outcome: ignored with the reason', () => {
+    const res = convertRunEvent({ ...event('running'), eventType: 'OTHER' });
+    expect(res).toEqual({
+      reports: [],
+      ignored: expect.stringMatching(/^eventType OTHER: only COMPLETE, FAIL and ABORT/) as unknown,
+    });
+  });
+
+  it('RUNNING with statistics (as Spark sends them): the progress carries the outputs row count', () => {
+    const res = convertRunEvent({
+      ...event('running'),
+      outputs: [
+        { namespace: 's3://lake', name: 'clean', outputFacets: { outputStatistics: { rowCount: 1234, size: 99 } } },
+      ],
+    });
+    if ('errors' in res) throw new Error(res.errors.join('; '));
+    expect(res.progress?.outputs).toEqual([{ dataset: 's3://lake/clean', profile: { row_count: 1234 } }]);
   });
 
   it('ABORT ends the run: a failed run', () => {

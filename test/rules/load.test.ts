@@ -39,6 +39,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
     expect(set.files).toEqual([join('rules', 'defaults.yaml')]);
     expect(set.rules.map((r) => r.metric).sort()).toEqual([
       'drift',
+      'duration',
       'freshness',
       'null_ratio',
       'row_count',
@@ -65,6 +66,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
       severity: 'warning',
     });
     expect(byId.get('freshness')).toMatchObject({ factor: 3, min_silence_ms: 300_000 });
+    expect(byId.get('stalled_run')).toMatchObject({ metric: 'duration', factor: 3, min_duration_ms: 600_000 });
     // A status rule needs no baseline: a failed run is a failed run.
     expect(byId.get('run_failed')).toMatchObject({ metric: 'status', min_baseline_runs: 0 });
     expect(set.routes).toEqual({ critical: ['slack'], warning: ['slack'], info: ['log'] });
@@ -262,7 +264,7 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
         line: 3,
         column: 13,
         message: expect.stringContaining(
-          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, got "latency"',
+          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, got "latency"',
         ) as string,
       },
       { file: 'rules.yaml', line: 5, column: 5, message: expect.stringContaining('rule id must be a name') as string },

@@ -5,6 +5,7 @@ import {
   validateReport,
   type AvroReport,
   type Report,
+  type RunProgress,
 } from '../../contract/index.js';
 import { isRetriable, transientStatus } from '../../errors/classify.js';
 import { RootlineError, errorMessage } from '../../errors/index.js';
@@ -26,7 +27,9 @@ export type DeadLetterCode =
 
 export type Decoded =
   | { kind: 'report'; report: Report; format: 'json' | 'avro' | 'openlineage' }
-  /** A message that carries no report (an OpenLineage START event): skipped, not an error. */
+  /** An OpenLineage START or RUNNING event: a run that has not ended yet. */
+  | { kind: 'progress'; progress: RunProgress }
+  /** A message that carries no report (an OpenLineage OTHER event, a DatasetEvent): skipped, not an error. */
   | { kind: 'ignored'; reason: string }
   | { kind: 'dead'; code: DeadLetterCode; reason: string };
 
@@ -35,10 +38,10 @@ export interface AvroDecoder {
   decode(buffer: Buffer): Promise<unknown>;
 }
 
-/** Converts an OpenLineage RunEvent into reports (none for events that carry no run outcome). */
+/** Converts an OpenLineage RunEvent into reports (none for events that carry no run outcome), or a run's progress. */
 export type OpenLineageConverter = (
   event: Record<string, unknown>,
-) => { reports: Report[]; ignored?: string } | { errors: string[] };
+) => { reports: Report[]; ignored?: string; progress?: RunProgress } | { errors: string[] };
 
 export interface DecoderOptions {
   maxMessageBytes: number;
@@ -236,6 +239,7 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     if (unusable) return [unusable];
     const res = options.openLineage(parsed);
     if ('errors' in res) return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: res.errors.join('; ') }];
+    if (res.progress !== undefined) return [{ kind: 'progress', progress: res.progress }];
     if (res.reports.length === 0)
       return [{ kind: 'ignored', reason: res.ignored ?? 'the event carries no run outcome' }];
     const out: Decoded[] = [];

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Role, TokenEntry } from '../../config/tokens.js';
-import { formatIssues, validateReport, type Report } from '../../contract/index.js';
+import { formatIssues, validateReport, type Report, type RunProgress } from '../../contract/index.js';
 import { RootlineError, errorMessage } from '../../errors/index.js';
 import type { Registry } from '../../service/metrics.js';
 import type { Counter } from '../../service/metrics.js';
@@ -33,6 +33,12 @@ function wellEscaped(target: string): boolean {
 /** Where accepted reports go: the reports topic (Kafka mode) or the core directly (embedded). */
 export interface Ingest {
   ingest(reports: Report[], source: 'http' | 'openlineage'): Promise<void>;
+  /**
+   * An OpenLineage START or RUNNING event (`progress`: what the monitor makes of it): to the reports topic as
+   * the event itself, keyed by `progress.pipeline` (Kafka mode), or to the core. Without it such events are
+   * answered 201 and dropped.
+   */
+  progress?(event: Record<string, unknown>, progress: RunProgress): Promise<void>;
 }
 
 export interface HealthStatus {
@@ -369,7 +375,7 @@ export function startHttpServer(
   });
 
   /** FORBIDDEN (403) when a report names a pipeline outside the token's scope: nothing of the request is ingested. */
-  function checkScope(reports: Report[], access: PipelineAccess, principal: Principal | undefined): void {
+  function checkScope(reports: { pipeline: string }[], access: PipelineAccess, principal: Principal | undefined): void {
     if (access === ALL_PIPELINES) return;
     const outside = [...new Set(reports.map((r) => r.pipeline).filter((p) => !access.allows(p)))];
     if (outside.length === 0) return;
@@ -448,6 +454,20 @@ export function startHttpServer(
     }
     if (problems.length > 0) return [400, { error: 'the converted report is invalid', errors: problems }];
     if (big.length > 0) return [413, { error: 'the converted report is too large', errors: big }];
+    if (res.progress !== undefined && o.ingest.progress !== undefined) {
+      checkScope([res.progress], access, principal);
+      const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
+      if (o.maxReportBytes !== undefined && bytes > o.maxReportBytes)
+        return [
+          413,
+          {
+            error: 'the event is too large',
+            errors: [`the event is ${bytes} bytes, more than the ${o.maxReportBytes} a Kafka message may carry`],
+          },
+        ];
+      await o.ingest.progress(body, res.progress);
+      return [201, { accepted: 0, progress: res.progress.phase }];
+    }
     checkScope(reports, access, principal);
     if (reports.length > 0) await o.ingest.ingest(reports, 'openlineage');
     return [201, { accepted: reports.length, ...(res.ignored ? { ignored: res.ignored } : {}) }];

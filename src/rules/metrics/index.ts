@@ -1,5 +1,6 @@
 import type { RuleMetric } from '../types.js';
 import { drift } from './drift.js';
+import { duration } from './duration.js';
 import { freshness } from './freshness.js';
 import { nullRatio } from './null-ratio.js';
 import { rowCount } from './row-count.js';
@@ -15,6 +16,7 @@ export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
   drift,
   freshness,
   status,
+  duration,
 };
 
 export { driftViolated, usesFdr } from './drift.js';

@@ -1,3 +1,4 @@
+import { convertRunEvent } from '../../../src/openlineage/index.js';
 import { describe, expect, it } from 'vitest';
 import { reportToAvro, type Report } from '../../../src/contract/index.js';
 import type { RootlineError } from '../../../src/errors/index.js';
@@ -243,6 +244,28 @@ describe('decodeMessage: OpenLineage', () => {
     expect(
       await decodeMessage(json({ ...event, eventType: 'START' }), { maxMessageBytes: MAX, openLineage: convert }),
     ).toEqual([{ kind: 'ignored', reason: 'a START event carries no outcome' }]);
+  });
+
+  it("a START or RUNNING event is the run's progress (the real converter)", async () => {
+    const start = {
+      eventType: 'START',
+      eventTime: '2026-11-01T00:00:00Z',
+      producer: 'https://example.com/producer',
+      run: { runId: '11111111-2222-4333-8444-555555555555' },
+      job: { namespace: 'churn', name: 'clean' },
+    };
+    expect(await decodeMessage(json(start), { maxMessageBytes: MAX, openLineage: convertRunEvent })).toEqual([
+      {
+        kind: 'progress',
+        progress: {
+          pipeline: 'churn',
+          node: 'clean',
+          run_id: '11111111-2222-4333-8444-555555555555',
+          event_time: '2026-11-01T00:00:00Z',
+          phase: 'START',
+        },
+      },
+    ]);
   });
 
   it('conversion errors, invalid converted reports and a missing converter are OPENLINEAGE_INVALID', async () => {

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../../src/contract/index.js';
+import type { Report, RunProgress } from '../../../src/contract/index.js';
 import { RootlineError } from '../../../src/errors/index.js';
 import { apiQueries } from '../../../src/service/api.js';
 import type { OpenLineageConverter } from '../../../src/adapters/decode/decode.js';
@@ -19,6 +19,7 @@ interface Started {
   url: string;
   close: () => Promise<void>;
   ingested: { reports: Report[]; source: string }[];
+  progressed: { event: Record<string, unknown>; progress: RunProgress }[];
   health: { value: HealthStatus };
   ingestError: { value: Error | undefined };
   metrics: ReturnType<typeof monitorMetrics>;
@@ -47,6 +48,7 @@ async function start(
   } = {},
 ): Promise<Started> {
   const ingested: Started['ingested'] = [];
+  const progressed: Started['progressed'] = [];
   const health = { value: { ok: true, details: { kafka: 'up' } } as HealthStatus };
   const ingestError: Started['ingestError'] = { value: undefined };
   const metrics = monitorMetrics();
@@ -65,6 +67,10 @@ async function start(
         ingested.push({ reports, source });
         return Promise.resolve();
       },
+      progress: (event, progress) => {
+        progressed.push({ event, progress });
+        return Promise.resolve();
+      },
     },
     openLineage: options.openLineage,
     health: () => Promise.resolve(health.value),
@@ -73,7 +79,7 @@ async function start(
     queries: options.core ? apiQueries(options.core) : undefined,
     logger: createLogger('silent'),
   });
-  return { url: server.url, close: server.close, ingested, health, ingestError, metrics };
+  return { url: server.url, close: server.close, ingested, progressed, health, ingestError, metrics };
 }
 
 async function post(
@@ -416,6 +422,34 @@ describe('POST /api/v1/lineage', () => {
         body: { error: expect.stringContaining('not an OpenLineage RunEvent') as string },
       });
       expect(s.ingested).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a START or RUNNING event goes on as the run progress (201), keyed by its pipeline, scope checked', async () => {
+    const s = await start({ openLineage: convertRunEvent, maxReportBytes: 2000 });
+    try {
+      const running = {
+        ...OL_EVENT,
+        eventType: 'RUNNING',
+        run: { runId: '11111111-2222-4333-8444-555555555555' },
+        outputs: [{ namespace: 's3://lake', name: 'clean', outputFacets: { outputStatistics: { rowCount: 42 } } }],
+      };
+      const r = await post(`${s.url}/api/v1/lineage`, running);
+      expect(r).toMatchObject({ status: 201, body: { accepted: 0, progress: 'RUNNING' } });
+      expect(s.ingested).toEqual([]);
+      expect(s.progressed).toHaveLength(1);
+      expect(s.progressed[0]!.event).toEqual(running);
+      expect(s.progressed[0]!.progress).toMatchObject({
+        pipeline: 'churn',
+        node: 'n00',
+        phase: 'RUNNING',
+        outputs: [{ dataset: 's3://lake/clean', profile: { row_count: 42 } }],
+      });
+      const big = await post(`${s.url}/api/v1/lineage`, { ...running, padding: 'x'.repeat(3000) });
+      expect(big.status).toBe(413);
+      expect(s.progressed).toHaveLength(1);
     } finally {
       await s.close();
     }

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Corpus } from '../../../scripts/openlineage-corpus.mjs';
 import { buildCorpus } from '../../../scripts/openlineage-corpus.mjs';
 import type { HealthEvent } from '../../../src/service/health-event.js';
+import { OPEN_RUNS_KEPT } from '../../../src/monitor/core.js';
+import { convertRunEvent } from '../../../src/openlineage/index.js';
 import type { IncidentEvent } from '../../../src/monitor/index.js';
 import { eventually, producer, readTopic, unique } from '../helpers.js';
 import { flux, monitorConfig, startMonitor } from '../monitor/harness.js';
@@ -118,15 +120,52 @@ describe('the OpenLineage corpus through the monitor Kafka intake', () => {
       }
       // Converted reports are re-keyed by pipeline on the reports topic (the transport keys by job), so a pipeline's
       // reports and state share one partition whichever topic the integration writes to.
-      const forwarded = (
-        await readTopic(
-          cfg.kafka.topics.reports,
-          (msgs) => msgs.filter((x) => x.headers['rootline-source'] === 'openlineage').length >= runEnds.length,
-          60_000,
-        )
-      ).filter((x) => x.headers['rootline-source'] === 'openlineage');
+      // START/RUNNING events are forwarded as themselves, keyed by the pipeline their run belongs to.
+      const unfinished = events.filter((e) => e.eventType === 'START' || e.eventType === 'RUNNING');
+      const onReports = await readTopic(
+        cfg.kafka.topics.reports,
+        (msgs) =>
+          msgs.filter((x) => x.headers['rootline-source'] === 'openlineage').length >=
+          runEnds.length + unfinished.length,
+        60_000,
+      );
+      const forwarded = onReports.filter(
+        (x) => x.headers['rootline-source'] === 'openlineage' && x.headers['rootline-spec'] === 'rootline.report/v1',
+      );
       expect(forwarded).toHaveLength(runEnds.length);
       for (const f of forwarded) expect(f.key).toBe((JSON.parse(f.value!) as { pipeline: string }).pipeline);
+      const progress = onReports.filter((x) => x.headers['rootline-spec'] === 'openlineage');
+      expect(progress).toHaveLength(unfinished.length);
+      for (const f of progress) {
+        const res = convertRunEvent(JSON.parse(f.value!));
+        expect('progress' in res && res.progress?.pipeline).toBe(f.key);
+      }
+      // ...and reach the core: the runs that started and have not ended are open there (bounded per node).
+      const closed = new Set(runEnds.map((e) => `${e.job!.name} ${e.runId}`));
+      const open = new Map<string, Set<string>>();
+      for (const e of unfinished) {
+        const res = convertRunEvent(e.event);
+        if ('errors' in res || res.progress === undefined) throw new Error(e.id);
+        const p = res.progress;
+        if (closed.has(`${p.node} ${p.run_id}`)) continue;
+        const k = `${p.pipeline}\u001f${p.node}`;
+        if (!open.has(k)) open.set(k, new Set());
+        open.get(k)!.add(p.run_id);
+      }
+      expect(open.size).toBeGreaterThan(0);
+      await eventually(
+        () => {
+          for (const [k, ids] of open) {
+            const [pipeline, node] = k.split('\u001f') as [string, string];
+            const held = (m.core.node({ pipeline, node })?.open_runs ?? []).map((r) => r.run_id).sort();
+            if (held.length !== Math.min(ids.size, OPEN_RUNS_KEPT)) return undefined;
+            if (ids.size <= OPEN_RUNS_KEPT) expect(held).toEqual([...ids].sort());
+          }
+          return true;
+        },
+        30_000,
+        'the open runs in the core',
+      );
       expect(m.metrics.deadLetters.total()).toBe(52);
       expect(m.metrics.reports.total()).toBe(runEnds.length);
     },
