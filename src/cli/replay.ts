@@ -1,14 +1,15 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { isOpenLineageEvent } from '../adapters/decode/decode.js';
 import { formatIssues, parseReport, type Report, type RunProgress } from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
-import { MonitorCore, type Incident } from '../monitor/index.js';
+import { MonitorCore, type Incident, type IncidentEvent, type MonitorCoreOptions } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
-import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
+import { DEFAULT_RULES_DIR, SEVERITIES, loadRules, type Finding, type Severity } from '../rules/index.js';
 
 const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs N] [--resolve-after K] [--events] [--no-findings] [--quiet]
+                      [--incidents-out FILE]
 
 Runs the monitor's core offline on a file of reports or OpenLineage events (one JSON value per line, in
 arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does), with an
@@ -16,7 +17,10 @@ in-process store, and prints JSON lines: {"type":"finding",...} as findings occu
 for every incident change with --events, and {"type":"incident",...} for each incident at the end.
 A bad line (not JSON, not a valid report, or a report the monitor fails on) is named on stderr with its line
 number and reason and skipped; every other line is processed. Exit code: 0 when every line was good; 2 when any
-line was bad (the summary on stderr counts them), and also when the arguments were wrong or the file unreadable.`;
+line was bad (the summary on stderr counts them), and also when the arguments were wrong or the file unreadable.
+--incidents-out FILE also writes every incident opened, one JSON line each however often it changed later:
+incident_id, pipeline, culprit, opened_run_id, opened_event_time (the event time of the report that opened it),
+symptoms (every {pipeline, node, run_id} attached), severity (its highest), cause, metric, column.`;
 
 /** The incident as `rootline replay` prints it. */
 export function incidentLine(i: Incident): Record<string, unknown> {
@@ -53,6 +57,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       rules: { type: 'string', default: DEFAULT_RULES_DIR },
       'baseline-runs': { type: 'string' },
       'resolve-after': { type: 'string' },
+      'incidents-out': { type: 'string' },
       events: { type: 'boolean', default: false },
       'no-findings': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -77,34 +82,98 @@ export async function replayCommand(args: string[]): Promise<number> {
   };
   const baselineRuns = int('baseline-runs', values['baseline-runs']);
   const resolveAfter = int('resolve-after', values['resolve-after']);
-  const newCore = () =>
-    new MonitorCore({
+  const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  const log = values['incidents-out'] !== undefined ? new IncidentLog() : undefined;
+  const summary = await replayFile(
+    file,
+    {
       rules: loadRules(values.rules),
       ...(baselineRuns !== undefined ? { baselineRuns } : {}),
       ...(resolveAfter !== undefined ? { resolveAfterHealthyRuns: resolveAfter } : {}),
-    });
+    },
+    {
+      ...(values['no-findings'] ? {} : { finding: (f) => out({ type: 'finding', ...f }) }),
+      incidentEvents: (events, eventTime) => {
+        log?.add(events, eventTime);
+        if (values.events)
+          for (const e of events)
+            out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
+      },
+      badLine: (message) => process.stderr.write(`${message}\n`),
+    },
+  );
+  for (const i of summary.incidents) out(incidentLine(i));
+  if (log !== undefined)
+    writeFileSync(
+      values['incidents-out']!,
+      log
+        .lines()
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+  if (!values.quiet) {
+    const inc = summary.incidents;
+    process.stderr.write(
+      `replayed ${summary.processed} reports (${summary.duplicates} duplicates, ${summary.invalid} invalid lines, ${summary.unfinished} OpenLineage START/RUNNING events, ${summary.ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
+    );
+  }
+  return summary.invalid > 0 ? 2 : 0;
+}
+
+/** What {@link replayFile} reports as it goes; every callback is optional. */
+export interface ReplaySinks {
+  finding?: (f: Finding) => void;
+  /** The incident events of one report (or OpenLineage progress event), with its event time. */
+  incidentEvents?: (events: readonly IncidentEvent[], eventTime: string) => void;
+  /** A bad line: `FILE:LINE: reason`. */
+  badLine?: (message: string) => void;
+}
+
+/** The counts of a replay and the incidents at its end. */
+export interface ReplaySummary {
+  processed: number;
+  duplicates: number;
+  invalid: number;
+  ignored: number;
+  /** OpenLineage START/RUNNING events (a run's progress). */
+  unfinished: number;
+  incidents: Incident[];
+}
+
+/**
+ * The replay itself, as `rootline replay` runs it: every line of the file in order through one core (a
+ * fresh core rebuilt from the good reports after the core fails on one, as the monitor reloads).
+ */
+export async function replayFile(
+  file: string,
+  options: MonitorCoreOptions,
+  sinks: ReplaySinks = {},
+): Promise<ReplaySummary> {
+  const newCore = () => new MonitorCore(options);
   let core = newCore();
   /** What was processed so far: after the core fails on a report, a fresh core is rebuilt from it. */
   const good: (Report | RunProgress)[] = [];
-  const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const stream = createReadStream(file, { encoding: 'utf8' });
-  const opened = await new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', reject);
-  }).then(
-    () => true,
-    (err: unknown) => {
-      throw new RootlineError('FILE_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
-    },
-  );
-  void opened;
+  }).catch((err: unknown) => {
+    throw new RootlineError('FILE_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const summary: ReplaySummary = {
+    processed: 0,
+    duplicates: 0,
+    invalid: 0,
+    ignored: 0,
+    unfinished: 0,
+    incidents: [],
+  };
+  const bad = (lineNo: number, reason: string) => {
+    summary.invalid++;
+    sinks.badLine?.(`${file}:${lineNo}: ${reason}`);
+  };
   let lineNo = 0;
-  let invalid = 0;
-  let processed = 0;
-  let duplicates = 0;
-  let ignored = 0;
-  let unfinished = 0;
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
@@ -113,28 +182,24 @@ export async function replayCommand(args: string[]): Promise<number> {
     if (event !== undefined) {
       const res = convertRunEvent(event);
       if ('errors' in res) {
-        invalid++;
-        process.stderr.write(`${file}:${lineNo}: invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}\n`);
+        bad(lineNo, `invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}`);
         continue;
       }
       if (res.progress !== undefined) {
         // a START/RUNNING: the run's start and statistics, for the report that closes it (and stalled runs)
         const prog = core.processProgress(res.progress);
         good.push(res.progress);
-        unfinished++;
-        if (!values['no-findings']) for (const f of prog.findings) out({ type: 'finding', ...f });
-        if (values.events)
-          for (const e of prog.incidentEvents)
-            out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
+        summary.unfinished++;
+        if (sinks.finding) for (const f of prog.findings) sinks.finding(f);
+        if (prog.incidentEvents.length > 0) sinks.incidentEvents?.(prog.incidentEvents, res.progress.event_time);
         continue;
       }
-      if (res.reports.length === 0) ignored++;
+      if (res.reports.length === 0) summary.ignored++;
       reports = res.reports;
     } else {
       const parsed = parseReport(line, { unknownKeys: 'allow' });
       if (!parsed.ok) {
-        invalid++;
-        process.stderr.write(`${file}:${lineNo}: invalid report: ${formatIssues(parsed.errors, 5)}\n`);
+        bad(lineNo, `invalid report: ${formatIssues(parsed.errors, 5)}`);
         continue;
       }
       reports = [parsed.report];
@@ -145,8 +210,7 @@ export async function replayCommand(args: string[]): Promise<number> {
         res = core.processReport(report);
       } catch (err: unknown) {
         // The core may have half changed its state: rebuild it from the good reports, as the monitor reloads.
-        invalid++;
-        process.stderr.write(`${file}:${lineNo}: the monitor failed on this report: ${errorMessage(err)}\n`);
+        bad(lineNo, `the monitor failed on this report: ${errorMessage(err)}`);
         core = newCore();
         for (const r of good) {
           if ('phase' in r) core.processProgress(r);
@@ -155,22 +219,80 @@ export async function replayCommand(args: string[]): Promise<number> {
         break;
       }
       good.push(report);
-      processed += res.processed;
-      duplicates += res.duplicates;
-      if (!values['no-findings']) for (const f of res.findings) out({ type: 'finding', ...f });
-      if (values.events)
-        for (const e of res.incidentEvents)
-          out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
+      summary.processed += res.processed;
+      summary.duplicates += res.duplicates;
+      if (sinks.finding) for (const f of res.findings) sinks.finding(f);
+      if (res.incidentEvents.length > 0) sinks.incidentEvents?.(res.incidentEvents, report.event_time);
     }
   }
-  for (const i of core.incidents()) out(incidentLine(i));
-  if (!values.quiet) {
-    const inc = core.incidents();
-    process.stderr.write(
-      `replayed ${processed} reports (${duplicates} duplicates, ${invalid} invalid lines, ${unfinished} OpenLineage START/RUNNING events, ${ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
-    );
+  summary.incidents = core.incidents();
+  return summary;
+}
+
+/** One line of `--incidents-out`: an incident as it was opened, with every node-run it gathered as a symptom. */
+export interface OpenedIncident {
+  incident_id: string;
+  pipeline: string;
+  culprit: string;
+  /** The culprit's run the incident was opened on. */
+  opened_run_id: string;
+  /** The event time it was opened at: the `event_time` of the report whose processing opened it. */
+  opened_event_time: string;
+  symptoms: { pipeline: string; node: string; run_id: string }[];
+  /** The highest severity it ever had. */
+  severity: Severity;
+  cause: string;
+  metric: string;
+  column: string | null;
+}
+
+/**
+ * Every incident a replay opened, one entry each however often it changed later (`--incidents-out`):
+ * the format of the evaluation sets' scorers (bench/eval/pandas/README.md), useful for any offline scoring.
+ */
+export class IncidentLog {
+  private readonly entries = new Map<
+    string,
+    { line: OpenedIncident; symptoms: Map<string, OpenedIncident['symptoms'][number]> }
+  >();
+
+  /** Takes the incident events that one report caused, in order, with the report's event time. */
+  add(events: readonly IncidentEvent[], eventTime: string): void {
+    for (const e of events) {
+      const inc = e.incident;
+      let entry = this.entries.get(inc.incident_id);
+      if (entry === undefined) {
+        entry = {
+          line: {
+            incident_id: inc.incident_id,
+            pipeline: inc.pipeline,
+            culprit: inc.culprit,
+            opened_run_id: inc.opened_run_id,
+            opened_event_time: e.type === 'opened' ? e.at : eventTime,
+            symptoms: [],
+            severity: inc.severity,
+            cause: inc.cause.kind,
+            metric: inc.metric,
+            column: inc.column ?? null,
+          },
+          symptoms: new Map(),
+        };
+        this.entries.set(inc.incident_id, entry);
+      }
+      if (SEVERITIES.indexOf(inc.severity) < SEVERITIES.indexOf(entry.line.severity))
+        entry.line.severity = inc.severity;
+      for (const s of inc.symptoms)
+        for (const run_id of [s.first_run_id, s.last_run_id]) {
+          const key = JSON.stringify([s.pipeline, s.node, run_id]);
+          if (!entry.symptoms.has(key)) entry.symptoms.set(key, { pipeline: s.pipeline, node: s.node, run_id });
+        }
+    }
   }
-  return invalid > 0 ? 2 : 0;
+
+  /** The incidents in the order they were opened. */
+  lines(): OpenedIncident[] {
+    return [...this.entries.values()].map((e) => ({ ...e.line, symptoms: [...e.symptoms.values()] }));
+  }
 }
 
 /** The line as an OpenLineage event, when it is one (valid JSON with an event's shape), else undefined. */
