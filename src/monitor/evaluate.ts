@@ -406,11 +406,16 @@ export function evaluateProfile(
       if (col.kind === 'numeric') {
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;
-        const d = pinned
-          ? numericDrift(referenceNumeric(pinned), col)
-          : b && b.slot_count > 0
-            ? numericDrift(cache.numeric(prefix, b, column), col)
-            : undefined;
+        const ranges = own(b?.columns, column)?.ranges;
+        const range = rangeOf(col);
+        const d =
+          !pinned && ranges && range && freshRangeEveryRun(ranges, range)
+            ? undefined
+            : pinned
+              ? numericDrift(referenceNumeric(pinned), col)
+              : b && b.slot_count > 0
+                ? numericDrift(cache.numeric(prefix, b, column), col)
+                : undefined;
         if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
       } else {
         const base =
@@ -427,6 +432,33 @@ export function evaluateProfile(
   }
   return m;
 }
+
+function rangeOf(col: { min?: number | null; max?: number | null }): [number, number] | undefined {
+  const lo = finite(col.min);
+  const hi = finite(col.max);
+  return lo !== undefined && hi !== undefined && lo <= hi ? [lo, hi] : undefined;
+}
+
+/**
+ * Whether a numeric column brings values no other run has, every run: the healthy runs' [min, max]
+ * ranges and this run's are pairwise disjoint (at least {@link FRESH_RANGE_RUNS} healthy runs of them).
+ * Identifiers, sequence numbers, offsets and epoch timestamps behave so; their distribution against the
+ * pooled baseline is "shifted" on every healthy run (KS D = 1), so a drift test on them says nothing about
+ * the data. Stationary columns' ranges overlap run to run, so a shift of one of them is still tested; and a
+ * key column that repeats an earlier range (a reload of old rows) is tested again.
+ */
+export function freshRangeEveryRun(
+  baseline: readonly (readonly [number, number])[],
+  current: readonly [number, number],
+): boolean {
+  if (baseline.length < FRESH_RANGE_RUNS) return false;
+  const all = [...baseline, current].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < all.length; i++) if (all[i]![0] <= all[i - 1]![1]) return false;
+  return true;
+}
+
+/** Healthy runs of fresh ranges before a column counts as a key or a clock (the rules arm at 5 runs). */
+export const FRESH_RANGE_RUNS = 3;
 
 export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   const out = dict<SlotColumn>();
@@ -465,6 +497,8 @@ export function learnBaseline(
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
     c.kind = col.kind;
     pushBounded(c.null_ratios, col.count > 0 ? col.null_count / col.count : 0, n);
+    const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
+    if (range) pushBounded((c.ranges ??= []), range, n);
   }
   const fp = profile.schema_fingerprint ?? (profile.schema ? schemaFingerprint(profile.schema) : undefined);
   if (fp !== undefined) b.schema = { fingerprint: fp, ...(profile.schema ? { schema: profile.schema } : {}) };

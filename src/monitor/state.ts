@@ -30,6 +30,8 @@ export interface ColumnBaseline {
   kind: 'numeric' | 'categorical';
   /** Null ratios of the last N healthy runs, oldest first. */
   null_ratios: number[];
+  /** Numeric columns: [min, max] of the last N healthy runs that reported both, oldest first. */
+  ranges?: [number, number][];
 }
 
 /** The healthy baseline of one dataset as a node writes (or reads) it. */
