@@ -4,7 +4,16 @@ import { parseArgs } from 'node:util';
 import { isOpenLineageEvent } from '../adapters/decode/decode.js';
 import { formatIssues, parseReport, type Report, type RunProgress } from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
-import { MonitorCore, type Incident, type IncidentEvent, type MonitorCoreOptions } from '../monitor/index.js';
+import {
+  MonitorCore,
+  emptyOutput,
+  isAcceptMessage,
+  parseAcceptMessage,
+  type AcceptChangeInput,
+  type Incident,
+  type IncidentEvent,
+  type MonitorCoreOptions,
+} from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
 import { DEFAULT_RULES_DIR, SEVERITIES, loadRules, type Finding, type Severity } from '../rules/index.js';
 
@@ -12,7 +21,8 @@ const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs 
                       [--incidents-out FILE]
 
 Runs the monitor's core offline on a file of reports or OpenLineage events (one JSON value per line, in
-arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does), with an
+arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does; a rootline.accept/v1 line
+accepts a node's change as its new normal, as the incident's accept action does), with an
 in-process store, and prints JSON lines: {"type":"finding",...} as findings occur, {"type":"incident_event",...}
 for every incident change with --events, and {"type":"incident",...} for each incident at the end.
 A bad line (not JSON, not a valid report, or a report the monitor fails on) is named on stderr with its line
@@ -152,7 +162,7 @@ export async function replayFile(
   const newCore = () => new MonitorCore(options);
   let core = newCore();
   /** What was processed so far: after the core fails on a report, a fresh core is rebuilt from it. */
-  const good: (Report | RunProgress)[] = [];
+  const good: (Report | RunProgress | { accept: AcceptChangeInput })[] = [];
   const stream = createReadStream(file, { encoding: 'utf8' });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -178,6 +188,23 @@ export async function replayFile(
     lineNo++;
     if (line.trim() === '') continue;
     let reports: Report[];
+    const accept = acceptOf(line);
+    if (accept !== undefined) {
+      const parsed = parseAcceptMessage(accept);
+      if (!parsed.ok) {
+        bad(lineNo, `invalid accept: ${parsed.errors.slice(0, 5).join('; ')}`);
+        continue;
+      }
+      const o = emptyOutput();
+      const res = core.acceptChange(parsed.input, o);
+      if (!res.ok) {
+        bad(lineNo, `accept refused: ${res.reason ?? ''}`);
+        continue;
+      }
+      good.push({ accept: parsed.input });
+      if (o.incidentEvents.length > 0) sinks.incidentEvents?.(o.incidentEvents, o.incidentEvents[0]!.at);
+      continue;
+    }
     const event = openLineageEventOf(line);
     if (event !== undefined) {
       const res = convertRunEvent(event);
@@ -213,7 +240,8 @@ export async function replayFile(
         bad(lineNo, `the monitor failed on this report: ${errorMessage(err)}`);
         core = newCore();
         for (const r of good) {
-          if ('phase' in r) core.processProgress(r);
+          if ('accept' in r) core.acceptChange(r.accept);
+          else if ('phase' in r) core.processProgress(r);
           else core.processReport(r);
         }
         break;
@@ -292,6 +320,17 @@ export class IncidentLog {
   /** The incidents in the order they were opened. */
   lines(): OpenedIncident[] {
     return [...this.entries.values()].map((e) => ({ ...e.line, symptoms: [...e.symptoms.values()] }));
+  }
+}
+
+/** The line's JSON value when it is an accept-the-change line (rootline.accept/v1), else undefined. */
+function acceptOf(line: string): unknown {
+  if (!line.includes('rootline.accept/v1')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return isAcceptMessage(value) ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

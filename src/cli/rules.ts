@@ -25,6 +25,8 @@ const PARAM_KEYS = [
   'max_jump',
   'min_z',
   'breaking_only',
+  'compatible_only',
+  'rebaseline',
   'effect_floor',
   'alpha',
   'fdr',

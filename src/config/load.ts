@@ -63,6 +63,7 @@ export interface MonitorConfig {
     baselineRuns: number;
     runHistory: number;
     resolveAfterHealthyRuns: number;
+    newNormalRuns: number;
     freshnessCheckMs: number;
     opsIntervalMs: number;
     healthCheckMs: number;
@@ -372,6 +373,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       baselineRuns: n('monitor.baselineRuns'),
       runHistory: n('monitor.runHistory'),
       resolveAfterHealthyRuns: n('monitor.resolveAfterHealthyRuns'),
+      newNormalRuns: n('monitor.newNormalRuns'),
       freshnessCheckMs: n('monitor.freshnessCheckMs'),
       opsIntervalMs: n('monitor.opsIntervalMs'),
       healthCheckMs: n('monitor.healthCheckMs'),

@@ -1,6 +1,11 @@
 import { DEFAULT_ROLLBACK_POLICY } from '../monitor/incidents.js';
 import { DEFAULT_RERUN_POLICY } from '../monitor/rerun.js';
-import { DEFAULT_BASELINE_RUNS, DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS, DEFAULT_RUN_HISTORY } from '../monitor/options.js';
+import {
+  DEFAULT_BASELINE_RUNS,
+  DEFAULT_NEW_NORMAL_RUNS,
+  DEFAULT_RESOLVE_AFTER_HEALTHY_RUNS,
+  DEFAULT_RUN_HISTORY,
+} from '../monitor/options.js';
 
 /**
  * Every setting of the monitor, in one table: its key in the config file, its environment variable,
@@ -351,6 +356,15 @@ export const SETTINGS: readonly Setting[] = [
     min: 1,
     max: 1000,
     doc: 'Healthy runs of the culprit that resolve its incident.',
+  },
+  {
+    key: 'monitor.newNormalRuns',
+    env: 'ROOTLINE_NEW_NORMAL_RUNS',
+    type: 'int',
+    default: DEFAULT_NEW_NORMAL_RUNS,
+    min: 0,
+    max: 100,
+    doc: 'Unlearned runs kept per node for an accepted change, and the agreeing runs after a code or params change that make a new steady level normal on their own (0: never on their own).',
   },
   {
     key: 'monitor.freshnessCheckMs',

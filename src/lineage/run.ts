@@ -15,6 +15,8 @@ export interface NodeRun {
   event_time: number;
   status: 'success' | 'failed';
   healthy: boolean;
+  /** The run was accepted as the node's new normal after it was judged (it counts as a good run). */
+  accepted?: boolean;
   /** The first output's row count; absent when the run carried none. */
   row_count?: number;
   code_version?: string;

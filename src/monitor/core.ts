@@ -21,16 +21,30 @@ import {
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
+import { canonicalJson } from '../lineage/index.js';
 import { median } from '../stats/index.js';
+import { own } from '../dict.js';
 import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
 import { pipelineOfKey, stateKey } from './state-keys.js';
-import { applyPersistence, BaselineCache, evaluateProfile, holdReference, learnBaseline } from './evaluate.js';
+import {
+  applyPersistence,
+  BaselineCache,
+  columnsAgree,
+  evaluateProfile,
+  holdReference,
+  learnBaseline,
+  learnSummary,
+  resetBaseline,
+  summarize,
+} from './evaluate.js';
 import { awaitedKey, heldOrder, type HeldVerdict } from './hold.js';
-import type { Incident, IncidentEvent } from './incident-types.js';
+import type { Incident, IncidentAcceptance, IncidentEvent } from './incident-types.js';
 import {
   DEFAULT_ROLLBACK_POLICY,
+  acceptIncident,
   attributeRun,
   healthyRun,
+  openIncidentFor,
   type IncidentContext,
   type RollbackPolicy,
 } from './incidents.js';
@@ -48,6 +62,7 @@ import {
   briefOf,
   newNodeState,
   pushBounded,
+  type CandidateRun,
   type DistributionSlot,
   type NodeState,
   type OpenRun,
@@ -110,6 +125,44 @@ interface RunVerdict {
   healthy: boolean;
   /** Findings wait for their rule's persistence: the run is healthy but does not teach the baseline. */
   pending: boolean;
+  /** Findings of `rebaseline` rules (a compatible schema change): reported, the run stays healthy. */
+  notices: Finding[];
+}
+
+/** What to accept as a node's new normal (see {@link MonitorCore.acceptChange}). */
+export interface AcceptChangeInput {
+  pipeline: string;
+  node: string;
+  /**
+   * The first run of the new normal: it and the node's later runs are learned. Default: the first run
+   * of the node's open incident, else the first of its runs not learned since its last healthy one.
+   */
+  fromRunId?: string;
+  /** Who accepted (a person, an API token's name). */
+  who: string;
+  why: string;
+  /** Where from: `slack`, `cli`, `api` (default `api`). */
+  via?: string;
+  /**
+   * When it was accepted (ISO 8601), carried with the input so a replay decides the same. Default: the
+   * node's latest event time.
+   */
+  at?: string;
+}
+
+/** What accepting a change did. */
+export interface AcceptChangeResult {
+  ok: boolean;
+  /** Why nothing was done (ok false): unknown node, unknown run. */
+  reason?: string;
+  /** The nodes re-baselined: the node and the nodes downstream whose findings were symptoms of its incident. */
+  rebaselined: NodeRef[];
+  /** The first run learned as the new normal, when one was held. */
+  from_run_id?: string;
+  /** Runs of the node learned at once (the others restart from their next runs). */
+  learned_runs: number;
+  /** The incident resolved, if one was open. */
+  incident_id?: string;
 }
 
 export class MonitorCore {
@@ -120,6 +173,8 @@ export class MonitorCore {
   private readonly pipelines = new Map<string, PipelineRuntime>();
   /** Baseline distribution slots, by state key. */
   readonly slots = new Map<string, DistributionSlot>();
+  /** Candidate runs of the nodes' new-normal rings, by state key (`c|...`). */
+  readonly candidates = new Map<string, CandidateRun>();
   private readonly cache: BaselineCache;
 
   constructor(options: MonitorCoreOptions) {
@@ -194,10 +249,11 @@ export class MonitorCore {
     const parents = this.parentRuns(rt, report, ref, at);
     this.inputStaleness(report, node, at, parents.upstream, verdict);
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
-    this.learn(report, rt, node, at, verdict, out);
+    this.learn(report, rt, node, at, verdict, run, out);
     const events = this.attribute(rt, ref, run, verdict.healthy);
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
+    this.newSteadyLevel(rt, node, ref, run, out);
     this.settleHeld(rt, ref, report.run_id, out);
     if (rt.state.watermark > watermark) {
       this.raiseStale(rt, this.silentNodes(rt, rt.state.watermark), out);
@@ -372,16 +428,24 @@ export class MonitorCore {
     const status = report.status ?? 'success';
     if (status === 'failed' && report.error !== undefined) metrics.error_message = firstLine(report.error.message);
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
-    const { findings, pending } = applyPersistence(this.rules, node, evaluateRules(this.rules, metrics));
+    const all = evaluateRules(this.rules, metrics);
+    const rebaselines = (f: Finding) =>
+      effectiveRules(this.rules, ref).rules.find((r) => r.id === f.rule)?.rebaseline === true;
+    const notices = all.filter(rebaselines);
+    const { findings, pending } = applyPersistence(
+      this.rules,
+      node,
+      all.filter((f) => !rebaselines(f)),
+    );
     const inputFindings: (FindingBrief & { dataset: string })[] = [];
     for (const input of report.inputs ?? []) {
       if (!input.profile) continue;
       const im = evaluateProfile(report, [{ dataset: input.dataset, profile: input.profile }], node, 'in', this.cache);
       for (const f of evaluateRules(this.rules, im))
-        if (f.metric !== 'status') inputFindings.push({ ...briefOf(f), dataset: input.dataset });
+        if (f.metric !== 'status' && !rebaselines(f)) inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
     const healthy = findings.length === 0 && status === 'success';
-    return { metrics, findings, inputFindings, status, healthy, pending: pending > 0 };
+    return { metrics, findings, inputFindings, status, healthy, pending: pending > 0, notices };
   }
 
   /** Step 2: the parent runs that fed this run (explicit upstream refs, else the parents' latest runs). */
@@ -505,6 +569,7 @@ export class MonitorCore {
     node: NodeState,
     at: number,
     v: RunVerdict,
+    run: RunRecord,
     out: CoreOutput,
   ): void {
     const opts = this.options;
@@ -513,6 +578,17 @@ export class MonitorCore {
         if (o.profile !== undefined)
           learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
       node.healthy_runs += 1;
+      this.clearCandidates(node, out.dirty);
+    } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);
+    else {
+      this.keepCandidate(report, node, run, v, out.dirty);
+      // A compatible schema change is the baseline at once, whatever else the run shows.
+      if (v.notices.some((f) => f.metric === 'schema')) {
+        const o = (report.outputs ?? [])[0];
+        const b = o?.profile !== undefined ? own(node.outputs, o.dataset) : undefined;
+        const s = o?.profile !== undefined ? summarize(o.dataset, o.profile).schema : undefined;
+        if (b && s) b.schema = s;
+      }
     }
     const anomalousInputs = new Set(v.inputFindings.map((f) => f.dataset));
     for (const input of report.inputs ?? []) {
@@ -625,6 +701,243 @@ export class MonitorCore {
     for (const e of events) out.dirty.add(stateKey.pipeline(e.incident.pipeline));
   }
 
+  // ---- the new normal: candidate runs, accepted changes, new steady levels ----
+
+  /** The node's held candidate runs (consecutive unlearned runs), oldest first. */
+  private candidateRuns(node: NodeState): CandidateRun[] {
+    const k = this.options.newNormalRuns;
+    const ring = node.candidates;
+    if (!ring || k <= 0) return [];
+    const out: CandidateRun[] = [];
+    for (let i = Math.max(ring.from, ring.to - k); i < ring.to; i++) {
+      const c = this.candidates.get(stateKey.candidate(node.pipeline, node.node, i % k));
+      if (c?.ring_seq === i) out.push(c);
+    }
+    return out;
+  }
+
+  /** Empties the node's candidate ring (a run was learned, failed, or the change was accepted). */
+  private clearCandidates(node: NodeState, dirty: Set<string>): void {
+    const ring = node.candidates;
+    if (!ring || ring.from === ring.to) return;
+    const k = this.options.newNormalRuns;
+    for (let i = 0; i < k; i++) {
+      const key = stateKey.candidate(node.pipeline, node.node, i);
+      if (this.candidates.delete(key)) dirty.add(key);
+    }
+    ring.from = ring.to;
+  }
+
+  /** Keeps a successful run that did not teach the baseline in the node's candidate ring. */
+  private keepCandidate(report: Report, node: NodeState, run: RunRecord, v: RunVerdict, dirty: Set<string>): void {
+    const k = this.options.newNormalRuns;
+    if (k <= 0) return;
+    const ring = (node.candidates ??= { from: 0, to: 0 });
+    const c: CandidateRun = {
+      ring_seq: ring.to,
+      seq: run.seq,
+      run_id: run.run_id,
+      event_time: run.event_time,
+      ...(report.code_version !== undefined ? { code_version: report.code_version } : {}),
+      ...(report.params !== undefined ? { params: report.params } : {}),
+      finding_metrics: [...new Set(v.findings.map((f) => f.metric))].sort(),
+      breaking_schema: v.findings.some((f) => f.metric === 'schema') && v.metrics.schema.breaking,
+      outputs: (report.outputs ?? []).flatMap((o) => (o.profile ? [summarize(o.dataset, o.profile)] : [])),
+    };
+    const key = stateKey.candidate(node.pipeline, node.node, ring.to % k);
+    this.candidates.set(key, c);
+    dirty.add(key);
+    ring.to += 1;
+  }
+
+  /**
+   * Accepts a change of a node as its new normal (a person's "accept the change", or the monitor's own
+   * for a new steady level): the node's output baselines restart from the accepted run (schema, levels,
+   * null ratios, distributions; the candidate runs held since it are learned at once, the rules arm
+   * again after their minimum baseline runs), the accepted runs count as good runs (rollback target,
+   * cause), the nodes downstream whose findings were symptoms of its open incident are re-baselined
+   * the same way, and the incident resolves with an event carrying who and why. Deterministic: the
+   * input carries its time, so a replay of the same reports and inputs in the same order decides the
+   * same. The changed state is in `out.dirty`, the resolution in `out.incidentEvents`.
+   */
+  acceptChange(input: AcceptChangeInput, out: CoreOutput = emptyOutput()): AcceptChangeResult {
+    const rt = this.pipelines.get(input.pipeline);
+    const node = rt?.nodes.get(input.node);
+    const ref: NodeRef = { pipeline: input.pipeline, node: input.node };
+    if (!rt || !node)
+      return { ok: false, reason: `unknown node ${input.pipeline}/${input.node}`, rebaselined: [], learned_runs: 0 };
+    const inc = openIncidentFor(rt.state, ref);
+    const held = this.candidateRuns(node);
+    let fromSeq: number;
+    let fromRun: RunRecord | undefined;
+    if (input.fromRunId !== undefined) {
+      fromRun = node.history.find((h) => h.run_id === input.fromRunId);
+      if (!fromRun)
+        return {
+          ok: false,
+          reason: `run ${input.fromRunId} of ${input.pipeline}/${input.node} is not in its recent history`,
+          rebaselined: [],
+          learned_runs: 0,
+        };
+      fromSeq = fromRun.seq;
+    } else {
+      const opened = inc ? node.history.find((h) => h.run_id === inc.opened_run_id) : undefined;
+      fromRun = opened ?? (held[0] ? node.history.find((h) => h.seq === held[0]!.seq) : undefined);
+      fromSeq = fromRun?.seq ?? node.run_seq;
+    }
+    const at = input.at ?? new Date(node.last_event_time).toISOString();
+    const acceptance: IncidentAcceptance = {
+      ...(fromRun ? { run_id: fromRun.run_id } : {}),
+      at,
+      who: input.who,
+      why: input.why,
+      via: input.via ?? 'api',
+      automatic: input.via === 'auto',
+    };
+    const since = fromRun?.event_time ?? node.last_event_time;
+    const learned = this.rebaseline(node, fromSeq, out.dirty);
+    const rebaselined: NodeRef[] = [ref];
+    // Downstream nodes whose findings were this change's symptoms learn it too, from the same time on.
+    const seen = new Set([nodeKey(ref)]);
+    for (const s of inc?.symptoms ?? []) {
+      const sref = { pipeline: s.pipeline, node: s.node };
+      if (seen.has(nodeKey(sref))) continue;
+      seen.add(nodeKey(sref));
+      const sn = this.nodeState(sref);
+      if (!sn) continue;
+      const first = sn.history.find((h) => h.event_time >= since);
+      this.rebaseline(sn, first?.seq ?? sn.run_seq, out.dirty);
+      rebaselined.push(sref);
+    }
+    // Every reader of a re-baselined output restarts that input's baseline too.
+    const datasets = new Set<string>();
+    for (const r of rebaselined) for (const ds of Object.keys(this.nodeState(r)?.outputs ?? {})) datasets.add(ds);
+    for (const other of this.pipelines.values())
+      for (const n of other.nodes.values())
+        for (const ds of Object.keys(n.inputs))
+          if (datasets.has(ds)) {
+            resetBaseline(n, 'in', ds, this.slots, this.cache, this.options, out.dirty);
+            out.dirty.add(stateKey.node(n.pipeline, n.node));
+          }
+    node.accepted = { ...acceptance, ...(inc ? { incident_id: inc.incident_id } : {}) };
+    if (inc) {
+      const events = acceptIncident(rt.state, inc, acceptance);
+      pushCoalesced(out.incidentEvents, events);
+      out.points.push(...incidentPoints(events));
+      out.dirty.add(stateKey.pipeline(inc.pipeline));
+    }
+    return {
+      ok: true,
+      rebaselined,
+      ...(fromRun ? { from_run_id: fromRun.run_id } : {}),
+      learned_runs: learned,
+      ...(inc ? { incident_id: inc.incident_id } : {}),
+    };
+  }
+
+  /**
+   * Restarts a node's output baselines from its run `fromSeq` on: forgets them, learns the held
+   * candidate runs from that run on, marks the runs since as accepted. Returns the runs learned.
+   */
+  private rebaseline(node: NodeState, fromSeq: number, dirty: Set<string>): number {
+    const learn = this.candidateRuns(node).filter((c) => c.seq >= fromSeq);
+    for (const ds of Object.keys(node.outputs))
+      resetBaseline(node, 'out', ds, this.slots, this.cache, this.options, dirty);
+    for (const c of learn)
+      for (const o of c.outputs) learnSummary(node, 'out', o, c, this.slots, this.cache, this.options, dirty);
+    for (const h of node.history)
+      if (h.seq >= fromSeq && !h.healthy && h.status === 'success') {
+        h.accepted = true;
+        dirty.add(stateKey.run(node.pipeline, node.node, h.seq % this.options.runHistory));
+      }
+    this.clearCandidates(node, dirty);
+    delete node.streaks;
+    dirty.add(stateKey.node(node.pipeline, node.node));
+    return learn.length;
+  }
+
+  /**
+   * A new steady level becomes the normal on its own, only when all of these hold: the node's last
+   * `newNormalRuns` runs were all unlearned and successful; the first of them came with a code_version
+   * or params change against the node's last good run, and all of them carry that same version and
+   * params; their findings are only row-count levels or distributions (never null ratios, breaking
+   * schema changes, failed runs or staleness); they agree with each other (row counts within the
+   * row-count rule's deviation or the node's own former spread, distributions under the drift floor);
+   * the incident, if any, is the node's own; and every node downstream with findings in its latest run
+   * shows only this incident's symptoms, steady and of the same allowed kinds (re-baselined with it).
+   */
+  private newSteadyLevel(rt: PipelineRuntime, node: NodeState, ref: NodeRef, run: RunRecord, out: CoreOutput): void {
+    const k = this.options.newNormalRuns;
+    const held = this.candidateRuns(node);
+    if (k <= 0 || held.length < k || held[held.length - 1]!.seq !== run.seq) return;
+    const first = held[0]!;
+    if (!mayBecomeNormal(held)) return;
+    const good = this.incidentContext(rt).lastHealthy(ref, first.event_time);
+    if (!good) return;
+    const version = (c: { code_version?: string; params?: Record<string, unknown> }) =>
+      canonicalJson([c.code_version ?? null, c.params ?? null]);
+    if (version(good) === version(first) || held.some((c) => version(c) !== version(first))) return;
+    const inc =
+      run.incident_id !== undefined ? rt.state.incidents.find((i) => i.incident_id === run.incident_id) : undefined;
+    if (inc && nodeKey(inc.culprit_ref) !== nodeKey(ref)) return;
+    if (!this.candidatesAgree(ref, node, held)) return;
+    // Downstream: findings there must be this change's own symptoms, steady and of kinds that may become
+    // normal (they are re-baselined with it); anything else waits for a person.
+    for (const d of this.descendants(ref)) {
+      const dn = this.nodeState(d);
+      const latest = dn?.history.at(-1);
+      if (!dn || !latest || latest.findings.length === 0 || latest.accepted === true) continue;
+      if (!inc || latest.incident_id !== inc.incident_id) return;
+      const since = this.candidateRuns(dn).filter((c) => c.event_time >= first.event_time);
+      if (since.length < Math.max(2, k - 1) || !mayBecomeNormal(since) || !this.candidatesAgree(d, dn, since)) return;
+    }
+    const what =
+      good.code_version !== first.code_version
+        ? `code ${good.code_version ?? '(none)'} -> ${first.code_version ?? '(none)'}`
+        : `parameters ${JSON.stringify(good.params ?? {})} -> ${JSON.stringify(first.params ?? {})}`;
+    this.acceptChange(
+      {
+        pipeline: ref.pipeline,
+        node: ref.node,
+        fromRunId: first.run_id,
+        who: 'rootline-monitor',
+        why: `accepted automatically: new steady level (${held.length} runs agree since ${what})`,
+        via: 'auto',
+        at: new Date(run.event_time).toISOString(),
+      },
+      out,
+    );
+  }
+
+  /** Whether the candidate runs agree with each other: one level of rows, one distribution per column. */
+  private candidatesAgree(ref: NodeRef, node: NodeState, held: CandidateRun[]): boolean {
+    const rules = effectiveRules(this.rules, ref).rules;
+    const maxDev = rules.find((r) => r.metric === 'row_count' && r.enabled)?.max_deviation ?? 0.05;
+    const datasets = new Set(held.flatMap((c) => c.outputs.map((o) => o.dataset)));
+    for (const ds of datasets) {
+      const per = held.map((c) => c.outputs.find((o) => o.dataset === ds));
+      if (per.some((o) => o === undefined)) return false;
+      const rows = per.flatMap((o) => (o!.row_count !== undefined ? [o!.row_count] : []));
+      if (rows.length > 0) {
+        const mid = median(rows);
+        const old = own(node.outputs, ds)?.row_counts ?? [];
+        const oldSpread = old.length > 1 ? (Math.max(...old) - Math.min(...old)) / Math.max(1, median(old)) : 0;
+        if ((Math.max(...rows) - Math.min(...rows)) / Math.max(1, mid) > Math.max(maxDev, oldSpread)) return false;
+      }
+      const base = per[0]!;
+      for (const [column, a] of Object.entries(base.columns)) {
+        const floor =
+          effectiveRules(this.rules, { ...ref, column }).rules.find((r) => r.metric === 'drift' && r.enabled)
+            ?.effect_floor ?? 0.1;
+        for (const o of per.slice(1)) {
+          const b = own(o!.columns, column);
+          if (!b || !columnsAgree(a, b, floor)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Verdicts held in a pipeline, waiting for upstream runs (oldest first). */
   heldVerdicts(pipeline: string): readonly HeldVerdict[] {
     return [...(this.pipelines.get(pipeline)?.state.held ?? [])].sort(heldOrder);
@@ -657,6 +970,7 @@ export class MonitorCore {
         at,
       ),
       ...findingPoints(findings, run.incident_id, at),
+      ...findingPoints(v.notices, undefined, at),
       ...incidentPoints(events),
       ...lineagePoints(changes),
     );
@@ -672,7 +986,7 @@ export class MonitorCore {
         fields: { present: 1, via: e.via },
       });
     }
-    out.findings.push(...findings);
+    out.findings.push(...findings, ...v.notices);
     out.runs.push({ pipeline: ref.pipeline, node: ref.node, run });
     out.processed += 1;
     out.dirty.add(stateKey.node(ref.pipeline, ref.node));
@@ -699,7 +1013,8 @@ export class MonitorCore {
       rerun: this.rerun,
       lastHealthy: (ref, before) => {
         const hist = this.nodeState(ref)?.history ?? [];
-        for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.healthy && hist[i]!.event_time < before) return hist[i];
+        for (let i = hist.length - 1; i >= 0; i--)
+          if ((hist[i]!.healthy || hist[i]!.accepted === true) && hist[i]!.event_time < before) return hist[i];
         return undefined;
       },
     };
@@ -771,7 +1086,8 @@ export class MonitorCore {
       lastHealthy: (ref, at) => {
         const hist = this.nodeState(ref)?.history ?? [];
         for (let i = hist.length - 1; i >= 0; i--)
-          if (hist[i]!.healthy && hist[i]!.event_time < at) return rcaRunOf(ref, hist[i]!);
+          if ((hist[i]!.healthy || hist[i]!.accepted === true) && hist[i]!.event_time < at)
+            return rcaRunOf(ref, hist[i]!);
         return undefined;
       },
       externalInputs: (run) => {
@@ -908,6 +1224,7 @@ export class MonitorCore {
     return {
       pipelines: this.pipelines,
       slots: this.slots,
+      candidates: this.candidates,
       runHistory: this.options.runHistory,
       runtime: (p) => this.runtime(p),
       attachExternal: (g) => this.attachExternal(g),
@@ -936,6 +1253,7 @@ export class MonitorCore {
       const rt = this.pipelines.get(n);
       if (!rt) continue;
       for (const key of [...this.slots.keys()]) if (pipelineOfKey(key) === n) this.slots.delete(key);
+      for (const key of [...this.candidates.keys()]) if (pipelineOfKey(key) === n) this.candidates.delete(key);
       this.pipelines.delete(n);
     }
     this.cache.clear();
@@ -971,6 +1289,14 @@ export class MonitorCore {
     }
     return out;
   }
+}
+
+/**
+ * Whether findings of these runs may become normal on their own: row-count levels and distributions
+ * only; never null ratios, breaking schema changes, failed runs or staleness (docs/statistics.md).
+ */
+function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
+  return runs.every((c) => !c.breaking_schema && c.finding_metrics.every((m) => m === 'row_count' || m === 'drift'));
 }
 
 /** Events carry the incident as it is now (it changes with later reports). */

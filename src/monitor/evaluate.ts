@@ -26,6 +26,7 @@ import {
   newDatasetBaseline,
   pushBounded,
   type DatasetBaseline,
+  type DatasetSummary,
   type DistributionSlot,
   type NodeState,
   type SlotColumn,
@@ -160,6 +161,12 @@ export class BaselineCache {
   /** A ring position was overwritten: its parsed sketches are stale. */
   forgetSlot(key: string): void {
     this.sketches.delete(key);
+  }
+
+  /** A dataset's baseline restarted: its merged sketches and parsed slots (keys under `prefix`) are stale. */
+  forgetDataset(prefix: string): void {
+    for (const k of [...this.merged.keys()]) if (k.startsWith(prefix)) this.merged.delete(k);
+    for (const k of [...this.sketches.keys()]) if (k.startsWith(prefix)) this.sketches.delete(k);
   }
 
   private window(b: DatasetBaseline): { lo: number; hi: number; epoch: number } {
@@ -460,6 +467,26 @@ export function freshRangeEveryRun(
 /** Healthy runs of fresh ranges before a column counts as a key or a clock (the rules arm at 5 runs). */
 export const FRESH_RANGE_RUNS = 3;
 
+/**
+ * Whether two runs' distributions of a column agree: the drift effect between them (KS D's lower bound
+ * with rank and sampling error out, or the total variation's lower bound) stays under `floor`.
+ * Columns without a comparable summary agree (nothing says otherwise).
+ */
+export function columnsAgree(a: SlotColumn, b: SlotColumn, floor: number): boolean {
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    const d = numericDrift(referenceNumeric(a), {
+      ...(b.sketch !== undefined ? { sketch: { data: b.sketch } } : {}),
+      ...(b.sample !== undefined ? { sample: b.sample } : {}),
+    });
+    return d === undefined || d.effect < floor;
+  }
+  if (a.kind === 'categorical' && b.kind === 'categorical') {
+    const d = categoricalDrift(new FrequentBounds().add({ frequent: a.frequent, otherCount: a.other_count }), b);
+    return d === undefined || d.effect < floor;
+  }
+  return false;
+}
+
 export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   const out = dict<SlotColumn>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
@@ -471,6 +498,27 @@ export function slotColumns(profile: Profile): Record<string, SlotColumn> {
     }
   }
   return out;
+}
+
+/** What a baseline learns from one dataset of a run (see {@link learnSummary}). */
+export function summarize(dataset: string, profile: Profile): DatasetSummary {
+  const nulls = dict<DatasetSummary['nulls'][string]>();
+  for (const [name, col] of Object.entries(profile.columns ?? {})) {
+    const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
+    nulls[name] = {
+      kind: col.kind,
+      ratio: col.count > 0 ? col.null_count / col.count : 0,
+      ...(range ? { range } : {}),
+    };
+  }
+  const fp = profile.schema_fingerprint ?? (profile.schema ? schemaFingerprint(profile.schema) : undefined);
+  return {
+    dataset,
+    ...(profile.row_count !== undefined ? { row_count: profile.row_count } : {}),
+    nulls,
+    ...(fp !== undefined ? { schema: { fingerprint: fp, ...(profile.schema ? { schema: profile.schema } : {}) } } : {}),
+    columns: slotColumns(profile),
+  };
 }
 
 /** A healthy run teaches the dataset's baseline: row count, null ratios, schema, one distribution slot. */
@@ -485,33 +533,78 @@ export function learnBaseline(
   options: CompiledCoreOptions,
   dirty: Set<string>,
 ): void {
+  learnSummary(
+    node,
+    role,
+    summarize(dataset, profile),
+    { run_id: report.run_id, event_time: Date.parse(report.event_time) },
+    slots,
+    cache,
+    options,
+    dirty,
+  );
+}
+
+/** Teaches a dataset's baseline one run's summary (a healthy run's, or an accepted candidate's). */
+export function learnSummary(
+  node: NodeState,
+  role: 'out' | 'in',
+  summary: DatasetSummary,
+  run: { run_id: string; event_time: number },
+  slots: Map<string, DistributionSlot>,
+  cache: BaselineCache,
+  options: CompiledCoreOptions,
+  dirty: Set<string>,
+): void {
   const map = role === 'out' ? node.outputs : node.inputs;
+  const dataset = summary.dataset;
   const b = own(map, dataset) ?? (map[dataset] = newDatasetBaseline(dataset));
   const n = options.baselineRuns;
   b.healthy_runs += 1;
-  if (profile.row_count !== undefined) {
-    pushBounded(b.row_counts, profile.row_count, n);
-    pushSeasonal((b.row_seasons ??= []), Date.parse(report.event_time), profile.row_count);
+  if (summary.row_count !== undefined) {
+    pushBounded(b.row_counts, summary.row_count, n);
+    pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
   }
-  for (const [name, col] of Object.entries(profile.columns ?? {})) {
+  for (const [name, col] of Object.entries(summary.nulls)) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
     c.kind = col.kind;
-    pushBounded(c.null_ratios, col.count > 0 ? col.null_count / col.count : 0, n);
-    const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
-    if (range) pushBounded((c.ranges ??= []), range, n);
+    pushBounded(c.null_ratios, col.ratio, n);
+    if (col.range) pushBounded((c.ranges ??= []), col.range, n);
   }
-  const fp = profile.schema_fingerprint ?? (profile.schema ? schemaFingerprint(profile.schema) : undefined);
-  if (fp !== undefined) b.schema = { fingerprint: fp, ...(profile.schema ? { schema: profile.schema } : {}) };
-  const columns = slotColumns(profile);
+  if (summary.schema !== undefined) b.schema = summary.schema;
+  const columns = summary.columns;
   if (Object.keys(columns).length > 0) {
     const seq = b.slot_seq;
     const key = slotKey(node.pipeline, node.node, role, dataset, seq % n);
-    slots.set(key, { seq, run_id: report.run_id, event_time: Date.parse(report.event_time), columns });
+    slots.set(key, { seq, run_id: run.run_id, event_time: run.event_time, columns });
     cache.forgetSlot(key);
     b.slot_seq = seq + 1;
     b.slot_count = Math.min(b.slot_count + 1, n);
     dirty.add(key);
   }
+}
+
+/**
+ * Forgets a dataset's baseline (an accepted change: the baseline restarts): its slots are deleted (the
+ * state records with them) and the next runs arm its rules again after their minimum baseline runs.
+ */
+export function resetBaseline(
+  node: NodeState,
+  role: 'out' | 'in',
+  dataset: string,
+  slots: Map<string, DistributionSlot>,
+  cache: BaselineCache,
+  options: CompiledCoreOptions,
+  dirty: Set<string>,
+): void {
+  const map = role === 'out' ? node.outputs : node.inputs;
+  if (own(map, dataset) === undefined) return;
+  for (let i = 0; i < options.baselineRuns; i++) {
+    const key = slotKey(node.pipeline, node.node, role, dataset, i);
+    if (slots.delete(key)) dirty.add(key);
+  }
+  cache.forgetDataset(slotKey(node.pipeline, node.node, role, dataset, 0).slice(0, -1));
+  map[dataset] = newDatasetBaseline(dataset);
 }
 
 /**

@@ -104,8 +104,24 @@ export interface Incident {
    * Absent on incidents opened before ownership existed (the default channel).
    */
   route?: IncidentRoute;
+  /** The change accepted as the new normal that resolved the incident (explicit or automatic). */
+  accepted?: IncidentAcceptance;
   /** Increments on every change; events carry it so consumers can drop stale or repeated ones. */
   version: number;
+}
+
+/** A change accepted as a node's new normal: who, why, from where, and the first run learned. */
+export interface IncidentAcceptance {
+  /** The first run learned as the new normal (absent: none held, the baseline restarts with the next run). */
+  run_id?: string;
+  /** Event time (ISO) of the acceptance. */
+  at: string;
+  /** A person or API caller; `rootline-monitor` for an automatic acceptance. */
+  who: string;
+  why: string;
+  /** Where it came from: `slack`, `cli`, `api`, or `auto` (a new steady level). */
+  via: string;
+  automatic: boolean;
 }
 
 export type IncidentEventType = 'opened' | 'updated' | 'resolved';
@@ -115,7 +131,13 @@ export interface IncidentEvent {
   type: IncidentEventType;
   incident: Incident;
   /** For 'updated': what is new. */
-  changes: { new_symptoms?: Symptom[]; new_findings?: string[]; runs_affected?: number };
+  changes: {
+    new_symptoms?: Symptom[];
+    new_findings?: string[];
+    runs_affected?: number;
+    /** For 'resolved' by an accepted change: the acceptance. */
+    accepted?: IncidentAcceptance;
+  };
   at: string;
 }
 

@@ -8,6 +8,7 @@ import type {
   Cause,
   EvidenceStep,
   Incident,
+  IncidentAcceptance,
   IncidentEvent,
   IncidentFinding,
   Symptom,
@@ -148,7 +149,8 @@ function symptomKey(s: { pipeline: string; node: string; metric: string; column?
   return compositeKey(s.pipeline, s.node, s.metric, s.column ?? '');
 }
 
-function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefined {
+/** The open incident whose culprit is `culprit`, if any. */
+export function openIncidentFor(p: PipelineState, culprit: NodeRef): Incident | undefined {
   return p.incidents.find((i) => i.status === 'open' && nodeKey(i.culprit_ref) === nodeKey(culprit));
 }
 
@@ -427,6 +429,21 @@ export function healthyRun(ctx: IncidentContext, ref: NodeRef, run: RunRecord): 
   inc.version += 1;
   pruneResolved(ctx.pipeline);
   return [{ type: 'resolved', incident: inc, changes: {}, at: inc.resolved_at }];
+}
+
+/**
+ * Resolves an open incident because its change was accepted as the new normal (explicitly by a person,
+ * or automatically: a new steady level). The event carries the acceptance (who, why, from where).
+ */
+export function acceptIncident(p: PipelineState, inc: Incident, acceptance: IncidentAcceptance): IncidentEvent[] {
+  if (inc.status !== 'open') return [];
+  inc.status = 'resolved';
+  inc.resolved_at = acceptance.at;
+  inc.updated_at = acceptance.at;
+  inc.accepted = acceptance;
+  inc.version += 1;
+  pruneResolved(p);
+  return [{ type: 'resolved', incident: inc, changes: { accepted: acceptance }, at: acceptance.at }];
 }
 
 function pruneResolved(p: PipelineState): void {

@@ -1,4 +1,11 @@
-export { MonitorCore, emptyOutput, type CoreOutput, type MonitorCoreOptions } from './core.js';
+export {
+  MonitorCore,
+  emptyOutput,
+  type AcceptChangeInput,
+  type AcceptChangeResult,
+  type CoreOutput,
+  type MonitorCoreOptions,
+} from './core.js';
 export { stateKey, pipelineOfKey, parseStateKey, slotKey } from './state-keys.js';
 export * from './incident-types.js';
 export { DEFAULT_ROLLBACK_POLICY, incidentId, causeOf, type RollbackPolicy } from './incidents.js';
@@ -13,4 +20,14 @@ export {
   type RerunTarget,
 } from './rerun.js';
 export { MEASUREMENTS, type MetricPoint } from './points.js';
-export type { NodeState, PipelineState, RunRecord, FindingBrief, DatasetBaseline, DistributionSlot } from './state.js';
+export type {
+  Acceptance,
+  CandidateRun,
+  NodeState,
+  PipelineState,
+  RunRecord,
+  FindingBrief,
+  DatasetBaseline,
+  DistributionSlot,
+} from './state.js';
+export { ACCEPT_SPEC, isAcceptMessage, parseAcceptMessage, type AcceptMessage } from './accept.js';

@@ -23,6 +23,12 @@ export interface CoreOptions {
   maxHeldVerdicts?: number;
   /** KLL k used when the monitor builds sketches itself (merging baselines). Default {@link DEFAULT_SKETCH_K}. */
   sketchK?: number;
+  /**
+   * Consecutive unlearned runs kept per node for an accepted change to learn from, and the runs that
+   * must agree after a code or parameter change before it becomes the new normal on its own (0: never
+   * automatically). Default {@link DEFAULT_NEW_NORMAL_RUNS}.
+   */
+  newNormalRuns?: number;
 }
 
 export const DEFAULT_BASELINE_RUNS = 20;
@@ -33,6 +39,7 @@ export const DEFAULT_ESCALATE_BELOW_CONFIDENCE = 0.7;
 export const DEFAULT_SKETCH_K = 200;
 export const DEFAULT_HOLD_GRACE_MS = 600_000;
 export const DEFAULT_MAX_HELD_VERDICTS = 1000;
+export const DEFAULT_NEW_NORMAL_RUNS = 5;
 
 export type CompiledCoreOptions = Readonly<Required<CoreOptions>>;
 
@@ -46,5 +53,6 @@ export function compileCoreOptions(o: CoreOptions = {}): CompiledCoreOptions {
     sketchK: o.sketchK ?? DEFAULT_SKETCH_K,
     holdGraceMs: o.holdGraceMs ?? DEFAULT_HOLD_GRACE_MS,
     maxHeldVerdicts: o.maxHeldVerdicts ?? DEFAULT_MAX_HELD_VERDICTS,
+    newNormalRuns: o.newNormalRuns ?? DEFAULT_NEW_NORMAL_RUNS,
   });
 }

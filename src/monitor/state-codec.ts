@@ -1,7 +1,7 @@
 import { parseJsonDict } from '../dict.js';
 import { PipelineGraph, nodeKey, parseNodeKey } from '../lineage/index.js';
 import { parseStateKey, stateKey } from './state-keys.js';
-import type { DistributionSlot, NodeState, PipelineState, RunRecord } from './state.js';
+import type { CandidateRun, DistributionSlot, NodeState, PipelineState, RunRecord } from './state.js';
 
 /**
  * The state codec: the core's state as records of the compacted state topic (keys in state-keys.ts,
@@ -19,6 +19,8 @@ export interface PipelineRuntime {
 export interface StateHost {
   pipelines: Map<string, PipelineRuntime>;
   slots: Map<string, DistributionSlot>;
+  /** Candidate runs of the new-normal rings, by state key (`c|...`). */
+  candidates: Map<string, CandidateRun>;
   runHistory: number;
   /** The pipeline's runtime, created empty when missing. */
   runtime(pipeline: string): PipelineRuntime;
@@ -48,6 +50,9 @@ export function exportState(host: StateHost, keys: Iterable<string>): { key: str
     } else if (kind === 's') {
       const s = host.slots.get(key);
       out.push({ key, value: s ? JSON.stringify(s) : undefined });
+    } else if (kind === 'c') {
+      const c = host.candidates.get(key);
+      out.push({ key, value: c ? JSON.stringify(c) : undefined });
     }
   }
   return out;
@@ -63,7 +68,7 @@ export function allStateKeys(host: StateHost): string[] {
       for (const h of st.history) keys.push(stateKey.run(p, n, h.seq % host.runHistory));
     }
   }
-  keys.push(...host.slots.keys());
+  keys.push(...host.slots.keys(), ...host.candidates.keys());
   return keys;
 }
 
@@ -78,6 +83,11 @@ export function importState(
     if (kind === 's') {
       if (value) host.slots.set(key, parseJsonDict(value) as DistributionSlot);
       else host.slots.delete(key);
+      continue;
+    }
+    if (kind === 'c') {
+      if (value) host.candidates.set(key, parseJsonDict(value) as CandidateRun);
+      else host.candidates.delete(key);
       continue;
     }
     if (!pipeline) continue;

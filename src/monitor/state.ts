@@ -3,7 +3,7 @@ import type { LineageState, NodeRun } from '../lineage/index.js';
 import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
 import type { HeldVerdict } from './hold.js';
-import type { Incident } from './incident-types.js';
+import type { Incident, IncidentAcceptance } from './incident-types.js';
 
 /** A run of a node as the monitor remembers it: the lineage layer's run type (lineage/run.ts). */
 export type RunRecord = NodeRun;
@@ -94,6 +94,15 @@ export interface NodeState {
   open_runs?: OpenRun[];
   /** Event-time durations (ms) of the node's recent successful runs whose start was seen; absent = none yet. */
   durations?: number[];
+  /**
+   * The ring of the node's latest consecutive successful runs that did not teach the baseline (their
+   * outputs' summaries live in `c|` records, see {@link CandidateRun}): ring seqs `from` .. `to - 1`, the
+   * last `newNormalRuns` of them held. What an accepted change (or a new steady level) learns from.
+   * Absent in older state = none.
+   */
+  candidates?: { from: number; to: number };
+  /** The last accepted change of the node (explicit or automatic); absent = none. */
+  accepted?: Acceptance;
 }
 
 /** A run that has started and not ended: its start and the statistics its START/RUNNING events carried. */
@@ -109,6 +118,41 @@ export interface OpenRun {
   /** Whether a stalled-run finding was raised for it (once). */
   stalled?: boolean;
 }
+
+/** One dataset of a run, as much of it as a baseline learns: row count, null ratios, schema, distributions. */
+export interface DatasetSummary {
+  dataset: string;
+  row_count?: number;
+  /** Column -> kind, null ratio and (numeric) the [min, max] range of its values. */
+  nulls: Record<string, { kind: 'numeric' | 'categorical'; ratio: number; range?: [number, number] }>;
+  schema?: { fingerprint: string; schema?: Schema };
+  /** The distribution slot the run would write. */
+  columns: Record<string, SlotColumn>;
+}
+
+/**
+ * A successful run of a node that did not teach the baseline (it had findings): kept in a short ring
+ * (state record `c|<pipeline>|<node>|<i>`) so that an accepted change can re-baseline from it and a new
+ * steady level can be recognised.
+ */
+export interface CandidateRun {
+  /** Position among the node's candidate runs ever kept (ring position `ring_seq % newNormalRuns`). */
+  ring_seq: number;
+  /** The run's seq in the node's run history. */
+  seq: number;
+  run_id: string;
+  event_time: number;
+  code_version?: string;
+  params?: Record<string, unknown>;
+  /** The metrics of the run's findings (what would have to become normal). */
+  finding_metrics: string[];
+  /** Whether a finding is a breaking schema change. */
+  breaking_schema: boolean;
+  outputs: DatasetSummary[];
+}
+
+/** A change accepted as a node's new normal (the incident's acceptance, with the incident it resolved). */
+export type Acceptance = IncidentAcceptance & { incident_id?: string };
 
 export interface PipelineState {
   pipeline: string;

@@ -42,6 +42,13 @@ export interface RuleParams {
   seasonality?: 'auto' | 'weekly' | 'daily' | 'none';
   /** schema: only breaking changes count. */
   breaking_only?: boolean;
+  /** schema: only compatible changes count (a column added, a type widened, nullability relaxed). */
+  compatible_only?: boolean;
+  /**
+   * schema: the change is reported and becomes the new baseline at once: the finding is a notice, the
+   * run stays healthy and teaches the baseline (meant for `compatible_only` rules).
+   */
+  rebaseline?: boolean;
   /** drift: the effect size (KS D lower bound, or total variation distance) that must be exceeded. */
   effect_floor?: number;
   /** drift: significance level after false discovery control. */

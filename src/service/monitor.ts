@@ -53,6 +53,7 @@ export async function runMonitor(
     baselineRuns: cfg.monitor.baselineRuns,
     runHistory: cfg.monitor.runHistory,
     resolveAfterHealthyRuns: cfg.monitor.resolveAfterHealthyRuns,
+    newNormalRuns: cfg.monitor.newNormalRuns,
     rollback: {
       dryRun: cfg.rollback.dryRun,
       cooldownMs: cfg.rollback.cooldownMs,

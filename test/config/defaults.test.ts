@@ -10,6 +10,7 @@ describe('config defaults are stated once', () => {
     expect(cfg.monitor.baselineRuns).toBe(core.baselineRuns);
     expect(cfg.monitor.runHistory).toBe(core.runHistory);
     expect(cfg.monitor.resolveAfterHealthyRuns).toBe(core.resolveAfterHealthyRuns);
+    expect(cfg.monitor.newNormalRuns).toBe(core.newNormalRuns);
     expect({
       dryRun: cfg.rollback.dryRun,
       cooldownMs: cfg.rollback.cooldownMs,

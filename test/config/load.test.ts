@@ -56,6 +56,7 @@ describe('loadConfig: defaults', () => {
       baselineRuns: 20,
       runHistory: 50,
       resolveAfterHealthyRuns: 3,
+      newNormalRuns: 5,
       freshnessCheckMs: 60_000,
       opsIntervalMs: 10_000,
       healthCheckMs: 5000,

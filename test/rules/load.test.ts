@@ -35,7 +35,7 @@ const yaml = (lines: string[]) => `${lines.join('\n')}\n`;
 describe('the shipped rules (rules/defaults.yaml)', () => {
   const set = loadRules('rules');
 
-  it('load without problems, one rule per metric', () => {
+  it('load without problems, one rule per metric (two for schema: breaking and compatible)', () => {
     expect(set.files).toEqual([join('rules', 'defaults.yaml')]);
     expect(set.rules.map((r) => r.metric).sort()).toEqual([
       'drift',
@@ -43,6 +43,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
       'freshness',
       'null_ratio',
       'row_count',
+      'schema',
       'schema',
       'status',
     ]);
@@ -58,7 +59,18 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
       enabled: true,
     });
     expect(byId.get('null_ratio')).toMatchObject({ max: 0.02, max_jump: 0.02, severity: 'critical' });
-    expect(byId.get('schema_changed')).toMatchObject({ breaking_only: false, min_baseline_runs: 1 });
+    // Breaking schema changes are critical; compatible ones are an info notice that re-baselines at once.
+    expect(byId.get('schema_changed')).toMatchObject({
+      breaking_only: true,
+      severity: 'critical',
+      min_baseline_runs: 1,
+    });
+    expect(byId.get('schema_compatible')).toMatchObject({
+      compatible_only: true,
+      rebaseline: true,
+      severity: 'info',
+      min_baseline_runs: 1,
+    });
     expect(byId.get('distribution_drift')).toMatchObject({
       effect_floor: 0.1,
       alpha: 0.05,
