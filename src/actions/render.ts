@@ -1,12 +1,20 @@
-import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
+import type { AuditEntry, Incident, IncidentEvent } from '../monitor/incident-types.js';
+import { incidentButtons } from './interactions.js';
 import { SLACK_LIMITS, code, esc, listWithin, plain, truncate } from './mrkdwn.js';
-import { ownerLine } from './owner.js';
+import { mentionText, ownerLine } from './owner.js';
 import { text } from './rollback.js';
 
 /** Block Kit blocks (plain objects; the Slack client sends them as JSON). */
 export type Block = Record<string, unknown>;
 
 export interface RenderOptions {
+  /**
+   * Show the acknowledge / snooze / accept / resolve / reopen buttons (Slack interactivity must be set
+   * up: slack.signingSecret and the app's request URL). Default false.
+   */
+  buttons?: boolean | undefined;
+  /** How long the Snooze button snoozes, ms (its label says it). Default 4 hours. */
+  snoozeMs?: number | undefined;
   /** Drill-down URL template; {pipeline} {node} {column} {incident_id} {from} {to} are filled in. */
   grafanaUrlTemplate?: string | undefined;
   /**
@@ -37,6 +45,8 @@ const BUDGET = {
   text: 3000,
   /** A thread reply (text only). */
   reply: 3000,
+  /** Who acknowledged, snoozed or resolved it, and why. */
+  people: 500,
   /** Longest link put inside a message; a longer one (a 10 kB node name in the URL) is left out. */
   link: 800,
 } as const;
@@ -206,8 +216,8 @@ function errorSection(i: Incident): Block[] {
   return [section(`*Error*${language}: ${message}${stack}`, BUDGET.error)];
 }
 
-/** The context line (id, times, runs, drill-down link) and the Grafana button when its URL fits. */
-function footer(i: Incident, grafana: string | undefined): Block[] {
+/** The context line (id, times, runs, drill-down link), the incident's buttons and the Grafana button when its URL fits. */
+function footer(i: Incident, grafana: string | undefined, buttons: boolean, snoozeMs?: number): Block[] {
   const context = `${esc(i.incident_id)} · opened ${esc(i.opened_at)} (run ${plain(i.opened_run_id, 120)}) · ${plural(i.runs_affected, 'run')} affected${i.resolved_at ? ` · resolved ${esc(i.resolved_at)}` : ''}`;
   const link = grafana ? ` · <${grafana}|Grafana drill-down>` : '';
   const blocks: Block[] = [
@@ -217,14 +227,15 @@ function footer(i: Incident, grafana: string | undefined): Block[] {
     },
   ];
   const url = fitting(grafana, SLACK_LIMITS.buttonUrl);
-  if (url) {
-    blocks.push({
-      type: 'actions',
-      elements: [
-        { type: 'button', text: { type: 'plain_text', text: 'Open in Grafana' }, url, action_id: 'rootline_grafana' },
-      ],
+  const elements: Block[] = buttons ? incidentButtons(i, snoozeMs) : [];
+  if (url)
+    elements.push({
+      type: 'button',
+      text: { type: 'plain_text', text: 'Open in Grafana' },
+      url,
+      action_id: 'rootline_grafana',
     });
-  }
+  if (elements.length > 0) blocks.push({ type: 'actions', block_id: 'rootline_incident_actions', elements });
   return blocks;
 }
 
@@ -250,7 +261,8 @@ export function renderIncident(i: Incident, o: RenderOptions = {}): { text: stri
     reachSection(i, full),
     ...errorSection(i),
     section(`*Action taken*: ${plain(actionLine(i), BUDGET.action - 20)}`, BUDGET.action),
-    ...footer(i, fitting(grafanaLink(i, o.grafanaUrlTemplate), BUDGET.link)),
+    ...peopleSection(i),
+    ...footer(i, fitting(grafanaLink(i, o.grafanaUrlTemplate), BUDGET.link), o.buttons === true, o.snoozeMs),
   ];
   const text = truncate(
     `${word}: ${headline(i).replace(/`/g, '')} (pipeline ${esc(truncate(i.pipeline, 120))})`,
@@ -274,19 +286,79 @@ export function renderIncidentPlain(i: Incident, o: RenderOptions = {}): { text:
     `Blast radius: ${plural(i.blast_radius.length, 'downstream node')}; symptoms seen at ${plural(symptoms, 'node')}`,
     `${esc(i.incident_id)} · opened ${esc(i.opened_at)} · ${plural(i.runs_affected, 'run')} affected`,
     ...(ownerLine(i) !== undefined ? [ownerLine(i)!] : []),
+    ...peopleLines(i),
   ];
   const link = full ? `\n<${full}|Full incident>` : '';
   return { text: truncate(lines.join('\n'), BUDGET.text - link.length, { mrkdwn: true }) + link };
 }
 
+/** Who a person is, in mrkdwn: a Slack user id mentions the user; a token name is shown escaped. */
+export function whoText(who: string, source: AuditEntry['source']): string {
+  if (source === 'slack' && /^[UW][A-Z0-9]+$/.test(who)) return mentionText(who);
+  if (source === 'auto') return 'Rootline';
+  return code(who, 80);
+}
+
+const SOURCE_NAMES: Record<AuditEntry['source'], string> = {
+  slack: 'Slack',
+  cli: 'rootline incident',
+  api: 'the API',
+  auto: 'the monitor',
+};
+
+/** Who acknowledged, snoozed or resolved the incident (lines of mrkdwn). */
+function peopleLines(i: Incident): string[] {
+  const lines: string[] = [];
+  const a = i.acknowledged;
+  if (a) lines.push(`:eyes: Acknowledged by ${whoText(a.who, a.source)} at ${esc(a.at)}`);
+  if (i.snoozed_until !== undefined && i.status === 'open')
+    lines.push(`:zzz: Snoozed until ${esc(i.snoozed_until)}: no re-alerts until then`);
+  const r = i.resolved_by;
+  if (r && i.status === 'resolved')
+    lines.push(
+      `:white_check_mark: Resolved by ${whoText(r.who, r.source)} (${SOURCE_NAMES[r.source]})${r.why !== undefined ? `: ${plain(r.why, 200)}` : ''}`,
+    );
+  return lines;
+}
+
+function peopleSection(i: Incident): Block[] {
+  const lines = peopleLines(i);
+  return lines.length > 0 ? [section(lines.join('\n'), BUDGET.people)] : [];
+}
+
+/** One audit entry as a line of the incident's thread. */
+export function auditLine(e: AuditEntry, i: Incident): string {
+  const by = `${whoText(e.who, e.source)}${e.source === 'auto' ? '' : ` (${SOURCE_NAMES[e.source]})`}`;
+  const why = e.why !== undefined && e.source !== 'auto' ? `: ${plain(e.why, 300)}` : '';
+  switch (e.action) {
+    case 'ack':
+      return `:eyes: Acknowledged by ${by}${why}`;
+    case 'snooze':
+      return `:zzz: Snoozed by ${by} until ${esc(String(e.details?.until ?? '?'))}${why}`;
+    case 'accept':
+      return `:white_check_mark: Change accepted by ${by}: ${code(i.culprit)} is re-baselined from run ${plain(String(e.details?.from_run_id ?? '?'), 120)} on; resolved${why}`;
+    case 'resolve':
+      return `:white_check_mark: Resolved by ${by}${why}`;
+    case 'reopen':
+      return `:arrows_counterclockwise: Reopened by ${by}${why}`;
+    case 'snooze_expired':
+      return `:alarm_clock: Snooze over (${plain(e.why ?? '', 100)}): alerting again`;
+    case 'resolved':
+      return `:white_check_mark: Resolved: ${code(i.culprit)} has had ${i.healthy_streak} healthy runs in a row (after ${plural(i.runs_affected, 'bad run')}).`;
+    default:
+      return `${esc(e.action)} by ${by}${e.why !== undefined ? `: ${plain(e.why, 300)}` : ''}`;
+  }
+}
+
 /** The thread reply for an update or the resolution (text only, within BUDGET.reply characters). */
 export function renderThreadReply(e: IncidentEvent, o: RenderOptions = {}): { text: string } | undefined {
   const i = e.incident;
-  if (e.type === 'resolved')
+  const audit = (e.changes.audit ?? []).map((a) => auditLine(a, i));
+  if (e.type === 'resolved' && audit.length === 0)
     return {
       text: `:white_check_mark: Resolved: ${code(i.culprit)} has had ${i.healthy_streak} healthy runs in a row (after ${plural(i.runs_affected, 'bad run')}).`,
     };
-  const lines: string[] = [];
+  const lines: string[] = [...audit];
   for (const s of e.changes.new_symptoms ?? [])
     lines.push(`:arrow_down: Symptom downstream at ${code(s.node)}: ${plain(s.message, 300)}`);
   for (const f of e.changes.new_findings ?? []) lines.push(`:warning: Also at ${code(i.culprit)}: ${plain(f, 300)}`);

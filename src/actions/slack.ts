@@ -10,7 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { classify } from '../errors/classify.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
-import type { Incident, IncidentEvent } from '../monitor/incident-types.js';
+import { snoozedAt, type Incident, type IncidentEvent } from '../monitor/index.js';
 import { METADATA_EVENT, truncate } from './mrkdwn.js';
 import { renderIncident, renderIncidentPlain, renderThreadReply, type RenderOptions } from './render.js';
 
@@ -286,7 +286,9 @@ export class SlackNotifier {
       ),
     );
     parent.version = i.version;
-    const replyPlain = await this.reply(e, parent);
+    // Snoozed: the message stays current, but only a person's action is said in the thread (no re-alert).
+    const quiet = snoozedAt(i, Date.parse(e.at)) && !(e.changes.audit ?? []).some((a) => a.source !== 'auto');
+    const replyPlain = quiet ? false : await this.reply(e, parent);
     return updated.plain || replyPlain ? 'updated_plain' : 'updated';
   }
 }

@@ -68,7 +68,15 @@ export interface MonitorConfig {
     opsIntervalMs: number;
     healthCheckMs: number;
   };
-  slack: { token?: string; channel: string; apiUrl: string; grafanaUrlTemplate: string; maxRetryDelayMs: number };
+  slack: {
+    token?: string;
+    channel: string;
+    apiUrl: string;
+    grafanaUrlTemplate: string;
+    maxRetryDelayMs: number;
+    signingSecret?: string;
+    snoozeMs: number;
+  };
   rollback: {
     dryRun: boolean;
     cooldownMs: number;
@@ -384,6 +392,8 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       apiUrl: s('slack.apiUrl'),
       grafanaUrlTemplate: s('slack.grafanaUrlTemplate'),
       maxRetryDelayMs: n('slack.maxRetryDelayMs'),
+      signingSecret: o('slack.signingSecret'),
+      snoozeMs: n('slack.snoozeMs'),
     }) as MonitorConfig['slack'],
     rollback: opt({
       dryRun: b('rollback.dryRun'),

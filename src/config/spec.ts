@@ -419,6 +419,21 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Drill-down link in alerts; {pipeline}, {node}, {column}, {incident_id}, {from}, {to} are filled in.',
   },
   {
+    key: 'slack.signingSecret',
+    env: 'ROOTLINE_SLACK_SIGNING_SECRET',
+    type: 'string',
+    secret: true,
+    doc: "The Slack app's signing secret. With it, incident messages carry acknowledge / snooze / accept / resolve / reopen buttons and POST /slack/interactions (the app's interactivity request URL) accepts clicks signed with it (docs/slack.md).",
+  },
+  {
+    key: 'slack.snoozeMs',
+    env: 'ROOTLINE_SLACK_SNOOZE_MS',
+    type: 'duration',
+    default: 4 * 3_600_000,
+    min: 60_000,
+    doc: "How long the Slack button's snooze holds re-alerts.",
+  },
+  {
     key: 'slack.maxRetryDelayMs',
     env: 'ROOTLINE_SLACK_MAX_RETRY_DELAY_MS',
     type: 'duration',

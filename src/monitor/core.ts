@@ -40,6 +40,17 @@ import {
 import { awaitedKey, heldOrder, type HeldVerdict } from './hold.js';
 import type { Incident, IncidentAcceptance, IncidentEvent } from './incident-types.js';
 import {
+  appendAudit,
+  applySimpleCommand,
+  bump,
+  commandAudit,
+  refusal,
+  resolveByHand,
+  seenCommand,
+  type CommandOutcome,
+  type IncidentCommand,
+} from './incident-actions.js';
+import {
   DEFAULT_ROLLBACK_POLICY,
   acceptIncident,
   attributeRun,
@@ -83,6 +94,8 @@ export interface CoreOutput {
   duplicates: number;
   /** State keys changed by the batch (see stateKey). */
   dirty: Set<string>;
+  /** Incident commands applied or ignored, in order (for the log). */
+  commands: { command: IncidentCommand; outcome: CommandOutcome['kind']; reason?: string }[];
 }
 
 export function emptyOutput(): CoreOutput {
@@ -95,6 +108,7 @@ export function emptyOutput(): CoreOutput {
     processed: 0,
     duplicates: 0,
     dirty: new Set(),
+    commands: [],
   };
 }
 
@@ -260,6 +274,41 @@ export class MonitorCore {
       this.raiseStalled(rt, rt.state.watermark, out);
     }
     return out;
+  }
+
+  /**
+   * Applies a person's action on an incident (incident-actions.ts): acknowledge, snooze, accept the
+   * change, resolve, reopen. Like a report it changes state and is replayed after a restart; the time
+   * is the command's own, and a command id seen before is ignored.
+   */
+  applyCommand(cmd: IncidentCommand, out: CoreOutput = emptyOutput()): CommandOutcome {
+    const rt = this.pipelines.get(cmd.pipeline);
+    let res: CommandOutcome;
+    if (!rt) res = { kind: 'not_found', reason: `pipeline ${cmd.pipeline} is not held here` };
+    else if (seenCommand(rt.state, cmd.command_id))
+      res = { kind: 'duplicate', reason: `command ${cmd.command_id} was applied before` };
+    else {
+      out.dirty.add(stateKey.pipeline(cmd.pipeline));
+      res = cmd.action === 'accept' ? this.acceptCommand(rt, cmd) : applySimpleCommand(rt.state, cmd);
+    }
+    if (res.kind === 'applied') {
+      const events = cloneEvents(res.events);
+      pushCoalesced(out.incidentEvents, events);
+      out.points.push(...incidentPoints(events));
+      out.commands.push({ command: cmd, outcome: res.kind });
+    } else out.commands.push({ command: cmd, outcome: res.kind, reason: res.reason });
+    return res;
+  }
+
+  /** Accept the change: the culprit is re-baselined from the incident's last run on, and the incident resolved. */
+  private acceptCommand(rt: PipelineRuntime, cmd: IncidentCommand): CommandOutcome {
+    const inc = rt.state.incidents.find((i) => i.incident_id === cmd.incident_id);
+    if (!inc) return { kind: 'not_found', reason: `no incident ${cmd.incident_id} in pipeline ${cmd.pipeline}` };
+    const refused = refusal(inc, 'accept', rt.state.incidents);
+    if (refused) return { kind: 'conflict', reason: refused };
+    resolveByHand(inc, cmd);
+    const entry = appendAudit(inc, commandAudit(cmd, { node: inc.culprit, from_run_id: inc.last_run_id }));
+    return { kind: 'applied', events: [bump(inc, 'resolved', cmd.at, entry)] };
   }
 
   /**
@@ -1317,6 +1366,7 @@ export function pushCoalesced(list: IncidentEvent[], events: readonly IncidentEv
       if (e.changes.new_symptoms) changes.new_symptoms = [...(changes.new_symptoms ?? []), ...e.changes.new_symptoms];
       if (e.changes.new_findings) changes.new_findings = [...(changes.new_findings ?? []), ...e.changes.new_findings];
       if (e.changes.runs_affected !== undefined) changes.runs_affected = e.changes.runs_affected;
+      if (e.changes.audit) changes.audit = [...(changes.audit ?? []), ...e.changes.audit];
       list[prevIndex] = { type: prev.type, incident: e.incident, changes, at: e.at };
     } else list.push(e);
   }

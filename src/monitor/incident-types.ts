@@ -106,6 +106,17 @@ export interface Incident {
   route?: IncidentRoute;
   /** The change accepted as the new normal that resolved the incident (explicit or automatic). */
   accepted?: IncidentAcceptance;
+  /** Who acknowledged it (a person is on it), when and from where; absent until someone does. */
+  acknowledged?: { who: string; at: string; source: AuditSource };
+  /** Re-alerts (thread replies for new findings and symptoms) are held until this time (RFC 3339). */
+  snoozed_until?: string;
+  /** Who resolved it by hand or by accepting the change; absent when it resolved on healthy runs. */
+  resolved_by?: { who: string; source: AuditSource; why?: string };
+  /**
+   * Every human and automatic action on the incident, oldest first (the last {@link AUDIT_KEPT}); absent
+   * on incidents opened before the audit log existed.
+   */
+  audit?: AuditEntry[];
   /** Increments on every change; events carry it so consumers can drop stale or repeated ones. */
   version: number;
 }
@@ -124,6 +135,33 @@ export interface IncidentAcceptance {
   automatic: boolean;
 }
 
+/** Audit entries kept per incident (the oldest are dropped). */
+export const AUDIT_KEPT = 200;
+
+/** Where an action came from: a Slack button, `rootline incident`, the HTTP API, or the monitor itself. */
+export type AuditSource = 'slack' | 'cli' | 'api' | 'auto';
+
+/** What a person can do to an incident (`rootline incident <action>`, the Slack buttons, the HTTP API). */
+export type IncidentAction = 'ack' | 'snooze' | 'accept' | 'resolve' | 'reopen';
+
+export const INCIDENT_ACTIONS: readonly IncidentAction[] = ['ack', 'snooze', 'accept', 'resolve', 'reopen'];
+
+/** One line of an incident's audit log: who did what, when, why and from where. */
+export interface AuditEntry {
+  /** RFC 3339: the event time of the report for automatic actions, the time the request arrived for a person's. */
+  at: string;
+  /** A person (Slack user id, token name) or `rootline-monitor`. */
+  who: string;
+  source: AuditSource;
+  /**
+   * A person's {@link IncidentAction}, or what the monitor did: `opened`, `resolved` (healthy runs),
+   * `snooze_expired`, or an action decision (`slack`, `rollback`, `rerun`: `details.decision`).
+   */
+  action: string;
+  why?: string;
+  details?: Record<string, unknown>;
+}
+
 export type IncidentEventType = 'opened' | 'updated' | 'resolved';
 
 /** What changed in an incident, for the Slack thread and the incidents topic. */
@@ -137,6 +175,8 @@ export interface IncidentEvent {
     runs_affected?: number;
     /** For 'resolved' by an accepted change: the acceptance. */
     accepted?: IncidentAcceptance;
+    /** Audit entries added by this event (a person's action, a snooze that expired). */
+    audit?: AuditEntry[];
   };
   at: string;
 }

@@ -5,6 +5,7 @@ import { compositeKey } from '../keys.js';
 import { SEVERITIES, routeFor, routeIncident, type RuleSet, type Severity } from '../rules/index.js';
 import type {
   ActionDecision,
+  AuditEntry,
   Cause,
   EvidenceStep,
   Incident,
@@ -13,6 +14,7 @@ import type {
   IncidentFinding,
   Symptom,
 } from './incident-types.js';
+import { appendAudit, snoozedAt } from './incident-actions.js';
 import type { CompiledCoreOptions } from './options.js';
 import { airflowTaskOf, lastRerun, recordRerun, rerunDagRunId, type RerunPolicy } from './rerun.js';
 import type { FindingBrief, PipelineState, RunRecord } from './state.js';
@@ -288,7 +290,10 @@ export function attributeRun(
     const prev = events.get(inc.incident_id);
     if (!prev) {
       inc.version += 1;
-      events.set(inc.incident_id, { type, incident: inc, changes: {}, at: iso(at) });
+      const changes: IncidentEvent['changes'] = {};
+      const expired = expireSnooze(inc, at);
+      if (expired) changes.audit = [expired];
+      events.set(inc.incident_id, { type, incident: inc, changes, at: iso(at) });
     } else if (type === 'opened') prev.type = 'opened';
     return events.get(inc.incident_id)!;
   };
@@ -360,7 +365,25 @@ export function attributeRun(
       };
       home.state.incidents.push(inc);
       touch(inc, 'opened');
-      inc.actions.push(...decideActions(ctx, home.state, inc, at, v.root.params));
+      appendAudit(inc, {
+        at: iso(at),
+        who: AUTO,
+        source: 'auto',
+        action: 'opened',
+        why: inc.cause.summary,
+        details: { severity: inc.severity, confidence: inc.confidence, escalated: inc.escalated },
+      });
+      const decided = decideActions(ctx, home.state, inc, at, v.root.params);
+      inc.actions.push(...decided);
+      for (const d of decided)
+        appendAudit(inc, {
+          at: d.at,
+          who: d.who,
+          source: 'auto',
+          action: d.action,
+          why: d.why,
+          details: { decision: d.decision },
+        });
     } else if (isSelf) {
       // The culprit is still broken: the same incident, updated.
       const ev = touch(inc, 'updated');
@@ -427,8 +450,36 @@ export function healthyRun(ctx: IncidentContext, ref: NodeRef, run: RunRecord): 
   inc.resolved_at = iso(run.event_time);
   inc.updated_at = inc.resolved_at;
   inc.version += 1;
+  delete inc.snoozed_until;
+  const entry = appendAudit(inc, {
+    at: inc.resolved_at,
+    who: AUTO,
+    source: 'auto',
+    action: 'resolved',
+    why: `${inc.healthy_streak} healthy runs of ${inc.culprit} in a row (run ${run.run_id})`,
+  });
   pruneResolved(ctx.pipeline);
-  return [{ type: 'resolved', incident: inc, changes: {}, at: inc.resolved_at }];
+  return [{ type: 'resolved', incident: inc, changes: { audit: [entry] }, at: inc.resolved_at }];
+}
+
+/** Who the monitor's own actions are by. */
+const AUTO = 'rootline-monitor';
+
+/**
+ * A snooze whose time has come (`at`, event time, reached its end) is lifted when the incident next
+ * changes: that change alerts again, and the audit log says the snooze ran out.
+ */
+function expireSnooze(inc: Incident, at: number): AuditEntry | undefined {
+  if (inc.snoozed_until === undefined || snoozedAt(inc, at)) return undefined;
+  const until = inc.snoozed_until;
+  delete inc.snoozed_until;
+  return appendAudit(inc, {
+    at: iso(at),
+    who: AUTO,
+    source: 'auto',
+    action: 'snooze_expired',
+    why: `snoozed until ${until}`,
+  });
 }
 
 /**

@@ -31,3 +31,15 @@ export type {
   DistributionSlot,
 } from './state.js';
 export { ACCEPT_SPEC, isAcceptMessage, parseAcceptMessage, type AcceptMessage } from './accept.js';
+export {
+  DEFAULT_SNOOZE_MS,
+  INCIDENT_COMMAND_SPEC,
+  MAX_SNOOZE_MS,
+  isIncidentCommand,
+  parseDurationMs,
+  parseIncidentCommand,
+  refusal,
+  snoozedAt,
+  type CommandOutcome,
+  type IncidentCommand,
+} from './incident-actions.js';

@@ -172,6 +172,8 @@ export interface PipelineState {
   pauses?: [number, number][];
   /** Verdicts waiting for an upstream run the report named (hold.ts); absent in older state = none. */
   held?: HeldVerdict[];
+  /** Ids of the last incident commands applied (incident-actions.ts): a repeat is ignored. Absent = none. */
+  commands?: string[];
 }
 
 export function newNodeState(pipeline: string, node: string): NodeState {

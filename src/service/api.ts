@@ -48,6 +48,7 @@ function need(params: URLSearchParams, name: string): string {
  *   nodes?pipeline=P[&node=N]                     runs, healthy runs and baselines of nodes
  *   incidents[?status=open|resolved&pipeline=P]   incidents held by this instance
  *   incidents/<id>
+ *   incidents/<id>/audit                          who did what to it, when, why and from where
  * An instance answers for the pipelines whose partitions it holds. `access` is the caller's pipeline
  * scope: a named pipeline outside it is FORBIDDEN (before asking whether it exists, so a scoped token
  * cannot probe other pipelines' names); lists are filtered to it.
@@ -129,6 +130,19 @@ export function apiQueries(core: MonitorCore, where = 'this instance') {
           });
         }
         default: {
+          const audit = /^incidents\/([^/]+)\/audit$/.exec(path);
+          if (audit) {
+            const id = decodeURIComponent(audit[1]!);
+            const inc = core.incidents().find((i) => i.incident_id === id);
+            if (!inc || !access.allows(inc.pipeline))
+              throw new RootlineError('NOT_FOUND', `no incident ${id} on ${where}`);
+            return Promise.resolve({
+              incident_id: inc.incident_id,
+              pipeline: inc.pipeline,
+              status: inc.status,
+              audit: inc.audit ?? [],
+            });
+          }
           if (path.startsWith('incidents/')) {
             const id = decodeURIComponent(path.slice('incidents/'.length));
             const inc = core.incidents().find((i) => i.incident_id === id);

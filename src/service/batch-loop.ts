@@ -9,6 +9,7 @@ import type { Report, RunProgress } from '../contract/index.js';
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
 import { pipelineOfKey } from '../monitor/state-keys.js';
+import { INCIDENT_COMMAND_SPEC, type IncidentCommand } from '../monitor/index.js';
 import type { MetricPoint } from '../monitor/points.js';
 import { decodeMessage, type Decoded, type DecoderOptions } from '../adapters/decode/decode.js';
 import type { MonitorMetrics } from './metrics.js';
@@ -19,6 +20,12 @@ import { loadStatePartitions } from '../adapters/kafka/state-store.js';
 import { STATE_TOPIC_MAX_MESSAGE_BYTES, ensureTopics } from '../adapters/kafka/topics.js';
 
 export type { PointSink } from './write-points.js';
+
+/** What a batch feeds the core, in order: reports and people's incident commands. */
+type Input =
+  | { kind: 'report'; report: Report }
+  | { kind: 'progress'; progress: RunProgress }
+  | { kind: 'command'; command: IncidentCommand };
 
 export interface KafkaMonitorDeps {
   config: MonitorConfig;
@@ -311,9 +318,9 @@ export class KafkaMonitor {
 
     const dead: Message[] = [];
     const forwards: Message[] = [];
-    /** Reports and the progress of unfinished runs (OpenLineage START/RUNNING), in the partition's order. */
-    const reports: (Report | RunProgress)[] = [];
-    /** The message each report came from (for its dead letter if the core or the sink refuses it). */
+    /** Reports, people's incident commands and the progress of unfinished runs (OpenLineage START/RUNNING), in the partition's order. */
+    const reports: Input[] = [];
+    /** The message each input came from (for its dead letter if the core or the sink refuses it). */
     const reportMessage: KafkaMessage[] = [];
     const fromIngest = this.ingestTopics.has(batch.topic);
     const deadLetter = (msg: KafkaMessage, code: string, reason: string) => {
@@ -354,7 +361,18 @@ export class KafkaMonitor {
               headers: { 'rootline-spec': 'rootline.report/v1', 'rootline-source': d.format },
             });
           else {
-            reports.push(d.report);
+            reports.push(d);
+            reportMessage.push(msg);
+          }
+        } else if (d.kind === 'command') {
+          if (fromIngest)
+            forwards.push({
+              key: d.command.pipeline,
+              value: JSON.stringify(d.command),
+              headers: { 'rootline-spec': INCIDENT_COMMAND_SPEC },
+            });
+          else {
+            reports.push(d);
             reportMessage.push(msg);
           }
         } else if (d.kind === 'progress') {
@@ -366,7 +384,7 @@ export class KafkaMonitor {
               headers: { 'rootline-spec': 'openlineage', 'rootline-source': 'openlineage' },
             });
           else {
-            reports.push(d.progress);
+            reports.push(d);
             reportMessage.push(msg);
           }
         } else if (d.kind === 'dead') deadLetter(msg, d.code, d.reason);
@@ -399,6 +417,18 @@ export class KafkaMonitor {
     m.batches.inc();
     for (const f of out.findings) m.findings.inc({ severity: f.severity });
     for (const e of out.incidentEvents) m.incidents.inc({ type: e.type });
+    for (const c of out.commands)
+      this.log.info(
+        {
+          incident: c.command.incident_id,
+          action: c.command.action,
+          who: c.command.who,
+          source: c.command.source,
+          outcome: c.outcome,
+          ...(c.reason !== undefined ? { reason: c.reason } : {}),
+        },
+        'incident command',
+      );
     const lag = Number(batch.offsetLag());
     this.lag.set(`${batch.topic}/${batch.partition}`, lag);
     m.lag.set(lag, { topic: batch.topic, partition: String(batch.partition) });
@@ -413,7 +443,7 @@ export class KafkaMonitor {
    * reports make it. `origin[i]` is the index of the report that produced `out.points[i]`.
    */
   private async process(
-    reports: readonly (Report | RunProgress)[],
+    reports: readonly Input[],
     partition: number,
     heartbeat: () => Promise<void>,
   ): Promise<{ out: CoreOutput; origin: number[]; refused: Map<number, string> }> {
@@ -424,14 +454,22 @@ export class KafkaMonitor {
       let failedAt: number | undefined;
       for (let i = 0; i < reports.length; i++) {
         if (refused.has(i)) continue;
-        const r = reports[i]!;
-        if (!this.pipelinePartition.has(r.pipeline)) this.pipelinePartition.set(r.pipeline, partition);
+        const input = reports[i]!;
+        const pipeline =
+          input.kind === 'report'
+            ? input.report.pipeline
+            : input.kind === 'progress'
+              ? input.progress.pipeline
+              : input.command.pipeline;
+        if (input.kind !== 'command' && !this.pipelinePartition.has(pipeline))
+          this.pipelinePartition.set(pipeline, partition);
         try {
-          if ('phase' in r) this.deps.core.processProgress(r, out);
-          else this.deps.core.processReport(r, out);
+          if (input.kind === 'report') this.deps.core.processReport(input.report, out);
+          else if (input.kind === 'progress') this.deps.core.processProgress(input.progress, out);
+          else this.deps.core.applyCommand(input.command, out);
         } catch (err: unknown) {
-          refused.set(i, `the monitor failed on this report: ${errorMessage(err)}`);
-          this.log.error({ err, pipeline: r.pipeline, node: r.node }, 'the core failed on a report; set aside');
+          refused.set(i, `the monitor failed on this ${input.kind}: ${errorMessage(err)}`);
+          this.log.error({ err, pipeline, kind: input.kind }, 'the core failed on an input; set aside');
           failedAt = i;
           break;
         }
@@ -575,6 +613,25 @@ export class KafkaMonitor {
       });
     } catch (err: unknown) {
       throw kafkaError(err, 'producing reports');
+    }
+  }
+
+  /**
+   * Produces a person's incident command to the reports topic, keyed by the incident's pipeline: it
+   * reaches the instance that holds the incident, in order with the pipeline's reports.
+   */
+  async produceCommand(cmd: IncidentCommand): Promise<void> {
+    if (!this.plainProducer)
+      throw new RootlineError('SERVICE_UNAVAILABLE', 'the monitor is not connected to Kafka yet', { retriable: true });
+    try {
+      await this.plainProducer.send({
+        topic: this.cfg.kafka.topics.reports,
+        messages: [
+          { key: cmd.pipeline, value: JSON.stringify(cmd), headers: { 'rootline-spec': INCIDENT_COMMAND_SPEC } },
+        ],
+      });
+    } catch (err: unknown) {
+      throw kafkaError(err, 'producing an incident command');
     }
   }
 

@@ -9,6 +9,7 @@ import { convertRunEvent } from '../openlineage/index.js';
 import { loadRules } from '../rules/index.js';
 import { IncidentsConsumer } from './actions-loop.js';
 import { apiQueries } from './api.js';
+import { incidentActions, slackInteractivity } from './incident-commands.js';
 import { KafkaMonitor } from './batch-loop.js';
 import type { Logger } from './log.js';
 import { monitorMetrics } from './metrics.js';
@@ -106,6 +107,8 @@ export async function runMonitor(
         apiUrl: cfg.slack.apiUrl,
         grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate,
         maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
+        buttons: cfg.slack.signingSecret !== undefined,
+        snoozeMs: cfg.slack.snoozeMs,
         logger: log,
       })
     : undefined;
@@ -210,6 +213,17 @@ export async function runMonitor(
       metrics: metrics.registry,
       requests: metrics.httpRequests,
       queries: apiQueries(core, `instance ${cfg.kafka.instanceId}`),
+      act: incidentActions(core, (cmd) => km.produceCommand(cmd)),
+      ...(cfg.slack.signingSecret !== undefined
+        ? {
+            slack: slackInteractivity({
+              signingSecret: cfg.slack.signingSecret,
+              snoozeMs: cfg.slack.snoozeMs,
+              send: (cmd) => km.produceCommand(cmd),
+              logger: log,
+            }),
+          }
+        : {}),
       logger: log,
     });
     const tokenNames = [...cfg.http.tokens.map((t) => t.name), ...(cfg.http.token ? ['http.token'] : [])];

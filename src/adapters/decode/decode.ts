@@ -8,6 +8,7 @@ import {
   type RunProgress,
 } from '../../contract/index.js';
 import { isRetriable, transientStatus } from '../../errors/classify.js';
+import { isIncidentCommand, parseIncidentCommand, type IncidentCommand } from '../../monitor/index.js';
 import { RootlineError, errorMessage } from '../../errors/index.js';
 
 /** Why a message went to the dead-letter topic (the `rootline-error` header). */
@@ -20,6 +21,8 @@ export type DeadLetterCode =
   | 'AVRO_DECODE_FAILED'
   | 'NO_SCHEMA_REGISTRY'
   | 'OPENLINEAGE_INVALID'
+  /** A `rootline.incident-action/v1` message that is not a valid incident command. */
+  | 'COMMAND_INVALID'
   /** The core failed on a valid report (a defect; the report is set aside so the partition moves on). */
   | 'PROCESSING_FAILED'
   /** InfluxDB refused the points the report produced (a 4xx about the points). */
@@ -29,6 +32,8 @@ export type Decoded =
   | { kind: 'report'; report: Report; format: 'json' | 'avro' | 'openlineage' }
   /** An OpenLineage START or RUNNING event: a run that has not ended yet. */
   | { kind: 'progress'; progress: RunProgress }
+  /** A person's action on an incident (acknowledge, snooze, ...), applied by the core in order with reports. */
+  | { kind: 'command'; command: IncidentCommand }
   /** A message that carries no report (an OpenLineage OTHER event, a DatasetEvent): skipped, not an error. */
   | { kind: 'ignored'; reason: string }
   | { kind: 'dead'; code: DeadLetterCode; reason: string };
@@ -232,6 +237,12 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
   }
   const deep = depthProblem(parsed);
   if (deep) return [deep];
+  if (isIncidentCommand(parsed)) {
+    const c = parseIncidentCommand(parsed);
+    return [
+      c.ok ? { kind: 'command', command: c.command } : { kind: 'dead', code: 'COMMAND_INVALID', reason: c.error },
+    ];
+  }
   if (isOpenLineageEvent(parsed)) {
     if (!options.openLineage)
       return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: 'OpenLineage events are not accepted here' }];

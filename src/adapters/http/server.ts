@@ -12,6 +12,36 @@ import type { Counter } from '../../service/metrics.js';
 import { redactText } from '../../redact.js';
 import { isOpenLineageEvent, type OpenLineageConverter } from '../decode/decode.js';
 import { ALL_PIPELINES, TokenStore, hasRole, pipelineAccess, type PipelineAccess, type Principal } from './auth.js';
+import type { SlackRequestVerifier } from './slack-verify.js';
+
+/** What a person may do to an incident through the API (`POST /api/v1/incidents/<id>/<action>`). */
+export const INCIDENT_ACTION_PATHS = ['ack', 'snooze', 'accept', 'resolve', 'reopen'] as const;
+
+/** `POST /api/v1/incidents/<id>/<action>`: the id and action, or undefined for another path. */
+export function incidentActionPath(
+  pathname: string,
+): { id: string; action: (typeof INCIDENT_ACTION_PATHS)[number] } | undefined {
+  const m = /^\/api\/v1\/incidents\/([^/]+)\/([a-z]+)$/.exec(pathname);
+  if (!m || !(INCIDENT_ACTION_PATHS as readonly string[]).includes(m[2]!)) return undefined;
+  return { id: decodeURIComponent(m[1]!), action: m[2] as (typeof INCIDENT_ACTION_PATHS)[number] };
+}
+
+/**
+ * A person's action on an incident from the API: answers [status, body] (202 once the command is on
+ * its way through Kafka; 404, 409 when it cannot apply; FORBIDDEN outside the token's scope).
+ */
+export type IncidentActHandler = (
+  request: { id: string; action: (typeof INCIDENT_ACTION_PATHS)[number]; body: unknown },
+  access: PipelineAccess,
+  principal: Principal | undefined,
+) => Promise<[number, unknown]>;
+
+/** Slack interactivity: the request verifier and what to do with a verified interaction payload. */
+export interface SlackInteractivity {
+  verifier: SlackRequestVerifier;
+  /** Handles a verified payload; `requestId` identifies the request (replays of it carry the same). */
+  interact(payload: unknown, requestId: string): Promise<void>;
+}
 
 /** Default of {@link HttpServerOptions.requestTimeoutMs}. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -77,6 +107,10 @@ export interface HttpServerOptions {
   metrics: Registry;
   requests: Counter;
   queries?: QueryHandler | undefined;
+  /** People's actions on incidents (`operate` role); without it those endpoints are 404. */
+  act?: IncidentActHandler | undefined;
+  /** Slack's interactivity request URL, `POST /slack/interactions`; without it 404. */
+  slack?: SlackInteractivity | undefined;
   logger: Logger;
 }
 
@@ -236,6 +270,7 @@ const ROUTES = new Set([
   '/api/v1/lineage',
   '/api/v1/pipelines',
   '/api/v1/incidents',
+  '/slack/interactions',
 ]);
 
 /**
@@ -246,6 +281,8 @@ const ROUTES = new Set([
 export function routeLabel(pathname: string): string {
   if (ROUTES.has(pathname)) return pathname;
   if (pathname.startsWith('/api/v1/lineage/')) return '/api/v1/lineage/*';
+  const act = pathname.startsWith('/api/v1/incidents/') ? incidentActionPath(pathname) : undefined;
+  if (act) return `/api/v1/incidents/*/${act.action}`;
   if (pathname.startsWith('/api/v1/incidents/')) return '/api/v1/incidents/*';
   return 'other';
 }
@@ -257,7 +294,10 @@ export function routeLabel(pathname: string): string {
 export function requiredRole(method: string, pathname: string): Role | 'public' | 'any' {
   if (method === 'GET' && (pathname === '/healthz' || pathname === '/livez')) return 'public';
   if (method === 'GET' && pathname === '/metrics') return 'read';
+  // Slack signs its requests (the signing secret) and sends no bearer token.
+  if (method === 'POST' && pathname === '/slack/interactions') return 'public';
   if (method === 'POST' && (pathname === '/api/v1/reports' || pathname === '/api/v1/lineage')) return 'ingest';
+  if (method === 'POST' && incidentActionPath(pathname)) return 'operate';
   if (method === 'GET' && pathname.startsWith('/api/v1/')) return 'read';
   return 'any';
 }
@@ -344,6 +384,22 @@ export function startHttpServer(
           if (url.pathname === '/api/v1/reports') return done(...(await postReports(body, access, principal)));
           return done(...(await postLineage(body, access, principal)));
         }
+        if (route === 'POST /slack/interactions' && o.slack) {
+          const [status, body] = await slackInteraction(req, o.slack);
+          if (status === 401) res.setHeader('www-authenticate', 'Slack-Signature');
+          return status === 200 ? done(200, '', 'text/plain; charset=utf-8') : done(status, body);
+        }
+        const act = req.method === 'POST' ? incidentActionPath(url.pathname) : undefined;
+        if (act && o.act) {
+          const text = await readBody(req, o.maxBodyBytes);
+          let body: unknown = {};
+          try {
+            if (text.trim() !== '') body = JSON.parse(text);
+          } catch (err: unknown) {
+            return done(400, { error: `the body is not JSON: ${errorMessage(err)}` });
+          }
+          return done(...(await o.act({ ...act, body }, access, principal)));
+        }
         if (req.method === 'GET' && url.pathname.startsWith('/api/v1/') && o.queries) {
           return done(200, await o.queries(url.pathname.slice('/api/v1/'.length), url.searchParams, access));
         }
@@ -373,6 +429,32 @@ export function startHttpServer(
       }
     })();
   });
+
+  /**
+   * Slack's interactivity request: verified (signature, timestamp, replay) on the raw body before
+   * anything is parsed; a refused one is a 401 and is logged without its headers.
+   */
+  async function slackInteraction(req: IncomingMessage, slack: SlackInteractivity): Promise<[number, unknown]> {
+    const raw = await readRaw(req, o.maxBodyBytes);
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const verdict = slack.verifier.verify(header('x-slack-request-timestamp'), header('x-slack-signature'), raw);
+    if (!verdict.ok) {
+      log.warn({ reason: verdict.reason }, 'Slack request refused');
+      return [401, { error: `the Slack request is refused (${verdict.reason})` }];
+    }
+    const payload = new URLSearchParams(raw.toString('utf8')).get('payload');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload ?? '');
+    } catch {
+      return [400, { error: 'the request carries no JSON payload' }];
+    }
+    await slack.interact(parsed, verdict.id);
+    return [200, ''];
+  }
 
   /** FORBIDDEN (403) when a report names a pipeline outside the token's scope: nothing of the request is ingested. */
   function checkScope(reports: { pipeline: string }[], access: PipelineAccess, principal: Principal | undefined): void {
