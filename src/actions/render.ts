@@ -235,7 +235,7 @@ function footer(i: Incident, grafana: string | undefined, buttons: boolean, snoo
       url,
       action_id: 'rootline_grafana',
     });
-  if (elements.length > 0) blocks.push({ type: 'actions', block_id: 'rootline_incident_actions', elements });
+  if (elements.length > 0) blocks.push({ type: 'actions', elements });
   return blocks;
 }
 
@@ -334,9 +334,9 @@ export function auditLine(e: AuditEntry, i: Incident): string {
     case 'ack':
       return `:eyes: Acknowledged by ${by}${why}`;
     case 'snooze':
-      return `:zzz: Snoozed by ${by} until ${esc(String(e.details?.until ?? '?'))}${why}`;
+      return `:zzz: Snoozed by ${by} until ${esc(text(e.details?.until ?? '?'))}${why}`;
     case 'accept':
-      return `:white_check_mark: Change accepted by ${by}: ${code(i.culprit)} is re-baselined from run ${plain(String(e.details?.from_run_id ?? '?'), 120)} on; resolved${why}`;
+      return `:white_check_mark: Change accepted by ${by}: ${code(i.culprit)} is re-baselined from run ${plain(text(e.details?.from_run_id ?? '?'), 120)} on; resolved${why}`;
     case 'resolve':
       return `:white_check_mark: Resolved by ${by}${why}`;
     case 'reopen':
