@@ -5,9 +5,11 @@ import { TokenStore } from '../../../src/adapters/http/auth.js';
 import { requiredRole, startHttpServer } from '../../../src/adapters/http/server.js';
 import { hashToken, type TokenEntry } from '../../../src/config/tokens.js';
 import type { Report } from '../../../src/contract/index.js';
-import { MonitorCore } from '../../../src/monitor/index.js';
+import { MonitorCore, type IncidentCommand } from '../../../src/monitor/index.js';
 import { loadRules } from '../../../src/rules/index.js';
 import { apiQueries } from '../../../src/service/api.js';
+import { incidentActions, slackInteractivity } from '../../../src/service/incident-commands.js';
+import { slackSignature } from '../../../src/adapters/http/slack-verify.js';
 import { createLogger } from '../../../src/service/log.js';
 import { monitorMetrics } from '../../../src/service/metrics.js';
 import { PipelineSim, makeDag } from '../../../src/sim/index.js';
@@ -100,6 +102,7 @@ const PUBLIC = [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200];
 const READ_ANY = [401, 401, 401, 200, 200, 200, 403, 200, 200, 403, 200];
 const READ_CHURN = [401, 401, 401, 200, 200, 200, 403, 200, 403, 403, 200];
 const READ_BILLING = [401, 401, 401, 200, 200, 200, 403, 403, 200, 403, 200];
+const OPERATE_CHURN = [401, 401, 401, 202, 202, 403, 403, 403, 403, 403, 202];
 
 const TABLE: Row[] = [
   { what: 'health', method: 'GET', path: '/healthz', expect: PUBLIC },
@@ -168,6 +171,51 @@ const TABLE: Row[] = [
     expect: [401, 401, 401, 201, 403, 403, 201, 403, 403, 201, 201],
   },
   {
+    what: 'acknowledge an incident of churn (operate; out of scope: 404)',
+    method: 'POST',
+    path: `/api/v1/incidents/${incident.incident_id}/ack`,
+    body: { why: 'on it' },
+    expect: OPERATE_CHURN,
+  },
+  {
+    what: 'snooze an incident of churn for 2h',
+    method: 'POST',
+    path: `/api/v1/incidents/${incident.incident_id}/snooze`,
+    body: { for: '2h' },
+    expect: OPERATE_CHURN,
+  },
+  {
+    what: 'accept the change of an incident of churn',
+    method: 'POST',
+    path: `/api/v1/incidents/${incident.incident_id}/accept`,
+    body: { why: 'intended' },
+    expect: OPERATE_CHURN,
+  },
+  {
+    what: 'resolve an incident of churn',
+    method: 'POST',
+    path: `/api/v1/incidents/${incident.incident_id}/resolve`,
+    expect: OPERATE_CHURN,
+  },
+  {
+    what: 'reopen an open incident: 409 once allowed',
+    method: 'POST',
+    path: `/api/v1/incidents/${incident.incident_id}/reopen`,
+    expect: [401, 401, 401, 409, 409, 403, 403, 403, 403, 403, 409],
+  },
+  {
+    what: 'acknowledge an incident no instance holds: 404 once allowed',
+    method: 'POST',
+    path: '/api/v1/incidents/inc-000000000000/ack',
+    expect: [401, 401, 401, 404, 404, 403, 403, 403, 403, 403, 404],
+  },
+  {
+    what: "an incident's audit log (read; out of scope: 404)",
+    method: 'GET',
+    path: `/api/v1/incidents/${incident.incident_id}/audit`,
+    expect: [401, 401, 401, 200, 200, 200, 403, 200, 404, 403, 200],
+  },
+  {
     what: 'a path that is no endpoint (404 only once authenticated)',
     method: 'GET',
     path: '/api/v2/anything',
@@ -196,6 +244,9 @@ const logSink = new Writable({
   },
 });
 const ingested: { reports: Report[]; source: string }[] = [];
+/** Incident commands the API and the Slack endpoint sent on (to Kafka, in the monitor). */
+const sent: IncidentCommand[] = [];
+const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const metrics = monitorMetrics();
 let url = '';
 let close: () => Promise<void> = () => Promise.resolve();
@@ -218,6 +269,19 @@ beforeAll(async () => {
     metrics: metrics.registry,
     requests: metrics.httpRequests,
     queries: apiQueries(core),
+    act: incidentActions(core, (cmd) => {
+      sent.push(cmd);
+      return Promise.resolve();
+    }),
+    slack: slackInteractivity({
+      signingSecret: SIGNING_SECRET,
+      snoozeMs: 3_600_000,
+      send: (cmd) => {
+        sent.push(cmd);
+        return Promise.resolve();
+      },
+      logger: createLogger('trace', logSink),
+    }),
     logger: createLogger('trace', logSink),
   });
   url = s.url;
@@ -298,6 +362,42 @@ describe('access control: every endpoint x every caller', () => {
     expect(scoped.nodes[3]).toMatchObject({ versions: null, run: null });
   });
 
+  it('an action sends one command naming the token, its why and the snooze', async () => {
+    const before = sent.length;
+    const r = await fetch(`${url}/api/v1/incidents/${incident.incident_id}/snooze`, {
+      method: 'POST',
+      headers: authHeader('operate'),
+      body: JSON.stringify({ for: '90m', why: 'deploy window', source: 'cli', as: 'alice' }),
+    });
+    expect(r.status).toBe(202);
+    const body = (await r.json()) as { command_id: string; snoozed_until: string };
+    expect(sent.slice(before)).toEqual([
+      expect.objectContaining({
+        command_id: body.command_id,
+        pipeline: 'churn',
+        incident_id: incident.incident_id,
+        action: 'snooze',
+        who: 'alice (token operate)',
+        source: 'cli',
+        why: 'deploy window',
+        snooze_ms: 90 * 60_000,
+      }),
+    ]);
+    const bad = await fetch(`${url}/api/v1/incidents/${incident.incident_id}/snooze`, {
+      method: 'POST',
+      headers: authHeader('operate'),
+      body: JSON.stringify({ for: '60d' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(sent.length).toBe(before + 1);
+  });
+
+  it("the audit log answers the incident's entries", async () => {
+    const r = await fetch(`${url}/api/v1/incidents/${incident.incident_id}/audit`, { headers: authHeader('read') });
+    const body = (await r.json()) as { audit: { action: string; source: string }[] };
+    expect(body.audit[0]).toMatchObject({ action: 'opened', source: 'auto' });
+  });
+
   it('a 403 names the token and what it lacks; a 401 names nothing', async () => {
     const r = await fetch(`${url}/api/v1/reports`, {
       method: 'POST',
@@ -327,6 +427,68 @@ describe('access control: every endpoint x every caller', () => {
   });
 });
 
+describe('Slack interactivity (POST /slack/interactions)', () => {
+  const value = JSON.stringify({ i: incident.incident_id, p: 'churn' });
+  const payload = (action: string) =>
+    `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ALICE' }, actions: [{ action_id: action, value }] }))}`;
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${url}/slack/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    });
+  const signed = (body: string, ts = Math.floor(Date.now() / 1000), secret = SIGNING_SECRET) => ({
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': slackSignature(secret, String(ts), body),
+  });
+
+  it('a signed click acknowledges (one command, named after the request); a replay of it is refused', async () => {
+    const body = payload('rootline_ack');
+    const headers = signed(body);
+    const before = sent.length;
+    const r = await post(body, headers);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('');
+    expect(sent.slice(before)).toEqual([
+      expect.objectContaining({ action: 'ack', who: 'U0ALICE', source: 'slack', incident_id: incident.incident_id }),
+    ]);
+    expect(sent.at(-1)!.command_id).toMatch(/^slack-[0-9a-f]{32}$/);
+    const replay = await post(body, headers);
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: string }).error).toContain('replayed');
+    expect(sent.length).toBe(before + 1);
+  });
+
+  it.each([
+    ['forged (another secret)', (b: string) => signed(b, undefined, 'not-the-secret')],
+    ['stale (six minutes old)', (b: string) => signed(b, Math.floor(Date.now() / 1000) - 360)],
+    ['from the future (six minutes ahead)', (b: string) => signed(b, Math.floor(Date.now() / 1000) + 360)],
+    ['unsigned', () => ({})],
+    ['signed for another body', (b: string) => signed(b.replace('rootline_ack', 'rootline_resolve'))],
+  ])('%s: 401, nothing sent', async (_what, headersOf) => {
+    const body = payload('rootline_ack');
+    const before = sent.length;
+    const r = await post(body, headersOf(body));
+    expect(r.status).toBe(401);
+    expect(sent.length).toBe(before);
+  });
+
+  it('a click on the Grafana link button is answered and ignored', async () => {
+    const body = payload('rootline_grafana');
+    const before = sent.length;
+    expect((await post(body, signed(body))).status).toBe(200);
+    expect(sent.length).toBe(before);
+  });
+
+  it('the signing secret is in no log line and not in /metrics', async () => {
+    const m = await (await fetch(`${url}/metrics`, { headers: authHeader('admin') })).text();
+    expect(m).toContain('route="/slack/interactions",status="401"');
+    expect(logText).toContain('Slack request refused');
+    expect(logText).not.toContain(SIGNING_SECRET);
+    expect(m).not.toContain(SIGNING_SECRET);
+  });
+});
+
 describe('requiredRole', () => {
   it('maps each endpoint to the role it needs', () => {
     expect(requiredRole('GET', '/healthz')).toBe('public');
@@ -337,6 +499,13 @@ describe('requiredRole', () => {
     expect(requiredRole('POST', '/api/v1/lineage')).toBe('ingest');
     expect(requiredRole('GET', '/api/v1/incidents/x')).toBe('read');
     expect(requiredRole('DELETE', '/api/v1/incidents/x')).toBe('any');
+    for (const a of ['ack', 'snooze', 'accept', 'resolve', 'reopen'])
+      expect(requiredRole('POST', `/api/v1/incidents/inc-1/${a}`)).toBe('operate');
+    expect(requiredRole('POST', '/api/v1/incidents/inc-1/delete')).toBe('any');
+    expect(requiredRole('GET', '/api/v1/incidents/inc-1/ack')).toBe('read');
+    expect(requiredRole('GET', '/api/v1/incidents/inc-1/audit')).toBe('read');
+    expect(requiredRole('POST', '/slack/interactions')).toBe('public');
+    expect(requiredRole('GET', '/slack/interactions')).toBe('any');
   });
 });
 
