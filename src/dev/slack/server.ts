@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { slackSignature } from '../../adapters/http/slack-verify.js';
 import { checkMessage } from './limits.js';
 
 /**
@@ -15,6 +16,13 @@ import { checkMessage } from './limits.js';
  *   DELETE /_mock/calls[?token=T]             forget recorded calls (and messages) of a token, or all
  *   POST   /_mock/faults  {method?, token?, status, retryAfterSec?, error?, withBlocks?, count}
  *   DELETE /_mock/faults[?token=T]
+ *   POST   /_mock/interact  {url, signing_secret, channel, ts, action_id, user?, timestamp_offset_sec?}
+ *          clicks a button of a stored message as Slack does: a `block_actions` payload (the message, the
+ *          button's action_id and value, the user), form-encoded as `payload=`, signed with the signing
+ *          secret (v0 HMAC-SHA256 of `v0:{timestamp}:{body}`, X-Slack-Signature and
+ *          X-Slack-Request-Timestamp), POSTed to `url` (the app's interactivity request URL). Answers
+ *          the app's status and body, and the request as sent (`request.headers`, `request.body`), so a
+ *          test can send it again (a replay). `timestamp_offset_sec` moves the timestamp (a stale request).
  * Calls carry the bot token they were made with, so parallel tests can each use their own token.
  */
 
@@ -51,6 +59,20 @@ interface StoredMessage {
   metadata: unknown;
   token: string | undefined;
   updates: number;
+}
+
+/** A button click to send (POST /_mock/interact). */
+export interface Interaction {
+  /** The app's interactivity request URL. */
+  url: string;
+  signing_secret: string;
+  channel: string;
+  ts: string;
+  action_id: string;
+  /** The clicking user's id. Default U0TESTER. */
+  user?: string;
+  /** Added to the request's timestamp, s (negative: an old request). Default 0. */
+  timestamp_offset_sec?: number;
 }
 
 export interface SlackMockServer {
@@ -206,6 +228,56 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
     }
   }
 
+  /** Clicks a button of a stored message, as Slack would: see the control API above. */
+  async function interact(o: Interaction): Promise<Record<string, unknown>> {
+    const msg = messages.get(`${o.channel}/${o.ts}`);
+    if (!msg) return { ok: false, error: 'message_not_found' };
+    const blocks = Array.isArray(msg.blocks) ? (msg.blocks as Record<string, unknown>[]) : [];
+    let button: Record<string, unknown> | undefined;
+    let blockId: unknown;
+    for (const b of blocks) {
+      if (b.type !== 'actions' || !Array.isArray(b.elements)) continue;
+      const found = (b.elements as Record<string, unknown>[]).find((e) => e.action_id === o.action_id);
+      if (found) {
+        button = found;
+        blockId = b.block_id;
+        break;
+      }
+    }
+    if (!button) return { ok: false, error: 'no_such_button' };
+    const user = o.user ?? 'U0TESTER';
+    const payload = {
+      type: 'block_actions',
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0001' },
+      api_app_id: 'A0001',
+      team: { id: 'T0001', domain: 'rootline-test' },
+      container: { type: 'message', message_ts: msg.ts, channel_id: msg.channel, is_ephemeral: false },
+      channel: { id: msg.channel },
+      message: { type: 'message', ts: msg.ts, text: msg.text, blocks: msg.blocks },
+      trigger_id: `${Date.now()}.1.abc`,
+      response_url: `http://127.0.0.1/actions/T0001/${msg.ts}`,
+      actions: [
+        {
+          type: 'button',
+          action_id: button.action_id,
+          block_id: blockId ?? 'b',
+          text: button.text,
+          value: button.value,
+          action_ts: `${Date.now() / 1000}`,
+        },
+      ],
+    };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const timestamp = String(Math.floor(Date.now() / 1000) + (o.timestamp_offset_sec ?? 0));
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(o.signing_secret, timestamp, body),
+    };
+    const res = await fetch(o.url, { method: 'POST', headers, body });
+    return { ok: true, status: res.status, body: await res.text(), request: { headers, body } };
+  }
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -241,6 +313,8 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
             faults.push({ ...f });
             return send(res, 200, { ok: true, pending: faults.length });
           }
+          if (what === 'interact' && req.method === 'POST')
+            return send(res, 200, await interact(JSON.parse(await readBody(req)) as Interaction));
           if (what === 'faults' && req.method === 'DELETE') {
             faults = token ? faults.filter((f) => f.token !== token) : [];
             return send(res, 200, { ok: true });

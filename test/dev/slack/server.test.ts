@@ -157,3 +157,83 @@ describe('the local Slack server refuses what Slack refuses', () => {
     expect((await slack.chat.update({ channel: 'C1', ts, text: 'plain', blocks: [] })).ok).toBe(true);
   });
 });
+
+describe('POST /_mock/interact: a button click, as Slack sends it', () => {
+  it('sends a block_actions payload signed with the signing secret to the request URL', async () => {
+    const { createServer } = await import('node:http');
+    const { SlackRequestVerifier } = await import('../../../src/adapters/http/slack-verify.js');
+    const verifier = new SlackRequestVerifier({ signingSecret: 'shh-secret' });
+    const got: { verdict: unknown; payload: Record<string, unknown> }[] = [];
+    const app = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const verdict = verifier.verify(
+          req.headers['x-slack-request-timestamp'] as string,
+          req.headers['x-slack-signature'] as string,
+          raw,
+        );
+        got.push({
+          verdict,
+          payload: JSON.parse(new URLSearchParams(raw.toString()).get('payload')!) as Record<string, unknown>,
+        });
+        res.writeHead(verdict.ok ? 200 : 401).end();
+      });
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    const appUrl = `http://127.0.0.1:${(app.address() as { port: number }).port}/slack/interactions`;
+    try {
+      const posted = (await post({
+        text: 'incident',
+        blocks: [
+          section('x'),
+          {
+            type: 'actions',
+            elements: [
+              {
+                type: 'button',
+                action_id: 'rootline_ack',
+                text: { type: 'plain_text', text: 'Ack' },
+                value: '{"i":"a"}',
+              },
+            ],
+          },
+        ],
+      })) as { ts: string; channel: string };
+      const click = async (extra: Record<string, unknown> = {}) =>
+        (await (
+          await fetch(`${server.url}/_mock/interact`, {
+            method: 'POST',
+            body: JSON.stringify({
+              url: appUrl,
+              signing_secret: 'shh-secret',
+              channel: posted.channel,
+              ts: posted.ts,
+              action_id: 'rootline_ack',
+              user: 'U0BOB',
+              ...extra,
+            }),
+          })
+        ).json()) as { status: number; request: { headers: Record<string, string>; body: string } };
+      const ok = await click();
+      expect(ok.status).toBe(200);
+      expect(got[0]!.verdict).toMatchObject({ ok: true });
+      expect(got[0]!.payload).toMatchObject({
+        type: 'block_actions',
+        user: { id: 'U0BOB' },
+        container: { message_ts: posted.ts, channel_id: posted.channel },
+        actions: [{ action_id: 'rootline_ack', value: '{"i":"a"}' }],
+      });
+      expect((await click({ timestamp_offset_sec: -600 })).status).toBe(401);
+      expect((await click({ signing_secret: 'wrong' })).status).toBe(401);
+      expect(((await click({ action_id: 'nope' })) as unknown as { error: string }).error).toBe('no_such_button');
+      // The request as sent, sent again: a replay.
+      const again = await fetch(appUrl, { method: 'POST', headers: ok.request.headers, body: ok.request.body });
+      expect(again.status).toBe(401);
+      expect(got.at(-1)!.verdict).toEqual({ ok: false, reason: 'replayed' });
+    } finally {
+      await new Promise((r) => app.close(r));
+    }
+  });
+});
