@@ -59,6 +59,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'rootline lineage upstream|downstream NODE --pipeline P [--at TIME]',
     run: lineageCommand,
   },
+  incident: {
+    summary: 'act on an incident: ack|snooze|accept|resolve|reopen ID [--why] [--for 4h]; `audit ID` for its log',
+    usage: 'rootline incident ack|snooze|accept|resolve|reopen|audit ID [--why TEXT] [--for 4h]',
+    run: async (args) => (await import('./incident.js')).incidentCommand(args),
+  },
   dev: {
     summary: 'developer tools: `rootline dev services up|down|status`',
     usage: 'rootline dev services up|down|status',

@@ -7,7 +7,6 @@ import {
   INCIDENT_COMMAND_SPEC,
   MonitorCore,
   emptyOutput,
-  type Incident,
   type IncidentCommand,
   type IncidentEvent,
 } from '../../src/monitor/index.js';
@@ -78,7 +77,7 @@ describe('incident buttons', () => {
 
   it('a pipeline name of 512 characters still fits a button value', () => {
     const { inc } = scenario();
-    const long = { ...inc, pipeline: 'p'.repeat(512) } as Incident;
+    const long = { ...inc, pipeline: 'p'.repeat(512) };
     expect(incidentButtons(long)).toHaveLength(4);
     const r = renderIncident(long, { buttons: true });
     expect(checkMessage({ text: r.text, blocks: r.blocks })).toBeUndefined();

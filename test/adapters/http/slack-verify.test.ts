@@ -45,7 +45,8 @@ describe('Slack request signatures', () => {
     let now = Number(TS) * 1000;
     const v = new SlackRequestVerifier({ signingSecret: SECRET, now: () => now });
     const first = v.verify(TS, SIG, Buffer.from(BODY));
-    expect(first).toMatchObject({ ok: true, id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(first.ok).toBe(true);
+    expect(first.ok && first.id).toMatch(/^[0-9a-f]{32}$/);
     expect(v.verify(TS, SIG, Buffer.from(BODY))).toEqual({ ok: false, reason: 'replayed' });
     now += 299_000;
     expect(v.verify(TS, SIG, Buffer.from(BODY))).toEqual({ ok: false, reason: 'replayed' });
