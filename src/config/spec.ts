@@ -423,7 +423,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'ROOTLINE_SLACK_SIGNING_SECRET',
     type: 'string',
     secret: true,
-    doc: "The Slack app's signing secret. With it, incident messages carry acknowledge / snooze / accept / resolve / reopen buttons and POST /slack/interactions (the app's interactivity request URL) accepts clicks signed with it (docs/slack.md).",
+    doc: "The Slack app's signing secret. With it, incident messages carry acknowledge / snooze / accept / resolve / reopen buttons and POST /slack/interactions (the app's interactivity request URL) accepts clicks signed with it (docs/incidents.md).",
   },
   {
     key: 'slack.snoozeMs',

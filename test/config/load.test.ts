@@ -314,12 +314,22 @@ describe('describeConfig', () => {
         ROOTLINE_KAFKA_SASL_PASSWORD: 'pw-secret',
         ROOTLINE_SCHEMA_REGISTRY_PASSWORD: 'sr-secret',
         ROOTLINE_ROLLBACK_WEBHOOK_TOKEN: 'hook-secret',
+        ROOTLINE_SLACK_SIGNING_SECRET: 'signing-secret-123',
       },
     });
     const text = describeConfig(cfg);
     expect(text.split('\n')).toHaveLength(SETTINGS.length);
-    for (const secret of ['xoxb-very-secret', 'http-secret', 'influx-secret', 'pw-secret', 'sr-secret', 'hook-secret'])
+    for (const secret of [
+      'xoxb-very-secret',
+      'http-secret',
+      'influx-secret',
+      'pw-secret',
+      'sr-secret',
+      'hook-secret',
+      'signing-secret-123',
+    ])
       expect(text).not.toContain(secret);
+    expect(text).toContain('slack.signingSecret = "<redacted>"');
     expect(text).toContain('slack.token = "<redacted>"');
     expect(text).toContain('kafka.sasl.username = "user1"');
     expect(text).toContain('http.port = 8080');
