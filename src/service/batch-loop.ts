@@ -417,7 +417,8 @@ export class KafkaMonitor {
     m.batches.inc();
     for (const f of out.findings) m.findings.inc({ severity: f.severity });
     for (const e of out.incidentEvents) m.incidents.inc({ type: e.type });
-    for (const c of out.commands)
+    for (const c of out.commands) {
+      m.incidentCommands.inc({ action: c.command.action, source: c.command.source, outcome: c.outcome });
       this.log.info(
         {
           incident: c.command.incident_id,
@@ -429,6 +430,7 @@ export class KafkaMonitor {
         },
         'incident command',
       );
+    }
     const lag = Number(batch.offsetLag());
     this.lag.set(`${batch.topic}/${batch.partition}`, lag);
     m.lag.set(lag, { topic: batch.topic, partition: String(batch.partition) });

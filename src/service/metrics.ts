@@ -160,6 +160,10 @@ export function monitorMetrics(registry = new Registry()) {
     slackCalls: registry.counter('rootline_slack_calls_total', 'Slack Web API calls, by method and outcome.'),
     rollbackCalls: registry.counter('rootline_rollback_calls_total', 'Rollback dispatches, by target and outcome.'),
     rerunCalls: registry.counter('rootline_rerun_calls_total', 'Rerun requests to the orchestrator, by outcome.'),
+    incidentCommands: registry.counter(
+      'rootline_incident_commands_total',
+      "People's incident actions applied by the core, by action, source and outcome (applied, duplicate, not_found, no_change, conflict).",
+    ),
     httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),
     componentHealth: registry.gauge(
       'rootline_component_health',

@@ -164,6 +164,8 @@ describe('the incident loop with people', () => {
     // The signing secret and the tokens are in no log line and not in /metrics.
     const metrics = await (await api('../../metrics', READ)).text();
     expect(metrics).toContain('route="/slack/interactions",status="401"');
+    expect(metrics).toContain('rootline_incident_commands_total{action="ack",outcome="applied",source="slack"} 1');
+    expect(metrics).toContain('rootline_incident_commands_total{action="snooze",outcome="applied",source="cli"} 1');
     const logs = m.logs.join('');
     expect(logs).toContain('Slack request refused');
     for (const s of [SECRET, OPERATE, READ]) {
