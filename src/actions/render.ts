@@ -337,6 +337,8 @@ export function auditLine(e: AuditEntry, i: Incident): string {
       return `:zzz: Snoozed by ${by} until ${esc(text(e.details?.until ?? '?'))}${why}`;
     case 'accept':
       return `:white_check_mark: Change accepted by ${by}: ${code(i.culprit)} is re-baselined from run ${plain(text(e.details?.from_run_id ?? '?'), 120)} on; resolved${why}`;
+    case 'accepted_automatically':
+      return `:white_check_mark: ${plain(e.why ?? 'accepted automatically', 300)}: ${code(i.culprit)} is re-baselined; resolved`;
     case 'resolve':
       return `:white_check_mark: Resolved by ${by}${why}`;
     case 'reopen':

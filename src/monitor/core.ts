@@ -40,12 +40,8 @@ import {
 import { awaitedKey, heldOrder, type HeldVerdict } from './hold.js';
 import type { Incident, IncidentAcceptance, IncidentEvent } from './incident-types.js';
 import {
-  appendAudit,
   applySimpleCommand,
-  bump,
-  commandAudit,
   refusal,
-  resolveByHand,
   seenCommand,
   type CommandOutcome,
   type IncidentCommand,
@@ -289,7 +285,7 @@ export class MonitorCore {
       res = { kind: 'duplicate', reason: `command ${cmd.command_id} was applied before` };
     else {
       out.dirty.add(stateKey.pipeline(cmd.pipeline));
-      res = cmd.action === 'accept' ? this.acceptCommand(rt, cmd) : applySimpleCommand(rt.state, cmd);
+      res = cmd.action === 'accept' ? this.acceptCommand(rt, cmd, out) : applySimpleCommand(rt.state, cmd);
     }
     if (res.kind === 'applied') {
       const events = cloneEvents(res.events);
@@ -300,15 +296,22 @@ export class MonitorCore {
     return res;
   }
 
-  /** Accept the change: the culprit is re-baselined from the incident's last run on, and the incident resolved. */
-  private acceptCommand(rt: PipelineRuntime, cmd: IncidentCommand): CommandOutcome {
+  /**
+   * Accept the change: the culprit (and its incident's symptoms) is re-baselined from the incident's
+   * first bad run on ({@link acceptChange}), which resolves the incident with who and why.
+   */
+  private acceptCommand(rt: PipelineRuntime, cmd: IncidentCommand, out: CoreOutput): CommandOutcome {
     const inc = rt.state.incidents.find((i) => i.incident_id === cmd.incident_id);
     if (!inc) return { kind: 'not_found', reason: `no incident ${cmd.incident_id} in pipeline ${cmd.pipeline}` };
     const refused = refusal(inc, 'accept', rt.state.incidents);
     if (refused) return { kind: 'conflict', reason: refused };
-    resolveByHand(inc, cmd);
-    const entry = appendAudit(inc, commandAudit(cmd, { node: inc.culprit, from_run_id: inc.last_run_id }));
-    return { kind: 'applied', events: [bump(inc, 'resolved', cmd.at, entry)] };
+    const res = this.acceptChange(
+      { pipeline: inc.pipeline, node: inc.culprit, who: cmd.who, why: cmd.why ?? '', via: cmd.source, at: cmd.at },
+      out,
+    );
+    if (!res.ok) return { kind: 'conflict', reason: res.reason ?? 'the change could not be accepted' };
+    // acceptChange put the incident's event in `out` itself.
+    return { kind: 'applied', events: [] };
   }
 
   /**

@@ -6,6 +6,7 @@ import { SEVERITIES, routeFor, routeIncident, type RuleSet, type Severity } from
 import type {
   ActionDecision,
   AuditEntry,
+  AuditSource,
   Cause,
   EvidenceStep,
   Incident,
@@ -493,8 +494,25 @@ export function acceptIncident(p: PipelineState, inc: Incident, acceptance: Inci
   inc.updated_at = acceptance.at;
   inc.accepted = acceptance;
   inc.version += 1;
+  delete inc.snoozed_until;
+  const source = acceptance.automatic ? 'auto' : sourceOf(acceptance.via);
+  if (!acceptance.automatic)
+    inc.resolved_by = { who: acceptance.who, source, ...(acceptance.why !== '' ? { why: acceptance.why } : {}) };
+  const entry = appendAudit(inc, {
+    at: acceptance.at,
+    who: acceptance.who,
+    source,
+    action: acceptance.automatic ? 'accepted_automatically' : 'accept',
+    ...(acceptance.why !== '' ? { why: acceptance.why } : {}),
+    details: { node: inc.culprit, ...(acceptance.run_id !== undefined ? { from_run_id: acceptance.run_id } : {}) },
+  });
   pruneResolved(p);
-  return [{ type: 'resolved', incident: inc, changes: { accepted: acceptance }, at: acceptance.at }];
+  return [{ type: 'resolved', incident: inc, changes: { accepted: acceptance, audit: [entry] }, at: acceptance.at }];
+}
+
+/** The audit source of an acceptance's `via` (a person's: slack, cli or api). */
+function sourceOf(via: string): Exclude<AuditSource, 'auto'> {
+  return via === 'slack' || via === 'cli' ? via : 'api';
 }
 
 function pruneResolved(p: PipelineState): void {

@@ -155,6 +155,40 @@ describe('incident commands in the core', () => {
     expect(core.applyCommand(cmd(inc, 'reopen', runTime(WARMUP + 1) + 1000)).kind).toBe('conflict');
   });
 
+  it('accept: the culprit is re-baselined, the incident resolved by whom, and the same change later is healthy', () => {
+    const { core, inc } = broken();
+    const out = emptyOutput();
+    const res = core.applyCommand(
+      cmd(inc, 'accept', runTime(WARMUP) + 1000, { source: 'api', who: 'oncall', why: 'intended' }),
+      out,
+    );
+    expect(res.kind).toBe('applied');
+    expect(out.incidentEvents).toHaveLength(1);
+    expect(out.incidentEvents[0]).toMatchObject({
+      type: 'resolved',
+      changes: { audit: [{ action: 'accept', who: 'oncall', source: 'api', why: 'intended' }] },
+    });
+    const r = core.incidents()[0]!;
+    expect(r).toMatchObject({ status: 'resolved', resolved_by: { who: 'oncall', source: 'api', why: 'intended' } });
+    expect(r.audit?.at(-1)).toMatchObject({
+      action: 'accept',
+      details: { node: 'n01', from_run_id: inc.opened_run_id },
+    });
+    const later = feed(
+      core,
+      chain.batches(WARMUP + 1, WARMUP + 5, () => spike),
+    );
+    expect(later.flatMap((o) => o.incidentEvents)).toEqual([]);
+    expect(
+      core
+        .node({ pipeline: inc.pipeline, node: 'n01' })!
+        .history.slice(-4)
+        .map((h) => h.healthy),
+    ).toEqual([true, true, true, true]);
+    // Accepting again is refused: it is resolved.
+    expect(core.applyCommand(cmd(inc, 'accept', runTime(WARMUP + 5))).kind).toBe('conflict');
+  });
+
   it('commands survive a restart: the state carries the audit, the acknowledgement and the seen command ids', () => {
     const { core, inc } = broken();
     const c = cmd(inc, 'ack', runTime(WARMUP) + 1000);
