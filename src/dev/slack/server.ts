@@ -14,7 +14,9 @@ import { checkMessage } from './limits.js';
  *   GET    /_mock/health
  *   GET    /_mock/calls[?token=T&method=M]    every recorded call, oldest first
  *   DELETE /_mock/calls[?token=T]             forget recorded calls (and messages) of a token, or all
- *   POST   /_mock/faults  {method?, token?, status, retryAfterSec?, error?, withBlocks?, count}
+ *   POST   /_mock/faults  {method?, token?, status, retryAfterSec?, error?, withBlocks?, count | durationMs}
+ *          (`count`: the next N matching calls; `durationMs`: every matching call for that long, e.g. a rate
+ *          limit that lasts longer than a client's Retry-After)
  *   DELETE /_mock/faults[?token=T]
  *   POST   /_mock/interact  {url, signing_secret, channel, ts, action_id, user?, timestamp_offset_sec?}
  *          clicks a button of a stored message as Slack does: a `block_actions` payload (the message, the
@@ -47,7 +49,12 @@ export interface Fault {
   error?: string | undefined;
   /** Only calls that carry blocks (a refusal of the blocks, e.g. `invalid_blocks`). */
   withBlocks?: boolean | undefined;
+  /** How many matching calls it answers (ignored with `durationMs`). */
   count: number;
+  /** Instead of a count: every matching call for this long after the fault was set. */
+  durationMs?: number | undefined;
+  /** @internal when a `durationMs` fault ends (epoch ms). */
+  until?: number | undefined;
 }
 
 interface StoredMessage {
@@ -129,15 +136,18 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
   };
 
   function takeFault(method: string, token: string | undefined, args: Record<string, unknown>): Fault | undefined {
+    const now = Date.now();
+    faults = faults.filter((f) => f.until === undefined || f.until > now);
     const i = faults.findIndex(
       (f) =>
-        f.count > 0 &&
+        (f.until !== undefined || f.count > 0) &&
         (!f.method || f.method === method) &&
         (!f.token || f.token === token) &&
         (!f.withBlocks || args.blocks !== undefined),
     );
     if (i < 0) return undefined;
     const f = faults[i]!;
+    if (f.until !== undefined) return f;
     f.count -= 1;
     if (f.count <= 0) faults.splice(i, 1);
     return f;
@@ -308,9 +318,10 @@ export function startSlackMockServer(options: { port?: number; host?: string } =
           }
           if (what === 'faults' && req.method === 'POST') {
             const f = JSON.parse(await readBody(req)) as Fault;
-            if (typeof f.status !== 'number' || typeof f.count !== 'number')
-              return send(res, 400, { error: 'status and count are required' });
-            faults.push({ ...f });
+            const timed = typeof f.durationMs === 'number';
+            if (typeof f.status !== 'number' || (!timed && typeof f.count !== 'number'))
+              return send(res, 400, { error: 'status and count (or durationMs) are required' });
+            faults.push({ ...f, count: f.count ?? 0, until: timed ? Date.now() + f.durationMs! : undefined });
             return send(res, 200, { ok: true, pending: faults.length });
           }
           if (what === 'interact' && req.method === 'POST')

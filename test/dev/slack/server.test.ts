@@ -237,3 +237,30 @@ describe('POST /_mock/interact: a button click, as Slack sends it', () => {
     }
   });
 });
+
+describe('faults of the local Slack server', () => {
+  it('a fault with durationMs answers every matching call for that long, then normally', async () => {
+    const token = `xoxb-timed-${process.pid}`;
+    const call = () =>
+      fetch(`${server.url}/api/chat.postMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C1', text: 'x' }),
+      });
+    const set = await fetch(`${server.url}/_mock/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ token, status: 429, retryAfterSec: 45, durationMs: 700 }),
+    });
+    expect(set.status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const r = await call();
+      expect(r.status).toBe(429);
+      expect(r.headers.get('retry-after')).toBe('45');
+    }
+    // Another token is not affected.
+    const other = await fetch(`${server.url}/api/auth.test`, { headers: { authorization: 'Bearer xoxb-other' } });
+    expect(other.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await call()).status).toBe(200);
+  });
+});
