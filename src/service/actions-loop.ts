@@ -4,6 +4,7 @@ import type { ActionDispatcher } from '../actions/index.js';
 import type { MonitorConfig } from '../config/index.js';
 import type { IncidentEvent } from '../monitor/index.js';
 import { kafkaError } from '../adapters/kafka/client.js';
+import { errorMessage } from '../errors/index.js';
 import type { Component } from './supervisor.js';
 
 /**
@@ -25,6 +26,42 @@ export class IncidentsConsumer {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Run once before this process can open an incident (before the reports consumer starts): when the group
+   * has never committed an offset on an existing incidents topic (its first start), commits the topic's end, so
+   * that a first start does not replay the topic's history to Slack. Later starts read every partition from its
+   * committed offset, or from its beginning when it has none (see start).
+   */
+  async anchor(): Promise<void> {
+    const admin = this.kafka.admin();
+    const groupId = `${this.cfg.groupId}-actions`;
+    const topic = this.cfg.topics.incidents;
+    try {
+      await admin.connect();
+      if (!(await admin.listTopics()).includes(topic)) return;
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((p) => Number(p.offset) >= 0)) return;
+      const ends = await admin.fetchTopicOffsets(topic);
+      try {
+        await admin.setOffsets({
+          groupId,
+          topic,
+          partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+        });
+      } catch (err: unknown) {
+        // Another instance of the group is running (the broker refuses offsets of a group with members): it
+        // has started the group already.
+        this.logger.warn({ groupId, err: errorMessage(err) }, 'incidents consumer: offsets not anchored');
+        return;
+      }
+      this.logger.info({ groupId, topic }, 'incidents consumer: first start, offsets anchored at the end of the topic');
+    } catch (err: unknown) {
+      throw kafkaError(err, 'anchoring the incidents consumer');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: `${this.cfg.groupId}-actions`,
@@ -42,7 +79,10 @@ export class IncidentsConsumer {
     });
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic: this.cfg.topics.incidents, fromBeginning: false });
+      // A partition without a committed offset is read from its beginning: the group's offsets were anchored
+      // at the topic's end on its first start (anchor), so such a partition only holds events produced while
+      // this consumer was away (crashed, restarting, its broker restarting), which must not be skipped.
+      await consumer.subscribe({ topic: this.cfg.topics.incidents, fromBeginning: true });
     } catch (err: unknown) {
       throw kafkaError(err, 'starting the incidents consumer');
     }

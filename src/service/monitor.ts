@@ -238,7 +238,15 @@ export async function runMonitor(
   const staleAfterMs = Math.max(cfg.kafka.sessionTimeoutMs, 10_000);
   km.health = supervisor.supervise('reports-consumer', km, { staleAfterMs });
   try {
-    await retryStartup('Kafka', log, () => km.start(), stopSignal);
+    await retryStartup(
+      'Kafka',
+      log,
+      async () => {
+        await incidents.anchor();
+        await km.start();
+      },
+      stopSignal,
+    );
   } catch (err: unknown) {
     if (!(err instanceof StoppedDuringStartup)) throw err;
     log.info('stopped during start-up');

@@ -563,11 +563,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       // Recovered: the first message Slack took after the 429s.
       let firstPost: number | undefined;
       for (const deadline = Date.now() + 120_000; firstPost === undefined && Date.now() < deadline;) {
-        const calls = (await (
-          await fetch(`${svc.slackControlUrl}/calls?token=${token}&method=chat.postMessage`)
-        ).json()) as { at: string; status: number }[];
+        const calls = (await (await fetch(`${svc.slackControlUrl}/calls?token=${token}`)).json()) as {
+          at: string;
+          method: string;
+          status: number;
+        }[];
         const limited = calls.filter((c) => c.status === 429).length;
-        const ok = calls.find((c) => c.status === 200 && Date.parse(c.at) >= to);
+        const ok = calls.find((c) => c.method === 'chat.postMessage' && c.status === 200 && Date.parse(c.at) >= to);
         if (ok) {
           firstPost = Date.parse(ok.at) - to;
           rec.note = `Retry-After ${o.retryAfterSec} s (kafka.sessionTimeoutMs ${o.sessionTimeoutMs}); ${limited} calls answered 429; first message ${firstPost} ms after the 429s ended`;
