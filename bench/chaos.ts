@@ -127,6 +127,9 @@ ${r.faults
   .join('\n')}
 - registry-outage: the registry's probe is *degraded* (only Avro partitions wait for it), so \`/healthz\` stays 200
   and names \`schema-registry\`; no Avro report was dead-lettered, all were processed once it answered again.
+- slack-429: \`/healthz\` stays 200 by design: the actions consumer waits out each Retry-After heartbeating (it
+  keeps its partitions, no eviction, no restart) and the reports consumer never waits for Slack; the messages
+  of the incidents opened meanwhile go out once Slack answers again (up to one Retry-After later).
 
 Held overall: runs ${check(held.runs)}, no duplicates ${check(held.duplicates)}, one message per incident
 ${check(held.messages)}, truthful health ${check(held.health)}.
