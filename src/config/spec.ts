@@ -530,7 +530,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'ROOTLINE_RERUN_TARGETS',
     type: 'list',
     default: [],
-    doc: 'Culprit -> Airflow task mappings, `<glob on pipeline/node>=<dag_id>/<task_id>`, first match wins; without one the pipeline is the DAG and the task is the node less its `<dag_id>.` prefix (OpenLineage naming of Airflow tasks), or the node.',
+    doc: 'Culprit -> Airflow task mappings, `<glob on pipeline/node>=<dag_id>/<task_id>`, first match wins; without one the DAG is the pipeline (after its last `/`: OpenLineage pipelines are `<namespace>/<dag_id>`) and the task is the node less its `<dag_id>.` prefix (OpenLineage naming of Airflow tasks), or the node.',
   },
   {
     key: 'rerun.dagRunIdParam',

@@ -42,7 +42,8 @@ export const DEFAULT_RERUN_POLICY: RerunPolicy = {
 
 /**
  * The Airflow DAG and task of a culprit: the first `targets` entry whose glob matches `pipeline/node`,
- * else the OpenLineage naming Airflow uses (the pipeline is the DAG, the node is `<dag_id>.<task_id>`),
+ * else the OpenLineage naming Airflow uses (the pipeline is `<namespace>/<dag_id>` or the DAG, the node is
+ * `<dag_id>.<task_id>`),
  * else the node name itself as the task of the pipeline's DAG.
  */
 export function airflowTaskOf(
@@ -53,9 +54,11 @@ export function airflowTaskOf(
   for (const t of policy.targets)
     if (globMatch(t.match, `${pipeline}/${node}`))
       return { dagId: t.dagId, taskId: t.taskId, via: `target ${t.match}` };
-  const prefix = `${pipeline}.`;
-  if (node.startsWith(prefix) && node.length > prefix.length)
-    return { dagId: pipeline, taskId: node.slice(prefix.length), via: 'the OpenLineage naming <dag_id>.<task_id>' };
+  // OpenLineage pipelines of Airflow tasks are `<namespace>/<dag_id>` (a DAG id holds no `/`)
+  const dag = pipeline.slice(pipeline.lastIndexOf('/') + 1);
+  const prefix = `${dag}.`;
+  if (dag !== '' && node.startsWith(prefix) && node.length > prefix.length)
+    return { dagId: dag, taskId: node.slice(prefix.length), via: 'the OpenLineage naming <dag_id>.<task_id>' };
   return { dagId: pipeline, taskId: node, via: 'the pipeline as DAG and the node as task' };
 }
 

@@ -35,9 +35,9 @@ export type ConvertResult = { reports: Report[]; ignored?: string; progress?: Ru
 export interface ConvertOptions {
   /**
    * Where a report's `pipeline` comes from:
-   * - `parent` (default): when the run has a `parent` run facet, the name of the root job
-   *   (`parent.root.job.name`, OpenLineage 1.2+) or else of the parent job (e.g. the Airflow DAG that
-   *   ran the task); otherwise the job's namespace;
+   * - `parent` (default): when the run has a `parent` run facet, `<namespace>/<name>` of the root job
+   *   (`parent.root.job`, OpenLineage 1.2+) or else of the parent job (e.g. `airflow-prod/churn_daily`, the
+   *   Airflow DAG that ran the task, with the namespace of its Airflow instance); otherwise the job's namespace;
    * - `namespace`: always the job's namespace.
    */
   pipelineFrom?: 'parent' | 'namespace';
@@ -266,14 +266,22 @@ function datasetName(ds: Obj): string | undefined {
   return `${ns}/${name}`;
 }
 
+/** `<namespace>/<name>` of a job reference, when it has both. */
+function jobId(job: unknown): string | undefined {
+  if (!isObj(job)) return undefined;
+  const ns = str(job.namespace);
+  const name = str(job.name);
+  return ns !== undefined && name !== undefined ? `${ns}/${name}` : undefined;
+}
+
 function pipelineOf(job: Obj, runFacets: Obj | undefined, from: 'parent' | 'namespace'): string | undefined {
   const namespace = str(job.namespace);
   if (from === 'namespace') return namespace;
   const parent = runFacets?.parent;
   if (isObj(parent)) {
-    const root = isObj(parent.root) && isObj(parent.root.job) ? str(parent.root.job.name) : undefined;
-    const parentJob = isObj(parent.job) ? str(parent.job.name) : undefined;
-    return root ?? parentJob ?? namespace;
+    // with its namespace: two Airflow instances (namespaces) running a DAG of the same id are two pipelines
+    const root = isObj(parent.root) ? jobId(parent.root.job) : undefined;
+    return root ?? jobId(parent.job) ?? namespace;
   }
   return namespace;
 }

@@ -158,6 +158,17 @@ describe('culprit -> Airflow task', () => {
     });
   });
 
+  it('an OpenLineage pipeline `<namespace>/<dag_id>` (the Airflow instance and the DAG): the DAG id after the last /', () => {
+    expect(airflowTaskOf({ targets: [] }, 'airflow-prod/etl_daily', 'etl_daily.load_orders')).toMatchObject({
+      dagId: 'etl_daily',
+      taskId: 'load_orders',
+    });
+    expect(airflowTaskOf({ targets: [] }, 'airflow://host:8080/etl_daily', 'etl_daily.group.load')).toMatchObject({
+      dagId: 'etl_daily',
+      taskId: 'group.load',
+    });
+  });
+
   it('an explicit target wins, first match first', () => {
     const targets = parseRerunTargets(['shop/load_*=shop_dag/load', 'shop/*=shop_dag/all', '*=fallback/x']);
     expect(airflowTaskOf({ targets }, 'shop', 'load_orders')).toEqual({

@@ -60,7 +60,7 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
     expect(r).toMatchObject({
       spec: 'rootline.report/v1',
       // the parent facet's root job (the Airflow DAG) names the pipeline; the job is the node
-      pipeline: 'churn_daily',
+      pipeline: 'airflow-prod/churn_daily',
       node: 'churn_daily.compute_avg_amount',
       run_id: run.runId,
       event_time: '2026-11-21T10:00:05.123456+00:00',
@@ -186,7 +186,7 @@ describe('convertRunEvent on the openlineage-python client vectors', () => {
     expect(start.reports).toEqual([]);
     expect(start.ignored).toBeUndefined();
     expect(start.progress).toMatchObject({
-      pipeline: 'churn_daily',
+      pipeline: 'airflow-prod/churn_daily',
       node: 'churn_daily.compute_avg_amount',
       run_id: 'ea80c76e-827b-5a30-b8a8-ff9077886a86',
       event_time: '2026-11-21T10:00:00.000000+00:00',
@@ -285,13 +285,26 @@ describe('convertRunEvent on hand-made events', () => {
     expect(r.event_time).toBe('2026-11-21T10:00:00.123456Z');
   });
 
-  it('uses the parent job name when the parent facet has no root', () => {
+  it('uses the parent job (namespace and name) when the parent facet has no root', () => {
     const e = base();
     e.run.facets.parent = {
       run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b002' },
       job: { namespace: 'airflow', name: 'my_dag' },
     };
-    expect(single(convertRunEvent(e)).pipeline).toBe('my_dag');
+    expect(single(convertRunEvent(e)).pipeline).toBe('airflow/my_dag');
+  });
+
+  it('two Airflow instances (namespaces) running a DAG of the same id are two pipelines', () => {
+    const pipelines = ['airflow-eu', 'airflow-us'].map((ns) => {
+      const e = base();
+      e.run.facets.parent = {
+        run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b002' },
+        job: { namespace: ns, name: 'my_dag' },
+        root: { run: { runId: '3f1b6a2e-1c1d-4b7a-9d55-0e4bb7d0b002' }, job: { namespace: ns, name: 'my_dag' } },
+      };
+      return single(convertRunEvent(e)).pipeline;
+    });
+    expect(pipelines).toEqual(['airflow-eu/my_dag', 'airflow-us/my_dag']);
   });
 
   it('leaves out metrics it cannot trust, and a schema with duplicate names', () => {

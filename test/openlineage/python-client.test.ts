@@ -42,8 +42,8 @@ describe('the openlineage-python HTTP transport into the monitor', () => {
       const r = await runCommand(py, ['test/integration/openlineage/emit_to_monitor.py', 'http', m.url, '3'], 120_000);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 6 });
-      expect(runsOf(m.core, 'ol_daily', 'ol_daily.extract')).toBe(3);
-      expect(runsOf(m.core, 'ol_daily', 'ol_daily.clean')).toBe(3);
+      expect(runsOf(m.core, 'airflow/ol_daily', 'ol_daily.extract')).toBe(3);
+      expect(runsOf(m.core, 'airflow/ol_daily', 'ol_daily.clean')).toBe(3);
     } finally {
       await m.close();
     }
@@ -66,7 +66,7 @@ describe('the openlineage-python HTTP transport into the monitor', () => {
         expect(r.code, r.stderr).toBe(0);
         expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 12 });
         for (const node of ['ol_gzip.extract', 'ol_gzip.clean', 'ol_gzip.publish'])
-          expect(runsOf(m.core, 'ol_gzip', node), node).toBe(4);
+          expect(runsOf(m.core, 'airflow/ol_gzip', node), node).toBe(4);
         const incidents: Incident[] = m.core.incidents().filter((i) => i.culprit === 'ol_gzip.publish');
         expect(incidents).toHaveLength(1);
         expect(incidents[0]!.error).toMatchObject({

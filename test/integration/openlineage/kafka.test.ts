@@ -52,7 +52,12 @@ describe('OpenLineage events from the openlineage-python Kafka transport', () =>
       // a START is the run's progress: kept until the COMPLETE closes the run
       expect(start).toMatchObject({
         reports: [],
-        progress: { pipeline: 'churn_daily', node: 'churn_daily.clean_transactions', run_id: runs.ok, phase: 'START' },
+        progress: {
+          pipeline: 'airflow/churn_daily',
+          node: 'churn_daily.clean_transactions',
+          run_id: runs.ok,
+          phase: 'START',
+        },
       });
       if (!complete || 'errors' in complete || !fail || 'errors' in fail)
         throw new Error(JSON.stringify({ complete, fail }));
@@ -60,7 +65,7 @@ describe('OpenLineage events from the openlineage-python Kafka transport', () =>
       expect(validateReport(ok).ok).toBe(true);
       expect(ok).toMatchObject({
         event_id: openLineageEventId(runs.ok, 'COMPLETE'),
-        pipeline: 'churn_daily',
+        pipeline: 'airflow/churn_daily',
         node: 'churn_daily.clean_transactions',
         run_id: runs.ok,
         status: 'success',

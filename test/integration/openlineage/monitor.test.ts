@@ -25,7 +25,7 @@ describe('OpenLineage into the monitor with the real openlineage-python client',
       const cfg = monitorConfig({
         'log.level': 'debug',
         'http.tokens': [
-          { name: 'ol-ingest', hash: hashToken(ingestToken), roles: ['ingest'], pipelines: ['ol_*'] },
+          { name: 'ol-ingest', hash: hashToken(ingestToken), roles: ['ingest'], pipelines: ['airflow/ol_*'] },
           { name: 'reader', hash: hashToken(readToken), roles: ['read'] },
         ],
       });
@@ -46,14 +46,14 @@ describe('OpenLineage into the monitor with the real openlineage-python client',
       );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 8 });
-      expect((await fetch(`${m.httpUrl!}/api/v1/nodes?pipeline=ol_daily`)).status).toBe(401);
+      expect((await fetch(`${m.httpUrl!}/api/v1/nodes?pipeline=airflow/ol_daily`)).status).toBe(401);
       const answer = await eventually(
         async () => {
-          const a = await nodes(m.httpUrl!, 'ol_daily', readToken);
+          const a = await nodes(m.httpUrl!, 'airflow/ol_daily', readToken);
           return a && a.nodes.reduce((s, n) => s + n.runs, 0) === 8 ? a : undefined;
         },
         60_000,
-        'eight runs of ol_daily',
+        'eight runs of airflow/ol_daily',
       );
       expect(answer.nodes.map((n) => n.node).sort()).toEqual(['ol_daily.clean', 'ol_daily.extract']);
       // The dataset written by extract and read by clean is a lineage edge.
@@ -82,7 +82,7 @@ describe('OpenLineage into the monitor with the real openlineage-python client',
       );
       expect(r.code, r.stderr).toBe(0);
       await eventually(() => (m.metrics.reports.total() === 6 ? true : undefined), 60_000, 'six reports');
-      const answer = (await nodes(m.httpUrl!, 'ol_daily'))!;
+      const answer = (await nodes(m.httpUrl!, 'airflow/ol_daily'))!;
       expect(answer.nodes.map((n) => `${n.node}:${n.runs}`).sort()).toEqual(['ol_daily.clean:3', 'ol_daily.extract:3']);
       expect(m.metrics.deadLetters.total()).toBe(0);
     },
