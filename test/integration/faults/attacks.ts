@@ -2496,9 +2496,14 @@ function httpLineage(): Attack[] {
     h('valid-control', 'A valid COMPLETE RunEvent. 201.', http(201), () => ({
       value: ev('http-lineage-valid-control'),
     })),
-    h('start-event', 'A START event: kept as the run progress (no outcome yet), 201 as Marquez answers.', http(201), () => ({
-      value: ev('http-lineage-start-event', (e) => (e.eventType = 'START')),
-    })),
+    h(
+      'start-event',
+      'A START event: kept as the run progress (no outcome yet), 201 as Marquez answers.',
+      http(201),
+      () => ({
+        value: ev('http-lineage-start-event', (e) => (e.eventType = 'START')),
+      }),
+    ),
     h('no-event-type', 'No eventType: ignored (docs/emitters.md). 201.', http(201), () => ({
       value: ev('http-lineage-no-event-type', (e) => delete e.eventType),
     })),
