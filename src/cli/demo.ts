@@ -16,6 +16,8 @@ import { MemoryPointStore } from '../monitor/memory-store.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
 import { PipelineSim, type Fault } from '../sim/index.js';
 import { startInProcess } from '../service/monitor.js';
+import { Catalog } from '../adapters/catalog/index.js';
+import { catalogRunsOf } from '../service/catalog.js';
 
 const USAGE = `usage: rootline demo [--stack embedded|local] [--runs 36] [--fault-at 18] [--fault-runs 4] [--out out/rootline-demo.html]
 
@@ -99,14 +101,34 @@ async function embedded(o: DemoOptions): Promise<Incident[]> {
   const sim = new PipelineSim(DEMO_DAG, {
     seed: 42,
     startTime: Math.floor(Date.now() / 3_600_000) * 3_600_000 - o.runs * 3_600_000,
+    contentHashes: true,
   });
+  const catalog = await Catalog.open({ driver: 'pglite' });
+  try {
+    return await embeddedRuns(o, t0, p, core, store, sim, catalog);
+  } finally {
+    await catalog.close();
+  }
+}
+
+async function embeddedRuns(
+  o: DemoOptions,
+  t0: number,
+  p: Printer,
+  core: MonitorCore,
+  store: MemoryPointStore,
+  sim: PipelineSim,
+  catalog: Catalog,
+): Promise<Incident[]> {
   const grafana = loadConfig({ env: {} }).slack.grafanaUrlTemplate;
   p.line(
     `Rootline demo (embedded): pipeline ${DEMO_DAG.pipeline}, ${DEMO_DAG.nodes.length} nodes, ${o.runs} runs; a bad deploy at ${DEMO_FAULT.node} from run ${o.faultAt} for ${o.faultRuns} runs.`,
   );
   for (let r = 0; r < o.runs; r++) {
-    const out = core.processBatch(sim.run(r, faultsFor(r, o.faultAt, o.faultRuns)));
+    const reports = sim.run(r, faultsFor(r, o.faultAt, o.faultRuns));
+    const out = core.processBatch(reports);
     await store.write(out.points);
+    await catalog.writeRuns(catalogRunsOf(reports, out, (ref, at) => core.latestRun(ref, at)?.outputs));
     const healthy = out.runs.filter((x) => x.run.healthy).length;
     const open = core.incidents({ status: 'open' }).length;
     p.progress(
@@ -142,10 +164,26 @@ async function embedded(o: DemoOptions): Promise<Incident[]> {
     status: i.status,
   }));
   writeReport(o.out, renderReport(data));
+  p.line(await provenanceLine(catalog, core));
   p.line(
     `\nHTML report: ${o.out}\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Incidents:\n${summary(core.incidents())}`,
   );
   return core.incidents();
+}
+
+/** One line on the provenance of the model's latest output, from the catalog. */
+async function provenanceLine(catalog: Catalog, core: MonitorCore): Promise<string> {
+  const last = DEMO_DAG.nodes[DEMO_DAG.nodes.length - 1]!.name;
+  const run = await catalog.getRun({
+    pipeline: DEMO_DAG.pipeline,
+    node: last,
+    run_id: core.latestRun({ pipeline: DEMO_DAG.pipeline, node: last }, Infinity)?.run_id ?? '',
+  });
+  const hash = run?.outputs[0]?.content_hash;
+  if (hash === undefined) return `\nProvenance catalog: no output of ${last} stored.`;
+  const prov = await catalog.provenance(hash);
+  const runs = Object.values(prov.runs);
+  return `\nProvenance catalog (embedded): ${last}'s latest output ${hash} comes from ${runs.length} runs of ${new Set(runs.map((r) => r.node)).size} nodes and ${prov.sources.length} source datasets (${prov.sources.map((s) => `${s.dataset}@${s.version ?? s.content_hash ?? '?'}`).join(', ')}); \`rootline lineage provenance\` shows the tree.`;
 }
 
 function writeReport(path: string, html: string): void {
@@ -160,7 +198,11 @@ async function localStack(o: DemoOptions): Promise<Incident[]> {
   const up = await servicesUp({ log: (m) => p.line(`[services] ${m}`) });
   p.line(describeAddresses(up.addresses));
   const id = `demo${Date.now().toString(36)}`;
-  const cfg = localMonitorConfig(up.addresses, id, { 'slack.channel': 'C0DEMO', 'monitor.rules': DEFAULT_RULES_DIR });
+  const cfg = localMonitorConfig(up.addresses, id, {
+    'slack.channel': 'C0DEMO',
+    'monitor.rules': DEFAULT_RULES_DIR,
+    'catalog.url': 'pglite:',
+  });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   const kafka = new Kafka({
     clientId: 'rootline-demo',
@@ -169,7 +211,7 @@ async function localStack(o: DemoOptions): Promise<Incident[]> {
   });
   const producer = kafka.producer();
   await producer.connect();
-  const sim = new PipelineSim(DEMO_DAG, { seed: 42 });
+  const sim = new PipelineSim(DEMO_DAG, { seed: 42, contentHashes: true });
   const base = Date.now() - o.runs * 60_000;
   const seenCalls = new Set<number>();
   const slackCalls = async (): Promise<RecordedCall[]> =>
@@ -227,6 +269,7 @@ async function localStack(o: DemoOptions): Promise<Incident[]> {
       status: i.status,
     }));
     writeReport(o.out, renderReport(data));
+    if (h.catalog) p.line(await provenanceLine(h.catalog, h.core));
     p.line(
       `\nHTML report: ${o.out}\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Incidents:\n${summary(h.core.incidents())}`,
     );

@@ -10,15 +10,18 @@ import {
   isAcceptMessage,
   parseAcceptMessage,
   type AcceptChangeInput,
+  type CoreOutput,
   type Incident,
   type IncidentEvent,
   type MonitorCoreOptions,
 } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
+import type { CatalogRun } from '../adapters/catalog/index.js';
+import { catalogRunsOf, openCatalog } from '../service/catalog.js';
 import { DEFAULT_RULES_DIR, SEVERITIES, loadRules, type Finding, type Severity } from '../rules/index.js';
 
 const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs N] [--resolve-after K] [--events] [--no-findings] [--quiet]
-                      [--incidents-out FILE]
+                      [--incidents-out FILE] [--catalog pglite:DIR|DIR|postgres://...]
 
 Runs the monitor's core offline on a file of reports or OpenLineage events (one JSON value per line, in
 arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does; a rootline.accept/v1 line
@@ -28,6 +31,9 @@ for every incident change with --events, and {"type":"incident",...} for each in
 A bad line (not JSON, not a valid report, or a report the monitor fails on) is named on stderr with its line
 number and reason and skipped; every other line is processed. Exit code: 0 when every line was good; 2 when any
 line was bad (the summary on stderr counts them), and also when the arguments were wrong or the file unreadable.
+With --catalog, every run is also written to the provenance catalog (docs/catalog.md) as the monitor writes it:
+the embedded catalog kept in DIR (pglite:DIR, or a bare folder name), or a PostgreSQL server (postgres://...);
+query it afterwards with rootline lineage provenance|consumers|column|diff|health --catalog the same.
 --incidents-out FILE also writes every incident opened, one JSON line each however often it changed later:
 incident_id, pipeline, culprit, opened_run_id, opened_event_time (the event time of the report that opened it),
 symptoms (every {pipeline, node, run_id} attached), severity (its highest), cause, metric, column.`;
@@ -71,6 +77,8 @@ export async function replayCommand(args: string[]): Promise<number> {
       events: { type: 'boolean', default: false },
       'no-findings': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      catalog: { type: 'string' },
+      'catalog-schema': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,6 +102,17 @@ export async function replayCommand(args: string[]): Promise<number> {
   const resolveAfter = int('resolve-after', values['resolve-after']);
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const log = values['incidents-out'] !== undefined ? new IncidentLog() : undefined;
+  const catalog =
+    values.catalog === undefined
+      ? undefined
+      : await openCatalog(catalogUrlArg(values.catalog), values['catalog-schema']);
+  let pending: CatalogRun[] = [];
+  let stored = 0;
+  const flush = async () => {
+    if (!catalog || pending.length === 0) return;
+    stored += (await catalog.writeRuns(pending)).written;
+    pending = [];
+  };
   const summary = await replayFile(
     file,
     {
@@ -110,8 +129,18 @@ export async function replayCommand(args: string[]): Promise<number> {
             out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
       },
       badLine: (message) => process.stderr.write(`${message}\n`),
+      ...(catalog
+        ? {
+            processed: async (report, res, core) => {
+              pending.push(...catalogRunsOf([report], res, (ref, at) => core.latestRun(ref, at)?.outputs));
+              if (pending.length >= CATALOG_BATCH) await flush();
+            },
+          }
+        : {}),
     },
-  );
+  ).finally(async () => {
+    await flush().finally(() => catalog?.close());
+  });
   for (const i of summary.incidents) out(incidentLine(i));
   if (log !== undefined)
     writeFileSync(
@@ -124,7 +153,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (!values.quiet) {
     const inc = summary.incidents;
     process.stderr.write(
-      `replayed ${summary.processed} reports (${summary.duplicates} duplicates, ${summary.invalid} invalid lines, ${summary.unfinished} OpenLineage START/RUNNING events, ${summary.ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open\n`,
+      `replayed ${summary.processed} reports (${summary.duplicates} duplicates, ${summary.invalid} invalid lines, ${summary.unfinished} OpenLineage START/RUNNING events, ${summary.ignored} OpenLineage events without an outcome) from ${file}: ${inc.length} incident(s), ${inc.filter((i) => i.status === 'open').length} open${catalog ? `; ${stored} runs stored in the catalog` : ''}\n`,
     );
   }
   return summary.invalid > 0 ? 2 : 0;
@@ -137,7 +166,17 @@ export interface ReplaySinks {
   incidentEvents?: (events: readonly IncidentEvent[], eventTime: string) => void;
   /** A bad line: `FILE:LINE: reason`. */
   badLine?: (message: string) => void;
+  /** A report the core processed, with what it produced and the core (awaited before the next line). */
+  processed?: (report: Report, out: CoreOutput, core: MonitorCore) => Promise<void> | void;
 }
+
+/** `--catalog`: a catalog URL, or a bare folder for the embedded catalog. */
+export function catalogUrlArg(arg: string): string {
+  return /^(pglite:|postgres(ql)?:\/\/|none$)/.test(arg) ? arg : `pglite:${arg}`;
+}
+
+/** Runs written to the catalog per transaction during a replay. */
+const CATALOG_BATCH = 500;
 
 /** The counts of a replay and the incidents at its end. */
 export interface ReplaySummary {
@@ -247,6 +286,7 @@ export async function replayFile(
         break;
       }
       good.push(report);
+      await sinks.processed?.(report, res, core);
       summary.processed += res.processed;
       summary.duplicates += res.duplicates;
       if (sinks.finding) for (const f of res.findings) sinks.finding(f);

@@ -47,6 +47,14 @@ export interface MonitorConfig {
     timeoutMs: number;
     maxRetryDelayMs: number;
   };
+  catalog: {
+    url: string;
+    schema?: string;
+    maxRetryDelayMs: number;
+    retention: number;
+    retentionCheckMs: number;
+    exportDir?: string;
+  };
   http: {
     enabled: boolean;
     host: string;
@@ -365,6 +373,14 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       timeoutMs: n('influx.timeoutMs'),
       maxRetryDelayMs: n('influx.maxRetryDelayMs'),
     },
+    catalog: opt({
+      url: s('catalog.url'),
+      schema: o('catalog.schema'),
+      maxRetryDelayMs: n('catalog.maxRetryDelayMs'),
+      retention: n('catalog.retention'),
+      retentionCheckMs: n('catalog.retentionCheckMs'),
+      exportDir: o('catalog.exportDir'),
+    }) as MonitorConfig['catalog'],
     http: opt({
       enabled: b('http.enabled'),
       host: s('http.host'),

@@ -252,6 +252,51 @@ export const SETTINGS: readonly Setting[] = [
     default: 30_000,
     doc: 'Longest pause between write retries while InfluxDB is down (consumption pauses meanwhile).',
   },
+  // Provenance catalog
+  {
+    key: 'catalog.url',
+    env: 'ROOTLINE_CATALOG_URL',
+    type: 'string',
+    default: 'pglite:',
+    secret: true,
+    doc: 'The provenance catalog (docs/catalog.md): `postgres://user:password@host:port/db` for a PostgreSQL server, `pglite:` for the embedded catalog in memory (lost at exit), `pglite:<dir>` for the embedded catalog kept in a folder (one process at a time), `none` for no catalog.',
+  },
+  {
+    key: 'catalog.schema',
+    env: 'ROOTLINE_CATALOG_SCHEMA',
+    type: 'string',
+    default: '',
+    doc: 'PostgreSQL schema of the catalog tables (created when missing); empty: `public`. Ignored by the embedded catalog.',
+  },
+  {
+    key: 'catalog.maxRetryDelayMs',
+    env: 'ROOTLINE_CATALOG_MAX_RETRY_DELAY_MS',
+    type: 'duration',
+    default: 30_000,
+    doc: 'Longest pause between catalog write retries while the catalog is down (consumption pauses meanwhile).',
+  },
+  {
+    key: 'catalog.retention',
+    env: 'ROOTLINE_CATALOG_RETENTION',
+    type: 'duration',
+    default: 0,
+    doc: 'How long runs are kept in the catalog (by event time), e.g. `400d`; 0 keeps them for ever.',
+  },
+  {
+    key: 'catalog.retentionCheckMs',
+    env: 'ROOTLINE_CATALOG_RETENTION_CHECK_MS',
+    type: 'duration',
+    default: 3_600_000,
+    min: 1000,
+    doc: 'How often expired runs are exported (with `catalog.exportDir`) and deleted.',
+  },
+  {
+    key: 'catalog.exportDir',
+    env: 'ROOTLINE_CATALOG_EXPORT_DIR',
+    type: 'string',
+    default: '',
+    doc: 'When set, expired runs are first appended to a JSON Lines file in this folder (one per retention pass), then deleted.',
+  },
   // HTTP
   {
     key: 'http.enabled',

@@ -5,6 +5,7 @@ import { isRetriable } from '../errors/classify.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
 import { retry, sleep } from '../errors/retry.js';
 import { writeNarrowing, type PointSink } from './write-points.js';
+import { catalogErrorText, catalogRunsOf, writeCatalog, type CatalogStore } from './catalog.js';
 import type { Report, RunProgress } from '../contract/index.js';
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
@@ -34,6 +35,13 @@ export interface KafkaMonitorDeps {
   decoder: Omit<DecoderOptions, 'maxMessageBytes'>;
   metrics: MonitorMetrics;
   logger: Logger;
+  /**
+   * The provenance catalog: each batch's runs are written to it before the batch's offsets are committed (idempotent,
+   * so a redelivered batch changes nothing). None: no catalog.
+   */
+  catalog?: CatalogStore;
+  /** Where the catalog writer's state goes: ok after a write, degraded while writes fail and are retried. */
+  catalogHealth?: Component;
   /** Called after each committed batch with what it produced (incident events go to the dispatcher). */
   onCommitted?: (out: CoreOutput) => void;
 }
@@ -45,9 +53,10 @@ export interface KafkaMonitorDeps {
  *   2. the core processes the reports (deterministic);
  *   3. the metric points are written to InfluxDB, retried with backoff until they are durable
  *      (consumption of the partition waits meanwhile, heartbeats keep the membership);
- *   4. one Kafka transaction carries the dead letters, the forwarded ingest reports, the changed
+ *   4. the batch's runs are written to the provenance catalog, retried the same way while it is down;
+ *   5. one Kafka transaction carries the dead letters, the forwarded ingest reports, the changed
  *      state records, the incident and health events, and the consumer offsets.
- * Offsets are therefore committed only after the batch's points are in InfluxDB and its state is in
+ * Offsets are therefore committed only after the batch's points are in InfluxDB, its runs in the catalog and its state is in
  * the state topic, atomically. On any failure after the core changed its state, the in-memory state
  * of the assigned partitions is dropped and reloaded from the state topic before the next batch, and
  * the batch is fetched again from the committed offsets: the same reports on the same state give the
@@ -401,6 +410,7 @@ export class KafkaMonitor {
         const rejected = await this.writePoints(out.points, origin, heartbeat, isRunning);
         for (const [i, reason] of refused) deadLetter(reportMessage[i]!, 'PROCESSING_FAILED', reason);
         for (const [i, reason] of rejected) deadLetter(reportMessage[i]!, 'SINK_REJECTED', reason);
+        await this.writeCatalog(reports, out, heartbeat, isRunning);
       }
       await this.commit(batch.topic, batch.partition, batch.lastOffset(), out, dead, forwards);
     } catch (err: unknown) {
@@ -520,6 +530,53 @@ export class KafkaMonitor {
       },
     });
     return rejected;
+  }
+
+  /** Writes the batch's runs to the provenance catalog (when there is one), retried while it is down. */
+  private async writeCatalog(
+    reports: readonly Report[],
+    out: CoreOutput,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const catalog = this.deps.catalog;
+    if (!catalog || out.runs.length === 0) return;
+    const core = this.deps.core;
+    const runs = catalogRunsOf(reports, out, (ref, at) => core.latestRun(ref, at)?.outputs);
+    const m = this.deps.metrics;
+    const health = this.deps.catalogHealth;
+    let failures = 0;
+    const res = await writeCatalog(catalog, runs, {
+      maxDelayMs: this.cfg.catalog.maxRetryDelayMs,
+      stopped: () => !isRunning() || this.stopping,
+      heartbeat,
+      onWritten: (seconds) => {
+        m.catalogWrite.observe(seconds);
+        health?.ok();
+        if (failures > 0) this.log.info({ attempts: failures + 1 }, 'catalog write succeeded after retries');
+        failures = 0;
+      },
+      onRetry: (err, attempt, waitMs) => {
+        failures += 1;
+        m.catalogRetries.inc();
+        health?.degraded(err);
+        if (attempt === 1 || attempt % 10 === 0)
+          this.log.warn(
+            { err: catalogErrorText(err), attempt, nextDelayMs: waitMs },
+            'catalog write failed; consumption paused, retrying',
+          );
+      },
+      onRejected: (err, run) => {
+        m.errors.inc({ component: 'catalog-rejected' });
+        this.log.warn(
+          { err: catalogErrorText(err), pipeline: run.pipeline, node: run.node, run_id: run.run_id },
+          'the catalog refused a run; it is left out of the catalog',
+        );
+      },
+    });
+    if (res.written > 0) m.catalogRuns.inc({ outcome: 'written' }, res.written);
+    if (res.duplicates > 0) m.catalogRuns.inc({ outcome: 'duplicate' }, res.duplicates);
+    if (res.refused > 0) m.catalogRuns.inc({ outcome: 'refused' }, res.refused);
   }
 
   private async commit(

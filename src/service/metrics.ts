@@ -151,6 +151,18 @@ export function monitorMetrics(registry = new Registry()) {
       'rootline_influx_write_retries_total',
       'InfluxDB write attempts that failed and were retried.',
     ),
+    catalogWrite: registry.histogram(
+      'rootline_catalog_write_seconds',
+      'Latency of one provenance-catalog write of a batch of runs (successful attempts).',
+    ),
+    catalogRetries: registry.counter(
+      'rootline_catalog_write_retries_total',
+      'Provenance-catalog write attempts that failed and were retried.',
+    ),
+    catalogRuns: registry.counter(
+      'rootline_catalog_runs_total',
+      'Runs written to the provenance catalog, by outcome (written, duplicate, refused).',
+    ),
     batchSeconds: registry.histogram('rootline_batch_seconds', 'Time to process and commit one batch.'),
     lag: registry.gauge('rootline_consumer_lag', 'Messages behind the high watermark, by topic and partition.'),
     reportsPerSecond: registry.gauge(

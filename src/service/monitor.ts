@@ -8,6 +8,8 @@ import { MonitorCore, parseRerunTargets, type MetricPoint } from '../monitor/ind
 import { convertRunEvent } from '../openlineage/index.js';
 import { loadRules } from '../rules/index.js';
 import { IncidentsConsumer } from './actions-loop.js';
+import type { Catalog } from '../adapters/catalog/index.js';
+import { openCatalog, startRetention } from './catalog.js';
 import { apiQueries } from './api.js';
 import { incidentActions, slackInteractivity } from './incident-commands.js';
 import { KafkaMonitor } from './batch-loop.js';
@@ -39,6 +41,8 @@ export interface MonitorHandles {
   httpUrl: string | undefined;
   metrics: ReturnType<typeof monitorMetrics>;
   supervisor: Supervisor;
+  /** The provenance catalog the batch loop writes (undefined with `catalog.url: none`). */
+  catalog: Catalog | undefined;
 }
 
 /** The whole `rootline monitor` process; resolves when it has shut down. */
@@ -87,6 +91,15 @@ export async function runMonitor(
       log.info('stopped during start-up');
       return;
     }
+  }
+  let catalog: Catalog | undefined;
+  try {
+    catalog = await retryStartup('catalog', log, () => openCatalog(cfg.catalog.url, cfg.catalog.schema), stopSignal);
+    if (catalog) log.info({ driver: catalog.sql.driver }, 'provenance catalog ready');
+  } catch (err: unknown) {
+    if (!(err instanceof StoppedDuringStartup)) throw err;
+    log.info('stopped during start-up');
+    return;
   }
   const registry = cfg.schemaRegistry.url
     ? new SchemaRegistry({
@@ -169,9 +182,10 @@ export async function runMonitor(
     decoder: { avro: registry, openLineage: convertRunEvent },
     metrics,
     logger: log,
+    ...(catalog ? { catalog, catalogHealth: supervisor.component('catalog-writer') } : {}),
   });
   const incidents = new IncidentsConsumer(kafka, cfg.kafka, dispatcher, log);
-  const kafkaHealth = startProbes(cfg, supervisor, influx, log);
+  const kafkaHealth = startProbes(cfg, supervisor, influx, log, catalog);
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   if (cfg.http.enabled) {
@@ -204,6 +218,7 @@ export async function runMonitor(
           details: {
             kafka: up('kafka'),
             influxdb: up('influxdb'),
+            ...(catalog ? { catalog: up('catalog') } : {}),
             components: h.components,
             ...km.status,
             instance: cfg.kafka.instanceId,
@@ -254,6 +269,7 @@ export async function runMonitor(
     await kafkaHealth.close();
     await km.stop();
     await http?.close();
+    await catalog?.close().catch(() => undefined);
     return;
   }
   await commandsProducer.connect();
@@ -263,7 +279,17 @@ export async function runMonitor(
     { instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url },
     'monitor started',
   );
-  onStarted?.({ core, kafka: km, dispatcher, httpUrl: http?.url, metrics, supervisor });
+  onStarted?.({ core, kafka: km, dispatcher, httpUrl: http?.url, metrics, supervisor, catalog });
+  const stopRetention =
+    catalog && cfg.catalog.retention > 0
+      ? startRetention(catalog, {
+          retentionMs: cfg.catalog.retention,
+          intervalMs: cfg.catalog.retentionCheckMs,
+          exportDir: cfg.catalog.exportDir,
+          logger: log,
+          onError: () => metrics.errors.inc({ component: 'catalog-retention' }),
+        })
+      : undefined;
 
   const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
 
@@ -291,14 +317,22 @@ export async function runMonitor(
   await dispatcher.stop();
   await commandsProducer.disconnect().catch(() => undefined);
   await http?.close();
+  await stopRetention?.();
+  await catalog?.close().catch((err: unknown) => log.warn({ err }, 'closing the catalog failed'));
   log.info('stopped');
 }
 
 /**
- * The dependency checks behind /healthz: Kafka and InfluxDB (down when they do not answer) and the
+ * The dependency checks behind /healthz: Kafka, InfluxDB and the catalog (down when they do not answer) and the
  * schema registry (degraded: only Avro reports wait for it). Returns the Kafka check's closer.
  */
-function startProbes(cfg: MonitorConfig, supervisor: Supervisor, influx: InfluxSink, log: Logger) {
+function startProbes(
+  cfg: MonitorConfig,
+  supervisor: Supervisor,
+  influx: InfluxSink,
+  log: Logger,
+  catalog: Catalog | undefined,
+) {
   const intervalMs = cfg.monitor.healthCheckMs;
   const timeoutMs = Math.min(intervalMs, 3000);
   const kafka = kafkaCheck(cfg.kafka, log);
@@ -310,6 +344,14 @@ function startProbes(cfg: MonitorConfig, supervisor: Supervisor, influx: InfluxS
     },
     { intervalMs, timeoutMs },
   );
+  if (catalog)
+    supervisor.probe(
+      'catalog',
+      async () => {
+        await catalog.sql.query('SELECT 1');
+      },
+      { intervalMs, timeoutMs },
+    );
   if (cfg.schemaRegistry.url)
     supervisor.probe('schema-registry', registryCheck(cfg.schemaRegistry, timeoutMs), {
       intervalMs,

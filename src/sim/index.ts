@@ -54,6 +54,12 @@ export interface SimOptions {
   intervalMs?: number;
   /** KLL k of the sketches. Default 200. */
   k?: number;
+  /**
+   * Provenance: each output's profile carries a content hash (`rch1:`, derived from the profile, so it changes
+   * with the data), each input the hash of the parent output it read, and every root node reads a versioned,
+   * hashed source dataset (`source/<pipeline>/<node>`). Default false (the reports stay as they were).
+   */
+  contentHashes?: boolean;
 }
 
 export const SIM_COLUMNS = ['amount', 'score', 'segment'] as const;
@@ -162,6 +168,7 @@ export class PipelineSim {
       startTime: options.startTime ?? Date.parse('2026-11-01T00:00:00Z'),
       intervalMs: options.intervalMs ?? 3_600_000,
       k: options.k ?? 200,
+      contentHashes: options.contentHashes ?? false,
     };
     for (const n of dag.nodes) {
       const h = hash32(`${dag.pipeline}/${n.name}`);
@@ -186,6 +193,7 @@ export class PipelineSim {
    */
   run(run: number, faults: readonly Fault[] = [], at?: number): Report[] {
     const states = new Map<string, NodeState>();
+    const hashes = new Map<string, string>();
     const reports: Report[] = [];
     const t0 = at ?? this.runTime(run);
     const runId = new Date(t0).toISOString();
@@ -253,6 +261,23 @@ export class PipelineSim {
         data_version: `${node.name}@${runId}`,
         params: { window: '1h' },
       };
+      if (this.o.contentHashes) {
+        const contentHash = `rch1:${createHash('sha256').update(JSON.stringify(profile)).digest('hex').slice(0, 32)}`;
+        profile.content_hash = contentHash;
+        hashes.set(node.name, contentHash);
+        report.inputs =
+          node.parents.length > 0
+            ? node.parents.map((p) => ({ dataset: this.dataset(p), profile: { content_hash: hashes.get(p)! } }))
+            : [
+                {
+                  dataset: `source/${this.dag.pipeline}/${node.name}`,
+                  version: `v${run}`,
+                  profile: {
+                    content_hash: `rch1:${createHash('sha256').update(`${this.o.seed}/${this.dag.pipeline}/${node.name}/source/${run}`).digest('hex').slice(0, 32)}`,
+                  },
+                },
+              ];
+      }
       if (node.parents.length > 0) {
         report.column_lineage = Object.fromEntries(
           SIM_COLUMNS.filter((c) => !st.missing.has(c)).map((c) => [

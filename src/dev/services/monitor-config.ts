@@ -4,7 +4,8 @@ import type { ServiceAddresses } from './config.js';
 /**
  * A monitor configuration pointed at the local services, with names of its own (`id` prefixes the
  * group, topics and InfluxDB database; the Slack token is `xoxb-<id>`) so it runs beside others on one
- * broker. Tests, benchmarks and `rootline demo --stack local` use it; `over` wins.
+ * broker. Tests, benchmarks and `rootline demo --stack local` use it; `over` wins. No provenance catalog unless `over`
+ * names one (`catalog.url`): most tests are about other things, and each embedded catalog costs memory and time.
  */
 export function localMonitorConfig(
   addresses: ServiceAddresses,
@@ -23,6 +24,7 @@ export function localMonitorConfig(
       'slack.token': `xoxb-${id}`,
       'slack.apiUrl': addresses.slackApiUrl,
       'log.level': 'error',
+      'catalog.url': 'none',
       ...over,
     },
   });
