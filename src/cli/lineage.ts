@@ -7,18 +7,44 @@ import { apiQueries } from '../service/api.js';
 import type { NodeAtTime } from '../lineage/index.js';
 import { MonitorCore } from '../monitor/index.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
+import type {
+  ColumnSource,
+  Consumer,
+  LineageHealth,
+  Provenance,
+  ProvenanceTreeNode,
+  RunDiff,
+} from '../adapters/catalog/index.js';
+import { catalogQueries, provenanceText } from '../service/catalog-api.js';
+import { openCatalog } from '../service/catalog.js';
+import { catalogUrlArg } from './replay.js';
+
+const CATALOG_COMMANDS = ['provenance', 'consumers', 'column', 'diff', 'health'];
 
 const USAGE = `usage: rootline lineage upstream|downstream NODE --pipeline P [--at TIME] [--url URL [--token T] | --from FILE.jsonl] [--json]
        rootline lineage graph --pipeline P [--at TIME] [...]
        rootline lineage runs --pipeline P --data-version V [...]
+       rootline lineage provenance KEY [--at TIME] [--max-depth N] [--json] [--url URL [--token T] | --catalog URL]
+       rootline lineage consumers KEY [--at TIME] [--max-depth N] [...]
+       rootline lineage column NODE.COLUMN [--pipeline P] [--at TIME] [...]
+       rootline lineage diff RUN_A RUN_B --pipeline P --node N [--b-node N2] [--at TIME] [...]
+       rootline lineage health [--at TIME] [...]
 
 upstream:   the path from NODE back to its sources, with each node's versions, params and health at TIME
 downstream: NODE's blast radius (every node downstream of it) and their health at TIME
 graph:      the pipeline's graph as it stood at TIME
 runs:       which run produced a data_version, and from which inputs
+provenance: from the provenance catalog: the run that produced KEY (a content hash, an output version or a
+            data_version) and, recursively, every input hash and version, parameter and code version behind it
+consumers:  every run downstream that read KEY (directly or through what was made from it)
+column:     the column's sources through column lineage, hop by hop
+diff:       what differs between two runs of a node: inputs, versions, params, schema, metrics
+health:     lineage health of the catalog: coverage, datasets without a producer or a reader
 
 Answers come from a running monitor's HTTP API (--url, default $ROOTLINE_URL or http://127.0.0.1:8080),
-or from a file of reports replayed offline (--from). TIME is RFC 3339 (default: now). A monitor with
+or from a file of reports replayed offline (--from); the catalog queries read a catalog directly with --catalog
+(postgres://..., pglite:DIR, or a bare folder: the embedded catalog rootline replay --catalog wrote). TIME is
+RFC 3339 (default: now). A monitor with
 access control needs a token with the read role: --token T or $ROOTLINE_HTTP_TOKEN (sent as
 Authorization: Bearer T).`;
 
@@ -83,6 +109,11 @@ export async function lineageCommand(args: string[]): Promise<number> {
       from: { type: 'string' },
       rules: { type: 'string', default: DEFAULT_RULES_DIR },
       'data-version': { type: 'string' },
+      catalog: { type: 'string' },
+      'catalog-schema': { type: 'string' },
+      'max-depth': { type: 'string' },
+      node: { type: 'string' },
+      'b-node': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -92,6 +123,7 @@ export async function lineageCommand(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (what && CATALOG_COMMANDS.includes(what)) return catalogCommand(what, positionals.slice(1), values);
   if (
     !what ||
     !['upstream', 'downstream', 'graph', 'runs'].includes(what) ||
@@ -112,28 +144,7 @@ export async function lineageCommand(args: string[]): Promise<number> {
     const core = await offlineCore(values.from, values.rules);
     answer = await apiQueries(core, values.from)(path, params);
   } else {
-    const base = values.url ?? process.env.ROOTLINE_URL ?? 'http://127.0.0.1:8080';
-    let res: Response;
-    try {
-      const token = values.token ?? process.env.ROOTLINE_HTTP_TOKEN;
-      res = await fetch(`${base.replace(/\/$/, '')}/api/v1/${path}?${params.toString()}`, {
-        signal: AbortSignal.timeout(15_000),
-        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-      });
-    } catch (err: unknown) {
-      throw new RootlineError(
-        'SERVICE_UNAVAILABLE',
-        `cannot reach the monitor at ${base} (${errorMessage(err)}); start it, or pass --url, or --from FILE.jsonl to answer offline`,
-        { retriable: true },
-      );
-    }
-    const body = (await res.json().catch(() => ({}))) as { error?: string };
-    if (!res.ok)
-      throw new RootlineError(
-        res.status === 404 ? 'NOT_FOUND' : res.status === 401 || res.status === 403 ? 'FORBIDDEN' : 'CONFIG_INVALID',
-        `${base}: ${body.error ?? `HTTP ${res.status}`}`,
-      );
-    answer = body;
+    answer = await fetchApi(values.url, values.token, path, params);
   }
   if (values.json || what === 'runs') {
     process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
@@ -159,4 +170,148 @@ export async function lineageCommand(args: string[]): Promise<number> {
       `blast radius: ${a.blast_radius.length} node(s)${a.blast_radius.length ? `: ${a.blast_radius.join(', ')}` : ''}\n`,
     );
   return 0;
+}
+
+/** `GET /api/v1/<path>` of a running monitor (`url`, default $ROOTLINE_URL or http://127.0.0.1:8080). */
+async function fetchApi(
+  url: string | undefined,
+  tokenArg: string | undefined,
+  path: string,
+  params: URLSearchParams,
+): Promise<unknown> {
+  const base = url ?? process.env.ROOTLINE_URL ?? 'http://127.0.0.1:8080';
+  let res: Response;
+  try {
+    const token = tokenArg ?? process.env.ROOTLINE_HTTP_TOKEN;
+    res = await fetch(`${base.replace(/\/$/, '')}/api/v1/${path}?${params.toString()}`, {
+      signal: AbortSignal.timeout(15_000),
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
+  } catch (err: unknown) {
+    throw new RootlineError(
+      'SERVICE_UNAVAILABLE',
+      `cannot reach the monitor at ${base} (${errorMessage(err)}); start it, or pass --url, or --from FILE.jsonl (--catalog URL for the catalog queries) to answer offline`,
+      { retriable: true },
+    );
+  }
+  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  if (!res.ok)
+    throw new RootlineError(
+      res.status === 404 ? 'NOT_FOUND' : res.status === 401 || res.status === 403 ? 'FORBIDDEN' : 'CONFIG_INVALID',
+      `${base}: ${body.error ?? `HTTP ${res.status}`}`,
+    );
+  return body;
+}
+
+interface CatalogCommandValues {
+  at?: string | undefined;
+  url?: string | undefined;
+  token?: string | undefined;
+  catalog?: string | undefined;
+  'catalog-schema'?: string | undefined;
+  'max-depth'?: string | undefined;
+  pipeline?: string | undefined;
+  node?: string | undefined;
+  'b-node'?: string | undefined;
+  json: boolean;
+}
+
+/** The catalog queries: parameters from the command line, answers from the catalog (--catalog) or the API. */
+async function catalogCommand(what: string, args: string[], values: CatalogCommandValues): Promise<number> {
+  const params = new URLSearchParams();
+  const usage = () => {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  };
+  if (what === 'provenance' || what === 'consumers') {
+    if (args.length !== 1) return usage();
+    params.set('key', args[0]!);
+  } else if (what === 'column') {
+    const spec = args[0] ?? '';
+    const dot = spec.indexOf('.');
+    if (args.length !== 1 || dot <= 0 || dot === spec.length - 1) return usage();
+    params.set('node', spec.slice(0, dot));
+    params.set('column', spec.slice(dot + 1));
+    if (values.pipeline) params.set('pipeline', values.pipeline);
+  } else if (what === 'diff') {
+    if (args.length !== 2 || !values.pipeline || !values.node) return usage();
+    params.set('pipeline', values.pipeline);
+    params.set('node', values.node);
+    params.set('a', args[0]!);
+    params.set('b', args[1]!);
+    if (values['b-node']) params.set('b_node', values['b-node']);
+  } else if (args.length > 0) return usage();
+  if (values.at) params.set('at', values.at);
+  if (values['max-depth']) params.set('max_depth', values['max-depth']);
+  const path = `lineage/${what}`;
+  let answer: unknown;
+  if (values.catalog) {
+    const catalog = await openCatalog(catalogUrlArg(values.catalog), values['catalog-schema']);
+    if (!catalog) throw new RootlineError('CONFIG_INVALID', '--catalog none: there is no catalog to ask');
+    try {
+      answer = await catalogQueries(catalog)(path, params);
+    } finally {
+      await catalog.close();
+    }
+  } else answer = await fetchApi(values.url, values.token, path, params);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${catalogText(what, answer)}\n`);
+  return 0;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A catalog answer as text. */
+export function catalogText(what: string, answer: unknown): string {
+  switch (what) {
+    case 'provenance': {
+      const a = answer as { provenance: Provenance; tree: ProvenanceTreeNode };
+      const p = a.provenance;
+      return [
+        `provenance of ${p.key} as of ${iso(p.at)}: ${Object.keys(p.runs).length} run(s)${p.truncated ? ' (cut at the depth limit)' : ''}`,
+        provenanceText(a.tree),
+        `sources: ${p.sources.map((s) => `${s.dataset}${s.version ? ` version ${s.version}` : ''}${s.content_hash ? ` ${s.content_hash}` : ''}`).join('; ') || 'none'}`,
+      ].join('\n');
+    }
+    case 'consumers': {
+      const a = answer as { key: string; at: string; consumers: Consumer[] };
+      return [
+        `consumers of ${a.key} as of ${a.at}: ${a.consumers.length} run(s)`,
+        ...a.consumers.map(
+          (c) =>
+            `${'  '.repeat(c.depth - 1)}${c.run.pipeline}/${c.run.node} run ${c.run.run_id} at ${iso(c.run.event_time)} read ${c.via_dataset}`,
+        ),
+      ].join('\n');
+    }
+    case 'column': {
+      const a = answer as { node: string; column: string; at: string; steps: ColumnSource[] };
+      return [
+        `sources of ${a.node}.${a.column} as of ${a.at}:`,
+        ...a.steps.map(
+          (s) =>
+            `${'  '.repeat(s.depth - 1)}${s.node}: ${s.dataset}.${s.column} <- ${s.source_dataset}.${s.source_column}${s.transformation ? ` (${s.transformation})` : ''}${s.terminal ? '  [source column]' : ''}`,
+        ),
+      ].join('\n');
+    }
+    case 'diff': {
+      const d = answer as RunDiff;
+      const lines = [`${d.a.node} run ${d.a.run_id} vs ${d.b.node} run ${d.b.run_id}:`];
+      const show = (label: string, changes: Record<string, { a: unknown; b: unknown }>) => {
+        for (const [k, c] of Object.entries(changes))
+          lines.push(`  ${label} ${k}: ${JSON.stringify(c.a) ?? '(none)'} -> ${JSON.stringify(c.b) ?? '(none)'}`);
+      };
+      show('field', d.fields);
+      show('param', d.params);
+      show('input', d.inputs);
+      show('output', d.outputs);
+      show('metric', d.metrics);
+      if (lines.length === 1) lines.push('  no difference');
+      return lines.join('\n');
+    }
+    default:
+      return JSON.stringify(answer as LineageHealth, null, 2);
+  }
 }

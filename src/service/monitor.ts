@@ -10,6 +10,7 @@ import { loadRules } from '../rules/index.js';
 import { IncidentsConsumer } from './actions-loop.js';
 import type { Catalog } from '../adapters/catalog/index.js';
 import { openCatalog, startRetention } from './catalog.js';
+import { withCatalogQueries } from './catalog-api.js';
 import { apiQueries } from './api.js';
 import { incidentActions, slackInteractivity } from './incident-commands.js';
 import { KafkaMonitor } from './batch-loop.js';
@@ -227,7 +228,7 @@ export async function runMonitor(
       },
       metrics: metrics.registry,
       requests: metrics.httpRequests,
-      queries: apiQueries(core, `instance ${cfg.kafka.instanceId}`),
+      queries: withCatalogQueries(apiQueries(core, `instance ${cfg.kafka.instanceId}`), catalog),
       act: incidentActions(core, (cmd) => km.produceCommand(cmd)),
       ...(cfg.slack.signingSecret !== undefined
         ? {
