@@ -7,14 +7,7 @@ import { apiQueries } from '../service/api.js';
 import type { NodeAtTime } from '../lineage/index.js';
 import { MonitorCore } from '../monitor/index.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
-import type {
-  ColumnSource,
-  Consumer,
-  LineageHealth,
-  Provenance,
-  ProvenanceTreeNode,
-  RunDiff,
-} from '../adapters/catalog/index.js';
+import type { ColumnSource, Consumer, Provenance, ProvenanceTreeNode, RunDiff } from '../adapters/catalog/index.js';
 import { catalogQueries, provenanceText } from '../service/catalog-api.js';
 import { openCatalog } from '../service/catalog.js';
 import { catalogUrlArg } from './replay.js';
@@ -312,6 +305,6 @@ export function catalogText(what: string, answer: unknown): string {
       return lines.join('\n');
     }
     default:
-      return JSON.stringify(answer as LineageHealth, null, 2);
+      return JSON.stringify(answer, null, 2);
   }
 }

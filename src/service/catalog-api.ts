@@ -1,6 +1,6 @@
 import { ALL_PIPELINES, type PipelineAccess } from '../adapters/http/auth.js';
 import type { QueryHandler } from '../adapters/http/server.js';
-import type { Catalog, Provenance, ProvenanceTreeNode } from '../adapters/catalog/index.js';
+import type { Catalog, CatalogInput, Provenance, ProvenanceTreeNode } from '../adapters/catalog/index.js';
 import { provenanceTree } from '../adapters/catalog/index.js';
 import { RootlineError } from '../errors/index.js';
 
@@ -50,7 +50,20 @@ export function scopedProvenance(p: Provenance, access: PipelineAccess): Provena
       i.producer !== null && runs[i.producer] === undefined ? { ...i, producer: null, producer_hidden: true } : i,
     );
   const root = p.root !== undefined && runs[p.root] !== undefined ? p.root : undefined;
-  return { ...p, root, runs, sources: root === undefined ? [] : p.sources };
+  // The sources are those the visible runs read; what is behind a hidden producer stays hidden.
+  const sources = new Map<string, CatalogInput>();
+  for (const r of Object.values(runs))
+    for (const i of r.inputs)
+      if (i.producer === null && !('producer_hidden' in i)) {
+        const { producer: _producer, ...input } = i;
+        sources.set(JSON.stringify([input.dataset, input.content_hash, input.version]), input);
+      }
+  return {
+    ...p,
+    root,
+    runs,
+    sources: root === undefined ? [] : [...sources.values()].sort((a, b) => a.dataset.localeCompare(b.dataset)),
+  };
 }
 
 /**

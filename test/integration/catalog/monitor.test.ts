@@ -183,7 +183,7 @@ describe('the monitor writes the provenance catalog', () => {
     const file = join(dir, 'reports.jsonl');
     writeFileSync(file, all.map((x) => JSON.stringify(x)).join('\n'));
     const stdout = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stdout.write = (() => true);
     let code: number;
     try {
       code = await replayCommand([
