@@ -132,7 +132,7 @@ describe('loadConfig: the YAML file', () => {
     expect(p[1]).toEqual({
       where: `${f}:5`,
       message: expect.stringMatching(
-        /^unknown key "monitr" \(expected one of: kafka, schemaRegistry, influx, http, monitor, slack, rollback, rerun, log\)$/,
+        /^unknown key "monitr" \(expected one of: kafka, schemaRegistry, influx, catalog, http, monitor, slack, rollback, rerun, log\)$/,
       ) as string,
     });
   });
