@@ -148,7 +148,7 @@ describe('the monitor writes the provenance catalog', () => {
     const lastReport = all.find((x) => x.node === last && x.run_id === `run-${RUNS - 1}`)!;
     const key = lastReport.outputs![0]!.profile!.content_hash!;
     const now = Date.now();
-      const fromPg = await reader.provenance(key, { at: now });
+    const fromPg = await reader.provenance(key, { at: now });
 
     // Every run behind it, with every input hash and every parameter as its report had them.
     const behind = ancestors(dag, last);
@@ -183,7 +183,7 @@ describe('the monitor writes the provenance catalog', () => {
     const file = join(dir, 'reports.jsonl');
     writeFileSync(file, all.map((x) => JSON.stringify(x)).join('\n'));
     const stdout = process.stdout.write;
-    process.stdout.write = (() => true);
+    process.stdout.write = () => true;
     let code: number;
     try {
       code = await replayCommand([
