@@ -410,8 +410,8 @@ export class KafkaMonitor {
         const rejected = await this.writePoints(out.points, origin, heartbeat, isRunning);
         for (const [i, reason] of refused) deadLetter(reportMessage[i]!, 'PROCESSING_FAILED', reason);
         for (const [i, reason] of rejected) deadLetter(reportMessage[i]!, 'SINK_REJECTED', reason);
-        // START/RUNNING progress is not a run: only the reports that close runs go to the catalog.
-        const closing = reports.filter((r): r is Report => !('phase' in r));
+        // Progress and incident commands are not runs: only the reports that close runs go to the catalog.
+        const closing = reports.flatMap((r) => (r.kind === 'report' ? [r.report] : []));
         await this.writeCatalog(closing, out, heartbeat, isRunning);
       }
       await this.commit(batch.topic, batch.partition, batch.lastOffset(), out, dead, forwards);
