@@ -628,7 +628,18 @@ export class MonitorCore {
     if (v.healthy && !v.pending) {
       for (const o of report.outputs ?? [])
         if (o.profile !== undefined)
-          learnBaseline(node, 'out', o.dataset, o.profile, report, this.slots, this.cache, opts, out.dirty);
+          learnBaseline(
+            node,
+            'out',
+            o.dataset,
+            o.profile,
+            report,
+            this.slots,
+            this.cache,
+            opts,
+            out.dirty,
+            v.metrics.columns,
+          );
       node.healthy_runs += 1;
       this.clearCandidates(node, out.dirty);
     } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);

@@ -1,6 +1,8 @@
 import { diffSchemas, schemaFingerprint, type Profile, type Report } from '../contract/index.js';
 import { dict, own } from '../dict.js';
 import {
+  DRIFT_NOISE_MIN_RUNS,
+  DRIFT_NOISE_Z,
   effectiveRules,
   type ColumnMetrics,
   type DriftMetrics,
@@ -25,6 +27,7 @@ import { slotKey } from './state-keys.js';
 import {
   newDatasetBaseline,
   pushBounded,
+  type ColumnBaseline,
   type DatasetBaseline,
   type DatasetSummary,
   type DistributionSlot,
@@ -415,15 +418,14 @@ export function evaluateProfile(
         if (mean !== undefined) cm.mean = mean;
         const ranges = own(b?.columns, column)?.ranges;
         const range = rangeOf(col);
-        const d =
-          !pinned && ranges && range && freshRangeEveryRun(ranges, range)
-            ? undefined
-            : pinned
-              ? numericDrift(referenceNumeric(pinned), col)
-              : b && b.slot_count > 0
-                ? numericDrift(cache.numeric(prefix, b, column), col)
-                : undefined;
-        if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
+        const fresh = !pinned && ranges !== undefined && range !== undefined && freshRangeEveryRun(ranges, range);
+        const d = pinned
+          ? numericDrift(referenceNumeric(pinned), col)
+          : b && b.slot_count > 0
+            ? numericDrift(cache.numeric(prefix, b, column), col)
+            : undefined;
+        if (d)
+          cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column), fresh);
       } else {
         const base =
           pinned?.kind === 'categorical'
@@ -432,12 +434,27 @@ export function evaluateProfile(
               ? cache.categorical(prefix, b, column)
               : undefined;
         const d = categoricalDrift(base, col);
-        if (d) cm.drift = pinned ? { ...d, reference_run: referenceRun! } : d;
+        if (d) cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column));
       }
       m.columns.push(cm);
     }
   }
   return m;
+}
+
+/**
+ * The drift metrics with the column's own noise band: median + DRIFT_NOISE_Z scaled MADs of the statistic
+ * its last healthy runs showed against their baselines (docs/statistics.md, "The column's own movement").
+ */
+function withNoiseBand(d: DriftMetrics, c: ColumnBaseline | undefined, freshRange = false): DriftMetrics {
+  // Against a pinned reference the statistic of a creeping column grows run by run: a band learned from it
+  // would follow the creep the reference is there to catch.
+  if (d.reference_run !== undefined) return d;
+  // A key or a clock (a fresh range every run) moves totally between healthy runs: nothing is beyond that.
+  if (freshRange) return { ...d, noise_band: 1 };
+  const hist = c?.drift_stats;
+  if (!hist || hist.length < DRIFT_NOISE_MIN_RUNS) return d;
+  return { ...d, noise_band: median(hist) + DRIFT_NOISE_Z * mad(hist, { scaled: true }) };
 }
 
 function rangeOf(col: { min?: number | null; max?: number | null }): [number, number] | undefined {
@@ -452,7 +469,8 @@ function rangeOf(col: { min?: number | null; max?: number | null }): [number, nu
  * Identifiers, sequence numbers, offsets and epoch timestamps behave so; their distribution against the
  * pooled baseline is "shifted" on every healthy run (KS D = 1), so a drift test on them says nothing about
  * the data. Stationary columns' ranges overlap run to run, so a shift of one of them is still tested; and a
- * key column that repeats an earlier range (a reload of old rows) is tested again.
+ * key column's statistic is still computed and learned, so once its runs stop being disjoint (a per-run
+ * constant that repeats a value) its own noise band (withNoiseBand) carries on.
  */
 export function freshRangeEveryRun(
   baseline: readonly (readonly [number, number])[],
@@ -532,11 +550,19 @@ export function learnBaseline(
   cache: BaselineCache,
   options: CompiledCoreOptions,
   dirty: Set<string>,
+  /** The run's evaluated columns (evaluateProfile): their drift statistics join the columns' noise history. */
+  evaluated: readonly ColumnMetrics[] = [],
 ): void {
+  const summary = summarize(dataset, profile);
+  for (const m of evaluated) {
+    const c = m.dataset === dataset ? own(summary.nulls, m.column) : undefined;
+    if (c && m.drift && m.drift.reference_run === undefined && Number.isFinite(m.drift.statistic))
+      c.drift = m.drift.statistic;
+  }
   learnSummary(
     node,
     role,
-    summarize(dataset, profile),
+    summary,
     { run_id: report.run_id, event_time: Date.parse(report.event_time) },
     slots,
     cache,
@@ -570,6 +596,7 @@ export function learnSummary(
     c.kind = col.kind;
     pushBounded(c.null_ratios, col.ratio, n);
     if (col.range) pushBounded((c.ranges ??= []), col.range, n);
+    if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
   }
   if (summary.schema !== undefined) b.schema = summary.schema;
   const columns = summary.columns;

@@ -32,6 +32,8 @@ export interface ColumnBaseline {
   null_ratios: number[];
   /** Numeric columns: [min, max] of the last N healthy runs that reported both, oldest first. */
   ranges?: [number, number][];
+  /** Drift statistic (KS D or total variation) of the last N healthy runs against their baselines, oldest first. */
+  drift_stats?: number[];
 }
 
 /** The healthy baseline of one dataset as a node writes (or reads) it. */
@@ -123,8 +125,11 @@ export interface OpenRun {
 export interface DatasetSummary {
   dataset: string;
   row_count?: number;
-  /** Column -> kind, null ratio and (numeric) the [min, max] range of its values. */
-  nulls: Record<string, { kind: 'numeric' | 'categorical'; ratio: number; range?: [number, number] }>;
+  /**
+   * Column -> kind, null ratio, (numeric) the [min, max] range of its values, and the drift statistic the
+   * run showed against the rolling baseline (when evaluated: the column's noise history).
+   */
+  nulls: Record<string, { kind: 'numeric' | 'categorical'; ratio: number; range?: [number, number]; drift?: number }>;
   schema?: { fingerprint: string; schema?: Schema };
   /** The distribution slot the run would write. */
   columns: Record<string, SlotColumn>;

@@ -202,6 +202,11 @@ export interface ColumnMetrics {
   drift?: DriftMetrics;
 }
 
+/** Robust z above the column's own healthy drift statistics before a drift stands (docs/statistics.md). */
+export const DRIFT_NOISE_Z = 4;
+/** Healthy runs with a drift statistic before the column's own noise band applies. */
+export const DRIFT_NOISE_MIN_RUNS = 4;
+
 export interface DriftMetrics {
   test: 'ks' | 'chi2';
   /** KS: D; chi2: total variation distance. */
@@ -216,6 +221,12 @@ export interface DriftMetrics {
   pvalue_adjusted?: number;
   n_current: number;
   n_baseline: number;
+  /**
+   * The column's own healthy level of the statistic: median + {@link DRIFT_NOISE_Z} scaled MADs of the
+   * statistic its last healthy runs showed (at least {@link DRIFT_NOISE_MIN_RUNS} of them); a statistic at
+   * or below it is the column's usual run-to-run movement, not drift. Absent without enough history.
+   */
+  noise_band?: number;
   /** The pinned reference run compared with, when one is (else the rolling window of healthy runs). */
   reference_run?: string;
   /** chi2: the values whose shares moved most (at most 5), with their share bounds. */

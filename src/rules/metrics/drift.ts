@@ -23,7 +23,12 @@ function pvalueFor(r: Rule, d: DriftMetrics): number {
  * stats module's drift verdicts and scipy-style tests decide).
  */
 export function driftViolated(r: Rule, d: DriftMetrics): boolean {
-  return d.effect > r.effect_floor! && pvalueFor(r, d) <= r.alpha!;
+  return d.effect > r.effect_floor! && pvalueFor(r, d) <= r.alpha! && !withinNoise(d);
+}
+
+/** The statistic is within the column's own healthy run-to-run movement (its noise band). */
+export function withinNoise(d: DriftMetrics): boolean {
+  return d.noise_band !== undefined && d.statistic <= d.noise_band;
 }
 
 /**
@@ -40,6 +45,10 @@ export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
         ? c.current[0] >= floor && c.baseline[1] <= floor / 10
         : c.baseline[0] >= floor && c.current[1] <= floor / 10),
   );
+}
+
+function band(d: DriftMetrics): string {
+  return d.noise_band !== undefined && d.noise_band > 0 ? `; its healthy level up to ${d.noise_band.toFixed(3)}` : '';
 }
 
 function share([lo, hi]: [number, number]): string {
@@ -87,7 +96,7 @@ export const drift: RuleMetricDescriptor = {
         column: c.column,
         value: d.statistic,
         threshold: r.effect_floor,
-        message: `distribution of ${c.column} shifted: KS D = ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}), p = ${p.toExponential(2)}${after}`,
+        message: `distribution of ${c.column} shifted: KS D = ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}${band(d)}), p = ${p.toExponential(2)}${after}`,
         details,
       };
     }
@@ -96,7 +105,7 @@ export const drift: RuleMetricDescriptor = {
     if (!shifted && changes.length === 0) return undefined;
     const named = namedMoves(changes, d);
     const what = shifted
-      ? `categories of ${c.column} shifted: total variation at least ${d.statistic.toFixed(3)} > ${r.effect_floor}, chi-squared p = ${p.toExponential(2)}${after}`
+      ? `categories of ${c.column} shifted: total variation at least ${d.statistic.toFixed(3)} > ${r.effect_floor}${band(d)}, chi-squared p = ${p.toExponential(2)}${after}`
       : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => x.pvalue ?? 1)).toExponential(2)})`;
     return {
       metric: 'drift',
@@ -110,7 +119,7 @@ export const drift: RuleMetricDescriptor = {
   signal: (r, _m, c, fraction) => {
     const d = c?.drift;
     if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || driftViolated(r, d)) return undefined;
-    if (categoryChanges(r, d).length > 0) return undefined;
+    if (categoryChanges(r, d).length > 0 || withinNoise(d)) return undefined;
     // A signal is significant on its own (raw p-value), at the same p <= alpha as a violation.
     if (d.effect <= r.effect_floor * fraction || d.pvalue > r.alpha) return undefined;
     return {
