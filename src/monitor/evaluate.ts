@@ -444,7 +444,7 @@ export function evaluateProfile(
 
 /**
  * The drift metrics with the column's own noise band: median + DRIFT_NOISE_Z scaled MADs of the statistic
- * its last healthy runs showed against their baselines (docs/statistics.md, "The column's own movement").
+ * its last healthy runs showed against their baselines, and at least the largest of them (docs/statistics.md, "The column's own movement").
  */
 function withNoiseBand(d: DriftMetrics, c: ColumnBaseline | undefined, freshRange = false): DriftMetrics {
   // Against a pinned reference the statistic of a creeping column grows run by run: a band learned from it
@@ -452,9 +452,19 @@ function withNoiseBand(d: DriftMetrics, c: ColumnBaseline | undefined, freshRang
   if (d.reference_run !== undefined) return d;
   // A key or a clock (a fresh range every run) moves totally between healthy runs: nothing is beyond that.
   if (freshRange) return { ...d, noise_band: 1 };
-  const hist = c?.drift_stats;
-  if (!hist || hist.length < DRIFT_NOISE_MIN_RUNS) return d;
-  return { ...d, noise_band: median(hist) + DRIFT_NOISE_Z * mad(hist, { scaled: true }) };
+  const band = driftNoiseBand(c?.drift_stats ?? []);
+  return band === undefined ? d : { ...d, noise_band: band };
+}
+
+/**
+ * A column's noise band from the drift statistics of its last healthy runs: median + DRIFT_NOISE_Z scaled
+ * MADs, and at least their largest; undefined with fewer than DRIFT_NOISE_MIN_RUNS of them.
+ */
+export function driftNoiseBand(hist: readonly number[]): number | undefined {
+  if (hist.length < DRIFT_NOISE_MIN_RUNS) return undefined;
+  // The statistic is skewed (bounded below, long right tail): the MAD alone can miss how far healthy runs
+  // go, so the band is at least the largest statistic a recent healthy run showed.
+  return Math.max(median(hist) + DRIFT_NOISE_Z * mad(hist, { scaled: true }), Math.max(...hist));
 }
 
 function rangeOf(col: { min?: number | null; max?: number | null }): [number, number] | undefined {

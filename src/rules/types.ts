@@ -223,7 +223,8 @@ export interface DriftMetrics {
   n_baseline: number;
   /**
    * The column's own healthy level of the statistic: median + {@link DRIFT_NOISE_Z} scaled MADs of the
-   * statistic its last healthy runs showed (at least {@link DRIFT_NOISE_MIN_RUNS} of them); a statistic at
+   * statistic its last healthy runs showed, and at least their largest (at least
+   * {@link DRIFT_NOISE_MIN_RUNS} of them); a statistic at
    * or below it is the column's usual run-to-run movement, not drift. Absent without enough history.
    */
   noise_band?: number;
