@@ -7,9 +7,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'node_modules/**'],
+          // The pandas evaluation set (minutes: a Python generator, a replay per scenario) has its own project.
+          exclude: ['test/integration/**', 'test/eval/pandas.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
           sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'eval',
+          include: ['test/eval/pandas.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 1_800_000,
+          sequence: { groupOrder: 2 },
         },
       },
       {

@@ -79,6 +79,8 @@ export interface GenerateOptions {
   seed: number;
   perSituation?: number;
   situations?: string[];
+  /** Numeric columns as KLL sketches (the default, what the emitter sends) or seeded samples (byte-identical). */
+  sketch?: 'kll' | 'sample';
 }
 
 /** Generates the set into `out` (bench/eval/pandas/generate.py). */
@@ -86,6 +88,7 @@ export async function generateSet(python: string, out: string, o: GenerateOption
   const args = [join(EVAL_DIR, 'generate.py'), '--size', o.size, '--seed', String(o.seed), '--out', out];
   if (o.perSituation !== undefined) args.push('--per-situation', String(o.perSituation));
   if (o.situations !== undefined) args.push('--situations', o.situations.join(','));
+  if (o.sketch !== undefined) args.push('--sketch', o.sketch);
   must('generate.py', await run(python, args, 4 * 3600_000));
 }
 

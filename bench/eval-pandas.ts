@@ -30,6 +30,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'per-situation': { type: 'string' },
     situations: { type: 'string' },
+    sketch: { type: 'string', default: 'kll' },
     data: { type: 'string' },
     work: { type: 'string' },
     workers: { type: 'string', default: '2' },
@@ -56,6 +57,7 @@ if (values.data === undefined) {
     seed,
     ...(perSituation !== undefined ? { perSituation } : {}),
     ...(values.situations !== undefined ? { situations: values.situations.split(',') } : {}),
+    sketch: values.sketch === 'sample' ? 'sample' : 'kll',
   });
   generateS = (performance.now() - t0) / 1000;
 }
@@ -96,7 +98,7 @@ const sim = simulator();
 const lines: string[] = [
   '# Rootline on the independent pandas evaluation set',
   '',
-  `Run: \`npx tsx bench/eval-pandas.ts --size ${size} --seed ${seed}${perSituation !== undefined ? ` --per-situation ${perSituation}` : ''}${values.situations !== undefined ? ` --situations ${values.situations}` : ''}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}${dirty}; ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GB, shared with other jobs.`,
+  `Run: \`npx tsx bench/eval-pandas.ts --size ${size} --seed ${seed}${perSituation !== undefined ? ` --per-situation ${perSituation}` : ''}${values.situations !== undefined ? ` --situations ${values.situations}` : ''}${values.sketch === 'sample' ? ' --sketch sample' : ''}\` on ${new Date().toISOString().slice(0, 10)}, commit ${commit}${dirty}; ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GB, shared with other jobs.`,
   `${total} scenarios; ${generateS !== undefined ? `generation ${generateS.toFixed(0)} s, ` : ''}replay ${replayS.toFixed(0)} s wall (${values.workers} worker processes).`,
   '',
   'The set (bench/eval/pandas/README.md) is pandas pipelines reported through the Python emitter, in arrival order',
