@@ -192,4 +192,29 @@ describe('the incident loop with people', () => {
       expect(metrics).not.toContain(s);
     }
   }, 240_000);
+
+  it('"Accept the change" from its Slack button re-baselines the culprit: the next runs with the same change are healthy, and the incident is resolved', async () => {
+    const t = await brokenPipeline();
+    const { m, pipeline, incident, now } = t;
+    expect((await t.click('rootline_accept')).status).toBe(200);
+    await eventually(() => (now().status === 'resolved' ? true : undefined), 30_000, 'resolved by the accept');
+    expect(now().resolved_by).toMatchObject({ who: 'U0ALICE', source: 'slack' });
+    expect(now().accepted).toMatchObject({ who: 'U0ALICE', via: 'slack', run_id: incident.opened_run_id });
+    // The change stays (the same null spike at n01 every run): the culprit's runs are healthy now.
+    for (let r = 8; r < 12; r++) await t.send(t.run(r, FAULT));
+    await eventually(
+      () => (m.core.node({ pipeline, node: 'n01' })!.runs === 12 ? true : undefined),
+      60_000,
+      'the later runs',
+    );
+    const later = m.core.node({ pipeline, node: 'n01' })!.history.slice(-4);
+    expect(later.map((h) => [h.run_id, h.healthy])).toEqual(later.map((h) => [h.run_id, true]));
+    expect(m.core.incidents({ status: 'open', pipeline })).toEqual([]);
+    await replied(t.replies, 'Change accepted by <@U0ALICE>');
+    expect(
+      now()
+        .audit!.filter((a) => a.source !== 'auto')
+        .map((a) => [a.action, a.who]),
+    ).toEqual([['accept', 'U0ALICE']]);
+  }, 240_000);
 });
