@@ -7,8 +7,12 @@ import { RootlineError, errorMessage } from '../errors/index.js';
 import {
   MonitorCore,
   emptyOutput,
+  INCIDENT_COMMAND_SPEC,
   isAcceptMessage,
+  isIncidentCommand,
   parseAcceptMessage,
+  parseIncidentCommand,
+  type IncidentCommand,
   type AcceptChangeInput,
   type CoreOutput,
   type Incident,
@@ -25,7 +29,8 @@ const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs 
 
 Runs the monitor's core offline on a file of reports or OpenLineage events (one JSON value per line, in
 arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does; a rootline.accept/v1 line
-accepts a node's change as its new normal, as the incident's accept action does), with an
+accepts a node's change as its new normal, as the incident's accept action does; a
+rootline.incident-action/v1 line is a person's action on an incident, as the monitor applies it from Kafka), with an
 in-process store, and prints JSON lines: {"type":"finding",...} as findings occur, {"type":"incident_event",...}
 for every incident change with --events, and {"type":"incident",...} for each incident at the end.
 A bad line (not JSON, not a valid report, or a report the monitor fails on) is named on stderr with its line
@@ -201,7 +206,7 @@ export async function replayFile(
   const newCore = () => new MonitorCore(options);
   let core = newCore();
   /** What was processed so far: after the core fails on a report, a fresh core is rebuilt from it. */
-  const good: (Report | RunProgress | { accept: AcceptChangeInput })[] = [];
+  const good: (Report | RunProgress | { accept: AcceptChangeInput } | { command: IncidentCommand })[] = [];
   const stream = createReadStream(file, { encoding: 'utf8' });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -244,6 +249,23 @@ export async function replayFile(
       if (o.incidentEvents.length > 0) sinks.incidentEvents?.(o.incidentEvents, o.incidentEvents[0]!.at);
       continue;
     }
+    const command = commandOf(line);
+    if (command !== undefined) {
+      const parsed = parseIncidentCommand(command);
+      if (!parsed.ok) {
+        bad(lineNo, `invalid incident action: ${parsed.error}`);
+        continue;
+      }
+      const o = emptyOutput();
+      const res = core.applyCommand(parsed.command, o);
+      if (res.kind !== 'applied') {
+        bad(lineNo, `incident action not applied (${res.kind}): ${res.reason}`);
+        continue;
+      }
+      good.push({ command: parsed.command });
+      if (o.incidentEvents.length > 0) sinks.incidentEvents?.(o.incidentEvents, parsed.command.at);
+      continue;
+    }
     const event = openLineageEventOf(line);
     if (event !== undefined) {
       const res = convertRunEvent(event);
@@ -280,6 +302,7 @@ export async function replayFile(
         core = newCore();
         for (const r of good) {
           if ('accept' in r) core.acceptChange(r.accept);
+          else if ('command' in r) core.applyCommand(r.command);
           else if ('phase' in r) core.processProgress(r);
           else core.processReport(r);
         }
@@ -360,6 +383,17 @@ export class IncidentLog {
   /** The incidents in the order they were opened. */
   lines(): OpenedIncident[] {
     return [...this.entries.values()].map((e) => ({ ...e.line, symptoms: [...e.symptoms.values()] }));
+  }
+}
+
+/** The line's JSON value when it is a person's incident action (rootline.incident-action/v1), else undefined. */
+function commandOf(line: string): unknown {
+  if (!line.includes(INCIDENT_COMMAND_SPEC)) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return isIncidentCommand(value) ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 
