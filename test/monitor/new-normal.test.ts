@@ -199,6 +199,11 @@ describe('the new normal on its own: a new steady level after a deliberate chang
     expect(resolved).toHaveLength(1);
     expect(resolved[0]!.changes.accepted).toMatchObject({ who: 'rootline-monitor', via: 'auto', automatic: true });
     expect(resolved[0]!.incident.accepted!.why).toMatch(/^accepted automatically: new steady level/);
+    // The audit log says the monitor did it, and no person resolved it.
+    expect(resolved[0]!.changes.audit).toEqual([
+      expect.objectContaining({ action: 'accepted_automatically', source: 'auto', who: 'rootline-monitor' }),
+    ]);
+    expect(resolved[0]!.incident.resolved_by).toBeUndefined();
     // Resolved at the K-th changed run; the runs after it are healthy.
     expect(changed.findIndex((o) => o.incidentEvents.some((e) => e.type === 'resolved'))).toBe(K - 1);
     expect(changed.slice(K).flatMap((o) => o.findings)).toEqual([]);
