@@ -884,7 +884,7 @@ export class MonitorCore {
           }
     node.accepted = { ...acceptance, ...(inc ? { incident_id: inc.incident_id } : {}) };
     if (inc) {
-      const events = acceptIncident(rt.state, inc, acceptance);
+      const events = cloneEvents(acceptIncident(rt.state, inc, acceptance));
       pushCoalesced(out.incidentEvents, events);
       out.points.push(...incidentPoints(events));
       out.dirty.add(stateKey.pipeline(inc.pipeline));

@@ -189,6 +189,18 @@ describe('incident commands in the core', () => {
     expect(core.applyCommand(cmd(inc, 'accept', runTime(WARMUP + 5))).kind).toBe('conflict');
   });
 
+  it('an event shows the incident as that event left it, though a later command in the batch changes it', () => {
+    const { core, inc } = broken();
+    const out = emptyOutput();
+    core.applyCommand(cmd(inc, 'accept', runTime(WARMUP) + 1000, { why: 'intended' }), out);
+    core.applyCommand(cmd(inc, 'reopen', runTime(WARMUP) + 2000), out);
+    expect(out.incidentEvents.map((e) => [e.type, e.incident.status])).toEqual([
+      ['resolved', 'resolved'],
+      ['updated', 'open'],
+    ]);
+    expect(out.incidentEvents[0]!.incident.version).toBe(out.incidentEvents[1]!.incident.version - 1);
+  });
+
   it('commands survive a restart: the state carries the audit, the acknowledgement and the seen command ids', () => {
     const { core, inc } = broken();
     const c = cmd(inc, 'ack', runTime(WARMUP) + 1000);
