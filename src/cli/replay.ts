@@ -2,7 +2,13 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { isOpenLineageEvent } from '../adapters/decode/decode.js';
-import { formatIssues, parseReport, type Report, type RunProgress } from '../contract/index.js';
+import {
+  formatIssues,
+  parseReport,
+  type LineageDeclaration,
+  type Report,
+  type RunProgress,
+} from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
 import {
   MonitorCore,
@@ -206,7 +212,9 @@ export async function replayFile(
   const newCore = () => new MonitorCore(options);
   let core = newCore();
   /** What was processed so far: after the core fails on a report, a fresh core is rebuilt from it. */
-  const good: (Report | RunProgress | { accept: AcceptChangeInput } | { command: IncidentCommand })[] = [];
+  const good: (
+    Report | RunProgress | LineageDeclaration | { accept: AcceptChangeInput } | { command: IncidentCommand }
+  )[] = [];
   const stream = createReadStream(file, { encoding: 'utf8' });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -282,6 +290,12 @@ export async function replayFile(
         if (prog.incidentEvents.length > 0) sinks.incidentEvents?.(prog.incidentEvents, res.progress.event_time);
         continue;
       }
+      if (res.lineage !== undefined) {
+        // a DatasetEvent or JobEvent: lineage edges without a run
+        core.processLineage(res.lineage);
+        good.push(res.lineage);
+        continue;
+      }
       if (res.reports.length === 0) summary.ignored++;
       reports = res.reports;
     } else {
@@ -304,6 +318,7 @@ export async function replayFile(
           if ('accept' in r) core.acceptChange(r.accept);
           else if ('command' in r) core.applyCommand(r.command);
           else if ('phase' in r) core.processProgress(r);
+          else if ('kind' in r) core.processLineage(r);
           else core.processReport(r);
         }
         break;

@@ -180,3 +180,13 @@ export interface RunProgress {
   inputs?: DatasetRef[];
   outputs?: OutputRef[];
 }
+
+/**
+ * Lineage without a run (an OpenLineage JobEvent or DatasetEvent): not a report and never on the wire as one.
+ * `job`: the node `node` of `pipeline` reads `inputs` and writes `outputs` (its whole declared lineage).
+ * `dataset`: the dataset `dataset` is derived from `inputs` (its writers then read them); `pipeline` is the
+ * dataset's namespace, which routes it.
+ */
+export type LineageDeclaration =
+  | { kind: 'job'; pipeline: string; node: string; event_time: string; inputs: string[]; outputs: string[] }
+  | { kind: 'dataset'; pipeline: string; dataset: string; event_time: string; inputs: string[] };

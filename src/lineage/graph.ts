@@ -113,6 +113,19 @@ export interface GraphSnapshot {
   edges: { source: NodeRef; target: NodeRef; via: EdgeVia; datasets: string[] }[];
 }
 
+/**
+ * Lineage stated without a run (an OpenLineage JobEvent, or a DatasetEvent naming the datasets one is derived
+ * from): datasets the node reads and writes, kept across its runs (a run's own datasets come on top).
+ */
+export interface DeclaredLineage {
+  node: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+/** Datasets kept per node in declared lineage, each side (beyond it the first declared go). */
+export const MAX_DECLARED_DATASETS = 1000;
+
 /** The serializable form of a pipeline graph (kept in the monitor's state). */
 export interface LineageState {
   pipeline: string;
@@ -120,6 +133,8 @@ export interface LineageState {
   edges: Edge[];
   /** dataset -> the local nodes that wrote it in their latest run. */
   producers: Record<string, string[]>;
+  /** Lineage declared without runs, per node; absent in older state = none. */
+  declared?: DeclaredLineage[];
 }
 
 export class PipelineGraph {
@@ -130,6 +145,8 @@ export class PipelineGraph {
   private readonly producers = new Map<string, Set<string>>();
   private readonly maxVersions: number;
   private readonly maxIntervals: number;
+  /** node key -> the lineage it declared without a run. */
+  private readonly declared = new Map<string, { inputs: string[]; outputs: string[] }>();
   /** Producers of datasets in other pipelines (cross-pipeline lineage), consulted after local ones. */
   externalProducers: (dataset: string) => NodeRef[] = () => [];
 
@@ -147,6 +164,7 @@ export class PipelineGraph {
     const changes: LineageChange[] = [];
     const outputs = (report.outputs ?? []).map((o) => o.dataset);
     const inputs = (report.inputs ?? []).map((i) => i.dataset);
+    const declared = this.declared.get(tkey);
 
     let info = this.nodes.get(tkey);
     if (!info) {
@@ -180,16 +198,12 @@ export class PipelineGraph {
       if (info.versions.length > this.maxVersions) info.versions.splice(0, info.versions.length - this.maxVersions);
     }
 
-    // Datasets written: this node becomes (one of) their producers.
-    const written = new Set(outputs);
+    // Datasets written: this node becomes (one of) their producers (declared outputs stay its own).
+    const written = new Set([...outputs, ...(declared?.outputs ?? [])]);
     for (const ds of info.outputs) {
       if (!written.has(ds)) this.producers.get(ds)?.delete(tkey);
     }
-    for (const ds of outputs) {
-      let set = this.producers.get(ds);
-      if (!set) this.producers.set(ds, (set = new Set()));
-      set.add(tkey);
-    }
+    for (const ds of written) this.addProducer(ds, tkey);
     info.outputs = outputs;
     info.inputs = inputs;
 
@@ -201,6 +215,34 @@ export class PipelineGraph {
       if (k === tkey) continue;
       sources.set(k, { ref, via: 'upstream', datasets: new Set() });
     }
+    this.datasetSources(tkey, [...new Set([...inputs, ...(declared?.inputs ?? [])])], sources);
+
+    // Edges into this node: open the new ones, close the ones this run no longer has.
+    this.openEdges(target, tkey, sources, at, report.run_id, changes);
+    for (const [ek, edge] of this.edges) {
+      if (nodeKey(edge.target) !== tkey) continue;
+      const skey = ek.slice(0, ek.indexOf('\u001e'));
+      const open = edge.intervals[edge.intervals.length - 1];
+      if (open && open.to === undefined && !sources.has(skey)) {
+        open.to = at;
+        changes.push({ kind: 'edge_removed', at, source: edge.source, target, via: edge.via, run_id: report.run_id });
+      }
+    }
+    return changes;
+  }
+
+  private addProducer(ds: string, tkey: string): void {
+    let set = this.producers.get(ds);
+    if (!set) this.producers.set(ds, (set = new Set()));
+    set.add(tkey);
+  }
+
+  /** The nodes that write `inputs` (local ones, else other pipelines'), as sources of `tkey`. */
+  private datasetSources(
+    tkey: string,
+    inputs: readonly string[],
+    sources: Map<string, { ref: NodeRef; via: EdgeVia; datasets: Set<string> }>,
+  ): void {
     for (const ds of inputs) {
       const local = [...(this.producers.get(ds) ?? [])].map(parseNodeKey);
       const refs = local.length > 0 ? local : this.externalProducers(ds);
@@ -212,8 +254,74 @@ export class PipelineGraph {
         else sources.set(k, { ref, via: 'dataset', datasets: new Set([ds]) });
       }
     }
+  }
 
-    // Edges into this node: open the new ones, close the ones this run no longer has.
+  /**
+   * Lineage without a run (an OpenLineage JobEvent or DatasetEvent): the node reads `inputs` and writes
+   * `outputs` from now on, on top of what its runs read and write. `replace`: the declaration is the node's whole
+   * declared lineage (a JobEvent); otherwise it adds to it (a DatasetEvent naming what a dataset is derived
+   * from). Edges it implies are opened (none closed: the node's next run recomputes its edges with it).
+   */
+  declare(
+    ref: NodeRef,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    at: number,
+    replace: boolean,
+  ): LineageChange[] {
+    const tkey = nodeKey(ref);
+    const changes: LineageChange[] = [];
+    let info = this.nodes.get(tkey);
+    if (!info) {
+      info = { ref, firstSeen: at, lastSeen: at, outputs: [], inputs: [], versions: [] };
+      this.nodes.set(tkey, info);
+      changes.push({ kind: 'node_added', at, target: ref, run_id: '' });
+    }
+    const prev = this.declared.get(tkey) ?? { inputs: [], outputs: [] };
+    const cap = (xs: string[]) => [...new Set(xs)].slice(-MAX_DECLARED_DATASETS);
+    const next = replace
+      ? { inputs: cap([...inputs]), outputs: cap([...outputs]) }
+      : { inputs: cap([...prev.inputs, ...inputs]), outputs: cap([...prev.outputs, ...outputs]) };
+    const kept = new Set([...next.outputs, ...info.outputs]);
+    for (const ds of prev.outputs) if (!kept.has(ds)) this.producers.get(ds)?.delete(tkey);
+    for (const ds of next.outputs) this.addProducer(ds, tkey);
+    if (next.inputs.length === 0 && next.outputs.length === 0) this.declared.delete(tkey);
+    else this.declared.set(tkey, next);
+    const sources = new Map<string, { ref: NodeRef; via: EdgeVia; datasets: Set<string> }>();
+    this.datasetSources(tkey, next.inputs, sources);
+    this.openEdges(ref, tkey, sources, at, '', changes);
+    // Nodes that read what this one now declares it writes: edges from it.
+    for (const n of this.nodes.values()) {
+      const nkey = nodeKey(n.ref);
+      if (nkey === tkey) continue;
+      const reads = [...n.inputs, ...(this.declared.get(nkey)?.inputs ?? [])].filter((ds) => next.outputs.includes(ds));
+      if (reads.length === 0) continue;
+      this.openEdges(
+        n.ref,
+        nkey,
+        new Map([[tkey, { ref, via: 'dataset', datasets: new Set(reads) }]]),
+        at,
+        '',
+        changes,
+      );
+    }
+    return changes;
+  }
+
+  /** The lineage a node declared without a run (JobEvent, DatasetEvent), if any. */
+  declaredOf(ref: NodeRef): { inputs: string[]; outputs: string[] } | undefined {
+    return this.declared.get(nodeKey(ref));
+  }
+
+  /** Opens the edges from `sources` into `target` that are not open (a run's or a declaration's). */
+  private openEdges(
+    target: NodeRef,
+    tkey: string,
+    sources: Map<string, { ref: NodeRef; via: EdgeVia; datasets: Set<string> }>,
+    at: number,
+    runId: string,
+    changes: LineageChange[],
+  ): void {
     for (const [skey, s] of sources) {
       const ek = `${skey}\u001e${tkey}`;
       let edge = this.edges.get(ek);
@@ -229,19 +337,9 @@ export class PipelineGraph {
         edge.intervals.push({ from: at });
         if (edge.intervals.length > this.maxIntervals)
           edge.intervals.splice(0, edge.intervals.length - this.maxIntervals);
-        changes.push({ kind: 'edge_added', at, source: s.ref, target, via: edge.via, run_id: report.run_id });
+        changes.push({ kind: 'edge_added', at, source: s.ref, target, via: edge.via, run_id: runId });
       }
     }
-    for (const [ek, edge] of this.edges) {
-      if (nodeKey(edge.target) !== tkey) continue;
-      const skey = ek.slice(0, ek.indexOf('\u001e'));
-      const open = edge.intervals[edge.intervals.length - 1];
-      if (open && open.to === undefined && !sources.has(skey)) {
-        open.to = at;
-        changes.push({ kind: 'edge_removed', at, source: edge.source, target, via: edge.via, run_id: report.run_id });
-      }
-    }
-    return changes;
   }
 
   /** The nodes of this pipeline whose latest run wrote `dataset`. */
@@ -352,7 +450,18 @@ export class PipelineGraph {
     // In insertion order, not sorted: the order decides the order of new edges (and so of parents and
     // RCA verdicts), and a restored graph must evolve exactly like the one that never stopped.
     for (const [ds, set] of this.producers) if (set.size > 0) producers[ds] = [...set].map((k) => parseNodeKey(k).node);
-    return { pipeline: this.pipeline, nodes: this.allNodes(), edges: this.allEdges(), producers };
+    const declared: DeclaredLineage[] = [...this.declared].map(([k, d]) => ({
+      node: parseNodeKey(k).node,
+      inputs: [...d.inputs],
+      outputs: [...d.outputs],
+    }));
+    return {
+      pipeline: this.pipeline,
+      nodes: this.allNodes(),
+      edges: this.allEdges(),
+      producers,
+      ...(declared.length > 0 ? { declared } : {}),
+    };
   }
 
   static fromJSON(state: LineageState, options: LineageOptions = {}): PipelineGraph {
@@ -362,6 +471,11 @@ export class PipelineGraph {
     for (const [ds, nodes] of Object.entries(state.producers)) {
       g.producers.set(ds, new Set(nodes.map((node) => nodeKey({ pipeline: state.pipeline, node }))));
     }
+    for (const d of state.declared ?? [])
+      g.declared.set(nodeKey({ pipeline: state.pipeline, node: d.node }), {
+        inputs: [...d.inputs],
+        outputs: [...d.outputs],
+      });
     return g;
   }
 }

@@ -1,4 +1,4 @@
-import type { DatasetRef, Report, RunProgress } from '../contract/types.js';
+import type { DatasetRef, LineageDeclaration, Report, RunProgress } from '../contract/types.js';
 import { validateReport } from '../contract/index.js';
 import { dict } from '../dict.js';
 import {
@@ -345,6 +345,28 @@ export class MonitorCore {
     }
     out.dirty.add(stateKey.node(p.pipeline, p.node));
     this.raiseStalled(rt, Math.max(rt.state.watermark, at), out);
+    return out;
+  }
+
+  /**
+   * Lineage without a run (an OpenLineage JobEvent or DatasetEvent). A JobEvent: its node reads and writes the
+   * datasets it names from now on, on top of what its runs read and write (edges open now, kept in the graph). A
+   * DatasetEvent: every node held here that writes the dataset reads the datasets it is derived from.
+   */
+  processLineage(d: LineageDeclaration, out: CoreOutput = emptyOutput()): CoreOutput {
+    const at = Date.parse(d.event_time);
+    const apply = (rt: PipelineRuntime, ref: NodeRef, inputs: string[], outputs: string[], replace: boolean) => {
+      const changes = rt.graph.declare(ref, inputs, outputs, at, replace);
+      out.lineageChanges.push(...changes);
+      out.points.push(...lineagePoints(changes));
+      out.dirty.add(stateKey.pipeline(rt.state.pipeline));
+    };
+    if (d.kind === 'job') {
+      apply(this.runtime(d.pipeline), { pipeline: d.pipeline, node: d.node }, d.inputs, d.outputs, true);
+      return out;
+    }
+    for (const rt of this.pipelines.values())
+      for (const ref of rt.graph.producersOf(d.dataset)) apply(rt, ref, d.inputs, [], false);
     return out;
   }
 

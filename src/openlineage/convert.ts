@@ -14,6 +14,7 @@ import {
   type OutputRef,
   type Profile,
   type Report,
+  type LineageDeclaration,
   type RunError,
   type RunProgress,
   type Schema,
@@ -26,10 +27,11 @@ import { openLineageEventId } from './uuid.js';
 
 /**
  * What {@link convertRunEvent} returns: the reports (none for an event without an outcome, with the reason in
- * `ignored`, or with the `progress` of an unfinished run for a START or RUNNING event), or why the event is
- * unusable.
+ * `ignored`, or with the `progress` of an unfinished run for a START or RUNNING event, or the `lineage` a
+ * DatasetEvent or JobEvent states), or why the event is unusable.
  */
-export type ConvertResult = { reports: Report[]; ignored?: string; progress?: RunProgress } | { errors: string[] };
+export type ConvertResult =
+  { reports: Report[]; ignored?: string; progress?: RunProgress; lineage?: LineageDeclaration } | { errors: string[] };
 
 /** Options of {@link createRunEventConverter}. */
 export interface ConvertOptions {
@@ -362,6 +364,76 @@ function datasets(event: Obj, notes: string[]): { inputs: DatasetRef[]; outputs:
   return { inputs, outputs, outputObjs };
 }
 
+/** The datasets a DatasetEvent's `columnLineage` facet derives it from (field-level and dataset-level inputs). */
+function derivedFrom(facets: Obj | undefined): string[] {
+  const facet = facets?.columnLineage;
+  if (!isObj(facet)) return [];
+  const out = new Set<string>();
+  const add = (fields: unknown) => {
+    if (!Array.isArray(fields)) return;
+    for (const f of fields) {
+      const name = isObj(f) ? datasetName(f) : undefined;
+      if (name !== undefined) out.add(name);
+    }
+  };
+  if (isObj(facet.fields)) for (const spec of Object.values(facet.fields)) if (isObj(spec)) add(spec.inputFields);
+  add(facet.dataset);
+  return [...out].sort();
+}
+
+/**
+ * A DatasetEvent or JobEvent (lineage without a run): a JobEvent states the datasets its job reads and writes
+ * (pipeline: the job's namespace, as for a run without a parent); a DatasetEvent the datasets its
+ * `columnLineage` facet derives the dataset from. What the spec forbids gives `errors` naming the field.
+ */
+function lineageEvent(event: Obj): ConvertResult {
+  const kind = 'dataset' in event && !('job' in event) ? 'DatasetEvent' : 'JobEvent';
+  const errors = specProblems(event);
+  const time = eventTime(event.eventTime);
+  if (!time.ok) errors.push(time.error);
+  if (kind === 'DatasetEvent') {
+    const ds = event.dataset;
+    if (!isObj(ds)) errors.push('dataset is required (an object with namespace and name)');
+    else {
+      if (typeof ds.namespace !== 'string' || ds.namespace === '')
+        errors.push('dataset.namespace is required (a non-empty string)');
+      if (typeof ds.name !== 'string' || ds.name === '') errors.push('dataset.name is required (a non-empty string)');
+    }
+    if (errors.length > 0 || !isObj(ds) || !time.ok) return { errors };
+    const facets = isObj(ds.facets) ? ds.facets : undefined;
+    const lineage: LineageDeclaration = {
+      kind: 'dataset',
+      pipeline: str(ds.namespace)!,
+      dataset: datasetName(ds)!,
+      event_time: time.time,
+      inputs: derivedFrom(facets),
+    };
+    return { reports: [], lineage };
+  }
+  const job = event.job;
+  if (!isObj(job)) errors.push('job is required');
+  else {
+    if (typeof job.namespace !== 'string' || job.namespace === '')
+      errors.push('job.namespace is required (a non-empty string)');
+    if (typeof job.name !== 'string' || job.name === '') errors.push('job.name is required (a non-empty string)');
+  }
+  if (errors.length > 0 || !isObj(job) || !time.ok) return { errors };
+  const names = (list: unknown) => [
+    ...new Set(
+      (Array.isArray(list) ? list.filter(isObj) : []).map(datasetName).filter((d): d is string => d !== undefined),
+    ),
+  ];
+  const lineage: LineageDeclaration = {
+    kind: 'job',
+    pipeline: str(job.namespace)!,
+    node: str(job.name)!,
+    event_time: time.time,
+    inputs: names(event.inputs),
+    outputs: names(event.outputs),
+  };
+  return { reports: [], lineage };
+}
+
 const OUTCOMES: Readonly<Record<string, 'success' | 'failed'>> = {
   COMPLETE: 'success',
   FAIL: 'failed',
@@ -444,10 +516,7 @@ export function createRunEventConverter(options: ConvertOptions = {}): (event: u
   const from = options.pipelineFrom ?? 'parent';
   return (event: unknown): ConvertResult => {
     if (!isObj(event)) return { errors: ['an OpenLineage RunEvent must be a JSON object'] };
-    if (!('run' in event) && !('eventType' in event)) {
-      const kind = 'dataset' in event ? 'DatasetEvent' : 'JobEvent';
-      return { reports: [], ignored: `a ${kind} carries no run: nothing to evaluate` };
-    }
+    if (!('run' in event) && !('eventType' in event)) return lineageEvent(event);
     const errors: string[] = specProblems(event);
     const job = isObj(event.job) ? event.job : undefined;
     const run = isObj(event.run) ? event.run : undefined;

@@ -6,7 +6,7 @@ import { RootlineError, errorMessage } from '../errors/index.js';
 import { retry, sleep } from '../errors/retry.js';
 import { writeNarrowing, type PointSink } from './write-points.js';
 import { catalogErrorText, catalogRunsOf, writeCatalog, type CatalogStore } from './catalog.js';
-import type { Report, RunProgress } from '../contract/index.js';
+import type { LineageDeclaration, Report, RunProgress } from '../contract/index.js';
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
 import { pipelineOfKey } from '../monitor/state-keys.js';
@@ -26,6 +26,7 @@ export type { PointSink } from './write-points.js';
 type Input =
   | { kind: 'report'; report: Report }
   | { kind: 'progress'; progress: RunProgress }
+  | { kind: 'lineage'; lineage: LineageDeclaration }
   | { kind: 'command'; command: IncidentCommand };
 
 export interface KafkaMonitorDeps {
@@ -384,11 +385,12 @@ export class KafkaMonitor {
             reports.push(d);
             reportMessage.push(msg);
           }
-        } else if (d.kind === 'progress') {
+        } else if (d.kind === 'progress' || d.kind === 'lineage') {
           // Forwarded as the event itself, keyed by pipeline, like a converted report (see above).
-          if (fromIngest || msg.key?.toString('utf8') !== d.progress.pipeline)
+          const routed = d.kind === 'progress' ? d.progress.pipeline : d.lineage.pipeline;
+          if (fromIngest || msg.key?.toString('utf8') !== routed)
             forwards.push({
-              key: d.progress.pipeline,
+              key: routed,
               value: msg.value,
               headers: { 'rootline-spec': 'openlineage', 'rootline-source': 'openlineage' },
             });
@@ -474,12 +476,15 @@ export class KafkaMonitor {
             ? input.report.pipeline
             : input.kind === 'progress'
               ? input.progress.pipeline
-              : input.command.pipeline;
+              : input.kind === 'lineage'
+                ? input.lineage.pipeline
+                : input.command.pipeline;
         if (input.kind !== 'command' && !this.pipelinePartition.has(pipeline))
           this.pipelinePartition.set(pipeline, partition);
         try {
           if (input.kind === 'report') this.deps.core.processReport(input.report, out);
           else if (input.kind === 'progress') this.deps.core.processProgress(input.progress, out);
+          else if (input.kind === 'lineage') this.deps.core.processLineage(input.lineage, out);
           else this.deps.core.applyCommand(input.command, out);
         } catch (err: unknown) {
           refused.set(i, `the monitor failed on this ${input.kind}: ${errorMessage(err)}`);

@@ -294,6 +294,63 @@ describe('convertRunEvent on hand-made events', () => {
     expect(single(convertRunEvent(e)).pipeline).toBe('airflow/my_dag');
   });
 
+  it('a JobEvent is lineage without a run: the datasets its job reads and writes', () => {
+    const res = convertRunEvent({
+      eventTime: '2026-11-21T10:00:00Z',
+      producer: 'https://example.com/p',
+      schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent',
+      job: { namespace: 'dbt-prod', name: 'model.shop.orders' },
+      inputs: [{ namespace: 'pg://db', name: 'raw.orders' }],
+      outputs: [
+        { namespace: 'pg://db', name: 'shop.orders' },
+        { namespace: 'pg://db', name: 'shop.orders' },
+      ],
+    });
+    expect(res).toEqual({
+      reports: [],
+      lineage: {
+        kind: 'job',
+        pipeline: 'dbt-prod',
+        node: 'model.shop.orders',
+        event_time: '2026-11-21T10:00:00Z',
+        inputs: ['pg://db/raw.orders'],
+        outputs: ['pg://db/shop.orders'],
+      },
+    });
+  });
+
+  it('a DatasetEvent: the datasets its columnLineage derives it from; without namespace an error naming it', () => {
+    const dataset = {
+      namespace: 'pg://db',
+      name: 'shop.orders',
+      facets: {
+        columnLineage: {
+          fields: {
+            id: { inputFields: [{ namespace: 'pg://db', name: 'raw.orders', field: 'id' }] },
+            total: { inputFields: [{ namespace: 'pg://db', name: 'raw.items', field: 'price' }] },
+          },
+        },
+      },
+    };
+    const res = convertRunEvent({ eventTime: '2026-11-21T10:00:00Z', producer: 'https://example.com/p', dataset });
+    expect(res).toEqual({
+      reports: [],
+      lineage: {
+        kind: 'dataset',
+        pipeline: 'pg://db',
+        dataset: 'pg://db/shop.orders',
+        event_time: '2026-11-21T10:00:00Z',
+        inputs: ['pg://db/raw.items', 'pg://db/raw.orders'],
+      },
+    });
+    const bad = convertRunEvent({
+      eventTime: '2026-11-21T10:00:00Z',
+      producer: 'https://example.com/p',
+      dataset: { name: 'x' },
+    });
+    expect('errors' in bad && bad.errors.join('; ')).toContain('dataset.namespace');
+  });
+
   it('two Airflow instances (namespaces) running a DAG of the same id are two pipelines', () => {
     const pipelines = ['airflow-eu', 'airflow-us'].map((ns) => {
       const e = base();

@@ -4,6 +4,7 @@ import {
   parseReport,
   validateReport,
   type AvroReport,
+  type LineageDeclaration,
   type Report,
   type RunProgress,
 } from '../../contract/index.js';
@@ -32,6 +33,8 @@ export type Decoded =
   | { kind: 'report'; report: Report; format: 'json' | 'avro' | 'openlineage' }
   /** An OpenLineage START or RUNNING event: a run that has not ended yet. */
   | { kind: 'progress'; progress: RunProgress }
+  /** An OpenLineage DatasetEvent or JobEvent: lineage without a run. */
+  | { kind: 'lineage'; lineage: LineageDeclaration }
   /** A person's action on an incident (acknowledge, snooze, ...), applied by the core in order with reports. */
   | { kind: 'command'; command: IncidentCommand }
   /** A message that carries no report (an OpenLineage OTHER event, a DatasetEvent): skipped, not an error. */
@@ -46,7 +49,8 @@ export interface AvroDecoder {
 /** Converts an OpenLineage RunEvent into reports (none for events that carry no run outcome), or a run's progress. */
 export type OpenLineageConverter = (
   event: Record<string, unknown>,
-) => { reports: Report[]; ignored?: string; progress?: RunProgress } | { errors: string[] };
+) =>
+  { reports: Report[]; ignored?: string; progress?: RunProgress; lineage?: LineageDeclaration } | { errors: string[] };
 
 export interface DecoderOptions {
   maxMessageBytes: number;
@@ -251,6 +255,7 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     const res = options.openLineage(parsed);
     if ('errors' in res) return [{ kind: 'dead', code: 'OPENLINEAGE_INVALID', reason: res.errors.join('; ') }];
     if (res.progress !== undefined) return [{ kind: 'progress', progress: res.progress }];
+    if (res.lineage !== undefined) return [{ kind: 'lineage', lineage: res.lineage }];
     if (res.reports.length === 0)
       return [{ kind: 'ignored', reason: res.ignored ?? 'the event carries no run outcome' }];
     const out: Decoded[] = [];

@@ -5,7 +5,13 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Role, TokenEntry } from '../../config/tokens.js';
-import { formatIssues, validateReport, type Report, type RunProgress } from '../../contract/index.js';
+import {
+  formatIssues,
+  validateReport,
+  type LineageDeclaration,
+  type Report,
+  type RunProgress,
+} from '../../contract/index.js';
 import { RootlineError, errorMessage } from '../../errors/index.js';
 import type { Registry } from '../../service/metrics.js';
 import type { Counter } from '../../service/metrics.js';
@@ -64,11 +70,11 @@ function wellEscaped(target: string): boolean {
 export interface Ingest {
   ingest(reports: Report[], source: 'http' | 'openlineage'): Promise<void>;
   /**
-   * An OpenLineage START or RUNNING event (`progress`: what the monitor makes of it): to the reports topic as
-   * the event itself, keyed by `progress.pipeline` (Kafka mode), or to the core. Without it such events are
-   * answered 201 and dropped.
+   * An OpenLineage START or RUNNING event, DatasetEvent or JobEvent (`routed`: what the monitor makes of it): to
+   * the reports topic as the event itself, keyed by `routed.pipeline` (Kafka mode), or to the core. Without it
+   * such events are answered 201 and dropped.
    */
-  progress?(event: Record<string, unknown>, progress: RunProgress): Promise<void>;
+  progress?(event: Record<string, unknown>, routed: RunProgress | LineageDeclaration): Promise<void>;
 }
 
 export interface HealthStatus {
@@ -536,8 +542,9 @@ export function startHttpServer(
     }
     if (problems.length > 0) return [400, { error: 'the converted report is invalid', errors: problems }];
     if (big.length > 0) return [413, { error: 'the converted report is too large', errors: big }];
-    if (res.progress !== undefined && o.ingest.progress !== undefined) {
-      checkScope([res.progress], access, principal);
+    const routed = res.progress ?? res.lineage;
+    if (routed !== undefined && o.ingest.progress !== undefined) {
+      checkScope([routed], access, principal);
       const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
       if (o.maxReportBytes !== undefined && bytes > o.maxReportBytes)
         return [
@@ -547,8 +554,13 @@ export function startHttpServer(
             errors: [`the event is ${bytes} bytes, more than the ${o.maxReportBytes} a Kafka message may carry`],
           },
         ];
-      await o.ingest.progress(body, res.progress);
-      return [201, { accepted: 0, progress: res.progress.phase }];
+      await o.ingest.progress(body, routed);
+      return [
+        201,
+        res.progress !== undefined
+          ? { accepted: 0, progress: res.progress.phase }
+          : { accepted: 0, lineage: res.lineage!.kind === 'job' ? 'JobEvent' : 'DatasetEvent' },
+      ];
     }
     checkScope(reports, access, principal);
     if (reports.length > 0) await o.ingest.ingest(reports, 'openlineage');

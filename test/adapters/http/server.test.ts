@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report, RunProgress } from '../../../src/contract/index.js';
+import type { LineageDeclaration, Report, RunProgress } from '../../../src/contract/index.js';
 import { RootlineError } from '../../../src/errors/index.js';
 import { apiQueries } from '../../../src/service/api.js';
 import type { OpenLineageConverter } from '../../../src/adapters/decode/decode.js';
@@ -19,7 +19,7 @@ interface Started {
   url: string;
   close: () => Promise<void>;
   ingested: { reports: Report[]; source: string }[];
-  progressed: { event: Record<string, unknown>; progress: RunProgress }[];
+  progressed: { event: Record<string, unknown>; progress: RunProgress | LineageDeclaration }[];
   health: { value: HealthStatus };
   ingestError: { value: Error | undefined };
   metrics: ReturnType<typeof monitorMetrics>;
@@ -450,6 +450,36 @@ describe('POST /api/v1/lineage', () => {
       const big = await post(`${s.url}/api/v1/lineage`, { ...running, padding: 'x'.repeat(3000) });
       expect(big.status).toBe(413);
       expect(s.progressed).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a JobEvent goes on as lineage without a run (201), keyed by its namespace', async () => {
+    const s = await start({ openLineage: convertRunEvent });
+    try {
+      const jobEvent = {
+        eventTime: '2026-11-01T00:00:00Z',
+        producer: 'test',
+        job: { namespace: 'churn', name: 'n01' },
+        inputs: [{ namespace: 's3://lake', name: 'raw' }],
+        outputs: [],
+      };
+      const r = await post(`${s.url}/api/v1/lineage`, jobEvent);
+      expect(r).toMatchObject({ status: 201, body: { accepted: 0, lineage: 'JobEvent' } });
+      expect(s.progressed).toEqual([
+        {
+          event: jobEvent,
+          progress: {
+            kind: 'job',
+            pipeline: 'churn',
+            node: 'n01',
+            event_time: '2026-11-01T00:00:00Z',
+            inputs: ['s3://lake/raw'],
+            outputs: [],
+          },
+        },
+      ]);
     } finally {
       await s.close();
     }

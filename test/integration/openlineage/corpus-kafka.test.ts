@@ -120,13 +120,16 @@ describe('the OpenLineage corpus through the monitor Kafka intake', () => {
       }
       // Converted reports are re-keyed by pipeline on the reports topic (the transport keys by job), so a pipeline's
       // reports and state share one partition whichever topic the integration writes to.
-      // START/RUNNING events are forwarded as themselves, keyed by the pipeline their run belongs to.
+      // START/RUNNING events (and DatasetEvents, JobEvents) are forwarded as themselves, keyed by the pipeline
+      // their run belongs to (the namespace, for lineage without a run).
       const unfinished = events.filter((e) => e.eventType === 'START' || e.eventType === 'RUNNING');
+      const runless = events.filter((e) => e.kind === 'DatasetEvent' || e.kind === 'JobEvent');
+      expect(runless).toHaveLength(2);
       const onReports = await readTopic(
         cfg.kafka.topics.reports,
         (msgs) =>
           msgs.filter((x) => x.headers['rootline-source'] === 'openlineage').length >=
-          runEnds.length + unfinished.length,
+          runEnds.length + unfinished.length + runless.length,
         60_000,
       );
       const forwarded = onReports.filter(
@@ -135,11 +138,22 @@ describe('the OpenLineage corpus through the monitor Kafka intake', () => {
       expect(forwarded).toHaveLength(runEnds.length);
       for (const f of forwarded) expect(f.key).toBe((JSON.parse(f.value!) as { pipeline: string }).pipeline);
       const progress = onReports.filter((x) => x.headers['rootline-spec'] === 'openlineage');
-      expect(progress).toHaveLength(unfinished.length);
+      expect(progress).toHaveLength(unfinished.length + runless.length);
       for (const f of progress) {
         const res = convertRunEvent(JSON.parse(f.value!));
-        expect('progress' in res && res.progress?.pipeline).toBe(f.key);
+        if ('errors' in res) throw new Error(res.errors.join('; '));
+        expect((res.progress ?? res.lineage)?.pipeline).toBe(f.key);
       }
+      // The JobEvent's lineage reaches the core's graph.
+      const jobEvent = runless.find((e) => e.kind === 'JobEvent')!;
+      const declared = convertRunEvent(jobEvent.event);
+      if ('errors' in declared || declared.lineage?.kind !== 'job') throw new Error(jobEvent.id);
+      const jl = declared.lineage;
+      await eventually(
+        () => m.core.graph(jl.pipeline)?.declaredOf({ pipeline: jl.pipeline, node: jl.node }),
+        30_000,
+        "the JobEvent's lineage in the graph",
+      );
       // ...and reach the core: the runs that started and have not ended are open there (bounded per node).
       const closed = new Set(runEnds.map((e) => `${e.job!.name} ${e.runId}`));
       const open = new Map<string, Set<string>>();
