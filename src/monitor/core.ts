@@ -37,6 +37,7 @@ import {
   resetBaseline,
   summarize,
 } from './evaluate.js';
+import type { BaselineEpoch } from './baseline-epochs.js';
 import { awaitedKey, heldOrder, type HeldVerdict } from './hold.js';
 import type { Incident, IncidentAcceptance, IncidentEvent } from './incident-types.js';
 import {
@@ -70,7 +71,6 @@ import {
   newNodeState,
   pushBounded,
   type CandidateRun,
-  type DistributionSlot,
   type NodeState,
   type OpenRun,
   type PipelineState,
@@ -181,8 +181,8 @@ export class MonitorCore {
   readonly rollback: RollbackPolicy;
   readonly rerun: RerunPolicy;
   private readonly pipelines = new Map<string, PipelineRuntime>();
-  /** Baseline distribution slots, by state key. */
-  readonly slots = new Map<string, DistributionSlot>();
+  /** Baseline distribution epochs (baseline-epochs.ts), by state key. */
+  readonly epochs = new Map<string, BaselineEpoch>();
   /** Candidate runs of the nodes' new-normal rings, by state key (`c|...`). */
   readonly candidates = new Map<string, CandidateRun>();
   private readonly cache: BaselineCache;
@@ -192,7 +192,7 @@ export class MonitorCore {
     this.options = compileCoreOptions(options);
     this.rollback = { ...DEFAULT_ROLLBACK_POLICY, ...options.rollback };
     this.rerun = { ...DEFAULT_RERUN_POLICY, ...options.rerun };
-    this.cache = new BaselineCache(this.slots, this.options);
+    this.cache = new BaselineCache(this.epochs, this.options);
   }
 
   /** Replaces the rules (hot reload); the next report is evaluated with them. */
@@ -489,7 +489,7 @@ export class MonitorCore {
   private evaluateRun(report: Report, node: NodeState, ref: NodeRef, out: CoreOutput): RunVerdict {
     // A pinned reference run, when the rules name one: held as soon as it is seen (this run or the ring).
     const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
-    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.slots, this.options))
+    if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.epochs, this.options))
       out.dirty.add(stateKey.node(ref.pipeline, ref.node));
     const metrics: NodeRunMetrics = evaluateProfile(
       report,
@@ -650,18 +650,7 @@ export class MonitorCore {
     if (v.healthy && !v.pending) {
       for (const o of report.outputs ?? [])
         if (o.profile !== undefined)
-          learnBaseline(
-            node,
-            'out',
-            o.dataset,
-            o.profile,
-            report,
-            this.slots,
-            this.cache,
-            opts,
-            out.dirty,
-            v.metrics.columns,
-          );
+          learnBaseline(node, 'out', o.dataset, o.profile, report, this.epochs, opts, out.dirty, v.metrics.columns);
       node.healthy_runs += 1;
       this.clearCandidates(node, out.dirty);
     } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);
@@ -678,7 +667,7 @@ export class MonitorCore {
     const anomalousInputs = new Set(v.inputFindings.map((f) => f.dataset));
     for (const input of report.inputs ?? []) {
       if (input.profile && !anomalousInputs.has(input.dataset)) {
-        learnBaseline(node, 'in', input.dataset, input.profile, report, this.slots, this.cache, opts, out.dirty);
+        learnBaseline(node, 'in', input.dataset, input.profile, report, this.epochs, opts, out.dirty);
       }
     }
     if (node.last_event_time > 0 && at > node.last_event_time)
@@ -901,7 +890,7 @@ export class MonitorCore {
       for (const n of other.nodes.values())
         for (const ds of Object.keys(n.inputs))
           if (datasets.has(ds)) {
-            resetBaseline(n, 'in', ds, this.slots, this.cache, this.options, out.dirty);
+            resetBaseline(n, 'in', ds, this.epochs, this.options, out.dirty);
             out.dirty.add(stateKey.node(n.pipeline, n.node));
           }
     node.accepted = { ...acceptance, ...(inc ? { incident_id: inc.incident_id } : {}) };
@@ -926,10 +915,8 @@ export class MonitorCore {
    */
   private rebaseline(node: NodeState, fromSeq: number, dirty: Set<string>): number {
     const learn = this.candidateRuns(node).filter((c) => c.seq >= fromSeq);
-    for (const ds of Object.keys(node.outputs))
-      resetBaseline(node, 'out', ds, this.slots, this.cache, this.options, dirty);
-    for (const c of learn)
-      for (const o of c.outputs) learnSummary(node, 'out', o, c, this.slots, this.cache, this.options, dirty);
+    for (const ds of Object.keys(node.outputs)) resetBaseline(node, 'out', ds, this.epochs, this.options, dirty);
+    for (const c of learn) for (const o of c.outputs) learnSummary(node, 'out', o, c, this.epochs, this.options, dirty);
     for (const h of node.history)
       if (h.seq >= fromSeq && !h.healthy && h.status === 'success') {
         h.accepted = true;
@@ -1308,7 +1295,7 @@ export class MonitorCore {
   private get stateHost(): StateHost {
     return {
       pipelines: this.pipelines,
-      slots: this.slots,
+      epochs: this.epochs,
       candidates: this.candidates,
       runHistory: this.options.runHistory,
       runtime: (p) => this.runtime(p),
@@ -1337,7 +1324,7 @@ export class MonitorCore {
     for (const n of names) {
       const rt = this.pipelines.get(n);
       if (!rt) continue;
-      for (const key of [...this.slots.keys()]) if (pipelineOfKey(key) === n) this.slots.delete(key);
+      for (const key of [...this.epochs.keys()]) if (pipelineOfKey(key) === n) this.epochs.delete(key);
       for (const key of [...this.candidates.keys()]) if (pipelineOfKey(key) === n) this.candidates.delete(key);
       this.pipelines.delete(n);
     }

@@ -10,7 +10,7 @@ import {
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
-import { KllDoublesSketch, seededRandom } from '../sketch/index.js';
+import { KllDoublesSketch } from '../sketch/index.js';
 import {
   compareCategorical,
   driftEvidence,
@@ -22,20 +22,26 @@ import {
   rowExpectations,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
+import {
+  BaselineCache,
+  epochGeometry,
+  epochOfRun,
+  epochPrefix,
+  learnEpoch,
+  windowRuns,
+  type BaselineEpoch,
+} from './baseline-epochs.js';
 import type { CompiledCoreOptions } from './options.js';
-import { slotKey } from './state-keys.js';
 import {
   newDatasetBaseline,
   pushBounded,
   type ColumnBaseline,
-  type DatasetBaseline,
   type DatasetSummary,
-  type DistributionSlot,
   type NodeState,
   type SlotColumn,
 } from './state.js';
 
-export { slotKey };
+export { BaselineCache };
 
 /**
  * Rule `persistence`: a finding of a rule with persistence N > 1 stands only when its rule (and
@@ -123,143 +129,18 @@ export function ksSteps(a: Steps, b: Steps): number {
   return d;
 }
 
-interface MergedSketch {
-  epoch: number;
-  /** Slots merged so far: seq < upTo. */
-  upTo: number;
-  sketch: KllDoublesSketch;
-  steps: Steps | undefined;
-}
-
-function hash32(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-/**
- * The baseline distributions of a dataset's columns, from the state's slots (one per healthy run).
- *
- * Numeric sketches are merged per epoch of B = N/4 slots: at the start of an epoch the sketch is
- * rebuilt from the slots [E - N + B, E), then each new slot of the epoch is merged in, so the window
- * holds between N - B and N - 1 healthy runs and costs about one merge per run instead of N. The merge
- * uses a random source seeded by the dataset, column and epoch, so a monitor that rebuilds the cache
- * after a restart gets the very same sketch, and decides the same.
- */
-export class BaselineCache {
-  private readonly merged = new Map<string, MergedSketch | null>();
-  /** Parsed slot sketches: slot key -> column -> sketch. */
-  private readonly sketches = new Map<string, Map<string, KllDoublesSketch>>();
-
-  constructor(
-    private readonly slots: Map<string, DistributionSlot>,
-    private readonly options: CompiledCoreOptions,
-  ) {}
-
-  clear(): void {
-    this.merged.clear();
-    this.sketches.clear();
-  }
-
-  /** A ring position was overwritten: its parsed sketches are stale. */
-  forgetSlot(key: string): void {
-    this.sketches.delete(key);
-  }
-
-  /** A dataset's baseline restarted: its merged sketches and parsed slots (keys under `prefix`) are stale. */
-  forgetDataset(prefix: string): void {
-    for (const k of [...this.merged.keys()]) if (k.startsWith(prefix)) this.merged.delete(k);
-    for (const k of [...this.sketches.keys()]) if (k.startsWith(prefix)) this.sketches.delete(k);
-  }
-
-  private window(b: DatasetBaseline): { lo: number; hi: number; epoch: number } {
-    const n = this.options.baselineRuns;
-    const epochSize = Math.max(1, Math.floor(n / 4));
-    const hi = b.slot_seq;
-    const epoch = hi - (hi % epochSize);
-    return { lo: Math.max(0, epoch - n + epochSize, hi - n), hi, epoch };
-  }
-
-  private slot(prefix: string, seq: number): DistributionSlot | undefined {
-    const s = this.slots.get(`${prefix}${seq % this.options.baselineRuns}`);
-    return s && s.seq === seq ? s : undefined;
-  }
-
-  private slotSketch(prefix: string, seq: number, column: string, data: string): KllDoublesSketch {
-    const key = `${prefix}${seq % this.options.baselineRuns}`;
-    let bySlot = this.sketches.get(key);
-    if (!bySlot) this.sketches.set(key, (bySlot = new Map<string, KllDoublesSketch>()));
-    let s = bySlot.get(column);
-    if (!s) {
-      // The report was validated when it arrived; no second base64 check here.
-      s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(data, 'base64')));
-      bySlot.set(column, s);
-    }
-    return s;
-  }
-
-  /** The merged baseline sketch of a column, or its samples, or nothing. */
-  numeric(
-    prefix: string,
-    b: DatasetBaseline,
-    column: string,
-  ): { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array } | undefined {
-    const { lo, hi, epoch } = this.window(b);
-    const key = compositeKey(prefix, column);
-    let m = this.merged.get(key);
-    if (!m || m.epoch !== epoch || m.upTo > hi) {
-      m = {
-        epoch,
-        upTo: lo,
-        sketch: new KllDoublesSketch(this.options.sketchK, { random: seededRandom(hash32(compositeKey(key, epoch))) }),
-        steps: undefined,
-      };
-      this.merged.set(key, m);
-    }
-    for (; m.upTo < hi; m.upTo++) {
-      const col = own(this.slot(prefix, m.upTo)?.columns, column);
-      if (col?.kind === 'numeric' && col.sketch) {
-        m.sketch.merge(this.slotSketch(prefix, m.upTo, column, col.sketch));
-        m.steps = undefined;
-      }
-    }
-    if (!m.sketch.isEmpty) return { kind: 'sketch', steps: (m.steps ??= sketchSteps(m.sketch)) };
-    const samples: number[] = [];
-    for (let seq = lo; seq < hi; seq++) {
-      const col = own(this.slot(prefix, seq)?.columns, column);
-      if (col?.kind === 'numeric' && col.sample) for (const v of col.sample) samples.push(v);
-    }
-    return samples.length > 0 ? { kind: 'sample', values: Float64Array.from(samples) } : undefined;
-  }
-
-  /**
-   * The frequent lists of a column over the window, merged with their error bounds: a value a run does
-   * not list adds between 0 and that run's smallest listed count, never a part of its count as if exact.
-   */
-  categorical(prefix: string, b: DatasetBaseline, column: string): FrequentBounds | undefined {
-    const { lo, hi } = this.window(b);
-    let merged: FrequentBounds | undefined;
-    for (let seq = lo; seq < hi; seq++) {
-      const col = own(this.slot(prefix, seq)?.columns, column);
-      if (col?.kind !== 'categorical') continue;
-      (merged ??= new FrequentBounds()).add({ frequent: col.frequent, otherCount: col.other_count });
-    }
-    return merged;
-  }
-}
-
 function finite(x: number | null | undefined): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
-type NumericBase = { kind: 'sketch'; steps: Steps } | { kind: 'sample'; values: Float64Array };
+type NumericBase = { kind: 'sketch'; sketch: KllDoublesSketch } | { kind: 'sample'; values: Float64Array };
 
 /** A pinned reference run's column as a baseline distribution. */
 function referenceNumeric(ref: SlotColumn | undefined): NumericBase | undefined {
   if (ref?.kind !== 'numeric') return undefined;
   if (ref.sketch) {
     const s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(ref.sketch, 'base64')));
-    return s.isEmpty ? undefined : { kind: 'sketch', steps: sketchSteps(s) };
+    return s.isEmpty ? undefined : { kind: 'sketch', sketch: s };
   }
   return ref.sample && ref.sample.length > 0 ? { kind: 'sample', values: Float64Array.from(ref.sample) } : undefined;
 }
@@ -289,7 +170,7 @@ function numericDrift(
     current = sketchSteps(s);
   } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
   else return undefined;
-  const baseSteps = base.kind === 'sketch' ? base.steps : sampleSteps(base.values);
+  const baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
   if (current.n === 0 || baseSteps.n === 0) return undefined;
   const d = ksSteps(current, baseSteps);
   const ev = driftEvidence({
@@ -386,7 +267,7 @@ export function evaluateProfile(
   for (const { dataset, profile } of datasets) {
     if (profile === undefined) continue;
     const b = own(baselines, dataset);
-    const prefix = slotKey(report.pipeline, report.node, role, dataset, 0).slice(0, -1);
+    const prefix = epochPrefix(report.pipeline, report.node, role, dataset);
     for (const [column, col] of Object.entries(profile.columns ?? {})) {
       const ratio = col.count > 0 ? col.null_count / col.count : 0;
       const cm: ColumnMetrics = {
@@ -549,15 +430,17 @@ export function summarize(dataset: string, profile: Profile): DatasetSummary {
   };
 }
 
-/** A healthy run teaches the dataset's baseline: row count, null ratios, schema, one distribution slot. */
+/**
+ * A healthy run teaches the dataset's baseline: row count, null ratios, schema, and its distributions
+ * merged into the open epoch (baseline-epochs.ts).
+ */
 export function learnBaseline(
   node: NodeState,
   role: 'out' | 'in',
   dataset: string,
   profile: Profile,
   report: Pick<Report, 'run_id' | 'event_time'>,
-  slots: Map<string, DistributionSlot>,
-  cache: BaselineCache,
+  epochs: Map<string, BaselineEpoch>,
   options: CompiledCoreOptions,
   dirty: Set<string>,
   /** The run's evaluated columns (evaluateProfile): their drift statistics join the columns' noise history. */
@@ -574,8 +457,7 @@ export function learnBaseline(
     role,
     summary,
     { run_id: report.run_id, event_time: Date.parse(report.event_time) },
-    slots,
-    cache,
+    epochs,
     options,
     dirty,
   );
@@ -587,8 +469,7 @@ export function learnSummary(
   role: 'out' | 'in',
   summary: DatasetSummary,
   run: { run_id: string; event_time: number },
-  slots: Map<string, DistributionSlot>,
-  cache: BaselineCache,
+  epochs: Map<string, BaselineEpoch>,
   options: CompiledCoreOptions,
   dirty: Set<string>,
 ): void {
@@ -611,63 +492,55 @@ export function learnSummary(
   if (summary.schema !== undefined) b.schema = summary.schema;
   const columns = summary.columns;
   if (Object.keys(columns).length > 0) {
-    const seq = b.slot_seq;
-    const key = slotKey(node.pipeline, node.node, role, dataset, seq % n);
-    slots.set(key, { seq, run_id: run.run_id, event_time: run.event_time, columns });
-    cache.forgetSlot(key);
-    b.slot_seq = seq + 1;
-    b.slot_count = Math.min(b.slot_count + 1, n);
-    dirty.add(key);
+    const prefix = epochPrefix(node.pipeline, node.node, role, dataset);
+    dirty.add(learnEpoch(epochs, prefix, b.slot_seq, run.run_id, columns, options));
+    b.slot_seq += 1;
+    b.slot_count = windowRuns(n, b.slot_seq);
   }
 }
 
 /**
- * Forgets a dataset's baseline (an accepted change: the baseline restarts): its slots are deleted (the
+ * Forgets a dataset's baseline (an accepted change: the baseline restarts): its epochs are deleted (the
  * state records with them) and the next runs arm its rules again after their minimum baseline runs.
  */
 export function resetBaseline(
   node: NodeState,
   role: 'out' | 'in',
   dataset: string,
-  slots: Map<string, DistributionSlot>,
-  cache: BaselineCache,
+  epochs: Map<string, BaselineEpoch>,
   options: CompiledCoreOptions,
   dirty: Set<string>,
 ): void {
   const map = role === 'out' ? node.outputs : node.inputs;
   if (own(map, dataset) === undefined) return;
-  for (let i = 0; i < options.baselineRuns; i++) {
-    const key = slotKey(node.pipeline, node.node, role, dataset, i);
-    if (slots.delete(key)) dirty.add(key);
+  const prefix = epochPrefix(node.pipeline, node.node, role, dataset);
+  for (let i = 0; i < epochGeometry(options.baselineRuns).ring; i++) {
+    const key = `${prefix}${i}`;
+    if (epochs.delete(key)) dirty.add(key);
   }
-  cache.forgetDataset(slotKey(node.pipeline, node.node, role, dataset, 0).slice(0, -1));
   map[dataset] = newDatasetBaseline(dataset);
 }
 
 /**
  * Keeps the pinned reference run's distributions for a node's outputs: from the run itself when it is
- * the one being processed, else from the baseline ring if the run is still there. Returns whether the
- * node's state changed.
+ * the one being processed, else from the epoch of the baseline window that merged it, if it is still
+ * there (epochOfRun). Returns whether the node's state changed.
  */
 export function holdReference(
   node: NodeState,
   referenceRun: string,
   report: Pick<Report, 'run_id' | 'outputs'>,
-  slots: Map<string, DistributionSlot>,
+  epochs: ReadonlyMap<string, BaselineEpoch>,
   options: CompiledCoreOptions,
 ): boolean {
   let changed = false;
   for (const o of report.outputs ?? []) {
     const b = own(node.outputs, o.dataset) ?? (node.outputs[o.dataset] = newDatasetBaseline(o.dataset));
     if (b.reference?.run_id === referenceRun) continue;
-    let columns: Record<string, SlotColumn> | undefined;
-    if (report.run_id === referenceRun && o.profile !== undefined) columns = slotColumns(o.profile);
-    else {
-      for (let i = 0; i < options.baselineRuns && !columns; i++) {
-        const s = slots.get(slotKey(node.pipeline, node.node, 'out', o.dataset, i));
-        if (s?.run_id === referenceRun) columns = s.columns;
-      }
-    }
+    const columns =
+      report.run_id === referenceRun && o.profile !== undefined
+        ? slotColumns(o.profile)
+        : epochOfRun(epochs, epochPrefix(node.pipeline, node.node, 'out', o.dataset), b, referenceRun, options);
     if (columns) {
       b.reference = { run_id: referenceRun, columns };
       changed = true;

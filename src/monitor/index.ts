@@ -28,8 +28,8 @@ export type {
   RunRecord,
   FindingBrief,
   DatasetBaseline,
-  DistributionSlot,
 } from './state.js';
+export type { BaselineEpoch } from './baseline-epochs.js';
 export { ACCEPT_SPEC, isAcceptMessage, parseAcceptMessage, type AcceptMessage } from './accept.js';
 export {
   DEFAULT_SNOOZE_MS,

@@ -1,7 +1,8 @@
 import { parseJsonDict } from '../dict.js';
 import { PipelineGraph, nodeKey, parseNodeKey } from '../lineage/index.js';
+import { epochFromJSON, epochToJSON, type BaselineEpoch } from './baseline-epochs.js';
 import { parseStateKey, stateKey } from './state-keys.js';
-import type { CandidateRun, DistributionSlot, NodeState, PipelineState, RunRecord } from './state.js';
+import type { CandidateRun, NodeState, PipelineState, RunRecord } from './state.js';
 
 /**
  * The state codec: the core's state as records of the compacted state topic (keys in state-keys.ts,
@@ -15,10 +16,10 @@ export interface PipelineRuntime {
   nodes: Map<string, NodeState>;
 }
 
-/** What the codec reads and fills: the core's pipelines and baseline slots. */
+/** What the codec reads and fills: the core's pipelines and baseline epochs. */
 export interface StateHost {
   pipelines: Map<string, PipelineRuntime>;
-  slots: Map<string, DistributionSlot>;
+  epochs: Map<string, BaselineEpoch>;
   /** Candidate runs of the new-normal rings, by state key (`c|...`). */
   candidates: Map<string, CandidateRun>;
   runHistory: number;
@@ -47,10 +48,11 @@ export function exportState(host: StateHost, keys: Iterable<string>): { key: str
       const n = rt?.nodes.get(node ?? '');
       const rec = n?.history.find((h) => h.seq % host.runHistory === Number(pos));
       out.push({ key, value: rec ? JSON.stringify(rec) : undefined });
-    } else if (kind === 's') {
-      const s = host.slots.get(key);
-      out.push({ key, value: s ? JSON.stringify(s) : undefined });
-    } else if (kind === 'c') {
+    } else if (kind === 'e') {
+      const ep = host.epochs.get(key);
+      out.push({ key, value: ep ? epochToJSON(ep) : undefined });
+    } else if (kind === 's') out.push({ key, value: undefined });
+    else if (kind === 'c') {
       const c = host.candidates.get(key);
       out.push({ key, value: c ? JSON.stringify(c) : undefined });
     }
@@ -68,7 +70,7 @@ export function allStateKeys(host: StateHost): string[] {
       for (const h of st.history) keys.push(stateKey.run(p, n, h.seq % host.runHistory));
     }
   }
-  keys.push(...host.slots.keys(), ...host.candidates.keys());
+  keys.push(...host.epochs.keys(), ...host.candidates.keys());
   return keys;
 }
 
@@ -80,11 +82,13 @@ export function importState(
   const runs = new Map<string, Map<string, RunRecord | null>>(); // node key -> ring position -> run (null: deleted)
   for (const { key, value } of records) {
     const { kind, pipeline, node, pos } = parseStateKey(key);
-    if (kind === 's') {
-      if (value) host.slots.set(key, parseJsonDict(value) as DistributionSlot);
-      else host.slots.delete(key);
+    if (kind === 'e') {
+      if (value) host.epochs.set(key, epochFromJSON(value));
+      else host.epochs.delete(key);
       continue;
     }
+    // A baseline slot of state written before the epochs: its distributions are learned again.
+    if (kind === 's') continue;
     if (kind === 'c') {
       if (value) host.candidates.set(key, parseJsonDict(value) as CandidateRun);
       else host.candidates.delete(key);

@@ -12,19 +12,10 @@ export type RunRecord = NodeRun;
 export type { FindingBrief };
 export { briefOf };
 
-/** One column's distribution in one healthy run (a baseline slot). */
+/** One column's distribution in one healthy run (what a run teaches its baseline epoch; a pinned reference). */
 export type SlotColumn =
   | { kind: 'numeric'; sketch?: string; k?: number; sample?: number[] }
   | { kind: 'categorical'; frequent: Record<string, number>; other_count: number };
-
-/** The distributions of one healthy run of a dataset: one slot of the baseline ring. */
-export interface DistributionSlot {
-  /** Order of the slot among the dataset's slots ever written (0, 1, 2, ...). */
-  seq: number;
-  run_id: string;
-  event_time: number;
-  columns: Record<string, SlotColumn>;
-}
 
 export interface ColumnBaseline {
   kind: 'numeric' | 'categorical';
@@ -52,9 +43,9 @@ export interface DatasetBaseline {
   schema?: { fingerprint: string; schema?: Schema };
   /** A pinned reference run's distributions (rules: baseline.reference_run). */
   reference?: { run_id: string; columns: Record<string, SlotColumn> };
-  /** Distribution slots ever written; slot `seq` lives at ring position `seq % N` (the last N are kept). */
+  /** Healthy runs with distributions learned so far: the next one's seq (its epoch: baseline-epochs.ts). */
   slot_seq: number;
-  /** Slots held (at most N). */
+  /** Healthy runs in the distribution window now (between N/2 and N - 1 once N/2 were learned). */
   slot_count: number;
 }
 

@@ -6,6 +6,14 @@ export interface FrequentList {
   otherCount: number;
 }
 
+/** {@link FrequentBounds} as plain data: [value, sum of listed counts, sum of the e of the lists listing it]. */
+export interface FrequentBoundsState {
+  values: [string, number, number][];
+  unlisted: number;
+  total: number;
+  lists: number;
+}
+
 /**
  * Frequent-items lists merged with their error bounds, as the DataSketches frequent-items sketch merges:
  * each list bounds the count of a value it does not list by [0, e], e being its smallest listed count
@@ -40,6 +48,42 @@ export class FrequentBounds {
     this.unlisted += e;
     this.lists += 1;
     return this;
+  }
+
+  /**
+   * Adds lists merged elsewhere (bounds add up, as for {@link add}): merging the summaries of two groups
+   * of lists gives the summary of all of them, values in first-listed order.
+   */
+  merge(other: FrequentBounds): this {
+    for (const [v, c] of other.lower) this.lower.set(v, (this.lower.get(v) ?? 0) + c);
+    for (const [v, e] of other.coveredSlack) this.coveredSlack.set(v, (this.coveredSlack.get(v) ?? 0) + e);
+    this.unlisted += other.unlisted;
+    this.total += other.total;
+    this.lists += other.lists;
+    return this;
+  }
+
+  /** The summary as plain data (values in first-listed order), for the state. */
+  toJSON(): FrequentBoundsState {
+    return {
+      values: [...this.lower].map(([v, c]): [string, number, number] => [v, c, this.coveredSlack.get(v) ?? 0]),
+      unlisted: this.unlisted,
+      total: this.total,
+      lists: this.lists,
+    };
+  }
+
+  /** The summary {@link toJSON} gave. */
+  static fromJSON(s: FrequentBoundsState): FrequentBounds {
+    const b = new FrequentBounds();
+    for (const [v, c, e] of s.values) {
+      b.lower.set(v, c);
+      b.coveredSlack.set(v, e);
+    }
+    b.unlisted = s.unlisted;
+    b.total = s.total;
+    b.lists = s.lists;
+    return b;
   }
 
   /** The values listed at least once, in first-listed order. */

@@ -36,7 +36,14 @@ export {
 } from './chi2.js';
 export type { CategoryCounts, CategoricalOptions, ChiSquaredResult } from './chi2.js';
 export { gammaincc, gammainc, lgamma, chi2Sf } from './gamma.js';
-export { binomialSf, compareCategorical, FrequentBounds, MAX_CANDIDATES, MAX_SHIFTS } from './frequent-bounds.js';
+export {
+  binomialSf,
+  compareCategorical,
+  FrequentBounds,
+  MAX_CANDIDATES,
+  MAX_SHIFTS,
+  type FrequentBoundsState,
+} from './frequent-bounds.js';
 export type { CategoricalComparison, CategoryShift, FrequentList } from './frequent-bounds.js';
 export {
   median,

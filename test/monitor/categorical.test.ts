@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/contract/index.js';
 import { BaselineCache, evaluateProfile, learnBaseline } from '../../src/monitor/evaluate.js';
 import { compileCoreOptions } from '../../src/monitor/options.js';
-import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
+import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
+import { newNodeState } from '../../src/monitor/state.js';
 import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
 import { seededRandom } from '../../src/sketch/index.js';
 
@@ -46,7 +47,7 @@ function column(shares: readonly number[], names: readonly string[], rows: numbe
 
 function harness(values: number, seed: number, names = Array.from({ length: values }, (_, i) => `v${i}`)) {
   const options = compileCoreOptions({});
-  const slots = new Map<string, DistributionSlot>();
+  const slots = new Map<string, BaselineEpoch>();
   const cache = new BaselineCache(slots, options);
   const node = newNodeState('p', 'x');
   const dirty = new Set<string>();
@@ -68,7 +69,7 @@ function harness(values: number, seed: number, names = Array.from({ length: valu
     i++;
     const m = evaluateProfile(report, [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
     const findings = evaluateRules(RULES, m);
-    if (findings.length === 0) learnBaseline(node, 'out', 'lake/x', pr, report, slots, cache, options, dirty);
+    if (findings.length === 0) learnBaseline(node, 'out', 'lake/x', pr, report, slots, options, dirty);
     return findings;
   };
   return { run, profile, names };
@@ -157,6 +158,7 @@ describe('new categories under the total-variation floor', () => {
     for (let r = 0; r < 30; r++) h.run(h.profile([...BASE, 0]));
     const f = h.run(h.profile([0.3, 0.55, 0.1, 0.05, 0])).filter((x) => x.metric === 'drift');
     expect(f).toHaveLength(1);
-    expect(f[0]!.message).toMatch(/"click" moved 2\d\.\d% -> 5\d\.\d%, "view" moved 6\d\.\d% -> 3\d\.\d%/);
+    // The baseline shares (25% and 60%) as its window of 10 runs measured them, within sampling noise.
+    expect(f[0]!.message).toMatch(/"click" moved 2\d\.\d% -> 5\d\.\d%, "view" moved (59|6\d)\.\d% -> 3\d\.\d%/);
   });
 });

@@ -121,10 +121,10 @@ describe('MonitorCore: an incident over time', () => {
     const warmOnly = newCore();
     feed(warmOnly, chain.batches(0, FAULT_RUN));
     const { core, faulty } = run(chain, [{ node: 'n01', kind: 'row_drop' }], 8);
-    // No distribution slot was written by a bad run (n01 and everything below it were bad).
-    const slotKeys = (c: typeof core) => [...c.slots.keys()].filter((k) => !k.includes('\u001fn00\u001f')).sort();
-    expect(slotKeys(core)).toEqual(slotKeys(warmOnly));
-    for (const k of slotKeys(core)) expect(core.slots.get(k)).toEqual(warmOnly.slots.get(k));
+    // No distribution was learned from a bad run (n01 and everything below it were bad).
+    const epochKeys = (c: typeof core) => [...c.epochs.keys()].filter((k) => !k.includes('\u001fn00\u001f')).sort();
+    expect(epochKeys(core)).toEqual(epochKeys(warmOnly));
+    for (const k of epochKeys(core)) expect(core.epochs.get(k)).toEqual(warmOnly.epochs.get(k));
     for (const o of faulty)
       expect(o.findings.filter((f) => f.node === 'n01').map((f) => f.rule)).toEqual(['row_count_deviation']);
     const n01 = core.node({ pipeline: chain.dag.pipeline, node: 'n01' })!;

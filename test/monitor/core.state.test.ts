@@ -92,10 +92,10 @@ describe('MonitorCore: state export and import', () => {
     expect(live.node({ pipeline: s.dag.pipeline, node: 'n01' })).toBeUndefined();
   });
 
-  it("dropPipelines forgets a pipeline's state and slots", () => {
+  it("dropPipelines forgets a pipeline's state and baseline epochs", () => {
     const core = newCore();
     feed(core, batches.slice(0, 3));
-    expect(core.slots.size).toBeGreaterThan(0);
+    expect(core.epochs.size).toBeGreaterThan(0);
     core.dropPipelines([s.dag.pipeline]);
     expect(core.allStateKeys()).toEqual([]);
     expect(core.pipelineNames()).toEqual([]);

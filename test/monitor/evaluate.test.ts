@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { schemaFingerprint, type Profile, type Schema } from '../../src/contract/index.js';
 import { BaselineCache, evaluateProfile, learnBaseline } from '../../src/monitor/evaluate.js';
 import { compileCoreOptions } from '../../src/monitor/options.js';
-import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
+import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
+import { newNodeState } from '../../src/monitor/state.js';
 import { seededRandom } from '../../src/sketch/index.js';
 import { chiSquaredTest, ks2samp, kstwoIsf, smallSampleFactor, totalVariationDistance } from '../../src/stats/index.js';
 
@@ -48,7 +49,7 @@ function profile(
 
 function setup(baselineRuns = 4) {
   const options = compileCoreOptions({ baselineRuns });
-  const slots = new Map<string, DistributionSlot>();
+  const slots = new Map<string, BaselineEpoch>();
   const cache = new BaselineCache(slots, options);
   const node = newNodeState('p', 'x');
   const dirty = new Set<string>();
@@ -59,7 +60,7 @@ function setup(baselineRuns = 4) {
     event_time: new Date(Date.UTC(2026, 10, 1, i)).toISOString(),
   });
   const learn = (i: number, pr = profile(i)) =>
-    learnBaseline(node, 'out', 'lake/x', pr, report(i), slots, cache, options, dirty);
+    learnBaseline(node, 'out', 'lake/x', pr, report(i), slots, options, dirty);
   const evaluate = (i: number, pr = profile(i)) =>
     evaluateProfile(report(i), [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
   return { options, slots, cache, node, dirty, learn, evaluate };
@@ -185,21 +186,33 @@ describe('evaluateProfile against a learned baseline', () => {
     ]);
   });
 
-  it('the baseline keeps the last N healthy runs', () => {
+  it('the baseline keeps the last N healthy runs; distributions by epoch of N/2 runs', () => {
     const { learn, evaluate, node, slots, dirty } = setup(4);
     for (let i = 0; i < 10; i++) learn(i, profile(i, { rows: 1000 + i * 10 }));
     const b = node.outputs['lake/x']!;
     expect(b.healthy_runs).toBe(10);
     expect(b.row_counts).toEqual([1060, 1070, 1080, 1090]);
-    expect(b.slot_count).toBe(4);
-    expect(slots.size).toBe(4);
-    expect(dirty.size).toBe(4);
-    expect([...slots.values()].map((s) => s.run_id).sort()).toEqual(['r6', 'r7', 'r8', 'r9']);
-    // The drift baseline holds only recent runs: at most N slots of 200 values each.
-    const d = evaluate(10).columns[0]!.drift!;
-    expect(d.n_baseline).toBeGreaterThan(0);
-    expect(d.n_baseline).toBeLessThanOrEqual(4 * 200);
-    expect(d.n_baseline % 200).toBe(0);
+    // N = 4: epochs of 2 runs, the window is the last closed epoch and the open one (2 or 3 runs).
+    expect(b.slot_seq).toBe(10);
+    expect(b.slot_count).toBe(2);
+    expect(slots.size).toBe(2);
+    expect(dirty.size).toBe(2);
+    expect([...slots.values()].map((s) => s.run_ids).sort()).toEqual([
+      ['r6', 'r7'],
+      ['r8', 'r9'],
+    ]);
+    // Only the window's runs are compared with: samples of 200 values each.
+    expect(evaluate(10).columns[0]!.drift!.n_baseline).toBe(2 * 200);
+    learn(10);
+    expect(b.slot_count).toBe(3);
+    expect(evaluate(11).columns[0]!.drift!.n_baseline).toBe(3 * 200);
+    learn(11);
+    expect(evaluate(12).columns[0]!.drift!.n_baseline).toBe(2 * 200);
+    expect([...slots.values()].map((s) => s.run_ids).sort()).toEqual([
+      ['r10', 'r11'],
+      ['r8', 'r9'],
+    ]);
+    expect(slots.size).toBe(2);
   });
 
   it('a run without distributions teaches row count and nulls but writes no slot', () => {

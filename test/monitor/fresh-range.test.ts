@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/contract/index.js';
 import { BaselineCache, evaluateProfile, freshRangeEveryRun, learnBaseline } from '../../src/monitor/evaluate.js';
 import { compileCoreOptions } from '../../src/monitor/options.js';
-import { newNodeState, type DistributionSlot } from '../../src/monitor/state.js';
+import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
+import { newNodeState } from '../../src/monitor/state.js';
 import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
 import { seededRandom } from '../../src/sketch/index.js';
 
@@ -35,7 +36,7 @@ function numeric(values: number[]) {
 
 function harness(seed: number) {
   const options = compileCoreOptions({});
-  const slots = new Map<string, DistributionSlot>();
+  const slots = new Map<string, BaselineEpoch>();
   const cache = new BaselineCache(slots, options);
   const node = newNodeState('p', 'feed');
   const rng = seededRandom(seed);
@@ -61,7 +62,7 @@ function harness(seed: number) {
     const m = evaluateProfile(report, [{ dataset: 'lake/feed', profile }], node, 'out', cache);
     const findings = evaluateRules(RULES, m);
     if (findings.length === 0)
-      learnBaseline(node, 'out', 'lake/feed', profile, report, slots, cache, options, new Set(), m.columns);
+      learnBaseline(node, 'out', 'lake/feed', profile, report, slots, options, new Set(), m.columns);
     return findings;
   };
   return { run };

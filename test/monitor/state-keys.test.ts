@@ -10,6 +10,7 @@ describe('one key encoding', () => {
     expect(stateKey.node('churn', 'n1')).toBe('n\u001fchurn\u001fn1');
     expect(stateKey.run('churn', 'n1', 4)).toBe('h\u001fchurn\u001fn1\u001f4');
     expect(slotKey('churn', 'n1', 'out', 'lake/x', 2)).toBe('s\u001fchurn\u001fn1\u001fout\u001flake/x\u001f2');
+    expect(stateKey.epoch('churn', 'n1', 'in', 'lake/x', 1)).toBe('e\u001fchurn\u001fn1\u001fin\u001flake/x\u001f1');
     expect(parseStateKey(stateKey.run('churn', 'n1', 4))).toEqual({
       kind: 'h',
       pipeline: 'churn',

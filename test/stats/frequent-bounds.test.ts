@@ -62,3 +62,39 @@ describe('binomialSf', () => {
     expect(binomialSf(20, 20, 0.5)).toBeCloseTo(Math.pow(0.5, 20), 15);
   });
 });
+
+describe('FrequentBounds.merge and its state form', () => {
+  const lists = [
+    { frequent: { a: 50, b: 30, c: 20 }, otherCount: 10 },
+    { frequent: { a: 55, b: 45 }, otherCount: 0 },
+    { frequent: { c: 35, a: 40, d: 25 }, otherCount: 7 },
+    { frequent: { e: 9, a: 60 }, otherCount: 30 },
+    { frequent: { b: 70 }, otherCount: 12 },
+  ];
+
+  it('merging the summaries of groups of lists gives the summary of all the lists, in first-listed order', () => {
+    const all = new FrequentBounds();
+    for (const l of lists) all.add(l);
+    const first = new FrequentBounds();
+    const second = new FrequentBounds();
+    lists.slice(0, 2).forEach((l) => first.add(l));
+    lists.slice(2).forEach((l) => second.add(l));
+    const merged = new FrequentBounds().merge(first).merge(second);
+    expect(merged.toJSON()).toEqual(all.toJSON());
+    expect([...merged.values()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    for (const v of ['a', 'b', 'c', 'd', 'e', 'never']) expect(merged.bounds(v)).toEqual(all.bounds(v));
+    expect([merged.total, merged.lists]).toEqual([all.total, all.lists]);
+  });
+
+  it('toJSON / fromJSON round-trips, names such as __proto__ included', () => {
+    const b = new FrequentBounds().add({
+      frequent: JSON.parse('{"__proto__": 5, "x": 3}') as Record<string, number>,
+      otherCount: 1,
+    });
+    const back = FrequentBounds.fromJSON(
+      JSON.parse(JSON.stringify(b.toJSON())) as ReturnType<FrequentBounds['toJSON']>,
+    );
+    expect(back.toJSON()).toEqual(b.toJSON());
+    expect(back.bounds('__proto__')).toEqual([5, 5]);
+  });
+});

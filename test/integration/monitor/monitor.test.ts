@@ -44,11 +44,11 @@ describe('rootline monitor on the real broker, registry and InfluxDB', () => {
     expect(calls[0]!.args.text).toContain('n02');
     expect(m.metrics.reports.total()).toBe(54);
 
-    // The state topic holds the pipeline, every node and baseline slots; health has one event per run.
+    // The state topic holds the pipeline, every node and baseline epochs; health has one event per run.
     const state = await readTopic(cfg.kafka.topics.state, (msgs) => msgs.some((x) => x.key === 'p\u001fchurn'));
     const keys = new Set(state.map((x) => x.key));
     for (let i = 0; i < 6; i++) expect(keys.has(`n\u001fchurn\u001fn0${i}`)).toBe(true);
-    expect([...keys].some((k) => k.startsWith('s\u001fchurn\u001fn03\u001fout'))).toBe(true);
+    expect([...keys].some((k) => k.startsWith('e\u001fchurn\u001fn03\u001fout'))).toBe(true);
     const health = await readTopic(cfg.kafka.topics.health, (msgs) => msgs.length >= 54);
     expect(health).toHaveLength(54);
     const lastOfN02 = health
