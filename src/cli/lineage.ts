@@ -7,7 +7,14 @@ import { apiQueries } from '../service/api.js';
 import type { NodeAtTime } from '../lineage/index.js';
 import { MonitorCore } from '../monitor/index.js';
 import { DEFAULT_RULES_DIR, loadRules } from '../rules/index.js';
-import type { ColumnSource, Consumer, Provenance, ProvenanceTreeNode, RunDiff } from '../adapters/catalog/index.js';
+import type {
+  ColumnSource,
+  Consumer,
+  LineageHealthReport,
+  Provenance,
+  ProvenanceTreeNode,
+  RunDiff,
+} from '../adapters/catalog/index.js';
 import { catalogQueries, provenanceText } from '../service/catalog-api.js';
 import { openCatalog } from '../service/catalog.js';
 import { catalogUrlArg } from './replay.js';
@@ -21,7 +28,7 @@ const USAGE = `usage: rootline lineage upstream|downstream NODE --pipeline P [--
        rootline lineage consumers KEY [--at TIME] [--max-depth N] [...]
        rootline lineage column NODE.COLUMN [--pipeline P] [--at TIME] [...]
        rootline lineage diff RUN_A RUN_B --pipeline P --node N [--b-node N2] [--at TIME] [...]
-       rootline lineage health [--at TIME] [...]
+       rootline lineage health [--at TIME] [--since TIME] [--rules DIR] [...]
 
 upstream:   the path from NODE back to its sources, with each node's versions, params and health at TIME
 downstream: NODE's blast radius (every node downstream of it) and their health at TIME
@@ -32,7 +39,10 @@ provenance: from the provenance catalog: the run that produced KEY (a content ha
 consumers:  every run downstream that read KEY (directly or through what was made from it)
 column:     the column's sources through column lineage, hop by hop
 diff:       what differs between two runs of a node: inputs, versions, params, schema, metrics
-health:     lineage health of the catalog: coverage, datasets without a producer or a reader
+health:     lineage health of the catalog: coverage (nodes that report, datasets with a known producer), gaps
+            (expected runs that never came), orphans (datasets read never produced, produced never read, nodes
+            without an owner in the rules) and lineage changes (an upstream edge appearing or disappearing: info)
+            between --since (default 7 days before TIME) and TIME
 
 Answers come from a running monitor's HTTP API (--url, default $ROOTLINE_URL or http://127.0.0.1:8080),
 or from a file of reports replayed offline (--from); the catalog queries read a catalog directly with --catalog
@@ -107,6 +117,7 @@ export async function lineageCommand(args: string[]): Promise<number> {
       'max-depth': { type: 'string' },
       node: { type: 'string' },
       'b-node': { type: 'string' },
+      since: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -206,6 +217,8 @@ interface CatalogCommandValues {
   pipeline?: string | undefined;
   node?: string | undefined;
   'b-node'?: string | undefined;
+  since?: string | undefined;
+  rules?: string | undefined;
   json: boolean;
 }
 
@@ -235,6 +248,7 @@ async function catalogCommand(what: string, args: string[], values: CatalogComma
     if (values['b-node']) params.set('b_node', values['b-node']);
   } else if (args.length > 0) return usage();
   if (values.at) params.set('at', values.at);
+  if (values.since) params.set('since', values.since);
   if (values['max-depth']) params.set('max_depth', values['max-depth']);
   const path = `lineage/${what}`;
   let answer: unknown;
@@ -242,7 +256,10 @@ async function catalogCommand(what: string, args: string[], values: CatalogComma
     const catalog = await openCatalog(catalogUrlArg(values.catalog), values['catalog-schema']);
     if (!catalog) throw new RootlineError('CONFIG_INVALID', '--catalog none: there is no catalog to ask');
     try {
-      answer = await catalogQueries(catalog)(path, params);
+      answer = await catalogQueries(catalog, { rules: () => loadRules(values.rules ?? DEFAULT_RULES_DIR) })(
+        path,
+        params,
+      );
     } finally {
       await catalog.close();
     }
@@ -304,7 +321,25 @@ export function catalogText(what: string, answer: unknown): string {
       if (lines.length === 1) lines.push('  no difference');
       return lines.join('\n');
     }
-    default:
-      return JSON.stringify(answer, null, 2);
+    default: {
+      const h = answer as LineageHealthReport;
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      const list = (xs: string[]) => (xs.length === 0 ? 'none' : xs.join(', '));
+      return [
+        `lineage health from ${iso(h.since)} to ${iso(h.at)}:`,
+        `coverage: ${h.coverage.nodes_reporting}/${h.coverage.nodes_known} nodes report (${pct(h.coverage.node_coverage)}); ${h.datasetsWithProducer}/${h.datasets} datasets have a known producer (${pct(h.coverage.dataset_coverage)})`,
+        `silent nodes (named upstream, never reported): ${list(h.silent_nodes)}`,
+        `gaps: ${h.missed_runs} expected run(s) never came${h.gaps.length ? '' : '; no node is overdue'}`,
+        ...h.gaps.map(
+          (g) =>
+            `  ${g.pipeline}/${g.node}: every ${Math.round(g.interval_ms / 1000)} s usually; ${g.missed_runs} missed, ${g.overdue_runs} overdue since ${iso(g.last_run)}`,
+        ),
+        `orphans: read never produced: ${list(h.orphans.read_never_produced)}`,
+        `         produced never read: ${list(h.orphans.produced_never_read)}`,
+        `         nodes without an owner: ${list(h.orphans.nodes_without_owner)}`,
+        `lineage changes: ${h.changes.length}`,
+        ...h.findings.map((f) => `  [${f.severity}] ${f.pipeline}/${f.node}: ${f.message}`),
+      ].join('\n');
+    }
   }
 }

@@ -3,6 +3,8 @@ import type { QueryHandler } from '../adapters/http/server.js';
 import type { Catalog, CatalogInput, Provenance, ProvenanceTreeNode } from '../adapters/catalog/index.js';
 import { provenanceTree } from '../adapters/catalog/index.js';
 import { RootlineError } from '../errors/index.js';
+import { lineageHealthReport } from '../adapters/catalog/health.js';
+import { ownerOf, type RuleSet } from '../rules/index.js';
 
 /** The API paths the catalog answers (under /api/v1/). */
 export const CATALOG_PATHS = [
@@ -75,10 +77,11 @@ export function scopedProvenance(p: Provenance, access: PipelineAccess): Provena
  *   lineage/consumers?key=K[&at=T][&max_depth=N]    every run downstream that read it
  *   lineage/column?node=N&column=C[&pipeline=P][&at=T]   the column's sources through column lineage
  *   lineage/diff?pipeline=P&node=N&a=RUN&b=RUN[&b_node=N2][&at=T]   what differs between two runs
- *   lineage/health[?at=T]                           lineage health over the catalog
+ *   lineage/health[?at=T][&since=T0]                lineage health: coverage, gaps, orphans (nodes without an owner
+ *                                                   in `rules`), lineage changes in [since, at] (default 7 days)
  * Returns undefined for any other path. `access` limits answers to a token's pipelines.
  */
-export function catalogQueries(catalog: Catalog) {
+export function catalogQueries(catalog: Catalog, options: { rules?: () => RuleSet } = {}) {
   return async (path: string, params: URLSearchParams, access: PipelineAccess = ALL_PIPELINES): Promise<unknown> => {
     const at = parseTime(params.get('at'));
     const maxDepth = maxDepthOf(params);
@@ -141,7 +144,13 @@ export function catalogQueries(catalog: Catalog) {
             'FORBIDDEN',
             'lineage health covers every pipeline: it needs a token without a pipeline scope',
           );
-        return catalog.lineageHealth(at !== undefined ? { at } : {});
+        const since = parseTime(params.get('since'), 'since');
+        const rules = options.rules?.();
+        return lineageHealthReport(catalog.sql, {
+          ...(at !== undefined ? { at } : {}),
+          ...(since !== undefined ? { since } : {}),
+          ...(rules ? { ownerOf: (t: { pipeline: string; node: string }) => ownerOf(rules, t)?.team } : {}),
+        });
       }
       default:
         return undefined;
@@ -150,9 +159,13 @@ export function catalogQueries(catalog: Catalog) {
 }
 
 /** The monitor's queries with the catalog's in front: catalog paths go to the catalog, the rest to `core`. */
-export function withCatalogQueries(core: QueryHandler, catalog: Catalog | undefined): QueryHandler {
+export function withCatalogQueries(
+  core: QueryHandler,
+  catalog: Catalog | undefined,
+  rules?: () => RuleSet,
+): QueryHandler {
   if (!catalog) return core;
-  const cat = catalogQueries(catalog);
+  const cat = catalogQueries(catalog, rules ? { rules } : {});
   const paths = new Set<string>(CATALOG_PATHS);
   return (path, params, access) => (paths.has(path) ? cat(path, params, access) : core(path, params, access));
 }

@@ -228,7 +228,7 @@ export async function runMonitor(
       },
       metrics: metrics.registry,
       requests: metrics.httpRequests,
-      queries: withCatalogQueries(apiQueries(core, `instance ${cfg.kafka.instanceId}`), catalog),
+      queries: withCatalogQueries(apiQueries(core, `instance ${cfg.kafka.instanceId}`), catalog, () => core.ruleSet),
       act: incidentActions(core, (cmd) => km.produceCommand(cmd)),
       ...(cfg.slack.signingSecret !== undefined
         ? {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LineageHealth, Provenance, RunDiff } from '../../src/adapters/catalog/index.js';
+import type { LineageHealthReport, Provenance, RunDiff } from '../../src/adapters/catalog/index.js';
 import type { Report } from '../../src/contract/index.js';
 import { PipelineSim, makeDag } from '../../src/sim/index.js';
 import { runCli } from './run-cli.js';
@@ -76,12 +76,20 @@ describe('rootline lineage, catalog queries on the catalog rootline replay --cat
     expect(text.stdout).toContain(`field data_version: "n04@${a}" -> "n04@${b}"`);
   }, 60_000);
 
-  it('health', async () => {
-    const r = await cli('health');
+  it('health: coverage, orphans (nodes without an owner in the rules), gaps and changes', async () => {
+    const at = new Date(Date.parse(last.event_time) + 1000).toISOString();
+    const r = await cli('health', '--at', at, '--since', '2026-01-01T00:00:00Z', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const h = JSON.parse(r.stdout) as LineageHealth;
+    const h = JSON.parse(r.stdout) as LineageHealthReport;
     expect(h.nodes).toBe(5);
-    expect(h.producedNeverRead).toEqual(['lake/shop/n04']);
+    expect(h.coverage).toMatchObject({ nodes_reporting: 5, nodes_known: 5, node_coverage: 1 });
+    expect(h.orphans.produced_never_read).toEqual(['lake/shop/n04']);
+    expect(h.orphans.nodes_without_owner).toHaveLength(5);
+    expect(h.changes).toEqual([]);
+    const text = await cli('health', '--at', at);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('coverage: 5/5 nodes report (100.0%)');
+    expect(text.stdout).toContain('produced never read: lake/shop/n04');
   }, 60_000);
 
   it('usage errors', async () => {

@@ -21,4 +21,14 @@ export {
   provenanceTree,
 } from './queries.js';
 export { applyRetention, type RetentionOptions } from './retention.js';
+export {
+  GAP_FACTOR,
+  GAP_MIN_INTERVALS,
+  lineageHealthReport,
+  type LineageEdgeChange,
+  type LineageGap,
+  type LineageHealthFinding,
+  type LineageHealthOptions,
+  type LineageHealthReport,
+} from './health.js';
 export * from './types.js';
