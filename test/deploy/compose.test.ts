@@ -54,11 +54,13 @@ const SECRETS = {
   INFLUXDB_TOKEN: 'test-influxdb-token-0123456789abcdef',
   INFLUXDB_ADMIN_PASSWORD: 'test-admin-password',
   GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
+  POSTGRES_PASSWORD: 'testpostgrespassword0123',
 };
 const ENV = { ...ENV_EXAMPLE, ...SECRETS };
 const COMPOSE = interpolateDocument(RAW, ENV) as Compose;
 const SECRET_NAME = /TOKEN|PASSWORD|SECRET/;
 
+const targetsOf = (name: string) => (COMPOSE.services[name]?.volumes ?? []).map((v) => v.split(':')[1]);
 const service = (name: string): Service => {
   const s = COMPOSE.services[name];
   if (!s) throw new Error(`no service ${name}`);
@@ -103,6 +105,7 @@ describe('docker-compose.yml', () => {
       'influxdb',
       'kafka',
       'monitor',
+      'postgres',
       'schema-registry',
     ]);
   });
@@ -136,7 +139,7 @@ describe('docker-compose.yml', () => {
     expect(validate({ ...rest, servicez: {} })).toBe(false);
   });
 
-  it('needs only the three secrets: without them compose refuses to start, naming the variable', () => {
+  it('needs only the four secrets: without them compose refuses to start, naming the variable', () => {
     for (const name of Object.keys(SECRETS)) {
       expect(ENV_EXAMPLE[name], `.env.example leaves ${name} empty`).toBe('');
       expect(() => interpolateDocument(RAW, { ...ENV, [name]: '' })).toThrow(
@@ -176,11 +179,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('starts the monitor after Kafka, the schema registry and InfluxDB are healthy', () => {
+  it('starts the monitor after Kafka, the schema registry, InfluxDB and PostgreSQL are healthy', () => {
     expect(service('monitor').depends_on).toEqual({
       kafka: { condition: 'service_healthy' },
       'schema-registry': { condition: 'service_healthy' },
       influxdb: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
     });
     expect(service('schema-registry').depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
     expect(service('grafana').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
@@ -315,6 +319,13 @@ describe('docker-compose.yml', () => {
     expect(cfg.slack.token).toBeUndefined();
     expect(cfg.slack.channel).toBe('#data-incidents');
     expect(cfg.rollback.dryRun).toBe(true);
+    // The provenance catalog is the compose PostgreSQL, with the password the postgres service was given.
+    const pgEnv = service('postgres').environment!;
+    expect(cfg.catalog.url).toBe(
+      `postgres://${String(pgEnv.POSTGRES_USER)}:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/${String(pgEnv.POSTGRES_DB)}`,
+    );
+    expect(cfg.catalog.retention).toBe(0);
+    expect(targetsOf('postgres')).toEqual(['/var/lib/postgresql/data']);
   });
 
   it('can be scaled: no fixed container name, host name or instance id, and a free host port when MONITOR_HOST_PORT is empty', () => {
