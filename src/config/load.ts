@@ -53,6 +53,7 @@ export interface MonitorConfig {
     maxRetryDelayMs: number;
     retention: number;
     retentionCheckMs: number;
+    healthCheckMs: number;
     exportDir?: string;
   };
   http: {
@@ -379,6 +380,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       maxRetryDelayMs: n('catalog.maxRetryDelayMs'),
       retention: n('catalog.retention'),
       retentionCheckMs: n('catalog.retentionCheckMs'),
+      healthCheckMs: n('catalog.healthCheckMs'),
       exportDir: o('catalog.exportDir'),
     }) as MonitorConfig['catalog'],
     http: opt({

@@ -291,6 +291,14 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'How often expired runs are exported (with `catalog.exportDir`) and deleted.',
   },
   {
+    key: 'catalog.healthCheckMs',
+    env: 'ROOTLINE_CATALOG_HEALTH_CHECK_MS',
+    type: 'duration',
+    default: 300_000,
+    min: 1000,
+    doc: 'How often the lineage health of the catalog (coverage, gaps, orphans, lineage changes over the last 7 days) is computed and written to InfluxDB (`rootline_lineage_health`, the lineage-health dashboard).',
+  },
+  {
     key: 'catalog.exportDir',
     env: 'ROOTLINE_CATALOG_EXPORT_DIR',
     type: 'string',

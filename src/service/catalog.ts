@@ -3,7 +3,9 @@ import type { Report } from '../contract/index.js';
 import { RootlineError, errorMessage, isRootlineError } from '../errors/index.js';
 import { retry } from '../errors/retry.js';
 import type { NodeRef } from '../lineage/graph.js';
-import type { CoreOutput } from '../monitor/index.js';
+import type { CoreOutput, MetricPoint } from '../monitor/index.js';
+import { lineageHealthReport, type LineageHealthReport } from '../adapters/catalog/health.js';
+import { ownerOf, type RuleSet } from '../rules/index.js';
 import type { Logger } from './log.js';
 
 /** Where the catalog's runs go: a {@link Catalog} in production. */
@@ -265,6 +267,73 @@ export function startRetention(
   timer.unref();
   return async () => {
     stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/** The InfluxDB measurement of the catalog's lineage health (the lineage-health dashboard's catalog panels). */
+export const LINEAGE_HEALTH_MEASUREMENT = 'rootline_lineage_health';
+
+/** The lineage-health point: coverage, gaps, orphans and lineage changes of the catalog at `at`. */
+export function lineageHealthPoint(h: LineageHealthReport, instance: string): MetricPoint {
+  return {
+    measurement: LINEAGE_HEALTH_MEASUREMENT,
+    tags: { instance },
+    time: h.at,
+    fields: {
+      node_coverage: h.coverage.node_coverage,
+      dataset_coverage: h.coverage.dataset_coverage,
+      nodes: h.nodes,
+      datasets: h.datasets,
+      missed_runs: h.missed_runs,
+      overdue_nodes: h.gaps.filter((g) => g.overdue_runs > 0).length,
+      silent_nodes: h.silent_nodes.length,
+      read_never_produced: h.orphans.read_never_produced.length,
+      produced_never_read: h.orphans.produced_never_read.length,
+      nodes_without_owner: h.orphans.nodes_without_owner.length,
+      lineage_changes: h.changes.length,
+    },
+  };
+}
+
+/**
+ * Computes the catalog's lineage health every `intervalMs` (over the 7 days before now) and writes it to the sink as
+ * one point; a failed pass is logged and tried at the next one. Returns the stopper.
+ */
+export function startLineageHealth(
+  catalog: Pick<Catalog, 'sql'>,
+  o: {
+    intervalMs: number;
+    instance: string;
+    sink: { write(points: readonly MetricPoint[]): Promise<void> };
+    rules?: () => RuleSet;
+    logger: Logger;
+    onError?: (err: unknown) => void;
+  },
+): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const pass = async () => {
+    try {
+      const rules = o.rules?.();
+      const h = await lineageHealthReport(catalog.sql, {
+        ...(rules ? { ownerOf: (t: { pipeline: string; node: string }) => ownerOf(rules, t)?.team } : {}),
+      });
+      await o.sink.write([lineageHealthPoint(h, o.instance)]);
+    } catch (err: unknown) {
+      o.onError?.(err);
+      o.logger.warn(
+        { err: catalogErrorText(err) },
+        'lineage health of the catalog failed; tried again at the next pass',
+      );
+    }
+  };
+  running = pass();
+  const timer = setInterval(() => {
+    running = running.then(pass);
+  }, o.intervalMs);
+  timer.unref();
+  return async () => {
     clearInterval(timer);
     await running;
   };

@@ -9,7 +9,7 @@ import { convertRunEvent } from '../openlineage/index.js';
 import { loadRules } from '../rules/index.js';
 import { IncidentsConsumer } from './actions-loop.js';
 import type { Catalog } from '../adapters/catalog/index.js';
-import { openCatalog, startRetention } from './catalog.js';
+import { openCatalog, startLineageHealth, startRetention } from './catalog.js';
 import { withCatalogQueries } from './catalog-api.js';
 import { apiQueries } from './api.js';
 import { incidentActions, slackInteractivity } from './incident-commands.js';
@@ -291,6 +291,16 @@ export async function runMonitor(
           onError: () => metrics.errors.inc({ component: 'catalog-retention' }),
         })
       : undefined;
+  const stopLineageHealth = catalog
+    ? startLineageHealth(catalog, {
+        intervalMs: cfg.catalog.healthCheckMs,
+        instance: cfg.kafka.instanceId,
+        sink: influx,
+        rules: () => core.ruleSet,
+        logger: log,
+        onError: () => metrics.errors.inc({ component: 'catalog-health' }),
+      })
+    : undefined;
 
   const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
 
@@ -319,6 +329,7 @@ export async function runMonitor(
   await commandsProducer.disconnect().catch(() => undefined);
   await http?.close();
   await stopRetention?.();
+  await stopLineageHealth?.();
   await catalog?.close().catch((err: unknown) => log.warn({ err }, 'closing the catalog failed'));
   log.info('stopped');
 }

@@ -5,13 +5,15 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Catalog, type CatalogRun, type WriteResult } from '../../src/adapters/catalog/index.js';
 import { RootlineError } from '../../src/errors/index.js';
-import { MonitorCore } from '../../src/monitor/index.js';
+import { MonitorCore, type MetricPoint } from '../../src/monitor/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import {
   catalogRunOf,
   catalogRunsOf,
   parseCatalogUrl,
   refusedForData,
+  LINEAGE_HEALTH_MEASUREMENT,
+  startLineageHealth,
   startRetention,
   writeCatalog,
   type CatalogStore,
@@ -290,6 +292,54 @@ describe('startRetention', () => {
       expect(lines.map((l) => (JSON.parse(l) as CatalogRun).event_id).sort()).toEqual(['e1', 'e2']);
       expect(await catalog.getRun({ pipeline: 'p', node: 'n1', run_id: 'r' })).toBeUndefined();
       expect(await catalog.getRun({ pipeline: 'p', node: 'n3', run_id: 'r' })).toBeDefined();
+    } finally {
+      await catalog.close();
+    }
+  });
+});
+
+describe('startLineageHealth', () => {
+  it("writes the catalog's lineage health as one point: coverage, orphans, nodes without an owner", async () => {
+    const catalog = await Catalog.open({ driver: 'pglite' });
+    try {
+      const now = Date.now();
+      await catalog.writeRuns([
+        { ...run(1), event_time: now - 60_000, inputs: [{ dataset: 'raw' }], outputs: [{ dataset: 'A' }] },
+        {
+          ...run(2),
+          event_time: now - 30_000,
+          inputs: [{ dataset: 'A' }],
+          outputs: [{ dataset: 'B' }],
+          upstream: [
+            { pipeline: 'p', node: 'n1' },
+            { pipeline: 'p', node: 'ghost' },
+          ],
+        },
+      ]);
+      const written: MetricPoint[] = [];
+      const stop = startLineageHealth(catalog, {
+        intervalMs: 60_000,
+        instance: 'i1',
+        sink: { write: (points) => Promise.resolve(void written.push(...points)) },
+        rules: () => ({ ...loadRules('rules'), owners: [] }),
+        logger: quiet,
+      });
+      await stop();
+      expect(written).toHaveLength(1);
+      expect(written[0]).toMatchObject({
+        measurement: LINEAGE_HEALTH_MEASUREMENT,
+        tags: { instance: 'i1' },
+        fields: {
+          nodes: 2,
+          node_coverage: 2 / 3,
+          silent_nodes: 1,
+          read_never_produced: 1,
+          produced_never_read: 1,
+          nodes_without_owner: 2,
+          lineage_changes: 0,
+          missed_runs: 0,
+        },
+      });
     } finally {
       await catalog.close();
     }

@@ -76,7 +76,8 @@ function problemsOf(uid: string, q: DashboardQuery, rows: Row[]): string[] {
 describe('Grafana dashboards on the real InfluxDB', () => {
   it('runs every panel, variable and annotation query with its variables filled in and gets what each panel needs', async () => {
     const testStart = Date.now();
-    const cfg = monitorConfig();
+    // An embedded catalog: its lineage health (written at start, then every second) feeds the catalog panels.
+    const cfg = monitorConfig({ 'catalog.url': 'pglite:', 'catalog.healthCheckMs': 1000 });
     await startMonitor(cfg);
 
     // A diamond pipeline with an incident that opens and resolves (null spike at n02 in run 8, three
@@ -177,6 +178,8 @@ describe('Grafana dashboards on the real InfluxDB', () => {
     expect(single('rootline-lineage panel "Open incidents" (stat) A')).toBe(1);
     expect(single('rootline-lineage panel "MTTR" (stat) A')).toBe((3 * INTERVAL_MS) / 1000);
     expect(single('rootline-lineage panel "Resolved incidents" (stat) A')).toBe(1);
+    // The diamond's edges never change: no lineage change; every node the lineage names reports.
+    expect(single('rootline-lineage panel "Lineage changes (catalog)" (stat) A')).toBe(0);
     const healthyNodes = single('rootline-lineage panel "Healthy nodes" (stat) A');
     const unhealthyNodes = single('rootline-lineage panel "Unhealthy nodes" (stat) A');
     expect(healthyNodes + unhealthyNodes).toBe(NODES);
