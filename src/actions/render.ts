@@ -59,6 +59,7 @@ const METRIC_NAMES: Record<string, string> = {
   freshness: 'freshness',
   status: 'run status',
   duration: 'run duration',
+  long_drift: 'long-horizon drift',
 };
 
 function fmt(x: number | undefined): string {

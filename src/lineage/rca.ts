@@ -95,12 +95,17 @@ export function explains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding
   return matching(x, f, upstream, upstream.findings);
 }
 
+/** A long-horizon signal: a creep of the column's mean, evidence for drift downstream and a possible root. */
+function slow(g: RcaFinding): boolean {
+  return g.metric === 'long_drift';
+}
+
 /**
  * Whether a healthy-looking upstream run carried a sub-threshold movement of the same kind on the
  * column `f` derives from (a drift or null-ratio change that stayed under its rule's threshold).
  */
 export function softlyExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
-  const same = (upstream.signals ?? []).filter((g) => g.metric === f.metric);
+  const same = (upstream.signals ?? []).filter((g) => g.metric === f.metric || (slow(g) && f.metric === 'drift'));
   return matching(x, f, upstream, same);
 }
 
@@ -158,9 +163,11 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       return;
     }
     // The walk ends here. A sub-threshold signal cannot be a root on its own: the root is then the
-    // nearest node on the path with a real finding (the signal stays in the evidence).
+    // nearest node on the path with a real finding (the signal stays in the evidence). A long-horizon
+    // signal can: its CUSUM is past its alarm level (statistically certain), only its size per value is
+    // under the floor, so the source where a creep starts is named rather than the aggregate that shows it larger.
     let rootIndex = here.length - 1;
-    while (rootIndex > 0 && here[rootIndex]!.soft) rootIndex--;
+    while (rootIndex > 0 && here[rootIndex]!.soft && !slow(here[rootIndex]!.finding)) rootIndex--;
     const root = here[rootIndex]!;
     const rootRun = root.run;
     const endedSoft = rootIndex < here.length - 1;

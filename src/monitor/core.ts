@@ -647,6 +647,16 @@ export class MonitorCore {
     out: CoreOutput,
   ): void {
     const opts = this.options;
+    // The long-horizon CUSUMs move with every successful run whose only findings are long-horizon ones
+    // (a fault's runs do not count towards a creep, nor does the creep stop counting once it is found).
+    if (v.status === 'success' && v.findings.every((f) => f.metric === 'long_drift'))
+      for (const c of v.metrics.columns) {
+        const h = c.long_horizon ? own(own(node.outputs, c.dataset)?.columns, c.column)?.horizon : undefined;
+        if (h && c.long_horizon) {
+          h.up = c.long_horizon.up;
+          h.down = c.long_horizon.down;
+        }
+      }
     if (v.healthy && !v.pending) {
       for (const o of report.outputs ?? [])
         if (o.profile !== undefined)
@@ -689,7 +699,11 @@ export class MonitorCore {
    * needs an upstream run the reports name but that has not arrived is held (hold.ts), not guessed.
    */
   private attribute(rt: PipelineRuntime, ref: NodeRef, run: RunRecord, healthy: boolean): IncidentEvent[] {
-    if (healthy) return cloneEvents(healthyRun(this.incidentContext(rt), ref, run));
+    if (healthy) {
+      // A creep found here through its downstream (a long-horizon signal) is not over while it goes on.
+      if (run.signals?.some((s) => s.metric === 'long_drift')) return [];
+      return cloneEvents(healthyRun(this.incidentContext(rt), ref, run));
+    }
     const judged = this.judge(ref, run);
     if (judged.missing.length > 0) {
       (rt.state.held ??= []).push({
@@ -930,9 +944,8 @@ export class MonitorCore {
 
   /**
    * A new steady level becomes the normal on its own, only when all of these hold: the node's last
-   * `newNormalRuns` runs were all unlearned and successful; the first of them came with a code_version
-   * or params change against the node's last good run, and all of them carry that same version and
-   * params; their findings are only row-count levels or distributions (never null ratios, breaking
+   * `newNormalRuns` runs were all unlearned and successful, all with the same code_version and params,
+   * a version that began (in the run history) right after a good run of another version; their findings are only row-count levels or distributions (never null ratios, breaking
    * schema changes, failed runs or staleness); they agree with each other (row counts within the
    * row-count rule's deviation or the node's own former spread, distributions under the drift floor);
    * the incident, if any, is the node's own; and every node downstream with findings in its latest run
@@ -944,11 +957,15 @@ export class MonitorCore {
     if (k <= 0 || held.length < k || held[held.length - 1]!.seq !== run.seq) return;
     const first = held[0]!;
     if (!mayBecomeNormal(held)) return;
-    const good = this.incidentContext(rt).lastHealthy(ref, first.event_time);
-    if (!good) return;
     const version = (c: { code_version?: string; params?: Record<string, unknown> }) =>
       canonicalJson([c.code_version ?? null, c.params ?? null]);
-    if (version(good) === version(first) || held.some((c) => version(c) !== version(first))) return;
+    if (held.some((c) => version(c) !== version(first))) return;
+    // The change point: the first run of this version (a level found on the long horizon shows some runs
+    // after the deploy); the run before it must be a good run of another version.
+    let at = node.history.findIndex((h) => h.seq === first.seq);
+    while (at > 0 && version(node.history[at - 1]!) === version(first)) at--;
+    const good = at > 0 ? node.history[at - 1] : undefined;
+    if (!good || !(good.healthy || good.accepted === true) || version(good) === version(first)) return;
     const inc =
       run.incident_id !== undefined ? rt.state.incidents.find((i) => i.incident_id === run.incident_id) : undefined;
     if (inc && nodeKey(inc.culprit_ref) !== nodeKey(ref)) return;
@@ -1365,10 +1382,13 @@ export class MonitorCore {
 
 /**
  * Whether findings of these runs may become normal on their own: row-count levels and distributions
- * only; never null ratios, breaking schema changes, failed runs or staleness (docs/statistics.md).
+ * (short and long horizon) only; never null ratios, breaking schema changes, failed runs or staleness (docs/statistics.md).
  */
 function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
-  return runs.every((c) => !c.breaking_schema && c.finding_metrics.every((m) => m === 'row_count' || m === 'drift'));
+  return runs.every(
+    (c) =>
+      !c.breaking_schema && c.finding_metrics.every((m) => m === 'row_count' || m === 'drift' || m === 'long_drift'),
+  );
 }
 
 /** Events carry the incident as it is now (it changes with later reports). */

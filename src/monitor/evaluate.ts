@@ -5,6 +5,7 @@ import {
   DRIFT_NOISE_Z,
   effectiveRules,
   type ColumnMetrics,
+  type LongHorizonMetrics,
   type DriftMetrics,
   type Finding,
   type NodeRunMetrics,
@@ -37,6 +38,7 @@ import {
   pushBounded,
   type ColumnBaseline,
   type DatasetSummary,
+  type HorizonState,
   type NodeState,
   type SlotColumn,
 } from './state.js';
@@ -300,6 +302,13 @@ export function evaluateProfile(
         const ranges = own(b?.columns, column)?.ranges;
         const range = rangeOf(col);
         const fresh = !pinned && ranges !== undefined && range !== undefined && freshRangeEveryRun(ranges, range);
+        // Keys and clocks (a fresh range every run) move by nature: no long-horizon comparison either.
+        const horizon =
+          role === 'out' && !(ranges && range && freshRangeEveryRun(ranges, range))
+            ? own(b?.columns, column)?.horizon
+            : undefined;
+        const lh = mean !== undefined && horizon ? longHorizon(horizon, mean, col.count - col.null_count) : undefined;
+        if (lh) cm.long_horizon = lh;
         const d = pinned
           ? numericDrift(referenceNumeric(pinned), col)
           : b && b.slot_count > 0
@@ -409,15 +418,117 @@ export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   return out;
 }
 
+/** CUSUM reference value k and the clip of each increment, in reference spreads (docs/statistics.md). */
+export const CUSUM_K = 0.5;
+export const CUSUM_CLIP = 3;
+/** The most either CUSUM side holds (so a level that came back is forgotten within tens of runs). */
+export const CUSUM_CAP = 25;
+
+/**
+ * The long-horizon comparison of a column's mean with the frozen reference epoch: the standardized
+ * distance z (the reference's run-to-run spread of the mean, at least this run's sampling error), the
+ * practical size (in within-run standard deviations) and the two-sided CUSUM after this run, each
+ * increment clipped at {@link CUSUM_CLIP} (a one-run outlier cannot raise the alarm alone).
+ */
+export function longHorizon(h: HorizonState, mean: number, n: number): LongHorizonMetrics | undefined {
+  const ref = h.ref;
+  if (!ref || ref.trending === true) return undefined;
+  const spread = Math.max(ref.sd, ref.sigma / Math.sqrt(Math.max(1, n)), Math.abs(ref.mean) * 1e-9, 1e-300);
+  const z = (mean - ref.mean) / spread;
+  const step = Math.max(-CUSUM_CLIP, Math.min(CUSUM_CLIP, z));
+  const up = Math.min(CUSUM_CAP, Math.max(0, h.up + step - CUSUM_K));
+  const down = Math.min(CUSUM_CAP, Math.max(0, h.down - step - CUSUM_K));
+  return {
+    mean,
+    reference_mean: ref.mean,
+    z,
+    shift: ref.sigma > 0 ? (mean - ref.mean) / ref.sigma : 0,
+    up,
+    down,
+    cusum: Math.max(up, down),
+    reference_runs: ref.runs,
+  };
+}
+
+/**
+ * A healthy run's mean joins the column's reference epoch until `size` runs are held; then the epoch is
+ * frozen: the median mean, the run-to-run spread of the mean (1.4826 MAD), the median within-run
+ * standard deviation (from the quartiles of the run's sketch or sample: robust to heavy tails) and the
+ * median number of values.
+ */
+function collectEpoch(c: ColumnBaseline, mean: number, n: number, slot: SlotColumn | undefined, size: number): void {
+  const h = (c.horizon ??= { up: 0, down: 0 });
+  if (h.ref) return;
+  const sd = slot ? withinSd(slot) : undefined;
+  if (sd === undefined) return;
+  (h.epoch ??= []).push([mean, sd, n]);
+  if (h.epoch.length < size) return;
+  const means = h.epoch.map((e) => e[0]);
+  const spread = mad(means, { scaled: true });
+  const sigma = median(h.epoch.map((e) => e[1]));
+  const values = median(h.epoch.map((e) => e[2]));
+  h.ref = {
+    mean: median(means),
+    sd: Number.isFinite(spread) ? spread : 0,
+    sigma,
+    n: values,
+    runs: h.epoch.length,
+  };
+  // A mean that already trended through the epoch (an age, a counter, a balance) moves by nature: the
+  // trend over the epoch (Theil-Sen slope x its length) beyond 3 x the residual spread around it marks
+  // the column, and it is not judged on the long horizon.
+  const slope = theilSen(means);
+  const residual = mad(
+    means.map((m, i) => m - slope * i),
+    { scaled: true },
+  );
+  // The residual spread, not the sampling error: a table re-read every run (customers, accounts) moves far
+  // less than independent samples would, and its trend shows against what it actually does.
+  const noise = Number.isFinite(residual) ? residual : 0;
+  if (Math.abs(slope) * (means.length - 1) > 3 * noise) h.ref.trending = true;
+  delete h.epoch;
+}
+
+/** The Theil-Sen slope of a series against its index: the median of the pairwise slopes. */
+function theilSen(ys: readonly number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < ys.length; i++) for (let j = i + 1; j < ys.length; j++) slopes.push((ys[j]! - ys[i]!) / (j - i));
+  return slopes.length > 0 ? median(slopes) : 0;
+}
+
+/** A robust within-run standard deviation: the interquartile range / 1.349, from the sketch or the sample. */
+function withinSd(col: SlotColumn): number | undefined {
+  if (col.kind !== 'numeric') return undefined;
+  let q1: number;
+  let q3: number;
+  if (col.sketch) {
+    const s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(col.sketch, 'base64')));
+    if (s.isEmpty) return undefined;
+    q1 = s.getQuantile(0.25);
+    q3 = s.getQuantile(0.75);
+  } else if (col.sample && col.sample.length > 0) {
+    const v = Float64Array.from(col.sample)
+      .filter((x) => !Number.isNaN(x))
+      .sort();
+    if (v.length === 0) return undefined;
+    q1 = v[Math.floor((v.length - 1) * 0.25)]!;
+    q3 = v[Math.floor((v.length - 1) * 0.75)]!;
+  } else return undefined;
+  const sd = (q3 - q1) / 1.349;
+  return Number.isFinite(sd) ? sd : undefined;
+}
+
 /** What a baseline learns from one dataset of a run (see {@link learnSummary}). */
 export function summarize(dataset: string, profile: Profile): DatasetSummary {
   const nulls = dict<DatasetSummary['nulls'][string]>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
+    const mean = col.kind === 'numeric' ? finite(col.mean) : undefined;
     nulls[name] = {
       kind: col.kind,
       ratio: col.count > 0 ? col.null_count / col.count : 0,
       ...(range ? { range } : {}),
+      ...(mean !== undefined ? { mean, n: col.count - col.null_count } : {}),
     };
   }
   const fp = profile.schema_fingerprint ?? (profile.schema ? schemaFingerprint(profile.schema) : undefined);
@@ -488,6 +599,8 @@ export function learnSummary(
     pushBounded(c.null_ratios, col.ratio, n);
     if (col.range) pushBounded((c.ranges ??= []), col.range, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
+    if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0)
+      collectEpoch(c, col.mean, col.n, own(summary.columns, name), n);
   }
   if (summary.schema !== undefined) b.schema = summary.schema;
   const columns = summary.columns;

@@ -320,7 +320,8 @@ export function attributeRun(
     let inc = openIncidentFor(home.state, rootRef);
     if (!inc) {
       const lastGood = ctx.lastHealthy(rootRef, v.root.event_time);
-      const hasParents = v.healthyParents.length > 0 || v.unobservedParents.length > 0 || v.path.length > 1;
+      // The root's own parents (the path runs downstream of it: no evidence of parents).
+      const hasParents = v.healthyParents.length > 0 || v.unobservedParents.length > 0;
       const rootFindings = v.rootFindings as FindingBrief[];
       const first = rootFindings[0]!;
       const escalated = v.confidence < ctx.options.escalateBelowConfidence || v.candidates.length > 1;

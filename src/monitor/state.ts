@@ -25,6 +25,23 @@ export interface ColumnBaseline {
   ranges?: [number, number][];
   /** Drift statistic (KS D or total variation) of the last N healthy runs against their baselines, oldest first. */
   drift_stats?: number[];
+  /** Output numeric columns: the long-horizon reference and its CUSUM (absent until a run has a mean). */
+  horizon?: HorizonState;
+}
+
+/**
+ * The slow reference beside the rolling baseline (docs/statistics.md, "Long-horizon drift"): the first
+ * `baselineRuns` healthy runs' per-run means and spreads are collected, then frozen as the reference epoch;
+ * it is refreshed only when the baseline restarts (an accepted change). Bounded: at most N numbers per list.
+ */
+export interface HorizonState {
+  /** While collecting: [mean, within-run sd, non-null values] of the epoch's healthy runs. */
+  epoch?: [number, number, number][];
+  /** The frozen reference: median mean, run-to-run spread of the mean, within-run sd, values per run. */
+  ref?: { mean: number; sd: number; sigma: number; n: number; runs: number; trending?: boolean };
+  /** Two-sided CUSUM statistics. */
+  up: number;
+  down: number;
 }
 
 /** The healthy baseline of one dataset as a node writes (or reads) it. */
@@ -117,10 +134,21 @@ export interface DatasetSummary {
   dataset: string;
   row_count?: number;
   /**
-   * Column -> kind, null ratio, (numeric) the [min, max] range of its values, and the drift statistic the
-   * run showed against the rolling baseline (when evaluated: the column's noise history).
+   * Column -> kind, null ratio, (numeric) the [min, max] range of its values and its mean over n values,
+   * and the drift statistic the run showed against the rolling baseline (when evaluated: the column's
+   * noise history).
    */
-  nulls: Record<string, { kind: 'numeric' | 'categorical'; ratio: number; range?: [number, number]; drift?: number }>;
+  nulls: Record<
+    string,
+    {
+      kind: 'numeric' | 'categorical';
+      ratio: number;
+      range?: [number, number];
+      drift?: number;
+      mean?: number;
+      n?: number;
+    }
+  >;
   schema?: { fingerprint: string; schema?: Schema };
   /** The distribution slot the run would write. */
   columns: Record<string, SlotColumn>;

@@ -187,7 +187,8 @@ export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFA
   const out: Finding[] = [];
   const signal = (r: Rule, c: ColumnMetrics | undefined) => {
     const v = METRICS[r.metric].signal(r, m, c, fraction);
-    if (v) out.push({ ...base, rule: r.id, severity: 'info', ...v });
+    // A long-horizon signal may be a root on its own (lineage/rca.ts): it carries its rule's severity.
+    if (v) out.push({ ...base, rule: r.id, severity: r.metric === 'long_drift' ? r.severity : 'info', ...v });
   };
   for (const r of effectiveRules(set, { pipeline: m.pipeline, node: m.node }).rules)
     if (armed(r) && !METRICS[r.metric].column) signal(r, undefined);

@@ -8,7 +8,16 @@ export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** What a rule watches. */
-export const RULE_METRICS = ['row_count', 'null_ratio', 'schema', 'drift', 'freshness', 'status', 'duration'] as const;
+export const RULE_METRICS = [
+  'row_count',
+  'null_ratio',
+  'schema',
+  'drift',
+  'freshness',
+  'status',
+  'duration',
+  'long_drift',
+] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
 /** drift: the default `category_floor` (1% of rows). */
@@ -75,6 +84,11 @@ export interface RuleParams {
   min_silence_ms?: number;
   /** duration: never stalled before this many milliseconds. */
   min_duration_ms?: number;
+  /**
+   * long_drift: the alarm level of the robust CUSUM of the column's per-run mean against the node's frozen
+   * reference epoch, in units of the reference's run-to-run spread (reference k = 0.5, increments clipped at 3).
+   */
+  cusum_h?: number;
 }
 
 export interface Rule extends RuleParams {
@@ -200,6 +214,28 @@ export interface ColumnMetrics {
   null_ratio_z?: number;
   mean?: number;
   drift?: DriftMetrics;
+  /** Outputs' numeric columns once the node's reference epoch is frozen: the long-horizon comparison. */
+  long_horizon?: LongHorizonMetrics;
+}
+
+/**
+ * A numeric column's per-run mean against the node's reference epoch (the first healthy runs after it was
+ * armed or its last accepted change; docs/statistics.md, "Long-horizon drift").
+ */
+export interface LongHorizonMetrics {
+  mean: number;
+  reference_mean: number;
+  /** (mean - reference mean) / the reference's run-to-run spread of the mean (at least the sampling error). */
+  z: number;
+  /** (mean - reference mean) / the within-run standard deviation (robust, from quartiles): the practical size. */
+  shift: number;
+  /** The CUSUM after this run, upward and downward (what the node keeps when the run is otherwise healthy). */
+  up: number;
+  down: number;
+  /** max(up, down). */
+  cusum: number;
+  /** Runs in the reference epoch. */
+  reference_runs: number;
 }
 
 /** Robust z above the column's own healthy drift statistics before a drift stands (docs/statistics.md). */

@@ -9,7 +9,14 @@ const defaults = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaul
 /** A source whose `amount` creeps up by 1% of a standard deviation per run: slow drift. */
 function creeping(pinRunId?: string) {
   const sim = new PipelineSim(makeDag('chain', 2, 'creep'), { seed: 5 });
-  const files = [defaults];
+  // The rolling window alone (the long-horizon rule, which finds this creep on its own, is off here).
+  const files = [
+    defaults,
+    {
+      file: 'rolling-only.yaml',
+      text: 'version: 1\noverrides:\n  - match: { pipeline: creep }\n    rules: { long_horizon_drift: { enabled: false } }\n',
+    },
+  ];
   if (pinRunId)
     files.push({
       file: 'pin.yaml',

@@ -41,6 +41,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
       'drift',
       'duration',
       'freshness',
+      'long_drift',
       'null_ratio',
       'row_count',
       'schema',
@@ -276,7 +277,7 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
         line: 3,
         column: 13,
         message: expect.stringContaining(
-          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, got "latency"',
+          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, long_drift, got "latency"',
         ) as string,
       },
       { file: 'rules.yaml', line: 5, column: 5, message: expect.stringContaining('rule id must be a name') as string },

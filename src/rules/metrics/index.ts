@@ -2,6 +2,7 @@ import type { RuleMetric } from '../types.js';
 import { drift } from './drift.js';
 import { duration } from './duration.js';
 import { freshness } from './freshness.js';
+import { longDrift } from './long-drift.js';
 import { nullRatio } from './null-ratio.js';
 import { rowCount } from './row-count.js';
 import { schema } from './schema.js';
@@ -17,6 +18,7 @@ export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
   freshness,
   status,
   duration,
+  long_drift: longDrift,
 };
 
 export { driftViolated, usesFdr } from './drift.js';

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MonitorCore } from '../../src/monitor/index.js';
+import { compileRules } from '../../src/rules/index.js';
+import { PipelineSim, makeDag, type Fault } from '../../src/sim/index.js';
+
+const defaults = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
+const withoutLongHorizon = {
+  file: 'off.yaml',
+  text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: false } }\n',
+};
+
+const START = 25;
+const RUNS = 125;
+
+/** n00 -> n01 -> n02; the source's `amount` creeps by 1% of a standard deviation per run from run 25 on. */
+function creep(files = [defaults], seed = 7) {
+  const sim = new PipelineSim(makeDag('chain', 3, 'creep'), { seed });
+  const core = new MonitorCore({ rules: compileRules(files) });
+  let first: { run: number; node: string; metric: string } | undefined;
+  for (let r = 0; r < RUNS; r++) {
+    const faults: Fault[] =
+      r >= START ? [{ node: 'n00', kind: 'shift', column: 'amount', magnitude: 0.01 * (r - START) }] : [];
+    const out = core.processBatch(sim.run(r, faults));
+    const f = out.findings[0];
+    if (!first && f) first = { run: r, node: f.node, metric: f.metric };
+  }
+  return { core, first };
+}
+
+describe('long-horizon drift: a slow creep is found where it starts', () => {
+  it('a 100-run creep at a source gives one incident naming the source', () => {
+    const { core, first } = creep();
+    const incidents = core.incidents();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ culprit: 'n00', metric: 'long_drift', column: 'amount', status: 'open' });
+    expect(incidents[0]!.severity).toBe('warning');
+    expect(incidents[0]!.cause.kind).toBe('source_data');
+    // Found long before the end (a 1-sd creep): the first finding (downstream, where the creep shows larger)
+    // already opens the incident at the source, whose mean's CUSUM is past its alarm level.
+    expect(first!.run).toBeLessThan(START + 40);
+    const firstRunId = new Date(Date.parse('2026-11-01T00:00:00Z') + first!.run * 3_600_000).toISOString();
+    expect(incidents[0]!.opened_run_id).toBe(firstRunId);
+    expect(incidents[0]!.evidence.at(-1)).toMatchObject({ node: 'n00', metric: 'long_drift', role: 'root' });
+    // The nodes downstream that show it are symptoms of the same incident.
+    expect(new Set(incidents[0]!.symptoms.map((s) => s.node))).toEqual(new Set(['n01', 'n02']));
+  });
+
+  it('without the long-horizon reference the rolling baseline follows the creep: nothing is found', () => {
+    const { core } = creep([defaults, withoutLongHorizon]);
+    expect(core.incidents()).toEqual([]);
+  });
+
+  it('healthy noise over 2 x 300 runs (5 nodes, 3 columns) gives no long-horizon finding and no incident', () => {
+    for (const seed of [1, 2]) {
+      const sim = new PipelineSim(makeDag('diamond', 5, `calm-${seed}`), { seed });
+      const core = new MonitorCore({ rules: compileRules([defaults]) });
+      let findings = 0;
+      for (let r = 0; r < 300; r++) findings += core.processBatch(sim.run(r)).findings.length;
+      expect(findings).toBe(0);
+      expect(core.incidents()).toEqual([]);
+    }
+  }, 240_000);
+
+  it('a short fault does not count towards a creep, and accepting a change refreshes the reference', () => {
+    const sim = new PipelineSim(makeDag('chain', 2, 'epoch'), { seed: 3 });
+    const core = new MonitorCore({ rules: compileRules([defaults]) });
+    for (let r = 0; r < 30; r++) core.processBatch(sim.run(r));
+    const h = () =>
+      core.node({ pipeline: 'epoch', node: 'n00' })!.outputs[sim.dataset('n00')]!.columns.amount!.horizon!;
+    expect(h().ref).toBeDefined();
+    const ref = h().ref!;
+    // Three runs of a large shift: findings (drift), but the CUSUM does not move on them.
+    for (let r = 30; r < 33; r++) core.processBatch(sim.run(r, [{ node: 'n00', kind: 'shift', magnitude: 3 }]));
+    expect(h().up).toBe(0);
+    // The accepted new level: the baseline restarts and with it the reference epoch.
+    const res = core.acceptChange({ pipeline: 'epoch', node: 'n00', who: 'ana', why: 'new level' });
+    expect(res.ok).toBe(true);
+    for (let r = 33; r < 60; r++) core.processBatch(sim.run(r, [{ node: 'n00', kind: 'shift', magnitude: 3 }]));
+    expect(h().ref!.mean).toBeGreaterThan(ref.mean + 2 * ref.sigma);
+    expect(core.incidents({ status: 'open' })).toEqual([]);
+  });
+
+  it('a column that already trended through its reference epoch (an age, a counter) is not judged on the long horizon', () => {
+    const sim = new PipelineSim(makeDag('chain', 2, 'aging'), { seed: 4 });
+    const core = new MonitorCore({ rules: compileRules([defaults]) });
+    let findings = 0;
+    for (let r = 0; r < 80; r++)
+      findings += core.processBatch(sim.run(r, [{ node: 'n00', kind: 'shift', column: 'amount', magnitude: 0.01 * r }]))
+        .findings.length;
+    const h = core.node({ pipeline: 'aging', node: 'n00' })!.outputs[sim.dataset('n00')]!.columns;
+    expect(h.amount!.horizon!.ref!.trending).toBe(true);
+    expect(h.score!.horizon!.ref!.trending).toBeUndefined();
+    expect(findings).toBe(0);
+  });
+});
