@@ -4,7 +4,12 @@ import { MonitorCore } from '../../src/monitor/index.js';
 import { compileRules } from '../../src/rules/index.js';
 import { PipelineSim, makeDag, type Fault } from '../../src/sim/index.js';
 
-const defaults = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
+/** The shipped rules with the (opt-in) long-horizon rule enabled. */
+const shipped = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
+const on = {
+  file: 'on.yaml',
+  text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: true } }\n',
+};
 const withoutLongHorizon = {
   file: 'off.yaml',
   text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: false } }\n',
@@ -14,7 +19,7 @@ const START = 25;
 const RUNS = 125;
 
 /** n00 -> n01 -> n02; the source's `amount` creeps by 1% of a standard deviation per run from run 25 on. */
-function creep(files = [defaults], seed = 7) {
+function creep(files = [shipped, on], seed = 7) {
   const sim = new PipelineSim(makeDag('chain', 3, 'creep'), { seed });
   const core = new MonitorCore({ rules: compileRules(files) });
   let first: { run: number; node: string; metric: string } | undefined;
@@ -47,14 +52,14 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
   });
 
   it('without the long-horizon reference the rolling baseline follows the creep: nothing is found', () => {
-    const { core } = creep([defaults, withoutLongHorizon]);
+    const { core } = creep([shipped, on, withoutLongHorizon]);
     expect(core.incidents()).toEqual([]);
   });
 
   it('healthy noise over 2 x 300 runs (5 nodes, 3 columns) gives no long-horizon finding and no incident', () => {
     for (const seed of [1, 2]) {
       const sim = new PipelineSim(makeDag('diamond', 5, `calm-${seed}`), { seed });
-      const core = new MonitorCore({ rules: compileRules([defaults]) });
+      const core = new MonitorCore({ rules: compileRules([shipped, on]) });
       let findings = 0;
       for (let r = 0; r < 300; r++) findings += core.processBatch(sim.run(r)).findings.length;
       expect(findings).toBe(0);
@@ -64,7 +69,7 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
 
   it('a short fault does not count towards a creep, and accepting a change refreshes the reference', () => {
     const sim = new PipelineSim(makeDag('chain', 2, 'epoch'), { seed: 3 });
-    const core = new MonitorCore({ rules: compileRules([defaults]) });
+    const core = new MonitorCore({ rules: compileRules([shipped, on]) });
     for (let r = 0; r < 30; r++) core.processBatch(sim.run(r));
     const h = () =>
       core.node({ pipeline: 'epoch', node: 'n00' })!.outputs[sim.dataset('n00')]!.columns.amount!.horizon!;
@@ -83,7 +88,7 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
 
   it('a column that already trended through its reference epoch (an age, a counter) is not judged on the long horizon', () => {
     const sim = new PipelineSim(makeDag('chain', 2, 'aging'), { seed: 4 });
-    const core = new MonitorCore({ rules: compileRules([defaults]) });
+    const core = new MonitorCore({ rules: compileRules([shipped, on]) });
     let findings = 0;
     for (let r = 0; r < 80; r++)
       findings += core.processBatch(sim.run(r, [{ node: 'n00', kind: 'shift', column: 'amount', magnitude: 0.01 * r }]))
