@@ -944,8 +944,9 @@ export class MonitorCore {
 
   /**
    * A new steady level becomes the normal on its own, only when all of these hold: the node's last
-   * `newNormalRuns` runs were all unlearned and successful, all with the same code_version and params,
-   * a version that began (in the run history) right after a good run of another version; their findings are only row-count levels or distributions (never null ratios, breaking
+   * `newNormalRuns` runs were all unlearned and successful; the first of them came with a code_version
+   * or params change against the node's last good run, and all of them carry that same version and
+   * params; their findings are only row-count levels or distributions (never null ratios, breaking
    * schema changes, failed runs or staleness); they agree with each other (row counts within the
    * row-count rule's deviation or the node's own former spread, distributions under the drift floor);
    * the incident, if any, is the node's own; and every node downstream with findings in its latest run
@@ -959,13 +960,8 @@ export class MonitorCore {
     if (!mayBecomeNormal(held)) return;
     const version = (c: { code_version?: string; params?: Record<string, unknown> }) =>
       canonicalJson([c.code_version ?? null, c.params ?? null]);
-    if (held.some((c) => version(c) !== version(first))) return;
-    // The change point: the first run of this version (a level found on the long horizon shows some runs
-    // after the deploy); the run before it must be a good run of another version.
-    let at = node.history.findIndex((h) => h.seq === first.seq);
-    while (at > 0 && version(node.history[at - 1]!) === version(first)) at--;
-    const good = at > 0 ? node.history[at - 1] : undefined;
-    if (!good || !(good.healthy || good.accepted === true) || version(good) === version(first)) return;
+    const good = this.incidentContext(rt).lastHealthy(ref, first.event_time);
+    if (!good || version(good) === version(first) || held.some((c) => version(c) !== version(first))) return;
     const inc =
       run.incident_id !== undefined ? rt.state.incidents.find((i) => i.incident_id === run.incident_id) : undefined;
     if (inc && nodeKey(inc.culprit_ref) !== nodeKey(ref)) return;
