@@ -318,32 +318,146 @@ def column_payloads(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     return _generic(values)
 
 
+_CHUNK = 1 << 15
+"""Rows per numpy pass (256 KiB of uint64): a chunk's row states and scratch stay in the CPU cache while
+every column of the batch passes over them."""
+_ZERO = np.uint64(0)
+_EXACT = 2.0**53
+
+Source = tuple[str, np.ndarray, "np.ndarray | None"]
+"""How a column enters the hash (see ``column_source``)."""
+
+
+def column_source(series: pd.Series) -> Source:
+    """How a column enters the hash, with as few passes and copies as possible (arrays are views where the
+    column's own are usable):
+
+    - ``("float", values, nulls)``: numbers (any float dtype) whose float64 bits are the payloads, NaN and
+      ``nulls`` being nulls, -0.0 read as +0.0; ``"float+"``: the same, known to hold no -0.0;
+    - ``("int", values, nulls)``: integers that a double holds exactly (the payload is the converted double);
+    - ``("codes", codes, table)``: ``table[code]`` is the payload XOR T[tag] of each distinct value, -1 a null;
+    - ``("payload", x, nulls)``: payload XOR T[tag] per row (``column_payloads``)."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = series.to_numpy()
+        nulls = np.isnan(values)
+        return "float", values, (nulls if nulls.any() else None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        values = series.to_numpy()
+        if values.size == 0 or (-_EXACT < values.min() and values.max() < _EXACT):
+            return "int", values, None
+    arr = series.array
+    if isinstance(arr, pd.arrays.IntegerArray):
+        data, mask = arr._data, arr._mask  # noqa: SLF001 (pandas' masked arrays: values and NA mask)
+        valid = data[~mask]
+        if valid.size == 0 or (-_EXACT < valid.min() and valid.max() < _EXACT):
+            return "int", data, (mask if mask.any() else None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        table, cat_nulls = column_payloads(pd.Series(dtype.categories))
+        codes = series.cat.codes.to_numpy()
+        if cat_nulls is not None:  # a NaN category is a null
+            codes = np.where(cat_nulls[np.where(codes < 0, 0, codes)], -1, codes)
+        return "codes", codes, table
+    if not isinstance(dtype, np.dtype) or dtype.kind == "O":
+        if not isinstance(dtype, pd.ArrowDtype) and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            return "codes", codes, string_table(np.asarray(uniques, dtype=object))
+    x, nulls = column_payloads(series)
+    return "payload", x, nulls
+
+
+def string_table(uniques: np.ndarray) -> np.ndarray:
+    """Payload XOR T[STRING] of each distinct string (an object array of str)."""
+    return _siphash_many(uniques) ^ np.uint64(TAGS[TAG_STRING])
+
+
 class ContentHasher:
-    """Streaming state of a content hash: ``add(df)`` batches of rows, then ``digest(schema_fingerprint)``."""
+    """Streaming state of a content hash: ``add(df)`` batches of rows, then ``digest(schema_fingerprint)``.
+
+    A batch can also go in column by column (what ``profile_dataframe`` does, handing over the arrays its
+    own passes made): ``begin(n)``, ``add_source(name, source)`` for every column (``column_source(series)``
+    or an equivalent), then ``end()``, which hashes the batch a chunk of rows at a time."""
 
     def __init__(self) -> None:
         self.row_count = 0
         self._a = 0
         self._b = 0
+        self._n: int | None = None
+        self._sources: list[tuple[np.uint64, str, np.ndarray, np.ndarray | None]] = []
 
     def add(self, df: pd.DataFrame) -> None:
         """Adds every row of ``df`` (column names are converted with ``str()``)."""
-        n = len(df)
-        s = np.zeros(n, dtype=np.uint64)
-        tmp = np.empty(n, dtype=np.uint64)
+        self.begin(len(df))
         for i, name in enumerate(df.columns):
-            x, nulls = column_payloads(df.iloc[:, i])
-            x ^= np.uint64(column_key(str(name)))
-            _cell_mix(x, tmp)
-            if nulls is not None:
-                np.putmask(x, nulls, np.uint64(0))
-            s += x
-        a = _fmix64_array(s ^ np.uint64(TAGS[_SEED_A]), tmp)
-        s ^= np.uint64(TAGS[_SEED_B])
-        b = _fmix64_array(s, tmp)
-        self._a = (self._a + int(a.sum(dtype=np.uint64))) & _MASK
-        self._b = (self._b + int(b.sum(dtype=np.uint64))) & _MASK
+            self.add_source(str(name), column_source(df.iloc[:, i]))
+        self.end()
+
+    def begin(self, n: int) -> None:
+        """Starts a batch of ``n`` rows."""
+        self._n = n
+        self._sources = []
+
+    def add_source(self, name: str, source: Source) -> None:
+        """Adds one column of the batch (kept by reference until ``end``)."""
+        if self._n is None:
+            raise RuntimeError("add_source outside begin() / end()")
+        kind, data, extra = source
+        if len(data) != self._n:
+            raise ValueError(f"column {name!r} has {len(data)} rows, the batch {self._n}")
+        key = np.uint64(column_key(name))
+        if kind == "codes":
+            # the key goes into the table, and a trailing entry equal to 0 after it serves code -1 (a null):
+            # F(0) = 0 adds nothing to the row
+            extra = np.append(np.asarray(extra, dtype=np.uint64) ^ key, _ZERO)
+        elif kind == "float+" and data.dtype != np.float64:
+            kind = "float"
+        self._sources.append((key, kind, data, extra))
+
+    def end(self) -> None:
+        """Hashes the batch's rows, a chunk at a time, and folds them into the lanes."""
+        n = self._n
+        if n is None:
+            raise RuntimeError("end() without begin()")
+        size = max(1, min(n, _CHUNK))
+        s_buf = np.empty(size, dtype=np.uint64)
+        x_buf = np.empty(size, dtype=np.uint64)
+        t_buf = np.empty(size, dtype=np.uint64)
+        t7, t8 = np.uint64(TAGS[_SEED_A]), np.uint64(TAGS[_SEED_B])
+        a_sum = b_sum = 0
+        for a in range(0, n, _CHUNK):
+            b = min(n, a + _CHUNK)
+            s = s_buf[: b - a]
+            x = x_buf[: b - a]
+            t = t_buf[: b - a]
+            xf = x.view(np.float64)
+            s.fill(0)
+            for key, kind, data, extra in self._sources:
+                if kind == "codes":
+                    np.take(extra, data[a:b], out=x, mode="wrap")
+                else:
+                    if kind == "float+":
+                        np.bitwise_xor(data[a:b].view(np.uint64), key, out=x)
+                    else:
+                        if kind == "float":
+                            np.add(data[a:b], 0.0, out=xf)  # -0.0 + 0.0 is +0.0; float32 widened
+                        elif kind == "int":
+                            np.copyto(xf, data[a:b], casting="unsafe")  # exact: |v| < 2^53
+                        else:
+                            np.copyto(x, data[a:b])
+                        x ^= key
+                    if extra is not None:
+                        np.putmask(x, extra[a:b], _ZERO)  # a null: F(0) = 0 adds nothing
+                _cell_mix(x, t)
+                s += x
+            np.bitwise_xor(s, t7, out=x)
+            a_sum += int(_fmix64_array(x, t).sum(dtype=np.uint64))
+            np.bitwise_xor(s, t8, out=x)
+            b_sum += int(_fmix64_array(x, t).sum(dtype=np.uint64))
+        self._a = (self._a + a_sum) & _MASK
+        self._b = (self._b + b_sum) & _MASK
         self.row_count += n
+        self._n = None
+        self._sources = []
 
     def lanes(self) -> tuple[str, str]:
         """The two 64-bit lanes as 16 hex digits each (for the shared vectors)."""

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .content_hash import content_hash as _content_hash
+from .content_hash import ContentHasher, column_source, string_table
 from .fingerprint import schema_fingerprint
 from .types import NESTED_TYPES, NUMERIC_TYPES, MappedType, map_series, schema_field
 
@@ -31,6 +31,8 @@ DEFAULT_SEED = 0
 """Seed of the uniform sample (``sketch="sample"``): the same data and seed give the same sample."""
 
 SketchMode = Literal["kll", "sample"]
+HashSource = tuple[str, np.ndarray, "np.ndarray | None"]
+"""A column as the content hash reads it (``content_hash.column_source``)."""
 
 
 def profile_dataframe(
@@ -73,20 +75,29 @@ def profile_dataframe(
     row_count = len(df)
     schema: list[dict[str, Any]] = []
     profiles: dict[str, Any] = {}
+    # The content hash goes column by column beside the profile, reusing its float64 values, null masks
+    # and string factorizations (docs/content-hash.md, "Cost").
+    hasher = ContentHasher() if content_hash else None
+    if hasher is not None:
+        hasher.begin(row_count)
     for i, name in enumerate(names):
         series = df.iloc[:, i]
         mapped = map_series(series)
         schema.append(schema_field(name, mapped))
+        source: HashSource | None = None
         if mapped.type in NESTED_TYPES or (wanted is not None and name not in wanted):
-            continue
-        if mapped.type in NUMERIC_TYPES:
-            profiles[name] = _numeric(series, sketch, k, sample_size, seed)
+            pass
+        elif mapped.type in NUMERIC_TYPES:
+            profiles[name], source = _numeric(series, sketch, k, sample_size, seed)
         else:
-            profiles[name] = _categorical(series, mapped, top_k)
+            profiles[name], source = _categorical(series, mapped, top_k, hasher is not None)
+        if hasher is not None:
+            hasher.add_source(name, source if source is not None else column_source(series))
     fingerprint = schema_fingerprint(schema)
     out: dict[str, Any] = {"row_count": row_count, "schema": schema, "schema_fingerprint": fingerprint}
-    if content_hash:
-        out["content_hash"] = _content_hash(df, fingerprint)
+    if hasher is not None:
+        hasher.end()
+        out["content_hash"] = hasher.digest(fingerprint)
     out["columns"] = profiles
     return out
 
@@ -111,16 +122,20 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _numeric(series: pd.Series, sketch: SketchMode, k: int, sample_size: int, seed: int) -> dict[str, Any]:
+def _numeric(
+    series: pd.Series, sketch: SketchMode, k: int, sample_size: int, seed: int
+) -> tuple[dict[str, Any], HashSource | None]:
     values = numeric_values(series)
     nulls = np.isnan(values)
     null_count = int(nulls.sum())
     valid = values[~nulls] if null_count else values
     out: dict[str, Any] = {"kind": "numeric", "count": int(values.size), "null_count": null_count}
+    lo = hi = 0.0
     if valid.size:
+        lo, hi = float(valid.min()), float(valid.max())
         # ±inf are values, not nulls; JSON cannot carry them, so a non-finite min/max/mean is null.
-        out["min"] = _finite_or_none(valid.min())
-        out["max"] = _finite_or_none(valid.max())
+        out["min"] = _finite_or_none(lo)
+        out["max"] = _finite_or_none(hi)
         out["mean"] = _finite_or_none(valid.mean())
     else:
         out["min"] = out["max"] = out["mean"] = None
@@ -128,7 +143,28 @@ def _numeric(series: pd.Series, sketch: SketchMode, k: int, sample_size: int, se
         out["sketch"] = kll_sketch(valid, k)
     else:
         out["sample"] = uniform_sample(valid, sample_size, seed)
-    return out
+    return out, _numeric_source(series, values, nulls if null_count else None, lo, hi)
+
+
+def _numeric_source(
+    series: pd.Series, values: np.ndarray, nulls: np.ndarray | None, lo: float, hi: float
+) -> HashSource | None:
+    """The column's own arrays as the content hash's source, given what the profile found (nulls, min and
+    max): float columns (``"float+"`` when no value can be -0.0), and integer columns whose values a double
+    holds exactly (within ±2^53). Other columns: None (the hash reads them itself)."""
+    dtype = series.dtype
+    no_zero = lo > 0.0 or hi < 0.0
+    exact = -(2.0**53) < lo and hi < 2.0**53
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return ("float+" if no_zero else "float", series.to_numpy(), nulls)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return ("int", series.to_numpy(), None) if exact else None
+    arr = series.array
+    if isinstance(arr, pd.arrays.IntegerArray) and exact:
+        return ("int", arr._data, nulls)  # noqa: SLF001 (the masked array's values; nulls is its mask)
+    if isinstance(arr, pd.arrays.FloatingArray):
+        return ("float+" if no_zero else "float", arr._data, nulls)  # noqa: SLF001
+    return None
 
 
 def kll_sketch(values: np.ndarray, k: int = DEFAULT_K) -> dict[str, Any]:
@@ -157,11 +193,19 @@ def uniform_sample(values: np.ndarray, size: int, seed: int = DEFAULT_SEED) -> l
 # ---------------------------------------------------------------- categorical
 
 
-def _categorical(series: pd.Series, mapped: MappedType, top_k: int) -> dict[str, Any]:
-    null_count, strings, counts = value_counts(series, mapped)
+def _categorical(
+    series: pd.Series, mapped: MappedType, top_k: int, hashing: bool = False
+) -> tuple[dict[str, Any], HashSource | None]:
+    source: HashSource | None = None
+    if _is_string_column(series, mapped):
+        null_count, strings, counts, codes = _string_counts(series)
+        if hashing:
+            source = ("codes", codes, string_table(strings))
+    else:
+        null_count, strings, counts = value_counts(series, mapped)
     frequent = top_values(strings, counts, top_k)
     non_null = int(series.size) - null_count
-    return {
+    profile = {
         "kind": "categorical",
         "count": int(series.size),
         "null_count": null_count,
@@ -169,6 +213,25 @@ def _categorical(series: pd.Series, mapped: MappedType, top_k: int) -> dict[str,
         "frequent": frequent,
         "other_count": non_null - sum(frequent.values()),
     }
+    return profile, source
+
+
+def _is_string_column(series: pd.Series, mapped: MappedType) -> bool:
+    """A column of strings (object or string dtype; not categorical, Arrow or timestamp)."""
+    dtype = series.dtype
+    if isinstance(dtype, (pd.CategoricalDtype, pd.ArrowDtype)) or mapped.type == "timestamp":
+        return False
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        return False
+    return mapped.inferred in ("string", "empty")
+
+
+def _string_counts(series: pd.Series) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """(null count, distinct strings, their counts, each row's code: -1 for a null) of a string column, from
+    one factorization that the content hash reuses."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    counts = np.bincount(codes + 1, minlength=len(uniques) + 1)
+    return int(counts[0]), np.asarray(uniques, dtype=object), counts[1:].astype("int64"), codes
 
 
 def top_values(strings: np.ndarray, counts: np.ndarray, top_k: int) -> dict[str, int]:
