@@ -140,8 +140,8 @@ async function main(): Promise<void> {
   };
   const names = Object.keys(mixed);
   const rows: Row[] = Array.from({ length: ROWS }, (_, i) => {
-    const r: Row = {};
-    for (const n of names) r[n] = mixed[n]![i]!;
+    const r: Record<string, unknown> = {};
+    for (const n of names) r[n] = mixed[n]![i];
     return r;
   });
   const tmp = mkdtempSync(join(tmpdir(), 'rootline-bench-hash-'));
