@@ -55,6 +55,7 @@ export interface MonitorConfig {
     retentionCheckMs: number;
     healthCheckMs: number;
     exportDir?: string;
+    exportFormat: 'jsonl' | 'parquet';
   };
   http: {
     enabled: boolean;
@@ -382,6 +383,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       retentionCheckMs: n('catalog.retentionCheckMs'),
       healthCheckMs: n('catalog.healthCheckMs'),
       exportDir: o('catalog.exportDir'),
+      exportFormat: s('catalog.exportFormat'),
     }) as MonitorConfig['catalog'],
     http: opt({
       enabled: b('http.enabled'),

@@ -303,7 +303,15 @@ export const SETTINGS: readonly Setting[] = [
     env: 'ROOTLINE_CATALOG_EXPORT_DIR',
     type: 'string',
     default: '',
-    doc: 'When set, expired runs are first appended to a JSON Lines file in this folder (one per retention pass), then deleted.',
+    doc: 'When set, expired runs are first exported to this folder (`catalog.exportFormat`), then deleted.',
+  },
+  {
+    key: 'catalog.exportFormat',
+    env: 'ROOTLINE_CATALOG_EXPORT_FORMAT',
+    type: 'enum',
+    values: ['jsonl', 'parquet'],
+    default: 'jsonl',
+    doc: 'Format of the retention export: `jsonl` (one JSON Lines file per retention pass, one run per line) or `parquet` (one Parquet file per batch of 1,000 runs: typed scalar columns, JSON columns for inputs, outputs, params, metrics, upstream and column lineage).',
   },
   // HTTP
   {

@@ -214,8 +214,8 @@ export function refusedForData(err: unknown): boolean {
 }
 
 /** Every expired run's export file name: one JSON Lines file per retention pass. */
-export function retentionExportPath(dir: string, now: number): string {
-  return `${dir.replace(/\/+$/, '')}/catalog-expired-${new Date(now).toISOString().replace(/[:.]/g, '-')}.jsonl`;
+export function retentionExportPath(dir: string, now: number, format: 'jsonl' | 'parquet' = 'jsonl'): string {
+  return `${dir.replace(/\/+$/, '')}/catalog-expired-${new Date(now).toISOString().replace(/[:.]/g, '-')}.${format}`;
 }
 
 /** Options of {@link startRetention}. */
@@ -223,8 +223,10 @@ export interface RetentionTickerOptions {
   /** Runs older than this (by event time) are deleted. */
   retentionMs: number;
   intervalMs: number;
-  /** When set, expired runs are exported there as JSON Lines first. */
+  /** When set, expired runs are exported there first. */
   exportDir?: string | undefined;
+  /** JSON Lines (one file per pass, default) or Parquet (one file per batch of 1,000 runs). */
+  exportFormat?: 'jsonl' | 'parquet' | undefined;
   logger: Logger;
   onError?: (err: unknown) => void;
   now?: () => number;
@@ -247,11 +249,13 @@ export function startRetention(
     try {
       const res = await catalog.applyRetention({
         before: t - o.retentionMs,
-        ...(o.exportDir ? { exportPath: retentionExportPath(o.exportDir, t) } : {}),
+        ...(o.exportDir
+          ? { exportPath: retentionExportPath(o.exportDir, t, o.exportFormat), exportFormat: o.exportFormat ?? 'jsonl' }
+          : {}),
       });
       if (res.deleted > 0)
         o.logger.info(
-          { deleted: res.deleted, exported: res.exported, exportPath: res.exportPath },
+          { deleted: res.deleted, exported: res.exported, exportFiles: res.exportFiles },
           'catalog retention',
         );
     } catch (err: unknown) {

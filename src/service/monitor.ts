@@ -287,6 +287,7 @@ export async function runMonitor(
           retentionMs: cfg.catalog.retention,
           intervalMs: cfg.catalog.retentionCheckMs,
           exportDir: cfg.catalog.exportDir,
+          exportFormat: cfg.catalog.exportFormat,
           logger: log,
           onError: () => metrics.errors.inc({ component: 'catalog-retention' }),
         })

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Catalog, type CatalogRun, type WriteResult } from '../../src/adapters/catalog/index.js';
 import { RootlineError } from '../../src/errors/index.js';
@@ -266,6 +267,39 @@ describe('monitor writes through an embedded catalog: idempotent on redelivery',
 });
 
 describe('startRetention', () => {
+  it('with exportFormat parquet, writes Parquet files of the expired runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rootline-retention-'));
+    dirs.push(dir);
+    const catalog = await Catalog.open({ driver: 'pglite' });
+    try {
+      const day = 86_400_000;
+      const now = Date.UTC(2026, 11, 1);
+      await catalog.writeRuns([
+        { ...run(1), event_time: now - 40 * day },
+        { ...run(2), event_time: now - 29 * day },
+      ]);
+      const stop = startRetention(catalog, {
+        retentionMs: 30 * day,
+        intervalMs: 60_000,
+        exportDir: dir,
+        exportFormat: 'parquet',
+        logger: quiet,
+        now: () => now,
+      });
+      await stop();
+      const files = readdirSync(dir);
+      expect(files).toEqual([`catalog-expired-2026-12-01T00-00-00-000Z-00001.parquet`]);
+      const buf = readFileSync(join(dir, files[0]!));
+      const rows = await parquetReadObjects({
+        file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+      });
+      expect(rows.map((r) => r.event_id)).toEqual(['e1']);
+      expect(await catalog.getRun({ pipeline: 'p', node: 'n2', run_id: 'r' })).toBeDefined();
+    } finally {
+      await catalog.close();
+    }
+  });
+
   it('exports the expired runs as JSON Lines, then deletes them; the rest stay', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rootline-retention-'));
     dirs.push(dir);

@@ -20,7 +20,7 @@ export {
   provenance,
   provenanceTree,
 } from './queries.js';
-export { applyRetention, type RetentionOptions } from './retention.js';
+export { applyRetention, runsToParquet, type RetentionExportFormat, type RetentionOptions } from './retention.js';
 export {
   GAP_FACTOR,
   GAP_MIN_INTERVALS,

@@ -177,7 +177,9 @@ export interface LineageHealth {
 /** What `applyRetention` did. */
 export interface RetentionResult {
   deleted: number;
-  /** Runs written to the export file (JSON Lines, one `StoredRun` per line). */
+  /** Runs written to the export (JSON Lines, one `StoredRun` per line; or Parquet, one row per run). */
   exported: number;
   exportPath: string | undefined;
+  /** The files written: the JSON Lines file, or one Parquet file per batch. */
+  exportFiles: string[];
 }

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../../src/adapters/catalog/index.js';
 import {
@@ -217,6 +218,54 @@ export function catalogSuite(driver: string, open: () => Promise<Catalog>): void
       expect((await catalog.consumers('dv-plain-writer-0')).map((c) => c.run.run_id)).toEqual(['run-0']);
     });
 
+    it('exports expired runs as Parquet, one file per batch, readable back to the stored runs', async () => {
+      const fresh = await open();
+      const dir = mkdtempSync(join(tmpdir(), 'rootline-retention-pq-'));
+      try {
+        const runs = chain('pq', 5, 4);
+        await fresh.writeRuns(runs);
+        const horizon = T0 + 2 * RUN_GAP_MS;
+        const res = await fresh.applyRetention({ before: horizon, exportPath: join(dir, 'x.parquet'), batchSize: 4 });
+        expect(res.deleted).toBe(10);
+        expect(res.exported).toBe(10);
+        expect(res.exportFiles.map((f) => f.slice(dir.length + 1))).toEqual([
+          'x-00001.parquet',
+          'x-00002.parquet',
+          'x-00003.parquet',
+        ]);
+        expect(readdirSync(dir).sort()).toEqual(['x-00001.parquet', 'x-00002.parquet', 'x-00003.parquet']);
+        const rows: Record<string, unknown>[] = [];
+        for (const f of res.exportFiles) {
+          const buf = readFileSync(f);
+          rows.push(
+            ...(await parquetReadObjects({
+              file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+            })),
+          );
+        }
+        const expired = runs.filter((r) => r.event_time < horizon);
+        expect(rows.map((r) => r.event_id).sort()).toEqual(expired.map((r) => r.event_id).sort());
+        for (const r of expired) {
+          const row = rows.find((x) => x.event_id === r.event_id)!;
+          expect((row.event_time as Date).getTime()).toBe(r.event_time);
+          expect(typeof row.id).toBe('bigint');
+          expect(row).toMatchObject({ pipeline: r.pipeline, node: r.node, run_id: r.run_id, status: r.status });
+          expect(row.healthy).toBe(r.healthy);
+          // JSON columns (converted type JSON) come back as their text
+          const json = (v: unknown): unknown => (v === null || v === undefined ? undefined : JSON.parse(v as string));
+          expect(json(row.inputs)).toEqual(r.inputs);
+          expect(json(row.outputs)).toEqual(r.outputs);
+          expect(json(row.upstream)).toEqual(r.upstream);
+          expect(json(row.params)).toEqual(r.params);
+          expect(row.code_version ?? undefined).toEqual(r.code_version);
+        }
+        expect(await counts(fresh, 'pq')).toEqual({ runs: 10, inputs: 10, outputs: 10, edges: 8 });
+      } finally {
+        await fresh.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('exports expired runs as JSON Lines, then deletes them with their inputs and outputs', async () => {
       const fresh = await open();
       const dir = mkdtempSync(join(tmpdir(), 'rootline-retention-'));
@@ -226,7 +275,7 @@ export function catalogSuite(driver: string, open: () => Promise<Catalog>): void
         const horizon = T0 + 2 * RUN_GAP_MS;
         const file = join(dir, 'expired', 'runs.jsonl');
         const res = await fresh.applyRetention({ before: horizon, exportPath: file, batchSize: 3 });
-        expect(res).toEqual({ deleted: 10, exported: 10, exportPath: file });
+        expect(res).toEqual({ deleted: 10, exported: 10, exportPath: file, exportFiles: [file] });
         const lines = readFileSync(file, 'utf8')
           .trimEnd()
           .split('\n')
@@ -244,6 +293,7 @@ export function catalogSuite(driver: string, open: () => Promise<Catalog>): void
           deleted: 0,
           exported: 0,
           exportPath: undefined,
+          exportFiles: [],
         });
 
         const health = await fresh.lineageHealth();
