@@ -12,27 +12,15 @@
 //    process under /usr/bin/time -v: wall time and maximum resident set size. The files are deleted after.
 // Each in-process measurement runs REPEATS times; the table shows the best and the median.
 //
-// 3. Content hash (docs/content-hash.md): the same profiling with and without `contentHash`, interleaved
-//    (best of REPEATS each, so that a busy machine slows both alike): the 1,000,000 x 20 columns, 200,000
-//    mixed rows (profileRows), and a 30 MB CSV of case 2 through profileFile in this process.
+// The content hash's cost is measured by bench/content-hash.ts.
 //
 // Run: npx tsx bench/profile.ts [--skip-files] [--skip-python]   (writes bench/results/profile.md)
-//      npx tsx bench/profile.ts --content-hash-only   (only case 3: replaces its section of profile.md)
 import { execFileSync } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  mkdirSync,
-} from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createProfiler, profileColumns, profileFile, profileRows } from '../src/profile/index.js';
+import { createProfiler, profileColumns } from '../src/profile/index.js';
 import { seededRandom } from '../src/sketch/index.js';
 
 const ROWS = 1_000_000;
@@ -137,99 +125,7 @@ function timeV(path: string, out: string): { seconds: number; maxRssKb: number }
   return { seconds, maxRssKb: Number(rss[1]) };
 }
 
-/** Best of REPEATS for `off` and `on`, run alternately. */
-async function interleaved(off: () => unknown, on: () => unknown): Promise<[Timing, Timing]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    for (const [fn, out] of [
-      [off, a],
-      [on, b],
-    ] as const) {
-      const t0 = performance.now();
-      await fn();
-      out.push((performance.now() - t0) / 1000);
-    }
-  }
-  const timing = (t: number[]): Timing => {
-    t.sort((x, y) => x - y);
-    return [t[0]!, t[Math.floor(t.length / 2)]!];
-  };
-  return [timing(a), timing(b)];
-}
-
-/** Case 3: the cost of the content hash, as a markdown section. */
-async function contentHashSection(named: Record<string, Float64Array>, tmp: string): Promise<string[]> {
-  const rnd = seededRandom(11);
-  const cities = ['Paris', 'Lyon', 'Berlin', 'Zürich', 'São Paulo', 'Oslo'];
-  const rows = Array.from({ length: 200_000 }, (_, i) => ({
-    id: i,
-    amount: Math.round(rnd() * 100_000) / 100,
-    city: cities[i % cities.length]!,
-    active: rnd() < 0.7,
-    at: new Date(1_790_000_000_000 + Math.floor(rnd() * 1e9)),
-    note: `user-${Math.floor(rnd() * 100_000)}`,
-  }));
-  const csv = join(tmp, 'content-hash.csv');
-  const csvRows = await writeCsv(csv, 30e6);
-  const cases: [string, string, () => unknown, () => unknown][] = [
-    [
-      `${ROWS.toLocaleString('en-US')} x ${COLUMNS} Float64Array columns, \`profileColumns\` (KLL)`,
-      `${((ROWS * COLUMNS) / 1e6).toFixed(0)} M cells`,
-      () => profileColumns(named, { contentHash: false }),
-      () => profileColumns(named),
-    ],
-    [
-      '200,000 rows x 6 (long, double, string, boolean, Date, high-cardinality string), `profileRows`',
-      '1.2 M cells',
-      () => profileRows(rows, { contentHash: false }),
-      () => profileRows(rows),
-    ],
-    [
-      `30 MB CSV (case 2's columns), \`profileFile\` in process`,
-      `${csvRows.toLocaleString('en-US')} rows x 10`,
-      () => profileFile(csv, { contentHash: false }),
-      () => profileFile(csv),
-    ],
-  ];
-  const lines = [
-    '## Content hash',
-    '',
-    `The same profiling with and without the content hash (\`contentHash: false\`; docs/content-hash.md), run alternately, ${REPEATS} times each, best / median. Load average (1 min) at the start: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`,
-    '',
-    '| data | size | without the hash | with the hash | overhead (best) |',
-    '|---|---|---|---|---|',
-  ];
-  for (const [label, size, off, on] of cases) {
-    const [a, b] = await interleaved(off, on);
-    console.log(`content hash: ${label}: ${fmt(a)} -> ${fmt(b)}`);
-    lines.push(`| ${label} | ${size} | ${fmt(a)} | ${fmt(b)} | ${(((b[0] - a[0]) / a[0]) * 100).toFixed(1)}% |`);
-  }
-  lines.push(`\nLoad average (1 min) at the end: ${loadavg()[0]!.toFixed(1)}.`);
-  return lines;
-}
-
-async function contentHashOnly(): Promise<void> {
-  const named: Record<string, Float64Array> = {};
-  makeColumns().forEach((c, j) => (named[`c${j}`] = c));
-  const tmp = mkdtempSync(join(tmpdir(), 'rootline-bench-profile-'));
-  try {
-    const section = (await contentHashSection(named, tmp)).join('\n');
-    const path = join(ROOT, 'bench', 'results', 'profile.md');
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Profiler benchmark\n';
-    const start = text.indexOf('## Content hash');
-    const before = start < 0 ? `${text.trimEnd()}\n\n` : text.slice(0, start);
-    const next = start < 0 ? -1 : text.indexOf('\n## ', start + 1);
-    const after = next < 0 ? '' : text.slice(next + 1);
-    writeFileSync(path, `${before}${section}\n${after ? `\n${after}` : ''}`);
-    console.log('updated the content hash section of bench/results/profile.md');
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
 async function main(): Promise<void> {
-  if (args.has('--content-hash-only')) return contentHashOnly();
   const loadAtStart = loadavg()[0]!;
   const columns = makeColumns();
   const named: Record<string, Float64Array> = {};
@@ -346,7 +242,12 @@ async function main(): Promise<void> {
         'Memory does not grow with the file: the file is read in 1 MiB chunks, and each column keeps a KLL sketch (about 600 doubles), at most 512 frequent-value counters and at most 1,024 distinct values (then a 16 KiB HyperLogLog sketch). What is left is V8 heap headroom.',
       );
     }
-    lines.push('', ...(await contentHashSection(named, tmp)));
+    lines.push(
+      '',
+      '## Content hash',
+      '',
+      'Measured by `npx tsx bench/content-hash.ts`: [content-hash.md](content-hash.md) (profile alone vs profile + hash, TypeScript and Python).',
+    );
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'profile.md'), `${lines.join('\n')}\n`);
     console.log('wrote bench/results/profile.md');
