@@ -33,6 +33,7 @@ import {
   evaluateProfile,
   holdReference,
   learnBaseline,
+  learnRowCount,
   learnSummary,
   resetBaseline,
   summarize,
@@ -666,6 +667,16 @@ export class MonitorCore {
     } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);
     else {
       this.keepCandidate(report, node, run, v, out.dirty);
+      // A row count that passed its own check is learned even when another check flagged the run (a
+      // column's drift): otherwise the weekend a drift fell on is missing from the seasonal history and the
+      // next weekend is judged against weekdays. Not while a row-count finding waits for its persistence.
+      if (!v.pending && !v.findings.some((f) => f.metric === 'row_count' || f.metric === 'schema'))
+        for (const o of report.outputs ?? [])
+          if (
+            o.profile?.row_count !== undefined &&
+            learnRowCount(node, 'out', o.dataset, o.profile.row_count, at, opts)
+          )
+            out.dirty.add(stateKey.node(node.pipeline, node.node));
       // A compatible schema change is the baseline at once, whatever else the run shows.
       if (v.notices.some((f) => f.metric === 'schema')) {
         const o = (report.outputs ?? [])[0];

@@ -2,6 +2,7 @@ import { diffSchemas, schemaFingerprint, type Profile, type Report } from '../co
 import { dict, own } from '../dict.js';
 import {
   DRIFT_NOISE_MIN_RUNS,
+  DRIFT_NOISE_TAIL_P,
   DRIFT_NOISE_Z,
   effectiveRules,
   type ColumnMetrics,
@@ -352,9 +353,18 @@ function withNoiseBand(d: DriftMetrics, c: ColumnBaseline | undefined, freshRang
  */
 export function driftNoiseBand(hist: readonly number[]): number | undefined {
   if (hist.length < DRIFT_NOISE_MIN_RUNS) return undefined;
+  const mid = median(hist);
   // The statistic is skewed (bounded below, long right tail): the MAD alone can miss how far healthy runs
-  // go, so the band is at least the largest statistic a recent healthy run showed.
-  return Math.max(median(hist) + DRIFT_NOISE_Z * mad(hist, { scaled: true }), Math.max(...hist));
+  // go, so the band is at least the largest statistic a recent healthy run showed, and at least the
+  // 1 - DRIFT_NOISE_TAIL_P quantile of an exponential tail above the median whose scale is the mean excess of
+  // the runs above it (the peaks-over-threshold estimate; heavier than a normal tail, so on the safe side).
+  const above = hist.filter((x) => x > mid);
+  const excess = above.length > 0 ? above.reduce((a, x) => a + (x - mid), 0) / above.length : 0;
+  return Math.max(
+    mid + DRIFT_NOISE_Z * mad(hist, { scaled: true }),
+    Math.max(...hist),
+    mid + excess * Math.log(0.5 / DRIFT_NOISE_TAIL_P),
+  );
 }
 
 function rangeOf(col: { min?: number | null; max?: number | null }): [number, number] | undefined {
@@ -610,6 +620,25 @@ export function learnSummary(
     b.slot_seq += 1;
     b.slot_count = windowRuns(n, b.slot_seq);
   }
+}
+
+/**
+ * Teaches only the row-count history (recent and seasonal) of a dataset whose baseline exists: for a run
+ * that another check flagged while its row count passed its own (see MonitorCore.learn).
+ */
+export function learnRowCount(
+  node: NodeState,
+  role: 'out' | 'in',
+  dataset: string,
+  rows: number,
+  at: number,
+  options: CompiledCoreOptions,
+): boolean {
+  const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
+  if (!b || !Number.isFinite(rows) || rows < 0) return false;
+  pushBounded(b.row_counts, rows, options.baselineRuns);
+  pushSeasonal((b.row_seasons ??= []), at, rows);
+  return true;
 }
 
 /**

@@ -240,6 +240,11 @@ export interface LongHorizonMetrics {
 
 /** Robust z above the column's own healthy drift statistics before a drift stands (docs/statistics.md). */
 export const DRIFT_NOISE_Z = 4;
+/**
+ * The share of healthy runs allowed above a column's noise band under its exponential tail model
+ * (docs/statistics.md, "The column's own movement"): 1 in 1,000 column-runs.
+ */
+export const DRIFT_NOISE_TAIL_P = 1e-3;
 /** Healthy runs with a drift statistic before the column's own noise band applies. */
 export const DRIFT_NOISE_MIN_RUNS = 4;
 

@@ -83,7 +83,7 @@ export interface SeasonalFit {
   f: number;
   /** Robust standard deviation of the within-slot (log) residuals, corrected for the slot medians' fit. */
   spread: number;
-  /** How many residuals it rests on. */
+  /** Its degrees of freedom: the independent within-slot residuals it rests on (runs minus slots with runs). */
   residuals: number;
 }
 
@@ -104,6 +104,7 @@ export function seasonalFit(history: readonly [number, number][], grouping: Seas
   let ssT = 0;
   let ssW = 0;
   const residuals: number[] = [];
+  let dof = 0;
   for (const v of g.values()) {
     const m = v.reduce((a, x) => a + x, 0) / v.length;
     for (const x of v) {
@@ -115,6 +116,7 @@ export function seasonalFit(history: readonly [number, number][], grouping: Seas
       // shrink the MAD); such residuals are smaller than the noise by sqrt((n-1)/n).
       const c = Math.sqrt(v.length / (v.length - 1));
       for (const x of v) residuals.push((x - m) * c);
+      dof += v.length - 1;
     }
   }
   if (ssT === 0) return undefined;
@@ -122,7 +124,9 @@ export function seasonalFit(history: readonly [number, number][], grouping: Seas
   const ssB = ssT - ssW;
   const explained = (ssB - (k - 1) * msW) / (ssT + msW);
   const f = msW > 0 ? ssB / (k - 1) / msW : Infinity;
-  return { grouping, explained, f, spread: robustScale(residuals), residuals: residuals.length };
+  // A slot of m runs gives m residuals but only m - 1 independent ones (they sum to zero): the spread's
+  // degrees of freedom, which the small-sample widening needs, are the within-slot ones.
+  return { grouping, explained, f, spread: robustScale(residuals), residuals: dof };
 }
 
 /** The calendar grouping that explains the history, if one does clearly (see docs/statistics.md). */
@@ -215,7 +219,30 @@ export function rowExpectations(
   if (found && !(found.grouping === 'daily' ? daily : weekly).undetermined)
     auto = found.grouping === 'daily' ? daily : weekly;
   else if (youngWeek(t, history)) auto = { ...none, undetermined: true };
+  else if (!found && youngDay(history)) auto = daily.undetermined ? daily : seasonal('daily', undefined);
   return { none, daily, weekly, auto };
+}
+
+/** A sub-daily node's first-day counts within this relative range of their median are steady (no sign of a daily cycle). */
+export const YOUNG_DAY_STEADY = 0.1;
+
+/**
+ * A node that runs several times a day and has not yet seen each hour twice (the daily fit needs repeated
+ * hours), whose counts so far already moved more than {@link YOUNG_DAY_STEADY}: whether an hour is quieter
+ * or busier by design (nights, business hours) cannot be known yet. Such a run is judged against the same
+ * hour's earlier runs with the node's overall noise, or not at all at an hour it has not run at yet. Its runs
+ * are still learned, so the second day has every hour's level; a steadier node is judged as usual.
+ */
+function youngDay(history: readonly [number, number][]): boolean {
+  if (history.length < 2 || seasonalFit(history, 'daily') !== undefined) return false;
+  const span = history[history.length - 1]![0] - history[0]![0];
+  if (span / (history.length - 1) >= DAY / 2) return false;
+  // All in one hour so far: nothing to tell an hour's level from the node's.
+  const hour = seasonSlot(history[0]![0], 'daily');
+  if (history.every(([u]) => seasonSlot(u, 'daily') === hour)) return false;
+  const rows = history.map(([, r]) => r);
+  const mid = median(rows);
+  return mid > 0 && (Math.max(...rows) - Math.min(...rows)) / mid > YOUNG_DAY_STEADY;
 }
 
 /**

@@ -42,27 +42,27 @@ type Situation = (typeof SITUATIONS)[number];
 const MEETS_TARGETS = new Set<Situation>([
   'bad_imputation',
   'cast_truncation',
+  'code_change',
   'filter_bug',
   'join_drop',
   'late_duplicate',
+  'noisy_filter',
+  'seasonality',
+  'small_samples',
 ]);
 
 /** What the other situations score today, at least: culprits right, and at most these false incidents. */
 const FLOOR: Partial<Record<Situation, { culpritRight: number; maxFalse: number; maxViolations?: number }>> = {
-  code_change: { culpritRight: 2, maxFalse: 1 },
-  cross_pipeline: { culpritRight: 2, maxFalse: 13 },
-  // not caught yet (issue 10 item 5: a long-horizon reference)
+  // standardized features and model scores of the three consuming pipelines still jump past their bands
+  cross_pipeline: { culpritRight: 2, maxFalse: 5 },
+  // not caught by default (issue 10 item 5: the long-horizon rule is opt-in)
   gradual_drift: { culpritRight: 0, maxFalse: 0 },
-  // issue 10 item 2 (accepting and re-baselining intended changes): the compatible column_added is a
-  // warning now, but the nodes below the changed one still open incidents of their own
-  intended_changes: { culpritRight: 0, maxFalse: 1, maxViolations: 5 },
-  many_categories: { culpritRight: 2, maxFalse: 2 },
-  noisy_filter: { culpritRight: 2, maxFalse: 1 },
-  rare_category: { culpritRight: 0, maxFalse: 4 },
-  // an hourly pipeline whose first runs are all at night: its baseline is night-sized
-  seasonality: { culpritRight: 0, maxFalse: 6 },
-  silent_node: { culpritRight: 2, maxFalse: 2 },
-  small_samples: { culpritRight: 2, maxFalse: 1 },
+  // issue 10 item 2 (accepting and re-baselining intended changes): the compatible column_added is info
+  // now, but the nodes below the changed one still open incidents of their own
+  intended_changes: { culpritRight: 0, maxFalse: 1, maxViolations: 4 },
+  many_categories: { culpritRight: 2, maxFalse: 1 },
+  rare_category: { culpritRight: 0, maxFalse: 3 },
+  silent_node: { culpritRight: 2, maxFalse: 1 },
   upstream_schema: { culpritRight: 2, maxFalse: 1 },
 };
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { REPORT_SPEC, type Report } from '../../src/contract/index.js';
 import { MonitorCore } from '../../src/monitor/index.js';
 import { compileRules, type Finding } from '../../src/rules/index.js';
-import { detectSeasonality } from '../../src/stats/index.js';
+import { detectSeasonality, seasonalFit } from '../../src/stats/index.js';
 import { mulberry32 } from '../stats/prng.js';
 
 const DEFAULTS = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
@@ -121,6 +121,71 @@ describe('row_count: seasonal baselines and the node’s own noise band', () => 
     // of `daily` would see it; the fit says so directly.
     const hist = runs.map((r) => [r.t, r.rows] as [number, number]);
     expect(detectSeasonality(hist)?.grouping).toBe('daily');
+  });
+});
+
+describe('row_count: a run flagged for something else still teaches its row count', () => {
+  it('a drift on the first Saturdays does not leave the weekend out of the history (no weekend finding after)', () => {
+    const rnd = mulberry32(21);
+    const core = new MonitorCore({ rules: compileRules([DEFAULTS]) });
+    const found: Finding[] = [];
+    weekly(35, 5).forEach((r, d) => {
+      // The first two Saturdays (days 5 and 12) carry a shifted score column: a drift finding, an incident.
+      const shift = d === 5 || d === 12 ? 3 : 0;
+      const sample = Array.from({ length: 400 }, () => rnd() + shift);
+      const rep = report(r.node, r.t, r.rows);
+      rep.outputs![0]!.profile!.columns = {
+        score: { kind: 'numeric', count: 400, null_count: 0, min: shift, max: shift + 1, sample },
+      };
+      found.push(...core.processBatch([rep]).findings);
+    });
+    expect(found.filter((f) => f.metric === 'drift').map((f) => new Date(f.event_time).getUTCDay())).toEqual([6, 6]);
+    expect(found.filter((f) => f.metric === 'row_count').map((f) => [f.run_id, f.message])).toEqual([]);
+  });
+});
+
+describe('row_count: an hourly node in its first day', () => {
+  /** Hourly runs from 00:10 UTC for `days` days: ~200 rows at night, climbing to ~2.5x by 09:00, +-3% noise. */
+  const hourly = (days: number, seed: number, drop?: number) => {
+    const rnd = mulberry32(seed);
+    const start = Date.UTC(2026, 0, 5, 0, 10);
+    return Array.from({ length: 24 * days }, (_, i) => {
+      const t = start + i * 3_600_000;
+      const h = new Date(t).getUTCHours();
+      const level = h < 6 ? 200 + h * 8 : h < 9 ? 250 + (h - 5) * 80 : h < 21 ? 500 : 300;
+      return { node: 'clicks', t, rows: Math.round(level * (1 + (rnd() * 2 - 1) * 0.03) * (i === drop ? 0.7 : 1)) };
+    });
+  };
+
+  it('whose first runs are at night and whose counts climb through the morning gives none (10 seeds)', () => {
+    for (let seed = 1; seed <= 10; seed++)
+      expect(rowFindings(hourly(5, seed)).map((f) => [seed, f.run_id, f.message])).toEqual([]);
+  });
+
+  it('is judged from its second day on: a 30% drop at 10:10 on day 3 is caught, against that hour', () => {
+    const runs = hourly(5, 4, 2 * 24 + 10);
+    const found = rowFindings(runs);
+    expect(found.map((f) => f.run_id)).toEqual([new Date(runs[2 * 24 + 10]!.t).toISOString()]);
+    expect(found[0]!.message).toMatch(/daily baseline/);
+  });
+
+  it('whose counts hold steady hour after hour is judged on its first day (a 30% drop at hour 20)', () => {
+    const runs = Array.from({ length: 30 }, (_, i) => ({
+      node: 'steady',
+      t: START + i * 3_600_000,
+      rows: i === 20 ? 70_000 : 100_000 + (i % 3) * 1000,
+    }));
+    expect(rowFindings(runs).map((f) => f.run_id)).toEqual([new Date(START + 20 * 3_600_000).toISOString()]);
+  });
+
+  it("the seasonal fit's degrees of freedom are the within-slot ones: pairs of runs give one each", () => {
+    // Five hours seen twice and one once: 11 runs in 6 slots, 5 independent residuals (not 10).
+    const h = (d: number, hour: number, rows: number): [number, number] => [START + d * DAY + hour * 3_600_000, rows];
+    const hist = [
+      ...[0, 1, 2, 3, 4, 5].map((x) => h(0, x, 190 + x * 10)),
+      ...[0, 1, 2, 3, 4].map((x) => h(1, x, 192 + x * 10)),
+    ];
+    expect(seasonalFit(hist, 'daily')?.residuals).toBe(5);
   });
 });
 
