@@ -36,4 +36,9 @@ export interface NodeRun {
   error?: RunError;
   /** The incident this run's findings were attributed to (as root or symptom). */
   incident_id?: string;
+  /**
+   * The root its findings were traced to when that root is in a pipeline another instance holds (the
+   * incident is that instance's; cross-instance RCA). Absent otherwise.
+   */
+  remote_root?: NodeRef & { run_id: string };
 }

@@ -51,6 +51,7 @@ import {
 import {
   DEFAULT_ROLLBACK_POLICY,
   acceptIncident,
+  attachSymptoms,
   attributeRun,
   healthyRun,
   openIncidentFor,
@@ -58,6 +59,8 @@ import {
   type RollbackPolicy,
 } from './incidents.js';
 import { DEFAULT_RERUN_POLICY, type RerunPolicy } from './rerun.js';
+import type { RemoteView } from './remote-view.js';
+import { SYMPTOM_SPEC, type SymptomMessage } from './symptom-forward.js';
 import { compileCoreOptions, type CompiledCoreOptions, type CoreOptions } from './options.js';
 import {
   MEASUREMENTS,
@@ -93,7 +96,22 @@ export interface CoreOutput {
   dirty: Set<string>;
   /** Incident commands applied or ignored, in order (for the log). */
   commands: { command: IncidentCommand; outcome: CommandOutcome['kind']; reason?: string }[];
+  /**
+   * Symptoms whose root is in a pipeline another instance holds (cross-instance RCA): to the reports topic,
+   * keyed by the root's pipeline, in the batch's transaction.
+   */
+  symptoms: SymptomMessage[];
+  /** Forwarded symptoms received and what became of them, in order (for the log). */
+  symptomOutcomes: { message: SymptomMessage; outcome: SymptomOutcome; reason?: string }[];
+  /**
+   * Runs recorded earlier whose verdict was decided now (a held verdict, re-attributed): their health
+   * events are published again, naming the incident.
+   */
+  healthUpdates: { pipeline: string; node: string; run: RunRecord }[];
 }
+
+/** What a forwarded symptom became at the instance holding its root's pipeline. */
+export type SymptomOutcome = 'attached' | 'held' | 'forwarded' | 'not_found';
 
 export function emptyOutput(): CoreOutput {
   return {
@@ -106,6 +124,9 @@ export function emptyOutput(): CoreOutput {
     duplicates: 0,
     dirty: new Set(),
     commands: [],
+    symptoms: [],
+    symptomOutcomes: [],
+    healthUpdates: [],
   };
 }
 
@@ -119,6 +140,12 @@ export interface MonitorCoreOptions extends CoreOptions {
   rules: RuleSet;
   rollback?: Partial<RollbackPolicy>;
   rerun?: Partial<RerunPolicy>;
+  /**
+   * The read-only view of the nodes other instances hold (their health events): RCA walks into their
+   * pipelines, and a root found there is forwarded to its owner as a symptom. None: one instance sees
+   * only the pipelines it holds (replay, the demo, the benchmarks).
+   */
+  view?: RemoteView;
 }
 
 /**
@@ -187,9 +214,12 @@ export class MonitorCore {
   /** Candidate runs of the nodes' new-normal rings, by state key (`c|...`). */
   readonly candidates = new Map<string, CandidateRun>();
   private readonly cache: BaselineCache;
+  /** The other instances' nodes (cross-instance RCA); undefined on a lone core. */
+  readonly view: RemoteView | undefined;
 
   constructor(options: MonitorCoreOptions) {
     this.rules = options.rules;
+    this.view = options.view;
     this.options = compileCoreOptions(options);
     this.rollback = { ...DEFAULT_ROLLBACK_POLICY, ...options.rollback };
     this.rerun = { ...DEFAULT_RERUN_POLICY, ...options.rerun };
@@ -228,12 +258,20 @@ export class MonitorCore {
         if (name === graph.pipeline) continue;
         out.push(...rt.graph.producersOf(dataset));
       }
+      // ... and by nodes of pipelines other instances hold, as their health events tell.
+      for (const ref of this.view?.producersOf(dataset) ?? [])
+        if (ref.pipeline !== graph.pipeline && !this.pipelines.has(ref.pipeline)) out.push(ref);
       return out;
     };
   }
 
   private nodeState(ref: NodeRef): NodeState | undefined {
     return this.pipelines.get(ref.pipeline)?.nodes.get(ref.node);
+  }
+
+  /** Whether a node belongs to a pipeline another instance holds (seen through the view). */
+  private isRemote(ref: NodeRef): boolean {
+    return this.view !== undefined && !this.pipelines.has(ref.pipeline);
   }
 
   /** Processes reports in order. */
@@ -262,6 +300,7 @@ export class MonitorCore {
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
     this.learn(report, rt, node, at, verdict, run, out);
     const events = this.attribute(rt, ref, run, verdict.healthy);
+    this.takeForwarded(out);
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
     this.newSteadyLevel(rt, node, ref, run, out);
@@ -726,7 +765,57 @@ export class MonitorCore {
       });
       return [];
     }
-    return cloneEvents(attributeRun(this.incidentContext(rt), run, ref, judged.verdicts));
+    return this.decide(rt, ref, run, judged.verdicts);
+  }
+
+  /**
+   * Attributes a judged run: roots in pipelines held here open or join incidents (attributeRun); a root
+   * in a pipeline another instance holds (seen through the view) opens nothing here: the findings it
+   * explains are forwarded to that instance as a symptom (SymptomMessage), and the run names the root
+   * run's incident when the view already knows it.
+   */
+  private decide(
+    rt: PipelineRuntime,
+    ref: NodeRef,
+    run: RunRecord,
+    verdicts: Parameters<typeof attributeRun>[3],
+  ): IncidentEvent[] {
+    const local: Parameters<typeof attributeRun>[3] = [];
+    const away = new Map<string, { root: RcaRun; findings: FindingBrief[] }>();
+    for (const { finding, roots } of verdicts) {
+      const remote = roots.filter((v) => this.isRemote(v.root.ref));
+      if (remote.length === 0 || remote.length < roots.length)
+        local.push({ finding, roots: roots.filter((v) => !this.isRemote(v.root.ref)) });
+      for (const v of remote) {
+        const k = awaitedKey(v.root.ref, v.root.run_id);
+        const g = away.get(k);
+        if (g) g.findings.push(finding);
+        else away.set(k, { root: v.root, findings: [finding] });
+      }
+    }
+    for (const { root, findings } of away.values()) {
+      const incidentId = this.view?.run(root.ref, root.run_id)?.incident_id;
+      this.forwarded.push({
+        spec: SYMPTOM_SPEC,
+        pipeline: root.ref.pipeline,
+        root: { node: root.ref.node, run_id: root.run_id },
+        ...(incidentId !== undefined ? { incident_id: incidentId } : {}),
+        from: { pipeline: ref.pipeline, node: ref.node, run_id: run.run_id, event_time: iso(run.event_time) },
+        findings,
+      });
+      if (incidentId !== undefined) run.incident_id ??= incidentId;
+      run.remote_root ??= { pipeline: root.ref.pipeline, node: root.ref.node, run_id: root.run_id };
+    }
+    return cloneEvents(attributeRun(this.incidentContext(rt), run, ref, local));
+  }
+
+  /** Symptoms forwarded by {@link decide} since the last {@link takeForwarded} (moved into the output). */
+  private forwarded: SymptomMessage[] = [];
+
+  private takeForwarded(out: CoreOutput): void {
+    if (this.forwarded.length === 0) return;
+    out.symptoms.push(...this.forwarded);
+    this.forwarded = [];
   }
 
   /** RCA for every finding of an anomalous run; `missing`: named upstream runs not (yet) held here. */
@@ -793,11 +882,103 @@ export class MonitorCore {
       rt.state.held.push({ ...h, waiting: judged.missing });
       return;
     }
-    const events = cloneEvents(attributeRun(this.incidentContext(rt), run, ref, judged.verdicts));
+    const events = this.decide(rt, ref, run, judged.verdicts);
+    this.takeForwarded(out);
     pushCoalesced(out.incidentEvents, events);
     out.points.push(...incidentPoints(events));
     out.dirty.add(stateKey.run(ref.pipeline, ref.node, run.seq % this.options.runHistory));
     for (const e of events) out.dirty.add(stateKey.pipeline(e.incident.pipeline));
+    // Re-attributed: the run's health event is published again, naming its incident (or remote root).
+    out.healthUpdates.push({ pipeline: ref.pipeline, node: ref.node, run });
+    // Symptoms forwarded to this run while it was held follow it now.
+    for (const msg of h.symptoms ?? []) this.placeSymptom(rt, msg, out);
+  }
+
+  /**
+   * Held verdicts (in every pipeline held here) waiting for a run that is now known, locally or through the
+   * view: judged again. The service calls it when the view received runs that {@link awaits} reported.
+   */
+  settleAwaited(out: CoreOutput = emptyOutput()): CoreOutput {
+    for (const rt of [...this.pipelines.values()]) {
+      const ready = (rt.state.held ?? []).filter((h) => h.waiting.some((w) => this.known(w, w.run_id)));
+      for (const h of ready.sort(heldOrder)) this.decideHeld(rt, h, false, out);
+    }
+    return out;
+  }
+
+  /** Whether a held verdict here waits for this run. */
+  awaits(ref: NodeRef, runId: string): boolean {
+    const key = awaitedKey(ref, runId);
+    for (const rt of this.pipelines.values())
+      if ((rt.state.held ?? []).some((h) => h.waiting.some((w) => awaitedKey(w, w.run_id) === key))) return true;
+    return false;
+  }
+
+  private known(ref: NodeRef, runId: string): boolean {
+    if (this.nodeState(ref)?.history.some((h) => h.run_id === runId) === true) return true;
+    return this.isRemote(ref) && this.view!.run(ref, runId) !== undefined;
+  }
+
+  /**
+   * A symptom forwarded by another instance whose RCA walked (through its view) to a root in a pipeline
+   * held here: it joins the root run's incident, in order with the pipeline's reports. A root run whose
+   * verdict is held keeps it until decided; a root run that was itself attributed to a root on another
+   * instance passes it on; no run and no open incident of the root node: not found (logged).
+   */
+  applySymptom(msg: SymptomMessage, out: CoreOutput = emptyOutput()): SymptomOutcome {
+    const rt = this.pipelines.get(msg.pipeline);
+    if (!rt) {
+      out.symptomOutcomes.push({
+        message: msg,
+        outcome: 'not_found',
+        reason: `pipeline ${msg.pipeline} is not held here`,
+      });
+      return 'not_found';
+    }
+    return this.placeSymptom(rt, msg, out);
+  }
+
+  private placeSymptom(rt: PipelineRuntime, msg: SymptomMessage, out: CoreOutput): SymptomOutcome {
+    const result = (outcome: SymptomOutcome, reason?: string): SymptomOutcome => {
+      out.symptomOutcomes.push({ message: msg, outcome, ...(reason !== undefined ? { reason } : {}) });
+      return outcome;
+    };
+    const rootRef: NodeRef = { pipeline: rt.state.pipeline, node: msg.root.node };
+    const held = (rt.state.held ?? []).find((h) => h.node === msg.root.node && h.run_id === msg.root.run_id);
+    if (held) {
+      pushBounded((held.symptoms ??= []), msg, HELD_SYMPTOMS_KEPT);
+      out.dirty.add(stateKey.pipeline(rt.state.pipeline));
+      return result('held');
+    }
+    const run = rt.nodes.get(msg.root.node)?.history.find((h) => h.run_id === msg.root.run_id);
+    if (run?.remote_root !== undefined) {
+      out.symptoms.push({
+        ...msg,
+        pipeline: run.remote_root.pipeline,
+        root: { node: run.remote_root.node, run_id: run.remote_root.run_id },
+        ...(run.incident_id !== undefined ? { incident_id: run.incident_id } : {}),
+      });
+      return result('forwarded');
+    }
+    const byId = (id: string | undefined) => (id === undefined ? undefined : this.findIncident(id));
+    const inc = byId(run?.incident_id) ?? byId(msg.incident_id) ?? openIncidentFor(rt.state, rootRef);
+    if (!inc) return result('not_found', `no incident for run ${msg.root.run_id} of ${msg.pipeline}/${msg.root.node}`);
+    const at = Date.parse(msg.from.event_time);
+    const events = cloneEvents(
+      attachSymptoms(inc, { pipeline: msg.from.pipeline, node: msg.from.node }, msg.from.run_id, at, msg.findings),
+    );
+    pushCoalesced(out.incidentEvents, events);
+    out.points.push(...incidentPoints(events));
+    out.dirty.add(stateKey.pipeline(inc.pipeline));
+    return result('attached');
+  }
+
+  private findIncident(id: string): Incident | undefined {
+    for (const rt of this.pipelines.values()) {
+      const inc = rt.state.incidents.find((i) => i.incident_id === id);
+      if (inc) return inc;
+    }
+    return undefined;
   }
 
   // ---- the new normal: candidate runs, accepted changes, new steady levels ----
@@ -1124,14 +1305,16 @@ export class MonitorCore {
     while (frontier.length > 0) {
       const next: NodeRef[] = [];
       for (const r of frontier) {
-        for (const rt of this.pipelines.values()) {
-          for (const e of rt.graph.children(r)) {
-            const k = nodeKey(e.target);
-            if (seen.has(k)) continue;
-            seen.add(k);
-            out.push(e.target);
-            next.push(e.target);
-          }
+        const targets: NodeRef[] = [];
+        for (const rt of this.pipelines.values()) for (const e of rt.graph.children(r)) targets.push(e.target);
+        // Children in pipelines other instances hold, as their runs name their upstream.
+        for (const c of this.view?.childrenOf(r) ?? []) if (!this.pipelines.has(c.pipeline)) targets.push(c);
+        for (const t of targets) {
+          const k = nodeKey(t);
+          if (seen.has(k)) continue;
+          seen.add(k);
+          out.push(t);
+          next.push(t);
         }
       }
       frontier = next;
@@ -1141,6 +1324,7 @@ export class MonitorCore {
 
   /** The latest run of a node at or before `at`. */
   latestRun(ref: NodeRef, at: number): RunRecord | undefined {
+    if (this.isRemote(ref)) return this.view!.latest(ref, at);
     const hist = this.nodeState(ref)?.history ?? [];
     for (let i = hist.length - 1; i >= 0; i--) if (hist[i]!.event_time <= at) return hist[i];
     return undefined;
@@ -1151,6 +1335,17 @@ export class MonitorCore {
     return {
       parents: (run: RcaRun) => {
         const rt = this.pipelines.get(run.ref.pipeline);
+        if (!rt && this.isRemote(run.ref)) {
+          // A run another instance judged: its parents are the upstream runs it recorded.
+          const seen = new Set<string>();
+          return (this.view!.run(run.ref, run.run_id)?.upstream ?? []).flatMap((u) => {
+            const k = nodeKey(u);
+            if (seen.has(k) || k === nodeKey(run.ref)) return [];
+            seen.add(k);
+            const p: NodeRef = { pipeline: u.pipeline, node: u.node };
+            return [{ ref: p, datasets: [], ...(u.run_id !== undefined ? { run_id: u.run_id } : {}) }];
+          });
+        }
         const rec = this.nodeState(run.ref)?.history.find((h) => h.run_id === run.run_id);
         const edges = rt ? rt.graph.parents(run.ref, run.event_time) : [];
         // First entry per parent, as a search from the front would find it.
@@ -1166,6 +1361,12 @@ export class MonitorCore {
       },
       runOf: (ref, runId, at) => {
         const node = this.nodeState(ref);
+        if (!node && this.isRemote(ref)) {
+          // Held by another instance: its run as the view has it; a named run not there yet is waited for.
+          const rec = runId !== undefined ? this.view!.run(ref, runId) : this.view!.latest(ref, at);
+          if (!rec && runId !== undefined) missing.set(awaitedKey(ref, runId), { ...ref, run_id: runId });
+          return rec ? rcaRunOf(ref, rec) : undefined;
+        }
         if (!node) {
           if (runId !== undefined) missing.set(awaitedKey(ref, runId), { ...ref, run_id: runId });
           return undefined;
@@ -1180,6 +1381,10 @@ export class MonitorCore {
         return rec ? rcaRunOf(ref, rec) : undefined;
       },
       lastHealthy: (ref, at) => {
+        if (this.isRemote(ref)) {
+          const rec = this.view!.lastHealthy(ref, at);
+          return rec ? rcaRunOf(ref, rec) : undefined;
+        }
         const hist = this.nodeState(ref)?.history ?? [];
         for (let i = hist.length - 1; i >= 0; i--)
           if ((hist[i]!.healthy || hist[i]!.accepted === true) && hist[i]!.event_time < at)
@@ -1188,7 +1393,12 @@ export class MonitorCore {
       },
       externalInputs: (run) => {
         const rt = this.pipelines.get(run.ref.pipeline);
-        if (!rt) return run.inputs;
+        if (!rt) {
+          const produced = (ds: string) =>
+            (this.view?.producersOf(ds).length ?? 0) > 0 ||
+            [...this.pipelines.values()].some((o) => o.graph.producersOf(ds).length > 0);
+          return run.inputs.filter((ds) => !produced(ds));
+        }
         return run.inputs.filter(
           (ds) => rt.graph.producersOf(ds).length === 0 && rt.graph.externalProducers(ds).length === 0,
         );
@@ -1397,6 +1607,11 @@ function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
       !c.breaking_schema && c.finding_metrics.every((m) => m === 'row_count' || m === 'drift' || m === 'long_drift'),
   );
 }
+
+/** Forwarded symptoms kept on a held verdict until it is decided. */
+const HELD_SYMPTOMS_KEPT = 64;
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Events carry the incident as it is now (it changes with later reports). */
 function cloneEvents(events: IncidentEvent[]): IncidentEvent[] {

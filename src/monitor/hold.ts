@@ -1,5 +1,6 @@
 import { nodeKey, type NodeRef } from '../lineage/index.js';
 import { compositeKey } from '../keys.js';
+import type { SymptomMessage } from './symptom-forward.js';
 
 /**
  * Held verdicts: an anomalous run whose RCA needs an upstream run that the report names (by run id)
@@ -9,7 +10,7 @@ import { compositeKey } from '../keys.js';
  * a guess). Held verdicts live in the pipeline's state record, so they survive restarts.
  *
  * A waited-for run is named by (pipeline, node, run id): the same key serves an upstream in another
- * pipeline, held here or (later) seen through another instance's health events.
+ * pipeline, held here or seen through another instance's health events (remote-view.ts).
  */
 export interface HeldVerdict {
   /** The held run's node (in the pipeline whose state holds the verdict). */
@@ -20,6 +21,8 @@ export interface HeldVerdict {
   event_time: number;
   /** Upstream runs named by the walk and not yet arrived. */
   waiting: (NodeRef & { run_id: string })[];
+  /** Symptoms other instances forwarded to this run while it was held: they follow its verdict. */
+  symptoms?: SymptomMessage[];
 }
 
 /** Key of an upstream run a held verdict waits for. */

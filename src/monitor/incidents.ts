@@ -407,31 +407,7 @@ export function attributeRun(
     }
     if (!isSelf) {
       // A symptom downstream of the culprit.
-      const known = new Map(inc.symptoms.map((s) => [symptomKey(s), s]));
-      const added: Symptom[] = [];
-      for (const f of findings) {
-        const k = symptomKey({ pipeline: ref.pipeline, node: ref.node, metric: f.metric, column: f.column });
-        const s = known.get(k);
-        if (s) {
-          s.last_run_id = run.run_id;
-          s.last_seen = iso(at);
-        } else {
-          const sym: Symptom = {
-            pipeline: ref.pipeline,
-            node: ref.node,
-            metric: f.metric,
-            ...(f.column !== undefined ? { column: f.column } : {}),
-            message: f.message,
-            first_run_id: run.run_id,
-            last_run_id: run.run_id,
-            first_seen: iso(at),
-            last_seen: iso(at),
-          };
-          inc.symptoms.push(sym);
-          known.set(k, sym);
-          added.push(sym);
-        }
-      }
+      const added = mergeSymptoms(inc, ref, run.run_id, at, findings);
       if (added.length > 0) {
         const ev = touch(inc, 'updated');
         ev.changes.new_symptoms = [...(ev.changes.new_symptoms ?? []), ...added];
@@ -440,6 +416,57 @@ export function attributeRun(
     run.incident_id ??= inc.incident_id;
   }
   return [...events.values()];
+}
+
+/** Adds a downstream run's findings to an incident's symptoms; returns the new ones (a known one is refreshed). */
+function mergeSymptoms(inc: Incident, ref: NodeRef, runId: string, at: number, findings: FindingBrief[]): Symptom[] {
+  const known = new Map(inc.symptoms.map((s) => [symptomKey(s), s]));
+  const added: Symptom[] = [];
+  for (const f of findings) {
+    const k = symptomKey({ pipeline: ref.pipeline, node: ref.node, metric: f.metric, column: f.column });
+    const s = known.get(k);
+    if (s) {
+      s.last_run_id = runId;
+      s.last_seen = iso(at);
+    } else {
+      const sym: Symptom = {
+        pipeline: ref.pipeline,
+        node: ref.node,
+        metric: f.metric,
+        ...(f.column !== undefined ? { column: f.column } : {}),
+        message: f.message,
+        first_run_id: runId,
+        last_run_id: runId,
+        first_seen: iso(at),
+        last_seen: iso(at),
+      };
+      inc.symptoms.push(sym);
+      known.set(k, sym);
+      added.push(sym);
+    }
+  }
+  return added;
+}
+
+/**
+ * Symptoms another instance forwarded (cross-instance RCA: its run's root is this incident's culprit): they
+ * join the incident like a local downstream run's; an update event when any is new.
+ */
+export function attachSymptoms(
+  inc: Incident,
+  ref: NodeRef,
+  runId: string,
+  at: number,
+  findings: FindingBrief[],
+): IncidentEvent[] {
+  const added = mergeSymptoms(inc, ref, runId, at, findings);
+  if (added.length === 0) return [];
+  inc.version += 1;
+  if (Date.parse(inc.updated_at) < at) inc.updated_at = iso(at);
+  const changes: IncidentEvent['changes'] = { new_symptoms: added };
+  const expired = expireSnooze(inc, at);
+  if (expired) changes.audit = [expired];
+  return [{ type: 'updated', incident: inc, changes, at: iso(at) }];
 }
 
 /** A healthy run of a culprit counts towards resolving its incident. */

@@ -5,6 +5,7 @@ export {
   type AcceptChangeResult,
   type CoreOutput,
   type MonitorCoreOptions,
+  type SymptomOutcome,
 } from './core.js';
 export { stateKey, pipelineOfKey, parseStateKey, slotKey } from './state-keys.js';
 export * from './incident-types.js';
@@ -43,3 +44,11 @@ export {
   type CommandOutcome,
   type IncidentCommand,
 } from './incident-actions.js';
+export {
+  DEFAULT_REMOTE_VIEW,
+  RemoteView,
+  remoteRunOf,
+  type RemoteRun,
+  type RemoteViewOptions,
+} from './remote-view.js';
+export { SYMPTOM_SPEC, isSymptomMessage, parseSymptomMessage, type SymptomMessage } from './symptom-forward.js';
