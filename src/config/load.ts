@@ -74,6 +74,8 @@ export interface MonitorConfig {
     runHistory: number;
     resolveAfterHealthyRuns: number;
     newNormalRuns: number;
+    viewRunsPerNode: number;
+    viewMaxNodes: number;
     freshnessCheckMs: number;
     opsIntervalMs: number;
     healthCheckMs: number;
@@ -402,6 +404,8 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       runHistory: n('monitor.runHistory'),
       resolveAfterHealthyRuns: n('monitor.resolveAfterHealthyRuns'),
       newNormalRuns: n('monitor.newNormalRuns'),
+      viewRunsPerNode: n('monitor.viewRunsPerNode'),
+      viewMaxNodes: n('monitor.viewMaxNodes'),
       freshnessCheckMs: n('monitor.freshnessCheckMs'),
       opsIntervalMs: n('monitor.opsIntervalMs'),
       healthCheckMs: n('monitor.healthCheckMs'),

@@ -1,5 +1,6 @@
 import { DEFAULT_ROLLBACK_POLICY } from '../monitor/incidents.js';
 import { DEFAULT_RERUN_POLICY } from '../monitor/rerun.js';
+import { DEFAULT_REMOTE_VIEW } from '../monitor/remote-view.js';
 import {
   DEFAULT_BASELINE_RUNS,
   DEFAULT_NEW_NORMAL_RUNS,
@@ -97,7 +98,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'ROOTLINE_TOPIC_HEALTH',
     type: 'string',
     default: 'rootline.health',
-    doc: 'Per node-run health events, read by every instance for cross-pipeline lineage.',
+    doc: 'Per node-run health events (with the run as RCA reads it): every instance reads them into its view of the nodes other instances hold (cross-instance RCA).',
   },
   {
     key: 'kafka.topics.commands',
@@ -426,6 +427,24 @@ export const SETTINGS: readonly Setting[] = [
     min: 0,
     max: 100,
     doc: 'Unlearned runs kept per node for an accepted change, and the agreeing runs after a code or params change that make a new steady level normal on their own (0: never on their own).',
+  },
+  {
+    key: 'monitor.viewRunsPerNode',
+    env: 'ROOTLINE_VIEW_RUNS_PER_NODE',
+    type: 'int',
+    default: DEFAULT_REMOTE_VIEW.runsPerNode,
+    min: 0,
+    max: 1000,
+    doc: 'Runs per node kept in the read-only view of the nodes other instances hold (from the health topic), which root-cause analysis walks into across instances (0: no view, an instance sees only the pipelines it holds).',
+  },
+  {
+    key: 'monitor.viewMaxNodes',
+    env: 'ROOTLINE_VIEW_MAX_NODES',
+    type: 'int',
+    default: DEFAULT_REMOTE_VIEW.maxNodes,
+    min: 1,
+    max: 10_000_000,
+    doc: 'Nodes kept in that view; beyond it the node updated longest ago is forgotten.',
   },
   {
     key: 'monitor.freshnessCheckMs',

@@ -22,11 +22,11 @@ export interface RemoteRun {
 export interface RemoteViewOptions {
   /** Runs kept per node (default 8). */
   runsPerNode?: number;
-  /** Nodes kept (default 20,000); beyond it the node updated longest ago is forgotten. */
+  /** Nodes kept (default 10,000); beyond it the node updated longest ago is forgotten. */
   maxNodes?: number;
 }
 
-export const DEFAULT_REMOTE_VIEW = { runsPerNode: 8, maxNodes: 20_000 } as const;
+export const DEFAULT_REMOTE_VIEW = { runsPerNode: 8, maxNodes: 10_000 } as const;
 
 interface ViewNode {
   ref: NodeRef;
@@ -60,12 +60,13 @@ export class RemoteView {
     else n = { ref, runs: [], outputs: [] };
     this.nodes.set(k, n);
     this.observed += 1;
-    const i = n.runs.findIndex((r) => r.run_id === e.run.run_id);
-    if (i >= 0) n.runs[i] = e.run;
+    const run = compact(e.run, n.runs[n.runs.length - 1]);
+    const i = n.runs.findIndex((r) => r.run_id === run.run_id);
+    if (i >= 0) n.runs[i] = run;
     else {
       let at = n.runs.length;
-      while (at > 0 && n.runs[at - 1]!.event_time > e.run.event_time) at--;
-      n.runs.splice(at, 0, e.run);
+      while (at > 0 && n.runs[at - 1]!.event_time > run.event_time) at--;
+      n.runs.splice(at, 0, run);
       if (n.runs.length > this.runsPerNode) n.runs.splice(0, n.runs.length - this.runsPerNode);
     }
     this.index(k, n);
@@ -147,6 +148,45 @@ export class RemoteView {
     for (const n of this.nodes.values()) runs += n.runs.length;
     return { nodes: this.nodes.size, runs };
   }
+}
+
+/**
+ * What the view keeps of a run: what RCA and the cause read (not the event id, data version or row count),
+ * with the column lineage and parameters shared with the node's previous run when they are the same (they
+ * rarely change between runs, and they are most of a run's size).
+ */
+function compact(run: RunRecord, prev: RunRecord | undefined): RunRecord {
+  const { event_id: _e, data_version: _d, row_count: _r, ...kept } = run;
+  const out = { ...kept, event_id: '' } as RunRecord;
+  if (
+    prev?.column_lineage !== undefined &&
+    out.column_lineage !== undefined &&
+    sameLineage(prev.column_lineage, out.column_lineage)
+  )
+    out.column_lineage = prev.column_lineage;
+  if (
+    prev?.params !== undefined &&
+    out.params !== undefined &&
+    JSON.stringify(prev.params) === JSON.stringify(out.params)
+  )
+    out.params = prev.params;
+  return out;
+}
+
+function sameLineage(
+  a: NonNullable<RunRecord['column_lineage']>,
+  b: NonNullable<RunRecord['column_lineage']>,
+): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k]!;
+    const y = Object.hasOwn(b, k) ? b[k] : undefined;
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i]!.node !== y[i]!.node || x[i]!.column !== y[i]!.column) return false;
+  }
+  return true;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { LineageDeclaration, Report, RunProgress } from '../contract/index.
 import { healthEvent } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
 import { pipelineOfKey } from '../monitor/state-keys.js';
-import { INCIDENT_COMMAND_SPEC, type IncidentCommand } from '../monitor/index.js';
+import { INCIDENT_COMMAND_SPEC, SYMPTOM_SPEC, type IncidentCommand, type SymptomMessage } from '../monitor/index.js';
 import type { MetricPoint } from '../monitor/points.js';
 import { decodeMessage, type Decoded, type DecoderOptions } from '../adapters/decode/decode.js';
 import type { MonitorMetrics } from './metrics.js';
@@ -27,7 +27,8 @@ type Input =
   | { kind: 'report'; report: Report }
   | { kind: 'progress'; progress: RunProgress }
   | { kind: 'lineage'; lineage: LineageDeclaration }
-  | { kind: 'command'; command: IncidentCommand };
+  | { kind: 'command'; command: IncidentCommand }
+  | { kind: 'symptom'; symptom: SymptomMessage };
 
 export interface KafkaMonitorDeps {
   config: MonitorConfig;
@@ -218,6 +219,58 @@ export class KafkaMonitor {
     });
   }
 
+  /**
+   * Held verdicts waiting for runs the view (other instances' health events) now has, judged again; their
+   * incident events, forwarded symptoms and state are made durable like a batch's, without offsets.
+   */
+  async settle(): Promise<CoreOutput | undefined> {
+    if (!this.started || this.stopping) return undefined;
+    return this.exclusive(async () => {
+      // Held verdicts of partitions still loading are judged once loaded (load() calls settle again).
+      if (this.needLoad.size > 0) return undefined;
+      const out = this.deps.core.settleAwaited();
+      if (out.dirty.size === 0 && out.points.length === 0 && out.symptoms.length === 0) return out;
+      try {
+        await this.writePoints(
+          out.points,
+          [],
+          () => Promise.resolve(),
+          () => !this.stopping,
+        );
+        await this.commit(undefined, 0, '0', out, [], []);
+      } catch (err: unknown) {
+        this.invalidateAll();
+        throw err;
+      }
+      for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
+      this.logSymptoms(out);
+      this.deps.onCommitted?.(out);
+      return out;
+    });
+  }
+
+  private logSymptoms(out: CoreOutput): void {
+    for (const s of out.symptoms) {
+      this.deps.metrics.symptoms.inc({ outcome: 'sent' });
+      this.log.info(
+        { root: `${s.pipeline}/${s.root.node}`, root_run: s.root.run_id, from: `${s.from.pipeline}/${s.from.node}` },
+        'symptom sent to the instance holding its root',
+      );
+    }
+    for (const o of out.symptomOutcomes) {
+      this.deps.metrics.symptoms.inc({ outcome: o.outcome });
+      const fields = {
+        root: `${o.message.pipeline}/${o.message.root.node}`,
+        root_run: o.message.root.run_id,
+        from: `${o.message.from.pipeline}/${o.message.from.node}`,
+        outcome: o.outcome,
+        ...(o.reason !== undefined ? { reason: o.reason } : {}),
+      };
+      if (o.outcome === 'not_found') this.log.warn(fields, 'forwarded symptom has no incident here');
+      else this.log.info(fields, 'forwarded symptom');
+    }
+  }
+
   /** Partitions that left this instance: forget their pipelines. New ones: loaded at once, in the background. */
   private onAssignment(mine: Set<number>): void {
     const lost = [...this.assigned].filter((p) => !mine.has(p));
@@ -298,6 +351,13 @@ export class KafkaMonitor {
       { partitions: parts, records: records.length, loadMs: Date.now() - t0, pipelines: this.pipelinePartition.size },
       'state of assigned partitions loaded',
     );
+    // Held verdicts just loaded may wait for runs the view already has.
+    if (this.deps.core.view)
+      setImmediate(() => {
+        this.settle().catch((err: unknown) =>
+          this.log.warn({ err: errorMessage(err) }, 'judging held verdicts after the load failed; retried later'),
+        );
+      });
   }
 
   /** Decodes one message; while the schema registry cannot answer, waits with backoff (heartbeating). */
@@ -385,6 +445,12 @@ export class KafkaMonitor {
             reports.push(d);
             reportMessage.push(msg);
           }
+        } else if (d.kind === 'symptom') {
+          if (fromIngest) forwards.push(symptomMessage(d.symptom));
+          else {
+            reports.push(d);
+            reportMessage.push(msg);
+          }
         } else if (d.kind === 'progress' || d.kind === 'lineage') {
           // Forwarded as the event itself, keyed by pipeline, like a converted report (see above).
           const routed = d.kind === 'progress' ? d.progress.pipeline : d.lineage.pipeline;
@@ -431,6 +497,7 @@ export class KafkaMonitor {
     m.batches.inc();
     for (const f of out.findings) m.findings.inc({ severity: f.severity });
     for (const e of out.incidentEvents) m.incidents.inc({ type: e.type });
+    this.logSymptoms(out);
     for (const c of out.commands) {
       m.incidentCommands.inc({ action: c.command.action, source: c.command.source, outcome: c.outcome });
       this.log.info(
@@ -478,13 +545,16 @@ export class KafkaMonitor {
               ? input.progress.pipeline
               : input.kind === 'lineage'
                 ? input.lineage.pipeline
-                : input.command.pipeline;
-        if (input.kind !== 'command' && !this.pipelinePartition.has(pipeline))
+                : input.kind === 'symptom'
+                  ? input.symptom.pipeline
+                  : input.command.pipeline;
+        if (input.kind !== 'command' && input.kind !== 'symptom' && !this.pipelinePartition.has(pipeline))
           this.pipelinePartition.set(pipeline, partition);
         try {
           if (input.kind === 'report') this.deps.core.processReport(input.report, out);
           else if (input.kind === 'progress') this.deps.core.processProgress(input.progress, out);
           else if (input.kind === 'lineage') this.deps.core.processLineage(input.lineage, out);
+          else if (input.kind === 'symptom') this.deps.core.applySymptom(input.symptom, out);
           else this.deps.core.applyCommand(input.command, out);
         } catch (err: unknown) {
           refused.set(i, `the monitor failed on this ${input.kind}: ${errorMessage(err)}`);
@@ -600,7 +670,9 @@ export class KafkaMonitor {
     try {
       const sends: { topic: string; messages: Message[]; limit: number }[] = [];
       if (dead.length > 0) sends.push({ topic: k.topics.dlq, messages: dead, limit });
-      if (forwards.length > 0) sends.push({ topic: k.topics.reports, messages: forwards, limit });
+      // Symptoms traced to a root another instance holds go to it, keyed by the root's pipeline.
+      const reportsOut = [...forwards, ...out.symptoms.map(symptomMessage)];
+      if (reportsOut.length > 0) sends.push({ topic: k.topics.reports, messages: reportsOut, limit });
       if (out.dirty.size > 0) {
         const records = this.deps.core.exportState(out.dirty);
         sends.push({
@@ -624,11 +696,12 @@ export class KafkaMonitor {
           })),
         });
       }
-      if (out.runs.length > 0) {
+      const health = [...out.runs, ...out.healthUpdates];
+      if (health.length > 0) {
         sends.push({
           topic: k.topics.health,
           limit,
-          messages: out.runs.map(({ pipeline, node, run }) => ({
+          messages: health.map(({ pipeline, node, run }) => ({
             key: `${pipeline}/${node}`,
             value: JSON.stringify(healthEvent(pipeline, node, run)),
           })),
@@ -709,4 +782,9 @@ export class KafkaMonitor {
     await Promise.all([this.producer?.disconnect(), this.plainProducer?.disconnect()]).catch(() => undefined);
     this.started = false;
   }
+}
+
+/** A forwarded symptom as a reports-topic message, keyed by its root's pipeline. */
+function symptomMessage(s: SymptomMessage): Message {
+  return { key: s.pipeline, value: JSON.stringify(s), headers: { 'rootline-spec': SYMPTOM_SPEC } };
 }

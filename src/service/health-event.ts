@@ -1,6 +1,11 @@
 import type { RunRecord } from '../monitor/state.js';
 
-/** One record of the compacted health topic: a node's latest run, keyed `pipeline/node`. */
+/**
+ * One record of the compacted health topic: a node's latest run, keyed `pipeline/node`. `run` is the run as
+ * root-cause analysis reads it (the verdict, findings, signals, the upstream runs it read, column lineage):
+ * what every instance's view of the other instances' nodes is made of (src/monitor/remote-view.ts). A run
+ * whose verdict was held is published again once decided, naming its incident.
+ */
 export interface HealthEvent {
   pipeline: string;
   node: string;
@@ -11,6 +16,7 @@ export interface HealthEvent {
   findings: RunRecord['findings'];
   outputs: RunRecord['outputs'];
   incident_id: RunRecord['incident_id'];
+  run: RunRecord;
 }
 
 /** The health-topic record for a node's run. */
@@ -24,5 +30,6 @@ export function healthEvent(pipeline: string, node: string, run: RunRecord): Hea
     findings: run.findings,
     outputs: run.outputs,
     incident_id: run.incident_id,
+    run,
   };
 }

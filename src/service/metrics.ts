@@ -176,6 +176,15 @@ export function monitorMetrics(registry = new Registry()) {
       'rootline_incident_commands_total',
       "People's incident actions applied by the core, by action, source and outcome (applied, duplicate, not_found, no_change, conflict).",
     ),
+    symptoms: registry.counter(
+      'rootline_symptoms_total',
+      'Cross-instance symptoms: sent to the instance holding their root, and received (attached, held, forwarded, not_found).',
+    ),
+    viewRuns: registry.counter(
+      'rootline_view_runs_total',
+      "Node-runs read from the health topic into the view of other instances' nodes.",
+    ),
+    viewNodes: registry.gauge('rootline_view_nodes', "Nodes in the view of other instances' nodes (bounded)."),
     httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),
     componentHealth: registry.gauge(
       'rootline_component_health',

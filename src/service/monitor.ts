@@ -4,10 +4,11 @@ import { startHttpServer } from '../adapters/http/server.js';
 import { InfluxSink } from '../adapters/influx/sink.js';
 import { createKafka } from '../adapters/kafka/client.js';
 import type { MonitorConfig } from '../config/index.js';
-import { MonitorCore, parseRerunTargets, type MetricPoint } from '../monitor/index.js';
+import { MonitorCore, RemoteView, parseRerunTargets, type MetricPoint } from '../monitor/index.js';
 import { convertRunEvent } from '../openlineage/index.js';
 import { loadRules } from '../rules/index.js';
 import { IncidentsConsumer } from './actions-loop.js';
+import { ViewConsumer } from './view-loop.js';
 import type { Catalog } from '../adapters/catalog/index.js';
 import { openCatalog, startLineageHealth, startRetention } from './catalog.js';
 import { withCatalogQueries } from './catalog-api.js';
@@ -54,7 +55,13 @@ export async function runMonitor(
   onStarted?: (h: MonitorHandles) => void,
 ): Promise<void> {
   const rules = loadRules(cfg.monitor.rules);
+  // The other instances' nodes, from the health topic: RCA walks into pipelines held elsewhere.
+  const view =
+    cfg.monitor.viewRunsPerNode > 0
+      ? new RemoteView({ runsPerNode: cfg.monitor.viewRunsPerNode, maxNodes: cfg.monitor.viewMaxNodes })
+      : undefined;
   const core = new MonitorCore({
+    ...(view ? { view } : {}),
     rules,
     baselineRuns: cfg.monitor.baselineRuns,
     runHistory: cfg.monitor.runHistory,
@@ -186,6 +193,9 @@ export async function runMonitor(
     ...(catalog ? { catalog, catalogHealth: supervisor.component('catalog-writer') } : {}),
   });
   const incidents = new IncidentsConsumer(kafka, cfg.kafka, dispatcher, log);
+  const viewConsumer = view
+    ? new ViewConsumer(kafka, cfg.kafka, core, view, () => km.settle(), metrics, log)
+    : undefined;
   const kafkaHealth = startProbes(cfg, supervisor, influx, log, catalog);
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -276,6 +286,10 @@ export async function runMonitor(
   await commandsProducer.connect();
   incidents.health = supervisor.supervise('actions-consumer', incidents, { staleAfterMs });
   await incidents.start();
+  if (viewConsumer) {
+    viewConsumer.health = supervisor.supervise('view-consumer', viewConsumer, { staleAfterMs });
+    await viewConsumer.start();
+  }
   log.info(
     { instance: cfg.kafka.instanceId, group: cfg.kafka.groupId, topics: cfg.kafka.topics, http: http?.url },
     'monitor started',
@@ -325,6 +339,7 @@ export async function runMonitor(
   stopTicker();
   rulesWatcher?.close();
   await km.stop();
+  await viewConsumer?.stop();
   await incidents.stop();
   await dispatcher.stop();
   await commandsProducer.disconnect().catch(() => undefined);

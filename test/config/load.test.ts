@@ -57,6 +57,8 @@ describe('loadConfig: defaults', () => {
       runHistory: 50,
       resolveAfterHealthyRuns: 3,
       newNormalRuns: 5,
+      viewRunsPerNode: 8,
+      viewMaxNodes: 10_000,
       freshnessCheckMs: 60_000,
       opsIntervalMs: 10_000,
       healthCheckMs: 5000,

@@ -260,6 +260,21 @@ describe('RemoteView', () => {
     expect(v.size).toEqual({ nodes: 1, runs: 3 });
   });
 
+  it('keeps what RCA reads: column lineage unchanged since the previous run is shared, not copied', () => {
+    const v = new RemoteView();
+    const ref = { pipeline: 'p', node: 'n' };
+    const lineage = () => ({ amount: [{ node: 'up', column: 'amount' }] });
+    v.observe({ ...ref, run: run('r1', 1, { column_lineage: lineage(), data_version: 'd1', row_count: 5 }) });
+    v.observe({ ...ref, run: run('r2', 2, { column_lineage: lineage() }) });
+    v.observe({ ...ref, run: run('r3', 3, { column_lineage: { amount: [{ node: 'other', column: 'amount' }] } }) });
+    const [a, b, c] = ['r1', 'r2', 'r3'].map((id) => v.run(ref, id)!);
+    expect(b!.column_lineage).toBe(a!.column_lineage);
+    expect(c!.column_lineage).not.toBe(b!.column_lineage);
+    expect(c!.column_lineage).toEqual({ amount: [{ node: 'other', column: 'amount' }] });
+    expect(a).not.toHaveProperty('data_version');
+    expect(a).not.toHaveProperty('row_count');
+  });
+
   it('is bounded in nodes: the least recently updated node is forgotten, with its datasets', () => {
     const v = new RemoteView({ maxNodes: 2 });
     v.observe({ pipeline: 'p', node: 'a', run: run('1', 1, { outputs: ['ds/a'] }) });

@@ -9,7 +9,14 @@ import {
   type RunProgress,
 } from '../../contract/index.js';
 import { isRetriable, transientStatus } from '../../errors/classify.js';
-import { isIncidentCommand, parseIncidentCommand, type IncidentCommand } from '../../monitor/index.js';
+import {
+  isIncidentCommand,
+  isSymptomMessage,
+  parseIncidentCommand,
+  parseSymptomMessage,
+  type IncidentCommand,
+  type SymptomMessage,
+} from '../../monitor/index.js';
 import { RootlineError, errorMessage } from '../../errors/index.js';
 
 /** Why a message went to the dead-letter topic (the `rootline-error` header). */
@@ -24,6 +31,8 @@ export type DeadLetterCode =
   | 'OPENLINEAGE_INVALID'
   /** A `rootline.incident-action/v1` message that is not a valid incident command. */
   | 'COMMAND_INVALID'
+  /** A `rootline.symptom/v1` message (another instance's forwarded symptom) that is not valid. */
+  | 'SYMPTOM_INVALID'
   /** The core failed on a valid report (a defect; the report is set aside so the partition moves on). */
   | 'PROCESSING_FAILED'
   /** InfluxDB refused the points the report produced (a 4xx about the points). */
@@ -37,6 +46,8 @@ export type Decoded =
   | { kind: 'lineage'; lineage: LineageDeclaration }
   /** A person's action on an incident (acknowledge, snooze, ...), applied by the core in order with reports. */
   | { kind: 'command'; command: IncidentCommand }
+  /** A symptom another instance traced to a root in a pipeline held here (cross-instance RCA). */
+  | { kind: 'symptom'; symptom: SymptomMessage }
   /** A message that carries no report (an OpenLineage OTHER event, a DatasetEvent): skipped, not an error. */
   | { kind: 'ignored'; reason: string }
   | { kind: 'dead'; code: DeadLetterCode; reason: string };
@@ -245,6 +256,12 @@ export async function decodeMessage(value: Buffer | null, options: DecoderOption
     const c = parseIncidentCommand(parsed);
     return [
       c.ok ? { kind: 'command', command: c.command } : { kind: 'dead', code: 'COMMAND_INVALID', reason: c.error },
+    ];
+  }
+  if (isSymptomMessage(parsed)) {
+    const m = parseSymptomMessage(parsed);
+    return [
+      m.ok ? { kind: 'symptom', symptom: m.message } : { kind: 'dead', code: 'SYMPTOM_INVALID', reason: m.error },
     ];
   }
   if (isOpenLineageEvent(parsed)) {

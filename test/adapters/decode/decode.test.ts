@@ -284,3 +284,26 @@ describe('decodeMessage: OpenLineage', () => {
     expect(dead(await decodeMessage(json(event), { maxMessageBytes: MAX })).code).toBe('OPENLINEAGE_INVALID');
   });
 });
+
+describe('decodeMessage: symptoms forwarded by another instance', () => {
+  const symptom = {
+    spec: 'rootline.symptom/v1',
+    pipeline: 'features',
+    root: { node: 'build_table', run_id: 'r1' },
+    from: { pipeline: 'churn', node: 'score', run_id: 'r9', event_time: '2026-01-01T00:00:00Z' },
+    findings: [
+      { rule: 'null_ratio', metric: 'null_ratio', severity: 'warning', value: 0.2, threshold: 0.02, message: 'm' },
+    ],
+  };
+
+  it('a valid one is a symptom for the core', async () => {
+    expect(await decodeMessage(json(symptom), { maxMessageBytes: MAX })).toEqual([{ kind: 'symptom', symptom }]);
+  });
+
+  it('an invalid one is a dead letter naming the field', async () => {
+    const bad = { ...symptom, findings: [{ ...symptom.findings[0], metric: 'vibes' }] };
+    expect(await decodeMessage(json(bad), { maxMessageBytes: MAX })).toEqual([
+      { kind: 'dead', code: 'SYMPTOM_INVALID', reason: 'findings[0].metric is not a rule metric' },
+    ]);
+  });
+});
