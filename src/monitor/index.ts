@@ -44,11 +44,5 @@ export {
   type CommandOutcome,
   type IncidentCommand,
 } from './incident-actions.js';
-export {
-  DEFAULT_REMOTE_VIEW,
-  RemoteView,
-  remoteRunOf,
-  type RemoteRun,
-  type RemoteViewOptions,
-} from './remote-view.js';
+export { DEFAULT_REMOTE_VIEW, RemoteView, remoteRunOf, type RemoteRun, type RemoteViewOptions } from './remote-view.js';
 export { SYMPTOM_SPEC, isSymptomMessage, parseSymptomMessage, type SymptomMessage } from './symptom-forward.js';

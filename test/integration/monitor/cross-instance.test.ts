@@ -85,17 +85,15 @@ describe('cross-instance RCA on the real broker', () => {
       const featRun = f.find((x) => x.node === 'n01')!;
       const faults: Fault[] = bad ? [{ node: 'n00', kind: 'null_spike' }] : [];
       const down = sims.flatMap((s) =>
-        s
-          .run(r, faults, t0 + 10_000)
-          .map((x) =>
-            x.node === 'n00'
-              ? {
-                  ...x,
-                  upstream: [{ pipeline: featName, node: 'n01', run_id: featRun.run_id }],
-                  inputs: [{ dataset: table }],
-                }
-              : x,
-          ),
+        s.run(r, faults, t0 + 10_000).map((x) =>
+          x.node === 'n00'
+            ? {
+                ...x,
+                upstream: [{ pipeline: featName, node: 'n01', run_id: featRun.run_id }],
+                inputs: [{ dataset: table }],
+              }
+            : x,
+        ),
       );
       // Produced together: a reader's report may well be judged before the feature run reaches its instance's view.
       return [...f, ...down];
