@@ -199,7 +199,9 @@ export class KafkaMonitor {
       // While catching up on a backlog, a node's latest report may be waiting in it: no freshness verdicts.
       if (this.needLoad.size > 0 || [...this.lag.values()].some((l) => l > 0)) return undefined;
       const out = this.deps.core.checkFreshness(now);
-      if (out.dirty.size === 0 && out.points.length === 0) return out;
+      // A held verdict whose run reached the view while its judgement could not be committed is judged here.
+      this.deps.core.settleAwaited(out);
+      if (out.dirty.size === 0 && out.points.length === 0 && out.symptoms.length === 0) return out;
       try {
         await this.writePoints(
           out.points,
@@ -214,6 +216,7 @@ export class KafkaMonitor {
       }
       for (const f of out.findings) this.deps.metrics.findings.inc({ severity: f.severity });
       for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
+      this.logSymptoms(out);
       this.deps.onCommitted?.(out);
       return out;
     });
