@@ -293,7 +293,7 @@ describe('startRetention', () => {
       const rows = await parquetReadObjects({
         file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
       });
-      expect(rows.map((r) => r.event_id)).toEqual(['e1']);
+      expect(rows.map((r) => r.event_id as string)).toEqual(['e1']);
       expect(await catalog.getRun({ pipeline: 'p', node: 'n2', run_id: 'r' })).toBeDefined();
     } finally {
       await catalog.close();
