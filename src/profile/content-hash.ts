@@ -78,6 +78,8 @@ class Kernel {
   f64!: Float64Array;
   /** Bytes available for strings at BYTES. */
   bytesCap = 0;
+  /** The hasher whose lanes, carry and buffered cells the memory holds (the streaming kernel). */
+  owner: ContentHasher | undefined;
 
   constructor() {
     this.fn = instantiateKernel();
@@ -129,11 +131,15 @@ class Kernel {
   }
 }
 
-/** A kernel for one-off hashes (column names, single values, digests of the vectors). */
+/** A kernel for one-off hashes (column names, single values, digests). */
 let shared: Kernel | undefined;
 function sharedKernel(): Kernel {
   return (shared ??= new Kernel());
 }
+
+/** The kernel every ContentHasher streams through, one owner at a time (instantiating one per hasher
+ * would cost about 40 us and 256 KiB, more than hashing a small table). */
+let streaming: Kernel | undefined;
 
 /** SipHash-2-4 of bytes into the shared kernel's OUT. */
 function sipBytes(data: Uint8Array, key: Uint32Array = KEY_1): Kernel {
@@ -329,12 +335,15 @@ function parseIsoMillisUncached(s: string): number {
  * or whole (`addRow`, `addColumns`); `digest` gives `rch1:<hex>`. Row order never matters; within a row,
  * column order never matters and a null is the same as a missing cell.
  *
- * Cells are buffered in the hasher's own kernel memory and hashed a block at a time, so a hasher can be
- * fed across `await`s while other hashers work.
+ * Cells are buffered in the kernel's memory and hashed a block at a time. Hashers share one kernel: when
+ * another hasher uses it, the owner's buffered cells are hashed (an open row's so far into its carry) and
+ * its lanes and carry saved, then given back when it continues, so hashers can be fed in turns (across
+ * `await`s, say).
  */
 export class ContentHasher {
   private readonly keys = new Map<string, ColumnKey>();
-  private readonly k = new Kernel();
+  /** Lanes A, B and the carry (lo, hi words each) while another hasher owns the kernel. */
+  private readonly saved = new Uint32Array(6);
   private rows = 0;
   /** Next free cell of the row buffer. */
   private c = 0;
@@ -358,6 +367,24 @@ export class ContentHasher {
       this.keys.set(name, k);
     }
     return k;
+  }
+
+  /** The streaming kernel, taken over from its previous owner when needed. */
+  private get k(): Kernel {
+    const k = (streaming ??= new Kernel());
+    if (k.owner !== this) {
+      k.owner?.release();
+      k.u32.set(this.saved, LANE_A >> 2);
+      k.owner = this;
+    }
+    return k;
+  }
+
+  /** Hands the kernel over: hashes what is buffered and saves the lanes and the carry. */
+  private release(): void {
+    this.flush();
+    const u32 = this.k.u32;
+    this.saved.set(u32.subarray(LANE_A >> 2, (LANE_A >> 2) + 6));
   }
 
   /** Hashes the buffered rows; an open row's cells so far go to the kernel's carry. */
