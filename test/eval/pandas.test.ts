@@ -49,21 +49,21 @@ const MEETS_TARGETS = new Set<Situation>([
   'noisy_filter',
   'seasonality',
   'small_samples',
+  'upstream_schema',
 ]);
 
 /** What the other situations score today, at least: culprits right, and at most these false incidents. */
 const FLOOR: Partial<Record<Situation, { culpritRight: number; maxFalse: number; maxViolations?: number }>> = {
-  // standardized features and model scores of the three consuming pipelines still jump past their bands
-  cross_pipeline: { culpritRight: 2, maxFalse: 5 },
+  // a top-decile export whose median split left one action empty (a category vanished); one fault named twice
+  cross_pipeline: { culpritRight: 2, maxFalse: 1 },
   // not caught by default (issue 10 item 5: the long-horizon rule is opt-in)
   gradual_drift: { culpritRight: 0, maxFalse: 0 },
   // issue 10 item 2 (accepting and re-baselining intended changes): the compatible column_added is info
   // now, but the nodes below the changed one still open incidents of their own
-  intended_changes: { culpritRight: 0, maxFalse: 1, maxViolations: 4 },
+  intended_changes: { culpritRight: 0, maxFalse: 1, maxViolations: 3 },
   many_categories: { culpritRight: 2, maxFalse: 1 },
-  rare_category: { culpritRight: 0, maxFalse: 3 },
+  rare_category: { culpritRight: 0, maxFalse: 2 },
   silent_node: { culpritRight: 2, maxFalse: 1 },
-  upstream_schema: { culpritRight: 2, maxFalse: 1 },
 };
 
 let dir = '';

@@ -26,9 +26,14 @@ export function driftViolated(r: Rule, d: DriftMetrics): boolean {
   return d.effect > r.effect_floor! && pvalueFor(r, d) <= r.alpha! && !withinNoise(d);
 }
 
-/** The statistic is within the column's own healthy run-to-run movement (its noise band). */
+/**
+ * The run's distance is not surely beyond the column's own healthy run-to-run movement (its noise band):
+ * the effect's lower confidence bound (the statistic less its sampling and sketch error) is at or below
+ * the band. Decided on the bound, like the effect floor: a small table's statistic just past the band is
+ * within what its own sampling error allows.
+ */
 export function withinNoise(d: DriftMetrics): boolean {
-  return d.noise_band !== undefined && d.statistic <= d.noise_band;
+  return d.noise_band !== undefined && d.effect <= d.noise_band;
 }
 
 /**
