@@ -5,11 +5,14 @@
 // run-to-run movement (its noise band), as a row count must stand out from the node's own noise.
 import { mulberry32 } from '../stats/prng.js';
 import { describe, expect, it } from 'vitest';
+import type { DriftMetrics, Rule } from '../../src/rules/types.js';
 import type { Profile } from '../../src/contract/index.js';
 import { BaselineCache, driftNoiseBand, evaluateProfile, learnBaseline } from '../../src/monitor/evaluate.js';
 import { compileCoreOptions } from '../../src/monitor/options.js';
 import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
 import { newNodeState } from '../../src/monitor/state.js';
+// After the monitor's modules: the metric descriptors and the rules engine import each other.
+import { driftViolated, withinNoise } from '../../src/rules/metrics/drift.js';
 import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
 import { seededRandom } from '../../src/sketch/index.js';
 
@@ -114,6 +117,25 @@ describe("drift beyond the column's own healthy movement", () => {
       }
       expect(past / trials, name).toBeLessThan(0.01);
     }
+  });
+
+  it("past the band on the effect's lower bound, not the point estimate: a small table just past it is not drift", () => {
+    const rule = { effect_floor: 0.1, alpha: 0.05 } as Rule;
+    // daily_kpis.n_txn on the pandas set: a few dozen rows, D 0.343 with a sampling error of 0.23.
+    const small: DriftMetrics = {
+      test: 'ks',
+      statistic: 0.343,
+      effect: 0.112,
+      pvalue: 3e-5,
+      n_current: 40,
+      n_baseline: 800,
+      noise_band: 0.247,
+    };
+    expect(withinNoise(small)).toBe(true);
+    expect(driftViolated(rule, small)).toBe(false);
+    // The same distance measured on 4,000 rows (error 0.03) is surely past the band.
+    const large: DriftMetrics = { ...small, effect: 0.31, n_current: 4000 };
+    expect(driftViolated(rule, large)).toBe(true);
   });
 
   it('a shift far beyond that movement is still drift', () => {
