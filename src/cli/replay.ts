@@ -1,10 +1,10 @@
 import { createReadStream, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { isOpenLineageEvent } from '../adapters/decode/decode.js';
 import {
   formatIssues,
   parseReport,
+  validateReport,
   type LineageDeclaration,
   type Report,
   type RunProgress,
@@ -200,9 +200,97 @@ export interface ReplaySummary {
   incidents: Incident[];
 }
 
+/** What one line of a replay file holds, decoded (see {@link decodeLine}). */
+type LineInput =
+  | { kind: 'accept'; input: AcceptChangeInput }
+  | { kind: 'command'; command: IncidentCommand }
+  | { kind: 'progress'; progress: RunProgress }
+  | { kind: 'lineage'; lineage: LineageDeclaration }
+  | { kind: 'reports'; reports: Report[]; ignored: boolean }
+  | { kind: 'bad'; reason: string };
+
+/**
+ * Decodes one line: an accept-the-change line, a person's incident action, an OpenLineage event (converted), or
+ * a report. The line is parsed once; a line that is not JSON is parsed again by parseReport for its error message.
+ */
+function decodeLine(line: string): LineInput {
+  const accept = acceptOf(line);
+  if (accept !== undefined) {
+    const parsed = parseAcceptMessage(accept);
+    return parsed.ok
+      ? { kind: 'accept', input: parsed.input }
+      : { kind: 'bad', reason: `invalid accept: ${parsed.errors.slice(0, 5).join('; ')}` };
+  }
+  const command = commandOf(line);
+  if (command !== undefined) {
+    const parsed = parseIncidentCommand(command);
+    return parsed.ok
+      ? { kind: 'command', command: parsed.command }
+      : { kind: 'bad', reason: `invalid incident action: ${parsed.error}` };
+  }
+  let value: unknown;
+  let json = true;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    json = false;
+  }
+  if (json && isOpenLineageEvent(value)) {
+    const res = convertRunEvent(value);
+    if ('errors' in res)
+      return { kind: 'bad', reason: `invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}` };
+    // a START/RUNNING: the run's start and statistics, for the report that closes it (and stalled runs)
+    if (res.progress !== undefined) return { kind: 'progress', progress: res.progress };
+    // a DatasetEvent or JobEvent: lineage edges without a run
+    if (res.lineage !== undefined) return { kind: 'lineage', lineage: res.lineage };
+    return { kind: 'reports', reports: res.reports, ignored: res.reports.length === 0 };
+  }
+  const parsed = json ? validateReport(value, { unknownKeys: 'allow' }) : parseReport(line, { unknownKeys: 'allow' });
+  if (!parsed.ok) return { kind: 'bad', reason: `invalid report: ${formatIssues(parsed.errors, 5)}` };
+  return { kind: 'reports', reports: [parsed.report], ignored: false };
+}
+
+/**
+ * The lines of a file, numbered from 1, as readline splits them (`\n`, `\r\n` and a lone `\r` end a line; an empty
+ * last line is not one), read in large chunks and decoded line by line (no regular expression over the text).
+ */
+export async function* fileLines(file: string, chunkBytes = 1 << 20): AsyncGenerator<[lineNo: number, line: string]> {
+  const stream = createReadStream(file, { highWaterMark: chunkBytes });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  }).catch((err: unknown) => {
+    throw new RootlineError('FILE_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  });
+  let lineNo = 0;
+  let carry: Buffer | undefined;
+  /** A line ended by \n (its \r\n's \r dropped), split again at lone \r. */
+  function* split(buf: Buffer, start: number, end: number): Generator<[number, string]> {
+    if (end > start && buf[end - 1] === 0x0d) end--;
+    let from = start;
+    for (let cr = buf.indexOf(0x0d, from); cr !== -1 && cr < end; cr = buf.indexOf(0x0d, from)) {
+      yield [++lineNo, buf.toString('utf8', from, cr)];
+      from = cr + 1;
+    }
+    yield [++lineNo, buf.toString('utf8', from, end)];
+  }
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const buf: Buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      yield* split(buf, start, nl);
+      start = nl + 1;
+    }
+    carry = start < buf.length ? buf.subarray(start) : undefined;
+  }
+  // The last line, without an end of line (a \r at its very end ends it, with nothing after).
+  if (carry !== undefined && carry.length > 0) yield* split(carry, 0, carry.length);
+}
+
 /**
  * The replay itself, as `rootline replay` runs it: every line of the file in order through one core (a
- * fresh core rebuilt from the good reports after the core fails on one, as the monitor reloads).
+ * fresh core rebuilt from the good inputs after the core fails on one, as the monitor reloads). What was
+ * processed is remembered by line number, not kept: the rebuild reads the file again up to the failing line.
  */
 export async function replayFile(
   file: string,
@@ -211,18 +299,23 @@ export async function replayFile(
 ): Promise<ReplaySummary> {
   const newCore = () => new MonitorCore(options);
   let core = newCore();
-  /** What was processed so far: after the core fails on a report, a fresh core is rebuilt from it. */
-  const good: (
-    Report | RunProgress | LineageDeclaration | { accept: AcceptChangeInput } | { command: IncidentCommand }
-  )[] = [];
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  }).catch((err: unknown) => {
-    throw new RootlineError('FILE_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  /** Lines processed so far, each with the number of its inputs the core took (a line may carry several reports). */
+  const good = new Map<number, number>();
+  const rebuild = async (upTo: number): Promise<MonitorCore> => {
+    const fresh = newCore();
+    for await (const [lineNo, line] of fileLines(file)) {
+      if (lineNo > upTo) break;
+      const taken = good.get(lineNo);
+      if (taken === undefined) continue;
+      const d = decodeLine(line);
+      if (d.kind === 'accept') fresh.acceptChange(d.input);
+      else if (d.kind === 'command') fresh.applyCommand(d.command);
+      else if (d.kind === 'progress') fresh.processProgress(d.progress);
+      else if (d.kind === 'lineage') fresh.processLineage(d.lineage);
+      else if (d.kind === 'reports') for (const r of d.reports.slice(0, taken)) fresh.processReport(r);
+    }
+    return fresh;
+  };
   const summary: ReplaySummary = {
     processed: 0,
     duplicates: 0,
@@ -235,95 +328,60 @@ export async function replayFile(
     summary.invalid++;
     sinks.badLine?.(`${file}:${lineNo}: ${reason}`);
   };
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
+  for await (const [lineNo, line] of fileLines(file)) {
     if (line.trim() === '') continue;
-    let reports: Report[];
-    const accept = acceptOf(line);
-    if (accept !== undefined) {
-      const parsed = parseAcceptMessage(accept);
-      if (!parsed.ok) {
-        bad(lineNo, `invalid accept: ${parsed.errors.slice(0, 5).join('; ')}`);
-        continue;
-      }
+    const d = decodeLine(line);
+    if (d.kind === 'bad') {
+      bad(lineNo, d.reason);
+      continue;
+    }
+    if (d.kind === 'accept') {
       const o = emptyOutput();
-      const res = core.acceptChange(parsed.input, o);
+      const res = core.acceptChange(d.input, o);
       if (!res.ok) {
         bad(lineNo, `accept refused: ${res.reason ?? ''}`);
         continue;
       }
-      good.push({ accept: parsed.input });
+      good.set(lineNo, 1);
       if (o.incidentEvents.length > 0) sinks.incidentEvents?.(o.incidentEvents, o.incidentEvents[0]!.at);
       continue;
     }
-    const command = commandOf(line);
-    if (command !== undefined) {
-      const parsed = parseIncidentCommand(command);
-      if (!parsed.ok) {
-        bad(lineNo, `invalid incident action: ${parsed.error}`);
-        continue;
-      }
+    if (d.kind === 'command') {
       const o = emptyOutput();
-      const res = core.applyCommand(parsed.command, o);
+      const res = core.applyCommand(d.command, o);
       if (res.kind !== 'applied') {
         bad(lineNo, `incident action not applied (${res.kind}): ${res.reason}`);
         continue;
       }
-      good.push({ command: parsed.command });
-      if (o.incidentEvents.length > 0) sinks.incidentEvents?.(o.incidentEvents, parsed.command.at);
+      good.set(lineNo, 1);
+      if (o.incidentEvents.length > 0) sinks.incidentEvents?.(o.incidentEvents, d.command.at);
       continue;
     }
-    const event = openLineageEventOf(line);
-    if (event !== undefined) {
-      const res = convertRunEvent(event);
-      if ('errors' in res) {
-        bad(lineNo, `invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}`);
-        continue;
-      }
-      if (res.progress !== undefined) {
-        // a START/RUNNING: the run's start and statistics, for the report that closes it (and stalled runs)
-        const prog = core.processProgress(res.progress);
-        good.push(res.progress);
-        summary.unfinished++;
-        if (sinks.finding) for (const f of prog.findings) sinks.finding(f);
-        if (prog.incidentEvents.length > 0) sinks.incidentEvents?.(prog.incidentEvents, res.progress.event_time);
-        continue;
-      }
-      if (res.lineage !== undefined) {
-        // a DatasetEvent or JobEvent: lineage edges without a run
-        core.processLineage(res.lineage);
-        good.push(res.lineage);
-        continue;
-      }
-      if (res.reports.length === 0) summary.ignored++;
-      reports = res.reports;
-    } else {
-      const parsed = parseReport(line, { unknownKeys: 'allow' });
-      if (!parsed.ok) {
-        bad(lineNo, `invalid report: ${formatIssues(parsed.errors, 5)}`);
-        continue;
-      }
-      reports = [parsed.report];
+    if (d.kind === 'progress') {
+      const prog = core.processProgress(d.progress);
+      good.set(lineNo, 1);
+      summary.unfinished++;
+      if (sinks.finding) for (const f of prog.findings) sinks.finding(f);
+      if (prog.incidentEvents.length > 0) sinks.incidentEvents?.(prog.incidentEvents, d.progress.event_time);
+      continue;
     }
-    for (const report of reports) {
+    if (d.kind === 'lineage') {
+      core.processLineage(d.lineage);
+      good.set(lineNo, 1);
+      continue;
+    }
+    if (d.ignored) summary.ignored++;
+    for (const report of d.reports) {
       let res;
       try {
         res = core.processReport(report);
       } catch (err: unknown) {
-        // The core may have half changed its state: rebuild it from the good reports, as the monitor reloads.
+        // The core may have half changed its state: rebuild it from the good inputs, as the monitor reloads.
         bad(lineNo, `the monitor failed on this report: ${errorMessage(err)}`);
-        core = newCore();
-        for (const r of good) {
-          if ('accept' in r) core.acceptChange(r.accept);
-          else if ('command' in r) core.applyCommand(r.command);
-          else if ('phase' in r) core.processProgress(r);
-          else if ('kind' in r) core.processLineage(r);
-          else core.processReport(r);
-        }
+        core = await rebuild(lineNo);
         break;
       }
-      good.push(report);
+      good.set(lineNo, (good.get(lineNo) ?? 0) + 1);
       await sinks.processed?.(report, res, core);
       summary.processed += res.processed;
       summary.duplicates += res.duplicates;
@@ -421,15 +479,4 @@ function acceptOf(line: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The line as an OpenLineage event, when it is one (valid JSON with an event's shape), else undefined. */
-function openLineageEventOf(line: string): Record<string, unknown> | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  return isOpenLineageEvent(value) ? value : undefined;
 }

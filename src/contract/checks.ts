@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors/index.js';
 import { KllDoublesSketch } from '../sketch/kll.js';
-import { base64Problem } from './base64.js';
+import { shareDecodedSketch } from '../sketch/shared.js';
+import { base64Problem, canonicalBase64Bytes } from './base64.js';
 import { fieldPathResolver } from './field-path.js';
 import { FINGERPRINT_PATTERN, fingerprintOfCanonical, inspectSchema } from './fingerprint.js';
 import { pointer, pointerSegment } from './pointer.js';
@@ -197,9 +198,9 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
     const sketch = col['sketch'];
     // An empty string is reported by the JSON Schema (minLength).
     if (isObject(sketch) && typeof sketch['data'] === 'string' && sketch['data'] !== '') {
-      const problem = base64Problem(sketch['data']);
-      if (problem !== undefined) push(`${at}/sketch/data`, problem);
-      else checkSketch(sketch, sketch['data'], `${at}/sketch`, push);
+      const bytes = canonicalBase64Bytes(sketch['data']);
+      if (bytes === undefined) push(`${at}/sketch/data`, base64Problem(sketch['data']) ?? 'is not canonical base64');
+      else checkSketch(sketch, bytes, `${at}/sketch`, push);
     }
     const frequent = col['frequent'];
     if (isObject(frequent)) {
@@ -213,12 +214,13 @@ function checkProfile(profile: unknown, base: string, push: Push): SchemaField[]
 /**
  * Decodes a sketch completely (the consumer must never meet one it cannot read) and checks it against
  * its column: the sketch's k equals `k`. Its n is not compared with the column's count: emitters may sketch
- * a different population (a sample, values parsed as numbers), and v1 readers are tolerant.
+ * a different population (a sample, values parsed as numbers), and v1 readers are tolerant. The decoded
+ * sketch is kept for the monitor's core (sketch/shared.ts): it is not decoded again.
  */
-function checkSketch(sketch: Obj, data: string, at: string, push: Push): void {
+function checkSketch(sketch: Obj, bytes: Uint8Array, at: string, push: Push): void {
   let decoded: KllDoublesSketch;
   try {
-    decoded = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(data, 'base64')));
+    decoded = KllDoublesSketch.deserialize(bytes);
   } catch (e: unknown) {
     push(
       `${at}/data`,
@@ -229,5 +231,6 @@ function checkSketch(sketch: Obj, data: string, at: string, push: Push): void {
   const k = sketch['k'];
   if (typeof k === 'number' && Number.isInteger(k) && k !== decoded.k)
     push(`${at}/k`, `is ${k}, but the sketch's own k is ${decoded.k}`);
+  shareDecodedSketch(sketch, decoded);
   // Fewer is allowed: values a sketch cannot hold (NaN, text in a numeric column) are non-null but not sketched.
 }

@@ -29,18 +29,35 @@ function tolerantSchema(node: unknown): unknown {
   return out;
 }
 
+/**
+ * The schema as compiled: every `minLength: 1` becomes `not: { const: "" }`, the same rule (a string of at
+ * least one character is a string that is not empty), which Ajv checks without counting the characters:
+ * `minLength` walks the whole string for its code points, the kilobytes of every sketch's base64 included.
+ * The error reads the same (see fromAjv).
+ */
+function nonEmptyWithoutCounting(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nonEmptyWithoutCounting);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'minLength' && v === 1 && !('not' in node)) out['not'] = { const: '' };
+    else out[k] = nonEmptyWithoutCounting(v);
+  }
+  return out;
+}
+
 /** Compiled once, on first use: compiling costs milliseconds, validating microseconds. */
 function validator(tolerant: boolean): ValidateFunction {
   // verbose: errors carry the offending value, so messages can say what was received.
   // validateFormats: false: `format: date-time` stays an annotation; RFC 3339 is checked in checks.ts.
   if (tolerant) {
     compiledTolerant ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(
-      tolerantSchema(reportJsonSchema) as Record<string, unknown>,
+      nonEmptyWithoutCounting(tolerantSchema(reportJsonSchema)) as Record<string, unknown>,
     );
     return compiledTolerant;
   }
   compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, validateFormats: false }).compile(
-    reportJsonSchema,
+    nonEmptyWithoutCounting(reportJsonSchema) as Record<string, unknown>,
   );
   return compiled;
 }
@@ -203,6 +220,10 @@ function fromAjv(e: ErrorObject): ReportIssue | undefined {
         path: at,
         message: `must have at most ${String(p['limit'])} items, got ${Array.isArray(e.data) ? e.data.length : '?'}`,
       };
+    case 'not':
+      // `minLength: 1` as compiled (nonEmptyWithoutCounting).
+      if (isEmptyStringConst(e.schema)) return { path: at, message: 'must not be empty' };
+      return { path: at, message: e.message ?? 'fails not' };
     case 'minLength':
       return {
         path: at,
@@ -222,4 +243,13 @@ function fromAjv(e: ErrorObject): ReportIssue | undefined {
     default:
       return { path: at, message: e.message ?? `fails ${e.keyword}` };
   }
+}
+
+function isEmptyStringConst(schema: unknown): boolean {
+  return (
+    typeof schema === 'object' &&
+    schema !== null &&
+    Object.keys(schema).length === 1 &&
+    (schema as Record<string, unknown>)['const'] === ''
+  );
 }

@@ -1,6 +1,6 @@
 import { own, parseJsonDict } from '../dict.js';
 import { compositeKey } from '../keys.js';
-import { KllDoublesSketch, seededRandom } from '../sketch/index.js';
+import { KllDoublesSketch, peekDecodedSketch, seededRandom } from '../sketch/index.js';
 import { FrequentBounds, type FrequentBoundsState } from '../stats/index.js';
 import type { CompiledCoreOptions } from './options.js';
 import { stateKey } from './state-keys.js';
@@ -69,6 +69,15 @@ function decodeSketch(bytes: Uint8Array, seed: string): KllDoublesSketch {
 }
 
 /**
+ * A slot column's sketch, decoded: the one validation decoded for the report it came from (sketch/shared.ts),
+ * else decoded now. Read-only either way (merged into others, never into).
+ */
+export function slotSketch(col: { sketch?: string }): KllDoublesSketch | undefined {
+  if (col.sketch === undefined) return undefined;
+  return peekDecodedSketch(col) ?? KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(col.sketch, 'base64')));
+}
+
+/**
  * Merges one healthy run's distributions into the dataset's open epoch (run `seq` of those with
  * distributions), starting a new epoch over the oldest record of the ring when `seq` opens one. Merges
  * draw from a random source seeded by the record key, column and seq: a restarted monitor merges the
@@ -104,7 +113,7 @@ export function learnEpoch(
         ? decodeSketch(next.sketch, seed)
         : new KllDoublesSketch(options.sketchK, { random: seededRandom(hash32(seed)) });
       // The report was validated when it arrived; no second base64 check here.
-      merged.merge(KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(col.sketch, 'base64'))));
+      merged.merge(slotSketch(col)!);
       next.sketch = merged.serialize();
     }
     if (col.sample) next.sample = [...(next.sample ?? []), ...col.sample];

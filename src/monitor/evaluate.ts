@@ -12,7 +12,7 @@ import {
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
-import { KllDoublesSketch } from '../sketch/index.js';
+import { KllDoublesSketch, decodedSketch, peekDecodedSketch, shareDecodedSketch } from '../sketch/index.js';
 import {
   compareCategorical,
   driftEvidence,
@@ -30,6 +30,7 @@ import {
   epochOfRun,
   epochPrefix,
   learnEpoch,
+  slotSketch,
   windowRuns,
   type BaselineEpoch,
 } from './baseline-epochs.js';
@@ -168,7 +169,8 @@ function numericDrift(
   }
   let current: Steps;
   if (col.sketch) {
-    const s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(col.sketch.data, 'base64')));
+    // Decoded once per report (validation decoded it already: sketch/shared.ts); read-only.
+    const s = decodedSketch(col.sketch, col.sketch.data);
     if (s.isEmpty) return undefined;
     current = sketchSteps(s);
   } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
@@ -419,8 +421,13 @@ export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   const out = dict<SlotColumn>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     if (col.kind === 'numeric') {
-      if (col.sketch) out[name] = { kind: 'numeric', sketch: col.sketch.data, k: col.sketch.k };
-      else if (col.sample) out[name] = { kind: 'numeric', sample: col.sample };
+      if (col.sketch) {
+        const slot: SlotColumn = { kind: 'numeric', sketch: col.sketch.data, k: col.sketch.k };
+        // The report's decoded sketch goes with it (learning merges it, the long horizon reads its quartiles).
+        const decoded = peekDecodedSketch(col.sketch);
+        if (decoded) shareDecodedSketch(slot, decoded);
+        out[name] = slot;
+      } else if (col.sample) out[name] = { kind: 'numeric', sample: col.sample };
     } else if (col.frequent) {
       out[name] = { kind: 'categorical', frequent: col.frequent, other_count: col.other_count ?? 0 };
     }
@@ -512,7 +519,7 @@ function withinSd(col: SlotColumn): number | undefined {
   let q1: number;
   let q3: number;
   if (col.sketch) {
-    const s = KllDoublesSketch.deserialize(new Uint8Array(Buffer.from(col.sketch, 'base64')));
+    const s = slotSketch(col)!;
     if (s.isEmpty) return undefined;
     q1 = s.getQuantile(0.25);
     q3 = s.getQuantile(0.75);

@@ -47,6 +47,17 @@ const ITEM_BYTES = 8;
 // int_cap_aux rejects depth > 60, so no valid sketch has more levels than this.
 const MAX_NUM_LEVELS = 61;
 const LEVELS_ARRAY_SIZE = MAX_NUM_LEVELS + 3;
+/**
+ * A sketch's level offsets start in an array of this many entries (64 bytes: V8 keeps it on its heap, no
+ * separate allocation), enough for 14 levels (k = 200: about 1.6 million values); more levels grow it to
+ * {@link LEVELS_ARRAY_SIZE}. Sketches are made and copied for every column of every report: typed arrays
+ * over 64 bytes each cost a backing-store allocation and garbage-collection work.
+ */
+const SMALL_LEVELS_ARRAY_SIZE = 16;
+/** Set while an internal construction assigns the items itself (no k-sized array made to be thrown away). */
+let adoptingItems = false;
+const NO_ITEMS = new Float64Array(0);
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 const POWERS_OF_THREE: readonly number[] = Array.from({ length: 31 }, (_, i) => 3 ** i);
 
@@ -323,13 +334,15 @@ export class KllDoublesSketch {
   private minK_: number;
   private n_ = 0;
   private numLevels_ = 1;
-  private readonly levels: Uint32Array = new Uint32Array(LEVELS_ARRAY_SIZE);
+  private levels: Uint32Array = new Uint32Array(SMALL_LEVELS_ARRAY_SIZE);
   private items: Float64Array;
   private min_ = NaN;
   private max_ = NaN;
   private levelZeroSorted = false;
   private view: SortedView | null = null;
-  private readonly random: RandomSource;
+  private random: RandomSource;
+  /** Read-only (see {@link freeze}). */
+  private frozen = false;
   private readonly capacities: Uint32Array;
 
   /**
@@ -339,7 +352,7 @@ export class KllDoublesSketch {
     checkK(k);
     this.k_ = k;
     this.minK_ = k;
-    this.items = new Float64Array(k);
+    this.items = adoptingItems ? NO_ITEMS : new Float64Array(k);
     this.levels[0] = k;
     this.levels[1] = k;
     this.random = options.random ?? Math.random;
@@ -392,6 +405,7 @@ export class KllDoublesSketch {
 
   /** Adds one value. NaN is ignored, as in DataSketches; infinities are kept. */
   update(x: number): void {
+    if (this.frozen) throw frozenError();
     if (x !== x) return;
     if (this.n_ === 0) {
       this.min_ = x;
@@ -414,6 +428,7 @@ export class KllDoublesSketch {
 
   /** Adds many values; the same result as calling `update` for each, faster. NaN is ignored. */
   updateMany(values: Float64Array | readonly number[]): void {
+    if (this.frozen) throw frozenError();
     const len = values.length;
     let i = 0;
     while (i < len) {
@@ -460,6 +475,7 @@ export class KllDoublesSketch {
    * Sketches with different k merge; the error bound then follows the smaller k (`minK`).
    */
   merge(other: KllDoublesSketch): void {
+    if (this.frozen) throw frozenError();
     if (other.isEmpty) return;
     const src = other === this ? other.clone() : other;
     if (this.isEmpty) {
@@ -482,11 +498,57 @@ export class KllDoublesSketch {
     if (this.totalWeight() !== this.n_) throw new RootlineError('INTERNAL', 'KLL merge: total weight does not match n');
   }
 
-  /** An independent copy (same random source). */
-  clone(): KllDoublesSketch {
-    const copy = new KllDoublesSketch(this.k_, { random: this.random });
+  /**
+   * An independent copy, not frozen: the same items in the same order, so it merges and compacts exactly as
+   * `deserialize(serialize())` of this sketch would. Its random source is `random` if given, else this one's.
+   */
+  clone(random?: RandomSource): KllDoublesSketch {
+    const copy = KllDoublesSketch.bare(this.k_, random ?? this.random);
     copy.copyStateFrom(this);
     return copy;
+  }
+
+  /** A sketch whose items the caller assigns at once. */
+  private static bare(k: number, random: RandomSource | undefined): KllDoublesSketch {
+    adoptingItems = true;
+    try {
+      return new KllDoublesSketch(k, random === undefined ? {} : { random });
+    } finally {
+      adoptingItems = false;
+    }
+  }
+
+  /** Makes room in the level offsets for `numLevels` levels (and the two entries past them compactions use). */
+  private ensureLevels(numLevels: number): void {
+    if (numLevels + 2 <= this.levels.length) return;
+    const grown = new Uint32Array(LEVELS_ARRAY_SIZE);
+    grown.set(this.levels);
+    this.levels = grown;
+  }
+
+  /**
+   * Where the next compactions draw their random bits from: a sketch kept in memory between merges
+   * continues exactly as a fresh `deserialize(serialize(), { random })` of it would.
+   */
+  reseed(random: RandomSource): void {
+    if (this.frozen) throw frozenError();
+    this.random = random;
+  }
+
+  /**
+   * Makes this sketch read-only, for sharing one decoded sketch between its readers: `update`, `updateMany`,
+   * `merge` into it and `reseed` throw, and queries no longer sort level zero in place (they sort a copy),
+   * so its items, its serialization and what merging it into another sketch gives never change. Merging it
+   * into another sketch and `clone` are fine. Returns the sketch.
+   */
+  freeze(): this {
+    this.frozen = true;
+    return this;
+  }
+
+  /** Whether {@link freeze} was called. */
+  get isFrozen(): boolean {
+    return this.frozen;
   }
 
   /**
@@ -665,7 +727,8 @@ export class KllDoublesSketch {
         flags,
       });
     }
-    const sketch = new KllDoublesSketch(k, options);
+    const full = !isEmpty && !isSingleItem;
+    const sketch = full ? KllDoublesSketch.bare(k, options.random) : new KllDoublesSketch(k, options);
     if (isEmpty) {
       if (bytes.byteLength !== EMPTY_SIZE_BYTES) {
         throw invalid(`empty sketch of ${bytes.byteLength} bytes, expected ${EMPTY_SIZE_BYTES}`);
@@ -705,6 +768,7 @@ export class KllDoublesSketch {
     const levelsEnd = DATA_START + numLevels * 4;
     if (bytes.byteLength < levelsEnd + 16) throw invalid(`truncated: ${bytes.byteLength} bytes before the items`);
     const capacity = totalCapacity(table, numLevels);
+    sketch.ensureLevels(numLevels);
     const levels = sketch.levels;
     for (let level = 0; level < numLevels; level++) levels[level] = dv.getUint32(DATA_START + level * 4, true);
     levels[numLevels] = capacity;
@@ -733,19 +797,30 @@ export class KllDoublesSketch {
     if (Number.isNaN(min) || Number.isNaN(max)) throw invalid('NaN min or max');
     if (min > max) throw invalid(`min ${min} is greater than max ${max}`);
     const items = new Float64Array(capacity);
-    let offset = levelsEnd + 16;
-    for (let i = levels[0]!; i < capacity; i++) {
-      const item = dv.getFloat64(offset, true);
-      if (Number.isNaN(item)) throw invalid('NaN item');
-      items[i] = item;
-      offset += 8;
+    const first = levels[0]!;
+    if (LITTLE_ENDIAN) {
+      // The items are little-endian doubles, as this machine's: one copy of their bytes.
+      const start = bytes.byteOffset + levelsEnd + 16;
+      new Uint8Array(items.buffer, first * ITEM_BYTES, numRetained * ITEM_BYTES).set(
+        new Uint8Array(bytes.buffer, start, numRetained * ITEM_BYTES),
+      );
+    } else {
+      let offset = levelsEnd + 16;
+      for (let i = first; i < capacity; i++) {
+        items[i] = dv.getFloat64(offset, true);
+        offset += 8;
+      }
+    }
+    for (let i = first; i < capacity; i++) {
+      const item = items[i]!;
+      if (item !== item) throw invalid('NaN item');
     }
     for (let level = (flags & FLAG_LEVEL_ZERO_SORTED) !== 0 ? 0 : 1; level < numLevels; level++) {
       for (let i = levels[level]! + 1; i < levels[level + 1]!; i++) {
         if (items[i]! < items[i - 1]!) throw invalid(`level ${level} is not sorted`);
       }
     }
-    for (let i = levels[0]!; i < capacity; i++) {
+    for (let i = first; i < capacity; i++) {
       if (items[i]! < min || items[i]! > max) throw invalid(`item ${items[i]} outside min ${min} .. max ${max}`);
     }
     sketch.items = items;
@@ -762,6 +837,7 @@ export class KllDoublesSketch {
     this.minK_ = other.minK_;
     this.n_ = other.n_;
     this.numLevels_ = other.numLevels_;
+    if (this.levels.length < other.levels.length) this.levels = new Uint32Array(other.levels.length);
     this.levels.set(other.levels);
     this.items = other.items.slice();
     this.min_ = other.min_;
@@ -802,12 +878,13 @@ export class KllDoublesSketch {
   }
 
   private addEmptyTopLevelToCompletelyFullSketch(): void {
+    if (this.numLevels_ >= MAX_NUM_LEVELS) throw new RootlineError('INTERNAL', 'KLL sketch has too many levels');
+    this.ensureLevels(this.numLevels_ + 1);
     const levels = this.levels;
     const curTotalCap = levels[this.numLevels_]!;
     if (levels[0] !== 0 || this.items.length !== curTotalCap) {
       throw new RootlineError('INTERNAL', 'KLL sketch expected to be full before growing');
     }
-    if (this.numLevels_ >= MAX_NUM_LEVELS) throw new RootlineError('INTERNAL', 'KLL sketch has too many levels');
     const deltaCap = this.capacities[this.numLevels_]!;
     const newTotalCap = curTotalCap + deltaCap;
     const newItems = new Float64Array(newTotalCap);
@@ -861,10 +938,11 @@ export class KllDoublesSketch {
 
   private mergeHigherLevels(other: KllDoublesSketch, finalN: number): void {
     const otherAboveZero = other.numLevels_ === 1 ? 0 : other.levels[other.numLevels_]! - other.levels[1]!;
-    const workbuf = new Float64Array(this.numRetained + otherAboveZero);
+    // Scratch arrays (merges run one at a time): every entry read below is written first.
+    const workbuf = mergeScratch(this.numRetained + otherAboveZero);
     const ub = ubOnNumLevels(finalN);
-    const worklevels = new Uint32Array(ub + 2);
-    const outlevels = new Uint32Array(ub + 2);
+    const worklevels = MERGE_WORK_LEVELS;
+    const outlevels = MERGE_OUT_LEVELS;
     const provisionalNumLevels = Math.max(this.numLevels_, other.numLevels_);
 
     // populate_work_arrays: level zero of "other" already went through internalUpdate
@@ -903,6 +981,7 @@ export class KllDoublesSketch {
       this.randomBit,
     );
     if (result.finalNumLevels > ub) throw new RootlineError('INTERNAL', 'KLL merge error: too many levels');
+    this.ensureLevels(result.finalNumLevels);
     if (result.finalCapacity !== this.items.length) this.items = new Float64Array(result.finalCapacity);
     const freeSpaceAtBottom = result.finalCapacity - result.finalNumItems;
     this.items.set(workbuf.subarray(outlevels[0], outlevels[0]! + result.finalNumItems), freeSpaceAtBottom);
@@ -914,59 +993,118 @@ export class KllDoublesSketch {
   private sortedViewImpl(): SortedView {
     if (this.view !== null) return this.view;
     const levels = this.levels;
+    // A frozen sketch's level zero is sorted in a copy (the same values in the same order: the same view).
+    let zero: Float64Array | undefined;
     if (!this.levelZeroSorted) {
-      sortRange(this.items, levels[0]!, levels[1]!);
-      this.levelZeroSorted = true;
+      if (this.frozen) {
+        zero = zeroScratch(levels[1]! - levels[0]!);
+        zero.set(this.items.subarray(levels[0], levels[1]));
+        sortRange(zero, 0, levels[1]! - levels[0]!);
+      } else {
+        sortRange(this.items, levels[0]!, levels[1]!);
+        this.levelZeroSorted = true;
+      }
     }
     const total = this.numRetained;
-    let vItems = new Float64Array(total);
-    let vWeights = new Float64Array(total);
-    let tItems = new Float64Array(total);
-    let tWeights = new Float64Array(total);
+    const items = this.items;
+    // The levels are merged one after the other into the entries so far (std::merge: on ties the earlier
+    // entries come first), ping-ponging between two scratch pairs; the last merge writes the view's own arrays.
+    const scratch = viewScratch(total);
+    let vItems = scratch[0];
+    let vWeights = scratch[1];
+    let tItems = scratch[2];
+    let tWeights = scratch[3];
+    let lastLevel = 0;
+    for (let level = 0; level < this.numLevels_; level++) if (levels[level]! < levels[level + 1]!) lastLevel = level;
+    // One allocation for the view's three arrays.
+    const out = new Float64Array(3 * total);
+    const outItems = out.subarray(0, total);
+    const outWeights = out.subarray(total, 2 * total);
+    const cumulative = out.subarray(2 * total, 3 * total);
     let size = 0;
     let weight = 1;
-    for (let level = 0; level < this.numLevels_; level++) {
-      const from = levels[level]!;
-      const to = levels[level + 1]!;
-      if (from < to) {
-        // std::merge of the entries so far with this level: on ties the earlier entries come first
-        let a = 0;
-        let b = from;
-        let c = 0;
-        while (a < size && b < to) {
-          const bv = this.items[b]!;
-          if (bv < vItems[a]!) {
+    for (let level = 0; level <= lastLevel; level++, weight *= 2) {
+      const src = level === 0 && zero !== undefined ? zero : items;
+      const from = src === zero ? 0 : levels[level]!;
+      const to = src === zero ? levels[1]! - levels[0]! : levels[level + 1]!;
+      if (from >= to) continue;
+      if (level === lastLevel) {
+        tItems = outItems;
+        tWeights = outWeights;
+      }
+      let a = 0;
+      let b = from;
+      let c = 0;
+      if (a < size && b < to) {
+        let av = vItems[a]!;
+        let bv = src[b]!;
+        for (;;) {
+          if (bv < av) {
             tItems[c] = bv;
             tWeights[c++] = weight;
-            b++;
+            if (++b === to) break;
+            bv = src[b]!;
           } else {
-            tItems[c] = vItems[a]!;
-            tWeights[c++] = vWeights[a++]!;
+            tItems[c] = av;
+            tWeights[c++] = vWeights[a]!;
+            if (++a === size) break;
+            av = vItems[a]!;
           }
         }
-        while (a < size) {
-          tItems[c] = vItems[a]!;
-          tWeights[c++] = vWeights[a++]!;
-        }
-        while (b < to) {
-          tItems[c] = this.items[b++]!;
-          tWeights[c++] = weight;
-        }
-        size = c;
-        [vItems, tItems] = [tItems, vItems];
-        [vWeights, tWeights] = [tWeights, vWeights];
       }
-      weight *= 2;
+      while (a < size) {
+        tItems[c] = vItems[a]!;
+        tWeights[c++] = vWeights[a++]!;
+      }
+      while (b < to) {
+        tItems[c] = src[b++]!;
+        tWeights[c++] = weight;
+      }
+      size = c;
+      const swapItems = vItems;
+      vItems = tItems;
+      tItems = swapItems;
+      const swapWeights = vWeights;
+      vWeights = tWeights;
+      tWeights = swapWeights;
     }
-    const cumulative = new Float64Array(total);
     let running = 0;
     for (let i = 0; i < total; i++) {
-      running += vWeights[i]!;
+      running += outWeights[i]!;
       cumulative[i] = running;
     }
-    this.view = new SortedView(vItems, vWeights, cumulative, running);
+    this.view = new SortedView(outItems, outWeights, cumulative, running);
     return this.view;
   }
+}
+
+/** Level offsets of a merge (ubOnNumLevels(2^53) + 2 entries at most). */
+const MERGE_WORK_LEVELS = new Uint32Array(LEVELS_ARRAY_SIZE);
+const MERGE_OUT_LEVELS = new Uint32Array(LEVELS_ARRAY_SIZE);
+let mergeWork = new Float64Array(4096);
+function mergeScratch(size: number): Float64Array {
+  if (mergeWork.length < size) mergeWork = new Float64Array(Math.max(size, 2 * mergeWork.length));
+  return mergeWork;
+}
+
+let zeroWork = new Float64Array(1024);
+function zeroScratch(size: number): Float64Array {
+  if (zeroWork.length < size) zeroWork = new Float64Array(Math.max(size, 2 * zeroWork.length));
+  return zeroWork;
+}
+
+/** The sorted view's scratch arrays (items and weights, twice), grown as needed: views are built one at a time. */
+let scratchArrays: [Float64Array, Float64Array, Float64Array, Float64Array] | undefined;
+function viewScratch(total: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  if (scratchArrays === undefined || scratchArrays[0].length < total) {
+    const n = Math.max(total, 1024);
+    scratchArrays = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  }
+  return scratchArrays;
+}
+
+function frozenError(): RootlineError {
+  return new RootlineError('INTERNAL', 'this KLL sketch is frozen (shared, read-only): clone it to change it');
 }
 
 function checkRank(rank: number): void {

@@ -93,6 +93,15 @@ export const MAX_JSON_DEPTH = 256;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
+ * Whether a string has a lone surrogate: `!isWellFormed()` where the runtime has it (native, no regular
+ * expression over the kilobytes of every sketch's base64), else the expression.
+ */
+const hasLoneSurrogate: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => !(s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => LONE_SURROGATE.test(s);
+
+/**
  * What makes a parsed document unusable whatever its shape, found without recursion: nesting deeper than `limit`
  * (arrays and objects), or a string or key with a lone surrogate (it would reach Kafka and InfluxDB as U+FFFD,
  * so a name would silently change). Returns the problem with its JSON path, or undefined.
@@ -103,7 +112,7 @@ export function documentProblem(value: unknown, limit = MAX_JSON_DEPTH, strings 
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop()!;
     if (typeof v === 'string') {
-      if (strings && LONE_SURROGATE.test(v)) return `${at(path)}: is not valid Unicode (contains a lone surrogate)`;
+      if (strings && hasLoneSurrogate(v)) return `${at(path)}: is not valid Unicode (contains a lone surrogate)`;
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
@@ -111,7 +120,7 @@ export function documentProblem(value: unknown, limit = MAX_JSON_DEPTH, strings 
     if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, path: `${path}/${i}` }));
     else
       for (const k of Object.keys(v)) {
-        if (strings && LONE_SURROGATE.test(k))
+        if (strings && hasLoneSurrogate(k))
           return `${at(path)}: a key is not valid Unicode (contains a lone surrogate)`;
         stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, path: `${path}/${k}` });
       }
