@@ -9,7 +9,7 @@
  * JSON text parsed before the core sees it, as the monitor decodes it from Kafka (no string shared
  * between reports). Each measurement runs in its own process, one after the other.
  *
- * Usage: npx tsx bench/scale.ts [--nodes 100,1000] [--columns 20] [--runs 21] [--heap 8192] [--out bench/results/scale.md]
+ * Usage: npx tsx bench/scale.ts [--nodes 100,1000,5000] [--columns 20] [--runs 21] [--heap 8192] [--out bench/results/scale.md]
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ import { KllDoublesSketch, seededRandom } from '../src/sketch/index.js';
 const { values } = parseArgs({
   options: {
     phase: { type: 'string', default: 'main' },
-    nodes: { type: 'string', default: '100,1000' },
+    nodes: { type: 'string', default: '100,1000,5000' },
     columns: { type: 'string', default: '20' },
     runs: { type: 'string', default: '21' },
     state: { type: 'string' },

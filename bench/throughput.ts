@@ -163,17 +163,20 @@ async function monitor(
 
 /**
  * Where the monitor's time goes, measured separately on the same reports: decoding + the core alone
- * (CPU, no I/O), and InfluxDB alone (writing the points the core produced, in batches of the size the
- * monitor used).
+ * (CPU, no I/O: decode, validate, process, and take the state records to commit), InfluxDB alone (writing
+ * the points the core produced, in batches of the size the monitor used), and the Kafka transactions alone
+ * (the same state records and health events, one transaction per batch with its offsets, on a topic of its own).
  */
 async function parts(
   reports: Report[],
   batchSize: number,
   id: string,
-): Promise<{ core: number; influx: number; pointsPerReport: number }> {
+  topic: string,
+): Promise<{ core: number; influx: number; kafka: number; pointsPerReport: number }> {
   const bytes = reports.map((r) => Buffer.from(JSON.stringify(r)));
   const core = new MonitorCore({ rules: loadRules('rules') });
   const points = [];
+  const txns: { key: string; value: string | null }[][] = [];
   const t0 = performance.now();
   for (let i = 0; i < bytes.length; i += batchSize) {
     const batch = [];
@@ -181,7 +184,12 @@ async function parts(
       const d = await decodeMessage(b, { maxMessageBytes: 4 * 1024 * 1024 });
       if (d[0]!.kind === 'report') batch.push(d[0]!.report);
     }
-    points.push(core.processBatch(batch).points);
+    const out = core.processBatch(batch);
+    points.push(out.points);
+    txns.push([
+      ...core.exportState(out.dirty).map((r) => ({ key: r.key, value: r.value ?? null })),
+      ...out.runs.map((r) => ({ key: `${r.pipeline}/${r.node}`, value: JSON.stringify(r.run) })),
+    ]);
   }
   const tCore = performance.now() - t0;
   const sink = new InfluxSink({ url: up.addresses.influxUrl, token: 'x', org: 'o', bucket: `parts_${id}` });
@@ -190,9 +198,40 @@ async function parts(
   for (const p of points) await sink.write(p);
   const tInflux = performance.now() - t1;
   const total = points.reduce((a, p) => a + p.length, 0);
+  // Kafka alone: a transactional producer as the monitor's, one transaction per batch (records + offsets).
+  const admin = kafka.admin();
+  await admin.connect();
+  const stateTopic = `bench-state-${id}`;
+  await admin.createTopics({
+    topics: [
+      {
+        topic: stateTopic,
+        numPartitions: PARTITIONS,
+        configEntries: [{ name: 'max.message.bytes', value: '8388608' }],
+      },
+    ],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const producer = kafka.producer({ transactionalId: `bench-txn-${id}`, maxInFlightRequests: 1, idempotent: true });
+  await producer.connect();
+  const t2 = performance.now();
+  for (let b = 0; b < txns.length; b++) {
+    const txn = await producer.transaction();
+    for (let i = 0; i < txns[b]!.length; i += 100)
+      await txn.send({ topic: stateTopic, messages: txns[b]!.slice(i, i + 100) });
+    await txn.sendOffsets({
+      consumerGroupId: `bench-txn-${id}`,
+      topics: [{ topic, partitions: [{ partition: b % PARTITIONS, offset: String(b * batchSize) }] }],
+    });
+    await txn.commit();
+  }
+  const tKafka = performance.now() - t2;
+  await producer.disconnect();
   return {
     core: (reports.length / tCore) * 1000,
     influx: (reports.length / tInflux) * 1000,
+    kafka: (reports.length / tKafka) * 1000,
     pointsPerReport: total / reports.length,
   };
 }
@@ -213,9 +252,10 @@ for (const [kind, n] of [
   process.stderr.write(`raw ${raw.toFixed(0)}/s; monitor...\n`);
   const mon = await monitor(topic, n, `${kind}${stamp}`);
   process.stderr.write(`monitor ${mon.rate.toFixed(0)}/s; parts...\n`);
-  const part = await parts(reports, Math.max(1, Math.round(n / Math.max(1, mon.batches))), `${kind}${stamp}`);
+  const part = await parts(reports, Math.max(1, Math.round(n / Math.max(1, mon.batches))), `${kind}${stamp}`, topic);
+  const slowest = Math.min(raw, part.core, part.influx, part.kafka);
   partRows.push(
-    `| ${kind} | ${part.core.toFixed(0)} | ${part.influx.toFixed(0)} (${part.pointsPerReport.toFixed(1)} points per report, ${(part.influx * part.pointsPerReport).toFixed(0)} points/s) | ${mon.rate.toFixed(0)} |`,
+    `| ${kind} | ${raw.toFixed(0)} | ${part.core.toFixed(0)} | ${part.influx.toFixed(0)} (${part.pointsPerReport.toFixed(1)} points per report, ${(part.influx * part.pointsPerReport).toFixed(0)} points/s) | ${part.kafka.toFixed(0)} | ${mon.rate.toFixed(0)} | **${(mon.rate / slowest).toFixed(2)}** |`,
   );
   rows.push(
     `| ${kind === 'small' ? 'small (3 columns, no distributions)' : '20-column sketch (20 KLL sketches, k=200)'} | ${n.toLocaleString('en-US')} | ${Math.round(size).toLocaleString('en-US')} B | ${raw.toFixed(0)} | ${mon.rate.toFixed(0)} | **${(mon.rate / raw).toFixed(2)}** | ${mon.batches} | ${(mon.influxWrite * 1000).toFixed(1)} ms |`,
@@ -235,10 +275,10 @@ const md = [
   '',
   "Target: the monitor keeps at least half of the raw consumer's rate for small reports.",
   '',
-  'Where the time goes (same reports, measured separately in the same run; reports/s if that part ran alone):',
+  'Each stage alone (same reports, measured one after the other in the same run; reports/s if that stage ran alone): the raw Kafka consumer (from above), decoding + the core (CPU only, with taking the state records to commit), the InfluxDB writes of the points the core produced (batches of the size the monitor used), and the Kafka transactions (state records, health events and offsets, one per batch). Target: the monitor within 80% of its slowest stage (monitor / slowest >= 0.8).',
   '',
-  '| workload | decode + core (CPU only) | InfluxDB writes alone | monitor (all of it, from above) |',
-  '|---|---|---|---|',
+  '| workload | Kafka consume (raw) | decode + core (CPU only) | InfluxDB writes alone | Kafka transactions alone | monitor (all of it, from above) | monitor / slowest stage |',
+  '|---|---|---|---|---|---|---|',
   ...partRows,
   '',
 ].join('\n');
