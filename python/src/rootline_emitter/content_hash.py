@@ -183,13 +183,22 @@ def _as_int64(group: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def _generic(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Payloads of an object array: values grouped by Python type, the common types vectorized."""
+def type_codes(values: np.ndarray) -> tuple[np.ndarray, list[type]]:
+    """Each value's Python type as a code into the list of types met (the grouping of mixed object columns,
+    shared with the profile's value counts)."""
+    codes, uniques = pd.factorize(pd.Series(list(map(type, values)), dtype=object))
+    return codes, list(uniques)
+
+
+def _generic(
+    values: np.ndarray, types: tuple[np.ndarray, list[type]] | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Payloads of an object array: values grouped by Python type (``types``: ``type_codes(values)`` when
+    the caller has it), the common types vectorized."""
     out = np.zeros(values.size, dtype=np.uint64)
     nulls = np.zeros(values.size, dtype=bool)
-    codes: dict[type, int] = {}
-    kinds = np.array([codes.setdefault(type(v), len(codes)) for v in values.tolist()], dtype=np.int64)
-    for kind, code in codes.items():
+    kinds, kind_list = type_codes(values) if types is None else types
+    for code, kind in enumerate(kind_list):
         idx = np.flatnonzero(kinds == code)
         group = values[idx]
         if kind is type(None):

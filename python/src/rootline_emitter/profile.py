@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .content_hash import ContentHasher, column_source, string_table
+from .content_hash import ContentHasher, _generic, column_source, string_table, type_codes
 from .fingerprint import schema_fingerprint
 from .types import NESTED_TYPES, NUMERIC_TYPES, MappedType, map_series, schema_field
 
@@ -201,6 +201,15 @@ def _categorical(
         null_count, strings, counts, codes = _string_counts(series)
         if hashing:
             source = ("codes", codes, string_table(strings))
+    elif hashing and _is_mixed_object_column(series, mapped):
+        # one grouping by Python type serves the value counts and the hash
+        values = series.to_numpy(dtype=object, na_value=None)
+        kinds, kind_list = type_codes(values)
+        nulls = kinds == kind_list.index(type(None)) if type(None) in kind_list else None
+        null_count = 0 if nulls is None else int(nulls.sum())
+        strings, counts = _object_counts_by_type(values, kinds, kind_list)
+        x, x_nulls = _generic(values, (kinds, kind_list))
+        source = ("payload", x, x_nulls)
     else:
         null_count, strings, counts = value_counts(series, mapped)
     frequent = top_values(strings, counts, top_k)
@@ -214,6 +223,17 @@ def _categorical(
         "other_count": non_null - sum(frequent.values()),
     }
     return profile, source
+
+
+def _is_mixed_object_column(series: pd.Series, mapped: MappedType) -> bool:
+    """An object column whose values ``value_counts`` groups by Python type (not strings, booleans or times)."""
+    dtype = series.dtype
+    return (
+        isinstance(dtype, np.dtype)
+        and dtype.kind == "O"
+        and mapped.type != "timestamp"
+        and mapped.inferred not in ("string", "empty", "boolean")
+    )
 
 
 def _is_string_column(series: pd.Series, mapped: MappedType) -> bool:
@@ -345,11 +365,17 @@ def strings_of(values: pd.Series, mapped: MappedType) -> np.ndarray:
 
 def _object_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts an object array by value string without letting ``True == 1 == 1.0`` merge different types."""
-    kinds = pd.Series(list(map(type, values)), dtype=object)
-    codes, uniques = pd.factorize(kinds)
+    codes, uniques = type_codes(values)
+    return _object_counts_by_type(values, codes, uniques)
+
+
+def _object_counts_by_type(values: np.ndarray, codes: np.ndarray, uniques: list[type]) -> tuple[np.ndarray, np.ndarray]:
+    """``_object_counts`` given each value's type code (``content_hash.type_codes``); None values are skipped."""
     all_strings: list[np.ndarray] = []
     all_counts: list[np.ndarray] = []
     for j in range(len(uniques)):
+        if uniques[j] is type(None):
+            continue
         group = values[codes == j]
         try:
             vc = pd.Series(group, dtype=object).value_counts(sort=False, dropna=True)
