@@ -60,6 +60,7 @@ const METRIC_NAMES: Record<string, string> = {
   status: 'run status',
   duration: 'run duration',
   long_drift: 'long-horizon drift',
+  assertion: 'data-quality test',
 };
 
 function fmt(x: number | undefined): string {

@@ -4,6 +4,7 @@ import { RootlineError } from '../errors/index.js';
 import { SCHEMA_FIELD_KEYS } from './fingerprint.js';
 import {
   FIELD_TYPES,
+  type AssertionResult,
   type ColumnProfile,
   type ColumnSource,
   type DatasetRef,
@@ -161,6 +162,22 @@ export const REPORT_AVRO_SCHEMA = {
             { name: 'dataset', type: 'string' },
             { name: 'profile', type: optional(PROFILE), default: null },
             { name: 'version', type: optional('string'), default: null },
+            {
+              name: 'assertions',
+              type: optional({
+                type: 'array',
+                items: {
+                  type: 'record',
+                  name: 'Assertion',
+                  fields: [
+                    { name: 'assertion', type: 'string' },
+                    { name: 'success', type: 'boolean' },
+                    { name: 'column', type: optional('string'), default: null },
+                  ],
+                },
+              }),
+              default: null,
+            },
           ],
         },
       }),
@@ -177,6 +194,7 @@ export const REPORT_AVRO_SCHEMA = {
             { name: 'dataset', type: 'string' },
             { name: 'profile', type: optional('Profile'), default: null },
             { name: 'version', type: optional('string'), default: null },
+            { name: 'assertions', type: optional({ type: 'array', items: 'Assertion' }), default: null },
           ],
         },
       }),
@@ -262,6 +280,20 @@ export interface AvroProfile {
   content_hash: string | null;
 }
 
+export interface AvroAssertion {
+  assertion: string;
+  success: boolean;
+  column: string | null;
+}
+
+export interface AvroDatasetRef {
+  dataset: string;
+  profile: AvroProfile | null;
+  version: string | null;
+  /** Absent in records written before assertions were added. */
+  assertions?: AvroAssertion[] | null;
+}
+
 /** The Avro record of a report, as avsc writes and reads it (see {@link REPORT_AVRO_SCHEMA}). */
 export interface AvroReport {
   spec: string;
@@ -272,8 +304,8 @@ export interface AvroReport {
   event_time: string;
   status: RunStatus | null;
   upstream: { node: string; run_id: string | null; pipeline: string | null }[] | null;
-  inputs: { dataset: string; profile: AvroProfile | null; version: string | null }[] | null;
-  outputs: { dataset: string; profile: AvroProfile | null; version: string | null }[] | null;
+  inputs: AvroDatasetRef[] | null;
+  outputs: AvroDatasetRef[] | null;
   code_version: string | null;
   data_version: string | null;
   params: Record<string, string> | null;
@@ -375,6 +407,21 @@ function profileToAvro(p: Profile): AvroProfile {
   };
 }
 
+function assertionsToAvro(list: AssertionResult[] | undefined): AvroAssertion[] | null {
+  return list === undefined
+    ? null
+    : list.map((a) => ({ assertion: a.assertion, success: a.success, column: a.column ?? null }));
+}
+
+function assertionsFromAvro(list: AvroAssertion[] | null | undefined): AssertionResult[] | undefined {
+  if (list === null || list === undefined) return undefined;
+  return list.map((a) => {
+    const r: AssertionResult = { assertion: a.assertion, success: a.success };
+    if (a.column !== null) r.column = a.column;
+    return r;
+  });
+}
+
 /**
  * The Avro record of a report (see {@link REPORT_AVRO_SCHEMA} and docs/contract.md): absent optional
  * fields become null, `params` values and extra schema-field keys are JSON-encoded, sketch data is
@@ -396,12 +443,14 @@ export function reportToAvro(report: Report): AvroReport {
         dataset: i.dataset,
         profile: i.profile === undefined ? null : profileToAvro(i.profile),
         version: i.version ?? null,
+        assertions: assertionsToAvro(i.assertions),
       })) ?? null,
     outputs:
       report.outputs?.map((o) => ({
         dataset: o.dataset,
         profile: o.profile === undefined ? null : profileToAvro(o.profile),
         version: o.version ?? null,
+        assertions: assertionsToAvro(o.assertions),
       })) ?? null,
     code_version: report.code_version ?? null,
     data_version: report.data_version ?? null,
@@ -495,6 +544,8 @@ export function avroToReport(record: AvroReport): Report {
       if (o.profile !== null && o.profile !== undefined)
         ref.profile = profileFromAvro(o.profile, `outputs[${i}].profile`);
       if (o.version !== null && o.version !== undefined) ref.version = o.version;
+      const assertions = assertionsFromAvro(o.assertions);
+      if (assertions !== undefined) ref.assertions = assertions;
       return ref;
     });
   }
@@ -512,6 +563,8 @@ export function avroToReport(record: AvroReport): Report {
       const ref: DatasetRef = { dataset: inp.dataset };
       if (inp.profile !== null) ref.profile = profileFromAvro(inp.profile, `inputs[${i}].profile`);
       if (inp.version !== null && inp.version !== undefined) ref.version = inp.version;
+      const assertions = assertionsFromAvro(inp.assertions);
+      if (assertions !== undefined) ref.assertions = assertions;
       return ref;
     });
   }

@@ -104,6 +104,7 @@ export function semanticChecks(report: unknown, push: Push): void {
       }
       const schema = checkProfile(out['profile'], pointer('outputs', i, 'profile'), push);
       if (schema !== undefined) outputSchemas.push(schema);
+      checkAssertions(out['assertions'], pointer('outputs', i, 'assertions'), push);
     });
   }
   const inputs = report['inputs'];
@@ -113,6 +114,7 @@ export function semanticChecks(report: unknown, push: Push): void {
       if (!isObject(inp)) return;
       checkName(inp['dataset'], pointer('inputs', i, 'dataset'), push);
       checkProfile(inp['profile'], pointer('inputs', i, 'profile'), push);
+      checkAssertions(inp['assertions'], pointer('inputs', i, 'assertions'), push);
     });
   }
 
@@ -136,6 +138,17 @@ export function semanticChecks(report: unknown, push: Push): void {
       });
     }
   }
+}
+
+/** A dataset's assertions: bounded, and names within the name limit. */
+function checkAssertions(assertions: unknown, base: string, push: Push): void {
+  if (!Array.isArray(assertions)) return;
+  checkItems(assertions.length, base, 'assertions', push);
+  assertions.forEach((a: unknown, j) => {
+    if (!isObject(a)) return;
+    checkName(a['assertion'], `${base}/${j}/assertion`, push);
+    checkName(a['column'], `${base}/${j}/column`, push);
+  });
 }
 
 /** Checks one profile; returns its schema when the schema is well-formed (for column name checks). */

@@ -110,6 +110,20 @@ export interface DatasetRef {
    * lakeFS commit, an object version, a file checksum. Free text, compared as is.
    */
   version?: string;
+  /**
+   * Results of data-quality tests run on the dataset (dbt tests, Great Expectations: OpenLineage's
+   * `dataQualityAssertions` facet). A failed one is a finding of the run (rule metric `assertion`).
+   */
+  assertions?: AssertionResult[];
+}
+
+/** One data-quality test's result on a dataset (or one of its columns). */
+export interface AssertionResult {
+  /** The test, as its tool names it: `not_null`, `unique`, `expect_column_values_to_be_between`, ... */
+  assertion: string;
+  success: boolean;
+  /** The column tested (a field path); absent for a test of the whole dataset. */
+  column?: string;
 }
 
 /** A dataset written by the run; its profile is optional (a run without statistics still records lineage). */

@@ -14,6 +14,9 @@ import type { NodeRun } from './run.js';
  *   it the culprit transformation; parents never observed make the root ambiguous (candidates, lower
  *   confidence), never a silent guess.
  * - Findings on the profile of an input as the node read it stand in for an unobserved producer.
+ * - A failed data-quality test (metric `assertion`) of an input is explained only by the run that wrote that
+ *   dataset, by a node-level finding or one on the tested column; a failed test of an output is a column
+ *   finding like any other.
  */
 
 /**
@@ -23,10 +26,13 @@ import type { NodeRun } from './run.js';
 export type RcaFinding = Omit<FindingBrief, 'rule' | 'severity'> & Partial<Pick<FindingBrief, 'rule' | 'severity'>>;
 
 /** The facts about one node-run that RCA uses: a run (lineage/run.ts) with its node. */
-export interface RcaRun extends Pick<
-  NodeRun,
-  'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs' | 'error'
-> {
+export interface RcaRun
+  extends
+    Pick<
+      NodeRun,
+      'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs' | 'error'
+    >,
+    Partial<Pick<NodeRun, 'outputs'>> {
   ref: NodeRef;
   findings: RcaFinding[];
   /** Findings on input profiles (the dataset as this run read it). */
@@ -81,6 +87,13 @@ export interface RootVerdict {
 
 function matching(x: RcaRun, f: RcaFinding, upstream: RcaRun, candidates: RcaFinding[]): RcaFinding[] {
   if (candidates.length === 0) return [];
+  if (f.metric === 'assertion' && f.dataset !== undefined && x.inputs.includes(f.dataset)) {
+    // A failed test of a dataset the run read: only the run that wrote it can explain it, by a node-level
+    // finding or one on the tested column (the run's own column lineage is about its outputs).
+    if (upstream.outputs !== undefined && !upstream.outputs.includes(f.dataset)) return [];
+    if (f.column === undefined) return candidates;
+    return candidates.filter((g) => !isColumnMetric(g.metric) || g.column === f.column);
+  }
   if (f.column === undefined || !isColumnMetric(f.metric)) return candidates;
   const lineage = x.column_lineage?.[f.column];
   if (!lineage || lineage.length === 0) return candidates;

@@ -1,4 +1,4 @@
-import type { DatasetRef, LineageDeclaration, Report, RunProgress } from '../contract/types.js';
+import type { AssertionResult, DatasetRef, LineageDeclaration, Report, RunProgress } from '../contract/types.js';
 import { validateReport } from '../contract/index.js';
 import { dict } from '../dict.js';
 import {
@@ -18,6 +18,7 @@ import {
   evaluateRules,
   type Finding,
   type FindingBrief,
+  type AssertionMetrics,
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
@@ -541,6 +542,8 @@ export class MonitorCore {
     );
     const status = report.status ?? 'success';
     if (status === 'failed' && report.error !== undefined) metrics.error_message = firstLine(report.error.message);
+    const assertions = reportAssertions(report);
+    if (assertions.length > 0) metrics.assertions = assertions;
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
     const all = evaluateRules(this.rules, metrics);
     const rebaselines = (f: Finding) =>
@@ -558,6 +561,14 @@ export class MonitorCore {
       for (const f of evaluateRules(this.rules, im))
         if (f.metric !== 'status' && !rebaselines(f)) inputFindings.push({ ...briefOf(f), dataset: input.dataset });
     }
+    // A failed test of an input is a finding of this run and, like an anomalous profile, about the dataset as read.
+    for (const f of findings)
+      if (
+        f.metric === 'assertion' &&
+        f.dataset !== undefined &&
+        (report.inputs ?? []).some((i) => i.dataset === f.dataset)
+      )
+        inputFindings.push({ ...briefOf(f), dataset: f.dataset });
     const healthy = findings.length === 0 && status === 'success';
     return { metrics, findings, inputFindings, status, healthy, pending: pending > 0, notices };
   }
@@ -1645,37 +1656,60 @@ function firstLine(message: string): string {
 
 /**
  * Datasets of a run's progress, updated by a later START/RUNNING event: a dataset's profile is replaced by a
- * later one that has a row count (or when it had none); datasets seen first later are added.
+ * later one that has a row count (or when it had none); its test results are merged (a later result of the same
+ * test and column wins); datasets seen first later are added.
  */
 function mergeRefs<T extends DatasetRef>(prev: T[] | undefined, next: T[] | undefined): T[] | undefined {
   if (next === undefined || next.length === 0) return prev;
   const out = [...(prev ?? [])];
   for (const n of next) {
     const i = out.findIndex((x) => x.dataset === n.dataset);
-    if (i < 0) out.push(n);
-    else if (n.profile !== undefined && (n.profile.row_count !== undefined || out[i]!.profile === undefined))
-      out[i] = n;
+    if (i < 0) {
+      out.push(n);
+      continue;
+    }
+    const old = out[i]!;
+    const base = n.profile !== undefined && (n.profile.row_count !== undefined || old.profile === undefined) ? n : old;
+    const assertions = mergeAssertions(old.assertions, n.assertions);
+    out[i] = assertions === base.assertions ? base : { ...base, ...(assertions ? { assertions } : {}) };
   }
   return out;
 }
 
+/** Test results of `base` with those of `later` (a later result of the same test and column replaces it). */
+function mergeAssertions(
+  base: AssertionResult[] | undefined,
+  later: AssertionResult[] | undefined,
+): AssertionResult[] | undefined {
+  if (later === undefined || later.length === 0) return base;
+  if (base === undefined || base.length === 0) return later;
+  const key = (a: AssertionResult) => `${a.assertion}\u0000${a.column ?? ''}`;
+  const keys = new Set(later.map(key));
+  return [...base.filter((a) => !keys.has(key(a))), ...later];
+}
+
 /**
  * The report's datasets with what the run's progress knew: a dataset without a row count takes the progress's
- * profile when that has one (the report's own schema kept when the progress has none and no columns);
- * datasets only the progress named are added. The report's own list (same object) when nothing changes.
+ * profile when that has one (the report's own schema kept when the progress has none and no columns); test
+ * results the progress carried are kept unless the report has a result of the same test and column; datasets
+ * only the progress named are added. The report's own list (same object) when nothing changes.
  */
 function takeOver<T extends DatasetRef>(own: T[] | undefined, progress: T[] | undefined): T[] | undefined {
   if (progress === undefined || progress.length === 0) return own;
   let changed = false;
   const out = (own ?? []).map((o) => {
-    const p = progress.find((x) => x.dataset === o.dataset)?.profile;
-    if (o.profile?.row_count !== undefined || p?.row_count === undefined) return o;
+    const from = progress.find((x) => x.dataset === o.dataset);
+    const assertions = mergeAssertions(from?.assertions, o.assertions);
+    const tested = assertions === o.assertions ? o : { ...o, ...(assertions ? { assertions } : {}) };
+    if (tested !== o) changed = true;
+    const p = from?.profile;
+    if (o.profile?.row_count !== undefined || p?.row_count === undefined) return tested;
     changed = true;
     const schema =
       p.schema === undefined && p.columns === undefined && o.profile?.schema !== undefined
         ? { schema: o.profile.schema, schema_fingerprint: o.profile.schema_fingerprint }
         : {};
-    return { ...o, profile: { ...p, ...schema } };
+    return { ...tested, profile: { ...p, ...schema } };
   });
   for (const p of progress)
     if (!out.some((o) => o.dataset === p.dataset)) {
@@ -1683,4 +1717,23 @@ function takeOver<T extends DatasetRef>(own: T[] | undefined, progress: T[] | un
       changed = true;
     }
   return changed ? out : own;
+}
+
+/** The data-quality tests a report carries: its outputs' (as written), then its inputs' (as read). */
+function reportAssertions(report: Report): AssertionMetrics[] {
+  const out: AssertionMetrics[] = [];
+  for (const [side, list] of [
+    ['out', report.outputs],
+    ['in', report.inputs],
+  ] as const)
+    for (const d of list ?? [])
+      for (const a of d.assertions ?? [])
+        out.push({
+          dataset: d.dataset,
+          side,
+          assertion: a.assertion,
+          success: a.success,
+          ...(a.column !== undefined ? { column: a.column } : {}),
+        });
+  return out;
 }

@@ -13,6 +13,7 @@ export type CauseKind =
   | 'run_failed' // the node reported a failed run
   | 'stale' // the node stopped reporting (freshness)
   | 'stalled' // a run of the node started and has not ended within its usual duration
+  | 'test_failed' // a data-quality test (dbt, Great Expectations) of the node's data failed
   | 'unknown';
 
 export interface Cause {

@@ -108,6 +108,8 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
       kind: 'schema_change',
       summary: `output schema of ${r.ref.node} changed: ${schema.message.replace(/^schema changed /, '')}`,
     };
+  const test = findings.find((f) => f.metric === 'assertion');
+  if (test) return { kind: 'test_failed', summary: test.message };
   if (v.anomalousExternalInputs.length > 0) {
     return {
       kind: 'input_data',

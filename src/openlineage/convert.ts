@@ -7,6 +7,7 @@ import {
   resolveFieldPath,
   schemaFingerprint,
   validateReport,
+  type AssertionResult,
   type ColumnProfile,
   type ColumnSource,
   type DatasetRef,
@@ -238,6 +239,36 @@ function datasetProfile(ds: Obj, side: 'input' | 'output', notes: string[], labe
   };
 }
 
+/**
+ * A dataset's `dataQualityAssertions` (the input or output facet, and the dataset facet of that name): each
+ * `{assertion, success, column?}` entry once, in the event's order. An entry without a string `assertion` or a
+ * boolean `success` is left out with a note (the facet's schema is not part of the core spec's checks).
+ */
+function datasetAssertions(ds: Obj, side: 'input' | 'output', notes: string[], label: string): AssertionResult[] {
+  const sideFacets = side === 'input' ? ds.inputFacets : ds.outputFacets;
+  const facets = isObj(ds.facets) ? ds.facets : undefined;
+  const out: AssertionResult[] = [];
+  const seen = new Set<string>();
+  for (const facet of [
+    isObj(sideFacets) ? sideFacets.dataQualityAssertions : undefined,
+    facets?.dataQualityAssertions,
+  ]) {
+    if (!isObj(facet) || !Array.isArray(facet.assertions)) continue;
+    for (const a of facet.assertions) {
+      if (!isObj(a) || str(a.assertion) === undefined || typeof a.success !== 'boolean') {
+        notes.push(`${label}: a dataQualityAssertions entry without an assertion name or a boolean success left out`);
+        continue;
+      }
+      const column = str(a.column);
+      const key = JSON.stringify([a.assertion, column ?? null, a.success]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ assertion: str(a.assertion)!, success: a.success, ...(column !== undefined ? { column } : {}) });
+    }
+  }
+  return out;
+}
+
 function shortHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12);
 }
@@ -348,7 +379,12 @@ function datasets(event: Obj, notes: string[]): { inputs: DatasetRef[]; outputs:
     const dataset = datasetName(ds);
     if (dataset === undefined || outputNames.has(dataset)) continue;
     const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
-    outputs.push(profile === undefined ? { dataset } : { dataset, profile });
+    const assertions = datasetAssertions(ds, 'output', notes, `output ${dataset}`);
+    outputs.push({
+      dataset,
+      ...(profile !== undefined ? { profile } : {}),
+      ...(assertions.length > 0 ? { assertions } : {}),
+    });
     outputNames.add(dataset);
     outputObjs.push(ds);
   }
@@ -359,7 +395,12 @@ function datasets(event: Obj, notes: string[]): { inputs: DatasetRef[]; outputs:
     if (dataset === undefined || inputNames.has(dataset)) continue;
     inputNames.add(dataset);
     const profile = datasetProfile(ds, 'input', notes, `input ${dataset}`);
-    inputs.push(profile === undefined ? { dataset } : { dataset, profile });
+    const assertions = datasetAssertions(ds, 'input', notes, `input ${dataset}`);
+    inputs.push({
+      dataset,
+      ...(profile !== undefined ? { profile } : {}),
+      ...(assertions.length > 0 ? { assertions } : {}),
+    });
   }
   return { inputs, outputs, outputObjs };
 }

@@ -2,7 +2,7 @@ import { benjaminiHochberg } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
 import { globMatch } from './glob.js';
 import { ownerOf } from './owners.js';
-import { METRICS, usesFdr, type Verdict } from './metrics/index.js';
+import { METRICS, assertionVerdict, usesFdr, type Verdict } from './metrics/index.js';
 import {
   SEVERITIES,
   isColumnMetric,
@@ -104,6 +104,13 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
     ...columnFindings.filter((f) => f.metric !== 'drift'),
     ...columnFindings.filter((f) => f.metric === 'drift'),
   );
+  // Failed data-quality tests: one finding per failed assertion and rule, the rules in force for its column.
+  for (const a of m.assertions ?? []) {
+    if (a.success) continue;
+    const target = { pipeline: m.pipeline, node: m.node, ...(a.column !== undefined ? { column: a.column } : {}) };
+    for (const r of effectiveRules(set, target).rules)
+      if (r.metric === 'assertion' && armed(r)) findings.push(...finding(r, assertionVerdict(a)));
+  }
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   return findings.sort((a, b) => rank(a.severity) - rank(b.severity));
 }

@@ -17,6 +17,7 @@ export const RULE_METRICS = [
   'status',
   'duration',
   'long_drift',
+  'assertion',
 ] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
@@ -199,6 +200,17 @@ export interface NodeRunMetrics {
     changes: SchemaChange[];
   };
   columns: ColumnMetrics[];
+  /** The data-quality tests the report carries on its outputs and inputs (absent: none). */
+  assertions?: AssertionMetrics[];
+}
+
+/** One data-quality test's result on a dataset the run wrote (`out`) or read (`in`). */
+export interface AssertionMetrics {
+  dataset: string;
+  side: 'in' | 'out';
+  assertion: string;
+  success: boolean;
+  column?: string;
 }
 
 export interface ColumnMetrics {
@@ -289,6 +301,8 @@ export interface FindingBrief {
   metric: RuleMetric;
   severity: Severity;
   column?: string;
+  /** The dataset the finding is about, when the metric names one (assertions: the dataset tested). */
+  dataset?: string;
   value: number;
   baseline?: number;
   threshold: number;
@@ -320,6 +334,7 @@ export function briefOf(f: Finding): FindingBrief {
     message: f.message,
   };
   if (f.column !== undefined) b.column = f.column;
+  if (f.dataset !== undefined) b.dataset = f.dataset;
   if (f.baseline !== undefined) b.baseline = f.baseline;
   return b;
 }

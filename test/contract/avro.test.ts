@@ -100,6 +100,7 @@ describe('the mapping', () => {
           dataset: 'd',
           profile: { row_count: 0, schema: null, schema_fingerprint: null, columns: null, content_hash: null },
           version: null,
+          assertions: null,
         },
       ],
       code_version: null,

@@ -116,6 +116,88 @@ describe('the OpenLineage corpus through the core', () => {
   });
 });
 
+describe('failed data-quality assertions (the corpus events and their failed-assertion variants)', () => {
+  it('no corpus event (all assertions pass) gives an assertion finding', () => {
+    const core = new MonitorCore({ rules: RULES });
+    let findings = 0;
+    for (const e of corpus.events()) {
+      const res = convertRunEvent(e.event);
+      if ('errors' in res) throw new Error(res.errors.join('; '));
+      if (res.progress !== undefined) core.processProgress(res.progress);
+      for (const r of res.reports)
+        findings += core.processBatch([r], emptyOutput()).findings.filter((f) => f.metric === 'assertion').length;
+    }
+    expect(findings).toBe(0);
+  });
+
+  it('every failed assertion becomes a finding naming the assertion, the column and the dataset', () => {
+    const variants = corpus.variants();
+    expect(variants.length).toBe(6);
+    const events = corpus.events();
+    let progressVariants = 0;
+    let restatedVariants = 0;
+    let bareCompletes = 0;
+    for (const v of variants) {
+      const core = new MonitorCore({ rules: RULES });
+      const res = convertRunEvent(v.event);
+      if ('errors' in res) throw new Error(`${v.id}: ${res.errors.join('; ')}`);
+      // A START/RUNNING variant: the run's progress, closed by the corpus event that ends the same run.
+      // When the closing event states its own (passing) result of the same test, that later result is the run's.
+      const reports: Report[] = [...res.reports];
+      const a = v.failedAssertion;
+      let restated = false;
+      if (res.progress !== undefined) {
+        core.processProgress(res.progress);
+        const runId = (v.event as { run: { runId: string } }).run.runId;
+        // the corpus's event that ends the run, else a bare COMPLETE of it a minute later (no datasets restated;
+        // its parent facet kept, which names the pipeline)
+        const ev = v.event as {
+          job: unknown;
+          producer: string;
+          eventTime: string;
+          run: { facets?: { parent?: unknown } };
+        };
+        const end = events.find((e) => e.runId === runId && e.expect.isRunEnd)?.event ?? {
+          eventType: 'COMPLETE',
+          eventTime: new Date(Date.parse(ev.eventTime) + 60_000).toISOString(),
+          producer: ev.producer,
+          run: { runId, facets: { parent: ev.run.facets?.parent } },
+          job: ev.job,
+        };
+        if (!events.some((e) => e.runId === runId && e.expect.isRunEnd)) bareCompletes += 1;
+        const closing = convertRunEvent(end);
+        if ('errors' in closing) throw new Error(closing.errors.join('; '));
+        reports.push(...closing.reports);
+        restated = [...(closing.reports[0]!.inputs ?? []), ...(closing.reports[0]!.outputs ?? [])].some(
+          (d) =>
+            d.dataset === a.dataset &&
+            (d.assertions ?? []).some((x) => x.assertion === a.assertion && (x.column ?? null) === a.column),
+        );
+        progressVariants += 1;
+        if (restated) restatedVariants += 1;
+      }
+      expect(reports, v.id).toHaveLength(1);
+      const out = core.processBatch(reports, emptyOutput());
+      const found = out.findings.filter((f) => f.metric === 'assertion');
+      if (restated) {
+        expect(found, v.id).toEqual([]);
+        continue;
+      }
+      expect(found, v.id).toHaveLength(1);
+      expect(found[0]!.rule, v.id).toBe('assertion_failed');
+      expect(found[0]!.dataset, v.id).toBe(a.dataset);
+      expect(found[0]!.column, v.id).toBe(a.column ?? undefined);
+      expect(found[0]!.message, v.id).toContain(`assertion ${a.assertion} failed on `);
+      if (a.column !== null) expect(found[0]!.message, v.id).toContain(`column ${a.column} of ${a.dataset}`);
+      const incident = core.incidents().find((i) => i.metric === 'assertion');
+      expect(incident?.culprit, v.id).toBe(reports[0]!.node);
+    }
+    // 3 variants are START/RUNNING events; 2 of their runs end with a COMPLETE that restates the test as passed,
+    // 1 (a RUNNING) has no run-ending event in the corpus
+    expect([progressVariants, restatedVariants, bareCompletes]).toEqual([3, 2, 1]);
+  });
+});
+
 describe('the OpenLineage corpus through `rootline replay`', () => {
   it('replays events.jsonl: every run-closing event processed, every FAIL with errorMessage in an incident', async () => {
     const { runCli } = await import('../cli/run-cli.js');

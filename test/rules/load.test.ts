@@ -38,6 +38,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
   it('load without problems, one rule per metric (two for schema: breaking and compatible)', () => {
     expect(set.files).toEqual([join('rules', 'defaults.yaml')]);
     expect(set.rules.map((r) => r.metric).sort()).toEqual([
+      'assertion',
       'drift',
       'duration',
       'freshness',
@@ -277,7 +278,7 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
         line: 3,
         column: 13,
         message: expect.stringContaining(
-          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, long_drift, got "latency"',
+          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, long_drift, assertion, got "latency"',
         ) as string,
       },
       { file: 'rules.yaml', line: 5, column: 5, message: expect.stringContaining('rule id must be a name') as string },

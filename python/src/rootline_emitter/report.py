@@ -498,7 +498,23 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
             if not _is_obj(ref):
                 c.add(at, "must be an object")
                 continue
-            c.keys(ref, at, ("dataset", "profile", "version"))
+            c.keys(ref, at, ("dataset", "profile", "version", "assertions"))
+            if "assertions" in ref:
+                assertions = ref["assertions"]
+                if not _is_arr(assertions):
+                    c.add(f"{at}/assertions", "must be an array")
+                else:
+                    for j, a in enumerate(assertions):
+                        aat = f"{at}/assertions/{j}"
+                        if not _is_obj(a):
+                            c.add(aat, "must be an object")
+                            continue
+                        c.keys(a, aat, ("assertion", "success", "column"))
+                        c.required(a, aat, ("assertion", "success"))
+                        c.name(a, "assertion", aat)
+                        c.name(a, "column", aat)
+                        if "success" in a and not isinstance(a["success"], bool):
+                            c.add(f"{aat}/success", f"must be a boolean, got {a['success']!r}")
             if "version" in ref:
                 version = ref["version"]
                 if not isinstance(version, str):

@@ -1,4 +1,5 @@
 import type { RuleMetric } from '../types.js';
+import { assertion } from './assertion.js';
 import { drift } from './drift.js';
 import { duration } from './duration.js';
 import { freshness } from './freshness.js';
@@ -19,7 +20,9 @@ export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
   status,
   duration,
   long_drift: longDrift,
+  assertion,
 };
 
+export { assertionVerdict } from './assertion.js';
 export { driftViolated, usesFdr } from './drift.js';
 export type { ParamKind, RuleMetricDescriptor, Verdict } from './types.js';
