@@ -7,6 +7,7 @@ import {
   type AssertionResult,
   type ColumnProfile,
   type ColumnSource,
+  type DatasetColumn,
   type DatasetRef,
   type ElementType,
   type FieldType,
@@ -195,6 +196,24 @@ export const REPORT_AVRO_SCHEMA = {
             { name: 'profile', type: optional('Profile'), default: null },
             { name: 'version', type: optional('string'), default: null },
             { name: 'assertions', type: optional({ type: 'array', items: 'Assertion' }), default: null },
+            {
+              name: 'column_lineage',
+              type: optional({
+                type: 'map',
+                values: {
+                  type: 'array',
+                  items: {
+                    type: 'record',
+                    name: 'DatasetColumn',
+                    fields: [
+                      { name: 'dataset', type: 'string' },
+                      { name: 'column', type: 'string' },
+                    ],
+                  },
+                },
+              }),
+              default: null,
+            },
           ],
         },
       }),
@@ -305,7 +324,8 @@ export interface AvroReport {
   status: RunStatus | null;
   upstream: { node: string; run_id: string | null; pipeline: string | null }[] | null;
   inputs: AvroDatasetRef[] | null;
-  outputs: AvroDatasetRef[] | null;
+  outputs:
+    (AvroDatasetRef & { column_lineage?: Record<string, { dataset: string; column: string }[]> | null })[] | null;
   code_version: string | null;
   data_version: string | null;
   params: Record<string, string> | null;
@@ -451,6 +471,10 @@ export function reportToAvro(report: Report): AvroReport {
         profile: o.profile === undefined ? null : profileToAvro(o.profile),
         version: o.version ?? null,
         assertions: assertionsToAvro(o.assertions),
+        column_lineage:
+          o.column_lineage === undefined
+            ? null
+            : mapValues(o.column_lineage, (list) => list.map((c) => ({ dataset: c.dataset, column: c.column }))),
       })) ?? null,
     code_version: report.code_version ?? null,
     data_version: report.data_version ?? null,
@@ -546,6 +570,10 @@ export function avroToReport(record: AvroReport): Report {
       if (o.version !== null && o.version !== undefined) ref.version = o.version;
       const assertions = assertionsFromAvro(o.assertions);
       if (assertions !== undefined) ref.assertions = assertions;
+      if (o.column_lineage !== null && o.column_lineage !== undefined)
+        ref.column_lineage = mapValues(o.column_lineage, (list) =>
+          list.map((c): DatasetColumn => ({ dataset: c.dataset, column: c.column })),
+        );
       return ref;
     });
   }

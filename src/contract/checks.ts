@@ -105,6 +105,7 @@ export function semanticChecks(report: unknown, push: Push): void {
       const schema = checkProfile(out['profile'], pointer('outputs', i, 'profile'), push);
       if (schema !== undefined) outputSchemas.push(schema);
       checkAssertions(out['assertions'], pointer('outputs', i, 'assertions'), push);
+      checkOutputLineage(out['column_lineage'], pointer('outputs', i, 'column_lineage'), schema, push);
     });
   }
   const inputs = report['inputs'];
@@ -137,6 +138,28 @@ export function semanticChecks(report: unknown, push: Push): void {
         checkName(s['column'], pointer('column_lineage', column, j, 'column'), push);
       });
     }
+  }
+}
+
+/** An output's column lineage: bounded, names within the limit, each key a field of the output's schema (if any). */
+function checkOutputLineage(lineage: unknown, base: string, schema: SchemaField[] | undefined, push: Push): void {
+  if (!isObject(lineage)) return;
+  const columns = Object.keys(lineage);
+  checkItems(columns.length, base, 'columns', push);
+  const resolve = schema === undefined ? undefined : fieldPathResolver(schema);
+  for (const column of columns) {
+    const at = `${base}/${pointerSegment(column)}`;
+    checkName(column, at, push);
+    if (resolve !== undefined && resolve(column) === undefined)
+      push(at, `column ${JSON.stringify(column)} is not in the output's schema`);
+    const sources = lineage[column];
+    if (!Array.isArray(sources)) continue;
+    checkItems(sources.length, at, 'sources', push);
+    sources.forEach((s: unknown, j) => {
+      if (!isObject(s)) return;
+      checkName(s['dataset'], `${at}/${j}/dataset`, push);
+      checkName(s['column'], `${at}/${j}/column`, push);
+    });
   }
 }
 

@@ -127,7 +127,19 @@ export interface AssertionResult {
 }
 
 /** A dataset written by the run; its profile is optional (a run without statistics still records lineage). */
-export type OutputRef = DatasetRef;
+export interface OutputRef extends DatasetRef {
+  /**
+   * Column lineage of this output, keyed by dataset and column on both sides (OpenLineage's `columnLineage`
+   * facet): column (a field path) -> the columns of the datasets it derives from, so `t1.id` and `t2.id` stay apart.
+   */
+  column_lineage?: Record<string, DatasetColumn[]>;
+}
+
+/** A column of a dataset (a field path), as column lineage names its sources. */
+export interface DatasetColumn {
+  dataset: string;
+  column: string;
+}
 
 export interface UpstreamRef {
   node: string;

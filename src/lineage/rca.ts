@@ -1,5 +1,7 @@
 import { isColumnMetric, type FindingBrief } from '../rules/index.js';
 import { nodeKey, type NodeRef } from './graph.js';
+import type { DatasetColumn } from '../contract/types.js';
+import { own } from '../dict.js';
 import type { NodeRun } from './run.js';
 
 /**
@@ -14,6 +16,10 @@ import type { NodeRun } from './run.js';
  *   it the culprit transformation; parents never observed make the root ambiguous (candidates, lower
  *   confidence), never a silent guess.
  * - Findings on the profile of an input as the node read it stand in for an unobserved producer.
+ * - Column lineage keyed by dataset and column (a run's `output_lineage`, from OpenLineage's `columnLineage`
+ *   facet) narrows the same way: U explains a column finding f only through a finding on a column of a dataset
+ *   U wrote that f's column derives from (`t1.id` and `t2.id` stay apart), or a node-level finding. The
+ *   node-keyed `column_lineage` of a report, when it has the column, is used first.
  * - A failed data-quality test (metric `assertion`) of an input is explained only by the run that wrote that
  *   dataset, by a node-level finding or one on the tested column; a failed test of an output is a column
  *   finding like any other.
@@ -32,7 +38,7 @@ export interface RcaRun
       NodeRun,
       'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs' | 'error'
     >,
-    Partial<Pick<NodeRun, 'outputs'>> {
+    Partial<Pick<NodeRun, 'outputs' | 'output_lineage'>> {
   ref: NodeRef;
   findings: RcaFinding[];
   /** Findings on input profiles (the dataset as this run read it). */
@@ -92,14 +98,46 @@ function matching(x: RcaRun, f: RcaFinding, upstream: RcaRun, candidates: RcaFin
     // finding or one on the tested column (the run's own column lineage is about its outputs).
     if (upstream.outputs !== undefined && !upstream.outputs.includes(f.dataset)) return [];
     if (f.column === undefined) return candidates;
-    return candidates.filter((g) => !isColumnMetric(g.metric) || g.column === f.column);
+    return candidates.filter(
+      (g) =>
+        !isColumnMetric(g.metric) || (g.column === f.column && (g.dataset === undefined || g.dataset === f.dataset)),
+    );
   }
   if (f.column === undefined || !isColumnMetric(f.metric)) return candidates;
   const lineage = x.column_lineage?.[f.column];
-  if (!lineage || lineage.length === 0) return candidates;
-  const sources = new Set(lineage.filter((s) => s.node === upstream.ref.node).map((s) => s.column));
-  if (sources.size === 0) return [];
-  return candidates.filter((g) => !isColumnMetric(g.metric) || (g.column !== undefined && sources.has(g.column)));
+  if (lineage && lineage.length > 0) {
+    const sources = new Set(lineage.filter((s) => s.node === upstream.ref.node).map((s) => s.column));
+    if (sources.size === 0) return [];
+    return candidates.filter((g) => !isColumnMetric(g.metric) || (g.column !== undefined && sources.has(g.column)));
+  }
+  const derived = datasetSources(x, f);
+  // Without the upstream's outputs the dataset sources cannot be matched to it: no narrowing.
+  if (derived === undefined || upstream.outputs === undefined) return candidates;
+  const written = new Set(upstream.outputs);
+  const sources = derived.filter((s) => written.has(s.dataset));
+  if (sources.length === 0) return [];
+  return candidates.filter(
+    (g) =>
+      !isColumnMetric(g.metric) ||
+      (g.column !== undefined &&
+        sources.some((s) => s.column === g.column && (g.dataset === undefined || g.dataset === s.dataset))),
+  );
+}
+
+/**
+ * The dataset columns finding `f`'s column derives from, by the run's dataset-keyed column lineage: of the
+ * finding's dataset when it names one, else of every output that has lineage for the column. Undefined when no
+ * such lineage is known (then nothing narrows).
+ */
+function datasetSources(x: RcaRun, f: RcaFinding): DatasetColumn[] | undefined {
+  if (x.output_lineage === undefined || f.column === undefined) return undefined;
+  const maps = f.dataset !== undefined ? [own(x.output_lineage, f.dataset)] : Object.values(x.output_lineage);
+  let found: DatasetColumn[] | undefined;
+  for (const m of maps) {
+    const list = m === undefined ? undefined : own(m, f.column);
+    if (list !== undefined && list.length > 0) (found ??= []).push(...list);
+  }
+  return found;
 }
 
 /** Whether an anomalous upstream run explains finding `f` at run `x` (see the module comment). */

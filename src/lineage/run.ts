@@ -1,4 +1,4 @@
-import type { ColumnSource, RunError } from '../contract/types.js';
+import type { ColumnSource, DatasetColumn, RunError } from '../contract/types.js';
 import type { FindingBrief } from '../rules/index.js';
 import type { NodeRef } from './graph.js';
 
@@ -32,6 +32,11 @@ export interface NodeRun {
   /** Findings on the profiles of the datasets as this run read them. */
   input_findings: (FindingBrief & { dataset: string })[];
   column_lineage?: Record<string, ColumnSource[]>;
+  /**
+   * Column lineage keyed by dataset and column (the outputs' `column_lineage`): output dataset -> column -> the
+   * dataset columns it derives from.
+   */
+  output_lineage?: Record<string, Record<string, DatasetColumn[]>>;
   /** Why a failed run failed, as its report said. */
   error?: RunError;
   /** The incident this run's findings were attributed to (as root or symptom). */

@@ -1,4 +1,11 @@
-import type { AssertionResult, DatasetRef, LineageDeclaration, Report, RunProgress } from '../contract/types.js';
+import type {
+  AssertionResult,
+  DatasetColumn,
+  DatasetRef,
+  LineageDeclaration,
+  Report,
+  RunProgress,
+} from '../contract/types.js';
 import { validateReport } from '../contract/index.js';
 import { dict } from '../dict.js';
 import {
@@ -679,6 +686,10 @@ export class MonitorCore {
     if (report.data_version !== undefined) run.data_version = report.data_version;
     if (report.params !== undefined) run.params = report.params;
     if (report.column_lineage !== undefined) run.column_lineage = report.column_lineage;
+    const outputLineage = dict<Record<string, DatasetColumn[]>>();
+    for (const o of report.outputs ?? [])
+      if (o.column_lineage !== undefined) outputLineage[o.dataset] = o.column_lineage;
+    if (Object.keys(outputLineage).length > 0) run.output_lineage = outputLineage;
     if (report.error !== undefined && status === 'failed') run.error = report.error;
     pushBounded(node.history, run, opts.runHistory);
     node.run_seq += 1;

@@ -10,6 +10,7 @@ import {
   type AssertionResult,
   type ColumnProfile,
   type ColumnSource,
+  type DatasetColumn,
   type DatasetRef,
   type ElementType,
   type OutputRef,
@@ -370,6 +371,37 @@ function columnLineage(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * An output's `columnLineage` facet as the output's `column_lineage`, keyed by dataset and column on both sides:
+ * field -> the `{dataset: "<namespace>/<name>", column: field}` of each input field, each once, in the facet's order.
+ * A field not in the output's schema facet (when it has one) is left out, as is an input field without a
+ * namespace, name or field. Needs no knowledge of producers: RCA maps the datasets to the nodes that wrote them.
+ */
+function outputColumnLineage(ds: Obj, schema: Schema | undefined): Record<string, DatasetColumn[]> | undefined {
+  const facets = isObj(ds.facets) ? ds.facets : undefined;
+  const facet = facets?.columnLineage;
+  if (!isObj(facet) || !isObj(facet.fields)) return undefined;
+  const out = dict<DatasetColumn[]>();
+  for (const [column, spec] of Object.entries(facet.fields)) {
+    if (column === '' || !isObj(spec) || !Array.isArray(spec.inputFields)) continue;
+    if (schema !== undefined && resolveFieldPath(schema, column) === undefined) continue;
+    const sources: DatasetColumn[] = [];
+    const seen = new Set<string>();
+    for (const f of spec.inputFields) {
+      if (!isObj(f)) continue;
+      const dataset = datasetName(f);
+      const field = str(f.field);
+      if (dataset === undefined || field === undefined) continue;
+      const key = `${dataset}\u0000${field}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sources.push({ dataset, column: field });
+    }
+    if (sources.length > 0) out[column] = sources;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** The event's input and output datasets (each once, in the event's order) with their profiles. */
 function datasets(event: Obj, notes: string[]): { inputs: DatasetRef[]; outputs: OutputRef[]; outputObjs: Obj[] } {
   const outputs: OutputRef[] = [];
@@ -380,10 +412,12 @@ function datasets(event: Obj, notes: string[]): { inputs: DatasetRef[]; outputs:
     if (dataset === undefined || outputNames.has(dataset)) continue;
     const profile = datasetProfile(ds, 'output', notes, `output ${dataset}`);
     const assertions = datasetAssertions(ds, 'output', notes, `output ${dataset}`);
+    const lineage = outputColumnLineage(ds, profile?.schema);
     outputs.push({
       dataset,
       ...(profile !== undefined ? { profile } : {}),
       ...(assertions.length > 0 ? { assertions } : {}),
+      ...(lineage !== undefined ? { column_lineage: lineage } : {}),
     });
     outputNames.add(dataset);
     outputObjs.push(ds);

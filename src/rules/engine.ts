@@ -97,7 +97,8 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
   adjustDriftPvalues(m, perColumn);
   const columnFindings: Finding[] = [];
   m.columns.forEach((c, i) => {
-    for (const r of perColumn[i]!) columnFindings.push(...finding(r, METRICS[r.metric].violation(r, m, c)));
+    for (const r of perColumn[i]!)
+      columnFindings.push(...finding(r, ofDataset(METRICS[r.metric].violation(r, m, c), c)));
   });
   // Drift findings after the other column findings (stable): the order they were always reported in.
   findings.push(
@@ -113,6 +114,11 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
   }
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   return findings.sort((a, b) => rank(a.severity) - rank(b.severity));
+}
+
+/** A column's verdict names the column's dataset (column lineage keys by dataset and column: `t1.id` is not `t2.id`). */
+function ofDataset(v: Verdict | undefined, c: ColumnMetrics): Verdict | undefined {
+  return v === undefined || v.dataset !== undefined ? v : { ...v, dataset: c.dataset };
 }
 
 /**
@@ -193,7 +199,10 @@ export function elevatedSignals(set: RuleSet, m: NodeRunMetrics, fraction = DEFA
   const armed = (r: Rule) => r.enabled && m.baseline_runs >= r.min_baseline_runs;
   const out: Finding[] = [];
   const signal = (r: Rule, c: ColumnMetrics | undefined) => {
-    const v = METRICS[r.metric].signal(r, m, c, fraction);
+    const v =
+      c === undefined
+        ? METRICS[r.metric].signal(r, m, c, fraction)
+        : ofDataset(METRICS[r.metric].signal(r, m, c, fraction), c);
     // A long-horizon signal may be a root on its own (lineage/rca.ts): it carries its rule's severity.
     if (v) out.push({ ...base, rule: r.id, severity: r.metric === 'long_drift' ? r.severity : 'info', ...v });
   };

@@ -106,6 +106,14 @@ export function catalogRunOf(
       sources: sources.map((s) => ({ dataset: datasetOf(s.node), column: s.column })),
     }));
   }
+  // Column lineage keyed by dataset and column (an output's column_lineage, from OpenLineage): stored as it is.
+  for (const o of report.outputs ?? [])
+    for (const [column, sources] of Object.entries(o.column_lineage ?? {}))
+      (run.column_lineage ??= []).push({
+        dataset: o.dataset,
+        column,
+        sources: sources.map((s) => ({ dataset: s.dataset, column: s.column })),
+      });
   return run;
 }
 

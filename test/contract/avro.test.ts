@@ -101,6 +101,7 @@ describe('the mapping', () => {
           profile: { row_count: 0, schema: null, schema_fingerprint: null, columns: null, content_hash: null },
           version: null,
           assertions: null,
+          column_lineage: null,
         },
       ],
       code_version: null,

@@ -10,6 +10,9 @@ import { validateReport, type Report } from '../../src/contract/index.js';
 import { MonitorCore, emptyOutput, type CoreOutput } from '../../src/monitor/index.js';
 import { convertRunEvent } from '../../src/openlineage/index.js';
 import { RULES } from '../monitor/drive.js';
+import { startHttpServer } from '../../src/adapters/http/server.js';
+import { createLogger } from '../../src/service/log.js';
+import { monitorMetrics } from '../../src/service/metrics.js';
 
 let corpus: Corpus;
 beforeAll(() => {
@@ -113,6 +116,83 @@ describe('the OpenLineage corpus through the core', () => {
       expect(slack, e.id).toContain('*Error*');
     });
     expect(failed).toBe(8);
+  });
+});
+
+/** A run's dataset-keyed column lineage as the corpus writes it: dataset -> field -> `namespace/name.field` sources. */
+function lineageStrings(
+  lineage: Record<string, Record<string, { dataset: string; column: string }[]>> | undefined,
+): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const [dataset, columns] of Object.entries(lineage ?? {}))
+    out[dataset] = Object.fromEntries(
+      Object.entries(columns).map(([c, sources]) => [c, sources.map((x) => `${x.dataset}.${x.column}`)]),
+    );
+  return out;
+}
+
+/** The corpus's expected column lineage of an event's outputs (the facet on an input describes that input). */
+function expectedOutputLineage(e: ReturnType<Corpus['events']>[number]): Record<string, Record<string, string[]>> {
+  const outputs = new Set(e.expect.outputs.map((o) => o.dataset));
+  return Object.fromEntries(Object.entries(e.expect.columnLineage ?? {}).filter(([d]) => outputs.has(d)));
+}
+
+describe('column lineage, keyed by dataset and column', () => {
+  it('every run-closing event with column lineage on its outputs keeps it in the run, through the core', () => {
+    const core = new MonitorCore({ rules: RULES });
+    let withLineage = 0;
+    for (const e of corpus.events()) {
+      const res = convertRunEvent(e.event);
+      if ('errors' in res) throw new Error(res.errors.join('; '));
+      if (!e.expect.isRunEnd) continue;
+      const out = core.processBatch(res.reports, emptyOutput());
+      const expected = expectedOutputLineage(e);
+      if (Object.keys(expected).length > 0) withLineage += 1;
+      expect(lineageStrings(out.runs[0]!.run.output_lineage), e.id).toEqual(expected);
+    }
+    // 6 BigQuery jobs; the all-facets DAG's lineage sits on an input
+    expect(withLineage).toBe(6);
+  });
+
+  it('through POST /api/v1/lineage (the HTTP ingest the monitor serves)', async () => {
+    const core = new MonitorCore({ rules: RULES });
+    const metrics = monitorMetrics();
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 1_000_000,
+      ingest: {
+        ingest: (reports) => {
+          core.processBatch(reports, emptyOutput());
+          return Promise.resolve();
+        },
+      },
+      openLineage: convertRunEvent,
+      health: () => Promise.resolve({ ok: true, details: {} }),
+      metrics: metrics.registry,
+      requests: metrics.httpRequests,
+      logger: createLogger('silent'),
+    });
+    try {
+      const events = corpus.events().filter((e) => e.expect.isRunEnd && Object.keys(expectedOutputLineage(e)).length);
+      expect(events).toHaveLength(6);
+      for (const e of events) {
+        const res = await fetch(`${server.url}/api/v1/lineage`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(e.event),
+        });
+        expect(res.status, e.id).toBe(201);
+        const node = core
+          .pipelineNames()
+          .map((p) => core.node({ pipeline: p, node: e.job!.name }))
+          .find((n) => n?.history.some((h) => h.run_id === e.runId));
+        const run = node!.history.find((h) => h.run_id === e.runId)!;
+        expect(lineageStrings(run.output_lineage), e.id).toEqual(expectedOutputLineage(e));
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -498,7 +498,25 @@ def report_issues(report: Any) -> list[tuple[str, str]]:
             if not _is_obj(ref):
                 c.add(at, "must be an object")
                 continue
-            c.keys(ref, at, ("dataset", "profile", "version", "assertions"))
+            c.keys(ref, at, ("dataset", "profile", "version", "assertions", "column_lineage") if key == "outputs" else ("dataset", "profile", "version", "assertions"))
+            if key == "outputs" and "column_lineage" in ref:
+                lineage = ref["column_lineage"]
+                if not _is_obj(lineage):
+                    c.add(f"{at}/column_lineage", "must be an object")
+                else:
+                    for column, sources in lineage.items():
+                        lat = f"{at}/column_lineage/{_seg(column)}"
+                        if not _is_arr(sources):
+                            c.add(lat, "must be an array")
+                            continue
+                        for j, src in enumerate(sources):
+                            if not _is_obj(src):
+                                c.add(f"{lat}/{j}", "must be an object")
+                                continue
+                            c.keys(src, f"{lat}/{j}", ("dataset", "column"))
+                            c.required(src, f"{lat}/{j}", ("dataset", "column"))
+                            c.name(src, "dataset", f"{lat}/{j}")
+                            c.name(src, "column", f"{lat}/{j}")
             if "assertions" in ref:
                 assertions = ref["assertions"]
                 if not _is_arr(assertions):

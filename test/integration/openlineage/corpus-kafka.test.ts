@@ -2,7 +2,7 @@
 // the spec alone) through the monitor's Kafka intake, as integrations with OpenLineage's Kafka transport send them:
 // the raw events on an ingest topic, keyed the way the transport keys them. Every COMPLETE/FAIL run becomes a node
 // run, every FAIL a failed run whose incident quotes the error, every spec-violating mutant a dead letter naming
-// the field, and nothing spec-valid is dead-lettered.
+// the field, nothing spec-valid is dead-lettered, and column lineage is kept by dataset and column.
 import { describe, expect, it } from 'vitest';
 import type { Corpus } from '../../../scripts/openlineage-corpus.mjs';
 import { buildCorpus } from '../../../scripts/openlineage-corpus.mjs';
@@ -136,6 +136,27 @@ describe('the OpenLineage corpus through the monitor Kafka intake', () => {
         (x) => x.headers['rootline-source'] === 'openlineage' && x.headers['rootline-spec'] === 'rootline.report/v1',
       );
       expect(forwarded).toHaveLength(runEnds.length);
+      // Column lineage kept by dataset and column through the Kafka intake: each output's columnLineage facet is
+      // in the run the core recorded.
+      const withLineage = runEnds.filter((e) =>
+        Object.keys(e.expect.columnLineage ?? {}).some((d) => e.expect.outputs.some((o) => o.dataset === d)),
+      );
+      expect(withLineage).toHaveLength(6);
+      for (const e of withLineage) {
+        const run = m.core
+          .pipelineNames()
+          .flatMap((p) => m.core.node({ pipeline: p, node: e.job!.name })?.history ?? [])
+          .find((h) => h.run_id === e.runId);
+        const kept: Record<string, Record<string, string[]>> = {};
+        for (const [d, cols] of Object.entries(run?.output_lineage ?? {}))
+          kept[d] = Object.fromEntries(
+            Object.entries(cols).map(([c, src]) => [c, src.map((x) => `${x.dataset}.${x.column}`)]),
+          );
+        const outputs = new Set(e.expect.outputs.map((o) => o.dataset));
+        expect(kept, e.id).toEqual(
+          Object.fromEntries(Object.entries(e.expect.columnLineage!).filter(([d]) => outputs.has(d))),
+        );
+      }
       for (const f of forwarded) expect(f.key).toBe((JSON.parse(f.value!) as { pipeline: string }).pipeline);
       const progress = onReports.filter((x) => x.headers['rootline-spec'] === 'openlineage');
       expect(progress).toHaveLength(unfinished.length + runless.length);
