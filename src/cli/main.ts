@@ -1,6 +1,6 @@
 import { RootlineError, errorMessage } from '../errors/index.js';
 import { demoCommand } from './demo.js';
-import { configCommand, monitorCommand } from './monitor.js';
+import { configCommand, monitorCommand, serveCommand } from './monitor.js';
 import { lineageCommand } from './lineage.js';
 import { replayCommand } from './replay.js';
 import { rulesCommand } from './rules.js';
@@ -22,6 +22,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the stream monitor (Kafka -> evaluation -> InfluxDB, incidents -> Slack/rollback, HTTP API)',
     usage: 'rootline monitor [--config FILE]',
     run: monitorCommand,
+  },
+  serve: {
+    summary: 'run the monitor embedded: in-process bus and state store, no Kafka or InfluxDB (HTTP ingest and API)',
+    usage: 'rootline serve --embedded [--config FILE] [--data DIR] [--port N]',
+    run: serveCommand,
   },
   config: {
     summary: 'print the effective configuration (secrets redacted), or --docs for the reference',

@@ -186,6 +186,10 @@ export function monitorMetrics(registry = new Registry()) {
     ),
     viewNodes: registry.gauge('rootline_view_nodes', "Nodes in the view of other instances' nodes (bounded)."),
     httpRequests: registry.counter('rootline_http_requests_total', 'HTTP requests, by route and status.'),
+    httpBodies: registry.counter(
+      'rootline_http_request_bodies_total',
+      'Ingest request bodies read, by Content-Encoding (identity, gzip, deflate).',
+    ),
     componentHealth: registry.gauge(
       'rootline_component_health',
       'State of each part of the monitor: 1 ok, 0.5 degraded, 0 down (see /healthz for the reason).',

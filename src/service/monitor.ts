@@ -1,5 +1,5 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { ActionDispatcher, SlackNotifier } from '../actions/index.js';
+import { ActionDispatcher, SlackNotifier, type RollbackCommand } from '../actions/index.js';
 import { startHttpServer } from '../adapters/http/server.js';
 import { InfluxSink } from '../adapters/influx/sink.js';
 import { createKafka } from '../adapters/kafka/client.js';
@@ -47,22 +47,14 @@ export interface MonitorHandles {
   catalog: Catalog | undefined;
 }
 
-/** The whole `rootline monitor` process; resolves when it has shut down. */
-export async function runMonitor(
-  cfg: MonitorConfig,
-  log: Logger,
-  stopSignal: Promise<unknown>,
-  onStarted?: (h: MonitorHandles) => void,
-): Promise<void> {
-  const rules = loadRules(cfg.monitor.rules);
-  // The other instances' nodes, from the health topic: RCA walks into pipelines held elsewhere.
-  const view =
-    cfg.monitor.viewRunsPerNode > 0
-      ? new RemoteView({ runsPerNode: cfg.monitor.viewRunsPerNode, maxNodes: cfg.monitor.viewMaxNodes })
-      : undefined;
-  const core = new MonitorCore({
+/**
+ * The monitor's core as the configuration sets it up (rules, baselines, rollback and rerun policies), with the
+ * other instances' nodes (`view`) when there is one.
+ */
+export function createMonitorCore(cfg: MonitorConfig, view?: RemoteView): MonitorCore {
+  return new MonitorCore({
     ...(view ? { view } : {}),
-    rules,
+    rules: loadRules(cfg.monitor.rules),
     baselineRuns: cfg.monitor.baselineRuns,
     runHistory: cfg.monitor.runHistory,
     resolveAfterHealthyRuns: cfg.monitor.resolveAfterHealthyRuns,
@@ -81,6 +73,80 @@ export async function runMonitor(
       dagRunIdParam: cfg.rerun.dagRunIdParam,
     },
   });
+}
+
+/**
+ * The action dispatcher as the configuration sets it up: Slack, the rollback command (`sendCommand`: the commands
+ * topic, Kafka mode only) and webhook, the Airflow rerun; outcomes counted and, with `actionPoints`, kept as points.
+ */
+export function createActionDispatcher(
+  cfg: MonitorConfig,
+  log: Logger,
+  metrics: ReturnType<typeof monitorMetrics>,
+  sendCommand: ((cmd: RollbackCommand) => Promise<void>) | undefined,
+  actionPoints?: MetricPoint[],
+): ActionDispatcher {
+  const slack = cfg.slack.token
+    ? new SlackNotifier({
+        token: cfg.slack.token,
+        channel: cfg.slack.channel,
+        apiUrl: cfg.slack.apiUrl,
+        grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate,
+        maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
+        buttons: cfg.slack.signingSecret !== undefined,
+        snoozeMs: cfg.slack.snoozeMs,
+        logger: log,
+      })
+    : undefined;
+  if (slack) slack.onCall = (method, outcome) => metrics.slackCalls.inc({ method, outcome });
+  return new ActionDispatcher({
+    slack,
+    logger: log,
+    maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
+    ...(sendCommand ? { sendCommand } : {}),
+    ...(cfg.rollback.webhookUrl
+      ? {
+          webhook: {
+            url: cfg.rollback.webhookUrl,
+            allowHosts: cfg.rollback.webhookAllowHosts,
+            bodyTemplate: cfg.rollback.webhookBodyTemplate,
+            token: cfg.rollback.webhookToken,
+          },
+        }
+      : {}),
+    ...(cfg.rerun.airflowUrl
+      ? {
+          airflow: {
+            url: cfg.rerun.airflowUrl,
+            allowHosts: cfg.rerun.allowHosts,
+            username: cfg.rerun.username,
+            password: cfg.rerun.password,
+            token: cfg.rerun.token,
+            maxRetryDelayMs: cfg.rerun.maxRetryDelayMs,
+          },
+        }
+      : {}),
+    onOutcome: (o) => {
+      if (o.action === 'rollback') metrics.rollbackCalls.inc({ outcome: o.outcome });
+      if (o.action === 'rerun') metrics.rerunCalls.inc({ outcome: o.outcome });
+      actionPoints?.push(actionPoint(o));
+    },
+  });
+}
+
+/** The whole `rootline monitor` process; resolves when it has shut down. */
+export async function runMonitor(
+  cfg: MonitorConfig,
+  log: Logger,
+  stopSignal: Promise<unknown>,
+  onStarted?: (h: MonitorHandles) => void,
+): Promise<void> {
+  // The other instances' nodes, from the health topic: RCA walks into pipelines held elsewhere.
+  const view =
+    cfg.monitor.viewRunsPerNode > 0
+      ? new RemoteView({ runsPerNode: cfg.monitor.viewRunsPerNode, maxNodes: cfg.monitor.viewMaxNodes })
+      : undefined;
+  const core = createMonitorCore(cfg, view);
   const metrics = monitorMetrics();
   const supervisor = new Supervisor({ logger: log, metrics });
   const influx = new InfluxSink({
@@ -121,67 +187,26 @@ export async function runMonitor(
   const kafka = createKafka(cfg.kafka, log, '-actions');
   const commandsProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const actionPoints: MetricPoint[] = [];
-  const slack = cfg.slack.token
-    ? new SlackNotifier({
-        token: cfg.slack.token,
-        channel: cfg.slack.channel,
-        apiUrl: cfg.slack.apiUrl,
-        grafanaUrlTemplate: cfg.slack.grafanaUrlTemplate,
-        maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
-        buttons: cfg.slack.signingSecret !== undefined,
-        snoozeMs: cfg.slack.snoozeMs,
-        logger: log,
-      })
-    : undefined;
-  if (slack) slack.onCall = (method, outcome) => metrics.slackCalls.inc({ method, outcome });
-  const dispatcher = new ActionDispatcher({
-    slack,
-    logger: log,
-    maxRetryDelayMs: cfg.slack.maxRetryDelayMs,
-    ...(cfg.rollback.kafka
-      ? {
-          sendCommand: async (cmd) => {
-            await commandsProducer.send({
-              topic: cfg.kafka.topics.commands,
-              messages: [
-                {
-                  key: cmd.idempotency_key,
-                  value: JSON.stringify(cmd),
-                  headers: { 'idempotency-key': cmd.idempotency_key },
-                },
-              ],
-            });
-          },
+  const dispatcher = createActionDispatcher(
+    cfg,
+    log,
+    metrics,
+    cfg.rollback.kafka
+      ? async (cmd) => {
+          await commandsProducer.send({
+            topic: cfg.kafka.topics.commands,
+            messages: [
+              {
+                key: cmd.idempotency_key,
+                value: JSON.stringify(cmd),
+                headers: { 'idempotency-key': cmd.idempotency_key },
+              },
+            ],
+          });
         }
-      : {}),
-    ...(cfg.rollback.webhookUrl
-      ? {
-          webhook: {
-            url: cfg.rollback.webhookUrl,
-            allowHosts: cfg.rollback.webhookAllowHosts,
-            bodyTemplate: cfg.rollback.webhookBodyTemplate,
-            token: cfg.rollback.webhookToken,
-          },
-        }
-      : {}),
-    ...(cfg.rerun.airflowUrl
-      ? {
-          airflow: {
-            url: cfg.rerun.airflowUrl,
-            allowHosts: cfg.rerun.allowHosts,
-            username: cfg.rerun.username,
-            password: cfg.rerun.password,
-            token: cfg.rerun.token,
-            maxRetryDelayMs: cfg.rerun.maxRetryDelayMs,
-          },
-        }
-      : {}),
-    onOutcome: (o) => {
-      if (o.action === 'rollback') metrics.rollbackCalls.inc({ outcome: o.outcome });
-      if (o.action === 'rerun') metrics.rerunCalls.inc({ outcome: o.outcome });
-      actionPoints.push(actionPoint(o));
-    },
-  });
+      : undefined,
+    actionPoints,
+  );
 
   const km = new KafkaMonitor({
     config: cfg,
@@ -238,6 +263,7 @@ export async function runMonitor(
       },
       metrics: metrics.registry,
       requests: metrics.httpRequests,
+      bodies: metrics.httpBodies,
       queries: withCatalogQueries(apiQueries(core, `instance ${cfg.kafka.instanceId}`), catalog, () => core.ruleSet),
       act: incidentActions(core, (cmd) => km.produceCommand(cmd)),
       ...(cfg.slack.signingSecret !== undefined

@@ -112,6 +112,8 @@ export interface HttpServerOptions {
   health: () => Promise<HealthStatus>;
   metrics: Registry;
   requests: Counter;
+  /** Ingest bodies read, by `encoding` (identity, gzip, deflate). */
+  bodies?: Counter | undefined;
   queries?: QueryHandler | undefined;
   /** People's actions on incidents (`operate` role); without it those endpoints are 404. */
   act?: IncidentActHandler | undefined;
@@ -150,7 +152,7 @@ const inflateAsync = promisify(inflate);
  * OpenLineage Python and Java clients send with `compression: gzip`, or `deflate`), the decoded size
  * capped at `max` too: a small body that inflates past it (a gzip bomb) is a 413, never a 500.
  */
-async function readBody(req: IncomingMessage, max: number): Promise<string> {
+async function readBody(req: IncomingMessage, max: number, bodies?: Counter): Promise<string> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();
@@ -163,6 +165,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
   )
     throw new HttpProblem(415, `Content-Encoding ${JSON.stringify(encoding)} is not supported (gzip, deflate or none)`);
   const raw = await readRaw(req, max);
+  bodies?.inc({ encoding: encoding === '' ? 'identity' : encoding === 'x-gzip' ? 'gzip' : encoding });
   if (encoding === 'identity' || encoding === '') return utf8Text(raw);
   let decoded: Buffer;
   try {
@@ -380,7 +383,7 @@ export function startHttpServer(
         if (route === 'GET /metrics') return done(200, o.metrics.render(), 'text/plain; version=0.0.4');
         if (req.method === 'POST' && (url.pathname === '/api/v1/reports' || url.pathname === '/api/v1/lineage')) {
           checkContentType(req);
-          const text = await readBody(req, o.maxBodyBytes);
+          const text = await readBody(req, o.maxBodyBytes, o.bodies);
           let body: unknown;
           try {
             body = JSON.parse(text);
@@ -397,7 +400,7 @@ export function startHttpServer(
         }
         const act = req.method === 'POST' ? incidentActionPath(url.pathname) : undefined;
         if (act && o.act) {
-          const text = await readBody(req, o.maxBodyBytes);
+          const text = await readBody(req, o.maxBodyBytes, o.bodies);
           let body: unknown = {};
           try {
             if (text.trim() !== '') body = JSON.parse(text);

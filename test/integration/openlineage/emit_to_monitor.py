@@ -3,12 +3,13 @@ its HTTP transport (to Rootline's /api/v1/lineage) or its Kafka transport (to a 
 
     "$PY" test/integration/openlineage/emit_to_monitor.py http URL RUNS [API_KEY]
     "$PY" test/integration/openlineage/emit_to_monitor.py http-gzip URL RUNS DAG [API_KEY]
+    "$PY" test/integration/openlineage/emit_to_monitor.py http-plain URL RUNS DAG [API_KEY]
     "$PY" test/integration/openlineage/emit_to_monitor.py kafka BROKERS TOPIC RUNS
 
 With API_KEY, the HTTP transport authenticates the way OpenLineage clients do (auth type api_key:
 `Authorization: Bearer <API_KEY>`). `http-gzip` turns on the client's gzip compression and, per run, adds a
 third job that carries no statistics (a node run all the same) whose last run FAILs with an errorMessage
-facet; DAG names the parent job. Used by test/integration/openlineage/monitor.test.ts and
+facet; DAG names the parent job. `http-plain` emits the same events as `http-gzip` without compression. Used by test/integration/openlineage/monitor.test.ts and
 test/openlineage/python-client.test.ts. Prints the number of events emitted.
 """
 
@@ -27,10 +28,10 @@ PRODUCER = "https://github.com/rootline/rootline/test/integration/openlineage"
 
 
 def client_for(argv: list[str]) -> tuple[OpenLineageClient, int]:
-    if argv[1] in ("http", "http-gzip"):
+    if argv[1] in ("http", "http-gzip", "http-plain"):
         from openlineage.client.transport.http import ApiKeyTokenProvider, HttpCompression, HttpConfig, HttpTransport
 
-        key_at = 5 if argv[1] == "http-gzip" else 4
+        key_at = 5 if argv[1] in ("http-gzip", "http-plain") else 4
         auth = {"auth": ApiKeyTokenProvider({"apiKey": argv[key_at]})} if len(argv) > key_at else {}
         if argv[1] == "http-gzip":
             auth["compression"] = HttpCompression.GZIP
@@ -43,7 +44,7 @@ def client_for(argv: list[str]) -> tuple[OpenLineageClient, int]:
 
 def main() -> None:
     client, runs = client_for(sys.argv)
-    extras = sys.argv[1] == "http-gzip"
+    extras = sys.argv[1] in ("http-gzip", "http-plain")
     dag = sys.argv[4] if extras else "ol_daily"
     schema = schema_dataset.SchemaDatasetFacet(
         fields=[schema_dataset.SchemaDatasetFacetFields(name="customer_id", type="STRING"), schema_dataset.SchemaDatasetFacetFields(name="amount", type="DOUBLE")]

@@ -68,6 +68,56 @@ describe('OpenLineage into the monitor with the real openlineage-python client',
   );
 
   it(
+    'through its HTTP transport with compression off and on (HttpConfig compression gzip): every event is a run, the FAIL a failed run with its error',
+    { timeout: 240_000 },
+    async () => {
+      const m = await startMonitor(monitorConfig());
+      const py = await projectPython();
+      for (const [mode, dag, encoding] of [
+        ['http-plain', unique('ol_plain'), 'identity'],
+        ['http-gzip', unique('ol_gzip'), 'gzip'],
+      ] as const) {
+        const before = m.metrics.httpBodies.get({ encoding });
+        const r = await runCommand(
+          py,
+          ['test/integration/openlineage/emit_to_monitor.py', mode, m.httpUrl!, '3', dag],
+          120_000,
+        );
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ emitted: 9 });
+        // the client sent what the mode says
+        expect(m.metrics.httpBodies.get({ encoding }) - before, mode).toBe(9);
+        const pipeline = `airflow/${dag}`;
+        const answer = await eventually(
+          async () => {
+            const a = await nodes(m.httpUrl!, pipeline);
+            return a && a.nodes.reduce((s, n) => s + n.runs, 0) === 9 ? a : undefined;
+          },
+          60_000,
+          `nine runs of ${pipeline}`,
+        );
+        expect(answer.nodes.map((n) => `${n.node}:${n.runs}`).sort(), mode).toEqual([
+          `${dag}.clean:3`,
+          `${dag}.extract:3`,
+          `${dag}.publish:3`,
+        ]);
+        const publish = m.core.node({ pipeline, node: `${dag}.publish` })!.history.at(-1)!;
+        expect(publish.status, mode).toBe('failed');
+        expect(publish.error, mode).toMatchObject({
+          message: 'relation "clean.transactions" does not exist',
+          language: 'SQL',
+        });
+        const incident = await eventually(
+          () => m.core.incidents({ pipeline }).find((i) => i.culprit === `${dag}.publish`),
+          60_000,
+          `the incident of ${dag}.publish`,
+        );
+        expect(incident.error?.message, mode).toBe('relation "clean.transactions" does not exist');
+      }
+    },
+  );
+
+  it(
     'through its Kafka transport to an ingest topic: converted and forwarded to the reports topic, keyed by pipeline',
     { timeout: 180_000 },
     async () => {
