@@ -162,6 +162,8 @@ describe('rootline simulate --emit stdout', () => {
       signal: ac.signal,
     });
     await new Promise((r) => setTimeout(r, 600));
+    // The timer may fire late on a loaded machine: the bound below is from the time actually elapsed.
+    const elapsed = Date.now() - t0;
     ac.abort();
     expect(await done).toBe(0);
     const reports = stdout.text
@@ -172,7 +174,7 @@ describe('rootline simulate --emit stdout', () => {
     expect(Number.isInteger(runs)).toBe(true);
     // one run at once, then one per 50 ms until the abort (fewer on a loaded machine, never more)
     expect(runs).toBeGreaterThanOrEqual(3);
-    expect(runs).toBeLessThanOrEqual(13);
+    expect(runs).toBeLessThanOrEqual(1 + Math.floor(elapsed / 50));
     for (const rep of reports) {
       expect(Date.parse(rep.event_time)).toBeLessThanOrEqual(Date.now());
       expect(Date.parse(rep.event_time)).toBeGreaterThan(t0 - 10_000);
