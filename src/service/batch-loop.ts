@@ -7,7 +7,7 @@ import { retry, sleep } from '../errors/retry.js';
 import { writeNarrowing, type PointSink } from './write-points.js';
 import { catalogErrorText, catalogRunsOf, writeCatalog, type CatalogStore } from './catalog.js';
 import type { LineageDeclaration, Report, RunProgress } from '../contract/index.js';
-import { healthEvent } from './health-event.js';
+import { healthRecordValue } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
 import { pipelineOfKey } from '../monitor/state-keys.js';
 import { INCIDENT_COMMAND_SPEC, SYMPTOM_SPEC, type IncidentCommand, type SymptomMessage } from '../monitor/index.js';
@@ -706,7 +706,7 @@ export class KafkaMonitor {
           limit,
           messages: health.map(({ pipeline, node, run }) => ({
             key: `${pipeline}/${node}`,
-            value: JSON.stringify(healthEvent(pipeline, node, run)),
+            value: healthRecordValue(pipeline, node, run, limit),
           })),
         });
       }

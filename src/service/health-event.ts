@@ -16,7 +16,10 @@ export interface HealthEvent {
   findings: RunRecord['findings'];
   outputs: RunRecord['outputs'];
   incident_id: RunRecord['incident_id'];
-  run: RunRecord;
+  /** Absent when the record would not fit the broker's message limit (the other instances' views skip it). */
+  run?: RunRecord;
+  /** What was left out to fit the limit: `run`, or `run` and the findings and outputs. */
+  trimmed?: 'run' | 'details';
 }
 
 /** The health-topic record for a node's run. */
@@ -32,4 +35,34 @@ export function healthEvent(pipeline: string, node: string, run: RunRecord): Hea
     incident_id: run.incident_id,
     run,
   };
+}
+
+/** Bytes kept free below the broker's limit for the key, headers and record framing. */
+const HEALTH_RECORD_OVERHEAD = 4096;
+
+/**
+ * The health record's JSON for the topic, within `maxBytes`: the whole record when it fits; else without the
+ * run (a run of 100,000 columns: the views do without it, and its RCA walks there see an unobserved node);
+ * else without findings and outputs too. A run must never make the batch's transaction exceed the broker's
+ * limit: that would fail the commit of every report in it, again after each restart.
+ */
+export function healthRecordValue(pipeline: string, node: string, run: RunRecord, maxBytes: number): string {
+  const budget = maxBytes - HEALTH_RECORD_OVERHEAD;
+  const full = healthEvent(pipeline, node, run);
+  const whole = JSON.stringify(full);
+  if (Buffer.byteLength(whole) <= budget) return whole;
+  const { run: _run, ...rest } = full;
+  const noRun = JSON.stringify({ ...rest, trimmed: 'run' });
+  if (Buffer.byteLength(noRun) <= budget) return noRun;
+  return JSON.stringify({
+    pipeline,
+    node,
+    run_id: run.run_id,
+    event_time: full.event_time,
+    healthy: run.healthy,
+    findings: [],
+    outputs: [],
+    incident_id: run.incident_id,
+    trimmed: 'details',
+  });
 }
