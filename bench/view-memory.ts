@@ -10,7 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { RemoteView, remoteRunOf } from '../src/monitor/index.js';
+import { RemoteView, remoteRunOf, type RunRecord } from '../src/monitor/index.js';
+import { healthEvent } from '../src/service/health-event.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,17 +68,7 @@ function healthRecord(i: number, r: number): string {
       ? {}
       : { column_lineage: Object.fromEntries(cols.map((c) => [c, [{ node: parent, column: c }]])) }),
   };
-  return JSON.stringify({
-    pipeline,
-    node,
-    run_id: run.run_id,
-    event_time: new Date(run.event_time).toISOString(),
-    healthy: run.healthy,
-    findings: run.findings,
-    outputs: run.outputs,
-    incident_id: undefined,
-    run,
-  });
+  return JSON.stringify(healthEvent(pipeline, node, run as unknown as RunRecord));
 }
 
 /** Measures one size (in a process of its own: nothing left over from another size in the heap). */

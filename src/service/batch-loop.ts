@@ -201,24 +201,7 @@ export class KafkaMonitor {
       const out = this.deps.core.checkFreshness(now);
       // A held verdict whose run reached the view while its judgement could not be committed is judged here.
       this.deps.core.settleAwaited(out);
-      if (out.dirty.size === 0 && out.points.length === 0 && out.symptoms.length === 0) return out;
-      try {
-        await this.writePoints(
-          out.points,
-          [],
-          () => Promise.resolve(),
-          () => !this.stopping,
-        );
-        await this.commit(undefined, 0, '0', out, [], []);
-      } catch (err: unknown) {
-        this.invalidateAll();
-        throw err;
-      }
-      for (const f of out.findings) this.deps.metrics.findings.inc({ severity: f.severity });
-      for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
-      this.logSymptoms(out);
-      this.deps.onCommitted?.(out);
-      return out;
+      return this.makeDurable(out, true);
     });
   }
 
@@ -231,25 +214,33 @@ export class KafkaMonitor {
     return this.exclusive(async () => {
       // Held verdicts of partitions still loading are judged once loaded (load() calls settle again).
       if (this.needLoad.size > 0) return undefined;
-      const out = this.deps.core.settleAwaited();
-      if (out.dirty.size === 0 && out.points.length === 0 && out.symptoms.length === 0) return out;
-      try {
-        await this.writePoints(
-          out.points,
-          [],
-          () => Promise.resolve(),
-          () => !this.stopping,
-        );
-        await this.commit(undefined, 0, '0', out, [], []);
-      } catch (err: unknown) {
-        this.invalidateAll();
-        throw err;
-      }
-      for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
-      this.logSymptoms(out);
-      this.deps.onCommitted?.(out);
-      return out;
+      return this.makeDurable(this.deps.core.settleAwaited(), false);
     });
+  }
+
+  /**
+   * Makes the output of work outside a batch (the ops tick, settled held verdicts) durable like a batch's,
+   * without offsets: its points, then its state, incident events and symptoms in one transaction.
+   */
+  private async makeDurable(out: CoreOutput, countFindings: boolean): Promise<CoreOutput> {
+    if (out.dirty.size === 0 && out.points.length === 0 && out.symptoms.length === 0) return out;
+    try {
+      await this.writePoints(
+        out.points,
+        [],
+        () => Promise.resolve(),
+        () => !this.stopping,
+      );
+      await this.commit(undefined, 0, '0', out, [], []);
+    } catch (err: unknown) {
+      this.invalidateAll();
+      throw err;
+    }
+    if (countFindings) for (const f of out.findings) this.deps.metrics.findings.inc({ severity: f.severity });
+    for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
+    this.logSymptoms(out);
+    this.deps.onCommitted?.(out);
+    return out;
   }
 
   private logSymptoms(out: CoreOutput): void {

@@ -11,7 +11,7 @@ import { convertRunEvent } from '../openlineage/index.js';
 import { apiQueries } from './api.js';
 import { catalogErrorText, catalogRunsOf, openCatalog, writeCatalog } from './catalog.js';
 import { withCatalogQueries } from './catalog-api.js';
-import { incidentActions, slackInteractivity } from './incident-commands.js';
+import { incidentActions, logAccessControl, slackInteractivityOption } from './incident-commands.js';
 import type { Logger } from './log.js';
 import { monitorMetrics } from './metrics.js';
 import { createActionDispatcher, createMonitorCore } from './monitor.js';
@@ -229,25 +229,10 @@ export async function runEmbedded(
     bodies: metrics.httpBodies,
     queries: withCatalogQueries(apiQueries(core, 'this embedded monitor'), catalog, () => core.ruleSet),
     act: incidentActions(core, command),
-    ...(cfg.slack.signingSecret !== undefined
-      ? {
-          slack: slackInteractivity({
-            signingSecret: cfg.slack.signingSecret,
-            snoozeMs: cfg.slack.snoozeMs,
-            send: command,
-            logger: log,
-          }),
-        }
-      : {}),
+    ...slackInteractivityOption(cfg.slack, command, log),
     logger: log,
   });
-  const tokenNames = [...cfg.http.tokens.map((t) => t.name), ...(cfg.http.token ? ['http.token'] : [])];
-  if (tokenNames.length === 0)
-    log.warn(
-      { url: http.url },
-      'HTTP API listening WITHOUT access control: no http.tokens configured, every endpoint is open (docs/api.md)',
-    );
-  else log.info({ url: http.url, tokens: tokenNames }, 'HTTP API listening; access control on');
+  logAccessControl(cfg.http, http.url, log);
   const rulesWatcher = watchRules(cfg.monitor.rules, (r) => core.setRules(r), log);
   const timer = setInterval(() => {
     bus.tick(Date.now()).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'freshness check failed'));

@@ -129,3 +129,29 @@ export function slackInteractivity(o: {
     },
   };
 }
+
+/** The HTTP server's `slack` option when a signing secret is configured (interactivity on), else none. */
+export function slackInteractivityOption(
+  slack: { signingSecret?: string | undefined; snoozeMs: number },
+  send: CommandSink,
+  logger: Logger,
+): { slack?: SlackInteractivity } {
+  return slack.signingSecret !== undefined
+    ? { slack: slackInteractivity({ signingSecret: slack.signingSecret, snoozeMs: slack.snoozeMs, send, logger }) }
+    : {};
+}
+
+/** Logs whether the HTTP API listening at `url` has access control (its token names), or warns it is open. */
+export function logAccessControl(
+  http: { tokens: readonly { name: string }[]; token?: string | undefined },
+  url: string,
+  log: Logger,
+): void {
+  const tokenNames = [...http.tokens.map((t) => t.name), ...(http.token ? ['http.token'] : [])];
+  if (tokenNames.length === 0)
+    log.warn(
+      { url },
+      'HTTP API listening WITHOUT access control: no http.tokens configured, every endpoint is open (docs/api.md)',
+    );
+  else log.info({ url, tokens: tokenNames }, 'HTTP API listening; access control on');
+}

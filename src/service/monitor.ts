@@ -13,7 +13,7 @@ import type { Catalog } from '../adapters/catalog/index.js';
 import { openCatalog, startLineageHealth, startRetention } from './catalog.js';
 import { withCatalogQueries } from './catalog-api.js';
 import { apiQueries } from './api.js';
-import { incidentActions, slackInteractivity } from './incident-commands.js';
+import { incidentActions, logAccessControl, slackInteractivityOption } from './incident-commands.js';
 import { KafkaMonitor } from './batch-loop.js';
 import type { Logger } from './log.js';
 import { monitorMetrics } from './metrics.js';
@@ -266,25 +266,10 @@ export async function runMonitor(
       bodies: metrics.httpBodies,
       queries: withCatalogQueries(apiQueries(core, `instance ${cfg.kafka.instanceId}`), catalog, () => core.ruleSet),
       act: incidentActions(core, (cmd) => km.produceCommand(cmd)),
-      ...(cfg.slack.signingSecret !== undefined
-        ? {
-            slack: slackInteractivity({
-              signingSecret: cfg.slack.signingSecret,
-              snoozeMs: cfg.slack.snoozeMs,
-              send: (cmd) => km.produceCommand(cmd),
-              logger: log,
-            }),
-          }
-        : {}),
+      ...slackInteractivityOption(cfg.slack, (cmd) => km.produceCommand(cmd), log),
       logger: log,
     });
-    const tokenNames = [...cfg.http.tokens.map((t) => t.name), ...(cfg.http.token ? ['http.token'] : [])];
-    if (tokenNames.length === 0)
-      log.warn(
-        { url: http.url },
-        'HTTP API listening WITHOUT access control: no http.tokens configured, every endpoint is open (docs/api.md)',
-      );
-    else log.info({ url: http.url, tokens: tokenNames }, 'HTTP API listening; access control on');
+    logAccessControl(cfg.http, http.url, log);
   }
 
   const staleAfterMs = Math.max(cfg.kafka.sessionTimeoutMs, 10_000);

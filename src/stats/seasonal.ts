@@ -212,14 +212,16 @@ export function rowExpectations(
       ? expectation(rows, grouping, values, fit.spread, fit.residuals)
       : expectation(rows, grouping, values, overallNoise, recent.length);
   };
-  const daily = seasonal('daily', seasonalFit(history, 'daily'));
+  const dailyFit = seasonalFit(history, 'daily');
+  const daily = seasonal('daily', dailyFit);
   const weekly = seasonal('weekly', seasonalFit(history, 'weekly'));
   const found = detectSeasonality(history);
   let auto: RowExpectation = none;
   if (found && !(found.grouping === 'daily' ? daily : weekly).undetermined)
     auto = found.grouping === 'daily' ? daily : weekly;
   else if (youngWeek(t, history)) auto = { ...none, undetermined: true };
-  else if (!found && youngDay(history)) auto = daily.undetermined ? daily : seasonal('daily', undefined);
+  else if (!found && dailyFit === undefined && youngDay(history))
+    auto = daily.undetermined ? daily : seasonal('daily', undefined);
   return { none, daily, weekly, auto };
 }
 
@@ -228,13 +230,13 @@ export const YOUNG_DAY_STEADY = 0.1;
 
 /**
  * A node that runs several times a day and has not yet seen each hour twice (the daily fit needs repeated
- * hours), whose counts so far already moved more than {@link YOUNG_DAY_STEADY}: whether an hour is quieter
+ * hours; the caller checks that fit), whose counts so far already moved more than {@link YOUNG_DAY_STEADY}: whether an hour is quieter
  * or busier by design (nights, business hours) cannot be known yet. Such a run is judged against the same
  * hour's earlier runs with the node's overall noise, or not at all at an hour it has not run at yet. Its runs
  * are still learned, so the second day has every hour's level; a steadier node is judged as usual.
  */
 function youngDay(history: readonly [number, number][]): boolean {
-  if (history.length < 2 || seasonalFit(history, 'daily') !== undefined) return false;
+  if (history.length < 2) return false;
   const span = history[history.length - 1]![0] - history[0]![0];
   if (span / (history.length - 1) >= DAY / 2) return false;
   // All in one hour so far: nothing to tell an hour's level from the node's.

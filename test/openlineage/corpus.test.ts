@@ -10,9 +10,7 @@ import { validateReport, type Report } from '../../src/contract/index.js';
 import { MonitorCore, emptyOutput, type CoreOutput } from '../../src/monitor/index.js';
 import { convertRunEvent } from '../../src/openlineage/index.js';
 import { RULES } from '../monitor/drive.js';
-import { startHttpServer } from '../../src/adapters/http/server.js';
-import { createLogger } from '../../src/service/log.js';
-import { monitorMetrics } from '../../src/service/metrics.js';
+import { coreBehindHttp } from './core-http.js';
 
 let corpus: Corpus;
 beforeAll(() => {
@@ -155,24 +153,8 @@ describe('column lineage, keyed by dataset and column', () => {
   });
 
   it('through POST /api/v1/lineage (the HTTP ingest the monitor serves)', async () => {
-    const core = new MonitorCore({ rules: RULES });
-    const metrics = monitorMetrics();
-    const server = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1_000_000,
-      ingest: {
-        ingest: (reports) => {
-          core.processBatch(reports, emptyOutput());
-          return Promise.resolve();
-        },
-      },
-      openLineage: convertRunEvent,
-      health: () => Promise.resolve({ ok: true, details: {} }),
-      metrics: metrics.registry,
-      requests: metrics.httpRequests,
-      logger: createLogger('silent'),
-    });
+    const server = await coreBehindHttp();
+    const core = server.core;
     try {
       const events = corpus.events().filter((e) => e.expect.isRunEnd && Object.keys(expectedOutputLineage(e)).length);
       expect(events).toHaveLength(6);

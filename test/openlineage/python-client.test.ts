@@ -2,35 +2,11 @@
 // monitor's HTTP endpoint (POST /api/v1/lineage, the real converter) whose ingest is the monitor's core:
 // every event becomes a run, the job without statistics too, and its FAIL opens an incident quoting the error.
 import { describe, expect, it } from 'vitest';
-import { startHttpServer } from '../../src/adapters/http/server.js';
-import { MonitorCore, emptyOutput, type Incident } from '../../src/monitor/index.js';
-import { convertRunEvent } from '../../src/openlineage/index.js';
-import { createLogger } from '../../src/service/log.js';
-import { monitorMetrics } from '../../src/service/metrics.js';
+import type { Incident, MonitorCore } from '../../src/monitor/index.js';
 import { projectPython, runCommand } from '../python/run.js';
-import { RULES } from '../monitor/drive.js';
+import { coreBehindHttp } from './core-http.js';
 
-async function monitor(): Promise<{ url: string; core: MonitorCore; close: () => Promise<void> }> {
-  const core = new MonitorCore({ rules: RULES });
-  const metrics = monitorMetrics();
-  const server = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 1_000_000,
-    ingest: {
-      ingest: (reports) => {
-        core.processBatch(reports, emptyOutput());
-        return Promise.resolve();
-      },
-    },
-    openLineage: convertRunEvent,
-    health: () => Promise.resolve({ ok: true, details: {} }),
-    metrics: metrics.registry,
-    requests: metrics.httpRequests,
-    logger: createLogger('silent'),
-  });
-  return { url: server.url, core, close: server.close };
-}
+const monitor = coreBehindHttp;
 
 const runsOf = (core: MonitorCore, pipeline: string, node: string): number => core.node({ pipeline, node })?.runs ?? 0;
 
