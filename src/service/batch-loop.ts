@@ -6,6 +6,7 @@ import { RootlineError, errorMessage } from '../errors/index.js';
 import { retry, sleep } from '../errors/retry.js';
 import { writeNarrowing, type PointSink } from './write-points.js';
 import { catalogErrorText, catalogRunsOf, writeCatalog, type CatalogStore } from './catalog.js';
+import type { CatalogRun } from '../adapters/catalog/index.js';
 import type { LineageDeclaration, Report, RunProgress } from '../contract/index.js';
 import { healthRecordValue } from './health-event.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../monitor/core.js';
@@ -21,6 +22,28 @@ import { loadStatePartitions } from '../adapters/kafka/state-store.js';
 import { STATE_TOPIC_MAX_MESSAGE_BYTES, ensureTopics } from '../adapters/kafka/topics.js';
 
 export type { PointSink } from './write-points.js';
+
+/**
+ * What a transaction carries from the core, taken (serialized) as the work leaves the core: the next batch changes
+ * the core while this one's points are written and its transaction waits for its turn.
+ */
+interface PreparedTransaction {
+  /** Forwarded symptoms (to the reports topic, keyed by their root's pipeline). */
+  symptoms: Message[];
+  /** The changed state records, each to its pipeline's partition. */
+  state: Message[];
+  incidents: Message[];
+  health: Message[];
+}
+
+/**
+ * A place in the commit order (see {@link KafkaMonitor.takeTurn}): `prev` settles once everything that left the
+ * core before is committed or failed (and, if it failed, the state was dropped); `release` ends this place.
+ */
+interface CommitTurn {
+  prev: Promise<void>;
+  release: () => void;
+}
 
 /** What a batch feeds the core, in order: reports and people's incident commands. */
 type Input =
@@ -63,6 +86,19 @@ export interface KafkaMonitorDeps {
  * of the assigned partitions is dropped and reloaded from the state topic before the next batch, and
  * the batch is fetched again from the committed offsets: the same reports on the same state give the
  * same points (idempotent in InfluxDB) and the same state.
+ *
+ * Two partitions' batches are in flight at once (kafkajs `partitionsConsumedConcurrently: 2`, never two of one
+ * partition), so the I/O of one (steps 3 to 5) overlaps the decoding and the core's work of the other:
+ *   - the core's work (step 2) runs one batch at a time (the core lock, {@link exclusive}); what the transaction
+ *     will carry is taken from the core before the lock is released;
+ *   - each batch takes its place in the commit order while it holds the core lock ({@link takeTurn}), so the
+ *     transactions are committed in the order the batches changed the core, whatever order their writes finish
+ *     in; a batch commits only after its own points and runs are durable and the one before it has settled;
+ *   - a batch that fails drops the state only at its turn (after everything before it settled, so a reload sees
+ *     every commit before it), before giving the turn on: a batch after it, which built on its changes, then
+ *     finds the state dropped (the epoch moved) and fails without committing; both are fetched again;
+ *   - each batch's eachBatch returns only once its transaction is committed, so a rebalance (kafkajs rejoins
+ *     only when every batch of the fetch has returned) never takes a partition with work in flight.
  */
 export class KafkaMonitor {
   private readonly kafka: Kafka;
@@ -132,6 +168,7 @@ export class KafkaMonitor {
     await Promise.all([this.producer.connect(), this.plainProducer.connect()]).catch((err: unknown) => {
       throw kafkaError(err, 'connecting the producers');
     });
+    const maxBytesPerPartition = Math.max(1_048_576, k.maxMessageBytes * 2);
     const consumer = this.kafka.consumer({
       groupId: k.groupId,
       maxWaitTimeInMs: k.maxWaitMs,
@@ -139,7 +176,10 @@ export class KafkaMonitor {
       rebalanceTimeout: Math.max(60_000, k.sessionTimeoutMs),
       heartbeatInterval: Math.max(500, Math.floor(k.sessionTimeoutMs / 10)),
       readUncommitted: false,
-      maxBytesPerPartition: Math.max(1_048_576, k.maxMessageBytes * 2),
+      maxBytesPerPartition,
+      // Several partitions' batches per fetch: kafkajs hands a fetch's batches to the two workers and fetches again
+      // only when all of them returned, so a fetch of one or two batches leaves little to overlap.
+      maxBytes: Math.max(10_485_760, 4 * maxBytesPerPartition),
       retry: {
         initialRetryTime: 300,
         maxRetryTime: 10_000,
@@ -174,19 +214,51 @@ export class KafkaMonitor {
     await consumer.subscribe({ topics: [k.topics.reports, ...k.topics.ingest], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.exclusive(() => this.handleBatch(payload)),
+      // Two batches in flight (never two of one partition): one's I/O overlaps the other's decoding and core work.
+      // handleBatch takes the core lock itself, for the core's work only.
+      partitionsConsumedConcurrently: 2,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
     this.started = true;
   }
 
   private lock: Promise<unknown> = Promise.resolve();
 
-  /** Batches and timer work (freshness) never run at the same time: both change the core's state. */
+  /**
+   * The core lock: the core's work of batches and timer work (freshness, held verdicts) never run at the same
+   * time: both change the core's state. Not re-entrant: nothing that holds it may ask for it again.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => undefined);
     return run;
+  }
+
+  /** The last place taken in the commit order (settles when that work is committed or has failed). */
+  private commitTail: Promise<void> = Promise.resolve();
+
+  /**
+   * Takes the next place in the commit order. Called with the core lock held, before the work changes the core,
+   * so the order of places is the order of the changes. The place must be released (in a finally), committed or
+   * not, or everything after it waits forever.
+   */
+  private takeTurn(): CommitTurn {
+    const prev = this.commitTail;
+    let release!: () => void;
+    this.commitTail = new Promise<void>((resolve) => (release = resolve));
+    return { prev, release };
+  }
+
+  /** Waits for `p` (which never rejects), heartbeating about once a second. */
+  private async waitFor(p: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    let settled = false;
+    const done = p.then(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await Promise.race([done, sleep(1000)]);
+      if (!settled) await heartbeat().catch(() => undefined);
+    }
   }
 
   /**
@@ -224,17 +296,26 @@ export class KafkaMonitor {
    */
   private async makeDurable(out: CoreOutput, countFindings: boolean): Promise<CoreOutput> {
     if (out.dirty.size === 0 && out.points.length === 0 && out.symptoms.length === 0) return out;
+    // Called with the core lock held, right after the core's work: its place in the commit order comes now.
+    const turn = this.takeTurn();
+    const epoch = this.epoch;
+    const txn = this.transactionOf(out, 0);
+    const noHeartbeat = () => Promise.resolve();
     try {
-      await this.writePoints(
-        out.points,
-        [],
-        () => Promise.resolve(),
-        () => !this.stopping,
-      );
-      await this.commit(undefined, 0, '0', out, [], []);
+      await this.writePoints(out.points, [], noHeartbeat, () => !this.stopping);
+      await turn.prev;
+      if (epoch !== this.epoch)
+        throw new RootlineError('SERVICE_UNAVAILABLE', 'the state this work was done on was dropped (a batch failed)', {
+          retriable: true,
+        });
+      await this.commit(undefined, 0, '0', txn, [], []);
     } catch (err: unknown) {
-      this.invalidateAll();
+      // At its turn, once everything before it settled: its changes are dropped (unless a failure dropped them).
+      await turn.prev;
+      if (epoch === this.epoch) this.invalidateAll();
       throw err;
+    } finally {
+      turn.release();
     }
     if (countFindings) for (const f of out.findings) this.deps.metrics.findings.inc({ severity: f.severity });
     for (const e of out.incidentEvents) this.deps.metrics.incidents.inc({ type: e.type });
@@ -378,8 +459,8 @@ export class KafkaMonitor {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const t0 = process.hrtime.bigint();
     const m = this.deps.metrics;
-    await this.ensureLoaded(heartbeat);
 
+    // Decoding needs no state: it runs outside the core lock (while another batch's work holds it).
     const dead: Message[] = [];
     const forwards: Message[] = [];
     /** Reports, people's incident commands and the progress of unfinished runs (OpenLineage START/RUNNING), in the partition's order. */
@@ -463,28 +544,72 @@ export class KafkaMonitor {
     }
 
     let out: CoreOutput = emptyOutput();
+    /** This batch's place in the commit order. */
+    let turn: CommitTurn | undefined;
+    /** The core was changed by this batch (its changes must be committed or dropped). */
     let mutated = false;
+    /** The epoch when the batch took its turn (its work is on the state of this epoch) and when it left the core. */
+    let epoch = this.epoch;
+    let epochAtRelease = this.epoch;
+    let committed = false;
     try {
+      let txn: PreparedTransaction = { symptoms: [], state: [], incidents: [], health: [] };
       if (reports.length > 0) {
-        mutated = true;
-        const { out: processed, origin, refused } = await this.process(reports, batch.partition, heartbeat);
-        out = processed;
-        const rejected = await this.writePoints(out.points, origin, heartbeat, isRunning);
-        for (const [i, reason] of refused) deadLetter(reportMessage[i]!, 'PROCESSING_FAILED', reason);
+        // The core's work, one batch at a time. What the transaction carries is taken before the lock is released.
+        const prepared = await this.exclusive(async () => {
+          const mine = (turn = this.takeTurn());
+          epoch = this.epoch;
+          try {
+            await this.ensureLoaded(heartbeat);
+            mutated = true;
+            const res = await this.process(reports, batch.partition, heartbeat, mine.prev);
+            if (res.epoch !== undefined) epoch = res.epoch;
+            // Progress and incident commands are not runs: only the reports that close runs go to the catalog.
+            const closing = reports.flatMap((r) => (r.kind === 'report' ? [r.report] : []));
+            return {
+              ...res,
+              runs: this.catalogRuns(closing, res.out),
+              txn: this.transactionOf(res.out, batch.partition),
+            };
+          } finally {
+            epochAtRelease = this.epoch;
+          }
+        });
+        out = prepared.out;
+        txn = prepared.txn;
+        for (const [i, reason] of prepared.refused) deadLetter(reportMessage[i]!, 'PROCESSING_FAILED', reason);
+        const rejected = await this.writePoints(out.points, prepared.origin, heartbeat, isRunning);
         for (const [i, reason] of rejected) deadLetter(reportMessage[i]!, 'SINK_REJECTED', reason);
-        // Progress and incident commands are not runs: only the reports that close runs go to the catalog.
-        const closing = reports.flatMap((r) => (r.kind === 'report' ? [r.report] : []));
-        await this.writeCatalog(closing, out, heartbeat, isRunning);
+        await this.writeCatalog(prepared.runs, heartbeat, isRunning);
+      } else {
+        // Dead letters, forwards and offsets only: no state, but one transactional producer, so a place in the order.
+        turn = this.takeTurn();
       }
-      await this.commit(batch.topic, batch.partition, batch.lastOffset(), out, dead, forwards);
+      await this.waitFor(turn!.prev, heartbeat);
+      // The state this batch was processed on was dropped since (a batch before it failed): it must not commit.
+      if (mutated && epoch !== this.epoch)
+        throw new RootlineError(
+          'SERVICE_UNAVAILABLE',
+          'the state this batch was processed on was dropped (a batch before it failed); the batch is fetched again',
+          { retriable: true },
+        );
+      await this.commit(batch.topic, batch.partition, batch.lastOffset(), txn, dead, forwards);
+      committed = true;
     } catch (err: unknown) {
-      if (mutated) this.invalidateAll();
+      if (turn) {
+        // At this batch's turn (everything before it settled): its changes are dropped, unless a failure since it
+        // left the core dropped them already. The batches after it, built on them, then find the epoch moved.
+        await this.waitFor(turn.prev, heartbeat);
+        if (mutated && !committed && this.epoch === epochAtRelease) this.invalidateAll();
+      } else if (mutated) this.invalidateAll();
       m.errors.inc({ component: 'batch' });
       this.log.error(
         { err, topic: batch.topic, partition: batch.partition, first: batch.firstOffset(), last: batch.lastOffset() },
         'batch failed; it will be fetched again from the committed offset',
       );
       throw err;
+    } finally {
+      turn?.release();
     }
     m.reports.inc({}, out.processed);
     m.duplicates.inc({}, out.duplicates);
@@ -523,8 +648,11 @@ export class KafkaMonitor {
     reports: readonly Input[],
     partition: number,
     heartbeat: () => Promise<void>,
-  ): Promise<{ out: CoreOutput; origin: number[]; refused: Map<number, string> }> {
+    before: Promise<void>,
+  ): Promise<{ out: CoreOutput; origin: number[]; refused: Map<number, string>; epoch?: number }> {
     const refused = new Map<number, string>();
+    /** The epoch after this batch dropped the state itself (its work starts again on the reloaded state). */
+    let epoch: number | undefined;
     for (;;) {
       const out = emptyOutput();
       const origin: number[] = [];
@@ -558,8 +686,12 @@ export class KafkaMonitor {
         }
         while (origin.length < out.points.length) origin.push(i);
       }
-      if (failedAt === undefined) return { out, origin, refused };
+      if (failedAt === undefined) return { out, origin, refused, ...(epoch !== undefined ? { epoch } : {}) };
+      // Work that left the core before this batch may still be uncommitted: it settles first (committed, or its
+      // state dropped), so the reload has every commit before this batch. It never waits for the core lock.
+      await this.waitFor(before, heartbeat);
       this.invalidateAll();
+      epoch = this.epoch;
       await this.ensureLoaded(heartbeat);
     }
   }
@@ -603,17 +735,21 @@ export class KafkaMonitor {
     return rejected;
   }
 
+  /** The batch's runs as the provenance catalog takes them (read from the core now: it moves on), when there is one. */
+  private catalogRuns(reports: readonly Report[], out: CoreOutput): CatalogRun[] {
+    if (!this.deps.catalog || out.runs.length === 0) return [];
+    const core = this.deps.core;
+    return catalogRunsOf(reports, out, (ref, at) => core.latestRun(ref, at)?.outputs);
+  }
+
   /** Writes the batch's runs to the provenance catalog (when there is one), retried while it is down. */
   private async writeCatalog(
-    reports: readonly Report[],
-    out: CoreOutput,
+    runs: readonly CatalogRun[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<void> {
     const catalog = this.deps.catalog;
-    if (!catalog || out.runs.length === 0) return;
-    const core = this.deps.core;
-    const runs = catalogRunsOf(reports, out, (ref, at) => core.latestRun(ref, at)?.outputs);
+    if (!catalog || runs.length === 0) return;
     const m = this.deps.metrics;
     const health = this.deps.catalogHealth;
     let failures = 0;
@@ -650,11 +786,39 @@ export class KafkaMonitor {
     if (res.refused > 0) m.catalogRuns.inc({ outcome: 'refused' }, res.refused);
   }
 
+  /**
+   * What a transaction carries from the core: the forwarded symptoms, the changed state records (each to its
+   * pipeline's partition, else `partition`), the incident and health events, serialized now (the core moves on
+   * before the transaction is committed). Called with the core lock held.
+   */
+  private transactionOf(out: CoreOutput, partition: number): PreparedTransaction {
+    const limit = this.cfg.kafka.brokerMaxMessageBytes;
+    const records = out.dirty.size > 0 ? this.deps.core.exportState(out.dirty) : [];
+    return {
+      symptoms: out.symptoms.map(symptomMessage),
+      state: records.map((r) => ({
+        key: r.key,
+        value: r.value ?? null,
+        partition: this.pipelinePartition.get(pipelineOfKey(r.key)) ?? partition,
+      })),
+      incidents: out.incidentEvents.map((e) => ({
+        key: e.incident.incident_id,
+        value: JSON.stringify(e),
+        headers: { 'rootline-event': e.type, 'rootline-version': String(e.incident.version) },
+      })),
+      health: [...out.runs, ...out.healthUpdates].map(({ pipeline, node, run }) => ({
+        key: `${pipeline}/${node}`,
+        value: healthRecordValue(pipeline, node, run, limit),
+      })),
+    };
+  }
+
+  /** One transaction: the dead letters, forwards, what the core prepared, and the offsets (with a topic). */
   private async commit(
     topic: string | undefined,
     partition: number,
     lastOffset: string,
-    out: CoreOutput,
+    prepared: PreparedTransaction,
     dead: Message[],
     forwards: Message[],
   ): Promise<void> {
@@ -665,42 +829,16 @@ export class KafkaMonitor {
       const sends: { topic: string; messages: Message[]; limit: number }[] = [];
       if (dead.length > 0) sends.push({ topic: k.topics.dlq, messages: dead, limit });
       // Symptoms traced to a root another instance holds go to it, keyed by the root's pipeline.
-      const reportsOut = [...forwards, ...out.symptoms.map(symptomMessage)];
+      const reportsOut = [...forwards, ...prepared.symptoms];
       if (reportsOut.length > 0) sends.push({ topic: k.topics.reports, messages: reportsOut, limit });
-      if (out.dirty.size > 0) {
-        const records = this.deps.core.exportState(out.dirty);
+      if (prepared.state.length > 0)
         sends.push({
           topic: k.topics.state,
           limit: Math.max(limit, STATE_TOPIC_MAX_MESSAGE_BYTES),
-          messages: records.map((r) => ({
-            key: r.key,
-            value: r.value ?? null,
-            partition: this.pipelinePartition.get(pipelineOfKey(r.key)) ?? partition,
-          })),
+          messages: prepared.state,
         });
-      }
-      if (out.incidentEvents.length > 0) {
-        sends.push({
-          topic: k.topics.incidents,
-          limit,
-          messages: out.incidentEvents.map((e) => ({
-            key: e.incident.incident_id,
-            value: JSON.stringify(e),
-            headers: { 'rootline-event': e.type, 'rootline-version': String(e.incident.version) },
-          })),
-        });
-      }
-      const health = [...out.runs, ...out.healthUpdates];
-      if (health.length > 0) {
-        sends.push({
-          topic: k.topics.health,
-          limit,
-          messages: health.map(({ pipeline, node, run }) => ({
-            key: `${pipeline}/${node}`,
-            value: healthRecordValue(pipeline, node, run, limit),
-          })),
-        });
-      }
+      if (prepared.incidents.length > 0) sends.push({ topic: k.topics.incidents, limit, messages: prepared.incidents });
+      if (prepared.health.length > 0) sends.push({ topic: k.topics.health, limit, messages: prepared.health });
       // One request per group of messages that fits the broker's record-batch limit (each request makes at most
       // one record batch per partition, so none can be larger than its group).
       const requests: { topic: string; messages: Message[] }[][] = [];
