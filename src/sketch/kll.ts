@@ -811,17 +811,37 @@ export class KllDoublesSketch {
         offset += 8;
       }
     }
-    for (let i = first; i < capacity; i++) {
-      const item = items[i]!;
-      if (item !== item) throw invalid('NaN item');
-    }
-    for (let level = (flags & FLAG_LEVEL_ZERO_SORTED) !== 0 ? 0 : 1; level < numLevels; level++) {
-      for (let i = levels[level]! + 1; i < levels[level + 1]!; i++) {
-        if (items[i]! < items[i - 1]!) throw invalid(`level ${level} is not sorted`);
+    // Every item a number within min .. max, and sorted within its level (level zero only when flagged so): one
+    // pass over the items; on a failure, the checks one after the other say which (the same error as always).
+    const zeroSorted = (flags & FLAG_LEVEL_ZERO_SORTED) !== 0;
+    let valid = true;
+    for (let level = 0; valid && level < numLevels; level++) {
+      const sorted = level > 0 || zeroSorted;
+      const to = levels[level + 1]!;
+      let prev = -Infinity;
+      for (let i = levels[level]!; i < to; i++) {
+        const item = items[i]!;
+        // NaN fails both comparisons.
+        if (!(item >= min && item <= max) || (sorted && item < prev)) {
+          valid = false;
+          break;
+        }
+        prev = item;
       }
     }
-    for (let i = first; i < capacity; i++) {
-      if (items[i]! < min || items[i]! > max) throw invalid(`item ${items[i]} outside min ${min} .. max ${max}`);
+    if (!valid) {
+      for (let i = first; i < capacity; i++) {
+        const item = items[i]!;
+        if (item !== item) throw invalid('NaN item');
+      }
+      for (let level = zeroSorted ? 0 : 1; level < numLevels; level++) {
+        for (let i = levels[level]! + 1; i < levels[level + 1]!; i++) {
+          if (items[i]! < items[i - 1]!) throw invalid(`level ${level} is not sorted`);
+        }
+      }
+      for (let i = first; i < capacity; i++) {
+        if (items[i]! < min || items[i]! > max) throw invalid(`item ${items[i]} outside min ${min} .. max ${max}`);
+      }
     }
     sketch.items = items;
     sketch.n_ = n;
