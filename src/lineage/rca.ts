@@ -36,7 +36,16 @@ export interface RcaRun
   extends
     Pick<
       NodeRun,
-      'run_id' | 'event_time' | 'healthy' | 'status' | 'column_lineage' | 'code_version' | 'params' | 'inputs' | 'error'
+      | 'run_id'
+      | 'event_time'
+      | 'healthy'
+      | 'status'
+      | 'column_lineage'
+      | 'code_version'
+      | 'params'
+      | 'inputs'
+      | 'error'
+      | 'changes'
     >,
     Partial<Pick<NodeRun, 'outputs' | 'output_lineage'>> {
   ref: NodeRef;
@@ -140,10 +149,29 @@ function datasetSources(x: RcaRun, f: RcaFinding): DatasetColumn[] | undefined {
   return found;
 }
 
-/** Whether an anomalous upstream run explains finding `f` at run `x` (see the module comment). */
+/**
+ * The kinds of findings a compatible change upstream can explain: a shape that follows the new schema (row
+ * counts, the reader's own schema) and distributions. Never null ratios (lost values), failed runs, failed
+ * tests or staleness: those stay faults of their own.
+ */
+const CHANGE_CONSEQUENCES: ReadonlySet<string> = new Set(['row_count', 'schema', 'drift']);
+
+/** The compatible changes of an upstream run that can explain finding `f` (see {@link CHANGE_CONSEQUENCES}). */
+function changeExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
+  if (!upstream.changes || upstream.changes.length === 0 || !CHANGE_CONSEQUENCES.has(f.metric)) return [];
+  return matching(x, f, upstream, upstream.changes);
+}
+
+/**
+ * Whether an upstream run explains finding `f` at run `x` (see the module comment): an anomalous run by its
+ * findings; any run by the compatible changes it carried or passed on (a column added upstream explains the
+ * reader's row count moving with it), so the walk reaches the changed node.
+ */
 export function explains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
-  if (upstream.healthy) return [];
-  return matching(x, f, upstream, upstream.findings);
+  const changed = changeExplains(x, f, upstream);
+  if (upstream.healthy) return changed;
+  const found = matching(x, f, upstream, upstream.findings);
+  return found.length > 0 ? found : changed;
 }
 
 /** A long-horizon signal: a creep of the column's mean, evidence for drift downstream and a possible root. */

@@ -29,6 +29,13 @@ export interface NodeRun {
   findings: FindingBrief[];
   /** Sub-threshold movements (evidence for RCA only; see rules' elevatedSignals). */
   signals?: FindingBrief[];
+  /**
+   * Compatible changes the run carried or passed on: its own compatible schema changes (a column added, a
+   * type widened: the schema is the new baseline at once), or its row-count findings when they follow such a
+   * change in a run it read (a model gaining a coefficient row for a new feature). RCA walks through them to
+   * the changed node (lineage/rca.ts, changeExplains); absent when there is none.
+   */
+  changes?: FindingBrief[];
   /** Findings on the profiles of the datasets as this run read them. */
   input_findings: (FindingBrief & { dataset: string })[];
   column_lineage?: Record<string, ColumnSource[]>;

@@ -42,6 +42,7 @@ import {
   holdReference,
   learnBaseline,
   learnRowCount,
+  shiftRowCounts,
   learnSummary,
   resetBaseline,
   summarize,
@@ -682,6 +683,8 @@ export class MonitorCore {
     };
     const signals = elevatedSignals(this.rules, metrics);
     if (signals.length > 0) run.signals = signals.map(briefOf);
+    const changes = v.notices.filter((f) => f.metric === 'schema');
+    if (changes.length > 0) run.changes = changes.map(briefOf);
     if (report.code_version !== undefined) run.code_version = report.code_version;
     if (report.data_version !== undefined) run.data_version = report.data_version;
     if (report.params !== undefined) run.params = report.params;
@@ -719,7 +722,19 @@ export class MonitorCore {
           h.down = c.long_horizon.down;
         }
       }
-    if (v.healthy && !v.pending) {
+    const follows = !v.healthy && !v.pending && this.followsUpstreamChange(v, run);
+    if (follows) {
+      // The row count moved with a compatible change in a run it read: the new level is the normal at once,
+      // as the change itself is (its history is moved to it, seasons and spread kept), and the run is learned.
+      // RCA still walks through it to the changed node, whose incident names this run as a symptom.
+      const o = (report.outputs ?? [])[0];
+      const b = o ? own(node.outputs, o.dataset) : undefined;
+      const expected = v.metrics.row_count.baseline;
+      const rows = v.metrics.row_count.value;
+      if (b && expected !== undefined && expected > 0 && rows !== undefined) shiftRowCounts(b, rows / expected);
+      run.changes = [...(run.changes ?? []), ...run.findings];
+    }
+    if ((v.healthy || follows) && !v.pending) {
       for (const o of report.outputs ?? [])
         if (o.profile !== undefined)
           learnBaseline(node, 'out', o.dataset, o.profile, report, this.epochs, opts, out.dirty, v.metrics.columns);
@@ -764,6 +779,29 @@ export class MonitorCore {
     if (rt.state.watermark > 0 && at - rt.state.watermark > PAUSE_MIN_MS)
       pushBounded((rt.state.pauses ??= []), [rt.state.watermark, at], PAUSES_KEPT);
     rt.state.watermark = Math.max(rt.state.watermark, at);
+  }
+
+  /**
+   * Whether a run's findings are only its row count following a compatible change upstream: every finding is a
+   * row-count one, and a run it read (the exact one it names, or the parent's latest) carried or passed on a
+   * compatible change (RunRecord.changes). A row count that moves with a change of schema upstream (a model
+   * gaining a coefficient row, a wide-to-long step gaining rows) is the change's consequence, not a fault here.
+   */
+  private followsUpstreamChange(v: RunVerdict, run: RunRecord): boolean {
+    if (v.status !== 'success' || v.findings.length === 0 || !v.findings.every((f) => f.metric === 'row_count'))
+      return false;
+    return run.upstream.some((u) => {
+      const ref: NodeRef = { pipeline: u.pipeline, node: u.node };
+      const node = this.nodeState(ref);
+      const rec = node
+        ? u.run_id !== undefined
+          ? node.history.find((h) => h.run_id === u.run_id)
+          : node.history.at(-1)
+        : u.run_id !== undefined && this.isRemote(ref)
+          ? this.view!.run(ref, u.run_id)
+          : undefined;
+      return rec?.changes !== undefined && rec.changes.length > 0;
+    });
   }
 
   /**

@@ -67,6 +67,19 @@ function worst(findings: { severity?: Severity | undefined }[]): Severity {
   return best;
 }
 
+/**
+ * An incident's opening severity: its root findings'. A root that is a compatible change, not a fault (a
+ * healthy run whose schema grew: RunRecord.changes), takes its consequences' severity downstream, but at most
+ * `warning`: a change that moved its readers deserves a look (and an accept), never a page.
+ */
+function openingSeverity(v: RootVerdict, findings: { severity?: Severity | undefined }[]): Severity {
+  const own = worst(v.rootFindings as FindingBrief[]);
+  if (!v.root.healthy || !v.root.changes || v.root.changes.length === 0) return own;
+  const downstream = worst(findings);
+  const capped = SEVERITIES.indexOf(downstream) < SEVERITIES.indexOf('warning') ? 'warning' : downstream;
+  return SEVERITIES.indexOf(capped) < SEVERITIES.indexOf(own) ? capped : own;
+}
+
 /** The likely cause at the root, from what changed there since its last healthy run. */
 export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasParents: boolean): Cause {
   const r = v.root;
@@ -338,7 +351,7 @@ export function attributeRun(
         cause: causeOf(v, lastGood, hasParents || home.graph.parents(rootRef, v.root.event_time).length > 0),
         metric: first.metric,
         ...(first.column !== undefined ? { column: first.column } : {}),
-        severity: worst(rootFindings),
+        severity: openingSeverity(v, findings),
         status: 'open',
         opened_at: iso(v.root.event_time),
         updated_at: iso(at),

@@ -27,6 +27,16 @@ export interface ColumnBaseline {
   drift_stats?: number[];
   /** Output numeric columns: the long-horizon reference and its CUSUM (absent until a run has a mean). */
   horizon?: HorizonState;
+  /**
+   * Numeric columns: [mean, healthy runs in a row that had it]: a column whose every run has the same mean
+   * (to a millionth of its range) is normalized by the producer per run (z-scores): see evaluate.ts, "pinned".
+   */
+  pinned_mean?: [number, number];
+  /**
+   * Categorical columns: the numbers (the dataset's healthy_runs count when learned) of the recent healthy runs
+   * that showed a value the baseline never listed, at most N: a column whose values come and go (campaigns).
+   */
+  fresh_runs?: number[];
 }
 
 /**
@@ -147,6 +157,8 @@ export interface DatasetSummary {
       drift?: number;
       mean?: number;
       n?: number;
+      /** Categorical: the run showed a value its baseline never listed (see evaluate.ts, freshValues). */
+      fresh?: boolean;
     }
   >;
   schema?: { fingerprint: string; schema?: Schema };

@@ -283,6 +283,13 @@ export interface DriftMetrics {
   noise_band?: number;
   /** The pinned reference run compared with, when one is (else the rolling window of healthy runs). */
   reference_run?: string;
+  /** KS on a per-run normalized column: compared by shape, each side at its median and interquartile range. */
+  by_shape?: boolean;
+  /**
+   * chi2: the column's values come and go in its healthy runs (monitor/evaluate.ts, valuesComeAndGo): a value
+   * appearing or vanishing is not a finding by itself.
+   */
+  turnover?: boolean;
   /** chi2: the values whose shares moved most (at most 5), with their share bounds. */
   shifts?: CategoryMove[];
   /** chi2: values that appeared or vanished beyond a factor 10 in share, with one-sided p-values. */

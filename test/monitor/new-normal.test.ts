@@ -63,6 +63,69 @@ describe('the new normal: compatible schema changes', () => {
   });
 });
 
+/** A copy of a report whose first output has `factor` times the rows (a step whose row count follows the schema). */
+function withRows(r: Report, factor: number): Report {
+  const c = structuredClone(r);
+  const p = c.outputs![0]!.profile!;
+  p.row_count = Math.round(p.row_count! * factor);
+  return c;
+}
+
+describe('the new normal: what follows a compatible change downstream', () => {
+  // n00 -> n01 -> n02: n00 adds a column and n01 carries it on (a select *); n02 is a step whose row count
+  // follows its input's columns (a model writing one coefficient row per feature): 8 rows become 9.
+  const s = Scenario.of('chain', 3, 23);
+  const changed = (run: number, rows = 9 / 8) =>
+    s
+      .reports(run)
+      .map((r) => (r.node === 'n00' || r.node === 'n01' ? withAddedColumn(r) : r.node === 'n02' ? withRows(r, rows) : r));
+
+  it('the reader\'s row count moving with it: one warning incident naming the changed node, then quiet', () => {
+    const core = newCore();
+    drive(core, s.batches(0, WARMUP));
+    const first = core.processBatch(changed(WARMUP));
+    // The row count at n02 is found, and walked through n01's change to n00's.
+    expect(first.findings.filter((f) => f.node === 'n02').map((f) => f.metric)).toEqual(['row_count']);
+    const open = core.incidents({ status: 'open' });
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ culprit: 'n00', metric: 'schema', severity: 'warning' });
+    expect(open[0]!.symptoms.map((x) => x.node)).toContain('n02');
+    // The new level is n02's normal at once: the next runs raise nothing and open nothing.
+    const later = drive(
+      core,
+      [1, 2, 3, 4, 5, 6].map((i) => changed(WARMUP + i)),
+    );
+    expect(later.flatMap((o) => o.findings).filter((f) => f.node === 'n02')).toEqual([]);
+    expect(core.incidents().map((i) => i.culprit)).toEqual(['n00']);
+    expect(core.incidents({ status: 'open' })).toEqual([]);
+  });
+
+  it('the same row-count move with no change upstream is n02\'s own critical incident', () => {
+    const core = newCore();
+    drive(core, s.batches(0, WARMUP));
+    core.processBatch(s.reports(WARMUP).map((r) => (r.node === 'n02' ? withRows(r, 9 / 8) : r)));
+    const open = core.incidents({ status: 'open' });
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ culprit: 'n02', metric: 'row_count', severity: 'critical' });
+  });
+
+  it('a change upstream does not explain lost values downstream: a null spike at n02 stays its own', () => {
+    const core = newCore();
+    drive(core, s.batches(0, WARMUP));
+    const batch = changed(WARMUP, 1).map((r) => {
+      if (r.node !== 'n02') return r;
+      const c = structuredClone(r);
+      const p = c.outputs![0]!.profile!;
+      const [name, col] = Object.entries(p.columns!)[0]!;
+      p.columns![name] = { ...col, null_count: Math.round(col.count * 0.3) };
+      return c;
+    });
+    core.processBatch(batch);
+    const open = core.incidents({ status: 'open' });
+    expect(open.map((i) => [i.culprit, i.metric])).toEqual([['n02', 'null_ratio']]);
+  });
+});
+
 describe('the new normal: accepting a change', () => {
   // n00 -> n01 -> n02: the source moves to a new level for good (3 standard deviations of amount).
   const s = Scenario.of('chain', 3, 22);

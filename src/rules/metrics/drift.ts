@@ -41,7 +41,7 @@ export function withinNoise(d: DriftMetrics): boolean {
  * floor over a baseline share of at most a tenth of it (or the reverse), significant at `alpha`.
  */
 export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
-  if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined) return [];
+  if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined || d.turnover === true) return [];
   const floor = r.category_floor ?? DEFAULT_CATEGORY_FLOOR;
   return d.candidates.filter(
     (c) =>
