@@ -176,6 +176,9 @@ interface RunVerdict {
   notices: Finding[];
 }
 
+/** How far up the runs a run read are searched for a fault in progress (creepUnderFault). */
+const ANOMALY_DEPTH = 16;
+
 /** What to accept as a node's new normal (see {@link MonitorCore.acceptChange}). */
 export interface AcceptChangeInput {
   pipeline: string;
@@ -306,6 +309,7 @@ export class MonitorCore {
     const verdict = this.evaluateRun(report, node, ref, out);
     const parents = this.parentRuns(rt, report, ref, at);
     this.inputStaleness(report, node, at, parents.upstream, verdict);
+    this.creepUnderFault(verdict, parents.upstream);
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
     this.learn(report, rt, node, at, verdict, run, out);
     const events = this.attribute(rt, ref, run, verdict.healthy);
@@ -714,7 +718,14 @@ export class MonitorCore {
     const opts = this.options;
     // The long-horizon CUSUMs move with every successful run whose only findings are long-horizon ones
     // (a fault's runs do not count towards a creep, nor does the creep stop counting once it is found).
-    if (v.status === 'success' && v.findings.every((f) => f.metric === 'long_drift'))
+    // Nor do the runs of a node that read an anomalous upstream run: a fault's effect downstream, sub-threshold
+    // there, is the fault's (its incident), not the start of a creep that would alarm after it ended.
+    if (
+      v.status === 'success' &&
+      v.findings.every((f) => f.metric === 'long_drift') &&
+      v.metrics.columns.some((c) => c.long_horizon !== undefined) &&
+      !this.readAnomalous(run.upstream)
+    )
       for (const c of v.metrics.columns) {
         const h = c.long_horizon ? own(own(node.outputs, c.dataset)?.columns, c.column)?.horizon : undefined;
         if (h && c.long_horizon) {
@@ -782,6 +793,47 @@ export class MonitorCore {
   }
 
   /**
+   * Whether a run read, directly or through the runs it read (up to {@link ANOMALY_DEPTH} hops), an anomalous
+   * upstream run: one with findings other than long-horizon ones (a fault in progress above it).
+   */
+  private readAnomalous(upstream: RunRecord['upstream']): boolean {
+    const seen = new Set<string>();
+    let frontier = upstream;
+    for (let depth = 0; depth < ANOMALY_DEPTH && frontier.length > 0; depth++) {
+      const next: RunRecord['upstream'] = [];
+      for (const u of frontier) {
+        const rec = this.upstreamRun(u);
+        if (!rec) continue;
+        const k = `${nodeKey(u)}\u001e${rec.run_id}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (!rec.healthy && rec.findings.some((f) => f.metric !== 'long_drift')) return true;
+        next.push(...rec.upstream);
+      }
+      frontier = next;
+    }
+    return false;
+  }
+
+  /**
+   * A long-horizon finding of a run that read a fault in progress above it is that fault's effect, not a
+   * creep starting here: dropped (the fault has its incident; the CUSUM does not move either: learn).
+   */
+  private creepUnderFault(v: RunVerdict, upstream: RunRecord['upstream']): void {
+    if (!v.findings.some((f) => f.metric === 'long_drift') || !this.readAnomalous(upstream)) return;
+    v.findings = v.findings.filter((f) => f.metric !== 'long_drift');
+    if (v.findings.length === 0 && v.status === 'success' && !v.pending) v.healthy = true;
+  }
+
+  /** An upstream run a run names: held here, or (named) through the view. */
+  private upstreamRun(u: RunRecord['upstream'][number]): RunRecord | undefined {
+    const ref: NodeRef = { pipeline: u.pipeline, node: u.node };
+    const node = this.nodeState(ref);
+    if (node) return u.run_id !== undefined ? node.history.find((h) => h.run_id === u.run_id) : node.history.at(-1);
+    return u.run_id !== undefined && this.isRemote(ref) ? this.view!.run(ref, u.run_id) : undefined;
+  }
+
+  /**
    * Whether a run's findings are only its row count following a compatible change upstream: every finding is a
    * row-count one, and a run it read (the exact one it names, or the parent's latest) carried or passed on a
    * compatible change (RunRecord.changes). A row count that moves with a change of schema upstream (a model
@@ -791,15 +843,7 @@ export class MonitorCore {
     if (v.status !== 'success' || v.findings.length === 0 || !v.findings.every((f) => f.metric === 'row_count'))
       return false;
     return run.upstream.some((u) => {
-      const ref: NodeRef = { pipeline: u.pipeline, node: u.node };
-      const node = this.nodeState(ref);
-      const rec = node
-        ? u.run_id !== undefined
-          ? node.history.find((h) => h.run_id === u.run_id)
-          : node.history.at(-1)
-        : u.run_id !== undefined && this.isRemote(ref)
-          ? this.view!.run(ref, u.run_id)
-          : undefined;
+      const rec = this.upstreamRun(u);
       return rec?.changes !== undefined && rec.changes.length > 0;
     });
   }
@@ -1148,6 +1192,20 @@ export class MonitorCore {
       const first = sn.history.find((h) => h.event_time >= since);
       this.rebaseline(sn, first?.seq ?? sn.run_seq, out.dirty);
       rebaselined.push(sref);
+    }
+    // Every node below the change restarts its slow (long-horizon) references: the accepted level moves them
+    // all, also those whose movement stayed under the thresholds (no symptom), which would creep otherwise.
+    for (const d of this.descendants(ref)) {
+      const dn = this.nodeState(d);
+      if (!dn) continue;
+      let reset = false;
+      for (const b of Object.values(dn.outputs))
+        for (const c of Object.values(b.columns))
+          if (c.horizon !== undefined) {
+            delete c.horizon;
+            reset = true;
+          }
+      if (reset) out.dirty.add(stateKey.node(d.pipeline, d.node));
     }
     // Every reader of a re-baselined output restarts that input's baseline too.
     const datasets = new Set<string>();

@@ -273,7 +273,12 @@ function numericDrift(
   shape = false,
 ): DriftMetrics | undefined {
   if (!base) return undefined;
-  if (col.sample && base.kind === 'sample' && !shape) {
+  if (shape) {
+    const d = shapeDrift(base, col);
+    if (d !== undefined) return d;
+    // Not comparable by shape (a discrete column, a zero interquartile range): compared as it is.
+  }
+  if (col.sample && base.kind === 'sample') {
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
     const r = ks2samp(col.sample, base.values);
     const ev = driftEvidence({ d: r.statistic, n1: col.sample.length, n2: base.values.length });
@@ -294,18 +299,13 @@ function numericDrift(
     current = sketchSteps(s);
   } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
   else return undefined;
-  let baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
+  const baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
   if (current.n === 0 || baseSteps.n === 0) return undefined;
-  let byShape = false;
-  if (shape) {
-    const a = robustScale(current);
-    const b = robustScale(baseSteps);
-    if (a !== undefined && b !== undefined) {
-      current = rescaled(current, a);
-      baseSteps = rescaled(baseSteps, b);
-      byShape = true;
-    }
-  }
+  return stepsDrift(current, baseSteps, false);
+}
+
+/** KS between two step CDFs, with the effect's lower bound (rank and sampling error out). */
+function stepsDrift(current: Steps, baseSteps: Steps, byShape: boolean): DriftMetrics {
   const d = ksSteps(current, baseSteps);
   const ev = driftEvidence({
     d,
@@ -323,6 +323,29 @@ function numericDrift(
     n_baseline: baseSteps.n,
     ...(byShape ? { by_shape: true } : {}),
   };
+}
+
+/**
+ * KS between the run and the baseline each at its own median and interquartile range (a per-run normalized
+ * column, see {@link normalizedPerRun}); undefined when either side has no robust scale (robustScale).
+ */
+function shapeDrift(
+  base: NumericBase,
+  col: { sketch?: { data: string }; sample?: number[] },
+): DriftMetrics | undefined {
+  let current: Steps;
+  if (col.sketch) {
+    const s = decodedSketch(col.sketch, col.sketch.data);
+    if (s.isEmpty) return undefined;
+    current = sketchSteps(s);
+  } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
+  else return undefined;
+  const baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
+  if (current.n === 0 || baseSteps.n === 0) return undefined;
+  const a = robustScale(current);
+  const b = robustScale(baseSteps);
+  if (a === undefined || b === undefined) return undefined;
+  return stepsDrift(rescaled(current, a), rescaled(baseSteps, b), true);
 }
 
 function categoricalDrift(
@@ -616,7 +639,16 @@ function collectEpoch(c: ColumnBaseline, mean: number, n: number, slot: SlotColu
   (h.epoch ??= []).push([mean, sd, n]);
   if (h.epoch.length < size) return;
   const means = h.epoch.map((e) => e[0]);
-  const spread = mad(means, { scaled: true });
+  // The larger of the scaled MAD and IQR / 1.349 (both the sd at the normal): a weekly column (weekend means
+  // 40% lower, 2 runs in 7) has a MAD of its weekdays alone, and its weekends would each step the CUSUM by the
+  // clip; the IQR spans both modes once the other one holds a quarter of the runs.
+  const sorted = [...means].sort((a, b) => a - b);
+  const at = (p: number) => {
+    const x = p * (sorted.length - 1);
+    const lo = Math.floor(x);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (x - lo);
+  };
+  const spread = Math.max(mad(means, { scaled: true }), (at(0.75) - at(0.25)) / 1.349);
   const sigma = median(h.epoch.map((e) => e[1]));
   const values = median(h.epoch.map((e) => e[2]));
   h.ref = {
