@@ -227,8 +227,43 @@ export function epochOfRun(
   return out;
 }
 
-/** An epoch as the JSON value of its state record. */
+/** A property name JSON.stringify puts first (an array index: it orders those numerically, before the others). */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+function isArrayIndex(name: string): boolean {
+  return ARRAY_INDEX.test(name) && Number(name) < 4294967295;
+}
+
+/** A sketch's bytes as base64, without copying them first. */
+function base64Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/**
+ * An epoch as the JSON value of its state record: the text JSON.stringify makes of it, put together without
+ * making JSON.stringify scan the sketches' base64 (a string of the base64 alphabet needs no escaping: it is
+ * quoted as it is). It is the open epoch's record, rewritten at every healthy run: 125 KB for 20 columns, where
+ * JSON.stringify took 150 us. Columns named like array indexes (which JSON.stringify puts first, in numeric
+ * order) take JSON.stringify itself.
+ */
 export function epochToJSON(ep: BaselineEpoch): string {
+  const parts: string[] = [];
+  for (const [name, col] of ep.columns) {
+    if (isArrayIndex(name)) return epochToJSONSlow(ep);
+    let value: string;
+    if (col.kind === 'numeric') {
+      value = '{"kind":"numeric"';
+      if (col.sketch) value += `,"sketch":"${base64Of(col.sketch)}"`;
+      if (col.sample) value += `,"sample":${JSON.stringify(col.sample)}`;
+      value += '}';
+    } else value = JSON.stringify({ kind: 'categorical', ...col.bounds.toJSON() });
+    parts.push(`${JSON.stringify(name)}:${value}`);
+  }
+  const head = JSON.stringify({ epoch: ep.epoch, runs: ep.runs, run_ids: ep.run_ids });
+  return `${head.slice(0, -1)},"columns":{${parts.join(',')}}}`;
+}
+
+/** {@link epochToJSON} by JSON.stringify (the reference: the same text). */
+export function epochToJSONSlow(ep: BaselineEpoch): string {
   const columns = Object.create(null) as EpochRecord['columns'];
   for (const [name, col] of ep.columns) {
     columns[name] =
