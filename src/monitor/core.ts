@@ -724,6 +724,7 @@ export class MonitorCore {
       v.status === 'success' &&
       v.findings.every((f) => f.metric === 'long_drift') &&
       v.metrics.columns.some((c) => c.long_horizon !== undefined) &&
+      this.longDriftEnabled(node, v.metrics.columns) &&
       !this.readAnomalous(run.upstream)
     )
       for (const c of v.metrics.columns) {
@@ -823,6 +824,20 @@ export class MonitorCore {
     if (!v.findings.some((f) => f.metric === 'long_drift') || !this.readAnomalous(upstream)) return;
     v.findings = v.findings.filter((f) => f.metric !== 'long_drift');
     if (v.findings.length === 0 && v.status === 'success' && !v.pending) v.healthy = true;
+  }
+
+  /**
+   * Whether a long-horizon rule is enabled for the node or one of its columns with a long-horizon reference
+   * (else the CUSUMs decide nothing and the upstream walk is skipped).
+   */
+  private longDriftEnabled(node: NodeState, columns: readonly { column: string; long_horizon?: unknown }[]): boolean {
+    const on = (column?: string) =>
+      effectiveRules(this.rules, {
+        pipeline: node.pipeline,
+        node: node.node,
+        ...(column !== undefined ? { column } : {}),
+      }).rules.some((r) => r.metric === 'long_drift' && r.enabled);
+    return on() || columns.some((c) => c.long_horizon !== undefined && on(c.column));
   }
 
   /** An upstream run a run names: held here, or (named) through the view. */
