@@ -162,6 +162,21 @@ describe('row_count: an hourly node in its first day', () => {
       expect(rowFindings(hourly(5, seed)).map((f) => [seed, f.run_id, f.message])).toEqual([]);
   });
 
+  it('whose first night held within 10% and whose first morning run jumps by half gives none', () => {
+    // Found on the pandas set (seed 2): nights that moved about 10% counted as steady, the first morning run
+    // was judged against the night, flagged and never learned, and every day hour after it stayed flagged.
+    const start = Date.UTC(2026, 0, 5, 0, 27);
+    const runs = Array.from({ length: 24 * 4 }, (_, i) => {
+      const t = start + i * 3_600_000;
+      const h = new Date(t).getUTCHours();
+      // the first night as seen there (129-142: one run 9% above the others), then about +-2%
+      const night = [129, 129, 130, 134, 142, 132, 131][h]!;
+      const level = h < 7 ? night : h < 12 ? 190 + (h - 7) * 40 : h < 20 ? 350 : 250 - (h - 20) * 25;
+      return { node: 'feat', t, rows: i < 7 ? level : Math.round(level * (1 + ((i % 3) - 1) * 0.02)) };
+    });
+    expect(rowFindings(runs).map((f) => [f.run_id, f.message])).toEqual([]);
+  });
+
   it('is judged from its second day on: a 30% drop at 10:10 on day 3 is caught, against that hour', () => {
     const runs = hourly(5, 4, 2 * 24 + 10);
     const found = rowFindings(runs);
