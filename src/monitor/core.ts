@@ -20,6 +20,7 @@ import {
 } from '../lineage/index.js';
 import {
   effectiveRules,
+  metricEnabled,
   elevatedSignals,
   evaluateFreshness,
   evaluateRules,
@@ -241,6 +242,15 @@ export class MonitorCore {
   /** Replaces the rules (hot reload); the next report is evaluated with them. */
   setRules(rules: RuleSet): void {
     this.rules = rules;
+  }
+
+  /**
+   * Which of a node's output columns keep long-horizon state: those a long_drift rule is enabled for (the
+   * rule is opt-in; elsewhere the reference epoch and CUSUM would be state no verdict reads).
+   */
+  private longHorizonFor(node: NodeState): (column: string) => boolean {
+    const rules = this.rules;
+    return (column) => metricEnabled(rules, 'long_drift', { pipeline: node.pipeline, node: node.node, column });
   }
 
   get ruleSet(): RuleSet {
@@ -749,7 +759,18 @@ export class MonitorCore {
     if ((v.healthy || follows) && !v.pending) {
       for (const o of report.outputs ?? [])
         if (o.profile !== undefined)
-          learnBaseline(node, 'out', o.dataset, o.profile, report, this.epochs, opts, out.dirty, v.metrics.columns);
+          learnBaseline(
+            node,
+            'out',
+            o.dataset,
+            o.profile,
+            report,
+            this.epochs,
+            opts,
+            out.dirty,
+            v.metrics.columns,
+            this.longHorizonFor(node),
+          );
       node.healthy_runs += 1;
       this.clearCandidates(node, out.dirty);
     } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);
@@ -1255,7 +1276,9 @@ export class MonitorCore {
   private rebaseline(node: NodeState, fromSeq: number, dirty: Set<string>): number {
     const learn = this.candidateRuns(node).filter((c) => c.seq >= fromSeq);
     for (const ds of Object.keys(node.outputs)) resetBaseline(node, 'out', ds, this.epochs, this.options, dirty);
-    for (const c of learn) for (const o of c.outputs) learnSummary(node, 'out', o, c, this.epochs, this.options, dirty);
+    const horizon = this.longHorizonFor(node);
+    for (const c of learn)
+      for (const o of c.outputs) learnSummary(node, 'out', o, c, this.epochs, this.options, dirty, horizon);
     for (const h of node.history)
       if (h.seq >= fromSeq && !h.healthy && h.status === 'success') {
         h.accepted = true;

@@ -651,7 +651,7 @@ function collectEpoch(c: ColumnBaseline, mean: number, n: number, slot: SlotColu
   const spread = Math.max(mad(means, { scaled: true }), (at(0.75) - at(0.25)) / 1.349);
   const sigma = median(h.epoch.map((e) => e[1]));
   const values = median(h.epoch.map((e) => e[2]));
-  h.ref = {
+  const ref: NonNullable<HorizonState['ref']> = {
     mean: median(means),
     sd: Number.isFinite(spread) ? spread : 0,
     sigma,
@@ -669,8 +669,10 @@ function collectEpoch(c: ColumnBaseline, mean: number, n: number, slot: SlotColu
   // The residual spread, not the sampling error: a table re-read every run (customers, accounts) moves far
   // less than independent samples would, and its trend shows against what it actually does.
   const noise = Number.isFinite(residual) ? residual : 0;
-  if (Math.abs(slope) * (means.length - 1) > 3 * noise) h.ref.trending = true;
-  delete h.epoch;
+  if (Math.abs(slope) * (means.length - 1) > 3 * noise) ref.trending = true;
+  // A new object without the epoch rather than `delete` (which leaves the object in V8's slower, larger
+  // dictionary mode for the rest of the process): the same fields in the same order.
+  c.horizon = { up: h.up, down: h.down, ref };
 }
 
 /** The Theil-Sen slope of a series against its index: the median of the pairwise slopes. */
@@ -740,6 +742,8 @@ export function learnBaseline(
   dirty: Set<string>,
   /** The run's evaluated columns (evaluateProfile): their drift statistics join the columns' noise history. */
   evaluated: readonly ColumnMetrics[] = [],
+  /** Which output columns keep long-horizon state (see {@link learnSummary}); absent = every one. */
+  horizon?: (column: string) => boolean,
 ): void {
   const summary = summarize(dataset, profile);
   for (const m of evaluated) {
@@ -756,10 +760,16 @@ export function learnBaseline(
     epochs,
     options,
     dirty,
+    horizon,
   );
 }
 
-/** Teaches a dataset's baseline one run's summary (a healthy run's, or an accepted candidate's). */
+/**
+ * Teaches a dataset's baseline one run's summary (a healthy run's, or an accepted candidate's). An output
+ * numeric column's long-horizon state (reference epoch, CUSUM) is kept only where `horizon` says so (the
+ * core: where a long_drift rule is enabled for the column); elsewhere it is never collected, and state left
+ * from when the rule was enabled is dropped. Absent = every column keeps it.
+ */
 export function learnSummary(
   node: NodeState,
   role: 'out' | 'in',
@@ -768,6 +778,7 @@ export function learnSummary(
   epochs: Map<string, BaselineEpoch>,
   options: CompiledCoreOptions,
   dirty: Set<string>,
+  horizon?: (column: string) => boolean,
 ): void {
   const map = role === 'out' ? node.outputs : node.inputs;
   const dataset = summary.dataset;
@@ -786,8 +797,10 @@ export function learnSummary(
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
-    if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0)
-      collectEpoch(c, col.mean, col.n, own(summary.columns, name), n);
+    if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {
+      if (horizon === undefined || horizon(name)) collectEpoch(c, col.mean, col.n, own(summary.columns, name), n);
+      else if (c.horizon !== undefined) delete c.horizon;
+    }
   }
   if (summary.schema !== undefined) b.schema = summary.schema;
   const columns = summary.columns;

@@ -11,6 +11,7 @@ import {
   type Finding,
   type NodeRunMetrics,
   type Rule,
+  type RuleMetric,
   type RuleSet,
   type Severity,
 } from './types.js';
@@ -41,6 +42,29 @@ export function effectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules
 }
 
 const EFFECTIVE = new WeakMap<RuleSet, Map<string, EffectiveRules>>();
+/**
+ * Whether a rule of this metric is enabled for the target (after overrides). For state a rule alone needs
+ * (the long horizon's reference epoch): a metric no rule or override enables anywhere is off for every
+ * target without evaluating the overrides.
+ */
+export function metricEnabled(set: RuleSet, metric: RuleMetric, target: RuleTarget): boolean {
+  let anywhere = ENABLED_ANYWHERE.get(set);
+  if (!anywhere) {
+    anywhere = new Set<RuleMetric>();
+    for (const r of set.rules) if (r.enabled) anywhere.add(r.metric);
+    for (const o of set.overrides)
+      for (const [id, change] of Object.entries(o.rules)) {
+        const r = set.rules.find((x) => x.id === id);
+        if (r && change.enabled === true) anywhere.add(r.metric);
+      }
+    ENABLED_ANYWHERE.set(set, anywhere);
+  }
+  if (!anywhere.has(metric)) return false;
+  return effectiveRules(set, target).rules.some((r) => r.metric === metric && r.enabled);
+}
+
+const ENABLED_ANYWHERE = new WeakMap<RuleSet, Set<RuleMetric>>();
+
 const EFFECTIVE_CACHE_LIMIT = 100_000;
 
 function computeEffectiveRules(set: RuleSet, target: RuleTarget): EffectiveRules {

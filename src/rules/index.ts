@@ -17,6 +17,7 @@ export {
 } from './load.js';
 export {
   effectiveRules,
+  metricEnabled,
   evaluateRules,
   evaluateFreshness,
   elevatedSignals,
