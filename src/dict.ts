@@ -31,9 +31,14 @@ export function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string
  * is safe; its other objects still inherit `Object.prototype`'s members.)
  */
 export function parseJsonDict(text: string): unknown {
+  // The parsed object itself loses its prototype (its own keys, `__proto__` included, stay as they are):
+  // V8 keeps it in fast mode, sharing one hidden class among objects of the same shape, whereas a copy
+  // into Object.create(null) is a dictionary-mode object with its own hash table. A reloaded state is
+  // mostly such objects (every column's baseline, every run record): the copy made it ~40% larger on the
+  // heap than the same state built by the core (bench/results/scale.md).
   return JSON.parse(text, (_key, value: unknown) =>
     typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? dictFrom(Object.entries(value as Record<string, unknown>))
+      ? (Object.setPrototypeOf(value, null) as object)
       : value,
   );
 }
