@@ -10,10 +10,14 @@
  * between reports). Each measurement runs in its own process, one after the other.
  *
  * Usage: npx tsx bench/scale.ts [--nodes 100,1000,5000] [--columns 20] [--runs 21] [--heap 8192] [--out bench/results/scale.md]
+ *
+ * The table (with the date, commit, machine and load average) goes to stdout and, unless `--out -`, into
+ * the out file between the markers `<!-- scale.ts: latest -->` and `<!-- /scale.ts -->` (appended at the end
+ * when the file has none): the history above it is kept.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -235,6 +239,7 @@ if (values.phase === 'build' || values.phase === 'reload') {
   const res = values.phase === 'build' ? await build(nodes, values.state!) : await reload(nodes, values.state!);
   process.stdout.write(`${JSON.stringify(res)}\n`);
 } else {
+  const loadStart = loadavg();
   const sizes = values.nodes.split(',').map(Number);
   const rows: string[] = [];
   for (const nodes of sizes) {
@@ -248,16 +253,41 @@ if (values.phase === 'build' || values.phase === 'reload') {
     const f = (x: number | undefined, d = 0) => (x === undefined ? 'failed' : x.toFixed(d));
     rows.push(
       `| ${nodes} x ${COLUMNS} | ${f(b.reports)} | ${f(b.reportsPerSec)} (${f(b.reportsPerCpuSec)}) | ${b.rss ? mib(b.rss) : 'failed'} | ` +
-        `${b.stateBytes ? mib(b.stateBytes) : 'failed'} | ${f(b.records)} | ${b.largestRecord ? (b.largestRecord / 1024).toFixed(1) : '-'} | ` +
+        `${b.stateBytes ? mib(b.stateBytes) : 'failed'} | ${b.bytes_n ? mib(b.bytes_n) : '-'} | ${f(b.records)} | ${b.largestRecord ? (b.largestRecord / 1024).toFixed(1) : '-'} | ` +
         `${l.loadMs !== undefined ? `${(l.loadMs / 1000).toFixed(1)} (${((l.loadCpuMs ?? 0) / 1000).toFixed(1)})` : 'failed'} | ${l.rssLoaded ? mib(l.rssLoaded) : 'failed'} | ` +
+        `${l.heapLoaded ? `${mib(l.heapLoaded)} / ${mib(l.arrayBuffersLoaded ?? 0)}` : '-'} | ` +
         `${l.firstRunMs !== undefined ? (l.firstRunMs / 1000).toFixed(1) : 'failed'} | ${l.rssAfter ? mib(l.rssAfter) : 'failed'} | ${f(l.incidents)} |`,
     );
   }
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
   const table = [
-    `| nodes x numeric columns | reports | core reports/s wall (per CPU s) | RSS after build (MiB) | state (MiB) | state records | largest record (KiB) | reload wall s (process CPU s) | RSS after reload (MiB) | next run of every node (s) | RSS after it (MiB) | open incidents |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    `${new Date().toISOString().slice(0, 16)}Z, commit ${commit()}, ${cpus().length} x ${cpus()[0]?.model.trim() ?? '?'}, ` +
+      `${mib(totalmem()).toFixed(0)} MiB, load average (1, 5, 15 min) ${load(loadStart)} at the start, ${load(loadavg())} at the end`,
+    '',
+    `| nodes x numeric columns | reports | core reports/s wall (per CPU s) | RSS after build (MiB) | state (MiB) | node records (MiB) | state records | largest record (KiB) | reload wall s (process CPU s) | RSS after reload (MiB) | heap used / ArrayBuffers after reload (MiB) | next run of every node (s) | RSS after it (MiB) | open incidents |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows,
   ].join('\n');
   process.stdout.write(`${table}\n`);
-  if (values.out !== '-') writeFileSync(values.out, `${table}\n`);
+  if (values.out !== '-')
+    writeFileSync(values.out, withLatest(existsSync(values.out) ? readFileSync(values.out, 'utf8') : '', table));
+}
+
+/** The commit measured (with `+` when the work tree has changes), or `?` outside a git checkout. */
+function commit(): string {
+  const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return '?';
+  return `${head.stdout.trim()}${git('diff', '--quiet', 'HEAD', '--', 'src', 'bench', 'rules').status === 0 ? '' : '+'}`;
+}
+
+/** The file with its marked latest section replaced by `table` (appended when there is none). */
+function withLatest(text: string, table: string): string {
+  const begin = '<!-- scale.ts: latest -->';
+  const end = '<!-- /scale.ts -->';
+  const section = `${begin}\n${table}\n${end}`;
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end, a);
+  if (a >= 0 && b >= 0) return `${text.slice(0, a)}${section}${text.slice(b + end.length)}`;
+  return `${text}${text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'}${section}\n`;
 }
