@@ -124,6 +124,16 @@ describe('effectiveRules: overrides', () => {
     ]);
   });
 
+  it("a column no column-scoped override matches shares its node's rules (one memo entry per node, not per column)", () => {
+    const node = effectiveRules(set, { pipeline: 'churn', node: 'features' });
+    expect(effectiveRules(set, { pipeline: 'churn', node: 'features', column: 'amount' })).toBe(node);
+    expect(effectiveRules(set, { pipeline: 'churn', node: 'features', column: 'score' })).toBe(node);
+    // A matching column has rules of its own.
+    const notes = effectiveRules(set, { pipeline: 'churn', node: 'features', column: 'notes' });
+    expect(notes).not.toBe(node);
+    expect(notes.rules.find((r) => r.id === 'nulls')!.max).toBe(0.8);
+  });
+
   it('does not change the rule set itself', () => {
     effectiveRules(set, { pipeline: 'churn', node: 'stg_x', column: 'notes' });
     expect(set.rules.find((r) => r.id === 'rows')!.max_deviation).toBe(0.05);
