@@ -1,5 +1,5 @@
 import { isColumnMetric, type FindingBrief } from '../rules/index.js';
-import { nodeKey, type NodeRef } from './graph.js';
+import { canonicalJson, nodeKey, type NodeRef } from './graph.js';
 import type { DatasetColumn } from '../contract/types.js';
 import { own } from '../dict.js';
 import type { NodeRun } from './run.js';
@@ -188,6 +188,21 @@ export function softlyExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaF
   return matching(x, f, upstream, same);
 }
 
+/**
+ * Whether a run came with a deliberate change of its own: a code version or parameters other than its node's
+ * last healthy run's, where that run's were the same as the healthy run before it (parameters that change every
+ * run, a run date, are not a change). A sub-threshold movement at such a run is where the movement its child
+ * shows past the threshold most likely started (a filter's threshold raised: 20% fewer rows, within the
+ * filter's own noise, and 20% fewer below it past the child's), so it may end the walk as the root.
+ */
+function deliberatelyChanged(world: RcaWorld, run: RcaRun): boolean {
+  const version = (r: RcaRun) => canonicalJson([r.code_version ?? null, r.params ?? null]);
+  const last = world.lastHealthy(run.ref, run.event_time);
+  if (!last || version(last) === version(run)) return false;
+  const before = world.lastHealthy(run.ref, last.event_time);
+  return before !== undefined && version(before) === version(last);
+}
+
 export interface RcaOptions {
   /** Longest path walked (guards against cycles in bad lineage). Default 64. */
   maxDepth?: number;
@@ -246,7 +261,13 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     // signal can: its CUSUM is past its alarm level (statistically certain), only its size per value is
     // under the floor, so the source where a creep starts is named rather than the aggregate that shows it larger.
     let rootIndex = here.length - 1;
-    while (rootIndex > 0 && here[rootIndex]!.soft && !slow(here[rootIndex]!.finding)) rootIndex--;
+    while (
+      rootIndex > 0 &&
+      here[rootIndex]!.soft &&
+      !slow(here[rootIndex]!.finding) &&
+      !deliberatelyChanged(world, here[rootIndex]!.run)
+    )
+      rootIndex--;
     const root = here[rootIndex]!;
     const rootRun = root.run;
     const endedSoft = rootIndex < here.length - 1;

@@ -21,6 +21,9 @@ interface FakeNode {
   inputs?: string[];
   input_findings?: (RcaFinding & { dataset: string })[];
   status?: 'success' | 'failed';
+  params?: Record<string, unknown>;
+  /** The params of the node's earlier healthy runs, oldest first (event times 100, 200, ...). */
+  before?: Record<string, unknown>[];
 }
 
 const nulls = (column: string, value = 0.1): RcaFinding => ({
@@ -66,6 +69,7 @@ function world(nodes: Record<string, FakeNode>, options: { unobserved?: string[]
     };
     if (n.lineage) run.column_lineage = n.lineage;
     if (n.signals) run.signals = n.signals;
+    if (n.params) run.params = n.params;
     return run;
   };
   const w: RcaWorld = {
@@ -79,7 +83,25 @@ function world(nodes: Record<string, FakeNode>, options: { unobserved?: string[]
       calls.push({ ref, runId });
       return runOfNode(ref.node);
     },
-    lastHealthy: () => undefined,
+    lastHealthy: (ref, at) => {
+      const before = nodes[ref.node]?.before ?? [];
+      for (let i = before.length - 1; i >= 0; i--) {
+        const t = (i + 1) * 100;
+        if (t < at)
+          return {
+            ref,
+            run_id: `${ref.node}-good-${i}`,
+            event_time: t,
+            healthy: true,
+            status: 'success',
+            findings: [],
+            input_findings: [],
+            inputs: [],
+            params: before[i]!,
+          };
+      }
+      return undefined;
+    },
     externalInputs: (run) => run.inputs.filter((d) => !(options.produced ?? []).includes(d)),
   };
   return { w, run: (name: string) => runOfNode(name)!, calls };
@@ -346,6 +368,31 @@ describe('findRoots: sub-threshold signals', () => {
     expect(v!.confidence).toBe(0.7);
     expect(v!.candidates.map((r) => r.node)).toEqual(['x', 'p']);
     expect(v!.path.map((st) => st.run.ref.node)).toEqual(['x', 'p']);
+  });
+
+  it('a signal at a run that came with a deliberate change (its parameters changed) is the root', () => {
+    // A filter's threshold raised: 20% fewer rows there, within the filter's own noise; 20% fewer below it,
+    // past the child's threshold. The change is where it started.
+    const { w, run } = world({
+      p: { signals: [rows()], params: { min_amount: 8 }, before: [{ min_amount: 0 }, { min_amount: 0 }] },
+      x: { parents: ['p'], findings: [rows()] },
+    });
+    const [v] = findRoots(w, run('x'), rows());
+    expect(v!.root.ref.node).toBe('p');
+    expect(v!.path.map((st) => [st.run.ref.node, st.soft ?? false])).toEqual([
+      ['x', false],
+      ['p', true],
+    ]);
+  });
+
+  it('parameters that change every run (a run date) are not a deliberate change: the signal is not a root', () => {
+    const { w, run } = world({
+      p: { signals: [rows()], params: { ds: '2026-01-03' }, before: [{ ds: '2026-01-01' }, { ds: '2026-01-02' }] },
+      x: { parents: ['p'], findings: [rows()] },
+    });
+    const [v] = findRoots(w, run('x'), rows());
+    expect(v!.root.ref.node).toBe('x');
+    expect(v!.confidence).toBe(0.7);
   });
 
   it('a signal of another metric explains nothing', () => {
