@@ -189,19 +189,32 @@ export function softlyExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaF
 }
 
 /**
- * Whether a run came with a deliberate change of its own: a code version or parameters other than its node's
- * last healthy run's, where that run's were the same as the healthy run before it (parameters that change every
- * run, a run date, are not a change). A sub-threshold movement at such a run is where the movement its child
+ * Whether a run came with a deliberate change of its own, within its node's last {@link DELIBERATE_CHANGE_RUNS}
+ * healthy runs: a code version or parameters other than those held before, which had been stable (parameters
+ * that change every run, a run date, are not a change). A sub-threshold movement at such a run is where the movement its child
  * shows past the threshold most likely started (a filter's threshold raised: 20% fewer rows, within the
  * filter's own noise, and 20% fewer below it past the child's), so it may end the walk as the root.
  */
 function deliberatelyChanged(world: RcaWorld, run: RcaRun): boolean {
   const version = (r: RcaRun) => canonicalJson([r.code_version ?? null, r.params ?? null]);
-  const last = world.lastHealthy(run.ref, run.event_time);
-  if (!last || version(last) === version(run)) return false;
-  const before = world.lastHealthy(run.ref, last.event_time);
-  return before !== undefined && version(before) === version(last);
+  const now = version(run);
+  // The change may be a few runs back (the runs since moved within the node's noise and were learned).
+  let newer = run;
+  for (let i = 0; i < DELIBERATE_CHANGE_RUNS; i++) {
+    const last = world.lastHealthy(run.ref, newer.event_time);
+    if (!last) return false;
+    if (version(last) !== now) {
+      if (version(newer) !== now) return false;
+      const before = world.lastHealthy(run.ref, last.event_time);
+      return before !== undefined && version(before) === version(last);
+    }
+    newer = last;
+  }
+  return false;
 }
+
+/** How many healthy runs back a deliberate change may lie (the new-normal window's default K). */
+const DELIBERATE_CHANGE_RUNS = 5;
 
 export interface RcaOptions {
   /** Longest path walked (guards against cycles in bad lineage). Default 64. */

@@ -385,6 +385,18 @@ describe('findRoots: sub-threshold signals', () => {
     ]);
   });
 
+  it('so is a signal a few runs after such a change (the runs between moved within the node\'s noise)', () => {
+    const { w, run } = world({
+      p: {
+        signals: [rows()],
+        params: { min_amount: 8 },
+        before: [{ min_amount: 0 }, { min_amount: 0 }, { min_amount: 8 }, { min_amount: 8 }],
+      },
+      x: { parents: ['p'], findings: [rows()] },
+    });
+    expect(findRoots(w, run('x'), rows())[0]!.root.ref.node).toBe('p');
+  });
+
   it('parameters that change every run (a run date) are not a deliberate change: the signal is not a root', () => {
     const { w, run } = world({
       p: { signals: [rows()], params: { ds: '2026-01-03' }, before: [{ ds: '2026-01-01' }, { ds: '2026-01-02' }] },
