@@ -483,8 +483,7 @@ export function evaluateProfile(
               ? cache.categorical(prefix, b, column)
               : undefined;
         const d = categoricalDrift(base, col);
-        if (d && !pinned && b && valuesComeAndGo(own(b.columns, column), b.healthy_runs))
-          d.turnover = true;
+        if (d && !pinned && b && valuesComeAndGo(own(b.columns, column), b.healthy_runs)) d.turnover = true;
         if (d) cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column));
       }
       m.columns.push(cm);

@@ -73,7 +73,7 @@ function worst(findings: { severity?: Severity | undefined }[]): Severity {
  * `warning`: a change that moved its readers deserves a look (and an accept), never a page.
  */
 function openingSeverity(v: RootVerdict, findings: { severity?: Severity | undefined }[]): Severity {
-  const own = worst(v.rootFindings as FindingBrief[]);
+  const own = worst(v.rootFindings);
   if (!v.root.healthy || !v.root.changes || v.root.changes.length === 0) return own;
   const downstream = worst(findings);
   const capped = SEVERITIES.indexOf(downstream) < SEVERITIES.indexOf('warning') ? 'warning' : downstream;

@@ -385,7 +385,7 @@ describe('findRoots: sub-threshold signals', () => {
     ]);
   });
 
-  it('so is a signal a few runs after such a change (the runs between moved within the node\'s noise)', () => {
+  it("so is a signal a few runs after such a change (the runs between moved within the node's noise)", () => {
     const { w, run } = world({
       p: {
         signals: [rows()],

@@ -78,9 +78,11 @@ describe('the new normal: what follows a compatible change downstream', () => {
   const changed = (run: number, rows = 9 / 8) =>
     s
       .reports(run)
-      .map((r) => (r.node === 'n00' || r.node === 'n01' ? withAddedColumn(r) : r.node === 'n02' ? withRows(r, rows) : r));
+      .map((r) =>
+        r.node === 'n00' || r.node === 'n01' ? withAddedColumn(r) : r.node === 'n02' ? withRows(r, rows) : r,
+      );
 
-  it('the reader\'s row count moving with it: one warning incident naming the changed node, then quiet', () => {
+  it("the reader's row count moving with it: one warning incident naming the changed node, then quiet", () => {
     const core = newCore();
     drive(core, s.batches(0, WARMUP));
     const first = core.processBatch(changed(WARMUP));
@@ -100,7 +102,7 @@ describe('the new normal: what follows a compatible change downstream', () => {
     expect(core.incidents({ status: 'open' })).toEqual([]);
   });
 
-  it('the same row-count move with no change upstream is n02\'s own critical incident', () => {
+  it("the same row-count move with no change upstream is n02's own critical incident", () => {
     const core = newCore();
     drive(core, s.batches(0, WARMUP));
     core.processBatch(s.reports(WARMUP).map((r) => (r.node === 'n02' ? withRows(r, 9 / 8) : r)));

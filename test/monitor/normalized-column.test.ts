@@ -38,11 +38,21 @@ function numeric(values: number[], asSketch: boolean) {
     hi = Math.max(hi, v);
     sum += v;
   }
-  const base = { kind: 'numeric' as const, count: values.length, null_count: 0, min: lo, max: hi, mean: sum / values.length };
+  const base = {
+    kind: 'numeric' as const,
+    count: values.length,
+    null_count: 0,
+    min: lo,
+    max: hi,
+    mean: sum / values.length,
+  };
   if (!asSketch) return { ...base, sample: values };
   const s = new KllDoublesSketch(200);
   for (const v of values) s.update(v);
-  return { ...base, sketch: { type: 'kll_doubles' as const, k: 200, data: Buffer.from(s.serialize()).toString('base64') } };
+  return {
+    ...base,
+    sketch: { type: 'kll_doubles' as const, k: 200, data: Buffer.from(s.serialize()).toString('base64') },
+  };
 }
 
 function harness(seed: number, asSketch: boolean, rows = ROWS) {
