@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { inject, onTestFinished } from 'vitest';
-import type { ServiceAddresses } from '../../src/dev/services/index.js';
+import { harnessConfig, servicesDown, servicesUp, type ServiceAddresses } from '../../src/dev/services/index.js';
 
 export function services(): ServiceAddresses {
   return inject('services');
@@ -114,4 +118,49 @@ export async function readTopic(
   await eventually(() => (done(msgs) ? true : undefined), timeoutMs, `messages of ${topicName}`);
   await c.disconnect();
   return msgs;
+}
+
+/** A port nothing listens on now (the system's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A dedicated InfluxDB on its own ports, so stopping it disturbs no other test; stopped when the test ends. The
+ * ports are ones free a moment before; should another process take one meanwhile, it starts on two others.
+ */
+export async function ownInflux(
+  name = 'influx',
+): Promise<{ url: string; down: () => Promise<void>; up: () => Promise<void> }> {
+  const quiet = () => undefined;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const rpc = await freePort();
+    const hcfg = harnessConfig({
+      ...process.env,
+      ROOTLINE_RUN_DIR: mkdtempSync(join(tmpdir(), `rootline-${name}-`)),
+      ROOTLINE_INFLUX_PORT: String(port),
+      ROOTLINE_INFLUX_RPC_PORT: String(rpc),
+    });
+    const up = async () => {
+      await servicesUp({ cfg: hcfg, log: quiet, only: ['influx'] });
+    };
+    const down = () => servicesDown({ cfg: hcfg, log: quiet, only: ['influx'] });
+    try {
+      await up();
+    } catch (err: unknown) {
+      await down().catch(() => undefined);
+      if (attempt < 3 && /address already in use/.test(String(err))) continue;
+      throw err;
+    }
+    onTestFinished(down);
+    return { url: `http://127.0.0.1:${port}`, up, down };
+  }
 }

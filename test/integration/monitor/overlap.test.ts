@@ -1,14 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { MonitorConfig } from '../../../src/config/index.js';
 import type { Report } from '../../../src/contract/index.js';
-import { harnessConfig, servicesDown, servicesUp } from '../../../src/dev/services/index.js';
 import { MonitorCore } from '../../../src/monitor/index.js';
 import { loadRules } from '../../../src/rules/index.js';
-import { admin, eventually, producer } from '../helpers.js';
+import { admin, eventually, ownInflux, producer } from '../helpers.js';
 import { monitorConfig, nodeRunCount, recentSim, startMonitor, type RunningMonitor } from './harness.js';
 
 /**
@@ -24,49 +19,6 @@ async function sendTo(cfg: MonitorConfig, byPartition: Report[][]): Promise<void
       reports.map((r) => ({ key: r.pipeline, value: JSON.stringify(r), partition })),
     ),
   });
-}
-
-/** A port nothing listens on now (the system's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A dedicated InfluxDB on its own ports, so stopping it disturbs no other test; stopped when the test ends. The
- * ports are ones free a moment before; should another process take one meanwhile, it starts on two others.
- */
-async function ownInflux(): Promise<{ url: string; down: () => Promise<void>; up: () => Promise<void> }> {
-  const quiet = () => undefined;
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const rpc = await freePort();
-    const hcfg = harnessConfig({
-      ...process.env,
-      ROOTLINE_RUN_DIR: mkdtempSync(join(tmpdir(), 'rootline-overlap-')),
-      ROOTLINE_INFLUX_PORT: String(port),
-      ROOTLINE_INFLUX_RPC_PORT: String(rpc),
-    });
-    const up = async () => {
-      await servicesUp({ cfg: hcfg, log: quiet, only: ['influx'] });
-    };
-    const down = () => servicesDown({ cfg: hcfg, log: quiet, only: ['influx'] });
-    try {
-      await up();
-    } catch (err: unknown) {
-      await down().catch(() => undefined);
-      if (attempt < 3 && /address already in use/.test(String(err))) continue;
-      throw err;
-    }
-    onTestFinished(down);
-    return { url: `http://127.0.0.1:${port}`, up, down };
-  }
 }
 
 /** Three pipelines of 3 nodes, pipeline i on partition i, and what the tests read back. */

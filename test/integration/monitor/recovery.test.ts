@@ -1,11 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { harnessConfig, servicesDown, servicesUp } from '../../../src/dev/services/index.js';
+import { describe, expect, it } from 'vitest';
 import { MonitorCore, type Incident } from '../../../src/monitor/index.js';
 import { loadRules } from '../../../src/rules/index.js';
-import { admin, eventually } from '../helpers.js';
+import { admin, eventually, ownInflux } from '../helpers.js';
 import { monitorConfig, nodeRunCount, recentSim, sendReports, startMonitor } from './harness.js';
 import { spawnMonitor } from './process.js';
 
@@ -23,19 +19,9 @@ function summary(i: Incident) {
 
 describe('nothing lost, nothing double-counted', () => {
   it('survives InfluxDB stopping mid-stream: consumption pauses, then every report is stored exactly once', async () => {
-    // A dedicated InfluxDB on its own ports, so stopping it disturbs no other test.
-    const base = 31000 + Math.floor(Math.random() * 3000) * 2;
-    const hcfg = harnessConfig({
-      ...process.env,
-      ROOTLINE_RUN_DIR: mkdtempSync(join(tmpdir(), 'rootline-influx-outage-')),
-      ROOTLINE_INFLUX_PORT: String(base),
-      ROOTLINE_INFLUX_RPC_PORT: String(base + 1),
-    });
-    const quiet = () => undefined;
-    await servicesUp({ cfg: hcfg, log: quiet, only: ['influx'] });
-    onTestFinished(() => servicesDown({ cfg: hcfg, log: quiet, only: ['influx'] }));
-
-    const cfg = monitorConfig({ 'influx.url': `http://127.0.0.1:${base}` });
+    // A dedicated InfluxDB on its own ports (free a moment before), so stopping it disturbs no other test.
+    const influx = await ownInflux('influx-outage');
+    const cfg = monitorConfig({ 'influx.url': influx.url });
     const m = await startMonitor(cfg);
     const sim = recentSim('chain', 5, 'outage', 21);
     for (let r = 0; r < 4; r++) await sendReports(cfg, sim.run(r));
@@ -45,7 +31,7 @@ describe('nothing lost, nothing double-counted', () => {
       'the first 20 reports',
     );
 
-    await servicesDown({ cfg: hcfg, log: quiet, only: ['influx'] });
+    await influx.down();
     for (let r = 4; r < 8; r++) await sendReports(cfg, sim.run(r));
     // While InfluxDB is down the batch is retried, and no offset moves past it.
     await eventually(() => (m.metrics.influxRetries.total() >= 2 ? true : undefined), 30_000, 'write retries');
@@ -58,7 +44,7 @@ describe('nothing lost, nothing double-counted', () => {
     expect(await offsets()).toBe(20);
     expect(m.metrics.reports.total()).toBeLessThan(40);
 
-    await servicesUp({ cfg: hcfg, log: quiet, only: ['influx'] });
+    await influx.up();
     for (let r = 8; r < 10; r++) await sendReports(cfg, sim.run(r, r === 9 ? [{ node: 'n01', kind: 'row_drop' }] : []));
     await eventually(
       async () => ((await nodeRunCount(cfg, 'outage')) === 50 ? true : undefined),
