@@ -196,7 +196,7 @@ export function softlyExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaF
  * filter's own noise, and 20% fewer below it past the child's), so it may end the walk as the root.
  */
 function deliberatelyChanged(world: RcaWorld, run: RcaRun): boolean {
-  const version = (r: RcaRun) => canonicalJson([r.code_version ?? null, r.params ?? null]);
+  const version = runVersion;
   const now = version(run);
   // The change may be a few runs back (the runs since moved within the node's noise and were learned).
   let newer = run;
@@ -211,6 +211,14 @@ function deliberatelyChanged(world: RcaWorld, run: RcaRun): boolean {
     newer = last;
   }
   return false;
+}
+
+/** A run's code version and parameters as one comparable string (what a deliberate change changes). */
+export function runVersion(r: {
+  code_version?: string | undefined;
+  params?: Record<string, unknown> | undefined;
+}): string {
+  return canonicalJson([r.code_version ?? null, r.params ?? null]);
 }
 
 /** How many healthy runs back a deliberate change may lie (the new-normal window's default K). */

@@ -30,7 +30,7 @@ import {
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
-import { canonicalJson } from '../lineage/index.js';
+import { runVersion } from '../lineage/index.js';
 import { median } from '../stats/index.js';
 import { own } from '../dict.js';
 import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
@@ -734,7 +734,6 @@ export class MonitorCore {
       v.status === 'success' &&
       v.findings.every((f) => f.metric === 'long_drift') &&
       v.metrics.columns.some((c) => c.long_horizon !== undefined) &&
-      this.longDriftEnabled(node, v.metrics.columns) &&
       !this.readAnomalous(run.upstream)
     )
       for (const c of v.metrics.columns) {
@@ -845,20 +844,6 @@ export class MonitorCore {
     if (!v.findings.some((f) => f.metric === 'long_drift') || !this.readAnomalous(upstream)) return;
     v.findings = v.findings.filter((f) => f.metric !== 'long_drift');
     if (v.findings.length === 0 && v.status === 'success' && !v.pending) v.healthy = true;
-  }
-
-  /**
-   * Whether a long-horizon rule is enabled for the node or one of its columns with a long-horizon reference
-   * (else the CUSUMs decide nothing and the upstream walk is skipped).
-   */
-  private longDriftEnabled(node: NodeState, columns: readonly { column: string; long_horizon?: unknown }[]): boolean {
-    const on = (column?: string) =>
-      effectiveRules(this.rules, {
-        pipeline: node.pipeline,
-        node: node.node,
-        ...(column !== undefined ? { column } : {}),
-      }).rules.some((r) => r.metric === 'long_drift' && r.enabled);
-    return on() || columns.some((c) => c.long_horizon !== undefined && on(c.column));
   }
 
   /** An upstream run a run names: held here, or (named) through the view. */
@@ -1306,8 +1291,7 @@ export class MonitorCore {
     if (k <= 0 || held.length < k || held[held.length - 1]!.seq !== run.seq) return;
     const first = held[0]!;
     if (!mayBecomeNormal(held)) return;
-    const version = (c: { code_version?: string; params?: Record<string, unknown> }) =>
-      canonicalJson([c.code_version ?? null, c.params ?? null]);
+    const version = runVersion;
     const good = this.incidentContext(rt).lastHealthy(ref, first.event_time);
     if (!good || version(good) === version(first) || held.some((c) => version(c) !== version(first))) return;
     const inc =

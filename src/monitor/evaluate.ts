@@ -273,10 +273,14 @@ function numericDrift(
   shape = false,
 ): DriftMetrics | undefined {
   if (!base) return undefined;
-  if (shape) {
-    const d = shapeDrift(base, col);
-    if (d !== undefined) return d;
-    // Not comparable by shape (a discrete column, a zero interquartile range): compared as it is.
+  // A per-run normalized column is compared by shape, each side at its own median and IQR; one that is not
+  // comparable so (a discrete column, a zero interquartile range) is compared as it is.
+  const steps = shape ? stepsOf(base, col) : undefined;
+  if (steps) {
+    const a = robustScale(steps.current);
+    const b = robustScale(steps.base);
+    if (a !== undefined && b !== undefined)
+      return stepsDrift(rescaled(steps.current, a), rescaled(steps.base, b), true);
   }
   if (col.sample && base.kind === 'sample') {
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
@@ -291,6 +295,15 @@ function numericDrift(
       n_baseline: base.values.length,
     };
   }
+  const both = steps ?? stepsOf(base, col);
+  return both ? stepsDrift(both.current, both.base, false) : undefined;
+}
+
+/** The run's and the baseline's step CDFs (undefined when either is empty). */
+function stepsOf(
+  base: NumericBase,
+  col: { sketch?: { data: string }; sample?: number[] },
+): { current: Steps; base: Steps } | undefined {
   let current: Steps;
   if (col.sketch) {
     // Decoded once per report (validation decoded it already: sketch/shared.ts); read-only.
@@ -301,7 +314,7 @@ function numericDrift(
   else return undefined;
   const baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
   if (current.n === 0 || baseSteps.n === 0) return undefined;
-  return stepsDrift(current, baseSteps, false);
+  return { current, base: baseSteps };
 }
 
 /** KS between two step CDFs, with the effect's lower bound (rank and sampling error out). */
@@ -323,29 +336,6 @@ function stepsDrift(current: Steps, baseSteps: Steps, byShape: boolean): DriftMe
     n_baseline: baseSteps.n,
     ...(byShape ? { by_shape: true } : {}),
   };
-}
-
-/**
- * KS between the run and the baseline each at its own median and interquartile range (a per-run normalized
- * column, see {@link normalizedPerRun}); undefined when either side has no robust scale (robustScale).
- */
-function shapeDrift(
-  base: NumericBase,
-  col: { sketch?: { data: string }; sample?: number[] },
-): DriftMetrics | undefined {
-  let current: Steps;
-  if (col.sketch) {
-    const s = decodedSketch(col.sketch, col.sketch.data);
-    if (s.isEmpty) return undefined;
-    current = sketchSteps(s);
-  } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
-  else return undefined;
-  const baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
-  if (current.n === 0 || baseSteps.n === 0) return undefined;
-  const a = robustScale(current);
-  const b = robustScale(baseSteps);
-  if (a === undefined || b === undefined) return undefined;
-  return stepsDrift(rescaled(current, a), rescaled(baseSteps, b), true);
 }
 
 function categoricalDrift(

@@ -7,14 +7,11 @@
 // values were stable keeps the appearance test.
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/contract/index.js';
-import { BaselineCache, evaluateProfile, learnBaseline, valuesComeAndGo } from '../../src/monitor/evaluate.js';
-import { compileCoreOptions } from '../../src/monitor/options.js';
-import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
-import { newNodeState } from '../../src/monitor/state.js';
-import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
+import { valuesComeAndGo } from '../../src/monitor/evaluate.js';
+import type { Finding } from '../../src/rules/index.js';
+import { dailyRuns } from './daily-runs.js';
 import { seededRandom } from '../../src/sketch/index.js';
 
-const RULES = loadRules('rules');
 const ROWS = 2000;
 
 /** Counts of `rows` draws from `weights` (value -> weight), as a categorical profile with every value listed. */
@@ -36,17 +33,14 @@ function categorical(rng: () => number, weights: Record<string, number>, rows: n
 }
 
 function harness(seed: number) {
-  const options = compileCoreOptions({});
-  const slots = new Map<string, BaselineEpoch>();
-  const cache = new BaselineCache(slots, options);
-  const node = newNodeState('p', 'feed');
+  const runs = dailyRuns('feed', 'lake/events');
   const rng = seededRandom(seed);
   // 20 campaigns: a few big ones and a tail of ~2% each; every third run one tail campaign is replaced.
   const campaigns: Record<string, number> = { 'cmp-0': 30, 'cmp-1': 14, 'cmp-2': 8, 'cmp-3': 8, 'cmp-4': 5 };
   for (let k = 5; k < 20; k++) campaigns[`cmp-${k}-g0`] = 2.3;
   let generation = 0;
-  let i = 0;
   const run = (opts: { events?: Record<string, number>; campaignBoost?: [string, number] } = {}): Finding[] => {
+    const i = runs.count;
     if (i > 0 && i % 3 === 0) {
       const k = 5 + ((i / 3) % 15);
       const old = Object.keys(campaigns).find((c) => c.startsWith(`cmp-${k}-`))!;
@@ -62,21 +56,9 @@ function harness(seed: number) {
         event_type: categorical(rng, opts.events ?? { view: 60, click: 25, cart: 10, purchase: 5 }, ROWS),
       },
     };
-    const report = {
-      pipeline: 'p',
-      node: 'feed',
-      run_id: `r${i}`,
-      event_time: new Date(Date.UTC(2026, 0, 5) + i * 86_400_000).toISOString(),
-      status: 'success' as const,
-    };
-    i++;
-    const m = evaluateProfile(report, [{ dataset: 'lake/events', profile }], node, 'out', cache);
-    const findings = evaluateRules(RULES, m);
-    if (findings.length === 0)
-      learnBaseline(node, 'out', 'lake/events', profile, report, slots, options, new Set(), m.columns);
-    return findings;
+    return runs.judge(profile);
   };
-  return { run, node };
+  return { run, node: runs.node };
 }
 
 describe('categorical columns whose values come and go', () => {

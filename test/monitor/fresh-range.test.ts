@@ -4,14 +4,11 @@
 // flagged run is not learned, the node's row-count baseline froze too (weekends then looked like faults).
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/contract/index.js';
-import { BaselineCache, evaluateProfile, freshRangeEveryRun, learnBaseline } from '../../src/monitor/evaluate.js';
-import { compileCoreOptions } from '../../src/monitor/options.js';
-import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
-import { newNodeState } from '../../src/monitor/state.js';
-import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
+import { freshRangeEveryRun } from '../../src/monitor/evaluate.js';
+import type { Finding } from '../../src/rules/index.js';
+import { dailyRuns } from './daily-runs.js';
 import { seededRandom } from '../../src/sketch/index.js';
 
-const RULES = loadRules('rules');
 const ROWS = 400;
 
 function numeric(values: number[]) {
@@ -35,12 +32,8 @@ function numeric(values: number[]) {
 }
 
 function harness(seed: number) {
-  const options = compileCoreOptions({});
-  const slots = new Map<string, BaselineEpoch>();
-  const cache = new BaselineCache(slots, options);
-  const node = newNodeState('p', 'feed');
+  const runs = dailyRuns('feed', 'lake/feed');
   const rng = seededRandom(seed);
-  let i = 0;
   /** One run: `ids` from `idFrom` on, `amount` log-normal around `level`; learned when it has no finding. */
   const run = (idFrom: number, level = 3, constant?: number): Finding[] => {
     const profile: Profile = {
@@ -51,19 +44,7 @@ function harness(seed: number) {
         ...(constant !== undefined ? { n_train: numeric(new Array<number>(ROWS).fill(constant)) } : {}),
       },
     };
-    const report = {
-      pipeline: 'p',
-      node: 'feed',
-      run_id: `r${i}`,
-      event_time: new Date(Date.UTC(2026, 0, 5) + i * 86_400_000).toISOString(),
-      status: 'success' as const,
-    };
-    i++;
-    const m = evaluateProfile(report, [{ dataset: 'lake/feed', profile }], node, 'out', cache);
-    const findings = evaluateRules(RULES, m);
-    if (findings.length === 0)
-      learnBaseline(node, 'out', 'lake/feed', profile, report, slots, options, new Set(), m.columns);
-    return findings;
+    return runs.judge(profile);
   };
   return { run };
 }

@@ -6,20 +6,11 @@
 // its own median and interquartile range.
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/contract/index.js';
-import {
-  BaselineCache,
-  evaluateProfile,
-  learnBaseline,
-  normalizedPerRun,
-  PINNED_MEAN_RUNS,
-} from '../../src/monitor/evaluate.js';
-import { compileCoreOptions } from '../../src/monitor/options.js';
-import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
-import { newNodeState } from '../../src/monitor/state.js';
-import { evaluateRules, loadRules, type Finding } from '../../src/rules/index.js';
+import { normalizedPerRun, PINNED_MEAN_RUNS } from '../../src/monitor/evaluate.js';
+import type { Finding } from '../../src/rules/index.js';
+import { dailyRuns } from './daily-runs.js';
 import { KllDoublesSketch, seededRandom } from '../../src/sketch/index.js';
 
-const RULES = loadRules('rules');
 const ROWS = 350;
 
 /** (x - mean) / sd, rounded to 6 decimals, as pandas code standardizing a feature writes it. */
@@ -56,13 +47,9 @@ function numeric(values: number[], asSketch: boolean) {
 }
 
 function harness(seed: number, asSketch: boolean, rows = ROWS) {
-  const options = compileCoreOptions({});
-  const slots = new Map<string, BaselineEpoch>();
-  const cache = new BaselineCache(slots, options);
-  const node = newNodeState('p', 'encode');
+  const runs = dailyRuns('encode', 'lake/encoded');
   const rng = seededRandom(seed);
   const normal = () => rng() + rng() + rng() + rng() - 2;
-  let i = 0;
   /**
    * One run of a standardized spend feature (log-normal spend per customer): `whale` adds one customer
    * spending that many times the median; `transform` changes the raw values before standardizing (a fault).
@@ -73,21 +60,9 @@ function harness(seed: number, asSketch: boolean, rows = ROWS) {
     if (opts.transform) spend = opts.transform(spend);
     const z = opts.raw ? spend : zscores(spend);
     const profile: Profile = { row_count: rows, columns: { total_amount: numeric(z, asSketch) } };
-    const report = {
-      pipeline: 'p',
-      node: 'encode',
-      run_id: `r${i}`,
-      event_time: new Date(Date.UTC(2026, 0, 5) + i * 86_400_000).toISOString(),
-      status: 'success' as const,
-    };
-    i++;
-    const m = evaluateProfile(report, [{ dataset: 'lake/encoded', profile }], node, 'out', cache);
-    const findings = evaluateRules(RULES, m);
-    if (findings.length === 0)
-      learnBaseline(node, 'out', 'lake/encoded', profile, report, slots, options, new Set(), m.columns);
-    return findings;
+    return runs.judge(profile);
   };
-  return { run, node };
+  return { run, node: runs.node };
 }
 
 describe.each([
