@@ -1,37 +1,23 @@
 import { createReadStream, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isOpenLineageEvent } from '../adapters/decode/decode.js';
-import {
-  formatIssues,
-  parseReport,
-  validateReport,
-  type LineageDeclaration,
-  type Report,
-  type RunProgress,
-} from '../contract/index.js';
+import { decodeLine, type LineInput } from '../adapters/decode/line.js';
+import { DecodePool, DecodePoolUnavailable, defaultDecodeWorkers, type Outcome } from '../adapters/decode/pool.js';
+import type { Report } from '../contract/index.js';
 import { RootlineError, errorMessage } from '../errors/index.js';
 import {
   MonitorCore,
   emptyOutput,
-  INCIDENT_COMMAND_SPEC,
-  isAcceptMessage,
-  isIncidentCommand,
-  parseAcceptMessage,
-  parseIncidentCommand,
-  type IncidentCommand,
-  type AcceptChangeInput,
   type CoreOutput,
   type Incident,
   type IncidentEvent,
   type MonitorCoreOptions,
 } from '../monitor/index.js';
-import { convertRunEvent } from '../openlineage/index.js';
 import type { CatalogRun } from '../adapters/catalog/index.js';
 import { catalogRunsOf, openCatalog } from '../service/catalog.js';
 import { DEFAULT_RULES_DIR, SEVERITIES, loadRules, type Finding, type Severity } from '../rules/index.js';
 
 const USAGE = `usage: rootline replay FILE.jsonl [--rules DIR] [--baseline-runs N] [--resolve-after K] [--events] [--no-findings] [--quiet]
-                      [--incidents-out FILE] [--catalog pglite:DIR|DIR|postgres://...]
+                      [--incidents-out FILE] [--catalog pglite:DIR|DIR|postgres://...] [--decode-workers N]
 
 Runs the monitor's core offline on a file of reports or OpenLineage events (one JSON value per line, in
 arrival order; OpenLineage RunEvents are converted as POST /api/v1/lineage does; a rootline.accept/v1 line
@@ -47,7 +33,9 @@ the embedded catalog kept in DIR (pglite:DIR, or a bare folder name), or a Postg
 query it afterwards with rootline lineage provenance|consumers|column|diff|health --catalog the same.
 --incidents-out FILE also writes every incident opened, one JSON line each however often it changed later:
 incident_id, pipeline, culprit, opened_run_id, opened_event_time (the event time of the report that opened it),
-symptoms (every {pipeline, node, run_id} attached), severity (its highest), cause, metric, column.`;
+symptoms (every {pipeline, node, run_id} attached), severity (its highest), cause, metric, column.
+--decode-workers N: lines are parsed and validated on N worker threads beside the core (the output is the same);
+0 does it all in one thread. Default: one less than the cores, at most 2 (0 on one core).`;
 
 /** The incident as `rootline replay` prints it. */
 export function incidentLine(i: Incident): Record<string, unknown> {
@@ -90,6 +78,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false },
       catalog: { type: 'string' },
       'catalog-schema': { type: 'string' },
+      'decode-workers': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -110,6 +99,10 @@ export async function replayCommand(args: string[]): Promise<number> {
     return n;
   };
   const baselineRuns = int('baseline-runs', values['baseline-runs']);
+  const workersArg = values['decode-workers'];
+  if (workersArg !== undefined && !/^(0|[1-9]\d{0,1})$/.test(workersArg))
+    throw new RootlineError('CONFIG_INVALID', `--decode-workers must be an integer from 0 to 99, got ${workersArg}`);
+  const decodeWorkers = workersArg === undefined ? undefined : Number(workersArg);
   const resolveAfter = int('resolve-after', values['resolve-after']);
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const log = values['incidents-out'] !== undefined ? new IncidentLog() : undefined;
@@ -140,6 +133,7 @@ export async function replayCommand(args: string[]): Promise<number> {
             out({ type: 'incident_event', event: e.type, at: e.at, ...incidentLine(e.incident), changes: e.changes });
       },
       badLine: (message) => process.stderr.write(`${message}\n`),
+      warning: (message) => process.stderr.write(`warning: ${message}\n`),
       ...(catalog
         ? {
             processed: async (report, res, core) => {
@@ -149,6 +143,7 @@ export async function replayCommand(args: string[]): Promise<number> {
           }
         : {}),
     },
+    decodeWorkers !== undefined ? { workers: decodeWorkers } : {},
   ).finally(async () => {
     await flush().finally(() => catalog?.close());
   });
@@ -177,6 +172,8 @@ export interface ReplaySinks {
   incidentEvents?: (events: readonly IncidentEvent[], eventTime: string) => void;
   /** A bad line: `FILE:LINE: reason`. */
   badLine?: (message: string) => void;
+  /** Something to tell that is not about a line (a decoding worker that crashed). */
+  warning?: (message: string) => void;
   /** A report the core processed, with what it produced and the core (awaited before the next line). */
   processed?: (report: Report, out: CoreOutput, core: MonitorCore) => Promise<void> | void;
 }
@@ -200,61 +197,19 @@ export interface ReplaySummary {
   incidents: Incident[];
 }
 
-/** What one line of a replay file holds, decoded (see {@link decodeLine}). */
-type LineInput =
-  | { kind: 'accept'; input: AcceptChangeInput }
-  | { kind: 'command'; command: IncidentCommand }
-  | { kind: 'progress'; progress: RunProgress }
-  | { kind: 'lineage'; lineage: LineageDeclaration }
-  | { kind: 'reports'; reports: Report[]; ignored: boolean }
-  | { kind: 'bad'; reason: string };
-
-/**
- * Decodes one line: an accept-the-change line, a person's incident action, an OpenLineage event (converted), or
- * a report. The line is parsed once; a line that is not JSON is parsed again by parseReport for its error message.
- */
-function decodeLine(line: string): LineInput {
-  const accept = acceptOf(line);
-  if (accept !== undefined) {
-    const parsed = parseAcceptMessage(accept);
-    return parsed.ok
-      ? { kind: 'accept', input: parsed.input }
-      : { kind: 'bad', reason: `invalid accept: ${parsed.errors.slice(0, 5).join('; ')}` };
-  }
-  const command = commandOf(line);
-  if (command !== undefined) {
-    const parsed = parseIncidentCommand(command);
-    return parsed.ok
-      ? { kind: 'command', command: parsed.command }
-      : { kind: 'bad', reason: `invalid incident action: ${parsed.error}` };
-  }
-  let value: unknown;
-  let json = true;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    json = false;
-  }
-  if (json && isOpenLineageEvent(value)) {
-    const res = convertRunEvent(value);
-    if ('errors' in res)
-      return { kind: 'bad', reason: `invalid OpenLineage event: ${res.errors.slice(0, 5).join('; ')}` };
-    // a START/RUNNING: the run's start and statistics, for the report that closes it (and stalled runs)
-    if (res.progress !== undefined) return { kind: 'progress', progress: res.progress };
-    // a DatasetEvent or JobEvent: lineage edges without a run
-    if (res.lineage !== undefined) return { kind: 'lineage', lineage: res.lineage };
-    return { kind: 'reports', reports: res.reports, ignored: res.reports.length === 0 };
-  }
-  const parsed = json ? validateReport(value, { unknownKeys: 'allow' }) : parseReport(line, { unknownKeys: 'allow' });
-  if (!parsed.ok) return { kind: 'bad', reason: `invalid report: ${formatIssues(parsed.errors, 5)}` };
-  return { kind: 'reports', reports: [parsed.report], ignored: false };
-}
-
 /**
  * The lines of a file, numbered from 1, as readline splits them (`\n`, `\r\n` and a lone `\r` end a line; an empty
  * last line is not one), read in large chunks and decoded line by line (no regular expression over the text).
  */
 export async function* fileLines(file: string, chunkBytes = 1 << 20): AsyncGenerator<[lineNo: number, line: string]> {
+  for await (const [lineNo, bytes] of fileLineBytes(file, chunkBytes)) yield [lineNo, bytes.toString('utf8')];
+}
+
+/** The lines of a file as {@link fileLines} splits them, as bytes (views of the chunks read, not copies). */
+export async function* fileLineBytes(
+  file: string,
+  chunkBytes = 1 << 20,
+): AsyncGenerator<[lineNo: number, line: Buffer]> {
   const stream = createReadStream(file, { highWaterMark: chunkBytes });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -265,14 +220,14 @@ export async function* fileLines(file: string, chunkBytes = 1 << 20): AsyncGener
   let lineNo = 0;
   let carry: Buffer | undefined;
   /** A line ended by \n (its \r\n's \r dropped), split again at lone \r. */
-  function* split(buf: Buffer, start: number, end: number): Generator<[number, string]> {
+  function* split(buf: Buffer, start: number, end: number): Generator<[number, Buffer]> {
     if (end > start && buf[end - 1] === 0x0d) end--;
     let from = start;
     for (let cr = buf.indexOf(0x0d, from); cr !== -1 && cr < end; cr = buf.indexOf(0x0d, from)) {
-      yield [++lineNo, buf.toString('utf8', from, cr)];
+      yield [++lineNo, buf.subarray(from, cr)];
       from = cr + 1;
     }
-    yield [++lineNo, buf.toString('utf8', from, end)];
+    yield [++lineNo, buf.subarray(from, end)];
   }
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buf: Buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
@@ -287,6 +242,69 @@ export async function* fileLines(file: string, chunkBytes = 1 << 20): AsyncGener
   if (carry !== undefined && carry.length > 0) yield* split(carry, 0, carry.length);
 }
 
+/** A line of the file decoded: its input, nothing (a blank line), or why it could not be decoded. */
+type Decoded = LineInput | { kind: 'blank' } | { kind: 'failed'; reason: string };
+
+/** Lines per task for the decoding workers, and tasks in flight per worker (so a worker never waits for the next). */
+const LINES_PER_TASK = 32;
+const TASKS_PER_WORKER = 3;
+
+/**
+ * The file's lines decoded in order: in this thread, or (with a pool) on its workers, several tasks of
+ * {@link LINES_PER_TASK} lines in flight while the core works on the lines before.
+ */
+async function* decodedLines(file: string, pool: DecodePool | undefined): AsyncGenerator<[number, Decoded]> {
+  if (pool === undefined || !pool.available) {
+    for await (const [lineNo, line] of fileLines(file))
+      yield [lineNo, line.trim() === '' ? { kind: 'blank' } : decodeLine(line)];
+    return;
+  }
+  const inFlight: { first: number; lines: Buffer[]; res: Promise<Outcome[] | undefined> }[] = [];
+  const send = (first: number, lines: Buffer[]) =>
+    inFlight.push({
+      first,
+      lines,
+      // Workers that cannot start: these lines are decoded here (below).
+      res: pool.decodeLines(lines).catch((err: unknown) => {
+        if (err instanceof DecodePoolUnavailable) return undefined;
+        throw err;
+      }),
+    });
+  async function* drain(): AsyncGenerator<[number, Decoded]> {
+    const t = inFlight.shift()!;
+    const res = await t.res;
+    for (let i = 0; i < t.lines.length; i++) {
+      const o = res?.[i];
+      yield [t.first + i, o === undefined ? decodeHere(t.lines[i]!) : outcomeOf(o)];
+    }
+  }
+  let lines: Buffer[] = [];
+  let first = 1;
+  for await (const [lineNo, bytes] of fileLineBytes(file)) {
+    if (lines.length === 0) first = lineNo;
+    lines.push(bytes);
+    if (lines.length < LINES_PER_TASK) continue;
+    send(first, lines);
+    lines = [];
+    while (inFlight.length >= pool.workers * TASKS_PER_WORKER) yield* drain();
+  }
+  if (lines.length > 0) send(first, lines);
+  while (inFlight.length > 0) yield* drain();
+}
+
+function decodeHere(bytes: Buffer): Decoded {
+  const line = bytes.toString('utf8');
+  return line.trim() === '' ? { kind: 'blank' } : decodeLine(line);
+}
+
+function outcomeOf(o: Outcome): Decoded {
+  if ('line' in o) return o.line;
+  if ('blank' in o) return { kind: 'blank' };
+  if ('thrown' in o) return { kind: 'failed', reason: `decoding failed: ${o.thrown}` };
+  if ('crashed' in o) return { kind: 'failed', reason: o.crashed };
+  return { kind: 'failed', reason: 'not a line' };
+}
+
 /**
  * The replay itself, as `rootline replay` runs it: every line of the file in order through one core (a
  * fresh core rebuilt from the good inputs after the core fails on one, as the monitor reloads). What was
@@ -296,6 +314,28 @@ export async function replayFile(
   file: string,
   options: MonitorCoreOptions,
   sinks: ReplaySinks = {},
+  decode: { workers?: number } = {},
+): Promise<ReplaySummary> {
+  const workers = decode.workers ?? defaultDecodeWorkers();
+  const pool =
+    workers > 0
+      ? new DecodePool({
+          workers,
+          warn: (message, fields) => sinks.warning?.(`${message}: ${JSON.stringify(fields)}`),
+        })
+      : undefined;
+  try {
+    return await replayLines(file, options, sinks, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function replayLines(
+  file: string,
+  options: MonitorCoreOptions,
+  sinks: ReplaySinks,
+  pool: DecodePool | undefined,
 ): Promise<ReplaySummary> {
   const newCore = () => new MonitorCore(options);
   let core = newCore();
@@ -328,10 +368,9 @@ export async function replayFile(
     summary.invalid++;
     sinks.badLine?.(`${file}:${lineNo}: ${reason}`);
   };
-  for await (const [lineNo, line] of fileLines(file)) {
-    if (line.trim() === '') continue;
-    const d = decodeLine(line);
-    if (d.kind === 'bad') {
+  for await (const [lineNo, d] of decodedLines(file, pool)) {
+    if (d.kind === 'blank') continue;
+    if (d.kind === 'bad' || d.kind === 'failed') {
       bad(lineNo, d.reason);
       continue;
     }
@@ -456,27 +495,5 @@ export class IncidentLog {
   /** The incidents in the order they were opened. */
   lines(): OpenedIncident[] {
     return [...this.entries.values()].map((e) => ({ ...e.line, symptoms: [...e.symptoms.values()] }));
-  }
-}
-
-/** The line's JSON value when it is a person's incident action (rootline.incident-action/v1), else undefined. */
-function commandOf(line: string): unknown {
-  if (!line.includes(INCIDENT_COMMAND_SPEC)) return undefined;
-  try {
-    const value: unknown = JSON.parse(line);
-    return isIncidentCommand(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The line's JSON value when it is an accept-the-change line (rootline.accept/v1), else undefined. */
-function acceptOf(line: string): unknown {
-  if (!line.includes('rootline.accept/v1')) return undefined;
-  try {
-    const value: unknown = JSON.parse(line);
-    return isAcceptMessage(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

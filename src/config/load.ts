@@ -79,6 +79,8 @@ export interface MonitorConfig {
     freshnessCheckMs: number;
     opsIntervalMs: number;
     healthCheckMs: number;
+    /** Decoding worker threads; undefined: chosen from the cores (adapters/decode/pool.ts). */
+    decodeWorkers?: number;
   };
   slack: {
     token?: string;
@@ -409,6 +411,7 @@ function build(v: Map<string, ConfigValue>): MonitorConfig {
       freshnessCheckMs: n('monitor.freshnessCheckMs'),
       opsIntervalMs: n('monitor.opsIntervalMs'),
       healthCheckMs: n('monitor.healthCheckMs'),
+      ...(v.get('monitor.decodeWorkers') !== undefined ? { decodeWorkers: n('monitor.decodeWorkers') } : {}),
     },
     slack: opt({
       token: o('slack.token'),

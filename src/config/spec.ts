@@ -461,6 +461,14 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'How often the monitor writes its own operational metrics to InfluxDB.',
   },
   {
+    key: 'monitor.decodeWorkers',
+    env: 'ROOTLINE_DECODE_WORKERS',
+    type: 'int',
+    min: 0,
+    max: 64,
+    doc: "Worker threads that decode and validate the reports (JSON, OpenLineage) beside the core's thread, keeping the partition's order; Avro is decoded on the main thread (the schema registry client is there). 0: all on the main thread. Default: one less than the cores, at most 2 (0 on one core).",
+  },
+  {
     key: 'monitor.healthCheckMs',
     env: 'ROOTLINE_HEALTH_CHECK_MS',
     type: 'duration',

@@ -14,6 +14,7 @@ import { pipelineOfKey } from '../monitor/state-keys.js';
 import { INCIDENT_COMMAND_SPEC, SYMPTOM_SPEC, type IncidentCommand, type SymptomMessage } from '../monitor/index.js';
 import type { MetricPoint } from '../monitor/points.js';
 import { decodeMessage, type Decoded, type DecoderOptions } from '../adapters/decode/decode.js';
+import { DecodePool, DecodePoolUnavailable, defaultDecodeWorkers, type Outcome } from '../adapters/decode/pool.js';
 import type { MonitorMetrics } from './metrics.js';
 import type { Component } from './supervisor.js';
 import { createKafka, kafkaError } from '../adapters/kafka/client.js';
@@ -69,6 +70,12 @@ export interface KafkaMonitorDeps {
   catalogHealth?: Component;
   /** Called after each committed batch with what it produced (incident events go to the dispatcher). */
   onCommitted?: (out: CoreOutput) => void;
+  /**
+   * Worker threads that decode and validate the batches' messages (JSON, OpenLineage with the project's converter:
+   * `decoder.openLineage` is only asked whether OpenLineage is accepted; Avro stays on this thread, with the
+   * registry). 0: all on this thread. Default: `monitor.decodeWorkers`, else {@link defaultDecodeWorkers}.
+   */
+  decodeWorkers?: number;
 }
 
 /**
@@ -121,12 +128,27 @@ export class KafkaMonitor {
   private consumerCrashed: string | undefined;
   /** Where the consumer's state goes (supervisor): fetches and heartbeats are beats; a crash kafkajs does not restart is `crashed`. */
   health: Component | undefined;
+  /** The decoding workers (none with 0 workers). */
+  readonly decodePool: DecodePool | undefined;
 
   constructor(private readonly deps: KafkaMonitorDeps) {
     this.cfg = deps.config;
     this.log = deps.logger.child({ component: 'kafka-monitor' });
     this.kafka = createKafka(this.cfg.kafka, this.log);
     this.ingestTopics = new Set(this.cfg.kafka.topics.ingest);
+    const workers = deps.decodeWorkers ?? this.cfg.monitor.decodeWorkers ?? defaultDecodeWorkers();
+    this.decodePool =
+      workers > 0
+        ? new DecodePool({
+            workers,
+            // A task is a worker's share of one batch (at most 256 messages): minutes mean a stuck worker.
+            taskTimeoutMs: 120_000,
+            warn: (message, fields) => {
+              this.deps.metrics.errors.inc({ component: 'decode-worker' });
+              this.log.warn(fields, message);
+            },
+          })
+        : undefined;
   }
 
   get ready(): boolean {
@@ -455,6 +477,60 @@ export class KafkaMonitor {
     });
   }
 
+  /**
+   * The batch's messages decoded on the decoding workers, in order: each message's inputs, or why it is a dead
+   * letter (the decoder threw on it, or its worker crashed on it alone); undefined where this thread decodes it
+   * (Avro: the schema registry is here), and all undefined without workers or when they cannot start. While the
+   * workers work, the consumer heartbeats about once a second.
+   */
+  private async decodeOnWorkers(
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<(Decoded[] | { failed: string } | undefined)[] | undefined> {
+    const pool = this.decodePool;
+    if (pool === undefined || !pool.available) return undefined;
+    const index: number[] = [];
+    const values: (Buffer | null)[] = [];
+    messages.forEach((m, k) => {
+      // Avro (magic byte 0 and a schema id) is decoded here, where the registry client is.
+      if (m.value !== null && m.value.length >= 5 && m.value[0] === 0) return;
+      index.push(k);
+      values.push(m.value);
+    });
+    if (values.length === 0) return undefined;
+    let outcomes: Outcome[] | undefined;
+    const work = pool
+      .decodeMessages(values, {
+        maxMessageBytes: this.cfg.kafka.maxMessageBytes,
+        openLineage: this.deps.decoder.openLineage !== undefined,
+      })
+      .then(
+        (o) => {
+          outcomes = o;
+        },
+        (err: unknown) => {
+          if (!(err instanceof DecodePoolUnavailable)) throw err;
+          this.log.warn({ err: errorMessage(err) }, 'decoding workers unavailable; decoding on the main thread');
+        },
+      );
+    await this.waitFor(work, heartbeat);
+    await work;
+    if (outcomes === undefined) return undefined;
+    const out = new Array<Decoded[] | { failed: string } | undefined>(messages.length);
+    index.forEach((k, i) => {
+      const o = outcomes![i]!;
+      out[k] =
+        'decoded' in o
+          ? o.decoded
+          : 'thrown' in o
+            ? { failed: `decoding failed: ${o.thrown}` }
+            : 'crashed' in o
+              ? { failed: o.crashed }
+              : { failed: 'decoding failed: not a message' };
+    });
+    return out;
+  }
+
   private async handleBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const t0 = process.hrtime.bigint();
@@ -484,17 +560,25 @@ export class KafkaMonitor {
         }),
       );
     };
-    for (const msg of batch.messages) {
+    const onWorkers = await this.decodeOnWorkers(batch.messages, heartbeat);
+    for (const [k, msg] of batch.messages.entries()) {
       let decoded: Decoded[];
-      try {
-        decoded = await this.decode(msg.value, heartbeat, isRunning);
-      } catch (err: unknown) {
-        // A registry outage that outlasted the batch (shutdown, lost partition) fails the batch; anything else the
-        // decoder throws on is this message's (a defect, not an outage): it must not stop the partition.
-        if (isRetriable(err) || !isRunning() || this.stopping) throw err;
-        deadLetter(msg, 'PROCESSING_FAILED', `decoding failed: ${errorMessage(err)}`);
+      const done = onWorkers?.[k];
+      if (done !== undefined && 'failed' in done) {
+        deadLetter(msg, 'PROCESSING_FAILED', done.failed);
         continue;
       }
+      if (done !== undefined) decoded = done;
+      else
+        try {
+          decoded = await this.decode(msg.value, heartbeat, isRunning);
+        } catch (err: unknown) {
+          // A registry outage that outlasted the batch (shutdown, lost partition) fails the batch; anything else the
+          // decoder throws on is this message's (a defect, not an outage): it must not stop the partition.
+          if (isRetriable(err) || !isRunning() || this.stopping) throw err;
+          deadLetter(msg, 'PROCESSING_FAILED', `decoding failed: ${errorMessage(err)}`);
+          continue;
+        }
       for (const d of decoded) {
         if (d.kind === 'report') {
           // An OpenLineage Kafka transport pointed at the reports topic keys by job (`run:<namespace>/<name>`): the
@@ -912,6 +996,7 @@ export class KafkaMonitor {
     await this.consumer?.stop().catch(() => undefined);
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.all([this.producer?.disconnect(), this.plainProducer?.disconnect()]).catch(() => undefined);
+    await this.decodePool?.close();
     this.started = false;
   }
 }
