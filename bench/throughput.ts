@@ -4,10 +4,12 @@
  * distributions) and 20-column sketch reports (20 numeric columns, each a KLL sketch of 5,000 values).
  * Target: the monitor keeps at least half of the raw consumer's rate for small reports.
  *
- * Usage: npx tsx bench/throughput.ts [--small 20000] [--sketch 2000] [--out bench/results/throughput.md]
+ * Usage: npx tsx bench/throughput.ts [--small 20000] [--sketch 2000] [--decode-workers 0,1] [--out bench/results/throughput.md]
+ * --decode-workers: the monitor is run once per count in the list (monitor.decodeWorkers; 0: decoding on the main
+ * thread), each on its own consumer group, in the same run as the stages alone.
  * The local services are started (or reused) by the harness.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -28,9 +30,11 @@ const { values } = parseArgs({
     sketch: { type: 'string', default: '2000' },
     out: { type: 'string', default: 'bench/results/throughput.md' },
     partitions: { type: 'string', default: '6' },
+    'decode-workers': { type: 'string', default: '0,1' },
   },
 });
 const PARTITIONS = Number(values.partitions);
+const WORKERS = values['decode-workers'].split(',').map(Number);
 const PIPELINES = 60;
 const NODES = 5;
 
@@ -137,23 +141,40 @@ async function rawConsumer(topic: string, n: number): Promise<number> {
   return (n / (t1 - t0)) * 1000;
 }
 
+/** CPU ms of this process's main thread so far (Linux: /proc), undefined elsewhere. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function monitor(
   topic: string,
   n: number,
   id: string,
-): Promise<{ rate: number; influxWrite: number; batches: number }> {
+  workers: number,
+): Promise<{ rate: number; influxWrite: number; batches: number; cpuMs: number; mainMs: number }> {
   const cfg = localMonitorConfig(up.addresses, `bench_${id}`, {
     'kafka.topics.reports': topic,
     'kafka.maxMessageBytes': 4 * 1024 * 1024,
     'monitor.rules': 'rules',
+    'monitor.decodeWorkers': workers,
   });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   while (h.metrics.reports.total() === 0) await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuMs() ?? NaN;
   const first = h.metrics.reports.total();
   while (h.metrics.reports.total() + h.metrics.duplicates.total() < n) await new Promise((r) => setTimeout(r, 5));
   const t1 = performance.now();
+  const c = process.cpuUsage(c0);
   const res = {
+    cpuMs: (c.user + c.system) / 1000 / (n - first),
+    mainMs: ((mainThreadCpuMs() ?? NaN) - m0) / (n - first),
     rate: ((n - first) / (t1 - t0)) * 1000,
     influxWrite: h.metrics.influxWrite.total / Math.max(1, h.metrics.influxWrite.observations),
     batches: h.metrics.batches.total(),
@@ -173,12 +194,13 @@ async function parts(
   batchSize: number,
   id: string,
   topic: string,
-): Promise<{ core: number; influx: number; kafka: number; pointsPerReport: number }> {
+): Promise<{ core: number; coreCpuMs: number; influx: number; kafka: number; pointsPerReport: number }> {
   const bytes = reports.map((r) => Buffer.from(JSON.stringify(r)));
   const core = new MonitorCore({ rules: loadRules('rules') });
   const points = [];
   const txns: { key: string; value: string | null }[][] = [];
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < bytes.length; i += batchSize) {
     const batch = [];
     for (const b of bytes.slice(i, i + batchSize)) {
@@ -193,6 +215,7 @@ async function parts(
     ]);
   }
   const tCore = performance.now() - t0;
+  const cCore = process.cpuUsage(c0);
   const sink = new InfluxSink({ url: up.addresses.influxUrl, token: 'x', org: 'o', bucket: `parts_${id}` });
   await sink.ensureBucket();
   const t1 = performance.now();
@@ -231,6 +254,7 @@ async function parts(
   await producer.disconnect();
   return {
     core: (reports.length / tCore) * 1000,
+    coreCpuMs: (cCore.user + cCore.system) / 1000 / reports.length,
     influx: (reports.length / tInflux) * 1000,
     kafka: (reports.length / tKafka) * 1000,
     pointsPerReport: total / reports.length,
@@ -251,13 +275,23 @@ for (const [kind, n] of [
   process.stderr.write(`produced ${n} reports (${Math.round(size)} bytes each) to ${topic}; raw consumer...\n`);
   const raw = await rawConsumer(topic, n);
   process.stderr.write(`raw ${raw.toFixed(0)}/s; monitor...\n`);
-  const mon = await monitor(topic, n, `${kind}${stamp}`);
-  process.stderr.write(`monitor ${mon.rate.toFixed(0)}/s; parts...\n`);
+  const mons: { workers: number; rate: number; influxWrite: number; batches: number; cpuMs: number; mainMs: number }[] =
+    [];
+  for (const workers of WORKERS) {
+    const mon = await monitor(topic, n, `${kind}${stamp}w${workers}`, workers);
+    process.stderr.write(
+      `monitor (${workers} decoding workers) ${mon.rate.toFixed(0)}/s; ${mon.cpuMs.toFixed(2)} CPU ms per report, ${mon.mainMs.toFixed(2)} on the main thread\n`,
+    );
+    mons.push({ workers, ...mon });
+  }
+  const mon = mons[0]!;
+  process.stderr.write(`parts...\n`);
   const part = await parts(reports, Math.max(1, Math.round(n / Math.max(1, mon.batches))), `${kind}${stamp}`, topic);
   const slowest = Math.min(raw, part.core, part.influx, part.kafka);
-  partRows.push(
-    `| ${kind} | ${raw.toFixed(0)} | ${part.core.toFixed(0)} | ${part.influx.toFixed(0)} (${part.pointsPerReport.toFixed(1)} points per report, ${(part.influx * part.pointsPerReport).toFixed(0)} points/s) | ${part.kafka.toFixed(0)} | ${mon.rate.toFixed(0)} | **${(mon.rate / slowest).toFixed(2)}** |`,
-  );
+  for (const m of mons)
+    partRows.push(
+      `| ${kind} | ${m.workers} | ${raw.toFixed(0)} | ${part.core.toFixed(0)} (${part.coreCpuMs.toFixed(2)} CPU ms) | ${part.influx.toFixed(0)} (${part.pointsPerReport.toFixed(1)} points per report, ${(part.influx * part.pointsPerReport).toFixed(0)} points/s) | ${part.kafka.toFixed(0)} | ${m.rate.toFixed(0)} (${m.cpuMs.toFixed(2)}; ${m.mainMs.toFixed(2)}) | ${m.batches} | **${(m.rate / slowest).toFixed(2)}** |`,
+    );
   rows.push(
     `| ${kind === 'small' ? 'small (3 columns, no distributions)' : '20-column sketch (20 KLL sketches, k=200)'} | ${n.toLocaleString('en-US')} | ${Math.round(size).toLocaleString('en-US')} B | ${raw.toFixed(0)} | ${mon.rate.toFixed(0)} | **${(mon.rate / raw).toFixed(2)}** | ${mon.batches} | ${(mon.influxWrite * 1000).toFixed(1)} ms |`,
   );
@@ -278,8 +312,8 @@ const md = [
   '',
   'Each stage alone (same reports, measured one after the other in the same run; reports/s if that stage ran alone): the raw Kafka consumer (from above), decoding + the core (CPU only, with taking the state records to commit), the InfluxDB writes of the points the core produced (batches of the size the monitor used), and the Kafka transactions (state records, health events and offsets, one per batch). Target: the monitor within 80% of its slowest stage (monitor / slowest >= 0.8).',
   '',
-  '| workload | Kafka consume (raw) | decode + core (CPU only) | InfluxDB writes alone | Kafka transactions alone | monitor (all of it, from above) | monitor / slowest stage |',
-  '|---|---|---|---|---|---|---|',
+  '| workload | decoding workers | Kafka consume (raw) | decode + core (one thread; its CPU ms per report) | InfluxDB writes alone | Kafka transactions alone | monitor (CPU ms per report: the process; its main thread) | batches | monitor / slowest stage |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...partRows,
   '',
 ].join('\n');

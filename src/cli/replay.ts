@@ -35,7 +35,7 @@ query it afterwards with rootline lineage provenance|consumers|column|diff|healt
 incident_id, pipeline, culprit, opened_run_id, opened_event_time (the event time of the report that opened it),
 symptoms (every {pipeline, node, run_id} attached), severity (its highest), cause, metric, column.
 --decode-workers N: lines are parsed and validated on N worker threads beside the core (the output is the same);
-0 does it all in one thread. Default: one less than the cores, at most 2 (0 on one core).`;
+0 does it all in one thread. Default: the cores beyond two, at most 2 (0 on one or two cores).`;
 
 /** The incident as `rootline replay` prints it. */
 export function incidentLine(i: Incident): Record<string, unknown> {

@@ -466,7 +466,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'int',
     min: 0,
     max: 64,
-    doc: "Worker threads that decode and validate the reports (JSON, OpenLineage) beside the core's thread, keeping the partition's order; Avro is decoded on the main thread (the schema registry client is there). 0: all on the main thread. Default: one less than the cores, at most 2 (0 on one core).",
+    doc: "Worker threads that decode and validate the reports (JSON, OpenLineage) beside the core's thread, keeping the partition's order; Avro is decoded on the main thread (the schema registry client is there). 0: all on the main thread. Default: the cores beyond two, at most 2 (0 on one or two cores: measured, a worker there slowed the monitor down).",
   },
   {
     key: 'monitor.healthCheckMs',

@@ -73,11 +73,14 @@ const TASK_BYTES = 16 << 20;
 const START_FAILURES = 3;
 
 /**
- * The number of decoding workers to use when none is configured: one less than the cores this process may use
- * (the main thread runs the core), at most 2 (measured: bench/results/throughput.md, 2026-12-04); 0 on one core.
+ * The number of decoding workers to use when none is configured: what is left of the cores after two (the main
+ * thread's core, and one for the garbage collector's threads, the network and whatever shares the machine), at most
+ * 2; none on one or two cores. Measured on 2 cores shared with the broker, InfluxDB and other work
+ * (bench/results/throughput.md, 2026-12-04): a worker there took CPU the main thread needed, and the monitor and
+ * the replay were slower with one than without.
  */
 export function defaultDecodeWorkers(cores = availableParallelism()): number {
-  return Math.max(0, Math.min(2, cores - 1));
+  return Math.max(0, Math.min(2, cores - 2));
 }
 
 interface Slot {

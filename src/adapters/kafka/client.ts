@@ -4,6 +4,10 @@ import type { Logger } from 'pino';
 import type { MonitorConfig } from '../../config/index.js';
 import { classify } from '../../errors/classify.js';
 import type { RootlineError } from '../../errors/index.js';
+import { useFastCrc32c } from './crc32c.js';
+
+// Before any client encodes a record batch: kafkajs checksums them with the faster CRC-32C.
+useFastCrc32c();
 
 /** kafkajs' log lines go to our logger (structured), at the matching level. */
 function logCreator(logger: Logger | undefined) {

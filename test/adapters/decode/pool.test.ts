@@ -112,7 +112,7 @@ describe('DecodePool', () => {
     expect(pool.crashes).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
-  it('uses one worker less than the cores, at most 2, none on one core', () => {
-    expect([1, 2, 3, 4, 16].map((c) => defaultDecodeWorkers(c))).toEqual([0, 1, 2, 2, 2]);
+  it('uses the cores beyond two, at most 2: none on one or two cores', () => {
+    expect([1, 2, 3, 4, 16].map((c) => defaultDecodeWorkers(c))).toEqual([0, 0, 1, 2, 2]);
   });
 });
