@@ -69,6 +69,25 @@ function decodeSketch(bytes: Uint8Array, seed: string): KllDoublesSketch {
 }
 
 /**
+ * The open epochs' sketches the window decoded for the report being judged, by their bytes: learning the
+ * report then merges into the decoded one instead of decoding the same bytes again. Each was only merged
+ * into the window (read, never changed), so it is what a fresh decode of its bytes gives; learning reseeds
+ * it as it would seed that decode. Bounded: {@link BaselineCache.endReport} empties it after every report
+ * (memory keeps the epochs serialized), and it never holds more than {@link MAX_DECODED} sketches.
+ */
+const decodedOpen = new Map<Uint8Array, KllDoublesSketch>();
+const MAX_DECODED = 4096;
+
+/** The epoch sketch of `bytes` for learning to merge into: the window's decode of them if kept, else a new one. */
+function openForLearning(bytes: Uint8Array, seed: string): KllDoublesSketch {
+  const kept = decodedOpen.get(bytes);
+  if (kept === undefined) return decodeSketch(bytes, seed);
+  decodedOpen.delete(bytes);
+  kept.reseed(seededRandom(hash32(seed)));
+  return kept;
+}
+
+/**
  * A slot column's sketch, decoded: the one validation decoded for the report it came from (sketch/shared.ts),
  * else decoded now. Read-only either way (merged into others, never into).
  */
@@ -110,7 +129,7 @@ export function learnEpoch(
     if (col.sketch) {
       const seed = compositeKey(key, name, seq);
       const merged = next.sketch
-        ? decodeSketch(next.sketch, seed)
+        ? openForLearning(next.sketch, seed)
         : new KllDoublesSketch(options.sketchK, { random: seededRandom(hash32(seed)) });
       // The report was validated when it arrived; no second base64 check here.
       merged.merge(slotSketch(col)!);
@@ -145,15 +164,30 @@ function windowEpochs(
  * sketches with a random source seeded by the dataset, column and seq: deterministic.
  */
 export class BaselineCache {
+  /** The window sketch, decoded into again for every comparison (see {@link numeric}). */
+  private readonly window: KllDoublesSketch;
+
   constructor(
     private readonly epochs: Map<string, BaselineEpoch>,
     private readonly options: CompiledCoreOptions,
-  ) {}
+  ) {
+    this.window = KllDoublesSketch.reusable(options.sketchK);
+  }
 
   /** Nothing is cached between reports; kept for the state codec's contract. */
-  clear(): void {}
+  clear(): void {
+    decodedOpen.clear();
+  }
 
-  /** The merged window sketch of a numeric column, or its samples, or nothing. */
+  /** Drops what was kept for learning the report just processed (see {@link decodedOpen}). */
+  endReport(): void {
+    decodedOpen.clear();
+  }
+
+  /**
+   * The merged window sketch of a numeric column, or its samples, or nothing. The sketch is valid until the next
+   * call (its arrays are reused: nothing is allocated for it once warm); read it, never keep it.
+   */
   numeric(
     prefix: string,
     b: DatasetBaseline,
@@ -162,13 +196,20 @@ export class BaselineCache {
     const parts = windowEpochs(this.epochs, prefix, b.slot_seq, this.options.baselineRuns);
     let sketch: KllDoublesSketch | undefined;
     const samples: number[] = [];
-    for (const ep of parts) {
-      const col = ep.columns.get(column);
+    const seed = compositeKey(prefix, column, b.slot_seq);
+    for (let i = 0; i < parts.length; i++) {
+      const col = parts[i]!.columns.get(column);
       if (col?.kind !== 'numeric') continue;
       if (col.sketch) {
-        const s = decodeSketch(col.sketch, compositeKey(prefix, column, b.slot_seq));
-        if (!sketch) sketch = s;
-        else sketch.merge(s);
+        if (!sketch) {
+          sketch = KllDoublesSketch.deserialize(col.sketch, { random: seededRandom(hash32(seed)), into: this.window });
+        } else {
+          // Only merged from (the window's random source draws): the same sketch as a fresh decode of the bytes,
+          // kept for learning when it is the last epoch (the open one).
+          const s = decodeSketch(col.sketch, seed);
+          sketch.merge(s);
+          if (i === parts.length - 1 && decodedOpen.size < MAX_DECODED) decodedOpen.set(col.sketch, s);
+        }
       }
       if (col.sample) for (const v of col.sample) samples.push(v);
     }

@@ -322,6 +322,8 @@ export class MonitorCore {
     this.creepUnderFault(verdict, parents.upstream);
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
     this.learn(report, rt, node, at, verdict, run, out);
+    // What the judging kept for learning goes now, learned or not.
+    this.cache.endReport();
     const events = this.attribute(rt, ref, run, verdict.healthy);
     this.takeForwarded(out);
     pushCoalesced(out.incidentEvents, events);

@@ -1,5 +1,5 @@
 export { DEFAULT_KLL_K, KLL_MAX_K, KLL_MIN_K, KllDoublesSketch } from './kll.js';
-export type { KllSketchOptions, KllSortedView } from './kll.js';
+export type { KllDeserializeOptions, KllSketchOptions, KllSortedView } from './kll.js';
 export { seededRandom } from './random.js';
 export { decodedSketch, peekDecodedSketch, shareDecodedSketch } from './shared.js';
 export type { RandomSource } from './random.js';

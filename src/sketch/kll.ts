@@ -17,6 +17,15 @@ export interface KllSketchOptions {
   random?: RandomSource;
 }
 
+/** Options for {@link KllDoublesSketch.deserialize}. */
+export interface KllDeserializeOptions extends KllSketchOptions {
+  /**
+   * A sketch made by {@link KllDoublesSketch.reusable} to decode into, when its k is the serialized one: it is
+   * returned, its arrays reused (what it held before, and the arrays of its sorted view, are overwritten).
+   */
+  into?: KllDoublesSketch;
+}
+
 /**
  * The retained items in ascending order with their weights, as DataSketches' sorted view builds them.
  * `cumulativeWeights[i]` is the sum of `weights[0..i]`; `totalWeight` equals the sketch's n.
@@ -344,6 +353,9 @@ export class KllDoublesSketch {
   /** Read-only (see {@link freeze}). */
   private frozen = false;
   private readonly capacities: Uint32Array;
+  /** Item arrays by capacity and the sorted view's array, kept for reuse (a {@link reusable} sketch); else null. */
+  private pool: Map<number, Float64Array> | null = null;
+  private viewArray: Float64Array | null = null;
 
   /**
    * @param k accuracy parameter, 8..65535, default 200 (normalized rank error about 1.33%).
@@ -518,6 +530,27 @@ export class KllDoublesSketch {
     }
   }
 
+  /**
+   * A sketch to decode into again and again (`deserialize(bytes, { into })`), for a sketch needed only a
+   * moment (a baseline window merged for one comparison): its item arrays (one per capacity) and the array
+   * of its sorted view are allocated once and reused, so decoding, merging into it and viewing it allocate
+   * nothing once warm. Everything read from it (its sorted view included) is valid until the next decode
+   * into it. Otherwise an ordinary sketch (an empty one of k until decoded into).
+   */
+  static reusable(k: number = DEFAULT_KLL_K): KllDoublesSketch {
+    const sketch = new KllDoublesSketch(k);
+    sketch.pool = new Map();
+    return sketch;
+  }
+
+  /** A new item array of `capacity`, or the reusable sketch's own one of that capacity. */
+  private itemsOf(capacity: number): Float64Array {
+    if (this.pool === null) return new Float64Array(capacity);
+    let items = this.pool.get(capacity);
+    if (items === undefined) this.pool.set(capacity, (items = new Float64Array(capacity)));
+    return items;
+  }
+
   /** Makes room in the level offsets for `numLevels` levels (and the two entries past them compactions use). */
   private ensureLevels(numLevels: number): void {
     if (numLevels + 2 <= this.levels.length) return;
@@ -671,7 +704,16 @@ export class KllDoublesSketch {
       dv.setFloat64(offset + 8, this.max_, true);
       offset += 16;
     }
-    for (let i = this.levels[0]!; i < this.levels[this.numLevels_]!; i++) {
+    const first = this.levels[0]!;
+    if (LITTLE_ENDIAN) {
+      // The items as little-endian doubles, as this machine's: one copy of their bytes.
+      bytes.set(
+        new Uint8Array(this.items.buffer, this.items.byteOffset + first * ITEM_BYTES, numRetained * ITEM_BYTES),
+        offset,
+      );
+      return bytes;
+    }
+    for (let i = first; i < this.levels[this.numLevels_]!; i++) {
       dv.setFloat64(offset, this.items[i]!, true);
       offset += 8;
     }
@@ -699,7 +741,7 @@ export class KllDoublesSketch {
    * unsorted levels above zero (or level zero when the flags say it is sorted), min above max, items
    * outside min..max, or NaN items.
    */
-  static deserialize(bytes: Uint8Array, options: KllSketchOptions = {}): KllDoublesSketch {
+  static deserialize(bytes: Uint8Array, options: KllDeserializeOptions = {}): KllDoublesSketch {
     if (bytes.byteLength < 8) throw invalid(`${bytes.byteLength} bytes, the preamble alone needs 8`);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const preambleInts = dv.getUint8(0);
@@ -728,7 +770,13 @@ export class KllDoublesSketch {
       });
     }
     const full = !isEmpty && !isSingleItem;
-    const sketch = full ? KllDoublesSketch.bare(k, options.random) : new KllDoublesSketch(k, options);
+    const into = options.into;
+    const reuse = full && into !== undefined && into.pool !== null && into.k_ === k;
+    const sketch = reuse
+      ? into.reset(options.random)
+      : full
+        ? KllDoublesSketch.bare(k, options.random)
+        : new KllDoublesSketch(k, options);
     if (isEmpty) {
       if (bytes.byteLength !== EMPTY_SIZE_BYTES) {
         throw invalid(`empty sketch of ${bytes.byteLength} bytes, expected ${EMPTY_SIZE_BYTES}`);
@@ -796,7 +844,7 @@ export class KllDoublesSketch {
     const max = dv.getFloat64(levelsEnd + 8, true);
     if (Number.isNaN(min) || Number.isNaN(max)) throw invalid('NaN min or max');
     if (min > max) throw invalid(`min ${min} is greater than max ${max}`);
-    const items = new Float64Array(capacity);
+    const items = sketch.itemsOf(capacity);
     const first = levels[0]!;
     if (LITTLE_ENDIAN) {
       // The items are little-endian doubles, as this machine's: one copy of their bytes.
@@ -853,6 +901,14 @@ export class KllDoublesSketch {
     return sketch;
   }
 
+  /** A reusable sketch made ready to be decoded into (its state is set by the caller, as on a bare one). */
+  private reset(random: RandomSource | undefined): this {
+    if (this.frozen) throw frozenError();
+    this.random = random ?? Math.random;
+    this.view = null;
+    return this;
+  }
+
   private copyStateFrom(other: KllDoublesSketch): void {
     this.minK_ = other.minK_;
     this.n_ = other.n_;
@@ -907,7 +963,7 @@ export class KllDoublesSketch {
     }
     const deltaCap = this.capacities[this.numLevels_]!;
     const newTotalCap = curTotalCap + deltaCap;
-    const newItems = new Float64Array(newTotalCap);
+    const newItems = this.itemsOf(newTotalCap);
     newItems.set(this.items, deltaCap);
     this.items = newItems;
     for (let i = 0; i <= this.numLevels_; i++) levels[i] = levels[i]! + deltaCap;
@@ -1002,7 +1058,7 @@ export class KllDoublesSketch {
     );
     if (result.finalNumLevels > ub) throw new RootlineError('INTERNAL', 'KLL merge error: too many levels');
     this.ensureLevels(result.finalNumLevels);
-    if (result.finalCapacity !== this.items.length) this.items = new Float64Array(result.finalCapacity);
+    if (result.finalCapacity !== this.items.length) this.items = this.itemsOf(result.finalCapacity);
     const freeSpaceAtBottom = result.finalCapacity - result.finalNumItems;
     this.items.set(workbuf.subarray(outlevels[0], outlevels[0]! + result.finalNumItems), freeSpaceAtBottom);
     const offset = freeSpaceAtBottom - outlevels[0]!;
@@ -1037,7 +1093,13 @@ export class KllDoublesSketch {
     let lastLevel = 0;
     for (let level = 0; level < this.numLevels_; level++) if (levels[level]! < levels[level + 1]!) lastLevel = level;
     // One allocation for the view's three arrays.
-    const out = new Float64Array(3 * total);
+    let out: Float64Array;
+    if (this.pool === null) out = new Float64Array(3 * total);
+    else {
+      if (this.viewArray === null || this.viewArray.length < 3 * total)
+        this.viewArray = new Float64Array(Math.max(3 * total, 2048));
+      out = this.viewArray;
+    }
     const outItems = out.subarray(0, total);
     const outWeights = out.subarray(total, 2 * total);
     const cumulative = out.subarray(2 * total, 3 * total);

@@ -145,6 +145,28 @@ describe('baseline epochs: storage bounded whatever the number of runs', () => {
   });
 });
 
+describe('baseline epochs: learning merges into the open epoch the window decoded', () => {
+  it('the same epochs, drift and window whether a run is judged before it is learned or not', () => {
+    const judged = setup(20);
+    const plain = setup(20);
+    const rng = seededRandom(5);
+    for (let i = 0; i < 35; i++) {
+      const pr = runProfile(normals(5000, i % 7 === 3 ? 0.4 : 0, rng), i);
+      const m = i > 0 ? judged.evaluate(i, pr) : undefined;
+      judged.learn(i, pr);
+      // learning after the report's end too (what the window kept is dropped): still the same
+      if (i % 5 === 0) judged.cache.endReport();
+      plain.learn(i, pr);
+      if (m) expect(m.columns.find((c) => c.column === 'x')!.drift).toBeDefined();
+      expect([...judged.epochs.keys()]).toEqual([...plain.epochs.keys()]);
+      for (const [k, ep] of plain.epochs) expect(epochToJSON(judged.epochs.get(k)!)).toBe(epochToJSON(ep));
+    }
+    // and the next run is judged the same against either
+    const pr = runProfile(normals(5000, 0.2, rng), 99);
+    expect(judged.evaluate(35, pr).columns).toEqual(plain.evaluate(35, pr).columns);
+  });
+});
+
 describe('baseline epochs: the window sketch keeps the k = 200 rank-error bound', () => {
   it('sup |window sketch cdf - exact cdf of the window values| <= the normalized rank error, 12 seeds', () => {
     const eps = KllDoublesSketch.normalizedRankErrorFor(200, false);

@@ -298,3 +298,53 @@ describe('deserialize rejects malformed input with SKETCH_INVALID', () => {
     expectInvalid(() => KllDoublesSketch.fromBase64('AgEHAcgACAA='), /family id 7/);
   });
 });
+
+describe('KllDoublesSketch.reusable: decoding into one sketch again and again', () => {
+  const rng = seededRandom(11);
+  /** Sketches of 1 to 60,000 values (1 to 9 levels, several capacities), some merged from others. */
+  function sketches(): KllDoublesSketch[] {
+    const out: KllDoublesSketch[] = [];
+    for (const n of [3000, 1, 60_000, 700, 12_000, 5000, 200, 45_000]) {
+      const s = new KllDoublesSketch(200, { random: seededRandom(n) });
+      for (let i = 0; i < n; i++) s.update(rng() * 100 - 50);
+      out.push(s);
+    }
+    return out;
+  }
+
+  it('gives the same sketch as a fresh decode: bytes, view, and what merging into it gives', () => {
+    const into = KllDoublesSketch.reusable(200);
+    const all = sketches();
+    for (let i = 0; i < all.length; i++) {
+      const bytes = all[i]!.serialize();
+      const other = all[(i + 3) % all.length]!;
+      const fresh = KllDoublesSketch.deserialize(bytes, { random: seededRandom(i) });
+      const reused = KllDoublesSketch.deserialize(bytes, { random: seededRandom(i), into });
+      if (all[i]!.n > 1) expect(reused).toBe(into);
+      expect(Buffer.from(reused.serialize())).toEqual(Buffer.from(fresh.serialize()));
+      const [v, w] = [fresh.sortedView(), reused.sortedView()];
+      expect(Array.from(w.items)).toEqual(Array.from(v.items));
+      expect(Array.from(w.cumulativeWeights)).toEqual(Array.from(v.cumulativeWeights));
+      fresh.merge(other);
+      reused.merge(other);
+      expect(Buffer.from(reused.serialize())).toEqual(Buffer.from(fresh.serialize()));
+      expect(reused.getQuantiles([0.1, 0.5, 0.9])).toEqual(fresh.getQuantiles([0.1, 0.5, 0.9]));
+    }
+  });
+
+  it('reuses its arrays once warm; a sketch of another k is decoded into a new sketch', () => {
+    const into = KllDoublesSketch.reusable(200);
+    const bytes = sketches()[2]!.serialize();
+    const first = KllDoublesSketch.deserialize(bytes, { into }).sortedView();
+    const second = KllDoublesSketch.deserialize(bytes, { into }).sortedView();
+    expect(second.items.buffer).toBe(first.items.buffer);
+    const k100 = new KllDoublesSketch(100);
+    for (let i = 0; i < 1000; i++) k100.update(i);
+    const other = KllDoublesSketch.deserialize(k100.serialize(), { into });
+    expect(other).not.toBe(into);
+    expect(other.k).toBe(100);
+    // an ordinary sketch is never decoded into
+    const plain = new KllDoublesSketch(200);
+    expect(KllDoublesSketch.deserialize(bytes, { into: plain })).not.toBe(plain);
+  });
+});
