@@ -203,6 +203,8 @@ export class BaselineCache {
       if (col.sketch) {
         if (!sketch) {
           sketch = KllDoublesSketch.deserialize(col.sketch, { random: seededRandom(hash32(seed)), into: this.window });
+          // The open epoch alone (no closed one yet): learning gets a copy (the window's view sorts it in place).
+          if (i === parts.length - 1 && decodedOpen.size < MAX_DECODED) decodedOpen.set(col.sketch, sketch.clone());
         } else {
           // Only merged from (the window's random source draws): the same sketch as a fresh decode of the bytes,
           // kept for learning when it is the last epoch (the open one).

@@ -150,8 +150,14 @@ describe('baseline epochs: learning merges into the open epoch the window decode
     const judged = setup(20);
     const plain = setup(20);
     const rng = seededRandom(5);
+    // two numeric columns: what the window keeps for learning one column outlives the window of the next
+    const twoColumns = (values: Float64Array, seed: number): Profile => {
+      const pr = runProfile(values, seed);
+      const y = runProfile(values.map((v) => v * 2 + 1), seed + 1000).columns!['x']!;
+      return { ...pr, columns: { ...pr.columns, y } };
+    };
     for (let i = 0; i < 35; i++) {
-      const pr = runProfile(normals(5000, i % 7 === 3 ? 0.4 : 0, rng), i);
+      const pr = twoColumns(normals(5000, i % 7 === 3 ? 0.4 : 0, rng), i);
       const m = i > 0 ? judged.evaluate(i, pr) : undefined;
       judged.learn(i, pr);
       // learning after the report's end too (what the window kept is dropped): still the same
@@ -162,7 +168,7 @@ describe('baseline epochs: learning merges into the open epoch the window decode
       for (const [k, ep] of plain.epochs) expect(epochToJSON(judged.epochs.get(k)!)).toBe(epochToJSON(ep));
     }
     // and the next run is judged the same against either
-    const pr = runProfile(normals(5000, 0.2, rng), 99);
+    const pr = twoColumns(normals(5000, 0.2, rng), 99);
     expect(judged.evaluate(35, pr).columns).toEqual(plain.evaluate(35, pr).columns);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kstwoIsf, kstwoSf, smirnovSf } from '../../src/stats/kolmogorov.js';
+import { kstwoIsf, kstwoSf, matmulInto, smirnovSf } from '../../src/stats/kolmogorov.js';
+import { mulberry32 } from './prng.js';
 
 interface Point {
   n: number;
@@ -89,5 +90,36 @@ describe('smirnovSf vs scipy.special.smirnov', () => {
       if (!ok) bad.push(`n=${p.n} x=${p.x}: ${got} vs ${p.sf}`);
     }
     expect(bad).toEqual([]);
+  });
+});
+
+describe('matmulInto: the DMTW matrix product, two rows at a time', () => {
+  /** The plain triple loop: every entry summed over k in ascending order, zero a[i][k] left out. */
+  function reference(a: Float64Array, b: Float64Array, m: number): Float64Array {
+    const c = new Float64Array(m * m);
+    for (let i = 0; i < m; i++)
+      for (let k = 0; k < m; k++) {
+        const aik = a[i * m + k]!;
+        if (aik === 0) continue;
+        for (let j = 0; j < m; j++) c[i * m + j]! += aik * b[k * m + j]!;
+      }
+    return c;
+  }
+
+  it('gives the same doubles as the plain triple loop (odd and even sizes, zeros, wide exponents)', () => {
+    const rng = mulberry32(7);
+    for (const m of [1, 2, 3, 8, 17, 41, 64]) {
+      for (let round = 0; round < 3; round++) {
+        const entry = () => (rng() < 0.3 ? 0 : (rng() - 0.3) * 2 ** Math.floor(rng() * 120 - 60));
+        const a = Float64Array.from({ length: m * m }, entry);
+        const b = Float64Array.from({ length: m * m }, entry);
+        // stale values in the output are overwritten
+        const out = new Float64Array(m * m).fill(5);
+        const got = matmulInto(a, b, m, out);
+        expect(got).toBe(out);
+        const want = reference(a, b, m);
+        for (let i = 0; i < m * m; i++) expect(Object.is(got[i], want[i])).toBe(true);
+      }
+    }
   });
 });
