@@ -153,7 +153,10 @@ describe('baseline epochs: learning merges into the open epoch the window decode
     // two numeric columns: what the window keeps for learning one column outlives the window of the next
     const twoColumns = (values: Float64Array, seed: number): Profile => {
       const pr = runProfile(values, seed);
-      const y = runProfile(values.map((v) => v * 2 + 1), seed + 1000).columns!['x']!;
+      const y = runProfile(
+        values.map((v) => v * 2 + 1),
+        seed + 1000,
+      ).columns!['x']!;
       return { ...pr, columns: { ...pr.columns, y } };
     };
     for (let i = 0; i < 35; i++) {
