@@ -52,10 +52,14 @@ export function influxError(err: unknown, what: string): RootlineError {
  * (which would escape the separator after it) gets a space appended.
  */
 function escapeName(s: string, special: RegExp): string {
+  // Most names need nothing (this runs for every tag and field of every point).
+  if (!NEEDS_ESCAPE.test(s)) return s;
   let out = s.replace(/[\r\n]/g, ' ');
   if (out.endsWith('\\')) out += ' ';
   return out.replace(special, (c) => `\\${c}`);
 }
+/** What any name may need escaped or replaced: line breaks, the separators, a backslash (at its end). */
+const NEEDS_ESCAPE = /[\r\n,= \\]/;
 const escKey = (s: string) => escapeName(s, /[,= ]/g);
 const escMeasurement = (s: string) => escapeName(s, /[, ]/g);
 /** A string field value: `"` and `\` escaped; any other character, line breaks included, as is. */
@@ -111,11 +115,12 @@ export class InfluxSink {
     this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs ?? 10_000 });
   }
 
-  private writeApi(): WriteApi {
-    // No client-side retries or buffering: the monitor owns the retry policy and the batch.
+  private writeApi(lines: number): WriteApi {
+    // No client-side retries or buffering: the monitor owns the retry policy and the batch. One batch of exactly
+    // these lines (the client allocates an array of batchSize entries for every write API it makes).
     return this.client.getWriteApi(this.options.org, this.options.bucket, 'ms', {
       maxRetries: 0,
-      batchSize: 1_000_000,
+      batchSize: lines + 1,
       maxBufferLines: 10_000_000,
       flushInterval: 0,
       gzipThreshold: 64 * 1024,
@@ -135,7 +140,7 @@ export class InfluxSink {
     for (let i = 0; i < lines.length; i += WRITE_CHUNK_LINES) chunks.push(lines.slice(i, i + WRITE_CHUNK_LINES));
     const results = await Promise.allSettled(
       chunks.map(async (chunk) => {
-        const api = this.writeApi();
+        const api = this.writeApi(chunk.length);
         try {
           api.writeRecords(chunk);
           await api.close();
