@@ -161,7 +161,8 @@ async function monitor(
     'kafka.topics.reports': topic,
     'kafka.maxMessageBytes': 4 * 1024 * 1024,
     'monitor.rules': 'rules',
-    'monitor.decodeWorkers': workers,
+    // '-': left to the monitor's default (and to builds without the setting).
+    ...(Number.isNaN(workers) ? {} : { 'monitor.decodeWorkers': workers }),
   });
   const h = await startInProcess(cfg, createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })));
   while (h.metrics.reports.total() === 0) await new Promise((r) => setTimeout(r, 5));
