@@ -11,7 +11,8 @@
  * reports at C = 20). With R > baselineRuns (20) the baselines are full, so every report is judged against them.
  *
  * Usage: npx tsx bench/hot-path.ts [--pipelines 20] [--nodes 5] [--runs 30] [--columns 20] [--file PATH]
- *                                  [--keep] [--no-replay] [--profile DIR] [--out -]
+ *                                  [--keep] [--no-replay] [--profile DIR] [--decode-workers N] [--out -]
+ * --decode-workers N: passed to the replay (its decoding worker threads; default: the replay's own).
  * --profile DIR: also runs the replay under `node --cpu-prof --cpu-prof-dir DIR`.
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'no-core': { type: 'boolean', default: false },
     profile: { type: 'string' },
     repeat: { type: 'string', default: '1' },
+    'decode-workers': { type: 'string' },
     out: { type: 'string', default: '-' },
   },
 });
@@ -130,6 +132,7 @@ function replay(path: string, profileDir?: string): { wall: number; cpu: number;
     'replay',
     path,
     '--no-findings',
+    ...(values['decode-workers'] !== undefined ? ['--decode-workers', values['decode-workers']] : []),
   ];
   const t0 = performance.now();
   const r = spawnSync('/bin/sh', ['-c', `"$@" >/dev/null; s=$?; times >&2; exit $s`, 'sh', ...args], {

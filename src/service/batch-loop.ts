@@ -128,27 +128,34 @@ export class KafkaMonitor {
   private consumerCrashed: string | undefined;
   /** Where the consumer's state goes (supervisor): fetches and heartbeats are beats; a crash kafkajs does not restart is `crashed`. */
   health: Component | undefined;
-  /** The decoding workers (none with 0 workers). */
-  readonly decodePool: DecodePool | undefined;
+  /** The decoding workers (none with 0 workers); made again by a start after a stop. */
+  private pool: DecodePool | undefined;
 
   constructor(private readonly deps: KafkaMonitorDeps) {
     this.cfg = deps.config;
     this.log = deps.logger.child({ component: 'kafka-monitor' });
     this.kafka = createKafka(this.cfg.kafka, this.log);
     this.ingestTopics = new Set(this.cfg.kafka.topics.ingest);
-    const workers = deps.decodeWorkers ?? this.cfg.monitor.decodeWorkers ?? defaultDecodeWorkers();
-    this.decodePool =
-      workers > 0
-        ? new DecodePool({
-            workers,
-            // A task is a worker's share of one batch (at most 256 messages): minutes mean a stuck worker.
-            taskTimeoutMs: 120_000,
-            warn: (message, fields) => {
-              this.deps.metrics.errors.inc({ component: 'decode-worker' });
-              this.log.warn(fields, message);
-            },
-          })
-        : undefined;
+    this.pool = this.newPool();
+  }
+
+  /** The decoding workers (undefined with 0 workers). */
+  get decodePool(): DecodePool | undefined {
+    return this.pool;
+  }
+
+  private newPool(): DecodePool | undefined {
+    const workers = this.deps.decodeWorkers ?? this.cfg.monitor.decodeWorkers ?? defaultDecodeWorkers();
+    if (workers <= 0) return undefined;
+    return new DecodePool({
+      workers,
+      // A task is a worker's share of one batch (at most 256 messages): minutes mean a stuck worker.
+      taskTimeoutMs: 120_000,
+      warn: (message, fields) => {
+        this.deps.metrics.errors.inc({ component: 'decode-worker' });
+        this.log.warn(fields, message);
+      },
+    });
   }
 
   get ready(): boolean {
@@ -167,6 +174,8 @@ export class KafkaMonitor {
     const k = this.cfg.kafka;
     // Started again by the supervisor after a crash: whatever was loaded is reloaded.
     this.stopping = false;
+    // Stopped before (its workers ended): new ones.
+    if (this.pool?.closed) this.pool = this.newPool();
     this.invalidateAll();
     const admin = this.kafka.admin();
     try {
@@ -487,7 +496,7 @@ export class KafkaMonitor {
     messages: readonly KafkaMessage[],
     heartbeat: () => Promise<void>,
   ): Promise<(Decoded[] | { failed: string } | undefined)[] | undefined> {
-    const pool = this.decodePool;
+    const pool = this.pool;
     if (pool === undefined || !pool.available) return undefined;
     const index: number[] = [];
     const values: (Buffer | null)[] = [];
@@ -996,7 +1005,7 @@ export class KafkaMonitor {
     await this.consumer?.stop().catch(() => undefined);
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.all([this.producer?.disconnect(), this.plainProducer?.disconnect()]).catch(() => undefined);
-    await this.decodePool?.close();
+    await this.pool?.close();
     this.started = false;
   }
 }

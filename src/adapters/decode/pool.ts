@@ -133,7 +133,7 @@ export class DecodePool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private startFailures = 0;
-  private closed = false;
+  private closed_ = false;
   private readonly size: number;
   /** Crashes of workers since the pool started (for tests and logs). */
   crashes = 0;
@@ -146,9 +146,14 @@ export class DecodePool {
     return this.size;
   }
 
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.closed_;
+  }
+
   /** Whether the pool can take work (false once its workers failed to start too often, or it was closed). */
   get available(): boolean {
-    return !this.closed && this.startFailures < START_FAILURES;
+    return !this.closed_ && this.startFailures < START_FAILURES;
   }
 
   /** Kafka message values (null: no value) decoded as {@link decodeMessage} does, without a schema registry. */
@@ -166,7 +171,7 @@ export class DecodePool {
 
   /** Ends the workers (work in flight is reported crashed). */
   async close(): Promise<void> {
-    this.closed = true;
+    this.closed_ = true;
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
   }
@@ -293,7 +298,7 @@ export class DecodePool {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       if (!slot.ready) this.startFailures++;
-      if (!this.closed) {
+      if (!this.closed_) {
         this.crashes++;
         this.options.warn?.('a decoding worker ended; its work is decoded again', {
           reason,

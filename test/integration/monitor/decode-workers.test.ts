@@ -97,5 +97,20 @@ describe('decoding workers', () => {
       for (const l of letters) expect(l.headers['rootline-error-message']).toContain('worker crashed');
     }
     expect(pool.crashes).toBeGreaterThanOrEqual(kills);
+    // Stopped and started again (as the supervisor does after a crash): new workers, and they decode.
+    await m.kafka.stop();
+    await m.kafka.start();
+    expect(m.kafka.decodePool).not.toBe(pool);
+    expect(m.kafka.decodePool?.closed).toBe(false);
+    const more = [150, 151].flatMap((r) => run(r));
+    await send(
+      cfg.kafka.topics.reports,
+      more.map((r) => ({ key: 'dw-crash', value: JSON.stringify(r) })),
+    );
+    await eventually(
+      async () => ((await nodeRunCount(cfg, 'dw-crash')) === reports.length - dead + more.length ? true : undefined),
+      60_000,
+      'the reports after the restart',
+    );
   });
 });
