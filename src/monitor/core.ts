@@ -84,6 +84,7 @@ import {
   briefOf,
   newNodeState,
   pushBounded,
+  HORIZON_LEVEL_RUNS,
   type CandidateRun,
   type NodeState,
   type OpenRun,
@@ -325,6 +326,15 @@ export class MonitorCore {
     // What the judging kept for learning goes now, learned or not.
     this.cache.endReport();
     const events = this.attribute(rt, ref, run, verdict.healthy);
+    // A deliberate change (code version, parameters) whose incident resolved on its own is the normal now: the
+    // rolling baselines took its level, and the slow references of the node and of every node below it start
+    // again, as for an accepted change (else the level the change set would count as a creep against them).
+    for (const e of events)
+      if (
+        e.type === 'resolved' &&
+        (e.incident.cause.kind === 'code_change' || e.incident.cause.kind === 'params_change')
+      )
+        this.restartHorizons([e.incident.culprit_ref, ...this.descendants(e.incident.culprit_ref)], out.dirty);
     this.takeForwarded(out);
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
@@ -743,6 +753,7 @@ export class MonitorCore {
         if (h && c.long_horizon) {
           h.up = c.long_horizon.up;
           h.down = c.long_horizon.down;
+          pushBounded((h.recent ??= []), c.long_horizon.distance, HORIZON_LEVEL_RUNS - 1);
         }
       }
     const follows = !v.healthy && !v.pending && this.followsUpstreamChange(v, run);
@@ -1218,18 +1229,7 @@ export class MonitorCore {
     }
     // Every node below the change restarts its slow (long-horizon) references: the accepted level moves them
     // all, also those whose movement stayed under the thresholds (no symptom), which would creep otherwise.
-    for (const d of this.descendants(ref)) {
-      const dn = this.nodeState(d);
-      if (!dn) continue;
-      let reset = false;
-      for (const b of Object.values(dn.outputs))
-        for (const c of Object.values(b.columns))
-          if (c.horizon !== undefined) {
-            delete c.horizon;
-            reset = true;
-          }
-      if (reset) out.dirty.add(stateKey.node(d.pipeline, d.node));
-    }
+    this.restartHorizons(this.descendants(ref), out.dirty);
     // Every reader of a re-baselined output restarts that input's baseline too.
     const datasets = new Set<string>();
     for (const r of rebaselined) for (const ds of Object.keys(this.nodeState(r)?.outputs ?? {})) datasets.add(ds);
@@ -1326,6 +1326,22 @@ export class MonitorCore {
       },
       out,
     );
+  }
+
+  /** The nodes' long-horizon references start again (a new epoch from their next healthy runs). */
+  private restartHorizons(refs: Iterable<NodeRef>, dirty: Set<string>): void {
+    for (const d of refs) {
+      const dn = this.nodeState(d);
+      if (!dn) continue;
+      let reset = false;
+      for (const b of Object.values(dn.outputs))
+        for (const c of Object.values(b.columns))
+          if (c.horizon !== undefined) {
+            delete c.horizon;
+            reset = true;
+          }
+      if (reset) dirty.add(stateKey.node(d.pipeline, d.node));
+    }
   }
 
   /** Whether the candidate runs agree with each other: one level of rows, one distribution per column. */

@@ -15,6 +15,7 @@ import {
 import { KllDoublesSketch, decodedSketch, peekDecodedSketch, shareDecodedSketch } from '../sketch/index.js';
 import {
   compareCategorical,
+  detectSeasonality,
   driftEvidence,
   FrequentBounds,
   ks2samp,
@@ -22,6 +23,7 @@ import {
   median,
   pushSeasonal,
   rowExpectations,
+  seasonSlot,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
 import {
@@ -453,7 +455,10 @@ export function evaluateProfile(
           role === 'out' && !(ranges && range && freshRangeEveryRun(ranges, range))
             ? own(b?.columns, column)?.horizon
             : undefined;
-        const lh = mean !== undefined && horizon ? longHorizon(horizon, mean, col.count - col.null_count) : undefined;
+        const lh =
+          mean !== undefined && horizon
+            ? longHorizon(horizon, mean, col.count - col.null_count, Date.parse(report.event_time))
+            : undefined;
         if (lh) cm.long_horizon = lh;
         // A column the producer normalizes per run (its mean pinned: z-scores) is compared by shape, each side
         // at its own median and interquartile range: one outlier that widens a run's sd does not move it all.
@@ -582,6 +587,8 @@ export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   return out;
 }
 
+/** The least time a long-horizon reference epoch spans (a week: a weekly cycle, an age's growth). */
+export const HORIZON_EPOCH_SPAN_MS = 7 * 86_400_000;
 /** CUSUM reference value k and the clip of each increment, in reference spreads (docs/statistics.md). */
 export const CUSUM_K = 0.5;
 export const CUSUM_CLIP = 3;
@@ -592,21 +599,37 @@ export const CUSUM_CAP = 25;
  * The long-horizon comparison of a column's mean with the frozen reference epoch: the standardized
  * distance z (the reference's run-to-run spread of the mean, at least this run's sampling error), the
  * practical size (in within-run standard deviations) and the two-sided CUSUM after this run, each
- * increment clipped at {@link CUSUM_CLIP} (a one-run outlier cannot raise the alarm alone).
+ * increment clipped at {@link CUSUM_CLIP} (a one-run outlier cannot raise the alarm alone). A seasonal
+ * reference compares the run (at event time `t`, ms) with its calendar slot's median mean; a run in a slot
+ * the epoch never saw is not compared (nothing to compare it with).
  */
-export function longHorizon(h: HorizonState, mean: number, n: number): LongHorizonMetrics | undefined {
+export function longHorizon(h: HorizonState, mean: number, n: number, t?: number): LongHorizonMetrics | undefined {
   const ref = h.ref;
   if (!ref || ref.trending === true) return undefined;
-  const spread = Math.max(ref.sd, ref.sigma / Math.sqrt(Math.max(1, n)), Math.abs(ref.mean) * 1e-9, 1e-300);
-  const z = (mean - ref.mean) / spread;
+  let center = ref.mean;
+  let sd = ref.sd;
+  if (ref.season) {
+    if (t === undefined || !Number.isFinite(t)) return undefined;
+    const slot = seasonSlot(t, ref.season.grouping);
+    const at = ref.season.slots.find((s) => s[0] === slot);
+    if (!at) return undefined;
+    center = at[1];
+    // The slot's median rests on a few runs: its own error widens the spread (as for seasonal row counts).
+    sd = ref.sd * Math.sqrt(1 + Math.PI / (2 * at[2]));
+  }
+  const spread = Math.max(sd, ref.sigma / Math.sqrt(Math.max(1, n)), Math.abs(center) * 1e-9, 1e-300);
+  const distance = mean - center;
+  const z = distance / spread;
+  const level = h.recent && h.recent.length > 0 ? median([...h.recent, distance]) : distance;
   const step = Math.max(-CUSUM_CLIP, Math.min(CUSUM_CLIP, z));
   const up = Math.min(CUSUM_CAP, Math.max(0, h.up + step - CUSUM_K));
   const down = Math.min(CUSUM_CAP, Math.max(0, h.down - step - CUSUM_K));
   return {
     mean,
-    reference_mean: ref.mean,
+    reference_mean: center,
     z,
-    shift: ref.sigma > 0 ? (mean - ref.mean) / ref.sigma : 0,
+    shift: ref.sigma > 0 ? level / ref.sigma : 0,
+    distance,
     up,
     down,
     cusum: Math.max(up, down),
@@ -618,16 +641,34 @@ export function longHorizon(h: HorizonState, mean: number, n: number): LongHoriz
  * A healthy run's mean joins the column's reference epoch until `size` runs are held; then the epoch is
  * frozen: the median mean, the run-to-run spread of the mean (1.4826 MAD), the median within-run
  * standard deviation (from the quartiles of the run's sketch or sample: robust to heavy tails) and the
- * median number of values.
+ * median number of values. Means that follow the calendar (day of week, hour of day: the same test as the
+ * row counts' seasonality) keep each slot's median instead, and the spread within the slots.
  */
-function collectEpoch(c: ColumnBaseline, mean: number, n: number, slot: SlotColumn | undefined, size: number): void {
+function collectEpoch(
+  c: ColumnBaseline,
+  mean: number,
+  n: number,
+  slot: SlotColumn | undefined,
+  size: number,
+  t: number,
+): void {
   const h = (c.horizon ??= { up: 0, down: 0 });
   if (h.ref) return;
   const sd = slot ? withinSd(slot) : undefined;
   if (sd === undefined) return;
-  (h.epoch ??= []).push([mean, sd, n]);
-  if (h.epoch.length < size) return;
-  const means = h.epoch.map((e) => e[0]);
+  const epoch = (h.epoch ??= []);
+  epoch.push(Number.isFinite(t) ? [mean, sd, n, t] : [mean, sd, n]);
+  if (epoch.length < size) return;
+  // A node that runs many times a day has not seen a week in `size` runs: its slow movements (an age that
+  // grows by a day a day, a weekly cycle) would look like a creep. Its epoch goes on until it spans a week,
+  // every other run dropped whenever it holds 2 x size (bounded, and spread over the whole week).
+  const first = epoch[0]![3];
+  const last = epoch[epoch.length - 1]![3];
+  if (first !== undefined && last !== undefined && last - first < HORIZON_EPOCH_SPAN_MS) {
+    if (epoch.length >= 2 * size) h.epoch = epoch.filter((_, i) => i % 2 === 0);
+    return;
+  }
+  const means = epoch.map((e) => e[0]);
   // The larger of the scaled MAD and IQR / 1.349 (both the sd at the normal): a weekly column (weekend means
   // 40% lower, 2 runs in 7) has a MAD of its weekdays alone, and its weekends would each step the CUSUM by the
   // clip; the IQR spans both modes once the other one holds a quarter of the runs.
@@ -638,36 +679,73 @@ function collectEpoch(c: ColumnBaseline, mean: number, n: number, slot: SlotColu
     return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (x - lo);
   };
   const spread = Math.max(mad(means, { scaled: true }), (at(0.75) - at(0.25)) / 1.349);
-  const sigma = median(h.epoch.map((e) => e[1]));
-  const values = median(h.epoch.map((e) => e[2]));
+  const sigma = median(epoch.map((e) => e[1]));
+  const values = median(epoch.map((e) => e[2]));
   const ref: NonNullable<HorizonState['ref']> = {
     mean: median(means),
     sd: Number.isFinite(spread) ? spread : 0,
     sigma,
     n: values,
-    runs: h.epoch.length,
+    runs: epoch.length,
   };
   // A mean that already trended through the epoch (an age, a counter, a balance) moves by nature: the
   // trend over the epoch (Theil-Sen slope x its length) beyond 3 x the residual spread around it marks
   // the column, and it is not judged on the long horizon.
-  const slope = theilSen(means);
+  // Against event time where the epoch has it (its runs need not be evenly spaced), else the run's index.
+  const xs = epoch.every((e) => e[3] !== undefined) ? epoch.map((e) => e[3]! - first!) : means.map((_, i) => i);
+  const slope = theilSen(xs, means);
   const residual = mad(
-    means.map((m, i) => m - slope * i),
+    means.map((m, i) => m - slope * xs[i]!),
     { scaled: true },
   );
   // The residual spread, not the sampling error: a table re-read every run (customers, accounts) moves far
   // less than independent samples would, and its trend shows against what it actually does.
   const noise = Number.isFinite(residual) ? residual : 0;
-  if (Math.abs(slope) * (means.length - 1) > 3 * noise) ref.trending = true;
+  if (Math.abs(slope) * (xs[xs.length - 1]! - xs[0]!) > 3 * noise) ref.trending = true;
+  else {
+    const season = seasonalReference(epoch);
+    if (season) {
+      ref.season = season.season;
+      ref.sd = season.sd;
+    }
+  }
   // A new object without the epoch rather than `delete` (which leaves the object in V8's slower, larger
   // dictionary mode for the rest of the process): the same fields in the same order.
   c.horizon = { up: h.up, down: h.down, ref };
 }
 
-/** The Theil-Sen slope of a series against its index: the median of the pairwise slopes. */
-function theilSen(ys: readonly number[]): number {
+/**
+ * The epoch's means by calendar slot, when the calendar explains them (the row counts' test:
+ * `detectSeasonality` on the means themselves): each slot's median mean and runs, and the robust spread
+ * within the slots. A weekly column (weekend baskets smaller) compared with the median of all runs would
+ * step its CUSUM at every weekend more than the weekdays take back.
+ */
+function seasonalReference(
+  epoch: NonNullable<HorizonState['epoch']>,
+): { season: NonNullable<NonNullable<HorizonState['ref']>['season']>; sd: number } | undefined {
+  const timed: [number, number][] = [];
+  for (const e of epoch) if (e[3] !== undefined) timed.push([e[3], e[0]]);
+  if (timed.length < epoch.length) return undefined;
+  const fit = detectSeasonality(timed, (x) => x);
+  if (!fit || !(fit.spread > 0) || !Number.isFinite(fit.spread)) return undefined;
+  const bySlot = new Map<number, number[]>();
+  for (const [t, m] of timed) {
+    const s = seasonSlot(t, fit.grouping);
+    const list = bySlot.get(s);
+    if (list) list.push(m);
+    else bySlot.set(s, [m]);
+  }
+  const slots: [number, number, number][] = [...bySlot.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, ms]) => [s, median(ms), ms.length]);
+  return { season: { grouping: fit.grouping, slots }, sd: fit.spread };
+}
+
+/** The Theil-Sen slope of ys against xs: the median of the pairwise slopes (pairs at one x left out). */
+function theilSen(xs: readonly number[], ys: readonly number[]): number {
   const slopes: number[] = [];
-  for (let i = 0; i < ys.length; i++) for (let j = i + 1; j < ys.length; j++) slopes.push((ys[j]! - ys[i]!) / (j - i));
+  for (let i = 0; i < ys.length; i++)
+    for (let j = i + 1; j < ys.length; j++) if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
   return slopes.length > 0 ? median(slopes) : 0;
 }
 
@@ -787,7 +865,8 @@ export function learnSummary(
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
     if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {
-      if (horizon === undefined || horizon(name)) collectEpoch(c, col.mean, col.n, own(summary.columns, name), n);
+      if (horizon === undefined || horizon(name))
+        collectEpoch(c, col.mean, col.n, own(summary.columns, name), n, run.event_time);
       else if (c.horizon !== undefined) delete c.horizon;
     }
   }

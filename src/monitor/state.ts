@@ -2,6 +2,7 @@ import type { DatasetRef, OutputRef, Schema } from '../contract/types.js';
 import type { LineageState, NodeRun } from '../lineage/index.js';
 import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
+import type { SeasonGrouping } from '../stats/index.js';
 import type { HeldVerdict } from './hold.js';
 import type { Incident, IncidentAcceptance } from './incident-types.js';
 
@@ -45,14 +46,37 @@ export interface ColumnBaseline {
  * it is refreshed only when the baseline restarts (an accepted change). Bounded: at most N numbers per list.
  */
 export interface HorizonState {
-  /** While collecting: [mean, within-run sd, non-null values] of the epoch's healthy runs. */
-  epoch?: [number, number, number][];
-  /** The frozen reference: median mean, run-to-run spread of the mean, within-run sd, values per run. */
-  ref?: { mean: number; sd: number; sigma: number; n: number; runs: number; trending?: boolean };
+  /**
+   * While collecting: [mean, within-run sd, non-null values, event time ms] of the epoch's healthy runs (no
+   * event time in state written before the seasonal reference).
+   */
+  epoch?: ([number, number, number] | [number, number, number, number])[];
+  /**
+   * The frozen reference: median mean, run-to-run spread of the mean, within-run sd, values per run. With
+   * `season`, the means follow a calendar (weekends lower): each slot's median mean and runs, and `sd` is
+   * the spread within a slot.
+   */
+  ref?: {
+    mean: number;
+    sd: number;
+    sigma: number;
+    n: number;
+    runs: number;
+    trending?: boolean;
+    season?: { grouping: SeasonGrouping; slots: [slot: number, mean: number, runs: number][] };
+  };
   /** Two-sided CUSUM statistics. */
   up: number;
   down: number;
+  /**
+   * The distances (mean - reference) of the last runs that moved the CUSUM, oldest first, at most
+   * {@link HORIZON_LEVEL_RUNS} - 1: with this run's, their median is the level the practical size is judged on.
+   */
+  recent?: number[];
 }
+
+/** Runs whose median distance from the reference is the long-horizon practical size (this one included). */
+export const HORIZON_LEVEL_RUNS = 5;
 
 /** The healthy baseline of one dataset as a node writes (or reads) it. */
 export interface DatasetBaseline {

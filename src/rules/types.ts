@@ -239,8 +239,14 @@ export interface LongHorizonMetrics {
   reference_mean: number;
   /** (mean - reference mean) / the reference's run-to-run spread of the mean (at least the sampling error). */
   z: number;
-  /** (mean - reference mean) / the within-run standard deviation (robust, from quartiles): the practical size. */
+  /**
+   * The practical size: the level's distance from the reference, the median of this run's and the last few
+   * runs' (mean - reference mean), over the within-run standard deviation (robust, from quartiles). One
+   * run's noise is not a level.
+   */
   shift: number;
+  /** This run's mean - reference mean. */
+  distance: number;
   /** The CUSUM after this run, upward and downward (what the node keeps when the run is otherwise healthy). */
   up: number;
   down: number;

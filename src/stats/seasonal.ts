@@ -63,13 +63,17 @@ function robustScale(residuals: readonly number[]): number {
 
 const lg = (x: number): number => Math.log1p(Math.max(0, x));
 
-function groups(history: readonly [number, number][], grouping: SeasonGrouping): Map<number, number[]> {
+function groups(
+  history: readonly [number, number][],
+  grouping: SeasonGrouping,
+  transform: (x: number) => number,
+): Map<number, number[]> {
   const g = new Map<number, number[]>();
-  for (const [t, rows] of history) {
+  for (const [t, value] of history) {
     const s = seasonSlot(t, grouping);
     const list = g.get(s);
-    if (list) list.push(lg(rows));
-    else g.set(s, [lg(rows)]);
+    if (list) list.push(transform(value));
+    else g.set(s, [transform(value)]);
   }
   return g;
 }
@@ -88,12 +92,16 @@ export interface SeasonalFit {
 }
 
 /**
- * One-way analysis of variance of log row counts by calendar slot. Undefined when the history cannot
- * say: fewer than two slots, fewer than two slots with two runs, or fewer than 3 within-slot degrees of
- * freedom.
+ * One-way analysis of variance of log row counts by calendar slot (or of the values themselves, `transform`
+ * the identity: a column's per-run means). Undefined when the history cannot say: fewer than two slots,
+ * fewer than two slots with two runs, or fewer than 3 within-slot degrees of freedom.
  */
-export function seasonalFit(history: readonly [number, number][], grouping: SeasonGrouping): SeasonalFit | undefined {
-  const g = groups(history, grouping);
+export function seasonalFit(
+  history: readonly [number, number][],
+  grouping: SeasonGrouping,
+  transform: (x: number) => number = lg,
+): SeasonalFit | undefined {
+  const g = groups(history, grouping, transform);
   const n = history.length;
   const k = g.size;
   const repeated = [...g.values()].filter((v) => v.length >= 2);
@@ -130,10 +138,13 @@ export function seasonalFit(history: readonly [number, number][], grouping: Seas
 }
 
 /** The calendar grouping that explains the history, if one does clearly (see docs/statistics.md). */
-export function detectSeasonality(history: readonly [number, number][]): SeasonalFit | undefined {
+export function detectSeasonality(
+  history: readonly [number, number][],
+  transform: (x: number) => number = lg,
+): SeasonalFit | undefined {
   let best: SeasonalFit | undefined;
   for (const grouping of ['weekly', 'daily'] as const) {
-    const fit = seasonalFit(history, grouping);
+    const fit = seasonalFit(history, grouping, transform);
     if (!fit || fit.explained < SEASONAL_MIN_EXPLAINED || fit.f < SEASONAL_MIN_F) continue;
     if (!best || fit.explained > best.explained) best = fit;
   }
