@@ -174,17 +174,19 @@ export function explains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding
   return found.length > 0 ? found : changed;
 }
 
-/** A long-horizon signal: a creep of the column's mean, evidence for drift downstream and a possible root. */
+/** A long-horizon signal: a creep of the column's mean, evidence for a creep downstream and a possible root. */
 function slow(g: RcaFinding): boolean {
   return g.metric === 'long_drift';
 }
 
 /**
  * Whether a healthy-looking upstream run carried a sub-threshold movement of the same kind on the
- * column `f` derives from (a drift or null-ratio change that stayed under its rule's threshold).
+ * column `f` derives from (a drift or null-ratio change that stayed under its rule's threshold; a creep
+ * under the size floor for a creep downstream). A creep does not explain a drift finding below it: that is a
+ * change within the rolling baseline's runs, which a creep (followed by the rolling baseline) does not make.
  */
 export function softlyExplains(x: RcaRun, f: RcaFinding, upstream: RcaRun): RcaFinding[] {
-  const same = (upstream.signals ?? []).filter((g) => g.metric === f.metric || (slow(g) && f.metric === 'drift'));
+  const same = (upstream.signals ?? []).filter((g) => g.metric === f.metric);
   return matching(x, f, upstream, same);
 }
 
@@ -272,6 +274,14 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       if (weak.length > 0) explaining.push({ up, by: weak, soft: true });
       else if (up.healthy) healthyParents.push(up);
     }
+    // Sub-threshold signals are weak evidence: where the run's column lineage does not say which parent's
+    // column this one derives from, and some parents' signals are on a column of this one's name (a join or a
+    // select keeps names), those are followed and the other parents' signals on other columns are not.
+    if (f.column !== undefined && explaining.some((e) => e.soft && e.by.some((g) => g.column === f.column)))
+      for (let i = explaining.length - 1; i >= 0; i--) {
+        const e = explaining[i]!;
+        if (e.soft && !e.by.some((g) => g.column === f.column)) explaining.splice(i, 1);
+      }
     if (explaining.length > 0) {
       // Follow the explaining finding most specific to this one: a column finding before a node-level one.
       for (const e of explaining) visit(e.up, e.by.find((g) => g.column !== undefined) ?? e.by[0]!, here, e.soft);

@@ -326,15 +326,10 @@ export class MonitorCore {
     // What the judging kept for learning goes now, learned or not.
     this.cache.endReport();
     const events = this.attribute(rt, ref, run, verdict.healthy);
-    // A deliberate change (code version, parameters) whose incident resolved on its own is the normal now: the
-    // rolling baselines took its level, and the slow references of the node and of every node below it start
-    // again, as for an accepted change (else the level the change set would count as a creep against them).
-    for (const e of events)
-      if (
-        e.type === 'resolved' &&
-        (e.incident.cause.kind === 'code_change' || e.incident.cause.kind === 'params_change')
-      )
-        this.restartHorizons([e.incident.culprit_ref, ...this.descendants(e.incident.culprit_ref)], out.dirty);
+    // A deliberate change (code version, parameters) sets a new level on purpose: the slow references of the
+    // node and of every node below it start again from it (else its level would count as a creep against
+    // them, weeks later). Sudden faults of the change are the other rules' to find.
+    if (this.deliberateChange(rt, ref, run)) this.restartHorizons([ref, ...this.descendants(ref)], out.dirty);
     this.takeForwarded(out);
     pushCoalesced(out.incidentEvents, events);
     this.emit(out, report, ref, at, run, verdict, parents.edges, changes, events);
@@ -1326,6 +1321,20 @@ export class MonitorCore {
       },
       out,
     );
+  }
+
+  /**
+   * Whether a successful run came with a deliberate change: a code version or parameters other than its
+   * node's last healthy run's, which had held for the run before it too (parameters that change every run, a
+   * run date, are no change).
+   */
+  private deliberateChange(rt: PipelineRuntime, ref: NodeRef, run: RunRecord): boolean {
+    if (run.status !== 'success') return false;
+    const ctx = this.incidentContext(rt);
+    const last = ctx.lastHealthy(ref, run.event_time);
+    if (!last || runVersion(last) === runVersion(run)) return false;
+    const before = ctx.lastHealthy(ref, last.event_time);
+    return before !== undefined && runVersion(before) === runVersion(last);
   }
 
   /** The nodes' long-horizon references start again (a new epoch from their next healthy runs). */

@@ -600,7 +600,7 @@ export const CUSUM_CAP = 25;
  * distance z (the reference's run-to-run spread of the mean, at least this run's sampling error), the
  * practical size (in within-run standard deviations) and the two-sided CUSUM after this run, each
  * increment clipped at {@link CUSUM_CLIP} (a one-run outlier cannot raise the alarm alone). A seasonal
- * reference compares the run (at event time `t`, ms) with its calendar slot's median mean; a run in a slot
+ * reference compares the run (at event time `t`, ms) with its calendar slot's mean; a run in a slot
  * the epoch never saw is not compared (nothing to compare it with).
  */
 export function longHorizon(h: HorizonState, mean: number, n: number, t?: number): LongHorizonMetrics | undefined {
@@ -614,8 +614,8 @@ export function longHorizon(h: HorizonState, mean: number, n: number, t?: number
     const at = ref.season.slots.find((s) => s[0] === slot);
     if (!at) return undefined;
     center = at[1];
-    // The slot's median rests on a few runs: its own error widens the spread (as for seasonal row counts).
-    sd = ref.sd * Math.sqrt(1 + Math.PI / (2 * at[2]));
+    // The slot's mean rests on a few runs: its own error widens the spread (as for seasonal row counts).
+    sd = ref.sd * Math.sqrt(1 + 1 / at[2]);
   }
   const spread = Math.max(sd, ref.sigma / Math.sqrt(Math.max(1, n)), Math.abs(center) * 1e-9, 1e-300);
   const distance = mean - center;
@@ -639,10 +639,10 @@ export function longHorizon(h: HorizonState, mean: number, n: number, t?: number
 
 /**
  * A healthy run's mean joins the column's reference epoch until `size` runs are held; then the epoch is
- * frozen: the median mean, the run-to-run spread of the mean (1.4826 MAD), the median within-run
+ * frozen: the (trimmed) mean of the means, their run-to-run spread (1.4826 MAD or IQR / 1.349), the median within-run
  * standard deviation (from the quartiles of the run's sketch or sample: robust to heavy tails) and the
  * median number of values. Means that follow the calendar (day of week, hour of day: the same test as the
- * row counts' seasonality) keep each slot's median instead, and the spread within the slots.
+ * row counts' seasonality) keep each slot's mean instead, and the spread within the slots.
  */
 function collectEpoch(
   c: ColumnBaseline,
@@ -661,11 +661,11 @@ function collectEpoch(
   if (epoch.length < size) return;
   // A node that runs many times a day has not seen a week in `size` runs: its slow movements (an age that
   // grows by a day a day, a weekly cycle) would look like a creep. Its epoch goes on until it spans a week,
-  // every other run dropped whenever it holds 2 x size (bounded, and spread over the whole week).
+  // every other run dropped whenever it holds `size` runs (bounded as before, and spread over the week).
   const first = epoch[0]![3];
   const last = epoch[epoch.length - 1]![3];
   if (first !== undefined && last !== undefined && last - first < HORIZON_EPOCH_SPAN_MS) {
-    if (epoch.length >= 2 * size) h.epoch = epoch.filter((_, i) => i % 2 === 0);
+    h.epoch = epoch.filter((_, i) => i % 2 === 0);
     return;
   }
   const means = epoch.map((e) => e[0]);
@@ -682,7 +682,7 @@ function collectEpoch(
   const sigma = median(epoch.map((e) => e[1]));
   const values = median(epoch.map((e) => e[2]));
   const ref: NonNullable<HorizonState['ref']> = {
-    mean: median(means),
+    mean: trimmedMean(means),
     sd: Number.isFinite(spread) ? spread : 0,
     sigma,
     n: values,
@@ -716,7 +716,7 @@ function collectEpoch(
 
 /**
  * The epoch's means by calendar slot, when the calendar explains them (the row counts' test:
- * `detectSeasonality` on the means themselves): each slot's median mean and runs, and the robust spread
+ * `detectSeasonality` on the means themselves): each slot's (trimmed) mean and runs, and the robust spread
  * within the slots. A weekly column (weekend baskets smaller) compared with the median of all runs would
  * step its CUSUM at every weekend more than the weekdays take back.
  */
@@ -737,8 +737,21 @@ function seasonalReference(
   }
   const slots: [number, number, number][] = [...bySlot.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([s, ms]) => [s, median(ms), ms.length]);
+    .map(([s, ms]) => [s, trimmedMean(ms), ms.length]);
   return { season: { grouping: fit.grouping, slots }, sd: fit.spread };
+}
+
+/**
+ * The mean of the values without the lowest and highest tenth (none of 9 or fewer): what the CUSUM's center
+ * must be is the expected per-run mean, and the means of skewed values (amounts, spend) are skewed too, so
+ * their median sits below it and every later run would step the upper CUSUM; the trimming keeps one odd
+ * run of the epoch from moving it.
+ */
+export function trimmedMean(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length * 0.1);
+  const kept = sorted.slice(cut, sorted.length - cut);
+  return kept.reduce((a, x) => a + x, 0) / kept.length;
 }
 
 /** The Theil-Sen slope of ys against xs: the median of the pairwise slopes (pairs at one x left out). */

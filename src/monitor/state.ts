@@ -52,8 +52,8 @@ export interface HorizonState {
    */
   epoch?: ([number, number, number] | [number, number, number, number])[];
   /**
-   * The frozen reference: median mean, run-to-run spread of the mean, within-run sd, values per run. With
-   * `season`, the means follow a calendar (weekends lower): each slot's median mean and runs, and `sd` is
+   * The frozen reference: trimmed mean of the means, their run-to-run spread, within-run sd, values per run. With
+   * `season`, the means follow a calendar (weekends lower): each slot's mean and runs, and `sd` is
    * the spread within a slot.
    */
   ref?: {

@@ -15,12 +15,14 @@ const withoutLongHorizon = {
   text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: false } }\n',
 };
 
+/** Daily runs: the reference epoch spans at least a week (HORIZON_EPOCH_SPAN_MS). */
+const DAY = 86_400_000;
 const START = 25;
 const RUNS = 125;
 
 /** n00 -> n01 -> n02; the source's `amount` creeps by 1% of a standard deviation per run from run 25 on. */
 function creep(files = [shipped, on], seed = 7) {
-  const sim = new PipelineSim(makeDag('chain', 3, 'creep'), { seed });
+  const sim = new PipelineSim(makeDag('chain', 3, 'creep'), { seed, intervalMs: DAY });
   const core = new MonitorCore({ rules: compileRules(files) });
   let first: { run: number; node: string; metric: string } | undefined;
   for (let r = 0; r < RUNS; r++) {
@@ -44,7 +46,7 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
     // Found long before the end (a 1-sd creep): the first finding (downstream, where the creep shows larger)
     // already opens the incident at the source, whose mean's CUSUM is past its alarm level.
     expect(first!.run).toBeLessThan(START + 40);
-    const firstRunId = new Date(Date.parse('2026-11-01T00:00:00Z') + first!.run * 3_600_000).toISOString();
+    const firstRunId = new Date(Date.parse('2026-11-01T00:00:00Z') + first!.run * DAY).toISOString();
     expect(incidents[0]!.opened_run_id).toBe(firstRunId);
     expect(incidents[0]!.evidence.at(-1)).toMatchObject({ node: 'n00', metric: 'long_drift', role: 'root' });
     // The nodes downstream that show it are symptoms of the same incident.
@@ -58,7 +60,7 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
 
   it('healthy noise over 2 x 300 runs (5 nodes, 3 columns) gives no long-horizon finding and no incident', () => {
     for (const seed of [1, 2]) {
-      const sim = new PipelineSim(makeDag('diamond', 5, `calm-${seed}`), { seed });
+      const sim = new PipelineSim(makeDag('diamond', 5, `calm-${seed}`), { seed, intervalMs: DAY });
       const core = new MonitorCore({ rules: compileRules([shipped, on]) });
       let findings = 0;
       for (let r = 0; r < 300; r++) findings += core.processBatch(sim.run(r)).findings.length;
@@ -68,7 +70,7 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
   }, 240_000);
 
   it('a short fault does not count towards a creep, and accepting a change refreshes the reference', () => {
-    const sim = new PipelineSim(makeDag('chain', 2, 'epoch'), { seed: 3 });
+    const sim = new PipelineSim(makeDag('chain', 2, 'epoch'), { seed: 3, intervalMs: DAY });
     const core = new MonitorCore({ rules: compileRules([shipped, on]) });
     for (let r = 0; r < 30; r++) core.processBatch(sim.run(r));
     const h = () =>
@@ -87,7 +89,7 @@ describe('long-horizon drift: a slow creep is found where it starts', () => {
   });
 
   it('a column that already trended through its reference epoch (an age, a counter) is not judged on the long horizon', () => {
-    const sim = new PipelineSim(makeDag('chain', 2, 'aging'), { seed: 4 });
+    const sim = new PipelineSim(makeDag('chain', 2, 'aging'), { seed: 4, intervalMs: DAY });
     const core = new MonitorCore({ rules: compileRules([shipped, on]) });
     let findings = 0;
     for (let r = 0; r < 80; r++)
