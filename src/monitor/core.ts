@@ -247,7 +247,7 @@ export class MonitorCore {
 
   /**
    * Which of a node's output columns keep long-horizon state: those a long_drift rule is enabled for (the
-   * rule is opt-in; elsewhere the reference epoch and CUSUM would be state no verdict reads).
+   * seed rule is on; where overrides turn it off the reference epoch and CUSUM would be state no verdict reads).
    */
   private longHorizonFor(node: NodeState): (column: string) => boolean {
     const rules = this.rules;

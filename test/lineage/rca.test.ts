@@ -413,6 +413,50 @@ describe('findRoots: sub-threshold signals', () => {
     expect(v).toMatchObject({ confidence: 0.9, candidates: [{ pipeline: 'p', node: 'x' }] });
     expect(v!.healthyParents.map((r) => r.ref.node)).toEqual(['p']);
   });
+
+  const creep = (column: string, cusum = 12): RcaFinding => ({
+    metric: 'long_drift',
+    column,
+    value: cusum,
+    threshold: 10,
+    message: `mean of ${column} creeping`,
+  });
+
+  it('a creep upstream explains a creep below it, and its source is the root', () => {
+    const { w, run } = world({
+      src: { signals: [creep('amount')] },
+      agg: { parents: ['src'], findings: [creep('avg_amount')] },
+    });
+    const [v] = findRoots(w, run('agg'), creep('avg_amount'));
+    expect(v!.root.ref.node).toBe('src');
+  });
+
+  it('a creep upstream under its floor does not explain a drift finding (a sudden change) below it', () => {
+    const { w, run } = world({
+      src: { signals: [creep('amount')] },
+      filter: { parents: ['src'], findings: [drift('fraud_score')] },
+    });
+    const v = findRoots(w, run('filter'), drift('fraud_score'));
+    expect(rootsOf(v)).toEqual(['filter']);
+    expect(v[0]!.confidence).toBe(0.9);
+  });
+
+  it("among parents' weak signals without column lineage, one on a column of the finding's name is followed", () => {
+    const { w, run } = world({
+      transactions: { signals: [creep('amount')] },
+      customers: { signals: [creep('age')] },
+      join: { parents: ['customers', 'transactions'], findings: [creep('amount')] },
+    });
+    const v = findRoots(w, run('join'), creep('amount'));
+    expect(rootsOf(v)).toEqual(['transactions']);
+    // With no signal of that name, both still explain (nothing says which column it derives from).
+    const other = world({
+      transactions: { signals: [creep('price')] },
+      customers: { signals: [creep('age')] },
+      join: { parents: ['customers', 'transactions'], findings: [creep('amount')] },
+    });
+    expect(rootsOf(findRoots(other.w, other.run('join'), creep('amount')))).toEqual(['customers', 'transactions']);
+  });
 });
 
 describe('explains', () => {
