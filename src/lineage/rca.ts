@@ -274,14 +274,14 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       if (weak.length > 0) explaining.push({ up, by: weak, soft: true });
       else if (up.healthy) healthyParents.push(up);
     }
-    // Sub-threshold signals are weak evidence: where the run's column lineage does not say which parent's
-    // column this one derives from, and some parents' signals are on a column of this one's name (a join or a
-    // select keeps names), those are followed and the other parents' signals on other columns are not.
-    if (f.column !== undefined && explaining.some((e) => e.soft && e.by.some((g) => g.column === f.column)))
-      for (let i = explaining.length - 1; i >= 0; i--) {
-        const e = explaining[i]!;
-        if (e.soft && !e.by.some((g) => g.column === f.column)) explaining.splice(i, 1);
-      }
+    // Sub-threshold signals are weak evidence: a parent's real finding that explains this one is followed
+    // and other parents' signals are not; among signals alone, where the run's column lineage does not say
+    // which parent's column this one derives from and some are on a column of this one's name (a join or a
+    // select keeps names), those are followed and the others are not.
+    const named = (e: (typeof explaining)[number]) => e.by.some((g) => g.column !== undefined && g.column === f.column);
+    const keepSoft = explaining.some((e) => !e.soft) ? () => false : explaining.some(named) ? named : () => true;
+    for (let i = explaining.length - 1; i >= 0; i--)
+      if (explaining[i]!.soft && !keepSoft(explaining[i]!)) explaining.splice(i, 1);
     if (explaining.length > 0) {
       // Follow the explaining finding most specific to this one: a column finding before a node-level one.
       for (const e of explaining) visit(e.up, e.by.find((g) => g.column !== undefined) ?? e.by[0]!, here, e.soft);

@@ -457,6 +457,15 @@ describe('findRoots: sub-threshold signals', () => {
     });
     expect(rootsOf(findRoots(other.w, other.run('join'), creep('amount')))).toEqual(['customers', 'transactions']);
   });
+
+  it("a parent's real finding that explains is followed, not another parent's weak signal", () => {
+    const { w, run } = world({
+      transactions: { findings: [creep('amount', 25)] },
+      customers: { signals: [creep('age')] },
+      join: { parents: ['customers', 'transactions'], findings: [creep('amount')] },
+    });
+    expect(rootsOf(findRoots(w, run('join'), creep('amount')))).toEqual(['transactions']);
+  });
 });
 
 describe('explains', () => {
