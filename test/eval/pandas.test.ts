@@ -44,6 +44,7 @@ const MEETS_TARGETS = new Set<Situation>([
   'cast_truncation',
   'code_change',
   'filter_bug',
+  'gradual_drift',
   'intended_changes',
   'join_drop',
   'late_duplicate',
@@ -59,8 +60,6 @@ const MEETS_TARGETS = new Set<Situation>([
 const FLOOR: Partial<Record<Situation, { culpritRight: number; maxFalse: number; maxViolations?: number }>> = {
   // a top-decile export whose median split left one action empty (a category vanished); one fault named twice
   cross_pipeline: { culpritRight: 2, maxFalse: 1 },
-  // not caught by default (issue 10 item 5: the long-horizon rule is opt-in)
-  gradual_drift: { culpritRight: 0, maxFalse: 0 },
   // a 9.3% rise of a source's rows (4.1 spreads) and a real one-day jump of a discrete feature (max_quantity)
   rare_category: { culpritRight: 0, maxFalse: 2 },
 };
