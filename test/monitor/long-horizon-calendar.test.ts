@@ -72,7 +72,7 @@ function harness(seed: number, stepMs: number) {
             },
           },
         ],
-      } as Report;
+      };
       i++;
       return core.processReport(report).findings;
     },
