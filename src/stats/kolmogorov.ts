@@ -63,42 +63,53 @@ function logNFactorialDivNPowN(n: number): number {
 /**
  * Dense m x m matrix product c = a * b (row-major), into `c` (neither `a` nor `b`). Every entry is the sum of
  * a[i][k] b[k][j] over k in ascending order, the terms of a zero a[i][k] left out, one rounding per product and
- * per addition: the same doubles as the plain triple loop. Two rows of `c` are computed together (each row of
- * `b` read once for both): a third less time, the DMTW p-value's matrix powers being most of a KS test's cost.
+ * per addition: the same doubles as the plain triple loop. Four rows of `c` are computed together (each row of
+ * `b` read once for the four): about twice as fast, the DMTW p-value's matrix powers being most of a KS test's
+ * cost when they run.
  */
 export function matmulInto(a: Float64Array, b: Float64Array, m: number, c: Float64Array): Float64Array {
   c.fill(0, 0, m * m);
   let i = 0;
-  for (; i + 1 < m; i += 2) {
+  for (; i + 3 < m; i += 4) {
     const c0 = i * m;
     const c1 = c0 + m;
+    const c2 = c1 + m;
+    const c3 = c2 + m;
     for (let k = 0; k < m; k++) {
       const a0 = a[c0 + k]!;
       const a1 = a[c1 + k]!;
+      const a2 = a[c2 + k]!;
+      const a3 = a[c3 + k]!;
       const bk = k * m;
-      if (a0 !== 0 && a1 !== 0) {
+      if (a0 !== 0 && a1 !== 0 && a2 !== 0 && a3 !== 0) {
         for (let j = 0; j < m; j++) {
           const bv = b[bk + j]!;
           c[c0 + j] = c[c0 + j]! + a0 * bv;
           c[c1 + j] = c[c1 + j]! + a1 * bv;
+          c[c2 + j] = c[c2 + j]! + a2 * bv;
+          c[c3 + j] = c[c3 + j]! + a3 * bv;
         }
-      } else if (a0 !== 0) {
-        for (let j = 0; j < m; j++) c[c0 + j] = c[c0 + j]! + a0 * b[bk + j]!;
-      } else if (a1 !== 0) {
-        for (let j = 0; j < m; j++) c[c1 + j] = c[c1 + j]! + a1 * b[bk + j]!;
+      } else {
+        if (a0 !== 0) addScaledRow(c, c0, a0, b, bk, m);
+        if (a1 !== 0) addScaledRow(c, c1, a1, b, bk, m);
+        if (a2 !== 0) addScaledRow(c, c2, a2, b, bk, m);
+        if (a3 !== 0) addScaledRow(c, c3, a3, b, bk, m);
       }
     }
   }
-  if (i < m) {
+  for (; i < m; i++) {
     const ci = i * m;
     for (let k = 0; k < m; k++) {
       const aik = a[ci + k]!;
-      if (aik === 0) continue;
-      const bk = k * m;
-      for (let j = 0; j < m; j++) c[ci + j] = c[ci + j]! + aik * b[bk + j]!;
+      if (aik !== 0) addScaledRow(c, ci, aik, b, k * m, m);
     }
   }
   return c;
+}
+
+/** c[ci .. ci + m) += f * b[bk .. bk + m), entry by entry. */
+function addScaledRow(c: Float64Array, ci: number, f: number, b: Float64Array, bk: number, m: number): void {
+  for (let j = 0; j < m; j++) c[ci + j] = c[ci + j]! + f * b[bk + j]!;
 }
 
 /**
