@@ -656,18 +656,25 @@ function collectEpoch(
   if (h.ref) return;
   const sd = slot ? withinSd(slot) : undefined;
   if (sd === undefined) return;
-  const epoch = (h.epoch ??= []);
-  epoch.push(Number.isFinite(t) ? [mean, sd, n, t] : [mean, sd, n]);
-  if (epoch.length < size) return;
+  const flat = flatEpoch(h);
+  flat.push(mean, sd, n, Number.isFinite(t) ? t : NaN);
+  const count = flat.length / EPOCH_STRIDE;
+  if (count < size) return;
   // A node that runs many times a day has not seen a week in `size` runs: its slow movements (an age that
   // grows by a day a day, a weekly cycle) would look like a creep. Its epoch goes on until it spans a week,
   // every other run dropped whenever it holds `size` runs (bounded as before, and spread over the week).
-  const first = epoch[0]![3];
-  const last = epoch[epoch.length - 1]![3];
-  if (first !== undefined && last !== undefined && last - first < HORIZON_EPOCH_SPAN_MS) {
-    h.epoch = epoch.filter((_, i) => i % 2 === 0);
+  const first = flat[3]!;
+  const last = flat[flat.length - 1]!;
+  if (Number.isFinite(first) && Number.isFinite(last) && last - first < HORIZON_EPOCH_SPAN_MS) {
+    const kept: number[] = [];
+    for (let i = 0; i < count; i += 2) for (let k = 0; k < EPOCH_STRIDE; k++) kept.push(flat[i * EPOCH_STRIDE + k]!);
+    h.epoch = kept;
     return;
   }
+  const epoch: [number, number, number, number][] = Array.from({ length: count }, (_, r) => {
+    const o = r * EPOCH_STRIDE;
+    return [flat[o]!, flat[o + 1]!, flat[o + 2]!, flat[o + 3]!];
+  });
   const means = epoch.map((e) => e[0]);
   // The larger of the scaled MAD and IQR / 1.349 (both the sd at the normal): a weekly column (weekend means
   // 40% lower, 2 runs in 7) has a MAD of its weekdays alone, and its weekends would each step the CUSUM by the
@@ -692,7 +699,7 @@ function collectEpoch(
   // trend over the epoch (Theil-Sen slope x its length) beyond 3 x the residual spread around it marks
   // the column, and it is not judged on the long horizon.
   // Against event time where the epoch has it (its runs need not be evenly spaced), else the run's index.
-  const xs = epoch.every((e) => e[3] !== undefined) ? epoch.map((e) => e[3]! - first!) : means.map((_, i) => i);
+  const xs = epoch.every((e) => Number.isFinite(e[3])) ? epoch.map((e) => e[3] - first) : means.map((_, i) => i);
   const slope = theilSen(xs, means);
   const residual = mad(
     means.map((m, i) => m - slope * xs[i]!),
@@ -714,6 +721,27 @@ function collectEpoch(
   c.horizon = { up: h.up, down: h.down, ref };
 }
 
+/** Numbers per run in a collecting epoch: mean, within-run sd, values, event time (NaN: not known). */
+const EPOCH_STRIDE = 4;
+
+/**
+ * The collecting epoch as one flat array of numbers ({@link EPOCH_STRIDE} per run: one array per column
+ * instead of one per run, a third of the heap at 20 runs), converted from the [mean, sd, n, t?] tuples of
+ * state written before.
+ */
+function flatEpoch(h: HorizonState): number[] {
+  const e = h.epoch;
+  if (e === undefined) return (h.epoch = []);
+  if (e.length > 0 && Array.isArray(e[0])) {
+    const flat: number[] = [];
+    for (const run of e as number[][]) flat.push(run[0]!, run[1]!, run[2]!, run[3] ?? NaN);
+    return (h.epoch = flat);
+  }
+  // A time JSON wrote as null (NaN) is read back as not known.
+  if ((e as (number | null)[]).includes(null)) h.epoch = (e as (number | null)[]).map((x) => x ?? NaN);
+  return h.epoch as number[];
+}
+
 /**
  * The epoch's means by calendar slot, when the calendar explains them (the row counts' test:
  * `detectSeasonality` on the means themselves): each slot's (trimmed) mean and runs, and the robust spread
@@ -721,10 +749,10 @@ function collectEpoch(
  * step its CUSUM at every weekend more than the weekdays take back.
  */
 function seasonalReference(
-  epoch: NonNullable<HorizonState['epoch']>,
+  epoch: readonly [number, number, number, number][],
 ): { season: NonNullable<NonNullable<HorizonState['ref']>['season']>; sd: number } | undefined {
   const timed: [number, number][] = [];
-  for (const e of epoch) if (e[3] !== undefined) timed.push([e[3], e[0]]);
+  for (const e of epoch) if (Number.isFinite(e[3])) timed.push([e[3], e[0]]);
   if (timed.length < epoch.length) return undefined;
   const fit = detectSeasonality(timed, (x) => x);
   if (!fit || !(fit.spread > 0) || !Number.isFinite(fit.spread)) return undefined;

@@ -47,10 +47,11 @@ export interface ColumnBaseline {
  */
 export interface HorizonState {
   /**
-   * While collecting: [mean, within-run sd, non-null values, event time ms] of the epoch's healthy runs (no
-   * event time in state written before the seasonal reference).
+   * While collecting: mean, within-run sd, non-null values and event time ms (NaN, null in JSON: not known)
+   * of the epoch's healthy runs, flat, four numbers per run. State written before holds [mean, sd, n] tuples
+   * instead (read by the collecting code).
    */
-  epoch?: ([number, number, number] | [number, number, number, number])[];
+  epoch?: number[] | number[][];
   /**
    * The frozen reference: trimmed mean of the means, their run-to-run spread, within-run sd, values per run. With
    * `season`, the means follow a calendar (weekends lower): each slot's mean and runs, and `sd` is

@@ -142,12 +142,30 @@ describe('long-horizon drift on a node that runs every hour', () => {
     const collecting = h.horizon()!;
     expect(collecting.ref).toBeUndefined();
     // 144 runs collected, fewer than baselineRuns (20) kept, the first one among them.
-    expect(collecting.epoch!.length).toBeLessThan(20);
-    expect(collecting.epoch![0]![3]).toBe(START);
-    expect(collecting.epoch!.at(-1)![3]! - collecting.epoch![0]![3]!).toBeLessThan(HORIZON_EPOCH_SPAN_MS);
+    // Flat, four numbers per run (mean, sd, values, event time).
+    const packed = collecting.epoch as number[];
+    expect(packed.length / 4).toBeLessThan(20);
+    expect(packed[3]).toBe(START);
+    expect(packed.at(-1)! - packed[3]!).toBeLessThan(HORIZON_EPOCH_SPAN_MS);
     for (let r = 0; r < 24 * 2; r++) h.run(flat, 10);
     expect(h.horizon()!.ref).toBeDefined();
     expect(h.horizon()!.ref!.trending).toBeUndefined();
+  });
+});
+
+describe('the collecting epoch in state', () => {
+  it('is one flat array per column; tuples of state written before are read and collected on', () => {
+    const h = harness(9, DAY);
+    for (let r = 0; r < 5; r++) h.run(() => 100, 10);
+    const state = h.horizon()!;
+    expect(state.epoch).toHaveLength(20);
+    expect((state.epoch as number[]).every((x) => typeof x === 'number')).toBe(true);
+    // The same runs as [mean, sd, n] tuples without event times (state written before): collecting goes on.
+    const flat = state.epoch as number[];
+    state.epoch = [0, 1, 2, 3, 4].map((i) => flat.slice(i * 4, i * 4 + 3));
+    for (let r = 0; r < 20; r++) h.run(() => 100, 10);
+    expect(h.horizon()!.ref).toMatchObject({ runs: 20 });
+    expect(h.horizon()!.ref!.mean).toBeCloseTo(100, 0);
   });
 });
 
@@ -190,8 +208,8 @@ describe('long-horizon references after a deliberate change', () => {
     expect(frozen).toBeDefined();
     expect(opened.cause.kind).toBe('params_change');
     expect(after?.ref).toBeUndefined();
-    expect((after?.epoch ?? []).length).toBeGreaterThan(3);
-    expect((after?.epoch ?? []).length).toBeLessThanOrEqual(6);
+    expect((after?.epoch ?? []).length / 4).toBeGreaterThan(3);
+    expect((after?.epoch ?? []).length / 4).toBeLessThanOrEqual(6);
   });
 
   it('a fault that was not a change keeps the reference', () => {
