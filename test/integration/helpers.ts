@@ -132,17 +132,40 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether a TCP port on 127.0.0.1 can be listened on now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive ports free now, below Linux's range for outgoing connections (32768-60999): a service
+ * stopped and started again on them cannot find one taken meanwhile as another connection's local port.
+ */
+export async function quietPorts(count: number): Promise<number> {
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * 6000) * 2;
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await bindable(base + i);
+    if (ok) return base;
+  }
+}
+
 /**
  * A dedicated InfluxDB on its own ports, so stopping it disturbs no other test; stopped when the test ends. The
- * ports are ones free a moment before; should another process take one meanwhile, it starts on two others.
+ * ports are ones free a moment before, below the range of outgoing connections' local ports (so its restart
+ * finds them free); should another process take one meanwhile, it starts on two others.
  */
 export async function ownInflux(
   name = 'influx',
 ): Promise<{ url: string; down: () => Promise<void>; up: () => Promise<void> }> {
   const quiet = () => undefined;
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const rpc = await freePort();
+    const port = await quietPorts(2);
+    const rpc = port + 1;
     const hcfg = harnessConfig({
       ...process.env,
       ROOTLINE_RUN_DIR: mkdtempSync(join(tmpdir(), `rootline-${name}-`)),

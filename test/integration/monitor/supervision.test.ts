@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { harnessConfig, servicesDown, servicesUp } from '../../../src/dev/services/index.js';
 import type { ComponentHealth } from '../../../src/service/supervisor.js';
-import { eventually, services } from '../helpers.js';
+import { eventually, quietPorts, services } from '../helpers.js';
 import { monitorConfig, recentSim, sendReports, startMonitor, type RunningMonitor } from './harness.js';
 
 interface Health {
@@ -115,8 +115,9 @@ describe('supervision and truthful health on the real services', () => {
   });
 
   it('/healthz checks the broker for real: 503 with the reason while it is down, 200 once it is back', async () => {
-    // A broker of its own, so stopping it disturbs no other test.
-    const base = 33000 + Math.floor(Math.random() * 1000) * 2;
+    // A broker of its own, so stopping it disturbs no other test, on ports below the range of outgoing
+    // connections' local ports (its restart found one of 33000-35000 taken meanwhile: 'Address already in use').
+    const base = await quietPorts(2);
     const hcfg = harnessConfig({
       ...process.env,
       ROOTLINE_RUN_DIR: mkdtempSync(join(tmpdir(), 'rootline-broker-outage-')),
