@@ -69,7 +69,8 @@ describe('rootline replay --decode-workers', () => {
       expect(o.incidents).toBe(plain!.incidents);
       expect(o.stderr).toBe(plain!.stderr);
     }
-  });
+    // Three CLI processes one after the other: more than the unit default of 30 s on a loaded 2-core machine.
+  }, 180_000);
 
   it('refuses a worker count that is not a small integer', async () => {
     const r = await runCli(['replay', 'nothing.jsonl', '--decode-workers', '1.5']);
