@@ -727,7 +727,8 @@ const EPOCH_STRIDE = 4;
 /**
  * The collecting epoch as one flat array of numbers ({@link EPOCH_STRIDE} per run: one array per column
  * instead of one per run, a third of the heap at 20 runs), converted from the [mean, sd, n, t?] tuples of
- * state written before.
+ * state written before. An unknown time (NaN) comes back from JSON as null; every reader of the times asks
+ * `Number.isFinite`, which refuses both, so it is left as it is.
  */
 function flatEpoch(h: HorizonState): number[] {
   const e = h.epoch;
@@ -737,9 +738,7 @@ function flatEpoch(h: HorizonState): number[] {
     for (const run of e as number[][]) flat.push(run[0]!, run[1]!, run[2]!, run[3] ?? NaN);
     return (h.epoch = flat);
   }
-  // A time JSON wrote as null (NaN) is read back as not known.
-  if ((e as (number | null)[]).includes(null)) h.epoch = (e as (number | null)[]).map((x) => x ?? NaN);
-  return h.epoch as number[];
+  return e as number[];
 }
 
 /**

@@ -7,19 +7,15 @@
 //   day, the epoch saw no trend, and the age's growth was a creep two days later;
 // - one run's noise passing the practical-size floor once the CUSUM stood high: the size is now the level's
 //   (the median distance of the last runs), not one run's.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/contract/index.js';
 import { MonitorCore } from '../../src/monitor/index.js';
 import { HORIZON_EPOCH_SPAN_MS, longHorizon } from '../../src/monitor/evaluate.js';
 import { compileRules, type Finding } from '../../src/rules/index.js';
 import { seededRandom } from '../../src/sketch/index.js';
+import { longHorizonOverride, shipped } from './long-horizon-rules.js';
 
-const shipped = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
-const on = {
-  file: 'on.yaml',
-  text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: true } }\n',
-};
+const on = longHorizonOverride(true);
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 5, 2); // a Monday, 02:00 UTC

@@ -1,25 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseJsonDict } from '../../src/dict.js';
 import { MonitorCore } from '../../src/monitor/index.js';
 import { stateKey } from '../../src/monitor/state-keys.js';
 import { compileRules } from '../../src/rules/index.js';
 import { PipelineSim, makeDag } from '../../src/sim/index.js';
+import { longHorizonOverride, shipped } from './long-horizon-rules.js';
 
 /**
  * Bounded state (issue 15 item 2): the long-horizon reference epoch and CUSUM are state that only the
  * long_horizon_drift rule reads (on in the shipped rules), so they are kept only for the columns the rule is
  * enabled for: where an override turns it off, none is kept.
  */
-const shipped = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
-const off = {
-  file: 'off.yaml',
-  text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: false } }\n',
-};
-const onAmountOnly = {
-  file: 'amount.yaml',
-  text: 'version: 1\noverrides:\n  - match: { node: "*", column: amount }\n    rules: { long_horizon_drift: { enabled: true } }\n',
-};
+const off = longHorizonOverride(false);
+const onAmountOnly = longHorizonOverride(true, 'amount');
 
 /** 30 healthy runs (the reference epoch, baselineRuns 20, is frozen by then) of a 2-node chain. */
 function healthy(files: { file: string; text: string }[]) {

@@ -1,19 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MonitorCore } from '../../src/monitor/index.js';
 import { compileRules } from '../../src/rules/index.js';
 import { PipelineSim, makeDag, type Fault } from '../../src/sim/index.js';
+import { longHorizonOverride, shipped } from './long-horizon-rules.js';
 
 /** The shipped rules with the (opt-in) long-horizon rule enabled. */
-const shipped = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
-const on = {
-  file: 'on.yaml',
-  text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: true } }\n',
-};
-const withoutLongHorizon = {
-  file: 'off.yaml',
-  text: 'version: 1\noverrides:\n  - match: { node: "*" }\n    rules: { long_horizon_drift: { enabled: false } }\n',
-};
+const on = longHorizonOverride(true);
+const withoutLongHorizon = longHorizonOverride(false);
 
 /** Daily runs: the reference epoch spans at least a week (HORIZON_EPOCH_SPAN_MS). */
 const DAY = 86_400_000;
