@@ -1155,6 +1155,7 @@ export class MonitorCore {
       ...(report.params !== undefined ? { params: report.params } : {}),
       finding_metrics: [...new Set(v.findings.map((f) => f.metric))].sort(),
       breaking_schema: v.findings.some((f) => f.metric === 'schema') && v.metrics.schema.breaking,
+      ...(v.findings.some(movedApart) ? { moved_apart: true as const } : {}),
       outputs: (report.outputs ?? []).flatMap((o) => (o.profile ? [summarize(o.dataset, o.profile)] : [])),
     };
     const key = stateKey.candidate(node.pipeline, node.node, ring.to % k);
@@ -1771,8 +1772,25 @@ export class MonitorCore {
 function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
   return runs.every(
     (c) =>
-      !c.breaking_schema && c.finding_metrics.every((m) => m === 'row_count' || m === 'drift' || m === 'long_drift'),
+      !c.breaking_schema &&
+      c.moved_apart !== true &&
+      c.finding_metrics.every((m) => m === 'row_count' || m === 'drift' || m === 'long_drift'),
   );
+}
+
+/**
+ * The drift statistic (KS D, or total variation for categories) from which a column has moved apart from its
+ * baseline rather than to a new level: the two distributions nearly disjoint, 95% of the mass crossed over. A
+ * unit or scale change (cents for dollars, milliseconds for seconds), a sign flip, a re-encoding of categories.
+ * A deliberate new level (a raised filter threshold, a retrained model, a price change) moves a column far less
+ * (a shift of the mean by 3 standard deviations of a normal column is D = 0.87). Such a change never becomes
+ * normal on its own, however steady (docs/statistics.md, "The new normal").
+ */
+export const APART_STATISTIC = 0.95;
+
+/** Whether a finding is a drift that moved its column apart from the baseline (see {@link APART_STATISTIC}). */
+function movedApart(f: Finding): boolean {
+  return f.metric === 'drift' && typeof f.value === 'number' && f.value >= APART_STATISTIC;
 }
 
 /** Forwarded symptoms kept on a held verdict until it is decided. */

@@ -209,6 +209,11 @@ export interface CandidateRun {
   finding_metrics: string[];
   /** Whether a finding is a breaking schema change. */
   breaking_schema: boolean;
+  /**
+   * Whether a drift finding moved a column apart from its baseline (statistic of at least `APART_STATISTIC`:
+   * a unit, scale or encoding change); absent = no (and in state written before).
+   */
+  moved_apart?: true;
   outputs: DatasetSummary[];
 }
 

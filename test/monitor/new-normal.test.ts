@@ -276,6 +276,27 @@ describe('the new normal on its own: a new steady level after a deliberate chang
     expect(core.node({ pipeline: P, node: 'n01' })!.accepted).toMatchObject({ automatic: true });
   });
 
+  it('a column moved apart (a unit change: KS D near 1) never becomes normal on its own; the rollback is clean', () => {
+    // A deploy that writes the column in other units (cents for dollars) is steady from its first run. Accepted
+    // after K runs, the rollback to the old version would be flagged against the wrong unit as a new incident.
+    const { core, changed } = scenario({
+      params: true,
+      fault: { node: 'n01', kind: 'shift', magnitude: 40 },
+      runs: K + 2,
+    });
+    const during = changed.flatMap((o) => o.incidentEvents);
+    expect(during.filter((e) => e.type === 'opened')).toHaveLength(1);
+    expect(during.filter((e) => e.type === 'resolved')).toEqual([]);
+    expect(core.node({ pipeline: P, node: 'n01' })!.accepted).toBeUndefined();
+    // The rollback: the old version's runs, healthy against the baseline that never learned the bad unit.
+    const after = drive(core, s.batches(WARMUP + K + 2, WARMUP + K + 8));
+    expect(after.flatMap((o) => o.findings)).toEqual([]);
+    const events = after.flatMap((o) => o.incidentEvents);
+    expect(events.filter((e) => e.type === 'opened')).toEqual([]);
+    expect(events.filter((e) => e.type === 'resolved')).toHaveLength(1);
+    expect(core.incidents({ status: 'open' })).toEqual([]);
+  });
+
   it('the same level change without a code or parameter change never becomes normal on its own', () => {
     const { core, changed } = scenario({ params: false, fault: { node: 'n01', kind: 'shift', magnitude: 3 } });
     expect(changed.flatMap((o) => o.incidentEvents).filter((e) => e.type === 'resolved')).toEqual([]);
