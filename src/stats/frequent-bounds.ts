@@ -122,6 +122,13 @@ export interface CategoricalComparison {
    * (the others pooled).
    */
   tvdLower: number;
+  /**
+   * The sampling margin of that distance: the 99% quantile of the distance two samples of these sizes from
+   * one distribution show (half the sum over the coarsened table's cells of |share now - share before|,
+   * each difference normal with variance p (1 - p) (1 / n_baseline + 1 / n_current), p the pooled share).
+   * By the triangle inequality the true distance is at least `tvdLower - tvdSampling` with 99% confidence.
+   */
+  tvdSampling: number;
   /** Chi-squared test of homogeneity over the values known on both sides, the others pooled. */
   chi2: { statistic: number; dof: number; pvalue: number };
   /** Values whose shares moved most: by gap, then by the distance between interval midpoints. */
@@ -203,6 +210,7 @@ export function compareCategorical(base: FrequentBounds, cur: FrequentBounds): C
   for (const [b, c] of table) pooledTvd += Math.abs(b / nb - c / nc);
   pooledTvd /= 2;
   const chi2 = chiSquared2xK(table, nb, nc);
+  const tvdSampling = tvdSamplingMargin(table, nb, nc);
 
   const mid = (s: CategoryShift) => Math.abs((s.current[0] + s.current[1]) / 2 - (s.baseline[0] + s.baseline[1]) / 2);
   const byShift = (a: CategoryShift, b: CategoryShift) => b.gap - a.gap || mid(b) - mid(a) || cmp(a.value, b.value);
@@ -223,12 +231,62 @@ export function compareCategorical(base: FrequentBounds, cur: FrequentBounds): C
   candidates.sort((a, b) => prominence(b) - prominence(a) || cmp(a.value, b.value));
   return {
     tvdLower: Math.min(1, Math.max(gaps / 2, pooledTvd)),
+    tvdSampling,
     chi2,
     shifts: shifts.sort(byShift).slice(0, MAX_SHIFTS),
     candidates: candidates.slice(0, MAX_CANDIDATES),
     nBaseline: nb,
     nCurrent: nc,
   };
+}
+
+/** One-sided 99% standard normal quantile. */
+const Z99 = 2.3263478740408408;
+
+/** Cells beyond which the correlations between cells are left out of the margin (they are all small then). */
+const MARGIN_PAIRS_CELLS = 100;
+
+/**
+ * The 99% quantile of the total variation distance between two samples (sizes nb, nc) drawn from one
+ * distribution, the pooled shares of `table`'s cells: T = 1/2 sum |d_i|, d ~ N(0, (1/nb + 1/nc) (diag(p) - p p^T))
+ * (the multinomial's covariance). Its mean and variance are exact for that normal: E|d_i| = s_i sqrt(2/pi),
+ * Cov(|d_i|, |d_j|) = (2/pi) s_i s_j (rho asin(rho) + sqrt(1 - rho^2) - 1) with rho_ij = -sqrt(p_i p_j / ((1 - p_i)
+ * (1 - p_j))). T is skewed (two cells: exactly a half-normal), so the quantile is a gamma's with that mean and
+ * variance (Wilson-Hilferty), which is heavier-tailed than the half-normal and tends to the normal with many
+ * cells. By the triangle inequality the true distance is at least the observed one less this margin (99%):
+ * the sampling analogue of the KS bound's c(alpha) / sqrt(n_eff) (docs/statistics.md, "Categorical columns").
+ */
+export function tvdSamplingMargin(table: ReadonlyArray<readonly [number, number]>, nb: number, nc: number): number {
+  const n = nb + nc;
+  if (nb <= 0 || nc <= 0) return 0;
+  const scale = 1 / nb + 1 / nc;
+  const ps: number[] = [];
+  for (const [b, c] of table) {
+    const p = (b + c) / n;
+    if (p > 0 && p < 1) ps.push(p);
+  }
+  const k = ps.length;
+  if (k === 0) return 0;
+  const sd = ps.map((p) => Math.sqrt(p * (1 - p) * scale));
+  const r = ps.map((p) => Math.sqrt(p / (1 - p)));
+  let mean = 0;
+  let variance = 0;
+  for (let i = 0; i < k; i++) {
+    mean += sd[i]!;
+    variance += sd[i]! * sd[i]! * (1 - 2 / Math.PI);
+    if (k > MARGIN_PAIRS_CELLS) continue;
+    for (let j = i + 1; j < k; j++) {
+      const rho = -Math.min(1, r[i]! * r[j]!);
+      variance += 2 * (2 / Math.PI) * sd[i]! * sd[j]! * (rho * Math.asin(rho) + Math.sqrt(1 - rho * rho) - 1);
+    }
+  }
+  mean *= 0.5 * Math.sqrt(2 / Math.PI);
+  variance *= 0.25;
+  if (!(variance > 0)) return mean;
+  // Gamma of shape a = mean^2 / variance: Wilson-Hilferty's cube of a normal quantile.
+  const h = variance / (9 * mean * mean);
+  const q = 1 - h + Z99 * Math.sqrt(h);
+  return mean * q * q * q;
 }
 
 /** Pearson's chi-squared test of homogeneity of a 2 x K table given as [baseline, current] cells. */

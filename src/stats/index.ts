@@ -42,6 +42,7 @@ export {
   FrequentBounds,
   MAX_CANDIDATES,
   MAX_SHIFTS,
+  tvdSamplingMargin,
   type FrequentBoundsState,
 } from './frequent-bounds.js';
 export type { CategoricalComparison, CategoryShift, FrequentList } from './frequent-bounds.js';

@@ -5,7 +5,14 @@ import { compileCoreOptions } from '../../src/monitor/options.js';
 import type { BaselineEpoch } from '../../src/monitor/baseline-epochs.js';
 import { newNodeState } from '../../src/monitor/state.js';
 import { seededRandom } from '../../src/sketch/index.js';
-import { chiSquaredTest, ks2samp, kstwoIsf, smallSampleFactor, totalVariationDistance } from '../../src/stats/index.js';
+import {
+  chiSquaredTest,
+  ks2samp,
+  kstwoIsf,
+  smallSampleFactor,
+  totalVariationDistance,
+  tvdSamplingMargin,
+} from '../../src/stats/index.js';
 
 const SCHEMA: Schema = [
   { name: 'amount', type: 'double', nullable: true },
@@ -176,10 +183,22 @@ describe('evaluateProfile against a learned baseline', () => {
     expect(d).toMatchObject({
       test: 'chi2',
       statistic: totalVariationDistance(baseline, shifted),
-      effect: totalVariationDistance(baseline, shifted),
       n_current: 1000,
       n_baseline: 2000,
     });
+    // The effect is the distance less its sampling margin (the table of values known on both sides).
+    const margin = tvdSamplingMargin(
+      [
+        [1200, 100],
+        [600, 300],
+        [200, 600],
+      ],
+      2000,
+      1000,
+    );
+    expect(margin).toBeGreaterThan(0.02);
+    expect(margin).toBeLessThan(0.06);
+    expect(d.effect).toBeCloseTo(d.statistic - margin, 12);
     expect(d.pvalue / chiSquaredTest(baseline, shifted).pvalue).toBeCloseTo(1, 9);
     expect(d.statistic).toBeCloseTo(0.5, 12);
     expect(d.shifts!.map((s) => [s.value, s.change, s.baseline[0], s.current[0]])).toEqual([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binomialSf, compareCategorical, FrequentBounds } from '../../src/stats/index.js';
+import { binomialSf, compareCategorical, FrequentBounds, tvdSamplingMargin } from '../../src/stats/index.js';
+import { mulberry32 } from './prng.js';
 
 describe('FrequentBounds: merged frequent lists with error bounds', () => {
   it("a value missing from a truncated list is bounded by that list's smallest count; bounds add up", () => {
@@ -96,5 +97,116 @@ describe('FrequentBounds.merge and its state form', () => {
     );
     expect(back.toJSON()).toEqual(b.toJSON());
     expect(back.bounds('__proto__')).toEqual([5, 5]);
+  });
+});
+
+describe('the sampling margin of the total variation distance (tvdSamplingMargin)', () => {
+  /** A multinomial sample of n rows over the shares `p` (seeded): counts per value. */
+  function sample(next: () => number, p: readonly number[], n: number): Record<string, number> {
+    const cdf: number[] = [];
+    let acc = 0;
+    for (const x of p) cdf.push((acc += x));
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const u = next() * acc;
+      let j = 0;
+      while (j < cdf.length - 1 && cdf[j]! <= u) j++;
+      counts[`v${j}`] = (counts[`v${j}`] ?? 0) + 1;
+    }
+    return counts;
+  }
+  const zipf = (k: number, s: number) => Array.from({ length: k }, (_, i) => 1 / (i + 1) ** s);
+  const total = (p: readonly number[]) => p.reduce((a, x) => a + x, 0);
+  const tvd = (p: readonly number[], q: readonly number[]) => {
+    const P = total(p);
+    const Q = total(q);
+    return p.reduce((a, x, i) => a + Math.abs(x / P - q[i]! / Q), 0) / 2;
+  };
+  const compare = (b: Record<string, number>, c: Record<string, number>) =>
+    compareCategorical(
+      new FrequentBounds().add({ frequent: b, otherCount: 0 }),
+      new FrequentBounds().add({ frequent: c, otherCount: 0 }),
+    )!;
+
+  // (values, Zipf exponent, baseline rows, current rows): a few categories and small tables; a many-valued
+  // column (the hubs of a commerce feed) against a long window.
+  const cases: [number, number, number, number][] = [
+    [3, 0, 200, 50],
+    [8, 1, 2000, 300],
+    [25, 0.6, 17000, 950],
+    [60, 1.1, 5000, 1000],
+  ];
+
+  it.each(cases)(
+    'same distribution (%i values, Zipf %d, %i vs %i rows): the distance passes the margin in at most ~1% of 1,000 trials',
+    (k, s, nb, nc) => {
+      const next = mulberry32(1000 + k);
+      const p = zipf(k, s);
+      let over = 0;
+      const trials = 1000;
+      for (let t = 0; t < trials; t++) {
+        const c = compare(sample(next, p, nb), sample(next, p, nc));
+        if (c.tvdLower > c.tvdSampling) over++;
+      }
+      // The 99% quantile: about 1% of the trials pass it (seen: 0.5-1.0%), at most 1% plus the binomial noise.
+      expect(over / trials).toBeLessThanOrEqual(0.02);
+      // ... and at least now and then: a quantile, not a margin so wide that it hides real shifts.
+      expect(over / trials).toBeGreaterThanOrEqual(0.002);
+    },
+  );
+
+  it.each(cases)(
+    'a real shift (%i values, Zipf %d, %i vs %i rows): the bound stays under the true distance in ~99% of trials',
+    (k, s, nb, nc) => {
+      const next = mulberry32(2000 + k);
+      const p = zipf(k, s);
+      // Half of the mass of the first half of the values moves to the second half.
+      const q = p.map((x, i) => (i < k / 2 ? x / 2 : x));
+      const moved = total(p) - total(q);
+      const tail = total(p.filter((_, i) => i >= k / 2));
+      for (let i = 0; i < k; i++) if (i >= k / 2) q[i] = p[i]! + (moved * p[i]!) / tail;
+      const truth = tvd(p, q);
+      let over = 0;
+      const trials = 500;
+      for (let t = 0; t < trials; t++) {
+        const c = compare(sample(next, p, nb), sample(next, q, nc));
+        if (c.tvdLower - c.tvdSampling > truth) over++;
+      }
+      expect(over / trials).toBeLessThanOrEqual(0.02);
+    },
+  );
+
+  it('two cells: the quantile of a half-normal |d| with Var d = p (1 - p) (1/nb + 1/nc), a little above it', () => {
+    // Two cells of pooled shares 0.5: T = |d_1| exactly, s^2 = 0.25 (1/100 + 1/100); its 99% quantile is
+    // 2.5758 s (scipy.stats.halfnorm.ppf(0.99)). The gamma with the same mean and variance is heavier-tailed.
+    const s = Math.sqrt(0.25 * (1 / 100 + 1 / 100));
+    const m = tvdSamplingMargin(
+      [
+        [50, 50],
+        [50, 50],
+      ],
+      100,
+      100,
+    );
+    expect(m).toBeGreaterThan(2.5758 * s);
+    expect(m).toBeLessThan(2.9 * s);
+    // Shrinks as 1 / sqrt(n): a hundred times the rows, a tenth of the margin.
+    const small = tvdSamplingMargin(
+      [
+        [30, 10],
+        [70, 90],
+      ],
+      100,
+      100,
+    );
+    const large = tvdSamplingMargin(
+      [
+        [3000, 1000],
+        [7000, 9000],
+      ],
+      10000,
+      10000,
+    );
+    expect(large / small).toBeCloseTo(0.1, 6);
   });
 });

@@ -110,7 +110,7 @@ export const drift: RuleMetricDescriptor = {
     if (!shifted && changes.length === 0) return undefined;
     const named = namedMoves(changes, d);
     const what = shifted
-      ? `categories of ${c.column} shifted: total variation at least ${d.statistic.toFixed(3)} > ${r.effect_floor}${band(d)}, chi-squared p = ${p.toExponential(2)}${after}`
+      ? `categories of ${c.column} shifted: total variation ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}${band(d)}), chi-squared p = ${p.toExponential(2)}${after}`
       : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => x.pvalue ?? 1)).toExponential(2)})`;
     return {
       metric: 'drift',
