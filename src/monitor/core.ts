@@ -41,6 +41,8 @@ import {
   columnsAgree,
   evaluateProfile,
   holdReference,
+  columnState,
+  keepColumnState,
   learnBaseline,
   learnRowCount,
   shiftRowCounts,
@@ -783,6 +785,7 @@ export class MonitorCore {
     } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);
     else {
       this.keepCandidate(report, node, run, v, out.dirty);
+      if (!v.pending && this.keepStates(node, run, v)) out.dirty.add(stateKey.node(node.pipeline, node.node));
       // A row count that passed its own check is learned even when another check flagged the run (a
       // column's drift): otherwise the weekend a drift fell on is missing from the seasonal history and the
       // next weekend is judged against weekdays. Not while a row-count finding waits for its persistence.
@@ -1139,6 +1142,27 @@ export class MonitorCore {
       if (this.candidates.delete(key)) dirty.add(key);
     }
     ring.from = ring.to;
+  }
+
+  /**
+   * A successful run flagged for drift alone (no other finding, nothing anomalous read above it) keeps each
+   * flagged column's state, so that the column's return to it, after a healthy run, is known as a recurring
+   * state (evaluate.ts, `recurringState`). A column moved apart (a unit change) is never kept. Returns whether
+   * the state changed.
+   */
+  private keepStates(node: NodeState, run: RunRecord, v: RunVerdict): boolean {
+    if (v.findings.length === 0 || !v.findings.every((f) => f.metric === 'drift') || movedApartRun(v.findings))
+      return false;
+    if (this.readAnomalous(run.upstream)) return false;
+    let kept = false;
+    for (const f of v.findings) {
+      const cm = v.metrics.columns.find((c) => c.column === f.column && c.dataset === f.dataset);
+      const c = cm?.drift ? own(own(node.outputs, cm.dataset)?.columns, cm.column) : undefined;
+      if (!cm?.drift || !c) continue;
+      keepColumnState(c, columnState(cm.drift, cm.mean, run.event_time));
+      kept = true;
+    }
+    return kept;
   }
 
   /** Keeps a successful run that did not teach the baseline in the node's candidate ring. */
@@ -1792,6 +1816,8 @@ export const APART_STATISTIC = 0.95;
 function movedApart(f: Finding): boolean {
   return f.metric === 'drift' && typeof f.value === 'number' && f.value >= APART_STATISTIC;
 }
+
+const movedApartRun = (findings: readonly Finding[]): boolean => findings.some(movedApart);
 
 /** Forwarded symptoms kept on a held verdict until it is decided. */
 const HELD_SYMPTOMS_KEPT = 64;

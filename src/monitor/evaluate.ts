@@ -41,6 +41,8 @@ import {
   newDatasetBaseline,
   pushBounded,
   type ColumnBaseline,
+  type ColumnState,
+  COLUMN_STATES_KEPT,
   type DatasetBaseline,
   type DatasetSummary,
   type HorizonState,
@@ -470,6 +472,12 @@ export function evaluateProfile(
           : b && b.slot_count > 0
             ? numericDrift(cache.numeric(prefix, b, column), col, shape)
             : undefined;
+        if (d && !pinned && recurringState(own(b?.columns, column), d, mean)) {
+          // A run in a state the column alternates with is not a step of its slow drift either: the long
+          // horizon follows the column's own mode (the mix of modes moving would read as a creep).
+          d.recurring = true;
+          delete cm.long_horizon;
+        }
         if (d)
           cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column), fresh);
       } else {
@@ -481,12 +489,65 @@ export function evaluateProfile(
               : undefined;
         const d = categoricalDrift(base, col);
         if (d && !pinned && b && valuesComeAndGo(own(b.columns, column), b.healthy_runs)) d.turnover = true;
+        if (d && !pinned && recurringState(own(b?.columns, column), d)) d.recurring = true;
         if (d) cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column));
       }
       m.columns.push(cm);
     }
   }
   return m;
+}
+
+/** Relative tolerance within which two states' statistics (and numeric means) are the same state. */
+export const STATE_TOLERANCE = 0.25;
+/** Categorical: how far apart (in share) the moved value may be and still be the same state. */
+export const STATE_SHARE_TOLERANCE = 0.05;
+
+/** The signature of a column's state on a run (its statistic and where it went), for {@link recurringState}. */
+export function columnState(d: DriftMetrics, mean: number | undefined, t: number): ColumnState {
+  const top = d.test === 'chi2' ? d.shifts?.[0] : undefined;
+  return {
+    d: d.statistic,
+    ...(d.test === 'ks' && mean !== undefined ? { mean } : {}),
+    ...(top ? { value: top.value, share: (top.current[0] + top.current[1]) / 2 } : {}),
+    t,
+  };
+}
+
+/**
+ * Whether a run's drift puts the column in a state it has been in before and left again: a state kept from a
+ * run flagged for drift alone, followed by a healthy run (`left`), no farther from the baseline (its statistic
+ * at most {@link STATE_TOLERANCE} above that state's) and with the same signature: numeric, the mean within a fifth of that (5%); categorical,
+ * the same value moved most, to a share within {@link STATE_SHARE_TOLERANCE}. A column that alternates between
+ * healthy modes (a median-imputed discrete feature whose median flips between 2 and 3; an export's split that
+ * ties send all one way) is flagged the first time only; a level that moved and stayed never left, and is
+ * flagged on every run (docs/statistics.md, "Recurring states").
+ */
+export function recurringState(c: ColumnBaseline | undefined, d: DriftMetrics, mean?: number): boolean {
+  const states = c?.states;
+  if (!states || states.length === 0) return false;
+  return states.some((s) => s.left === true && sameState(s, d, mean));
+}
+
+function sameState(s: ColumnState, d: DriftMetrics, mean: number | undefined): boolean {
+  // No farther from the baseline than then (closer, once the recurring runs taught the baseline their mode).
+  if (d.statistic > (1 + STATE_TOLERANCE) * s.d) return false;
+  if (d.test === 'ks') {
+    if (s.mean === undefined || mean === undefined) return false;
+    return Math.abs(s.mean - mean) <= (STATE_TOLERANCE / 5) * Math.max(Math.abs(s.mean), Math.abs(mean));
+  }
+  // The value that moved most then is among the values that moved most now, at the same share (two values
+  // that moved by the same amount, a two-valued column, are named in either order).
+  if (s.value === undefined) return false;
+  const now = d.shifts?.find((m) => m.value === s.value);
+  return now !== undefined && Math.abs((now.current[0] + now.current[1]) / 2 - (s.share ?? 0)) <= STATE_SHARE_TOLERANCE;
+}
+
+/** Keeps a column's state on a run flagged for its drift alone (at most {@link COLUMN_STATES_KEPT}). */
+export function keepColumnState(c: ColumnBaseline, state: ColumnState): void {
+  const list = (c.states ??= []);
+  list.push(state);
+  if (list.length > COLUMN_STATES_KEPT) list.splice(0, list.length - COLUMN_STATES_KEPT);
 }
 
 /**
@@ -906,6 +967,7 @@ export function learnSummary(
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
+    if (c.states) for (const st of c.states) st.left = true;
     if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {
       if (horizon === undefined || horizon(name))
         collectEpoch(c, col.mean, col.n, own(summary.columns, name), n, run.event_time);

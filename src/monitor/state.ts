@@ -38,6 +38,29 @@ export interface ColumnBaseline {
    * that showed a value the baseline never listed, at most N: a column whose values come and go (campaigns).
    */
   fresh_runs?: number[];
+  /**
+   * States the column was in on recent runs flagged for drift alone (at most {@link COLUMN_STATES_KEPT}, oldest
+   * first), and whether a healthy run has shown it back at its baseline since: see evaluate.ts, `recurringState`.
+   */
+  states?: ColumnState[];
+}
+
+/** Column states kept per column (see {@link ColumnBaseline.states}). */
+export const COLUMN_STATES_KEPT = 4;
+
+/** A column's distribution on a run flagged for its drift alone: its statistic and a signature of where it went. */
+export interface ColumnState {
+  /** The drift statistic (KS D, total variation) against the baseline then. */
+  d: number;
+  /** Numeric: the run's mean. */
+  mean?: number;
+  /** Categorical: the value that moved most, and its share in the run. */
+  value?: string;
+  share?: number;
+  /** Event time (ms). */
+  t: number;
+  /** A healthy run came after it: the column left the state (a state it alternates with, not a new level). */
+  left?: true;
 }
 
 /**

@@ -272,7 +272,8 @@ export interface DriftMetrics {
   statistic: number;
   /**
    * KS: the effect's lower confidence bound, D minus the sketches' rank error and minus the sampling
-   * error (the 99% KS critical value at the effective size); chi2: equal to statistic.
+   * error (the 99% KS critical value at the effective size); chi2: the distance less its sampling margin
+   * (the 99% quantile of the distance between two samples of one distribution, stats `tvdSamplingMargin`).
    */
   effect: number;
   pvalue: number;
@@ -296,6 +297,11 @@ export interface DriftMetrics {
    * appearing or vanishing is not a finding by itself.
    */
   turnover?: boolean;
+  /**
+   * The run is in a state the column was in before on a run flagged for drift alone, and left again (a
+   * recurring state: monitor/evaluate.ts, `recurringState`): within the column's own movement.
+   */
+  recurring?: boolean;
   /** chi2: the values whose shares moved most (at most 5), with their share bounds. */
   shifts?: CategoryMove[];
   /** chi2: values that appeared or vanished beyond a factor 10 in share, with one-sided p-values. */

@@ -33,7 +33,7 @@ export function driftViolated(r: Rule, d: DriftMetrics): boolean {
  * within what its own sampling error allows.
  */
 export function withinNoise(d: DriftMetrics): boolean {
-  return d.noise_band !== undefined && d.effect <= d.noise_band;
+  return d.recurring === true || (d.noise_band !== undefined && d.effect <= d.noise_band);
 }
 
 /**
@@ -41,7 +41,8 @@ export function withinNoise(d: DriftMetrics): boolean {
  * floor over a baseline share of at most a tenth of it (or the reverse), significant at `alpha`.
  */
 export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
-  if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined || d.turnover === true) return [];
+  if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined || d.turnover === true || d.recurring === true)
+    return [];
   const floor = r.category_floor ?? DEFAULT_CATEGORY_FLOOR;
   return d.candidates.filter(
     (c) =>
