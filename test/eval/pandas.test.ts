@@ -58,7 +58,7 @@ const MEETS_TARGETS = new Set<Situation>([
 
 /** What the other situations score today, at least: culprits right, and at most these false incidents. */
 const FLOOR: Partial<Record<Situation, { culpritRight: number; maxFalse: number; maxViolations?: number }>> = {
-  // a top-decile export whose median split left one action empty (a category vanished); one fault named twice
+  // a top-decile export whose median split left one action empty, the first time (a recurring state afterwards)
   cross_pipeline: { culpritRight: 2, maxFalse: 1 },
   // a 9.3% rise of a source's rows (4.1 spreads) and a real one-day jump of a discrete feature (max_quantity)
   rare_category: { culpritRight: 0, maxFalse: 2 },
