@@ -472,7 +472,11 @@ export function evaluateProfile(
           : b && b.slot_count > 0
             ? numericDrift(cache.numeric(prefix, b, column), col, shape)
             : undefined;
-        if (d && !pinned && recurringState(own(b?.columns, column), d, mean)) {
+        const values = col.count - col.null_count;
+        // The run's mean's own error, from a crude spread (a quarter of the range): a small table's mean moves
+        // between two runs of one state by more than 5%.
+        const meanError = range !== undefined && values > 0 ? (range[1] - range[0]) / 4 / Math.sqrt(values) : 0;
+        if (d && !pinned && recurringState(own(b?.columns, column), d, mean, meanError)) {
           // A run in a state the column alternates with is not a step of its slow drift either: the long
           // horizon follows the column's own mode (the mix of modes moving would read as a creep).
           d.recurring = true;
@@ -517,24 +521,26 @@ export function columnState(d: DriftMetrics, mean: number | undefined, t: number
 /**
  * Whether a run's drift puts the column in a state it has been in before and left again: a state kept from a
  * run flagged for drift alone, followed by a healthy run (`left`), no farther from the baseline (its statistic
- * at most {@link STATE_TOLERANCE} above that state's) and with the same signature: numeric, the mean within a fifth of that (5%); categorical,
- * the same value moved most, to a share within {@link STATE_SHARE_TOLERANCE}. A column that alternates between
- * healthy modes (a median-imputed discrete feature whose median flips between 2 and 3; an export's split that
- * ties send all one way) is flagged the first time only; a level that moved and stayed never left, and is
- * flagged on every run (docs/statistics.md, "Recurring states").
+ * at most {@link STATE_TOLERANCE} above that state's) and with the same signature. Numeric: the mean within a
+ * fifth of that (5%), or within two of the run's mean's standard errors (`meanError`) in a small table.
+ * Categorical: the same value moved most, to a share within {@link STATE_SHARE_TOLERANCE}. A column that
+ * alternates between healthy modes (a median-imputed discrete feature whose median flips between 2 and 3; an
+ * export's split that ties send all one way) is flagged the first time only; a level that moved and stayed
+ * never left, and is flagged on every run (docs/statistics.md, "Recurring states").
  */
-export function recurringState(c: ColumnBaseline | undefined, d: DriftMetrics, mean?: number): boolean {
+export function recurringState(c: ColumnBaseline | undefined, d: DriftMetrics, mean?: number, meanError = 0): boolean {
   const states = c?.states;
   if (!states || states.length === 0) return false;
-  return states.some((s) => s.left === true && sameState(s, d, mean));
+  return states.some((s) => s.left === true && sameState(s, d, mean, meanError));
 }
 
-function sameState(s: ColumnState, d: DriftMetrics, mean: number | undefined): boolean {
+function sameState(s: ColumnState, d: DriftMetrics, mean: number | undefined, meanError: number): boolean {
   // No farther from the baseline than then (closer, once the recurring runs taught the baseline their mode).
   if (d.statistic > (1 + STATE_TOLERANCE) * s.d) return false;
   if (d.test === 'ks') {
     if (s.mean === undefined || mean === undefined) return false;
-    return Math.abs(s.mean - mean) <= (STATE_TOLERANCE / 5) * Math.max(Math.abs(s.mean), Math.abs(mean));
+    const tolerance = Math.max((STATE_TOLERANCE / 5) * Math.max(Math.abs(s.mean), Math.abs(mean)), 2 * meanError);
+    return Math.abs(s.mean - mean) <= tolerance;
   }
   // The value that moved most then is among the values that moved most now, at the same share (two values
   // that moved by the same amount, a two-valued column, are named in either order).
