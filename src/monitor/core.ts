@@ -765,7 +765,12 @@ export class MonitorCore {
       if (b && expected !== undefined && expected > 0 && rows !== undefined) shiftRowCounts(b, rows / expected);
       run.changes = [...(run.changes ?? []), ...run.findings];
     }
-    if ((v.healthy || follows) && !v.pending) {
+    // A run whose only findings are long-horizon ones teaches the rolling baselines: they are there to follow a
+    // creep (the slow reference catches it); frozen at the creep's first finding, they would report the same
+    // creep as a sudden drift weeks later, a second incident for one fault.
+    const creepOnly =
+      v.status === 'success' && v.findings.length > 0 && v.findings.every((f) => f.metric === 'long_drift');
+    if ((v.healthy || follows || creepOnly) && !v.pending) {
       for (const o of report.outputs ?? [])
         if (o.profile !== undefined)
           learnBaseline(
