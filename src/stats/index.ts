@@ -59,6 +59,7 @@ export {
 export type { MadOptions, RollingWindowState } from './baseline.js';
 export { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
 export {
+  poissonLogSd,
   rowExpectations,
   pushSeasonal,
   seasonSlot,
