@@ -461,7 +461,7 @@ export function evaluateProfile(
             : undefined;
         const lh =
           mean !== undefined && horizon
-            ? longHorizon(horizon, mean, col.count - col.null_count, Date.parse(report.event_time))
+            ? longHorizon(horizon, mean, col.count - col.null_count, Date.parse(report.event_time), runSd(col))
             : undefined;
         if (lh) cm.long_horizon = lh;
         // A column the producer normalizes per run (its mean pinned: z-scores) is compared by shape, each side
@@ -590,6 +590,40 @@ export function driftNoiseBand(hist: readonly number[]): number | undefined {
   );
 }
 
+/** A numeric run's standard deviation over all its values (the sketch's retained items by weight, or the sample). */
+function runSd(col: { sketch?: { data: string }; sample?: number[] }): number | undefined {
+  let sum = 0;
+  let sq = 0;
+  let w = 0;
+  if (col.sketch) {
+    const s = decodedSketch(col.sketch, col.sketch.data);
+    if (s.isEmpty) return undefined;
+    const view = s.sortedView();
+    // Shifted by the first item: sums of squares of large values lose nothing to cancellation.
+    const c = view.items[0]!;
+    for (let i = 0; i < view.items.length; i++) {
+      const x = view.items[i]! - c;
+      const k = view.weights[i]!;
+      sum += k * x;
+      sq += k * x * x;
+      w += k;
+    }
+  } else if (col.sample && col.sample.length > 0) {
+    const c = col.sample[0]!;
+    for (const v of col.sample) {
+      if (!Number.isFinite(v)) continue;
+      const x = v - c;
+      sum += x;
+      sq += x * x;
+      w += 1;
+    }
+  }
+  if (w < 2) return undefined;
+  const m = sum / w;
+  const variance = Math.max(0, (sq - w * m * m) / (w - 1));
+  return Math.sqrt(variance);
+}
+
 function rangeOf(col: { min?: number | null; max?: number | null }): [number, number] | undefined {
   const lo = finite(col.min);
   const hi = finite(col.max);
@@ -672,7 +706,14 @@ export const CUSUM_CAP = 25;
  * reference compares the run (at event time `t`, ms) with its calendar slot's mean; a run in a slot
  * the epoch never saw is not compared (nothing to compare it with).
  */
-export function longHorizon(h: HorizonState, mean: number, n: number, t?: number): LongHorizonMetrics | undefined {
+export function longHorizon(
+  h: HorizonState,
+  mean: number,
+  n: number,
+  t?: number,
+  /** The run's own standard deviation (all its values, tails included), for its mean's sampling error. */
+  runSd?: number,
+): LongHorizonMetrics | undefined {
   const ref = h.ref;
   if (!ref || ref.trending === true) return undefined;
   let center = ref.mean;
@@ -686,7 +727,11 @@ export function longHorizon(h: HorizonState, mean: number, n: number, t?: number
     // The slot's mean rests on a few runs: its own error widens the spread (as for seasonal row counts).
     sd = ref.sd * Math.sqrt(1 + 1 / at[2]);
   }
-  const spread = Math.max(sd, ref.sigma / Math.sqrt(Math.max(1, n)), Math.abs(center) * 1e-9, 1e-300);
+  // The mean's own sampling error: the run's standard deviation over sqrt(values), not the reference's
+  // robust within-run spread (IQR / 1.349), which ignores the tails: a 25-row table of skewed amounts has runs
+  // whose one large value moves the mean by half the spread, and those stepped the CUSUM as a creep.
+  const within = Math.max(ref.sigma, runSd !== undefined && Number.isFinite(runSd) ? runSd : 0);
+  const spread = Math.max(sd, within / Math.sqrt(Math.max(1, n)), Math.abs(center) * 1e-9, 1e-300);
   const distance = mean - center;
   const z = distance / spread;
   const level = h.recent && h.recent.length > 0 ? median([...h.recent, distance]) : distance;

@@ -222,3 +222,22 @@ describe('long-horizon references after a deliberate change', () => {
     expect(h.horizon()!.ref!.runs).toBe(20);
   });
 });
+
+describe("long horizon: a run's mean is as uncertain as its own values make it", () => {
+  // A ~25-row table of skewed amounts (the pandas set, small_samples: one category's spend per customer): the
+  // reference's robust within-run spread (IQR / 1.349) is 18, but one run's single large value (its sd 70)
+  // moves its mean from 30 to 53. Judged by the robust spread, the run is z = 6.4 (a full CUSUM step of 3).
+  const h = { up: 0, down: 0, ref: { mean: 30, sd: 2, sigma: 18, n: 25, runs: 20 } };
+
+  it('the run sd widens the spread of its mean: 70 / sqrt(25) = 14, z = 1.6', () => {
+    const robust = longHorizon(h, 53, 25)!;
+    expect(robust.z).toBeCloseTo(23 / 3.6, 9);
+    const own = longHorizon(h, 53, 25, undefined, 70)!;
+    expect(own.z).toBeCloseTo(23 / 14, 9);
+    expect(own.up).toBeCloseTo(23 / 14 - 0.5, 9);
+  });
+
+  it('a run narrower than the reference keeps the reference spread (the larger of the two)', () => {
+    expect(longHorizon(h, 53, 25, undefined, 5)!.z).toBeCloseTo(23 / 3.6, 9);
+  });
+});
