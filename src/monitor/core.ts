@@ -1156,7 +1156,7 @@ export class MonitorCore {
    * the state changed.
    */
   private keepStates(node: NodeState, run: RunRecord, v: RunVerdict): boolean {
-    if (v.findings.length === 0 || !v.findings.every((f) => f.metric === 'drift') || movedApartRun(v.findings))
+    if (v.findings.length === 0 || !v.findings.every((f) => f.metric === 'drift') || v.findings.some(movedApart))
       return false;
     if (this.readAnomalous(run.upstream)) return false;
     let kept = false;
@@ -1164,7 +1164,7 @@ export class MonitorCore {
       const cm = v.metrics.columns.find((c) => c.column === f.column && c.dataset === f.dataset);
       const c = cm?.drift ? own(own(node.outputs, cm.dataset)?.columns, cm.column) : undefined;
       if (!cm?.drift || !c) continue;
-      keepColumnState(c, columnState(cm.drift, cm.mean, run.event_time));
+      keepColumnState(c, columnState(cm.drift, cm.mean));
       kept = true;
     }
     return kept;
@@ -1821,8 +1821,6 @@ export const APART_STATISTIC = 0.95;
 function movedApart(f: Finding): boolean {
   return f.metric === 'drift' && typeof f.value === 'number' && f.value >= APART_STATISTIC;
 }
-
-const movedApartRun = (findings: readonly Finding[]): boolean => findings.some(movedApart);
 
 /** Forwarded symptoms kept on a held verdict until it is decided. */
 const HELD_SYMPTOMS_KEPT = 64;

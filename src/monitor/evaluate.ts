@@ -459,8 +459,9 @@ export function evaluateProfile(
           role === 'out' && !(ranges && range && freshRangeEveryRun(ranges, range))
             ? own(b?.columns, column)?.horizon
             : undefined;
+        // The run's own sd (a pass over its sketch) only where a frozen reference will compare its mean.
         const lh =
-          mean !== undefined && horizon
+          mean !== undefined && horizon?.ref && horizon.ref.trending !== true
             ? longHorizon(horizon, mean, col.count - col.null_count, Date.parse(report.event_time), runSd(col))
             : undefined;
         if (lh) cm.long_horizon = lh;
@@ -508,13 +509,12 @@ export const STATE_TOLERANCE = 0.25;
 export const STATE_SHARE_TOLERANCE = 0.05;
 
 /** The signature of a column's state on a run (its statistic and where it went), for {@link recurringState}. */
-export function columnState(d: DriftMetrics, mean: number | undefined, t: number): ColumnState {
+export function columnState(d: DriftMetrics, mean: number | undefined): ColumnState {
   const top = d.test === 'chi2' ? d.shifts?.[0] : undefined;
   return {
     d: d.statistic,
     ...(d.test === 'ks' && mean !== undefined ? { mean } : {}),
     ...(top ? { value: top.value, share: (top.current[0] + top.current[1]) / 2 } : {}),
-    t,
   };
 }
 

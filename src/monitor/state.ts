@@ -57,8 +57,6 @@ export interface ColumnState {
   /** Categorical: the value that moved most, and its share in the run. */
   value?: string;
   share?: number;
-  /** Event time (ms). */
-  t: number;
   /** A healthy run came after it: the column left the state (a state it alternates with, not a new level). */
   left?: true;
 }
