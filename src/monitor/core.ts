@@ -19,6 +19,7 @@ import {
   type RcaWorld,
 } from '../lineage/index.js';
 import {
+  APART_STATISTIC,
   effectiveRules,
   metricEnabled,
   elevatedSignals,
@@ -787,6 +788,8 @@ export class MonitorCore {
           );
       node.healthy_runs += 1;
       this.clearCandidates(node, out.dirty);
+      if (v.metrics.held && this.keepStates(node, run, { ...v, findings: v.metrics.held }))
+        out.dirty.add(stateKey.node(node.pipeline, node.node));
     } else if (v.status === 'failed') this.clearCandidates(node, out.dirty);
     else {
       this.keepCandidate(report, node, run, v, out.dirty);
@@ -1152,8 +1155,10 @@ export class MonitorCore {
   /**
    * A successful run flagged for drift alone (no other finding, nothing anomalous read above it) keeps each
    * flagged column's state, so that the column's return to it, after a healthy run, is known as a recurring
-   * state (evaluate.ts, `recurringState`). A column moved apart (a unit change) is never kept. Returns whether
-   * the state changed.
+   * state (evaluate.ts, `recurringState`). A column moved apart (a unit change) is never kept. So does a run
+   * learned on a first week's new weekday for the drift its rules held (`first_week: hold`): a weekend's
+   * distribution is a state the column comes back to, not a step of a slow drift. Returns whether the state
+   * changed.
    */
   private keepStates(node: NodeState, run: RunRecord, v: RunVerdict): boolean {
     if (v.findings.length === 0 || !v.findings.every((f) => f.metric === 'drift') || v.findings.some(movedApart))
@@ -1807,15 +1812,7 @@ function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
   );
 }
 
-/**
- * The drift statistic (KS D, or total variation for categories) from which a column has moved apart from its
- * baseline rather than to a new level: the two distributions nearly disjoint, 95% of the mass crossed over. A
- * unit or scale change (cents for dollars, milliseconds for seconds), a sign flip, a re-encoding of categories.
- * A deliberate new level (a raised filter threshold, a retrained model, a price change) moves a column far less
- * (a shift of the mean by 3 standard deviations of a normal column is D = 0.87). Such a change never becomes
- * normal on its own, however steady (docs/statistics.md, "The new normal").
- */
-export const APART_STATISTIC = 0.95;
+export { APART_STATISTIC };
 
 /** Whether a finding is a drift that moved its column apart from the baseline (see {@link APART_STATISTIC}). */
 function movedApart(f: Finding): boolean {

@@ -23,6 +23,7 @@ import {
   median,
   pushSeasonal,
   rowExpectations,
+  youngWeek,
   seasonSlot,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
@@ -399,6 +400,7 @@ export function evaluateProfile(
     pb && rows !== undefined
       ? rowExpectations(rows, Date.parse(report.event_time), pb.row_counts, pb.row_seasons ?? [])
       : undefined;
+  if (pb?.row_seasons && youngWeek(Date.parse(report.event_time), pb.row_seasons)) m.young_week = true;
   if (expectations) {
     const auto = expectations.auto;
     m.row_count.baseline = auto.expected;
@@ -531,7 +533,23 @@ export function columnState(d: DriftMetrics, mean: number | undefined): ColumnSt
 export function recurringState(c: ColumnBaseline | undefined, d: DriftMetrics, mean?: number, meanError = 0): boolean {
   const states = c?.states;
   if (!states || states.length === 0) return false;
-  return states.some((s) => s.left === true && sameState(s, d, mean, meanError));
+  const at = states.findIndex((s) => s.left === true && sameState(s, d, mean, meanError));
+  if (at >= 0) d.recurring_state = at;
+  return at >= 0;
+}
+
+/**
+ * A learned run in a recurring state moves that state to where the column went this time (its mean, or its
+ * moved value's share; the statistic stays the largest seen): a state's visits wander a little (a share of 31%,
+ * then 32%, then 32.7%), and each visit is matched against the last one, not only against the first.
+ */
+export function followState(c: ColumnBaseline | undefined, d: DriftMetrics, mean: number | undefined): void {
+  const st = d.recurring_state === undefined ? undefined : c?.states?.[d.recurring_state];
+  if (!st) return;
+  const now = columnState(d, mean);
+  if (now.mean !== undefined) st.mean = now.mean;
+  if (now.value !== undefined && now.value === st.value && now.share !== undefined) st.share = now.share;
+  st.d = Math.max(st.d, now.d);
 }
 
 function sameState(s: ColumnState, d: DriftMetrics, mean: number | undefined, meanError: number): boolean {
@@ -961,7 +979,10 @@ export function learnBaseline(
   epochs: Map<string, BaselineEpoch>,
   options: CompiledCoreOptions,
   dirty: Set<string>,
-  /** The run's evaluated columns (evaluateProfile): their drift statistics join the columns' noise history. */
+  /**
+   * The run's evaluated columns (evaluateProfile): their drift statistics join the columns' noise history
+   * (not a recurring state's, nor one a first week held).
+   */
   evaluated: readonly ColumnMetrics[] = [],
   /** Which output columns keep long-horizon state (see {@link learnSummary}); absent = every one. */
   horizon?: (column: string) => boolean,
@@ -969,7 +990,17 @@ export function learnBaseline(
   const summary = summarize(dataset, profile);
   for (const m of evaluated) {
     const c = m.dataset === dataset ? own(summary.nulls, m.column) : undefined;
-    if (c && m.drift && m.drift.reference_run === undefined && Number.isFinite(m.drift.statistic))
+    // A state's distance (a recurring state, or one a first week held) is not the column's run-to-run noise:
+    // in the noise history, a weekly state's distance would widen the band until a weekday fault as large
+    // as the weekend's difference, or larger, read as noise.
+    if (
+      c &&
+      m.drift &&
+      m.drift.reference_run === undefined &&
+      m.drift.recurring !== true &&
+      m.drift.held !== true &&
+      Number.isFinite(m.drift.statistic)
+    )
       c.drift = m.drift.statistic;
     if (c && m.drift?.test === 'chi2' && freshValueIn(m.drift)) c.fresh = true;
   }
@@ -983,6 +1014,9 @@ export function learnBaseline(
     dirty,
     horizon,
   );
+  const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
+  for (const m of evaluated)
+    if (m.dataset === dataset && m.drift?.recurring === true) followState(own(b?.columns, m.column), m.drift, m.mean);
 }
 
 /**

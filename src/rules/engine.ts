@@ -2,7 +2,7 @@ import { benjaminiHochberg } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
 import { globMatch } from './glob.js';
 import { ownerOf } from './owners.js';
-import { METRICS, assertionVerdict, usesFdr, type Verdict } from './metrics/index.js';
+import { METRICS, assertionVerdict, holdsFirstWeek, usesFdr, type Verdict } from './metrics/index.js';
 import {
   SEVERITIES,
   isColumnMetric,
@@ -140,8 +140,19 @@ export function evaluateRules(set: RuleSet, m: NodeRunMetrics): Finding[] {
   adjustDriftPvalues(m, perColumn);
   const columnFindings: Finding[] = [];
   m.columns.forEach((c, i) => {
-    for (const r of perColumn[i]!)
-      columnFindings.push(...finding(r, ofDataset(METRICS[r.metric].violation(r, m, c), c)));
+    for (const r of perColumn[i]!) {
+      const v = METRICS[r.metric].violation(r, m, c);
+      columnFindings.push(...finding(r, ofDataset(v, c)));
+      // What a first week's new weekday held: the monitor keeps the column's state (a weekend's distribution
+      // is a state the column returns to), as it does for a run flagged for drift alone.
+      if (!v && m.young_week === true && holdsFirstWeek(r, m)) {
+        const w = METRICS[r.metric].violation({ ...r, first_week: 'judge' }, m, c);
+        if (w) {
+          (m.held ??= []).push(...finding(r, ofDataset(w, c)));
+          if (r.metric === 'drift' && c.drift) c.drift.held = true;
+        }
+      }
+    }
   });
   // Drift findings after the other column findings (stable): the order they were always reported in.
   findings.push(

@@ -26,3 +26,4 @@ export {
   type RuleTarget,
   type FreshnessInput,
 } from './engine.js';
+export { APART_STATISTIC } from './metrics/drift.js';

@@ -92,6 +92,9 @@ function checkParam(kind: string, node: YamlNode, name: string, p: Problems): un
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
         return p.add(node, `${name} must be an integer >= 1, got ${show(v)}`);
       return v;
+    case 'first_week':
+      if (v !== 'hold' && v !== 'judge') return p.add(node, `${name} must be "hold" or "judge", got ${show(v)}`);
+      return v;
     case 'seasonality':
       if (v !== 'auto' && v !== 'weekly' && v !== 'daily' && v !== 'none')
         return p.add(node, `${name} must be one of auto, weekly, daily, none, got ${show(v)}`);

@@ -50,6 +50,13 @@ export interface RuleParams {
    * (`auto`, the default).
    */
   seasonality?: 'auto' | 'weekly' | 'daily' | 'none';
+  /**
+   * drift, null_ratio: a node that runs daily or less often, in its first week, on a weekday it has not run
+   * on yet (`young_week` in its metrics): `hold` (the default) learns the run without judging its
+   * distributions and null ratios, as the row-count rule's `auto` seasonality does its row count (a weekend's
+   * data can differ by design, which a first week cannot tell); `judge` judges it as any other run.
+   */
+  first_week?: 'hold' | 'judge';
   /** schema: only breaking changes count. */
   breaking_only?: boolean;
   /** schema: only compatible changes count (a column added, a type widened, nullability relaxed). */
@@ -178,6 +185,13 @@ export interface NodeRunMetrics {
   status: 'success' | 'failed';
   /** Healthy runs in the node's baseline when this run was evaluated. */
   baseline_runs: number;
+  /**
+   * The node runs daily or less often, is in its first week, and has not run on this weekday yet (its
+   * healthy history cannot tell whether this day differs by design): rules with `first_week: hold` wait.
+   */
+  young_week?: true;
+  /** Set by the rules: the findings that `first_week: hold` rules held on this run (a young week's). */
+  held?: Finding[];
   /** The first line of the error a failed run reported (its report's `error.message`). */
   error_message?: string;
   /** Empty when the run carries no row count (then no row count rule applies). */
@@ -302,6 +316,13 @@ export interface DriftMetrics {
    * recurring state: monitor/evaluate.ts, `recurringState`): within the column's own movement.
    */
   recurring?: boolean;
+  /** The index of the recurring state matched, in the column's kept states. */
+  recurring_state?: number;
+  /**
+   * Set by the rules: a drift rule held this run's finding (a first week's new weekday, `first_week: hold`).
+   * Like a recurring state's, its statistic is a state's distance, not the column's run-to-run noise.
+   */
+  held?: boolean;
   /** chi2: the values whose shares moved most (at most 5), with their share bounds. */
   shifts?: CategoryMove[];
   /** chi2: values that appeared or vanished beyond a factor 10 in share, with one-sided p-values. */

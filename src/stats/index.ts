@@ -61,6 +61,7 @@ export { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
 export {
   poissonLogSd,
   rowExpectations,
+  youngWeek,
   pushSeasonal,
   seasonSlot,
   seasonalFit,

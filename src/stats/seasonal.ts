@@ -287,9 +287,10 @@ function youngDay(history: readonly [number, number][]): boolean {
 
 /**
  * A node that runs about daily or less often, in its first week, on a weekday it has not run on yet:
- * whether that day is smaller by design (weekends) cannot be known until a week has been seen.
+ * whether that day is smaller by design (weekends), or its data different (a weekend's customers), cannot be
+ * known until a week has been seen. `history`: [event time ms, rows] of the node's healthy runs, oldest first.
  */
-function youngWeek(t: number, history: readonly [number, number][]): boolean {
+export function youngWeek(t: number, history: readonly [number, number][]): boolean {
   if (history.length === 0) return false;
   const first = history[0]![0];
   if (t - first >= WEEK) return false;

@@ -1,12 +1,29 @@
-import { DEFAULT_MIN_BASELINE_RUNS, pct } from './types.js';
+import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstWeek as holds, pct } from './types.js';
 import {
   DEFAULT_CATEGORY_FLOOR,
   type CategoryMove,
   type ColumnMetrics,
   type DriftMetrics,
+  type NodeRunMetrics,
   type Rule,
 } from '../types.js';
 import type { RuleMetricDescriptor } from './types.js';
+
+/**
+ * The drift statistic (KS D, or total variation for categories) from which a column has moved apart from its
+ * baseline rather than to a new level: the two distributions nearly disjoint, 95% of the mass crossed over. A
+ * unit or scale change (cents for dollars, milliseconds for seconds), a sign flip, a re-encoding of categories.
+ * A deliberate new level (a raised filter threshold, a retrained model, a price change) moves a column far less
+ * (a shift of the mean by 3 standard deviations of a normal column is D = 0.87). Such a change never becomes
+ * normal on its own, however steady (docs/statistics.md, "The new normal"), and a first week's new weekday does
+ * not hold it (a weekend's data differs from a weekday's; it does not move apart from it).
+ */
+export const APART_STATISTIC = 0.95;
+
+/** Whether the rule waits on this run: a first week's new weekday (`first_week: hold`), the column not moved apart. */
+function held(r: Rule, m: NodeRunMetrics, d: DriftMetrics): boolean {
+  return holds(r, m) && d.statistic < APART_STATISTIC;
+}
 
 /** Whether the rule controls false discoveries across the run's columns (Benjamini-Hochberg, the default). */
 export function usesFdr(r: Rule): boolean {
@@ -77,13 +94,20 @@ function namedMoves(changes: readonly CategoryMove[], d: DriftMetrics): Category
 
 /** `drift`: a column's distribution moved by more than `effect_floor`, significant at `alpha`. */
 export const drift: RuleMetricDescriptor = {
-  params: { effect_floor: 'fraction', alpha: 'fraction', fdr: 'fdr', persistence: 'count', category_floor: 'fraction' },
+  params: {
+    effect_floor: 'fraction',
+    alpha: 'fraction',
+    fdr: 'fdr',
+    persistence: 'count',
+    category_floor: 'fraction',
+    first_week: 'first_week',
+  },
   required: ['effect_floor', 'alpha'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,
-  violation: (r, _m, c?: ColumnMetrics) => {
+  violation: (r, m, c?: ColumnMetrics) => {
     const d = c?.drift;
-    if (!c || !d || r.effect_floor === undefined || r.alpha === undefined) return undefined;
+    if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || held(r, m, d)) return undefined;
     const p = pvalueFor(r, d);
     const after = usesFdr(r) ? ' after FDR control' : '';
     const details = {
@@ -122,9 +146,10 @@ export const drift: RuleMetricDescriptor = {
       details: { ...details, values: named, ...(changes.length > 0 ? { appeared_or_vanished: changes } : {}) },
     };
   },
-  signal: (r, _m, c, fraction) => {
+  signal: (r, m, c, fraction) => {
     const d = c?.drift;
-    if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || driftViolated(r, d)) return undefined;
+    if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || held(r, m, d) || driftViolated(r, d))
+      return undefined;
     if (categoryChanges(r, d).length > 0 || withinNoise(d)) return undefined;
     // A signal is significant on its own (raw p-value), at the same p <= alpha as a violation.
     if (d.effect <= r.effect_floor * fraction || d.pvalue > r.alpha) return undefined;

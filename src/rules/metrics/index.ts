@@ -25,4 +25,5 @@ export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
 
 export { assertionVerdict } from './assertion.js';
 export { driftViolated, usesFdr } from './drift.js';
+export { holdsFirstWeek } from './types.js';
 export type { ParamKind, RuleMetricDescriptor, Verdict } from './types.js';

@@ -1,5 +1,5 @@
 import type { ColumnMetrics, Rule } from '../types.js';
-import { DEFAULT_MIN_BASELINE_RUNS, type RuleMetricDescriptor, type Verdict } from './types.js';
+import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstWeek, type RuleMetricDescriptor, type Verdict } from './types.js';
 
 /**
  * Whether a null-ratio jump stands out from the column's own noise: its z-score (jump over the larger of
@@ -30,12 +30,12 @@ function violated(r: Rule, c: ColumnMetrics): boolean {
 
 /** `null_ratio`: a column's null ratio above `max` (and jumped by more than `max_jump`, standing out by `min_z`). */
 export const nullRatio: RuleMetricDescriptor = {
-  params: { max: 'fraction', max_jump: 'fraction', min_z: 'number', persistence: 'count' },
+  params: { max: 'fraction', max_jump: 'fraction', min_z: 'number', persistence: 'count', first_week: 'first_week' },
   required: ['max'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,
-  violation: (r, _m, c) => {
-    if (!c || r.max === undefined || !violated(r, c)) return undefined;
+  violation: (r, m, c) => {
+    if (!c || r.max === undefined || holdsFirstWeek(r, m) || !violated(r, c)) return undefined;
     const baseline = c.null_ratio_baseline ?? 0;
     return verdict(
       r,
@@ -49,8 +49,8 @@ export const nullRatio: RuleMetricDescriptor = {
       },
     );
   },
-  signal: (r, _m, c, fraction) => {
-    if (!c || r.max === undefined || violated(r, c)) return undefined;
+  signal: (r, m, c, fraction) => {
+    if (!c || r.max === undefined || holdsFirstWeek(r, m) || violated(r, c)) return undefined;
     const baseline = c.null_ratio_baseline ?? 0;
     const jump = c.null_ratio - baseline;
     if (jump <= (r.max_jump ?? r.max) * fraction) return undefined;

@@ -2,7 +2,7 @@ import type { FreshnessInput } from '../engine.js';
 import type { ColumnMetrics, Finding, NodeRunMetrics, Rule, RuleParams } from '../types.js';
 
 /** How a rule parameter is validated when rule files are loaded. */
-export type ParamKind = 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms' | 'seasonality' | 'count';
+export type ParamKind = 'number' | 'fraction' | 'boolean' | 'fdr' | 'ms' | 'seasonality' | 'count' | 'first_week';
 
 /** What a metric says about a run: a finding without the identity (pipeline, node, run, rule, severity). */
 export type Verdict = Omit<Finding, 'pipeline' | 'node' | 'run_id' | 'event_time' | 'rule' | 'severity'>;
@@ -34,6 +34,15 @@ export interface RuleMetricDescriptor {
 export const DEFAULT_MIN_BASELINE_RUNS = 5;
 
 export const none = (): undefined => undefined;
+
+/**
+ * A run the rule holds (neither a violation nor a signal): `first_week: hold` (the default) and a node in its
+ * first week on a weekday it has not run on yet (`young_week`). The run is learned, so the node's second week
+ * is judged against a baseline that has seen every weekday once.
+ */
+export function holdsFirstWeek(r: Rule, m: NodeRunMetrics): boolean {
+  return m.young_week === true && (r.first_week ?? 'hold') === 'hold';
+}
 
 /** A number for messages: thousands grouped, else 3 significant digits. */
 export function fmt(x: number | undefined): string {
