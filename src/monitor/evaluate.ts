@@ -139,6 +139,69 @@ export function ksSteps(a: Steps, b: Steps): number {
   return d;
 }
 
+/** The share of a step CDF at or below t (`strict`: below t). */
+function shareAt(s: Steps, t: number, strict = false): number {
+  let lo = 0;
+  let hi = s.points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (strict ? s.points[mid]! < t : s.points[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : s.cumulative[lo - 1]! / s.n;
+}
+
+/** A fill value (a point mass at the median) holds at least this share of the column on both sides. */
+export const FILL_ATOM_SHARE = 0.1;
+/**
+ * ... and at most this share: the rest of the column is there to show that nothing else moved (a column that
+ * is mostly one value, a per-run constant, a flag, changed its value: that is not a fill following anything).
+ */
+export const FILL_ATOM_MAX = 0.75;
+/** At most this share of either side lies strictly between the two fill values (they are neighbours). */
+export const FILL_BETWEEN_SHARE = 0.05;
+/** Outside the two fill values the distributions differ by at most this fraction of the statistic. */
+export const FILL_OUTSIDE = 0.25;
+
+/**
+ * Whether a drift is a median fill that followed its median (docs/statistics.md, "A fill value that follows
+ * the median"): `fillna(median)` puts the rows without a value at the column's median, a point mass there;
+ * when the median moves to the next value (a discrete feature's median from 2 to 3), that mass moves with it,
+ * a quarter of the rows at once, while nothing else changes. Both medians are point masses (at least
+ * {@link FILL_ATOM_SHARE}, at most {@link FILL_ATOM_MAX}), next to each other (at most {@link FILL_BETWEEN_SHARE} of either side strictly
+ * between them), and outside them the step CDFs differ by at most {@link FILL_OUTSIDE} of the statistic `d`.
+ * A fill moved to another value (0, -1, a sentinel away from the median) is not: the median stays, or values
+ * lie between.
+ */
+export function fillFollowedMedian(
+  current: Steps,
+  base: Steps,
+  d: number,
+): { from: number; to: number; rest: number } | undefined {
+  const to = quantileOf(current, 0.5);
+  const from = quantileOf(base, 0.5);
+  if (!(to !== from && Number.isFinite(to) && Number.isFinite(from))) return undefined;
+  const atomNow = shareAt(current, to) - shareAt(current, to, true);
+  const atomThen = shareAt(base, from) - shareAt(base, from, true);
+  if (atomNow < FILL_ATOM_SHARE || atomThen < FILL_ATOM_SHARE) return undefined;
+  if (atomNow > FILL_ATOM_MAX || atomThen > FILL_ATOM_MAX) return undefined;
+  const lo = Math.min(from, to);
+  const hi = Math.max(from, to);
+  for (const s of [current, base]) if (shareAt(s, hi, true) - shareAt(s, lo) > FILL_BETWEEN_SHARE) return undefined;
+  // sup |Fc - Fb| at every step point outside [lo, hi) (the two fills' own interval is where they moved).
+  const limit = FILL_OUTSIDE * d;
+  let rest = 0;
+  for (const s of [current, base])
+    for (let i = 0; i < s.points.length; i++) {
+      const t = s.points[i]!;
+      if (t >= lo && t < hi) continue;
+      const diff = Math.abs(shareAt(current, t) - shareAt(base, t));
+      if (diff > limit) return undefined;
+      if (diff > rest) rest = diff;
+    }
+  return { from, to, rest };
+}
+
 /** The value at cumulative share p of a step CDF (the smallest point whose weight reaches it). */
 function quantileOf(s: Steps, p: number): number {
   const target = p * s.n;
@@ -291,6 +354,10 @@ function numericDrift(
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
     const r = ks2samp(col.sample, base.values);
     const ev = driftEvidence({ d: r.statistic, n1: col.sample.length, n2: base.values.length });
+    const fill =
+      r.statistic >= FILL_CHECKED_FROM
+        ? fillFollowedMedian(sampleSteps(col.sample), sampleSteps(base.values), r.statistic)
+        : undefined;
     return {
       test: 'ks',
       statistic: r.statistic,
@@ -298,11 +365,18 @@ function numericDrift(
       pvalue: r.pvalue,
       n_current: col.sample.length,
       n_baseline: base.values.length,
+      ...(fill ? { fill_moved: fill } : {}),
     };
   }
   const both = steps ?? stepsOf(base, col);
-  return both ? stepsDrift(both.current, both.base, false) : undefined;
+  if (!both) return undefined;
+  const d = stepsDrift(both.current, both.base, false);
+  const fill = d.statistic >= FILL_CHECKED_FROM ? fillFollowedMedian(both.current, both.base, d.statistic) : undefined;
+  return fill ? { ...d, fill_moved: fill } : d;
 }
+
+/** Statistics below this are not looked at for a moved fill (far below any effect floor: they are no finding). */
+const FILL_CHECKED_FROM = 0.05;
 
 /** The run's and the baseline's step CDFs (undefined when either is empty). */
 function stepsOf(
@@ -479,12 +553,12 @@ export function evaluateProfile(
         // The run's mean's own error, from a crude spread (a quarter of the range): a small table's mean moves
         // between two runs of one state by more than 5%.
         const meanError = range !== undefined && values > 0 ? (range[1] - range[0]) / 4 / Math.sqrt(values) : 0;
-        if (d && !pinned && recurringState(own(b?.columns, column), d, mean, meanError)) {
-          // A run in a state the column alternates with is not a step of its slow drift either: the long
-          // horizon follows the column's own mode (the mix of modes moving would read as a creep).
+        if (d && !pinned && d.fill_moved === undefined && recurringState(own(b?.columns, column), d, mean, meanError))
           d.recurring = true;
-          delete cm.long_horizon;
-        }
+        // A run in a state the column alternates with (or whose median fill moved with its median) is not a step
+        // of its slow drift either: the long horizon follows the column's own mode (the mix of modes moving
+        // would read as a creep).
+        if (d && (d.recurring === true || d.fill_moved !== undefined)) delete cm.long_horizon;
         if (d)
           cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column), fresh);
       } else {
@@ -993,6 +1067,8 @@ export function learnBaseline(
     // A state's distance (a recurring state, or one a first week held) is not the column's run-to-run noise:
     // in the noise history, a weekly state's distance would widen the band until a weekday fault as large
     // as the weekend's difference, or larger, read as noise.
+    // A moved median fill's run joins it with how far the rest of the column moved (the fill's own move is
+    // explained: in the history, it widened the band until a fill moved to 0 read as noise).
     if (
       c &&
       m.drift &&
@@ -1001,7 +1077,7 @@ export function learnBaseline(
       m.drift.held !== true &&
       Number.isFinite(m.drift.statistic)
     )
-      c.drift = m.drift.statistic;
+      c.drift = m.drift.fill_moved ? m.drift.fill_moved.rest : m.drift.statistic;
     if (c && m.drift?.test === 'chi2' && freshValueIn(m.drift)) c.fresh = true;
   }
   learnSummary(

@@ -316,6 +316,15 @@ export interface DriftMetrics {
    * recurring state: monitor/evaluate.ts, `recurringState`): within the column's own movement.
    */
   recurring?: boolean;
+  /**
+   * Numeric: the column's median fill moved with its median (a point mass at the median, moved to the next
+   * value, nothing else changed: monitor/evaluate.ts, `fillFollowedMedian`): within the column's own movement.
+   */
+  fill_moved?: {
+    from: number;
+    to: number;
+    /** How far the rest of the column moved (sup |dF| outside them). */ rest: number;
+  };
   /** The index of the recurring state matched, in the column's kept states. */
   recurring_state?: number;
   /**

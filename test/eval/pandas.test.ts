@@ -50,6 +50,7 @@ const MEETS_TARGETS = new Set<Situation>([
   'late_duplicate',
   'many_categories',
   'noisy_filter',
+  'rare_category',
   'seasonality',
   'silent_node',
   'small_samples',
@@ -60,8 +61,6 @@ const MEETS_TARGETS = new Set<Situation>([
 const FLOOR: Partial<Record<Situation, { culpritRight: number; maxFalse: number; maxViolations?: number }>> = {
   // a top-decile export whose median split left one action empty, the first time (a recurring state afterwards)
   cross_pipeline: { culpritRight: 2, maxFalse: 1 },
-  // a real one-day jump of a discrete feature (customer_features.max_quantity), its first excursion
-  rare_category: { culpritRight: 0, maxFalse: 1 },
 };
 
 let dir = '';

@@ -50,7 +50,7 @@ export function driftViolated(r: Rule, d: DriftMetrics): boolean {
  * within what its own sampling error allows.
  */
 export function withinNoise(d: DriftMetrics): boolean {
-  return d.recurring === true || (d.noise_band !== undefined && d.effect <= d.noise_band);
+  return d.recurring === true || d.fill_moved !== undefined || (d.noise_band !== undefined && d.effect <= d.noise_band);
 }
 
 /**
