@@ -168,10 +168,10 @@ export const FILL_OUTSIDE = 0.25;
  * the median"): `fillna(median)` puts the rows without a value at the column's median, a point mass there;
  * when the median moves to the next value (a discrete feature's median from 2 to 3), that mass moves with it,
  * a quarter of the rows at once, while nothing else changes. Both medians are point masses (at least
- * {@link FILL_ATOM_SHARE}, at most {@link FILL_ATOM_MAX}), next to each other (at most {@link FILL_BETWEEN_SHARE} of either side strictly
- * between them), and outside them the step CDFs differ by at most {@link FILL_OUTSIDE} of the statistic `d`.
- * A fill moved to another value (0, -1, a sentinel away from the median) is not: the median stays, or values
- * lie between.
+ * {@link FILL_ATOM_SHARE}, at most {@link FILL_ATOM_MAX}), next to each other (at most
+ * {@link FILL_BETWEEN_SHARE} of either side strictly between them), and outside them the step CDFs differ by
+ * at most {@link FILL_OUTSIDE} of the statistic `d` (how much they do is returned as `rest`). A fill moved to
+ * another value (0, -1, a sentinel away from the median) is not: the median stays, or values lie between.
  */
 export function fillFollowedMedian(
   current: Steps,
