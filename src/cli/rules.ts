@@ -10,6 +10,7 @@ import {
   routeIncident,
   type IncidentRoute,
   type Rule,
+  type RuleParams,
 } from '../rules/index.js';
 
 const USAGE = `usage: rootline rules check [DIR] [--pipeline P --node N [--column C]] [--json]
@@ -19,11 +20,13 @@ prints the rules in force for that node (and column) after overrides, its routes
 incidents go (the Slack channel and mentions; escalated ones to the escalation route). Invalid files
 are reported as file:line:column: reason, and the exit code is 2.`;
 
+/** Every rule parameter, in the order the summary prints them (a rule shows those it sets). */
 const PARAM_KEYS = [
   'max_deviation',
   'max',
   'max_jump',
   'min_z',
+  'seasonality',
   'breaking_only',
   'compatible_only',
   'rebaseline',
@@ -31,9 +34,13 @@ const PARAM_KEYS = [
   'alpha',
   'fdr',
   'category_floor',
+  'cusum_h',
   'factor',
   'min_silence_ms',
-] as const;
+  'min_duration_ms',
+  'persistence',
+  'first_week',
+] as const satisfies readonly (keyof RuleParams)[];
 
 function describeRoute(r: IncidentRoute): string {
   return `${r.channel ?? 'the default channel (slack.channel)'}${r.mention.length ? `, mentioning ${r.mention.join(' ')}` : ''} (${r.why})`;

@@ -57,6 +57,15 @@ describe('rootline rules check', () => {
     expect(r.stdout).toMatch(/null_ratio\s+null_ratio critical/);
   });
 
+  it("prints every parameter a rule sets (seasonality, persistence, first_week, the long horizon's cusum_h)", async () => {
+    const r = await runCli(['rules', 'check', 'rules']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/row_count_deviation .* seasonality=auto/);
+    expect(r.stdout).toMatch(/distribution_drift .* persistence=1 first_week=hold/);
+    expect(r.stdout).toMatch(/long_horizon_drift .* cusum_h=10/);
+    expect(r.stdout).toMatch(/stalled_run .* min_duration_ms=600000/);
+  });
+
   it('rejects an invalid file with file, line and reason (exit 2)', async () => {
     const bad = mkdtempSync(join(tmpdir(), 'rootline-rules-'));
     writeFileSync(
