@@ -553,8 +553,7 @@ export function evaluateProfile(
         // The run's mean's own error, from a crude spread (a quarter of the range): a small table's mean moves
         // between two runs of one state by more than 5%.
         const meanError = range !== undefined && values > 0 ? (range[1] - range[0]) / 4 / Math.sqrt(values) : 0;
-        if (d && !pinned && d.fill_moved === undefined && recurringState(own(b?.columns, column), d, mean, meanError))
-          d.recurring = true;
+        if (d && !pinned && recurringState(own(b?.columns, column), d, mean, meanError)) d.recurring = true;
         // A run in a state the column alternates with (or whose median fill moved with its median) is not a step
         // of its slow drift either: the long horizon follows the column's own mode (the mix of modes moving
         // would read as a creep).

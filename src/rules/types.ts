@@ -190,7 +190,11 @@ export interface NodeRunMetrics {
    * healthy history cannot tell whether this day differs by design): rules with `first_week: hold` wait.
    */
   young_week?: true;
-  /** Set by the rules: the findings that `first_week: hold` rules held on this run (a young week's). */
+  /**
+   * Set by the rules: the drift or null-ratio findings held on this run, each a state the monitor keeps: what
+   * `first_week: hold` rules held (a young week's), and a median fill that moved with its median (`fill_moved`),
+   * which would have been a finding without it.
+   */
   held?: Finding[];
   /** The first line of the error a failed run reported (its report's `error.message`). */
   error_message?: string;

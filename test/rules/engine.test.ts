@@ -328,6 +328,21 @@ describe('evaluateRules: drift', () => {
       '    severity: warning',
     );
 
+  it('a median fill that moved with its median is no finding, but held as a state when it would have been one', () => {
+    const fill = { from: 3, to: 2, rest: 0.01 };
+    const big = drifting('q', 1e-30, 0.2);
+    big.drift!.fill_moved = fill;
+    const m = metrics({ columns: [big] });
+    expect(evaluateRules(set('none'), m)).toEqual([]);
+    expect(m.held?.map((f) => [f.metric, f.column])).toEqual([['drift', 'q']]);
+    // Under the floor without the fill too: nothing to keep.
+    const small = drifting('q', 1e-30, 0.05);
+    small.drift!.fill_moved = fill;
+    const quiet = metrics({ columns: [small] });
+    expect(evaluateRules(set('none'), quiet)).toEqual([]);
+    expect(quiet.held).toBeUndefined();
+  });
+
   it('needs an effect above the floor, however significant', () => {
     expect(evaluateRules(set('none'), metrics({ columns: [drifting('a', 1e-30, 0.1)] }))).toEqual([]);
     expect(evaluateRules(set('none'), metrics({ columns: [drifting('a', 1e-30, 0.11)] }))).toHaveLength(1);
