@@ -1812,8 +1812,6 @@ function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
   );
 }
 
-export { APART_STATISTIC };
-
 /** Whether a finding is a drift that moved its column apart from the baseline (see {@link APART_STATISTIC}). */
 function movedApart(f: Finding): boolean {
   return f.metric === 'drift' && typeof f.value === 'number' && f.value >= APART_STATISTIC;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { REPORT_SPEC, type Report } from '../../src/contract/index.js';
 import { MonitorCore } from '../../src/monitor/index.js';
 import { compileRules, type Finding } from '../../src/rules/index.js';
-import { KllDoublesSketch, seededRandom } from '../../src/sketch/index.js';
+import { profileColumns } from '../../src/profile/index.js';
 import { mulberry32 } from '../stats/prng.js';
 
 /**
@@ -26,17 +26,14 @@ interface Day {
   scale?: number;
 }
 
-/** One run of node `orders`: a numeric column `basket` (normal, sd 1, KLL k = 200) of ROWS values. */
+/** One run of node `orders`: a numeric column `basket` (normal, sd 1) of ROWS values, profiled as the SDK does. */
 function report(d: number, day: Day, rnd: () => number): Report {
   const time = new Date(START + d * DAY).toISOString();
-  const s = new KllDoublesSketch(200, { random: seededRandom(d + 1) });
-  let sum = 0;
+  const basket = new Float64Array(ROWS);
   for (let i = 0; i < ROWS; i++) {
     // Box-Muller: a standard normal from two uniforms.
     const z = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-    const x = (10 + z + day.shift) * (day.scale ?? 1);
-    s.update(x);
-    sum += x;
+    basket[i] = (10 + z + day.shift) * (day.scale ?? 1);
   }
   return {
     spec: REPORT_SPEC,
@@ -46,25 +43,7 @@ function report(d: number, day: Day, rnd: () => number): Report {
     run_id: time,
     event_time: time,
     status: 'success',
-    outputs: [
-      {
-        dataset: 'shop/orders',
-        profile: {
-          row_count: ROWS,
-          columns: {
-            basket: {
-              kind: 'numeric',
-              count: ROWS,
-              null_count: 0,
-              min: s.min,
-              max: s.max,
-              mean: sum / ROWS,
-              sketch: { type: 'kll_doubles', k: 200, data: s.toBase64() },
-            },
-          },
-        },
-      },
-    ],
+    outputs: [{ dataset: 'shop/orders', profile: profileColumns({ basket }, { seed: d + 1 }) }],
   };
 }
 

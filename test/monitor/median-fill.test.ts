@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REPORT_SPEC, type Report } from '../../src/contract/index.js';
 import { MonitorCore } from '../../src/monitor/index.js';
 import { loadRules, type Finding } from '../../src/rules/index.js';
-import { KllDoublesSketch, seededRandom } from '../../src/sketch/index.js';
+import { profileColumns } from '../../src/profile/index.js';
 import { mulberry32 } from '../stats/prng.js';
 
 /**
@@ -42,8 +42,6 @@ const medianFill: Step = (values, missing) => [...values, ...Array<number>(missi
 
 function report(d: number, values: number[]): Report {
   const time = new Date(START + d * DAY).toISOString();
-  const s = new KllDoublesSketch(200, { random: seededRandom(d + 1) });
-  for (const x of values) s.update(x);
   return {
     spec: REPORT_SPEC,
     event_id: `features-${time}`,
@@ -55,20 +53,7 @@ function report(d: number, values: number[]): Report {
     outputs: [
       {
         dataset: 'shop/customer_features',
-        profile: {
-          row_count: values.length,
-          columns: {
-            max_quantity: {
-              kind: 'numeric',
-              count: values.length,
-              null_count: 0,
-              min: s.min,
-              max: s.max,
-              mean: values.reduce((a, x) => a + x, 0) / values.length,
-              sketch: { type: 'kll_doubles', k: 200, data: s.toBase64() },
-            },
-          },
-        },
+        profile: profileColumns({ max_quantity: Float64Array.from(values) }, { seed: d + 1 }),
       },
     ],
   };
