@@ -1,6 +1,6 @@
-"""Reference vectors for src/stats/chi2.ts, gamma.ts and fdr.ts, computed by scipy.
+"""Reference vectors for src/stats/chi2.ts, gamma.ts, beta.ts and fdr.ts, computed by scipy.
 
-Writes test/vectors/stats/chi2.json, gammaincc.json and bh.json.
+Writes test/vectors/stats/chi2.json, gammaincc.json, fdist.json and bh.json.
 Run: PY=$(scripts/pyenv.sh); "$PY" scripts/vectors/stats_misc.py
 """
 import json
@@ -119,8 +119,22 @@ for m in (5, 20, 100, 1000):
     rng.shuffle(ps)
     add_bh(f"random {m}", list(ps))
 
+# F distribution's survival function (the seasonal fit's F test: d1 = slots - 1, d2 = runs - slots) and
+# betainc itself, including the far tails and x near 1.
+fdist = []
+for d1 in [1, 2, 5, 6, 12, 23, 40]:
+    for d2 in [1, 2, 3, 4, 5, 7, 10, 14, 21, 50, 161, 1000]:
+        for f in [0.01, 0.1, 0.5, 1.0, 2.0, 3.5, 5.0, 8.0, 10.0, 15.0, 28.0, 50.0, 100.0, 1e3, 1e5]:
+            fdist.append({"d1": d1, "d2": d2, "f": f, "sf": float(stats.f.sf(f, d1, d2))})
+beta = []
+for a in [0.05, 0.5, 1, 2.5, 10, 80.5, 500]:
+    for b in [0.05, 0.5, 1, 3, 10, 80.5, 500]:
+        for x in [1e-10, 1e-3, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.999999]:
+            beta.append({"a": a, "b": b, "x": x, "i": float(special.betainc(a, b, x))})
+
 OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "chi2.json").write_text(json.dumps({**META, "cases": chi2_cases}, indent=1, allow_nan=False) + "\n")
 (OUT / "gammaincc.json").write_text(json.dumps({**META, "points": gam}, allow_nan=False) + "\n")
+(OUT / "fdist.json").write_text(json.dumps({**META, "f": fdist, "betainc": beta}, allow_nan=False) + "\n")
 (OUT / "bh.json").write_text(json.dumps({**META, "cases": bh}, indent=1, allow_nan=False) + "\n")
-print(f"chi2: {len(chi2_cases)} cases, gammaincc: {len(gam)} points, bh: {len(bh)} cases")
+print(f"chi2: {len(chi2_cases)} cases, gammaincc: {len(gam)} points, f: {len(fdist)} points, betainc: {len(beta)} points, bh: {len(bh)} cases")

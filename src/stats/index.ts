@@ -36,6 +36,7 @@ export {
 } from './chi2.js';
 export type { CategoryCounts, CategoricalOptions, ChiSquaredResult } from './chi2.js';
 export { gammaincc, gammainc, lgamma, chi2Sf } from './gamma.js';
+export { betainc, fSf } from './beta.js';
 export {
   binomialSf,
   compareCategorical,
@@ -60,6 +61,7 @@ export type { MadOptions, RollingWindowState } from './baseline.js';
 export { benjaminiHochberg, DEFAULT_FDR_Q } from './fdr.js';
 export {
   poissonLogSd,
+  ROUNDING_SD,
   rowExpectations,
   youngWeek,
   pushSeasonal,

@@ -193,6 +193,33 @@ describe('row_count: an hourly node in its first day', () => {
     expect(rowFindings(runs).map((f) => f.run_id)).toEqual([new Date(START + 20 * 3_600_000).toISOString()]);
   });
 
+  it('a noisy daily node whose repeated weekdays agree by chance is not judged against one earlier weekday', () => {
+    // A fraud filter's output (the pandas set at full size, seed 3): ~430 rows, 3-5% day to day, no weekly
+    // pattern. By its 11th run its three repeated weekdays (420/420, 450/449, 434/442) agree so well that the
+    // weekly fit has F > 10, by chance (p ~ 0.04 at 3 within-slot degrees of freedom): judged against last
+    // Thursday's 413 alone, 446 was "8% up, z = 4.3", and every run after it was flagged the same way.
+    const rows = [420, 450, 434, 413, 430, 409, 445, 420, 449, 442, 446, 400, 488, 401, 421, 399, 439, 445, 447];
+    const runs = rows.map((r, d) => ({ node: 'fraud_filter', t: START + d * DAY, rows: r }));
+    const history = runs.slice(0, 10).map((r): [number, number] => [r.t, r.rows]);
+    const fit = seasonalFit(history, 'weekly')!;
+    expect(fit.f).toBeGreaterThan(10);
+    expect(fit.explained).toBeGreaterThan(0.5);
+    expect(fit.p).toBeGreaterThan(0.001);
+    expect(detectSeasonality(history)?.grouping).toBe('weekly'); // suggested, not established
+    expect(rowFindings(runs)).toEqual([]);
+    // A real fault in that period stands out from both the weekday and the overall level: still caught.
+    const dropped = runs.map((r, d) => (d === 10 ? { ...r, rows: 270 } : r));
+    expect(rowFindings(dropped).map((f) => f.run_id)).toEqual([new Date(START + 10 * DAY).toISOString()]);
+  });
+
+  it('a clear weekly pattern is established within its second week (F test p <= 0.001)', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const history = weekly(13, seed).map((r): [number, number] => [r.t, r.rows]);
+      const fit = detectSeasonality(history);
+      expect([seed, fit?.grouping, (fit?.p ?? 1) <= 0.001]).toEqual([seed, 'weekly', true]);
+    }
+  });
+
   it("the seasonal fit's degrees of freedom are the within-slot ones: pairs of runs give one each", () => {
     // Five hours seen twice and one once: 11 runs in 6 slots, 5 independent residuals (not 10).
     const h = (d: number, hour: number, rows: number): [number, number] => [START + d * DAY + hour * 3_600_000, rows];

@@ -10,6 +10,7 @@ import {
   ks2samp,
   kstwoIsf,
   smallSampleFactor,
+  ROUNDING_SD,
   totalVariationDistance,
   tvdSamplingMargin,
 } from '../../src/stats/index.js';
@@ -93,8 +94,9 @@ describe('evaluateProfile against a learned baseline', () => {
     expect(m.baseline_runs).toBe(3);
     expect(m.row_count).toMatchObject({ value: 1500, baseline: 1000, deviation: 0.5 });
     // z on log(1 + rows): the log residuals' robust spread (1.4826 MAD) widened by the median's own
-    // uncertainty over 3 runs, widened as a spread estimated from 3 values must be.
-    const spread = Math.log(1101 / 1001) * 1.4826 * Math.sqrt(1 + Math.PI / 6) * smallSampleFactor(3);
+    // uncertainty over 3 runs, widened as a spread estimated from 3 values must be; at least a row's rounding.
+    const own = Math.hypot(Math.log(1101 / 1001) * 1.4826, ROUNDING_SD / 1001);
+    const spread = own * Math.sqrt(1 + Math.PI / 6) * smallSampleFactor(3);
     expect(m.row_count.z).toBeCloseTo(Math.log(1501 / 1001) / spread, 9);
     expect(m.row_count.expectations?.none).toMatchObject({ seasonality: 'none', expected: 1000, runs: 3 });
     // Hourly runs whose counts already moved 20% in their first hours, at an hour not seen yet: `auto`

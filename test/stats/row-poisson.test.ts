@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poissonLogSd, rowExpectations } from '../../src/stats/index.js';
+import { ROUNDING_SD, poissonLogSd, rowExpectations } from '../../src/stats/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-05T02:00:00Z');
@@ -29,5 +29,19 @@ describe('row counts: a count that varies is at least Poisson-noisy', () => {
     const e = rowExpectations(50, T0 + hubs.length * DAY, hubs, timed(hubs))!.none;
     expect(e.spread).toBeLessThan(poissonLogSd(59) / 2);
     expect(e.z).toBeLessThan(-4);
+  });
+
+  it('a count is known to one row: its spread is at least a rounding (sqrt(1/12) row)', () => {
+    // The top tenth of ~150 customers (the pandas set at full size, seed 4): 15 rows in 8 of 9 runs and 14 once.
+    // Its MAD is 0 and its mean absolute deviation a tenth of a row: 13 rows read as z = -6.
+    const top = [15, 15, 15, 15, 14, 15, 15, 15, 15];
+    const e = rowExpectations(13, T0 + top.length * DAY, top, timed(top))!.none;
+    expect(e.spread).toBeGreaterThan(ROUNDING_SD / 16);
+    expect(Math.abs(e.z)).toBeLessThan(4);
+    // Half the rows gone is still far outside it.
+    expect(rowExpectations(7, T0 + top.length * DAY, top, timed(top))!.none.z).toBeLessThan(-4);
+    // and the 59-hub dimension still finds 9 hubs lost (above) and 5 of 59 (8%), the rounding's floor is a tenth of that:
+    const hubs = Array.from({ length: 20 }, () => 59);
+    expect(rowExpectations(54, T0 + 20 * DAY, hubs, timed(hubs))!.none.z).toBeLessThan(-4);
   });
 });
