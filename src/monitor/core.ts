@@ -46,6 +46,7 @@ import {
   keepColumnState,
   learnBaseline,
   learnRowCount,
+  learnMonthEdge,
   shiftRowCounts,
   learnSummary,
   resetBaseline,
@@ -804,6 +805,14 @@ export class MonitorCore {
             learnRowCount(node, 'out', o.dataset, o.profile.row_count, at, opts)
           )
             out.dirty.add(stateKey.node(node.pipeline, node.node));
+      // A flagged row count on a month's edge still teaches the month-edge history (monthEdge: the first
+      // month-end of a month-end pattern is flagged; unlearned, every later one would be).
+      if (!v.pending && v.findings.some((f) => f.metric === 'row_count')) {
+        const o = (report.outputs ?? [])[0];
+        const b = o ? own(node.outputs, o.dataset) : undefined;
+        if (b && o?.profile?.row_count !== undefined && learnMonthEdge(b, at, o.profile.row_count))
+          out.dirty.add(stateKey.node(node.pipeline, node.node));
+      }
       // A compatible schema change is the baseline at once, whatever else the run shows.
       if (v.notices.some((f) => f.metric === 'schema')) {
         const o = (report.outputs ?? [])[0];

@@ -23,6 +23,8 @@ import {
   median,
   pushSeasonal,
   rowExpectations,
+  pushMonthEdge,
+  monthEdge,
   youngWeek,
   seasonSlot,
 } from '../stats/index.js';
@@ -472,7 +474,7 @@ export function evaluateProfile(
   };
   const expectations =
     pb && rows !== undefined
-      ? rowExpectations(rows, Date.parse(report.event_time), pb.row_counts, pb.row_seasons ?? [])
+      ? rowExpectations(rows, Date.parse(report.event_time), pb.row_counts, pb.row_seasons ?? [], pb.month_edges)
       : undefined;
   if (pb?.row_seasons && youngWeek(Date.parse(report.event_time), pb.row_seasons)) m.young_week = true;
   if (expectations) {
@@ -1116,6 +1118,7 @@ export function learnSummary(
   const n = options.baselineRuns;
   b.healthy_runs += 1;
   if (summary.row_count !== undefined) {
+    learnMonthEdge(b, run.event_time, summary.row_count);
     pushBounded(b.row_counts, summary.row_count, n);
     pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
   }
@@ -1169,8 +1172,21 @@ export function learnRowCount(
 ): boolean {
   const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
   if (!b || !Number.isFinite(rows) || rows < 0) return false;
+  learnMonthEdge(b, at, rows);
   pushBounded(b.row_counts, rows, options.baselineRuns);
   pushSeasonal((b.row_seasons ??= []), at, rows);
+  return true;
+}
+
+/**
+ * Learns a run on a month's edge into the month-edge history, as the ratio of its rows to what its day
+ * expected (before the run joins the other histories). Flagged runs too: see {@link MonthEdges}.
+ */
+export function learnMonthEdge(b: DatasetBaseline, t: number, rows: number): boolean {
+  if (!Number.isFinite(t) || monthEdge(t) === undefined || b.row_counts.length === 0) return false;
+  const e = rowExpectations(rows, t, b.row_counts, b.row_seasons ?? []);
+  if (!e) return false;
+  pushMonthEdge((b.month_edges ??= []), t, rows, (e.auto.undetermined ? e.none : e.auto).expected);
   return true;
 }
 

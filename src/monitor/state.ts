@@ -2,7 +2,7 @@ import type { DatasetRef, OutputRef, Schema } from '../contract/types.js';
 import type { LineageState, NodeRun } from '../lineage/index.js';
 import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
-import type { SeasonGrouping } from '../stats/index.js';
+import type { MonthEdges, SeasonGrouping } from '../stats/index.js';
 import type { HeldVerdict } from './hold.js';
 import type { Incident, IncidentAcceptance } from './incident-types.js';
 
@@ -112,6 +112,8 @@ export interface DatasetBaseline {
    * seasonal row-count history (absent in state written before it existed).
    */
   row_seasons?: [number, number][];
+  /** Row counts on the edges of months, and since when (absent in state written before it existed). */
+  month_edges?: MonthEdges;
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
   /** A pinned reference run's distributions (rules: baseline.reference_run). */

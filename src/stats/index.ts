@@ -63,6 +63,9 @@ export {
   poissonLogSd,
   ROUNDING_SD,
   rowExpectations,
+  monthEdge,
+  pushMonthEdge,
+  MONTH_EDGE_RUNS,
   youngWeek,
   pushSeasonal,
   seasonSlot,
@@ -72,5 +75,5 @@ export {
   DEFAULT_ROW_MIN_Z,
   ROWS_PER_SEASON_SLOT,
 } from './seasonal.js';
-export type { RowExpectation, Seasonality, SeasonGrouping, SeasonalFit } from './seasonal.js';
+export type { MonthEdges, RowExpectation, Seasonality, SeasonGrouping, SeasonalFit } from './seasonal.js';
 export type { BenjaminiHochbergResult } from './fdr.js';
