@@ -75,17 +75,20 @@ function robustScale(residuals: readonly number[]): number {
 
 const lg = (x: number): number => Math.log1p(Math.max(0, x));
 
-function groups(
-  history: readonly [number, number][],
-  grouping: SeasonGrouping,
-  transform: (x: number) => number,
-): Map<number, number[]> {
-  const g = new Map<number, number[]>();
+/** A calendar slot's runs: their values as reported, and the UTC days they fell on. */
+interface Slot {
+  values: number[];
+  days: Set<number>;
+}
+
+function slotsOf(history: readonly [number, number][], grouping: SeasonGrouping): Map<number, Slot> {
+  const g = new Map<number, Slot>();
   for (const [t, value] of history) {
     const s = seasonSlot(t, grouping);
-    const list = g.get(s);
-    if (list) list.push(transform(value));
-    else g.set(s, [transform(value)]);
+    let slot = g.get(s);
+    if (!slot) g.set(s, (slot = { values: [], days: new Set() }));
+    slot.values.push(value);
+    slot.days.add(Math.floor(t / DAY));
   }
   return g;
 }
@@ -117,27 +120,19 @@ export interface SeasonalFit {
  * in one weekly slot, and a catalog growing by a row every three hours had every weekday of its first week
  * in a slot of its own, an F in the thousands, and its second Monday 14% "above the Monday level".
  */
-function repeatedSlots(history: readonly [number, number][], grouping: SeasonGrouping): number {
-  const days = new Map<number, Set<number>>();
-  for (const [t] of history) {
-    const slot = seasonSlot(t, grouping);
-    let seen = days.get(slot);
-    if (!seen) days.set(slot, (seen = new Set()));
-    seen.add(Math.floor(t / DAY));
-  }
+function repeatedSlots(slots: ReadonlyMap<number, Slot>): number {
   let repeated = 0;
-  for (const seen of days.values()) if (seen.size >= 2) repeated++;
+  for (const slot of slots.values()) if (slot.days.size >= 2) repeated++;
   return repeated;
 }
 
 /** The within-slot variance of the counts over their mean, pooled over the slots seen twice or more (0 if none). */
-function pooledDispersion(history: readonly [number, number][], grouping: SeasonGrouping): number {
-  const g = groups(history, grouping, (x) => x);
+function pooledDispersion(slots: ReadonlyMap<number, Slot>): number {
   let ss = 0;
   let dof = 0;
   let sum = 0;
   let n = 0;
-  for (const v of g.values()) {
+  for (const { values: v } of slots.values()) {
     if (v.length < 2) continue;
     const m = v.reduce((a, x) => a + x, 0) / v.length;
     for (const x of v) ss += (x - m) ** 2;
@@ -158,18 +153,19 @@ export function seasonalFit(
   grouping: SeasonGrouping,
   transform: (x: number) => number = lg,
 ): SeasonalFit | undefined {
-  const g = groups(history, grouping, transform);
+  const slots = slotsOf(history, grouping);
   const n = history.length;
-  const k = g.size;
-  if (k < 2 || repeatedSlots(history, grouping) < 2 || n - k < 3) return undefined;
+  const k = slots.size;
+  if (k < 2 || repeatedSlots(slots) < 2 || n - k < 3) return undefined;
+  const g = [...slots.values()].map((slot) => slot.values.map(transform));
   let total = 0;
-  for (const v of g.values()) for (const x of v) total += x;
+  for (const v of g) for (const x of v) total += x;
   const mean = total / n;
   let ssT = 0;
   let ssW = 0;
   const residuals: number[] = [];
   let dof = 0;
-  for (const v of g.values()) {
+  for (const v of g) {
     const m = v.reduce((a, x) => a + x, 0) / v.length;
     for (const x of v) {
       ssT += (x - mean) ** 2;
@@ -197,7 +193,7 @@ export function seasonalFit(
     spread: robustScale(residuals),
     residuals: dof,
     p: fSf(f, k - 1, n - k),
-    dispersion: pooledDispersion(history, grouping),
+    dispersion: pooledDispersion(slots),
   };
 }
 
@@ -206,9 +202,13 @@ export function detectSeasonality(
   history: readonly [number, number][],
   transform: (x: number) => number = lg,
 ): SeasonalFit | undefined {
+  return clearest([seasonalFit(history, 'weekly', transform), seasonalFit(history, 'daily', transform)]);
+}
+
+/** Of fits (weekly first), the one that explains most among those past both thresholds. */
+function clearest(fits: readonly (SeasonalFit | undefined)[]): SeasonalFit | undefined {
   let best: SeasonalFit | undefined;
-  for (const grouping of ['weekly', 'daily'] as const) {
-    const fit = seasonalFit(history, grouping, transform);
+  for (const fit of fits) {
     if (!fit || fit.explained < SEASONAL_MIN_EXPLAINED || fit.f < SEASONAL_MIN_F) continue;
     if (!best || fit.explained > best.explained) best = fit;
   }
@@ -327,9 +327,10 @@ export function rowExpectations(
       : expectation(rows, grouping, values, overallNoise, recent.length);
   };
   const dailyFit = seasonalFit(history, 'daily');
+  const weeklyFit = seasonalFit(history, 'weekly');
   const daily = seasonal('daily', dailyFit);
-  const weekly = seasonal('weekly', seasonalFit(history, 'weekly'));
-  const found = detectSeasonality(history);
+  const weekly = seasonal('weekly', weeklyFit);
+  const found = clearest([weeklyFit, dailyFit]);
   const chosen = found === undefined ? undefined : found.grouping === 'daily' ? daily : weekly;
   let auto: RowExpectation = none;
   if (found && chosen && !chosen.undetermined && found.p <= SEASONAL_MAX_P) auto = chosen;
@@ -455,9 +456,7 @@ export const YOUNG_DAY_STEADY = 0.05;
  * are still learned, so the second day has every hour's level; a steadier node is judged as usual.
  */
 function youngDay(history: readonly [number, number][]): boolean {
-  if (history.length < 2) return false;
-  const span = history[history.length - 1]![0] - history[0]![0];
-  if (span / (history.length - 1) >= DAY / 2) return false;
+  if (cadence(history) >= DAY / 2) return false;
   // All in one hour so far: nothing to tell an hour's level from the node's.
   const hour = seasonSlot(history[0]![0], 'daily');
   if (history.every(([u]) => seasonSlot(u, 'daily') === hour)) return false;
@@ -479,6 +478,5 @@ export function youngWeek(t: number, history: readonly [number, number][]): bool
   if (history.some(([u]) => seasonSlot(u, 'weekly') === day)) return false;
   // Sub-daily nodes show their weekly pattern within each day's many runs only after a week too, but
   // holding their verdicts for a week would blind them: they are judged, and may set `seasonality: weekly`.
-  const span = history[history.length - 1]![0] - first;
-  return history.length <= 1 || span / (history.length - 1) >= DAY / 2;
+  return cadence(history) >= DAY / 2;
 }
