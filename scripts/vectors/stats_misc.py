@@ -126,6 +126,13 @@ for d1 in [1, 2, 5, 6, 12, 23, 40]:
     for d2 in [1, 2, 3, 4, 5, 7, 10, 14, 21, 50, 161, 1000]:
         for f in [0.01, 0.1, 0.5, 1.0, 2.0, 3.5, 5.0, 8.0, 10.0, 15.0, 28.0, 50.0, 100.0, 1e3, 1e5]:
             fdist.append({"d1": d1, "d2": d2, "f": f, "sf": float(stats.f.sf(f, d1, d2))})
+# Student's t inverse survival function at the normal tails of k standard deviations (the row-count rule's
+# small-sample band: nu = 0.88 x residuals, fractional).
+tdist = []
+for nu in [1, 1.76, 2.64, 5.28, 6.16, 8.8, 16.72, 35.2, 100, 1000]:
+    for k in [2.0, 3.0, 4.0, 5.0, 6.0]:
+        p = float(stats.norm.sf(k))
+        tdist.append({"nu": nu, "k": k, "p": p, "isf": float(stats.t.isf(p, nu))})
 beta = []
 for a in [0.05, 0.5, 1, 2.5, 10, 80.5, 500]:
     for b in [0.05, 0.5, 1, 3, 10, 80.5, 500]:
@@ -135,6 +142,6 @@ for a in [0.05, 0.5, 1, 2.5, 10, 80.5, 500]:
 OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "chi2.json").write_text(json.dumps({**META, "cases": chi2_cases}, indent=1, allow_nan=False) + "\n")
 (OUT / "gammaincc.json").write_text(json.dumps({**META, "points": gam}, allow_nan=False) + "\n")
-(OUT / "fdist.json").write_text(json.dumps({**META, "f": fdist, "betainc": beta}, allow_nan=False) + "\n")
+(OUT / "fdist.json").write_text(json.dumps({**META, "f": fdist, "t": tdist, "betainc": beta}, allow_nan=False) + "\n")
 (OUT / "bh.json").write_text(json.dumps({**META, "cases": bh}, indent=1, allow_nan=False) + "\n")
-print(f"chi2: {len(chi2_cases)} cases, gammaincc: {len(gam)} points, f: {len(fdist)} points, betainc: {len(beta)} points, bh: {len(bh)} cases")
+print(f"chi2: {len(chi2_cases)} cases, gammaincc: {len(gam)} points, f: {len(fdist)} points, t: {len(tdist)} points, betainc: {len(beta)} points, bh: {len(bh)} cases")

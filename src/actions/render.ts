@@ -345,6 +345,8 @@ export function auditLine(e: AuditEntry, i: Incident): string {
       return `:white_check_mark: Resolved by ${by}${why}`;
     case 'reopen':
       return `:arrows_counterclockwise: Reopened by ${by}${why}`;
+    case 'symptom_attached':
+      return `:link: Joined to this incident: ${plain(e.why ?? '', 300)}`;
     case 'snooze_expired':
       return `:alarm_clock: Snooze over (${plain(e.why ?? '', 100)}): alerting again`;
     case 'resolved':

@@ -805,8 +805,9 @@ export class MonitorCore {
             learnRowCount(node, 'out', o.dataset, o.profile.row_count, at, opts)
           )
             out.dirty.add(stateKey.node(node.pipeline, node.node));
-      // A flagged row count on a month's edge still teaches the month-edge history (monthEdge: the first
-      // month-end of a month-end pattern is flagged; unlearned, every later one would be).
+      // A flagged row count still teaches the month-edge history and a sub-daily node's weekday levels (the
+      // first month-end of a month-end pattern, an hourly feed's first weekend, are flagged; unlearned, every
+      // later one would be).
       if (!v.pending && v.findings.some((f) => f.metric === 'row_count')) {
         const o = (report.outputs ?? [])[0];
         const b = o ? own(node.outputs, o.dataset) : undefined;
@@ -1178,7 +1179,7 @@ export class MonitorCore {
       const cm = v.metrics.columns.find((c) => c.column === f.column && c.dataset === f.dataset);
       const c = cm?.drift ? own(own(node.outputs, cm.dataset)?.columns, cm.column) : undefined;
       if (!cm?.drift || !c) continue;
-      keepColumnState(c, columnState(cm.drift, cm.mean));
+      keepColumnState(c, columnState(cm.drift, cm.mean, new Date(run.event_time).getUTCDay()));
       kept = true;
     }
     return kept;

@@ -156,7 +156,8 @@ export interface AuditEntry {
   source: AuditSource;
   /**
    * A person's {@link IncidentAction}, or what the monitor did: `opened`, `resolved` (healthy runs),
-   * `snooze_expired`, or an action decision (`slack`, `rollback`, `rerun`: `details.decision`).
+   * `snooze_expired`, `symptom_attached` (a consequence whose inputs looked healthy, joined to the open incident
+   * upstream of it), or an action decision (`slack`, `rollback`, `rerun`: `details.decision`).
    */
   action: string;
   why?: string;

@@ -337,6 +337,38 @@ export function attributeRun(
       const lastGood = ctx.lastHealthy(rootRef, v.root.event_time);
       // The root's own parents (the path runs downstream of it: no evidence of parents).
       const hasParents = v.healthyParents.length > 0 || v.unobservedParents.length > 0;
+      const cause = causeOf(v, lastGood, hasParents || home.graph.parents(rootRef, v.root.event_time).length > 0);
+      // Every parent as read was healthy (not merely unexplaining: a parent anomalous on another column, which
+      // column lineage says this one does not derive from, leaves the root its own).
+      const parents = new Set(home.graph.parents(rootRef, v.root.event_time).map((e) => nodeKey(e.source)));
+      const inputsHealthy =
+        v.unobservedParents.length === 0 &&
+        parents.size > 0 &&
+        [...parents].every((k) => v.healthyParents.some((p) => nodeKey(p.ref) === k));
+      const upstream =
+        cause.kind === 'transformation' && inputsHealthy
+          ? openUpstreamIncident(ctx, rootRef, v.root.event_time)
+          : undefined;
+      if (upstream) {
+        // Nothing changed at the root and its inputs looked healthy, but a node upstream of it is the culprit
+        // of an open incident: a consequence that outlived its cause's visible symptoms (a rolling window, a
+        // model retrained on the bad days, a slow drift felt further down). It joins that incident.
+        const added = mergeSymptoms(upstream, ref, run.run_id, at, findings);
+        if (added.length > 0) {
+          const ev = touch(upstream, 'updated');
+          ev.changes.new_symptoms = [...(ev.changes.new_symptoms ?? []), ...added];
+          const entry = appendAudit(upstream, {
+            at: iso(at),
+            who: AUTO,
+            source: 'auto',
+            action: 'symptom_attached',
+            why: `${nodeLabel(rootRef, upstream.pipeline)} changed with healthy inputs and no change of its own while ${upstream.culprit} upstream is open (run ${v.root.run_id})`,
+          });
+          ev.changes.audit = [...(ev.changes.audit ?? []), entry];
+        }
+        run.incident_id ??= upstream.incident_id;
+        continue;
+      }
       const rootFindings = v.rootFindings as FindingBrief[];
       const first = rootFindings[0]!;
       const escalated = v.confidence < ctx.options.escalateBelowConfidence || v.candidates.length > 1;
@@ -348,7 +380,7 @@ export function attributeRun(
         candidates: v.candidates.map((c) => (c.pipeline === rootRef.pipeline ? c.node : `${c.pipeline}/${c.node}`)),
         confidence: v.confidence,
         escalated,
-        cause: causeOf(v, lastGood, hasParents || home.graph.parents(rootRef, v.root.event_time).length > 0),
+        cause,
         metric: first.metric,
         ...(first.column !== undefined ? { column: first.column } : {}),
         severity: openingSeverity(v, findings),
@@ -431,6 +463,40 @@ export function attributeRun(
     run.incident_id ??= inc.incident_id;
   }
   return [...events.values()];
+}
+
+const nodeLabel = (r: NodeRef, pipeline: string) => (r.pipeline === pipeline ? r.node : `${r.pipeline}/${r.node}`);
+
+/**
+ * The open incident of the nearest node upstream of `root` (across the pipelines held here) that is the
+ * culprit of one, nearest first; undefined when none is. Incidents held by other instances are not seen.
+ */
+export function openUpstreamIncident(ctx: IncidentContext, root: NodeRef, at: number): Incident | undefined {
+  const local = (name: string) =>
+    ctx.pipelineOf?.(name) ?? (name === ctx.pipeline.pipeline ? { state: ctx.pipeline, graph: ctx.graph } : undefined);
+  const seen = new Set([nodeKey(root)]);
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next: NodeRef[] = [];
+    for (const r of frontier) {
+      // Edges belong to their target's graph: a node's parents in other pipelines are in its own.
+      for (const e of local(r.pipeline)?.graph.parents(r, at) ?? []) {
+        const k = nodeKey(e.source);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        next.push(e.source);
+      }
+    }
+    // Nearest first; among nodes at one distance, in a fixed order.
+    next.sort((a, b) => (nodeKey(a) < nodeKey(b) ? -1 : nodeKey(a) > nodeKey(b) ? 1 : 0));
+    for (const a of next) {
+      const home = local(a.pipeline);
+      const inc = home ? openIncidentFor(home.state, a) : undefined;
+      if (inc) return inc;
+    }
+    frontier = next;
+  }
+  return undefined;
 }
 
 /** Adds a downstream run's findings to an incident's symptoms; returns the new ones (a known one is refreshed). */

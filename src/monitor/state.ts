@@ -2,7 +2,7 @@ import type { DatasetRef, OutputRef, Schema } from '../contract/types.js';
 import type { LineageState, NodeRun } from '../lineage/index.js';
 import { briefOf, type FindingBrief } from '../rules/index.js';
 import { dict } from '../dict.js';
-import type { MonthEdges, SeasonGrouping } from '../stats/index.js';
+import type { MonthEdges, SeasonGrouping, WeekdayLevels } from '../stats/index.js';
 import type { HeldVerdict } from './hold.js';
 import type { Incident, IncidentAcceptance } from './incident-types.js';
 
@@ -59,6 +59,8 @@ export interface ColumnState {
   share?: number;
   /** A healthy run came after it: the column left the state (a state it alternates with, not a new level). */
   left?: true;
+  /** The UTC day of the week of the run it was kept from (0 = Sunday). */
+  dow?: number;
 }
 
 /**
@@ -114,6 +116,8 @@ export interface DatasetBaseline {
   row_seasons?: [number, number][];
   /** Row counts on the edges of months, and since when (absent in state written before it existed). */
   month_edges?: MonthEdges;
+  /** A sub-daily node's level per UTC day, for its weekdays (absent in state written before it existed). */
+  weekday_levels?: WeekdayLevels;
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
   /** A pinned reference run's distributions (rules: baseline.reference_run). */

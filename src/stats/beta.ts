@@ -1,4 +1,4 @@
-import { lgamma } from './gamma.js';
+import { gammaincc, lgamma } from './gamma.js';
 
 const EPS = 1e-16;
 const TINY = 1e-300;
@@ -66,4 +66,39 @@ export function fSf(f: number, d1: number, d2: number): number {
   if (f === Infinity) return 0;
   const s = d2 + d1 * f;
   return betaincPair(d2 / 2, d1 / 2, d2 / s, (d1 * f) / s);
+}
+
+/** The standard normal's upper tail P(Z > z) (scipy.stats.norm.sf): erfc(z / sqrt 2) / 2 = Q(1/2, z^2 / 2) / 2. */
+export function normalSf(z: number): number {
+  if (Number.isNaN(z)) return NaN;
+  const half = gammaincc(0.5, (z * z) / 2) / 2;
+  return z >= 0 ? half : 1 - half;
+}
+
+/** Student's t upper tail P(T > t) with nu degrees of freedom (scipy.stats.t.sf): T^2 is F(1, nu). */
+export function tSf(t: number, nu: number): number {
+  if (!(nu > 0) || Number.isNaN(t)) return NaN;
+  const half = fSf(t * t, 1, nu) / 2;
+  return t >= 0 ? half : 1 - half;
+}
+
+/**
+ * Student's t quantile of upper tail p (scipy.stats.t.isf), 0 < p < 1/2: bisection on {@link tSf}, to a relative
+ * 1e-12. NaN outside that domain.
+ */
+export function tIsf(p: number, nu: number): number {
+  if (!(p > 0) || !(p < 0.5) || !(nu > 0)) return NaN;
+  let lo = 0;
+  let hi = 1;
+  while (tSf(hi, nu) > p) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1e300) return Infinity;
+  }
+  for (let i = 0; i < 400 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (tSf(mid, nu) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }

@@ -36,7 +36,7 @@ export {
 } from './chi2.js';
 export type { CategoryCounts, CategoricalOptions, ChiSquaredResult } from './chi2.js';
 export { gammaincc, gammainc, lgamma, chi2Sf } from './gamma.js';
-export { betainc, fSf } from './beta.js';
+export { betainc, fSf, normalSf, tIsf, tSf } from './beta.js';
 export {
   binomialSf,
   compareCategorical,
@@ -65,6 +65,9 @@ export {
   rowExpectations,
   monthEdge,
   pushMonthEdge,
+  pushWeekdayLevel,
+  weekdayBaseExpected,
+  subDaily,
   MONTH_EDGE_RUNS,
   youngWeek,
   pushSeasonal,
@@ -75,5 +78,12 @@ export {
   DEFAULT_ROW_MIN_Z,
   ROWS_PER_SEASON_SLOT,
 } from './seasonal.js';
-export type { MonthEdges, RowExpectation, Seasonality, SeasonGrouping, SeasonalFit } from './seasonal.js';
+export type {
+  MonthEdges,
+  WeekdayLevels,
+  RowExpectation,
+  Seasonality,
+  SeasonGrouping,
+  SeasonalFit,
+} from './seasonal.js';
 export type { BenjaminiHochbergResult } from './fdr.js';

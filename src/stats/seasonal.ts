@@ -1,5 +1,5 @@
 import { MAD_NORMAL_SCALE, MEANAD_NORMAL_SCALE, median } from './baseline.js';
-import { fSf } from './beta.js';
+import { fSf, normalSf, tIsf } from './beta.js';
 
 /** How a row count's expected value is found: a calendar slot's own history, or the node's overall one. */
 export type Seasonality = 'none' | 'daily' | 'weekly' | 'auto';
@@ -64,13 +64,19 @@ export function pushSeasonal(
   }
 }
 
-/** Robust standard deviation: 1.4826 x MAD around `center`, else sqrt(pi/2) x mean absolute deviation. */
+/**
+ * Robust standard deviation of residuals (around 0): the larger of 1.4826 x their MAD and sqrt(pi/2) x their
+ * mean absolute deviation (both the sd at the normal). Over a handful of runs the MAD is the middle one of a
+ * few deviations and can lie far below the spread: 7 daily counts of active customers (1,333 to 1,396) have a
+ * MAD of 5 customers and an sd of 21, and 1,456 customers the next Monday read as z = 4.1 (the pandas set,
+ * full size, seed 7). The mean absolute deviation uses every run and is still linear in an outlier.
+ */
 function robustScale(residuals: readonly number[]): number {
   if (residuals.length === 0) return 0;
   const abs = residuals.map(Math.abs);
   const mad = median(abs) * MAD_NORMAL_SCALE;
-  if (mad > 0) return mad;
-  return (abs.reduce((a, x) => a + x, 0) / abs.length) * MEANAD_NORMAL_SCALE;
+  const meanAd = (abs.reduce((a, x) => a + x, 0) / abs.length) * MEANAD_NORMAL_SCALE;
+  return Math.max(mad, meanAd);
 }
 
 const lg = (x: number): number => Math.log1p(Math.max(0, x));
@@ -219,9 +225,10 @@ function clearest(fits: readonly (SeasonalFit | undefined)[]): SeasonalFit | und
 export interface RowExpectation {
   /**
    * The seasonality used: the slot's own history, the node's overall one ('none'), or (auto only) the
-   * earlier runs on the same edge of a month ('month-end': its last UTC day; 'month-start': its first).
+   * earlier runs on the same edge of a month ('month-end': its last UTC day; 'month-start': its first), or a
+   * sub-daily node's hour moved by its weekday's level ('hour-and-weekday', {@link WeekdayLevels}).
    */
-  seasonality: 'none' | SeasonGrouping | 'month-end' | 'month-start';
+  seasonality: 'none' | SeasonGrouping | 'month-end' | 'month-start' | 'hour-and-weekday';
   /** Median of the healthy runs behind it. */
   expected: number;
   /** How many healthy runs. */
@@ -240,17 +247,36 @@ export interface RowExpectation {
    * (auto) while the history is too young to know whether the node is weekly.
    */
   undetermined?: true;
+  /** (auto) The grouping was established by its F test (p <= {@link SEASONAL_MAX_P}), not only suggested. */
+  established?: true;
 }
 
 /**
- * How much wider a band of k spreads must be when the spread is estimated from `residuals` values: the
- * Cornish-Fisher first term of Student's t quantile, t = k (1 + (k^2 + 1) / (4 nu)), with nu = 0.37 x
- * residuals (the MAD's efficiency at the normal), so that the band keeps its normal-theory false rate.
+ * How much wider a band of k spreads must be when the spread is estimated from `residuals` values, so that it
+ * keeps its normal-theory false rate: Student's t quantile at the normal's tail beyond k, over k, with
+ * nu = {@link SPREAD_EFFICIENCY} x residuals degrees of freedom (the spread is never below the mean absolute
+ * deviation's estimate, {@link robustScale}, so it is underestimated no more often than that alone).
  */
 export function smallSampleFactor(residuals: number, k = DEFAULT_ROW_MIN_Z): number {
-  const nu = Math.max(1, 0.37 * residuals);
-  return 1 + (k * k + 1) / (4 * nu);
+  const nu = Math.max(1, SPREAD_EFFICIENCY * residuals);
+  const key = `${k}/${nu}`;
+  let f = FACTORS.get(key);
+  if (f === undefined) {
+    f = k > 0 ? Math.max(1, tIsf(normalSf(k), nu) / k) : 1;
+    if (Number.isNaN(f)) f = 1;
+    if (FACTORS.size < 10_000) FACTORS.set(key, f);
+  }
+  return f;
 }
+
+/** Memo of {@link smallSampleFactor} by (k, nu): the quantile is a bisection, the arguments a handful. */
+const FACTORS = new Map<string, number>();
+
+/**
+ * The asymptotic efficiency at the normal of the mean absolute deviation as an estimate of the sd (0.876):
+ * the spread's degrees of freedom per residual.
+ */
+export const SPREAD_EFFICIENCY = 0.88;
 
 /** The standard deviation of a count's rounding to whole rows: sqrt(1/12) of a row. */
 export const ROUNDING_SD = Math.sqrt(1 / 12);
@@ -277,6 +303,8 @@ function expectation(
   residuals: number,
   /** The counts' index of dispersion pooled over a seasonal fit's slots; else that of `values`. */
   pooled?: number,
+  /** At most this noise (after its small-sample factor): the history's overall one, for a slot's. */
+  noiseCap = Infinity,
 ): RowExpectation {
   const expected = median(values);
   const raw = expected === 0 ? (rows === 0 ? 0 : Infinity) : (rows - expected) / Math.abs(expected);
@@ -289,7 +317,8 @@ function expectation(
   // A count is known to one row: its spread is at least a rounding's, sqrt(1/12) of a row (Sheppard's
   // correction), added in variance. A 15-row export (the top tenth of ~150 customers) that was 15 in 8 of 9
   // runs and 14 once has a spread of a tenth of a row by its MAD, and 13 rows read as z = -6.
-  const own = Math.hypot(noise, ROUNDING_SD / (1 + expected)) * smallSampleFactor(residuals);
+  const factor = smallSampleFactor(residuals);
+  const own = Math.hypot(Math.min(noise * factor, noiseCap), (ROUNDING_SD / (1 + expected)) * factor);
   // Whether the counts are counts of random events is told by a seasonal fit's slots pooled (the counts'
   // variance within their slots over their mean) far better than by a slot's few runs; a binomial count's
   // dispersion is 1 - p, so a quarter (events that happen to at most 3/4 of their population) is enough there.
@@ -297,7 +326,10 @@ function expectation(
   // happened to lie close read 135 against 104 as z = 4.0 (the pandas set, seasonality at full size, seed 5).
   const countLike = pooled !== undefined ? Math.max(pooled, dispersion(values)) >= 0.25 : dispersion(values) >= 0.5;
   const poisson = countLike ? poissonLogSd(expected) : 0;
-  const spread = Math.max(own, poisson) * Math.sqrt(1 + Math.PI / (2 * values.length));
+  // The median's own variance: pi/2 s^2 / n (its asymptotic efficiency, on the safe side from three runs on),
+  // and exactly s^2 / n for one or two runs, whose median is their mean.
+  const n = values.length;
+  const spread = Math.max(own, poisson) * Math.sqrt(1 + (n <= 2 ? 1 : Math.PI / 2) / n);
   const diff = lg(rows) - lg(expected);
   const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   return { seasonality, expected, runs: values.length, deviation, spread, z };
@@ -314,16 +346,25 @@ export function rowExpectations(
   recent: readonly number[],
   history: readonly [number, number][],
   edges?: MonthEdges,
+  weekdays?: WeekdayLevels,
 ): Record<Seasonality, RowExpectation> | undefined {
   if (recent.length === 0) return undefined;
   const overallNoise = robustScale(recent.map((x) => lg(x) - lg(median(recent))));
   const none = expectation(rows, 'none', recent, overallNoise, recent.length);
-  const seasonal = (grouping: SeasonGrouping, fit: SeasonalFit | undefined): RowExpectation => {
+  // A slot's runs are noisy around their level no more than the whole history is around its own, which holds
+  // them and the levels' differences: a spread estimated from a slot fit's few within-slot degrees of freedom
+  // (a weekday seen twice) is far less certain than the overall one, and is not taken above it.
+  const noiseCap = overallNoise * smallSampleFactor(recent.length);
+  const seasonal = (
+    grouping: SeasonGrouping,
+    fit: SeasonalFit | undefined,
+    hist: readonly [number, number][] = history,
+  ): RowExpectation => {
     const slot = seasonSlot(t, grouping);
-    const values = history.filter(([u]) => seasonSlot(u, grouping) === slot).map(([, r]) => r);
+    const values = hist.filter(([u]) => seasonSlot(u, grouping) === slot).map(([, r]) => r);
     if (values.length === 0) return { ...none, seasonality: grouping, undetermined: true };
     return fit && fit.spread > 0
-      ? expectation(rows, grouping, values, fit.spread, fit.residuals, fit.dispersion)
+      ? expectation(rows, grouping, values, fit.spread, fit.residuals, fit.dispersion, noiseCap)
       : expectation(rows, grouping, values, overallNoise, recent.length);
   };
   const dailyFit = seasonalFit(history, 'daily');
@@ -333,11 +374,31 @@ export function rowExpectations(
   const found = clearest([weeklyFit, dailyFit]);
   const chosen = found === undefined ? undefined : found.grouping === 'daily' ? daily : weekly;
   let auto: RowExpectation = none;
-  if (found && chosen && !chosen.undetermined && found.p <= SEASONAL_MAX_P) auto = chosen;
+  if (found && chosen && !chosen.undetermined && found.p <= SEASONAL_MAX_P) auto = { ...chosen, established: true };
   else if (youngWeek(t, history)) auto = { ...none, undetermined: true };
   else if (chosen && !chosen.undetermined) auto = milder(none, chosen);
   else if (!found && dailyFit === undefined && youngDay(history))
     auto = daily.undetermined ? daily : seasonal('daily', undefined);
+  if (
+    weekdays !== undefined &&
+    weekdays.length > 0 &&
+    auto.undetermined !== true &&
+    auto.seasonality === 'daily' &&
+    subDaily(history)
+  ) {
+    // The hours are fitted on the runs with their weekday's level taken out (an hourly feed's quiet weekend
+    // is not noise of its hours), and the run's weekday's level is put back on its hour's expectation.
+    const offsets = weekdayOffsets(weekdays);
+    const adjusted = history.map(([u, r]): [number, number] => [
+      u,
+      Math.max(0, Math.expm1(lg(r) - (offsets[new Date(u).getUTCDay()] ?? 0))),
+    ]);
+    const fit = seasonalFit(adjusted, 'daily');
+    if (fit) {
+      const base = { ...seasonal('daily', fit, adjusted), ...(auto.established ? { established: true as const } : {}) };
+      auto = base.undetermined === true ? auto : weekdayLevel(rows, t, base, weekdays);
+    }
+  }
   const edge = monthEdge(t);
   if (edge !== undefined && edges !== undefined && auto.undetermined !== true) {
     const subDaily = cadence(history) < DAY / 2;
@@ -479,4 +540,106 @@ export function youngWeek(t: number, history: readonly [number, number][]): bool
   // Sub-daily nodes show their weekly pattern within each day's many runs only after a week too, but
   // holding their verdicts for a week would blind them: they are judged, and may set `seasonality: weekly`.
   return cadence(history) >= DAY / 2;
+}
+
+/**
+ * A sub-daily node's days, as the mean of log(rows / what the run's hour expected) over each UTC day's runs:
+ * [start of the UTC day ms, sum of the logs, runs], oldest first, at most {@link WEEKDAY_DAYS} days per UTC
+ * day of the week. An hourly feed with quiet weekends has a weekly pattern on top of its daily one, which
+ * neither the hour-of-day slots (mostly weekdays) nor the day-of-week slots (all hours) hold. Flagged runs are
+ * kept too: a node's first weekend is flagged (it cannot be known yet), and unlearned every later one would be.
+ */
+export type WeekdayLevels = [number, number, number][];
+
+/** Days kept per UTC day of the week in {@link WeekdayLevels}. */
+export const WEEKDAY_DAYS = 2;
+
+/**
+ * Whether a node runs more often than twice a day (by its seasonal history): the nodes whose weekdays are
+ * learned as {@link WeekdayLevels}.
+ */
+export function subDaily(history: readonly [number, number][]): boolean {
+  return history.length >= 2 && cadence(history) < DAY / 2;
+}
+
+/**
+ * The expectation a run's hour gives, before its weekday: the base of {@link WeekdayLevels}. Undefined for a
+ * node whose hours are not its grouping (yet).
+ */
+function weekdayBase(e: Record<Seasonality, RowExpectation>): RowExpectation | undefined {
+  // Only against the hours: a day's level against a node's overall level (a first day, before its cycle is
+  // known) would be its cycle's, not its weekday's.
+  return e.auto.undetermined !== true && e.auto.seasonality === 'daily' ? e.auto : undefined;
+}
+
+/**
+ * Adds a sub-daily run to its day's level (`base` is what its hour expected: {@link weekdayBase} of its
+ * expectations without the weekday levels).
+ */
+export function pushWeekdayLevel(levels: WeekdayLevels, t: number, rows: number, expected: number): void {
+  const log = Math.log1p(Math.max(0, rows)) - Math.log1p(Math.max(0, expected));
+  if (!Number.isFinite(t) || !(expected > 0) || !Number.isFinite(log)) return;
+  const day = Math.floor(t / DAY) * DAY;
+  const at = levels.findIndex(([d]) => d === day);
+  if (at >= 0) {
+    levels[at]![1] += log;
+    levels[at]![2] += 1;
+    return;
+  }
+  let i = levels.length;
+  while (i > 0 && levels[i - 1]![0] > day) i--;
+  levels.splice(i, 0, [day, log, 1]);
+  const dow = new Date(day).getUTCDay();
+  const same = levels.filter(([d]) => new Date(d).getUTCDay() === dow);
+  if (same.length > WEEKDAY_DAYS) levels.splice(levels.indexOf(same[0]!), 1);
+}
+
+/** The row expectation of `rows` at `t` without weekday levels, as {@link pushWeekdayLevel} needs it. */
+export function weekdayBaseExpected(
+  rows: number,
+  t: number,
+  recent: readonly number[],
+  history: readonly [number, number][],
+): number | undefined {
+  if (!subDaily(history)) return undefined;
+  const e = rowExpectations(rows, t, recent, history);
+  return e ? weekdayBase(e)?.expected : undefined;
+}
+
+/** Each UTC day of the week's level (the median of its days' mean log ratios), where one was seen. */
+function weekdayOffsets(levels: WeekdayLevels): (number | undefined)[] {
+  const by: number[][] = [[], [], [], [], [], [], []];
+  for (const [d, sum, n] of levels) by[new Date(d).getUTCDay()]!.push(sum / n);
+  return by.map((logs) => (logs.length > 0 ? median(logs) : undefined));
+}
+
+/**
+ * A sub-daily run against its hour's expectation (`base`, fitted without the weekdays' levels) moved by its
+ * weekday's level (the earlier days on this UTC day of the week). Established when it repeated (two such days,
+ * each beyond MONTH_EDGE_MIN_Z of the hour's spreads, on one side): the weekday's level alone; until then the
+ * run must stand out from both. `base` itself without an earlier day on this weekday.
+ */
+function weekdayLevel(rows: number, t: number, base: RowExpectation, levels: WeekdayLevels): RowExpectation {
+  const today = Math.floor(t / DAY) * DAY;
+  const dow = new Date(t).getUTCDay();
+  const logs = levels.filter(([d]) => d < today && new Date(d).getUTCDay() === dow).map(([, sum, n]) => sum / n);
+  if (logs.length === 0 || !(base.expected > 0)) return base;
+  const expected = Math.max(0, Math.expm1(Math.log1p(base.expected) + median(logs)));
+  if (!(expected > 0)) return base;
+  const raw = (rows - expected) / expected;
+  const diff = lg(rows) - lg(expected);
+  const z = base.spread > 0 ? diff / base.spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+  const e: RowExpectation = {
+    ...base,
+    seasonality: 'hour-and-weekday',
+    expected,
+    runs: logs.length,
+    deviation: raw,
+    z,
+  };
+  const established =
+    logs.length >= 2 &&
+    base.spread > 0 &&
+    (logs.every((x) => x > MONTH_EDGE_MIN_Z * base.spread) || logs.every((x) => x < -MONTH_EDGE_MIN_Z * base.spread));
+  return established ? e : milder(base, e);
 }

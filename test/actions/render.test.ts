@@ -176,6 +176,23 @@ describe('renderThreadReply', () => {
     expect(renderThreadReply({ ...withSymptom, changes: { runs_affected: 2 } })).toBeUndefined();
   });
 
+  it('a symptom joined below an open incident says why', () => {
+    const events = scenarioEvents({ bad: 2, oneByOne: true }).flat();
+    const withSymptom = events.find((e) => e.type === 'updated' && e.changes.new_symptoms)!;
+    const why = 'n03 changed with healthy inputs and no change of its own while n01 upstream is open (run r9)';
+    const text = renderThreadReply({
+      ...withSymptom,
+      changes: {
+        ...withSymptom.changes,
+        audit: [
+          { at: '2026-12-05T00:00:00.000Z', who: 'rootline-monitor', source: 'auto', action: 'symptom_attached', why },
+        ],
+      },
+    })!.text;
+    expect(text.split('\n')[0]).toBe(`:link: Joined to this incident: ${why}`);
+    expect(text).toContain(':arrow_down: Symptom downstream at `n02`');
+  });
+
   it('the resolution', () => {
     const resolved = scenarioEvents({ bad: 2, after: 3 })
       .flat()

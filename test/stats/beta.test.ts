@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { betainc, fSf } from '../../src/stats/index.js';
+import { betainc, fSf, normalSf, tIsf } from '../../src/stats/index.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/stats/fdist.json', import.meta.url), 'utf8')) as {
   f: { d1: number; d2: number; f: number; sf: number }[];
@@ -39,5 +39,24 @@ describe('the F distribution and betainc vs scipy (test/vectors/stats/fdist.json
     expect(betainc(2, 3, 1)).toBe(1);
     expect(betainc(2, 3, 1.5)).toBeNaN();
     expect(betainc(0, 3, 0.5)).toBeNaN();
+  });
+});
+
+describe("Student's t quantile vs scipy (test/vectors/stats/fdist.json, t)", () => {
+  const t = (vectors as unknown as { t: { nu: number; k: number; p: number; isf: number }[] }).t;
+
+  it('normalSf is within 1e-12 relative of scipy.stats.norm.sf at each tail', () => {
+    for (const v of t) expect(Math.abs(normalSf(v.k) - v.p) / v.p).toBeLessThan(1e-12);
+  });
+
+  it('tIsf is within 1e-9 relative of scipy.stats.t.isf, fractional degrees of freedom included', () => {
+    expect(t.length).toBe(50);
+    for (const v of t) expect(Math.abs(tIsf(v.p, v.nu) - v.isf) / v.isf, `nu ${v.nu} k ${v.k}`).toBeLessThan(1e-9);
+  });
+
+  it('is NaN outside 0 < p < 1/2', () => {
+    expect(tIsf(0, 3)).toBeNaN();
+    expect(tIsf(0.5, 3)).toBeNaN();
+    expect(tIsf(0.01, 0)).toBeNaN();
   });
 });
