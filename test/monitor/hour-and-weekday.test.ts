@@ -47,7 +47,7 @@ function run(days: number, seed: number, fault: (i: number) => number = () => 1)
     const mean = level(t) * fault(i);
     const rows = Math.max(0, Math.round(mean + Math.sqrt(mean) * (rnd() + rnd() + rnd() - 1.5) * 2));
     const out = core.processBatch([report(t, rows)]);
-    for (const f of out.findings) if (f.metric === "row_count") found.push({ ...f, i });
+    for (const f of out.findings) if (f.metric === 'row_count') found.push({ ...f, i });
   }
   return { core, found };
 }
