@@ -828,6 +828,10 @@ export function slotColumns(profile: Profile): Record<string, SlotColumn> {
 
 /** The least time a long-horizon reference epoch spans (a week: a weekly cycle, an age's growth). */
 export const HORIZON_EPOCH_SPAN_MS = 7 * 86_400_000;
+/** A node whose epoch's runs are closer than this on average runs more than twice a day. */
+const HORIZON_SUB_DAILY_GAP_MS = 12 * 3_600_000;
+/** Runs a sub-daily node's collecting epoch keeps of each UTC hour of the day (its capacity: 24 times this). */
+export const HORIZON_HOUR_RUNS = 2;
 /** CUSUM reference value k and the clip of each increment, in reference spreads (docs/statistics.md). */
 export const CUSUM_K = 0.5;
 export const CUSUM_CLIP = 3;
@@ -909,13 +913,36 @@ function collectEpoch(
   const flat = flatEpoch(h);
   flat.push(mean, sd, n, Number.isFinite(t) ? t : NaN);
   const count = flat.length / EPOCH_STRIDE;
-  if (count < size) return;
-  // A node that runs many times a day has not seen a week in `size` runs: its slow movements (an age that
-  // grows by a day a day, a weekly cycle) would look like a creep. Its epoch goes on until it spans a week,
-  // every other run dropped whenever it holds `size` runs (bounded as before, and spread over the week).
   const first = flat[3]!;
   const last = flat[flat.length - 1]!;
-  if (Number.isFinite(first) && Number.isFinite(last) && last - first < HORIZON_EPOCH_SPAN_MS) {
+  const timed = Number.isFinite(first) && Number.isFinite(last);
+  // A node that runs more than twice a day keeps two runs of each hour of the day: its mean may follow the
+  // hour (busy afternoons), and its reference must hold every hour, not a few of them.
+  const subDay = timed && count >= 2 && (last - first) / (count - 1) < HORIZON_SUB_DAILY_GAP_MS;
+  const capacity = subDay ? Math.max(size, HORIZON_HOUR_RUNS * 24) : size;
+  if (count < capacity) return;
+  // A node that runs many times a day has not seen a week in `capacity` runs: its slow movements (an age that
+  // grows by a day a day, a weekly cycle) would look like a creep. Its epoch goes on until it spans a week,
+  // bounded: a sub-daily node drops a middle run of the hour of the day it holds most of (its hours stay
+  // covered, each hour's oldest and newest runs spread over the week); any other, every other run.
+  if (timed && last - first < HORIZON_EPOCH_SPAN_MS) {
+    if (subDay) {
+      if (count > capacity) {
+        const hours = new Map<number, number[]>();
+        for (let r = 0; r < count; r++) {
+          const u = flat[r * EPOCH_STRIDE + 3]!;
+          const hour = Number.isFinite(u) ? new Date(u).getUTCHours() : -1;
+          const list = hours.get(hour);
+          if (list) list.push(r);
+          else hours.set(hour, [r]);
+        }
+        let fullest: number[] = [];
+        for (const list of hours.values()) if (list.length > fullest.length) fullest = list;
+        // Its oldest and newest stay: the hour's runs spread over the week until the epoch spans it.
+        flat.splice(fullest[1]! * EPOCH_STRIDE, EPOCH_STRIDE);
+      }
+      return;
+    }
     const kept: number[] = [];
     for (let i = 0; i < count; i += 2) for (let k = 0; k < EPOCH_STRIDE; k++) kept.push(flat[i * EPOCH_STRIDE + k]!);
     h.epoch = kept;
