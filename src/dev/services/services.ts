@@ -38,6 +38,11 @@ interface ServiceDef {
   ready?(cfg: HarnessConfig): Promise<void>;
   /** The signal that shuts it down cleanly; SIGTERM unless set. */
   stopSignal?: NodeJS.Signals;
+  /**
+   * The data a failed start may be stuck on (the harness's own test data, disposable): removed once, and the
+   * service started again, when it does not become healthy on it. Undefined: no second start.
+   */
+  resettableData?(dir: string): string | undefined;
 }
 
 async function httpOk(url: string, init: RequestInit = {}, timeoutMs = 1500): Promise<Response | undefined> {
@@ -53,6 +58,12 @@ const KAFKA: ServiceDef = {
   name: 'kafka',
   title: 'Kafka (KRaft)',
   ports: ['kafka', 'kafkaController'],
+  // A KRaft log directory left by a start that was killed half-way can keep the controller from ever
+  // registering its broker ("NotControllerException: the active controller appears to be node 1" forever).
+  resettableData: (dir) => {
+    const data = join(dir, 'data');
+    return existsSync(join(data, 'meta.properties')) ? data : undefined;
+  },
   async prepare(cfg, dir) {
     const { kafkaLibs } = installPaths(cfg.cacheDir);
     const dataDir = join(dir, 'data');
@@ -307,22 +318,33 @@ async function ensureRunning(cfg: HarnessConfig, def: ServiceDef, log: Log): Pro
     }
   }
   await mkdir(f.dir, { recursive: true });
-  const launch = await def.prepare(cfg, f.dir);
-  const pid = startDetached({
-    service: def.name,
-    ...launch,
-    logFile: f.logFile,
-    pidFile: f.pidFile,
-    ports: def.ports.map((p) => cfg.ports[p]),
-  });
-  log(`${def.title}: started (pid ${pid}), waiting until healthy`);
+  const start = async (): Promise<void> => {
+    const launch = await def.prepare(cfg, f.dir);
+    const pid = startDetached({
+      service: def.name,
+      ...launch,
+      logFile: f.logFile,
+      pidFile: f.pidFile,
+      ports: def.ports.map((p) => cfg.ports[p]),
+    });
+    log(`${def.title}: started (pid ${pid}), waiting until healthy`);
+    try {
+      await waitHealthy(cfg, def, pid, f.logFile);
+      await def.ready?.(cfg);
+    } catch (err: unknown) {
+      await stopProcess(pid, 5000, def.stopSignal);
+      rmSync(f.pidFile, { force: true });
+      throw err;
+    }
+  };
+  const stale = def.resettableData?.(f.dir);
   try {
-    await waitHealthy(cfg, def, pid, f.logFile);
-    await def.ready?.(cfg);
+    await start();
   } catch (err: unknown) {
-    await stopProcess(pid, 5000, def.stopSignal);
-    rmSync(f.pidFile, { force: true });
-    throw err;
+    if (stale === undefined || !(err instanceof RootlineError) || err.code !== 'SERVICE_START_FAILED') throw err;
+    log(`${def.title} did not start on the data it kept in ${stale}; removing that data and starting it once more`);
+    rmSync(stale, { recursive: true, force: true });
+    await start();
   }
   return 'started';
 }
