@@ -46,7 +46,7 @@ import {
   keepColumnState,
   learnBaseline,
   learnRowCount,
-  learnMonthEdge,
+  learnCalendarLevels,
   shiftRowCounts,
   learnSummary,
   resetBaseline,
@@ -811,7 +811,7 @@ export class MonitorCore {
       if (!v.pending && v.findings.some((f) => f.metric === 'row_count')) {
         const o = (report.outputs ?? [])[0];
         const b = o ? own(node.outputs, o.dataset) : undefined;
-        if (b && o?.profile?.row_count !== undefined && learnMonthEdge(b, at, o.profile.row_count))
+        if (b && o?.profile?.row_count !== undefined && learnCalendarLevels(b, at, o.profile.row_count))
           out.dirty.add(stateKey.node(node.pipeline, node.node));
       }
       // A compatible schema change is the baseline at once, whatever else the run shows.

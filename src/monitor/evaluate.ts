@@ -1188,7 +1188,7 @@ export function learnSummary(
   const n = options.baselineRuns;
   b.healthy_runs += 1;
   if (summary.row_count !== undefined) {
-    learnMonthEdge(b, run.event_time, summary.row_count);
+    learnCalendarLevels(b, run.event_time, summary.row_count);
     pushBounded(b.row_counts, summary.row_count, n);
     pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
   }
@@ -1242,17 +1242,18 @@ export function learnRowCount(
 ): boolean {
   const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
   if (!b || !Number.isFinite(rows) || rows < 0) return false;
-  learnMonthEdge(b, at, rows);
+  learnCalendarLevels(b, at, rows);
   pushBounded(b.row_counts, rows, options.baselineRuns);
   pushSeasonal((b.row_seasons ??= []), at, rows);
   return true;
 }
 
 /**
- * Learns a run on a month's edge into the month-edge history, as the ratio of its rows to what its day
- * expected (before the run joins the other histories). Flagged runs too: see {@link MonthEdges}.
+ * Learns a run's row count into the calendar levels (before the run joins the other histories): a sub-daily
+ * node's day level ({@link learnWeekdayLevel}) and, on a month's edge, the month-edge history as the ratio of
+ * its rows to what its day expected. Flagged runs too: see {@link MonthEdges}.
  */
-export function learnMonthEdge(b: DatasetBaseline, t: number, rows: number): boolean {
+export function learnCalendarLevels(b: DatasetBaseline, t: number, rows: number): boolean {
   const weekday = learnWeekdayLevel(b, t, rows);
   if (!Number.isFinite(t) || monthEdge(t) === undefined || b.row_counts.length === 0) return weekday;
   const e = rowExpectations(rows, t, b.row_counts, b.row_seasons ?? []);

@@ -377,7 +377,7 @@ export function attributeRun(
         pipeline: rootRef.pipeline,
         culprit: rootRef.node,
         culprit_ref: rootRef,
-        candidates: v.candidates.map((c) => (c.pipeline === rootRef.pipeline ? c.node : `${c.pipeline}/${c.node}`)),
+        candidates: v.candidates.map((c) => nodeLabel(c, rootRef.pipeline)),
         confidence: v.confidence,
         escalated,
         cause,
@@ -396,7 +396,7 @@ export function attributeRun(
         evidence: evidenceOf(v),
         symptoms: [],
         blast_radius: (ctx.descendants ?? ((r: NodeRef) => home.graph.descendants(r)))(rootRef).map((n) =>
-          n.pipeline === rootRef.pipeline ? n.node : `${n.pipeline}/${n.node}`,
+          nodeLabel(n, rootRef.pipeline),
         ),
         actions: [],
         ...(lastGood

@@ -410,24 +410,18 @@ export function rowExpectations(
       .filter(([u]) => monthEdge(u) === edge && (!subDaily || seasonSlot(u, 'daily') === hour))
       .map(([, ratio]) => ratio);
     if (ratios.length > 0) {
-      const base = auto;
-      const expected = base.expected * median(ratios);
-      const raw = (rows - expected) / expected;
-      const diff = lg(rows) - lg(expected);
-      const z = base.spread > 0 ? diff / base.spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+      // A month-end 30% short of its close is 12% over a plain Tuesday, within a Tuesday's noise: once the
+      // edge's level is established it is the expectation alone.
+      const expected = auto.expected * median(ratios);
       const seasonality = edge === 'end' ? ('month-end' as const) : ('month-start' as const);
-      // Established when it repeated: two edges or more, each further from the day's level than
-      // MONTH_EDGE_MIN_Z of its spreads, all on one side. Then the edge's level alone is the expectation (a
-      // month-end 30% short of its close is 12% over a plain Tuesday, within a Tuesday's noise); until then the
-      // run must stand out from both.
-      const logs = ratios.map((q) => Math.log(q));
-      const established =
-        ratios.length >= 2 &&
-        base.spread > 0 &&
-        (logs.every((x) => x > MONTH_EDGE_MIN_Z * base.spread) ||
-          logs.every((x) => x < -MONTH_EDGE_MIN_Z * base.spread));
-      const e: RowExpectation = { seasonality, expected, runs: ratios.length, deviation: raw, spread: base.spread, z };
-      if (expected > 0) auto = established ? e : milder(base, e);
+      if (expected > 0)
+        auto = leveled(
+          rows,
+          auto,
+          expected,
+          ratios.map((q) => Math.log(q)),
+          seasonality,
+        );
     }
   }
   return { none, daily, weekly, auto };
@@ -625,16 +619,31 @@ function weekdayLevel(rows: number, t: number, base: RowExpectation, levels: Wee
   const logs = levels.filter(([d]) => d < today && new Date(d).getUTCDay() === dow).map(([, sum, n]) => sum / n);
   if (logs.length === 0 || !(base.expected > 0)) return base;
   const expected = Math.max(0, Math.expm1(Math.log1p(base.expected) + median(logs)));
-  if (!(expected > 0)) return base;
-  const raw = (rows - expected) / expected;
+  return expected > 0 ? leveled(rows, base, expected, logs, 'hour-and-weekday') : base;
+}
+
+/**
+ * A run against `base` moved to `expected` by a calendar level seen before (a month's edge, a sub-daily node's
+ * weekday): `logs` are that level's earlier occurrences, each the log of its rows over what its day or hour
+ * expected. Judged with the base's prediction spread (the level moves the count, not its noise). Established
+ * when it repeated (two occurrences or more, each beyond MONTH_EDGE_MIN_Z of those spreads, all on one side):
+ * the level alone is the expectation; until then the run must stand out from both.
+ */
+function leveled(
+  rows: number,
+  base: RowExpectation,
+  expected: number,
+  logs: readonly number[],
+  seasonality: RowExpectation['seasonality'],
+): RowExpectation {
   const diff = lg(rows) - lg(expected);
   const z = base.spread > 0 ? diff / base.spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   const e: RowExpectation = {
-    ...base,
-    seasonality: 'hour-and-weekday',
+    seasonality,
     expected,
     runs: logs.length,
-    deviation: raw,
+    deviation: (rows - expected) / expected,
+    spread: base.spread,
     z,
   };
   const established =
