@@ -27,20 +27,28 @@ import numpy as np  # noqa: E402
 
 from scenarios import SITUATIONS, generate  # noqa: E402
 from scenarios.core import stable_hash  # noqa: E402
+from scenarios.telemetry import TELEMETRY_SITUATIONS  # noqa: E402
+
+DOMAINS = {"commerce": SITUATIONS, "telemetry": TELEMETRY_SITUATIONS}
+"""The situations of each domain (commerce: scenarios/families.py; telemetry: scenarios/telemetry.py)."""
 
 COUNTS = {"small": 2, "full": 5}
 """Scenarios per situation (seasonality cycles through its weekly / hourly / month-end variants)."""
 
 
-def build_all(size: str, seed: int, situations: list[str] | None = None, per_situation: int | None = None) -> list:
-    """Every scenario of the set, deterministic given ``size`` and ``seed``."""
+def build_all(
+    size: str, seed: int, situations: list[str] | None = None, per_situation: int | None = None, domain: str = "commerce"
+) -> list:
+    """Every scenario of the set, deterministic given ``size``, ``seed`` and ``domain``."""
     out = []
     n = per_situation or COUNTS[size]
-    for name, builder in SITUATIONS.items():
+    for name, builder in DOMAINS[domain].items():
         if situations and name not in situations:
             continue
         for index in range(n):
-            scenario_seed = stable_hash(seed, name, index) & 0x7FFFFFFF
+            # commerce keeps its original seeds (its output is unchanged); other domains hash their name in
+            key = (seed, name, index) if domain == "commerce" else (seed, domain, name, index)
+            scenario_seed = stable_hash(*key) & 0x7FFFFFFF
             rng = np.random.default_rng(scenario_seed)
             out.append(builder(rng, size, scenario_seed, index))
     return out
@@ -51,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", choices=sorted(COUNTS), default="small")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True, help="output folder (created; existing scenarios overwritten)")
-    ap.add_argument("--situations", help="comma-separated subset of: " + ",".join(SITUATIONS))
+    ap.add_argument("--domain", choices=sorted(DOMAINS), default="commerce",
+                    help="which pipelines: commerce (default) or telemetry (IoT sensor readings)")
+    ap.add_argument("--situations", help="comma-separated subset of the domain's situations (commerce: "
+                    + ",".join(SITUATIONS) + "; telemetry: " + ",".join(TELEMETRY_SITUATIONS) + ")")
     ap.add_argument("--per-situation", type=int, help="scenarios per situation (default: 2 small, 5 full)")
     ap.add_argument(
         "--sketch",
@@ -62,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     chosen = args.situations.split(",") if args.situations else None
-    unknown = [s for s in chosen or [] if s not in SITUATIONS]
+    unknown = [s for s in chosen or [] if s not in DOMAINS[args.domain]]
     if unknown:
         ap.error(f"unknown situations: {unknown}")
     t0 = time.perf_counter()
-    scenarios = build_all(args.size, args.seed, chosen, args.per_situation)
+    scenarios = build_all(args.size, args.seed, chosen, args.per_situation, args.domain)
     args.out.mkdir(parents=True, exist_ok=True)
     summaries = []
     for scn in scenarios:
@@ -88,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "size": args.size,
         "seed": args.seed,
         "sketch": args.sketch,
+        **({"domain": args.domain} if args.domain != "commerce" else {}),
         "seconds": round(time.perf_counter() - t0, 1),
         "totals": total,
         "scenarios": summaries,

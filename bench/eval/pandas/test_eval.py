@@ -26,6 +26,8 @@ import score  # noqa: E402
 from rootline_emitter import validate_report  # noqa: E402
 
 SUBSET = ["late_duplicate", "silent_node", "intended_changes", "cross_pipeline", "bad_imputation"]
+TELE_SUBSET = ["late_duplicate", "silent_node", "intended_changes", "cross_pipeline", "timezone_shift"]
+DATASETS = ["dataset", "tele_dataset"]
 
 
 def _load(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -42,7 +44,17 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_every_report_is_valid(dataset: Path) -> None:
+@pytest.fixture(scope="module")
+def tele_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tele")
+    assert gen.main(["--domain", "telemetry", "--size", "small", "--seed", "7", "--out", str(out), "--situations",
+                     ",".join(TELE_SUBSET), "--per-situation", "1", "--sketch", "sample"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("which", DATASETS)
+def test_every_report_is_valid(which: str, request: pytest.FixtureRequest) -> None:
+    dataset: Path = request.getfixturevalue(which)
     for folder in sorted(p for p in dataset.iterdir() if p.is_dir()):
         _, reports = _load(folder)
         assert reports, folder.name
@@ -50,7 +62,9 @@ def test_every_report_is_valid(dataset: Path) -> None:
             assert validate_report(r) == [], (folder.name, r["node"], r["run_id"])
 
 
-def test_truth_is_consistent_with_reports(dataset: Path) -> None:
+@pytest.mark.parametrize("which", DATASETS)
+def test_truth_is_consistent_with_reports(which: str, request: pytest.FixtureRequest) -> None:
+    dataset: Path = request.getfixturevalue(which)
     for folder in sorted(p for p in dataset.iterdir() if p.is_dir()):
         truth, reports = _load(folder)
         keys = Counter((r["pipeline"], r["node"], r["run_id"]) for r in reports)
@@ -100,7 +114,9 @@ def test_truth_is_consistent_with_reports(dataset: Path) -> None:
                     assert (r["pipeline"], r["node"], r["run_id"]) in affected
 
 
-def test_late_parents_arrive_after_their_children(dataset: Path) -> None:
+@pytest.mark.parametrize("which", DATASETS)
+def test_late_parents_arrive_after_their_children(which: str, request: pytest.FixtureRequest) -> None:
+    dataset: Path = request.getfixturevalue(which)
     truth, reports = _load(dataset / "late_duplicate-000")
     first = {}
     for k, r in enumerate(reports):
@@ -122,6 +138,41 @@ def test_cross_pipeline_upstream(dataset: Path) -> None:
     assert cross and all(u["pipeline"] == "features" for u in cross)
     touched = {n["pipeline"] for n in truth["faults"][0]["touched_nodes"]}
     assert touched == {"features", "churn", "ltv", "marketing"}
+
+
+def test_telemetry_cross_pipeline_and_healthy_noise(tele_dataset: Path) -> None:
+    truth, reports = _load(tele_dataset / "cross_pipeline-000")
+    assert {p["name"] for p in truth["pipelines"]} == {"telemetry", "maintenance", "billing", "fleet_ml"}
+    cross = [u for r in reports for u in r.get("upstream", []) if "pipeline" in u]
+    assert cross and all(u["pipeline"] == "telemetry" and u["node"] == "device_rollup" for u in cross)
+    touched = {n["pipeline"] for n in truth["faults"][0]["touched_nodes"]}
+    assert touched == {"telemetry", "maintenance", "billing", "fleet_ml"}
+    assert truth["meta"]["domain"] == "telemetry"
+    # healthy noise: the raw feed's row count moves (outages, weekends, onboarding) and new device ids appear
+    rows = [r["outputs"][0]["profile"]["row_count"] for r in reports if r["node"] == "raw_readings"]
+    assert min(rows) < 0.97 * max(rows)
+    fault = truth["faults"][0]
+    start = fault["start_time"]
+    healthy = {(h["node"], h["run_id"]) for h in truth["healthy_node_runs"]}
+    before = [r for r in reports if r["node"] == "raw_readings" and r["event_time"] < start]
+    assert all(("raw_readings", r["run_id"]) in healthy for r in before)
+
+
+def test_telemetry_deterministic(tele_dataset: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert gen.main(["--domain", "telemetry", "--size", "small", "--seed", "7", "--out", str(again), "--situations",
+                     "timezone_shift,intended_changes", "--per-situation", "1", "--sketch", "sample"]) == 0
+    for name in ("timezone_shift-000", "intended_changes-000"):
+        for f in ("reports.jsonl", "truth.json"):
+            assert (tele_dataset / name / f).read_bytes() == (again / name / f).read_bytes(), (name, f)
+
+
+def test_telemetry_oracle_scores_perfectly(tele_dataset: Path, tmp_path: Path) -> None:
+    assert score.main(["--data", str(tele_dataset), "--write-oracle", str(tmp_path)]) == 0
+    overall = score.score_set(tele_dataset, tmp_path)["overall"]
+    assert overall["faults_expected"] >= 4
+    assert overall["culprit_right"] == overall["faults_expected"] == overall["detected"]
+    assert overall["false_incidents"] == 0 and overall["change_violations"] == 0
 
 
 def test_deterministic(dataset: Path, tmp_path: Path) -> None:
