@@ -27,10 +27,12 @@ import numpy as np  # noqa: E402
 
 from scenarios import SITUATIONS, generate  # noqa: E402
 from scenarios.core import stable_hash  # noqa: E402
+from scenarios.ledger import LEDGER_SITUATIONS  # noqa: E402
 from scenarios.telemetry import TELEMETRY_SITUATIONS  # noqa: E402
 
-DOMAINS = {"commerce": SITUATIONS, "telemetry": TELEMETRY_SITUATIONS}
-"""The situations of each domain (commerce: scenarios/families.py; telemetry: scenarios/telemetry.py)."""
+DOMAINS = {"commerce": SITUATIONS, "telemetry": TELEMETRY_SITUATIONS, "ledger": LEDGER_SITUATIONS}
+"""The situations of each domain (commerce: scenarios/families.py; telemetry: scenarios/telemetry.py; ledger:
+scenarios/ledger.py)."""
 
 COUNTS = {"small": 2, "full": 5}
 """Scenarios per situation (seasonality cycles through its weekly / hourly / month-end variants)."""
@@ -60,9 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True, help="output folder (created; existing scenarios overwritten)")
     ap.add_argument("--domain", choices=sorted(DOMAINS), default="commerce",
-                    help="which pipelines: commerce (default) or telemetry (IoT sensor readings)")
+                    help="which pipelines: commerce (default), telemetry (IoT sensor readings) or ledger (payments, FX)")
     ap.add_argument("--situations", help="comma-separated subset of the domain's situations (commerce: "
-                    + ",".join(SITUATIONS) + "; telemetry: " + ",".join(TELEMETRY_SITUATIONS) + ")")
+                    + ",".join(SITUATIONS) + "; telemetry: " + ",".join(TELEMETRY_SITUATIONS) + "; ledger: "
+                    + ",".join(LEDGER_SITUATIONS) + ")")
     ap.add_argument("--per-situation", type=int, help="scenarios per situation (default: 2 small, 5 full)")
     ap.add_argument(
         "--sketch",

@@ -27,7 +27,8 @@ from rootline_emitter import validate_report  # noqa: E402
 
 SUBSET = ["late_duplicate", "silent_node", "intended_changes", "cross_pipeline", "bad_imputation"]
 TELE_SUBSET = ["late_duplicate", "silent_node", "intended_changes", "cross_pipeline", "timezone_shift"]
-DATASETS = ["dataset", "tele_dataset"]
+LEDGER_SUBSET = ["late_duplicate", "silent_node", "intended_changes", "cross_pipeline", "fx_stale"]
+DATASETS = ["dataset", "tele_dataset", "ledger_dataset"]
 
 
 def _load(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -49,6 +50,14 @@ def tele_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tele")
     assert gen.main(["--domain", "telemetry", "--size", "small", "--seed", "7", "--out", str(out), "--situations",
                      ",".join(TELE_SUBSET), "--per-situation", "1", "--sketch", "sample"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def ledger_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ledger")
+    assert gen.main(["--domain", "ledger", "--size", "small", "--seed", "7", "--out", str(out), "--situations",
+                     ",".join(LEDGER_SUBSET), "--per-situation", "1", "--sketch", "sample"]) == 0
     return out
 
 
@@ -158,18 +167,34 @@ def test_telemetry_cross_pipeline_and_healthy_noise(tele_dataset: Path) -> None:
     assert all(("raw_readings", r["run_id"]) in healthy for r in before)
 
 
-def test_telemetry_deterministic(tele_dataset: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("domain", "which", "names"), [
+    ("telemetry", "tele_dataset", ["timezone_shift", "intended_changes"]),
+    ("ledger", "ledger_dataset", ["fx_stale", "intended_changes"]),
+])
+def test_other_domains_deterministic(domain: str, which: str, names: list[str], request: pytest.FixtureRequest,
+                                     tmp_path: Path) -> None:
+    dataset: Path = request.getfixturevalue(which)
     again = tmp_path / "again"
-    assert gen.main(["--domain", "telemetry", "--size", "small", "--seed", "7", "--out", str(again), "--situations",
-                     "timezone_shift,intended_changes", "--per-situation", "1", "--sketch", "sample"]) == 0
-    for name in ("timezone_shift-000", "intended_changes-000"):
+    assert gen.main(["--domain", domain, "--size", "small", "--seed", "7", "--out", str(again), "--situations",
+                     ",".join(names), "--per-situation", "1", "--sketch", "sample"]) == 0
+    for name in names:
         for f in ("reports.jsonl", "truth.json"):
-            assert (tele_dataset / name / f).read_bytes() == (again / name / f).read_bytes(), (name, f)
+            assert (dataset / f"{name}-000" / f).read_bytes() == (again / f"{name}-000" / f).read_bytes(), (name, f)
 
 
-def test_telemetry_oracle_scores_perfectly(tele_dataset: Path, tmp_path: Path) -> None:
-    assert score.main(["--data", str(tele_dataset), "--write-oracle", str(tmp_path)]) == 0
-    overall = score.score_set(tele_dataset, tmp_path)["overall"]
+def test_ledger_cross_pipeline(ledger_dataset: Path) -> None:
+    truth, reports = _load(ledger_dataset / "cross_pipeline-000")
+    assert {p["name"] for p in truth["pipelines"]} == {"ledger", "finance_reporting", "tax", "risk"}
+    cross = [u for r in reports for u in r.get("upstream", []) if "pipeline" in u]
+    assert cross and all(u["pipeline"] == "ledger" and u["node"] == "convert_fx" for u in cross)
+    assert {n["pipeline"] for n in truth["faults"][0]["touched_nodes"]} == {"ledger", "finance_reporting", "tax", "risk"}
+
+
+@pytest.mark.parametrize("which", ["tele_dataset", "ledger_dataset"])
+def test_other_domains_oracle_scores_perfectly(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    dataset: Path = request.getfixturevalue(which)
+    assert score.main(["--data", str(dataset), "--write-oracle", str(tmp_path)]) == 0
+    overall = score.score_set(dataset, tmp_path)["overall"]
     assert overall["faults_expected"] >= 4
     assert overall["culprit_right"] == overall["faults_expected"] == overall["detected"]
     assert overall["false_incidents"] == 0 and overall["change_violations"] == 0

@@ -83,7 +83,7 @@ class Shape:
     interval: dt.timedelta = DAY
     offset: dt.timedelta = dt.timedelta(hours=1, minutes=30)
     devices: int = 600
-    """Devices at the end of the scenario (85% exist at the start, the rest onboard in batches)."""
+    """Devices at the end of the scenario (the fleet grows ~0.15% a day; new sites open)."""
     sites: int = 20
     base_rows: int = 3_000
     """Readings per run at activity 1 (before duplicates)."""
@@ -99,8 +99,8 @@ class Shape:
     noise_sd: float = 0.02
     outage_prob: float = 0.15
     """Chance per run that a cluster of 1-10% of the devices goes offline for 1-4 runs."""
-    dup_range: tuple[float, float] = (0.08, 0.2)
-    """Share of readings retransmitted (at-least-once delivery), drawn per run."""
+    dup_rate: float = 0.12
+    """Share of readings retransmitted (at-least-once delivery); each run draws within +-15% of it."""
     glitch_range: tuple[float, float] = (0.005, 0.04)
     """Share of glitch values (removed by drop_outliers), drawn per run."""
     office_share: float = 0.4
@@ -143,11 +143,16 @@ def _fleet(ctx: RunCtx, shape: Shape) -> dict[str, Any]:
     st["type_name"] = np.array(SENSOR_TYPES, dtype=object)[stype]
     st["device_id"] = np.array([f"d{x:08x}" for x in rng.choice(2**32, d, replace=False)], dtype=object)
     st["model"] = np.array([rng.choice(MODELS[SENSOR_TYPES[t]]) for t in stype], dtype=object)
-    # onboarding: 85% installed before the first run, the rest in batches every 2-5 runs
+    # onboarding: the fleet grows ~0.15% a day, devices installed in batches every 2-5 runs
     on = np.full(d, -1, dtype="int64")
-    late = rng.permutation(d)[: int(0.15 * d)]
+    days = shape.runs * shape.interval.total_seconds() / 86_400
+    late = rng.permutation(d)[: int(min(0.1, 0.005 + 0.0015 * days) * d)]
     batch_every = int(rng.integers(2, 6))
     on[late] = np.sort(rng.integers(1, max(2, shape.runs), late.size)) // batch_every * batch_every
+    # new sites open during the scenario (the tail of the site list): their devices onboard from then on
+    site_open = np.where(np.arange(shape.sites) >= max(2, int(0.95 * shape.sites)),
+                         rng.integers(3, max(4, shape.runs - 3), shape.sites), -1)
+    on = np.maximum(on, site_open[site])
     st["onboard"] = on
     st["registry_lag"] = (rng.random(d) < 0.3).astype("int64")
     # levels
@@ -296,7 +301,7 @@ def raw_readings(shape: Shape) -> Callable[[RunCtx, dict[str, pd.DataFrame]], pd
             }
         )
         # at-least-once delivery: retransmissions, same reading, later received_at
-        dup = df.sample(frac=rng.uniform(*shape.dup_range), random_state=int(rng.integers(2**31)))
+        dup = df.sample(frac=shape.dup_rate * rng.uniform(0.85, 1.15), random_state=int(rng.integers(2**31)))
         dup["received_at"] = dup["received_at"] + pd.to_timedelta(rng.integers(5, 600, len(dup)), "s")
         df = pd.concat([df, dup], ignore_index=True)
         df = df.sort_values("received_at", kind="stable").reset_index(drop=True)
@@ -740,7 +745,7 @@ def base_shape(rng: np.random.Generator, size: str, name: str = "telemetry", cad
         interval, offset = DAY, dt.timedelta(hours=1, minutes=30)
         rows = _int(rng, 1_500, 4_000) if small else _int(rng, 3_000, 12_000)
     elif cadence == "hourly":
-        runs = _int(rng, 72, 76) if small else _int(rng, 168, 240)
+        runs = _int(rng, 66, 70) if small else _int(rng, 168, 240)
         interval, offset = HOUR, dt.timedelta(minutes=12)
         rows = _int(rng, 500, 1_200) if small else _int(rng, 800, 3_000)
     else:
@@ -758,20 +763,21 @@ def base_shape(rng: np.random.Generator, size: str, name: str = "telemetry", cad
         devices=_int(rng, 200, 900) if small else _int(rng, 300, 3_000),
         sites=_int(rng, 6, 40),
         base_rows=rows,
-        registry=bool(rng.random() < 0.8),
-        outliers=bool(rng.random() < 0.8),
+        registry=bool(rng.random() < 0.7),
+        outliers=bool(rng.random() < 0.75),
         anomaly=bool(rng.random() < 0.6),
         alerts=bool(rng.random() < 0.7),
         kpis=bool(rng.random() < 0.7),
         branches=_int(rng, 0, 2) if small else _int(rng, 0, 6),
         lineage_prob=float(rng.choice([0.0, 0.5, 0.9])),
-        noise_sd=float(rng.uniform(0.01, 0.04)),
+        noise_sd=float(rng.uniform(0.005, 0.02)),
+        dup_rate=float(rng.uniform(0.03, 0.15)),
         outage_prob=float(rng.uniform(0.05, 0.25)),
-        office_share=float(rng.uniform(0.2, 0.6)),
+        office_share=float(rng.uniform(0.2, 0.6)) if rng.random() < 0.6 else 0.0,
         rollout=(r0, int(_int(rng, 14, 21) * rpd)) if rng.random() < 0.6 and days > 3 else None,
     )
     shape = dataclasses.replace(shape, **over)
-    limit = (9 if cadence == "daily" else 6) if small else 18
+    limit = (10 if cadence == "daily" else 7) if small else 18
     for opt in ("branches", "alerts", "kpis", "anomaly"):
         while node_count(shape) > limit and getattr(shape, opt):
             if opt == "branches":
@@ -800,6 +806,8 @@ def _meta(shape: Shape, pipe: Pipeline, **extra: Any) -> dict[str, Any]:
         "base_rows": shape.base_rows,
         "firmware_rollout": list(shape.rollout) if shape.rollout else None,
         "outage_prob": round(shape.outage_prob, 3),
+        "office_share": round(shape.office_share, 3),
+        "retransmission_rate": round(shape.dup_rate, 3),
         **extra,
     }
 
@@ -911,7 +919,7 @@ def small_samples(rng: np.random.Generator, size: str, seed: int, index: int) ->
 
 def gradual_drift(rng: np.random.Generator, size: str, seed: int, index: int) -> Scenario:
     start = _int(rng, 20, 25)
-    length = _int(rng, 60, 75) if size == "small" else _int(rng, 70, 100)
+    length = _int(rng, 60, 70) if size == "small" else _int(rng, 70, 100)
     total = float(rng.uniform(1.6, 2.4))
 
     def drift(i: int) -> float:
@@ -927,7 +935,7 @@ def gradual_drift(rng: np.random.Generator, size: str, seed: int, index: int) ->
 
     small = size == "small"
     return _single("gradual_drift", rng, size, seed, index, mk, "a slow sensor drift at the source",
-                   cadence="daily", runs=start + length + _int(rng, 5, 15), drift=drift,
+                   cadence="daily", runs=start + length + _int(rng, 5, 10 if size == "small" else 15), drift=drift,
                    type_probs=(0.8, 0.1, 0.0, 0.05, 0.0, 0.05), base_rows=_int(rng, 800, 2_000) if small else
                    _int(rng, 3_000, 8_000), branches=0 if small else _int(rng, 0, 3), kpis=False,
                    alerts=False, anomaly=not small, registry=not small)
@@ -1169,7 +1177,7 @@ def dedupe_broken(rng, size, seed, index):  # type: ignore[no-untyped-def]
                "dedupe_readings (git:1d3d0b6) de-duplicates on (device_id, ts, received_at): retransmissions pass, "
                "rows up by the retransmission rate", ["row_count"], code_version="git:1d3d0b6",
                node_params={"key": ["device_id", "ts", "received_at"]})],
-        "a dedupe step broken by a key change", dup_range=(0.1, 0.3))
+        "a dedupe step broken by a key change", dup_rate=float(rng.uniform(0.1, 0.3)))
 
 
 TELEMETRY_SITUATIONS: dict[str, Builder] = {
