@@ -189,12 +189,14 @@ def _fleet(ctx: RunCtx, shape: Shape) -> dict[str, Any]:
 
 
 def _activity(shape: Shape, st: dict[str, Any], when: dt.datetime, hours: np.ndarray | None = None) -> np.ndarray:
-    """Per-site activity (1 on average) at the batch's local time; daily batches see only weekday effects."""
+    """Per-site activity (1 on average) in the middle of the batch's window (the interval before ``when``), in
+    local time; daily batches see only weekday effects."""
     office = st["site_office"]
-    weekend = np.array([(when + dt.timedelta(hours=int(tz))).weekday() >= 5 for tz in st["site_tz"]])
+    mid = when - shape.interval / 2
+    weekend = np.array([(mid + dt.timedelta(hours=int(tz))).weekday() >= 5 for tz in st["site_tz"]])
     if shape.interval >= DAY:
         return np.where(office & weekend, 0.45, np.where(office, 1.2, 1.0))
-    h = (when.hour + when.minute / 60 + st["site_tz"]) % 24
+    h = (mid.hour + mid.minute / 60 + st["site_tz"]) % 24
     day = np.clip(np.sin(np.pi * (h - 6) / 14), 0, None)  # 06:00-20:00
     office_curve = np.where(weekend, 0.35 + 0.2 * day, 0.3 + 1.8 * day)
     plant_curve = 0.8 + 0.4 * day
