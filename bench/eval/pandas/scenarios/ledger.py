@@ -588,8 +588,9 @@ def intended_changes(rng: np.random.Generator, size: str, seed: int, index: int)
                                 "most one warning/info incident naming convert_fx within the transition"})
     elif variant == "param_level":
         change = Fault("c1", "param_level", shape.name, "merchant_settlements", start, None, intended=True,
-                       node_params={"min_payout_eur": 50.0},
-                       description="payouts below 50 EUR are now carried over (min_payout_eur 0 -> 50): fewer rows",
+                       node_params={"min_payout_eur": 150.0},
+                       description="payouts below 150 EUR are now carried over to the next day (min_payout_eur 0 -> "
+                       "150): ~15% fewer payout rows from then on, a new steady level",
                        allowed={"max_incidents": 1, "max_severity": "critical", "culprit": "merchant_settlements",
                                 "transition_runs": 15, "rule": "a deliberate level change: at most one incident naming "
                                 "merchant_settlements within the transition; none afterwards"})
