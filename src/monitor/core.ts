@@ -40,6 +40,7 @@ import {
   applyPersistence,
   BaselineCache,
   columnsAgree,
+  freshRangesEveryRun,
   evaluateProfile,
   holdReference,
   columnState,
@@ -579,8 +580,15 @@ export class MonitorCore {
     if (assertions.length > 0) metrics.assertions = assertions;
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
     const all = evaluateRules(this.rules, metrics);
+    // Notices: reported, never an incident, and the run is learned with them. A compatible schema change (its
+    // rule's `rebaseline`), and values that appeared with the column's distance under the floor and its band
+    // (`appeared_only`: a new site, a new event type): said once, then part of the column. As findings, a
+    // new site in a device fleet, steady from its first day, was flagged on every run of every step it went
+    // through, its incident never resolved, the node's baselines froze, and the next fault there (a gap fill
+    // writing NaN four days later) was hidden inside it (docs/statistics.md, "Categorical columns").
     const rebaselines = (f: Finding) =>
-      effectiveRules(this.rules, ref).rules.find((r) => r.id === f.rule)?.rebaseline === true;
+      effectiveRules(this.rules, ref).rules.find((r) => r.id === f.rule)?.rebaseline === true ||
+      (f.metric === 'drift' && f.details?.['appeared_only'] === true);
     const notices = all.filter(rebaselines);
     const { findings, pending } = applyPersistence(
       this.rules,
@@ -1180,6 +1188,8 @@ export class MonitorCore {
       const c = cm?.drift ? own(own(node.outputs, cm.dataset)?.columns, cm.column) : undefined;
       if (!cm?.drift || !c) continue;
       keepColumnState(c, columnState(cm.drift, cm.mean, new Date(run.event_time).getUTCDay()));
+      const excursion = (c.excursion ??= []);
+      if (excursion.length < 2 && Number.isFinite(cm.drift.statistic)) excursion.push(cm.drift.statistic);
       kept = true;
     }
     return kept;
@@ -1336,6 +1346,11 @@ export class MonitorCore {
     const version = runVersion;
     const good = this.incidentContext(rt).lastHealthy(ref, first.event_time);
     if (!good || version(good) === version(first) || held.some((c) => version(c) !== version(first))) return;
+    // A daily (or rarer) node's level must have held for a week, its weekly cycle, since the change: five
+    // weekday runs are not a steady level, and a bad deploy (a fraud model flagging 30% for six days, then rolled
+    // back) was taken as the normal, its rollback then opening a second incident.
+    const cadence = (held[held.length - 1]!.event_time - held[0]!.event_time) / Math.max(1, held.length - 1);
+    if (cadence >= NEW_NORMAL_DAILY_CADENCE_MS && run.event_time - good.event_time < NEW_NORMAL_DAILY_SPAN_MS) return;
     const inc =
       run.incident_id !== undefined ? rt.state.incidents.find((i) => i.incident_id === run.incident_id) : undefined;
     if (inc && nodeKey(inc.culprit_ref) !== nodeKey(ref)) return;
@@ -1414,7 +1429,14 @@ export class MonitorCore {
         if ((Math.max(...rows) - Math.min(...rows)) / Math.max(1, mid) > Math.max(maxDev, oldSpread)) return false;
       }
       const base = per[0]!;
+      const baseline = own(node.outputs, ds);
       for (const [column, a] of Object.entries(base.columns)) {
+        // A key or a clock (txn_id, an event time: a fresh range every run) never agrees between two runs; its
+        // drift is not judged either (evaluate.ts, `freshRangeEveryRun`). Left in, it kept a node with an
+        // increasing id from ever taking a deliberate new level as its normal.
+        const ranges = per.map((o) => own(o!.nulls, column)?.range);
+        const known = own(baseline?.columns, column)?.ranges;
+        if (known && ranges.every((r) => r !== undefined) && freshRangesEveryRun(known, ranges)) continue;
         const floor =
           effectiveRules(this.rules, { ...ref, column }).rules.find((r) => r.metric === 'drift' && r.enabled)
             ?.effect_floor ?? 0.1;
@@ -1826,6 +1848,11 @@ function mayBecomeNormal(runs: readonly CandidateRun[]): boolean {
 function movedApart(f: Finding): boolean {
   return f.metric === 'drift' && typeof f.value === 'number' && f.value >= APART_STATISTIC;
 }
+
+/** A node whose candidate runs are this far apart or more runs about daily (or more rarely). */
+const NEW_NORMAL_DAILY_CADENCE_MS = 12 * 3_600_000;
+/** How long a daily node's new level must have held since its change before it becomes normal on its own. */
+const NEW_NORMAL_DAILY_SPAN_MS = 7 * 86_400_000;
 
 /** Forwarded symptoms kept on a held verdict until it is decided. */
 const HELD_SYMPTOMS_KEPT = 64;

@@ -27,6 +27,7 @@ import {
   pushWeekdayLevel,
   weekdayBaseExpected,
   monthEdge,
+  youngMonthEdge,
   youngWeek,
   seasonSlot,
 } from '../stats/index.js';
@@ -486,6 +487,8 @@ export function evaluateProfile(
         )
       : undefined;
   if (pb?.row_seasons && youngWeek(Date.parse(report.event_time), pb.row_seasons)) m.young_week = true;
+  if (pb?.row_seasons && youngMonthEdge(Date.parse(report.event_time), pb.row_seasons, pb.month_edges))
+    m.young_edge = true;
   if (expectations) {
     const auto = expectations.auto;
     m.row_count.baseline = auto.expected;
@@ -781,6 +784,17 @@ export function freshRangeEveryRun(
 ): boolean {
   if (baseline.length < FRESH_RANGE_RUNS) return false;
   const all = [...baseline, current].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < all.length; i++) if (all[i]![0] <= all[i - 1]![1]) return false;
+  return true;
+}
+
+/** {@link freshRangeEveryRun} for several runs: every one's range disjoint from the others' and the history's. */
+export function freshRangesEveryRun(
+  baseline: readonly (readonly [number, number])[],
+  current: readonly (readonly [number, number])[],
+): boolean {
+  if (baseline.length < FRESH_RANGE_RUNS) return false;
+  const all = [...baseline, ...current].sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < all.length; i++) if (all[i]![0] <= all[i - 1]![1]) return false;
   return true;
 }
@@ -1199,6 +1213,14 @@ export function learnSummary(
     if (col.range) pushBounded((c.ranges ??= []), col.range, n);
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
+    // A run flagged for this column's drift alone, and back on the very next run: the column's healthy movement
+    // reaches that far (its noise history learns only from passing runs, so a column whose healthy runs
+    // sometimes go further than its band, an export split by a median that ties send one way, would never
+    // teach it that). An excursion of two runs or more, a fault's shape, teaches nothing.
+    if (c.excursion !== undefined) {
+      if (c.excursion.length === 1) pushBounded((c.drift_stats ??= []), c.excursion[0]!, n);
+      delete c.excursion;
+    }
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
     if (c.states) for (const st of c.states) st.left = true;
     if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {

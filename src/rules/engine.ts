@@ -194,6 +194,21 @@ function adjustDriftPvalues(m: NodeRunMetrics, perColumn: Rule[][]): void {
   if (bhColumns.length > 0) {
     const adjusted = benjaminiHochberg(bhColumns.map((i) => m.columns[i]!.drift!.pvalue)).adjusted;
     bhColumns.forEach((i, j) => (m.columns[i]!.drift!.pvalue_adjusted = adjusted[j]!));
+    // A value that appeared or vanished is a second hypothesis per column ("its values changed"), in a family
+    // of its own over the same columns: judged at the column's raw p-value it was a 5% test per column-run,
+    // and a value at 1.2% of a 500-row table that was absent once opened an incident at p = 0.04.
+    const least = bhColumns.map((i) => {
+      const c = m.columns[i]!.drift!.candidates;
+      return c && c.length > 0 ? Math.min(...c.map((x) => x.pvalue ?? 1)) : 1;
+    });
+    if (least.some((p) => p < 1)) {
+      const q = benjaminiHochberg(least).adjusted;
+      bhColumns.forEach((i, j) => {
+        const d = m.columns[i]!.drift!;
+        if (d.candidates && d.candidates.length > 0)
+          d.candidates = d.candidates.map((c) => ({ ...c, pvalue_adjusted: Math.max(c.pvalue ?? 1, q[j]!) }));
+      });
+    }
   }
   judged.forEach((rules, i) => {
     const d = m.columns[i]!.drift;

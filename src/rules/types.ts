@@ -191,6 +191,11 @@ export interface NodeRunMetrics {
    */
   young_week?: true;
   /**
+   * The node runs daily or less often and has not run on this edge of a month (its last, first or second day) in
+   * any other month: the row-count rule with `first_week: hold` waits (stats `youngMonthEdge`).
+   */
+  young_edge?: true;
+  /**
    * Set by the rules: the drift or null-ratio findings held on this run, each a state the monitor keeps: what
    * `first_week: hold` rules held (a young week's), and a median fill that moved with its median (`fill_moved`),
    * which would have been a finding without it.

@@ -113,6 +113,11 @@ export interface CategoryShift {
    * the share is higher now (appeared) or was higher before (vanished), from the count bounds.
    */
   pvalue?: number;
+  /**
+   * Set by the rules engine under false discovery control: the larger of `pvalue` and the column's
+   * Benjamini-Hochberg adjusted p-value for "a value appeared or vanished" among the run's columns.
+   */
+  pvalue_adjusted?: number;
 }
 
 export interface CategoricalComparison {

@@ -69,6 +69,7 @@ export {
   weekdayBaseExpected,
   subDaily,
   MONTH_EDGE_RUNS,
+  youngMonthEdge,
   youngWeek,
   pushSeasonal,
   seasonSlot,

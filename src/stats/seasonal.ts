@@ -428,7 +428,7 @@ export function rowExpectations(
 }
 
 /**
- * The row counts of a dataset's runs on the edges of months (UTC: the last day and the first): [event time
+ * The row counts of a dataset's runs on the edges of months (UTC: the last day, the first and the second): [event time
  * ms, rows / the count its day expected (its row-count expectation without the edge)], oldest first, at most
  * {@link MONTH_EDGE_RUNS} per edge and UTC hour of day. Month-end closes, month-start billing and the like are
  * a calendar pattern the day-of-week and hour-of-day slots cannot hold (the seasonal history keeps four
@@ -442,10 +442,16 @@ export const MONTH_EDGE_MIN_Z = 4;
 
 /** Runs kept per month edge (and UTC hour of day): a quarter's month ends, and more. */
 export const MONTH_EDGE_RUNS = 4;
-/** The edge of its month a UTC time falls on: its last day ('end'), its first ('start'), or neither. */
-export function monthEdge(t: number): 'end' | 'start' | undefined {
+/**
+ * The edge of its month a UTC time falls on: its last day ('end'), its first ('start'), its second ('second'),
+ * or neither. The second day is an edge of its own: a daily batch that runs early in the morning reports the
+ * day before, so the first of the month's data (a billing run, a month's first settlements) lands on the
+ * second's run, as the month-end's lands on the first's.
+ */
+export function monthEdge(t: number): 'end' | 'start' | 'second' | undefined {
   const d = new Date(t);
   if (d.getUTCDate() === 1) return 'start';
+  if (d.getUTCDate() === 2) return 'second';
   return new Date(t + DAY).getUTCMonth() !== d.getUTCMonth() ? 'end' : undefined;
 }
 
@@ -533,6 +539,26 @@ export function youngWeek(t: number, history: readonly [number, number][]): bool
   if (history.some(([u]) => seasonSlot(u, 'weekly') === day)) return false;
   // Sub-daily nodes show their weekly pattern within each day's many runs only after a week too, but
   // holding their verdicts for a week would blind them: they are judged, and may set `seasonality: weekly`.
+  return cadence(history) >= DAY / 2;
+}
+
+/**
+ * A node that runs about daily or less often, on a month's edge (its last day, its first) it has never run on
+ * in another month: whether that day is larger or different by design (a month-end close, a first-of-month
+ * billing run) cannot be known until a month has been seen, as a first week's new weekday cannot
+ * ({@link youngWeek}). `history`: the node's seasonal history; `edges`: its month-edge history.
+ */
+export function youngMonthEdge(
+  t: number,
+  history: readonly [number, number][],
+  edges: MonthEdges | undefined,
+): boolean {
+  const edge = monthEdge(t);
+  if (edge === undefined || history.length === 0 || !Number.isFinite(t)) return false;
+  const month = (u: number) => new Date(u).getUTCFullYear() * 12 + new Date(u).getUTCMonth();
+  if ((edges ?? []).some(([u]) => monthEdge(u) === edge && month(u) !== month(t))) return false;
+  // Nor a node whose history already holds that edge from another month (its month-edge history is younger).
+  if (history.some(([u]) => monthEdge(u) === edge && month(u) !== month(t))) return false;
   return cadence(history) >= DAY / 2;
 }
 

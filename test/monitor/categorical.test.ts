@@ -162,3 +162,62 @@ describe('new categories under the total-variation floor', () => {
     expect(f[0]!.message).toMatch(/"click" moved 2\d\.\d% -> 5\d\.\d%, "view" moved (59|6\d)\.\d% -> 3\d\.\d%/);
   });
 });
+
+describe("a value that appeared or vanished is judged among the run's columns (false discovery control)", () => {
+  const COLUMNS = 10;
+  const ROWS_SMALL = 500;
+  /** A run of a 500-row table of 10 categorical columns, each a, b, c, d at these shares (d's share given). */
+  const table = (dShare: number, dNow: (col: number) => number): Profile => {
+    const columns: Profile['columns'] = {};
+    for (let k = 0; k < COLUMNS; k++) {
+      const d = Math.round(dNow(k) * ROWS_SMALL);
+      const rest = ROWS_SMALL - Math.round(dShare * ROWS_SMALL);
+      const a = Math.round(rest * 0.5);
+      const b = Math.round(rest * 0.3);
+      const c = ROWS_SMALL - a - b - d - (Math.round(dShare * ROWS_SMALL) - d);
+      const frequent: Record<string, number> = { a, b, c };
+      if (d > 0) frequent['d'] = d;
+      columns[`col${k}`] = { kind: 'categorical', count: ROWS_SMALL, null_count: 0, frequent, other_count: 0 };
+    }
+    return { row_count: ROWS_SMALL, columns };
+  };
+  const harnessOf = () => {
+    const options = compileCoreOptions({});
+    const slots = new Map<string, BaselineEpoch>();
+    const cache = new BaselineCache(slots, options);
+    const node = newNodeState('p', 'x');
+    let i = 0;
+    return (pr: Profile): Finding[] => {
+      const report = {
+        pipeline: 'p',
+        node: 'x',
+        run_id: `r${i}`,
+        event_time: new Date(Date.UTC(2026, 10, 1) + i * 3_600_000).toISOString(),
+        status: 'success' as const,
+      };
+      i++;
+      const m = evaluateProfile(report, [{ dataset: 'lake/x', profile: pr }], node, 'out', cache);
+      const findings = evaluateRules(RULES, m);
+      if (findings.length === 0) learnBaseline(node, 'out', 'lake/x', pr, report, slots, options, new Set());
+      return findings;
+    };
+  };
+
+  it('a value at 1.2% of a 500-row table absent from one run, in one of 10 columns: no finding', () => {
+    // Alone, its vanishing has p of about 0.01 (6 rows expected, none seen): a 5% test per column-run, as it
+    // was, opened an incident on such a run every few hundred column-runs of a small table.
+    const run = harnessOf();
+    for (let r = 0; r < 30; r++) expect(run(table(0.012, () => 0.012))).toEqual([]);
+    expect(run(table(0.012, (k) => (k === 0 ? 0 : 0.012)))).toEqual([]);
+  });
+
+  it('a value at 5% of the same table vanishing is still caught and named', () => {
+    const run = harnessOf();
+    for (let r = 0; r < 30; r++) expect(run(table(0.05, () => 0.05))).toEqual([]);
+    const f = run(table(0.05, (k) => (k === 0 ? 0 : 0.05))).filter((x) => x.metric === 'drift');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.column).toBe('col0');
+    expect(f[0]!.message).toContain('"d" vanished 5.0% -> 0.0%');
+    expect(f[0]!.message).toContain('after FDR control');
+  });
+});

@@ -19,9 +19,9 @@ export class Scenario {
   readonly dag: SimDag;
   private readonly cache = new Map<string, Report[]>();
 
-  constructor(dag: SimDag, seed = 1) {
+  constructor(dag: SimDag, seed = 1, intervalMs?: number) {
     this.dag = dag;
-    this.sim = new PipelineSim(dag, { seed });
+    this.sim = new PipelineSim(dag, { seed, ...(intervalMs !== undefined ? { intervalMs } : {}) });
   }
 
   static of(

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/contract/index.js';
 import { schemaFingerprint } from '../../src/contract/index.js';
 import { emptyOutput, type CoreOutput, type MonitorCore } from '../../src/monitor/index.js';
+import { profileColumns } from '../../src/profile/index.js';
 import type { Fault } from '../../src/sim/index.js';
+import { makeDag } from '../../src/sim/index.js';
 import { Scenario, WARMUP, comparable, newCore, snapshot } from './drive.js';
 
 /** A copy of a report with a column `note` (categorical, nullable) added to its output: a compatible change. */
@@ -18,6 +20,19 @@ function withAddedColumn(r: Report): Report {
     frequent: { a: p.row_count! },
     other_count: 0,
   };
+  return c;
+}
+
+/** A copy of a report with a numeric key `txn_id`: 500 ids of its own run (run x 1,000 on), a fresh range every run. */
+function withKey(r: Report, run: number): Report {
+  const c = structuredClone(r);
+  const p = c.outputs![0]!.profile!;
+  const ids = Float64Array.from({ length: 500 }, (_, i) => run * 1000 + 2 * i);
+  p.columns!.txn_id = profileColumns({ txn_id: ids }, { seed: run + 1 }).columns!.txn_id!;
+  if (p.schema) {
+    p.schema = [...p.schema, { name: 'txn_id', type: 'double', nullable: false }];
+    p.schema_fingerprint = schemaFingerprint(p.schema);
+  }
   return c;
 }
 
@@ -240,14 +255,19 @@ describe('the new normal on its own: a new steady level after a deliberate chang
   const P = s.dag.pipeline;
   const K = 5;
 
-  function scenario(opts: { params: boolean; fault: Fault; node?: string; runs?: number }) {
+  function scenario(opts: { params: boolean; fault: Fault; node?: string; runs?: number; key?: boolean }) {
     const node = opts.node ?? 'n01';
     const core = newCore();
-    const outs = drive(core, s.batches(0, WARMUP));
+    const keyed = (r: Report, run: number) => (opts.key ? withKey(r, run) : r);
+    const outs = drive(
+      core,
+      s.batches(0, WARMUP).map((b, run) => b.map((r) => keyed(r, run))),
+    );
     const changed: CoreOutput[] = [];
     for (let run = WARMUP; run < WARMUP + (opts.runs ?? K + 4); run++) {
       const reports = s
         .reports(run, [{ ...opts.fault, node }])
+        .map((r) => keyed(r, run))
         .map((r) => (r.node === node && opts.params ? withParams(r, { window: '2h' }) : r));
       changed.push(core.processBatch(reports));
     }
@@ -274,6 +294,47 @@ describe('the new normal on its own: a new steady level after a deliberate chang
     expect(changed.slice(K).flatMap((o) => o.findings)).toEqual([]);
     expect(core.incidents({ status: 'open' })).toEqual([]);
     expect(core.node({ pipeline: P, node: 'n01' })!.accepted).toMatchObject({ automatic: true });
+  });
+
+  it('with a key column (an id that increases every run, never agreeing between two runs): accepted the same', () => {
+    const { core, changed } = scenario({
+      params: true,
+      key: true,
+      fault: { node: 'n01', kind: 'shift', magnitude: 3 },
+    });
+    const resolved = changed.flatMap((o) => o.incidentEvents).filter((e) => e.type === 'resolved');
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]!.changes.accepted).toMatchObject({ automatic: true });
+    expect(changed.findIndex((o) => o.incidentEvents.some((e) => e.type === 'resolved'))).toBe(K - 1);
+    expect(changed.slice(K).flatMap((o) => o.findings)).toEqual([]);
+    expect(core.incidents({ status: 'open' })).toEqual([]);
+  });
+
+  it('a daily node: the new level must hold for a week; a bad deploy rolled back after five days stays one incident', () => {
+    const daily = new Scenario(makeDag('chain', 2, 'daily-2-23', 23), 23, 86_400_000);
+    const run = (days: number) => {
+      const core = newCore();
+      drive(core, daily.batches(0, WARMUP));
+      const outs: CoreOutput[] = [];
+      for (let r = WARMUP; r < WARMUP + 12; r++) {
+        const changed = r < WARMUP + days;
+        const reports = daily
+          .reports(r, changed ? [{ node: 'n01', kind: 'shift', magnitude: 3 }] : [])
+          .map((x) => (x.node === 'n01' && changed ? withParams(x, { window: '2h' }) : x));
+        outs.push(core.processBatch(reports));
+      }
+      return { core, outs };
+    };
+    // Kept: accepted on its 7th day (a week after the last good run), not its 5th.
+    const kept = run(12);
+    expect(kept.outs.findIndex((o) => o.incidentEvents.some((e) => e.type === 'resolved'))).toBe(6);
+    expect(kept.core.incidents({ status: 'open' })).toEqual([]);
+    // Rolled back after five days: never accepted, the old version's runs resolve the one incident.
+    const rolled = run(5);
+    const events = rolled.outs.flatMap((o) => o.incidentEvents);
+    expect(events.filter((e) => e.type === 'opened')).toHaveLength(1);
+    expect(rolled.core.incidents()).toHaveLength(1);
+    expect(rolled.core.node({ pipeline: 'daily-2-23', node: 'n01' })!.accepted).toBeUndefined();
   });
 
   it('a column moved apart (a unit change: KS D near 1) never becomes normal on its own; the rollback is clean', () => {

@@ -55,19 +55,30 @@ export function withinNoise(d: DriftMetrics): boolean {
 
 /**
  * The values that appeared or vanished past the rule's `category_floor`: a share now of at least the
- * floor over a baseline share of at most a tenth of it (or the reverse), significant at `alpha`.
+ * floor over a baseline share of at most a tenth of it (or the reverse), significant at `alpha` (under FDR
+ * control, after Benjamini-Hochberg across the run's columns: rules/engine.ts, adjustDriftPvalues). Values
+ * whose shares together are within the column's own healthy movement (its noise band: healthy runs move the
+ * distribution by as much) vanishing are that movement, not a change of values: an export split at its scores'
+ * median, whose ties send every row one way now and then. A value never seen before is new whatever the
+ * column's movement (docs/statistics.md, "Categorical columns").
  */
 export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
   if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined || d.turnover === true || d.recurring === true)
     return [];
   const floor = r.category_floor ?? DEFAULT_CATEGORY_FLOOR;
-  return d.candidates.filter(
+  const fdr = usesFdr(r);
+  const changes = d.candidates.filter(
     (c) =>
-      (c.pvalue ?? 1) <= r.alpha! &&
+      ((fdr ? c.pvalue_adjusted : undefined) ?? c.pvalue ?? 1) <= r.alpha! &&
       (c.change === 'appeared'
         ? c.current[0] >= floor && c.baseline[1] <= floor / 10
         : c.baseline[0] >= floor && c.current[1] <= floor / 10),
   );
+  // The values that vanished, all together, within the column's own movement: that movement.
+  const vanished = changes.reduce((a, c) => a + (c.change === 'vanished' ? c.baseline[0] : 0), 0);
+  return d.noise_band !== undefined && vanished > 0 && vanished <= d.noise_band
+    ? changes.filter((c) => c.change !== 'vanished')
+    : changes;
 }
 
 function band(d: DriftMetrics): string {
@@ -136,14 +147,22 @@ export const drift: RuleMetricDescriptor = {
     const named = namedMoves(changes, d);
     const what = shifted
       ? `categories of ${c.column} shifted: total variation ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}${band(d)}), chi-squared p = ${p.toExponential(2)}${after}`
-      : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => x.pvalue ?? 1)).toExponential(2)})`;
+      : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => (usesFdr(r) ? x.pvalue_adjusted : undefined) ?? x.pvalue ?? 1)).toExponential(2)}${after})`;
     return {
       metric: 'drift',
       column: c.column,
       value: d.statistic,
       threshold: r.effect_floor,
       message: named.length > 0 ? `${what}; ${describeMoves(named)}` : what,
-      details: { ...details, values: named, ...(changes.length > 0 ? { appeared_or_vanished: changes } : {}) },
+      details: {
+        ...details,
+        values: named,
+        ...(changes.length > 0 ? { appeared_or_vanished: changes } : {}),
+        // New values alone, the distance within the floor and the band: what the monitor learns (core.ts, `learn`).
+        ...(!shifted && changes.length > 0 && changes.every((x) => x.change === 'appeared')
+          ? { appeared_only: true }
+          : {}),
+      },
     };
   },
   signal: (r, m, c, fraction) => {

@@ -1,5 +1,5 @@
 import { DEFAULT_ROW_MIN_Z, type RowExpectation } from '../../stats/seasonal.js';
-import { DEFAULT_MIN_BASELINE_RUNS } from './types.js';
+import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstEdge } from './types.js';
 import type { NodeRunMetrics, Rule } from '../types.js';
 import { fmt, pct, type RuleMetricDescriptor } from './types.js';
 
@@ -33,14 +33,30 @@ function seasonNote(e: RowExpectation): string {
  * from the node's own noise (|z| > `min_z`); the expected count is the median of the healthy runs in the
  * same calendar slot when the node is seasonal (`seasonality`), else of its recent healthy runs.
  */
+/**
+ * A rise on a node's first month edge (`young_edge`, `first_week: hold`): month-end closes and first-of-month
+ * runs add rows, and how many cannot be known before a month has been seen. A drop there is judged as on any
+ * day (a filter over-flagging on the 31st is a fault, whatever the calendar).
+ */
+function heldEdge(r: Rule, m: NodeRunMetrics, e: RowExpectation): boolean {
+  return holdsFirstEdge(r, m) && e.deviation > 0;
+}
+
 export const rowCount: RuleMetricDescriptor = {
-  params: { max_deviation: 'number', min_z: 'number', seasonality: 'seasonality', persistence: 'count' },
+  params: {
+    max_deviation: 'number',
+    min_z: 'number',
+    seasonality: 'seasonality',
+    persistence: 'count',
+    first_week: 'first_week',
+  },
   required: ['max_deviation'],
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: false,
   violation: (r, m) => {
     const e = expectationFor(r, m);
-    if (r.max_deviation === undefined || !e || !violated(r, e)) return undefined;
+    // A rise on a node's first month edge is learned, not judged: a close's volume cannot be known yet.
+    if (r.max_deviation === undefined || !e || !violated(r, e) || heldEdge(r, m, e)) return undefined;
     const dev = e.deviation;
     return {
       metric: 'row_count',
@@ -53,7 +69,7 @@ export const rowCount: RuleMetricDescriptor = {
   },
   signal: (r, m, _c, fraction) => {
     const e = expectationFor(r, m);
-    if (r.max_deviation === undefined || !e || violated(r, e)) return undefined;
+    if (r.max_deviation === undefined || !e || violated(r, e) || heldEdge(r, m, e)) return undefined;
     const dev = Math.abs(e.deviation);
     if (dev <= r.max_deviation * fraction || Math.abs(e.z) <= (r.min_z ?? DEFAULT_ROW_MIN_Z) * fraction)
       return undefined;

@@ -44,6 +44,15 @@ export function holdsFirstWeek(r: Rule, m: NodeRunMetrics): boolean {
   return m.young_week === true && (r.first_week ?? 'hold') === 'hold';
 }
 
+/**
+ * The row count's hold: a node's first month edge (`young_edge`), its volume not known yet; its first weekend is
+ * judged. The distributions and null ratios of that run are judged as any day's: held too, a fault that began
+ * on a node's first month edge was learned as its normal.
+ */
+export function holdsFirstEdge(r: Rule, m: NodeRunMetrics): boolean {
+  return m.young_edge === true && (r.first_week ?? 'hold') === 'hold';
+}
+
 /** A number for messages: thousands grouped, else 3 significant digits. */
 export function fmt(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return 'n/a';
