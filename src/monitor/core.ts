@@ -1188,8 +1188,6 @@ export class MonitorCore {
       const c = cm?.drift ? own(own(node.outputs, cm.dataset)?.columns, cm.column) : undefined;
       if (!cm?.drift || !c) continue;
       keepColumnState(c, columnState(cm.drift, cm.mean, new Date(run.event_time).getUTCDay()));
-      const excursion = (c.excursion ??= []);
-      if (excursion.length < 2 && Number.isFinite(cm.drift.statistic)) excursion.push(cm.drift.statistic);
       kept = true;
     }
     return kept;

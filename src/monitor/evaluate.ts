@@ -1213,14 +1213,6 @@ export function learnSummary(
     if (col.range) pushBounded((c.ranges ??= []), col.range, n);
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
-    // A run flagged for this column's drift alone, and back on the very next run: the column's healthy movement
-    // reaches that far (its noise history learns only from passing runs, so a column whose healthy runs
-    // sometimes go further than its band, an export split by a median that ties send one way, would never
-    // teach it that). An excursion of two runs or more, a fault's shape, teaches nothing.
-    if (c.excursion !== undefined) {
-      if (c.excursion.length === 1) pushBounded((c.drift_stats ??= []), c.excursion[0]!, n);
-      delete c.excursion;
-    }
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
     if (c.states) for (const st of c.states) st.left = true;
     if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {

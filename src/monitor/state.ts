@@ -43,12 +43,6 @@ export interface ColumnBaseline {
    * first), and whether a healthy run has shown it back at its baseline since: see evaluate.ts, `recurringState`.
    */
   states?: ColumnState[];
-  /**
-   * The drift statistics of the runs flagged for this column's drift alone since its last healthy run (at most
-   * 2: only whether the excursion lasted one run matters). When the column comes back on the next healthy run,
-   * a one-run excursion's statistic joins `drift_stats`: see evaluate.ts, `learnSummary`.
-   */
-  excursion?: number[];
 }
 
 /** Column states kept per column (see {@link ColumnBaseline.states}). */

@@ -6,10 +6,9 @@ import { compileRules } from '../../src/rules/index.js';
 import { mulberry32 } from '../stats/prng.js';
 
 /**
- * A column's noise history learns from passing runs only, so a column whose healthy runs sometimes go beyond its
- * band (an export split at its scores' median: ties send a share of the rows one way) would never teach it how far
- * they go. A run flagged for that column's drift alone and back on the very next run teaches the history its
- * statistic (docs/statistics.md, "The column's own movement"); an excursion of two runs, a fault's shape, does not.
+ * Categorical values that come and go: a value vanishing from a column whose healthy runs move its share as far
+ * is that movement, values vanishing together are judged together, and a value that appears and stays is a
+ * notice, learned (docs/statistics.md, "Categorical columns").
  */
 const DEFAULTS = { file: 'rules/defaults.yaml', text: readFileSync('rules/defaults.yaml', 'utf8') };
 const DAY = 86_400_000;
@@ -62,20 +61,6 @@ function run(days: number, skew: (d: number, rnd: () => number) => number | unde
   }
   return flagged;
 }
-
-describe("a column's one-run excursions", () => {
-  it('a one-run excursion teaches the band: a smaller one the other way nine runs later is the column’s movement (not a recurring state: another share)', () => {
-    expect(run(45, (d) => (d === 30 ? 0.15 : d === 39 ? 0.8 : undefined))).toEqual([30]);
-  });
-
-  it('an excursion of two runs teaches nothing: the next such move is flagged', () => {
-    expect(run(45, (d) => (d === 30 || d === 31 ? 0.15 : d === 39 ? 0.8 : undefined))).toEqual([30, 31, 39]);
-  });
-
-  it('a larger move after a one-run excursion is still found', () => {
-    expect(run(45, (d) => (d === 30 ? 0.15 : d === 39 ? 0.0 : undefined))).toEqual([30, 39]);
-  });
-});
 
 describe('a value vanishing from a column that wanders as far', () => {
   // An export split at its scores' median, ties sending rows one way: `call` at 10% to 50% of the rows.
