@@ -166,7 +166,8 @@ describe('long-horizon drift on an hourly column that follows the hour of the da
       expect([seed, findings.filter((f) => f.metric === 'long_drift').length]).toEqual([seed, 0]);
       expect(h.horizon()!.ref).toBeDefined();
     }
-  });
+    // 1,512 hourly runs: about 10 s on a quiet machine, past the default 30 s on a loaded one.
+  }, 120_000);
 
   it('a creep on top of it (from day 10, +0.6 a day) is found', () => {
     const h = harness(7, 3_600_000);
