@@ -782,10 +782,7 @@ export function freshRangeEveryRun(
   baseline: readonly (readonly [number, number])[],
   current: readonly [number, number],
 ): boolean {
-  if (baseline.length < FRESH_RANGE_RUNS) return false;
-  const all = [...baseline, current].sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < all.length; i++) if (all[i]![0] <= all[i - 1]![1]) return false;
-  return true;
+  return freshRangesEveryRun(baseline, [current]);
 }
 
 /** {@link freshRangeEveryRun} for several runs: every one's range disjoint from the others' and the history's. */

@@ -543,7 +543,7 @@ export function youngWeek(t: number, history: readonly [number, number][]): bool
 }
 
 /**
- * A node that runs about daily or less often, on a month's edge (its last day, its first) it has never run on
+ * A node that runs about daily or less often, on a month's edge (its last, first or second day) it has never run on
  * in another month: whether that day is larger or different by design (a month-end close, a first-of-month
  * billing run) cannot be known until a month has been seen, as a first week's new weekday cannot
  * ({@link youngWeek}). `history`: the node's seasonal history; `edges`: its month-edge history.

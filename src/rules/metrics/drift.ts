@@ -66,10 +66,9 @@ export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
   if (d.test !== 'chi2' || !d.candidates || r.alpha === undefined || d.turnover === true || d.recurring === true)
     return [];
   const floor = r.category_floor ?? DEFAULT_CATEGORY_FLOOR;
-  const fdr = usesFdr(r);
   const changes = d.candidates.filter(
     (c) =>
-      ((fdr ? c.pvalue_adjusted : undefined) ?? c.pvalue ?? 1) <= r.alpha! &&
+      candidatePvalue(r, c) <= r.alpha! &&
       (c.change === 'appeared'
         ? c.current[0] >= floor && c.baseline[1] <= floor / 10
         : c.baseline[0] >= floor && c.current[1] <= floor / 10),
@@ -79,6 +78,11 @@ export function categoryChanges(r: Rule, d: DriftMetrics): CategoryMove[] {
   return d.noise_band !== undefined && vanished > 0 && vanished <= d.noise_band
     ? changes.filter((c) => c.change !== 'vanished')
     : changes;
+}
+
+/** The p-value the rule judges an appeared or vanished value at: adjusted under FDR control, else its own. */
+function candidatePvalue(r: Rule, c: CategoryMove): number {
+  return (usesFdr(r) ? c.pvalue_adjusted : undefined) ?? c.pvalue ?? 1;
 }
 
 function band(d: DriftMetrics): string {
@@ -147,7 +151,7 @@ export const drift: RuleMetricDescriptor = {
     const named = namedMoves(changes, d);
     const what = shifted
       ? `categories of ${c.column} shifted: total variation ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}${band(d)}), chi-squared p = ${p.toExponential(2)}${after}`
-      : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => (usesFdr(r) ? x.pvalue_adjusted : undefined) ?? x.pvalue ?? 1)).toExponential(2)}${after})`;
+      : `categories of ${c.column} ${changes.some((x) => x.change === 'appeared') ? 'gained' : 'lost'} values past ${pct(r.category_floor ?? DEFAULT_CATEGORY_FLOOR)} of rows (p = ${Math.min(...changes.map((x) => candidatePvalue(r, x))).toExponential(2)}${after})`;
     return {
       metric: 'drift',
       column: c.column,
@@ -158,7 +162,7 @@ export const drift: RuleMetricDescriptor = {
         ...details,
         values: named,
         ...(changes.length > 0 ? { appeared_or_vanished: changes } : {}),
-        // New values alone, the distance within the floor and the band: what the monitor learns (core.ts, `learn`).
+        // New values alone, the distance within the floor and the band: a notice, learned (core.ts, `rebaselines`).
         ...(!shifted && changes.length > 0 && changes.every((x) => x.change === 'appeared')
           ? { appeared_only: true }
           : {}),

@@ -29,11 +29,6 @@ function seasonNote(e: RowExpectation): string {
 }
 
 /**
- * `row_count`: the relative deviation from the expected row count exceeds `max_deviation` and stands out
- * from the node's own noise (|z| > `min_z`); the expected count is the median of the healthy runs in the
- * same calendar slot when the node is seasonal (`seasonality`), else of its recent healthy runs.
- */
-/**
  * A rise on a node's first month edge (`young_edge`, `first_week: hold`): month-end closes and first-of-month
  * runs add rows, and how many cannot be known before a month has been seen. A drop there is judged as on any
  * day (a filter over-flagging on the 31st is a fault, whatever the calendar).
@@ -42,6 +37,11 @@ function heldEdge(r: Rule, m: NodeRunMetrics, e: RowExpectation): boolean {
   return holdsFirstEdge(r, m) && e.deviation > 0;
 }
 
+/**
+ * `row_count`: the relative deviation from the expected row count exceeds `max_deviation` and stands out
+ * from the node's own noise (|z| > `min_z`); the expected count is the median of the healthy runs in the
+ * same calendar slot when the node is seasonal (`seasonality`), else of its recent healthy runs.
+ */
 export const rowCount: RuleMetricDescriptor = {
   params: {
     max_deviation: 'number',
