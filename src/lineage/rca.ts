@@ -215,6 +215,13 @@ function deliberatelyChanged(world: RcaWorld, run: RcaRun): boolean {
   return false;
 }
 
+/** A run's code version (and parameters, when it has them) for people. */
+function describeVersion(r: RcaRun): string {
+  const code = r.code_version !== undefined ? `code ${r.code_version}` : undefined;
+  const params = r.params !== undefined ? `parameters ${JSON.stringify(r.params)}` : undefined;
+  return [code, params].filter((x) => x !== undefined).join(', ') || 'its version';
+}
+
 /** A run's code version and parameters as one comparable string (what a deliberate change changes). */
 export function runVersion(r: {
   code_version?: string | undefined;
@@ -225,6 +232,49 @@ export function runVersion(r: {
 
 /** How many healthy runs back a deliberate change may lie (the new-normal window's default K). */
 const DELIBERATE_CHANGE_RUNS = 5;
+
+/**
+ * The kinds of findings a deliberate change of an input can make in its reader while the input itself looks
+ * healthy: rows lost or gained (a re-keyed dimension an inner join no longer matches), values moved, values
+ * lost (the same join, left). Never a failed run, a failed test, a schema or staleness: those are the
+ * reader's own to explain.
+ */
+const INPUT_CHANGE_CONSEQUENCES: ReadonlySet<string> = new Set(['row_count', 'drift', 'null_ratio']);
+
+/** Confidence of a root named by its deliberate change alone (as a walk that ended on a signal). */
+export const CHANGED_INPUT_CONFIDENCE = 0.7;
+
+/**
+ * The one input of a run that changed deliberately since the run was last healthy, when nothing else did
+ * ("what changed between the last good run and this one"): the run's own code version and parameters are
+ * those of its last healthy run, every parent was observed healthy, and exactly one parent's run it read
+ * carries a code version or parameters other than the parent's run its last healthy run read, which had been
+ * stable before (a parent whose parameters change every run, a run date, changes nothing). A device
+ * registry re-keyed by a new CMDB export keeps its rows and looks healthy; the inner join below it loses a
+ * third of its rows; the join's code did not change, the registry's did: the registry is the culprit.
+ */
+function changedInput(
+  world: RcaWorld,
+  run: RcaRun,
+  finding: RcaFinding,
+  healthyParents: readonly RcaRun[],
+  parentCount: number,
+): { run: RcaRun; from: RcaRun } | undefined {
+  if (!INPUT_CHANGE_CONSEQUENCES.has(finding.metric) || healthyParents.length !== parentCount) return undefined;
+  const last = world.lastHealthy(run.ref, run.event_time);
+  if (!last || runVersion(last) !== runVersion(run)) return undefined;
+  const before = new Map(world.parents(last).map((p) => [nodeKey(p.ref), p]));
+  const changed: { run: RcaRun; from: RcaRun }[] = [];
+  for (const up of healthyParents) {
+    const p = before.get(nodeKey(up.ref));
+    if (p === undefined) continue;
+    const prev = world.runOf(p.ref, p.run_id, last.event_time);
+    if (!prev || prev.run_id === up.run_id || runVersion(prev) === runVersion(up)) continue;
+    const older = world.lastHealthy(prev.ref, prev.event_time);
+    if (older && runVersion(older) === runVersion(prev)) changed.push({ run: up, from: prev });
+  }
+  return changed.length === 1 ? changed[0] : undefined;
+}
 
 export interface RcaOptions {
   /** Longest path walked (guards against cycles in bad lineage). Default 64. */
@@ -285,6 +335,34 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     if (explaining.length > 0) {
       // Follow the explaining finding most specific to this one: a column finding before a node-level one.
       for (const e of explaining) visit(e.up, e.by.find((g) => g.column !== undefined) ?? e.by[0]!, here, e.soft);
+      return;
+    }
+    // Nothing upstream explains it, but one input changed deliberately since this node was last healthy and
+    // nothing else did: that input is the root, named by its change (its own runs look healthy).
+    const change =
+      !soft && explaining.length === 0 && cyclic.length === 0 && unobserved.length === 0
+        ? changedInput(world, run, finding, healthyParents, parents.length)
+        : undefined;
+    if (change) {
+      const changed = change.run;
+      const rootFinding: RcaFinding = {
+        ...finding,
+        message: `${changed.ref.node} changed (${describeVersion(change.from)} -> ${describeVersion(changed)}) since ${run.ref.node} was last healthy, and nothing else did: ${finding.message}`,
+      };
+      const rkey = nodeKey(changed.ref) + '\u001e' + changed.run_id;
+      const existing = verdicts.get(rkey);
+      if (existing) existing.rootFindings.push(rootFinding);
+      else
+        verdicts.set(rkey, {
+          root: changed,
+          rootFindings: [rootFinding],
+          path: [...here, { run: changed, finding: rootFinding, soft: true }],
+          healthyParents: [],
+          unobservedParents: [],
+          anomalousExternalInputs: [],
+          candidates: [changed.ref],
+          confidence: CHANGED_INPUT_CONFIDENCE,
+        });
       return;
     }
     // The walk ends here. A sub-threshold signal cannot be a root on its own: the root is then the

@@ -33,6 +33,7 @@ import {
 } from '../rules/index.js';
 import { runVersion } from '../lineage/index.js';
 import { median } from '../stats/index.js';
+import type { InputRows } from '../stats/pass-through.js';
 import { own } from '../dict.js';
 import { allStateKeys, exportState, importState, type PipelineRuntime, type StateHost } from './state-codec.js';
 import { pipelineOfKey, stateKey } from './state-keys.js';
@@ -49,6 +50,7 @@ import {
   learnRowCount,
   learnCalendarLevels,
   shiftRowCounts,
+  raiseRowCounts,
   learnSummary,
   resetBaseline,
   summarize,
@@ -322,8 +324,8 @@ export class MonitorCore {
     out.lineageChanges.push(...changes);
 
     const watermark = rt.state.watermark;
-    const verdict = this.evaluateRun(report, node, ref, out);
     const parents = this.parentRuns(rt, report, ref, at);
+    const verdict = this.evaluateRun(report, node, ref, out, this.inputRows(parents.upstream));
     this.inputStaleness(report, node, at, parents.upstream, verdict);
     this.creepUnderFault(verdict, parents.upstream);
     const run = this.recordRun(report, node, ref, at, verdict, parents.upstream, out);
@@ -561,7 +563,14 @@ export class MonitorCore {
   }
 
   /** Step 1: evaluate the outputs (and every output's columns), then the inputs as read, against the rules. */
-  private evaluateRun(report: Report, node: NodeState, ref: NodeRef, out: CoreOutput): RunVerdict {
+  private evaluateRun(
+    report: Report,
+    node: NodeState,
+    ref: NodeRef,
+    out: CoreOutput,
+    /** The rows of the runs it read (see {@link inputRows}). */
+    inputRows?: InputRows,
+  ): RunVerdict {
     // A pinned reference run, when the rules name one: held as soon as it is seen (this run or the ring).
     const referenceRun = effectiveRules(this.rules, ref).baseline.reference_run;
     if (referenceRun !== undefined && holdReference(node, referenceRun, report, this.epochs, this.options))
@@ -573,6 +582,7 @@ export class MonitorCore {
       'out',
       this.cache,
       referenceRun,
+      inputRows,
     );
     const status = report.status ?? 'success';
     if (status === 'failed' && report.error !== undefined) metrics.error_message = firstLine(report.error.message);
@@ -580,6 +590,13 @@ export class MonitorCore {
     if (assertions.length > 0) metrics.assertions = assertions;
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
     const all = evaluateRules(this.rules, metrics);
+    // A growing registry's step (new devices, a customer onboarded) is growth, said once: see growthOf.
+    for (const f of all)
+      if (growthOf(f, report, node)) {
+        f.details = { ...f.details, growth: true };
+        f.severity = 'info';
+        f.message += ': the table only ever grew and a column is still a key (new entities), learned as its new level';
+      }
     // Notices: reported, never an incident, and the run is learned with them. A compatible schema change (its
     // rule's `rebaseline`), and values that appeared with the column's distance under the floor and its band
     // (`appeared_only`: a new site, a new event type): said once, then part of the column. As findings, a
@@ -588,7 +605,8 @@ export class MonitorCore {
     // writing NaN four days later) was hidden inside it (docs/statistics.md, "Categorical columns").
     const rebaselines = (f: Finding) =>
       effectiveRules(this.rules, ref).rules.find((r) => r.id === f.rule)?.rebaseline === true ||
-      (f.metric === 'drift' && f.details?.['appeared_only'] === true);
+      (f.metric === 'drift' && f.details?.['appeared_only'] === true) ||
+      (f.metric === 'row_count' && f.details?.['growth'] === true);
     const notices = all.filter(rebaselines);
     const { findings, pending } = applyPersistence(
       this.rules,
@@ -772,7 +790,13 @@ export class MonitorCore {
       const b = o ? own(node.outputs, o.dataset) : undefined;
       const expected = v.metrics.row_count.baseline;
       const rows = v.metrics.row_count.value;
-      if (b && expected !== undefined && expected > 0 && rows !== undefined) shiftRowCounts(b, rows / expected);
+      const through = v.metrics.row_count.through;
+      if (b && expected !== undefined && expected > 0 && rows !== undefined)
+        shiftRowCounts(
+          b,
+          rows / expected,
+          through && through.expected > 0 ? (1 + rows) / (1 + through.expected) : undefined,
+        );
       run.changes = [...(run.changes ?? []), ...run.findings];
     }
     // A run whose only findings are long-horizon ones teaches the rolling baselines: they are there to follow a
@@ -781,7 +805,12 @@ export class MonitorCore {
     const creepOnly =
       v.status === 'success' && v.findings.length > 0 && v.findings.every((f) => f.metric === 'long_drift');
     if ((v.healthy || follows || creepOnly) && !v.pending) {
-      for (const o of report.outputs ?? [])
+      // Growth: the history moves up to the new level (kept in order), then the run joins it.
+      const grown = v.notices.find((f) => f.metric === 'row_count' && f.details?.['growth'] === true);
+      const g = grown ? (report.outputs ?? [])[0] : undefined;
+      const gb = g ? own(node.outputs, g.dataset) : undefined;
+      if (gb && g?.profile?.row_count !== undefined) raiseRowCounts(gb, g.profile.row_count);
+      for (const [i, o] of (report.outputs ?? []).entries())
         if (o.profile !== undefined)
           learnBaseline(
             node,
@@ -794,6 +823,7 @@ export class MonitorCore {
             out.dirty,
             v.metrics.columns,
             this.longHorizonFor(node),
+            i === 0 ? v.metrics.row_count.input_rows : undefined,
           );
       node.healthy_runs += 1;
       this.clearCandidates(node, out.dirty);
@@ -807,10 +837,18 @@ export class MonitorCore {
       // column's drift): otherwise the weekend a drift fell on is missing from the seasonal history and the
       // next weekend is judged against weekdays. Not while a row-count finding waits for its persistence.
       if (!v.pending && !v.findings.some((f) => f.metric === 'row_count' || f.metric === 'schema'))
-        for (const o of report.outputs ?? [])
+        for (const [i, o] of (report.outputs ?? []).entries())
           if (
             o.profile?.row_count !== undefined &&
-            learnRowCount(node, 'out', o.dataset, o.profile.row_count, at, opts)
+            learnRowCount(
+              node,
+              'out',
+              o.dataset,
+              o.profile.row_count,
+              at,
+              opts,
+              i === 0 ? v.metrics.row_count.input_rows : undefined,
+            )
           )
             out.dirty.add(stateKey.node(node.pipeline, node.node));
       // A flagged row count still teaches the month-edge history and a sub-daily node's weekday levels (the
@@ -881,6 +919,29 @@ export class MonitorCore {
     if (!v.findings.some((f) => f.metric === 'long_drift') || !this.readAnomalous(upstream)) return;
     v.findings = v.findings.filter((f) => f.metric !== 'long_drift');
     if (v.findings.length === 0 && v.status === 'success' && !v.pending) v.healthy = true;
+  }
+
+  /**
+   * The rows of the largest upstream run a run read: its pass-through's denominator (stats/pass-through.ts).
+   * The largest, not the sum: a join of payments with a merchants table keeps the payments' rows, and their
+   * share of payments plus merchants moves with the month's volume. Undefined when it read nothing, or any of
+   * them (or its row count) is not known here: a parent whose report has not arrived, one held by another
+   * instance (the view keeps no row counts).
+   */
+  private inputRows(upstream: RunRecord['upstream']): InputRows | undefined {
+    if (upstream.length === 0) return undefined;
+    let largest: RunRecord | undefined;
+    for (const u of upstream) {
+      const rec = u.run_id !== undefined ? this.upstreamRun(u) : undefined;
+      if (rec?.row_count === undefined) return undefined;
+      if (largest === undefined || rec.row_count > largest.row_count!) largest = rec;
+    }
+    if (largest === undefined) return undefined;
+    // The parent's own judgement of its level: a row-count finding or signal says which way it moved.
+    const f = [...largest.findings, ...(largest.signals ?? [])].find(
+      (g) => g.metric === 'row_count' && g.baseline !== undefined && g.value !== g.baseline,
+    );
+    return { rows: largest.row_count!, ...(f ? { moved: f.value > f.baseline! ? (1 as const) : (-1 as const) } : {}) };
   }
 
   /** An upstream run a run names: held here, or (named) through the view. */
@@ -1208,7 +1269,9 @@ export class MonitorCore {
       finding_metrics: [...new Set(v.findings.map((f) => f.metric))].sort(),
       breaking_schema: v.findings.some((f) => f.metric === 'schema') && v.metrics.schema.breaking,
       ...(v.findings.some(movedApart) ? { moved_apart: true as const } : {}),
-      outputs: (report.outputs ?? []).flatMap((o) => (o.profile ? [summarize(o.dataset, o.profile)] : [])),
+      outputs: (report.outputs ?? []).flatMap((o, i) =>
+        o.profile ? [summarize(o.dataset, o.profile, i === 0 ? v.metrics.row_count.input_rows : undefined)] : [],
+      ),
     };
     const key = stateKey.candidate(node.pipeline, node.node, ring.to % k);
     this.candidates.set(key, c);
@@ -1969,4 +2032,39 @@ function reportAssertions(report: Report): AssertionMetrics[] {
           ...(a.column !== undefined ? { column: a.column } : {}),
         });
   return out;
+}
+
+/** The largest rise a growing table may take in one run and still be growth (a tripling is not onboarding). */
+export const GROWTH_MAX_RISE = 0.5;
+
+/** Healthy runs of non-decreasing row counts that make a table an accumulating one (a registry, a customer list). */
+export const GROWTH_MIN_RUNS = 5;
+
+/**
+ * Whether a row-count finding is a growing table's step, a notice rather than a fault: a rise of at most
+ * {@link GROWTH_MAX_RISE} on a dataset whose last healthy row counts (at least {@link GROWTH_MIN_RUNS}) never
+ * decreased (an accumulating table: a device registry, a customer list), while a column of the run is still a
+ * key (a categorical column whose distinct values are at least 99% of its rows): the new rows are new
+ * entities. A device registry that grew by 1-2 devices a day and then by the 24 devices of a customer's new
+ * site opened an incident on that day and every day after (the pandas set's telemetry domain: 8 of its 27
+ * false incidents at one step, seed 1); a double load of the same rows keeps no column a key and is judged;
+ * a drop is always judged.
+ */
+function growthOf(f: Finding, report: Report, node: NodeState): boolean {
+  if (f.metric !== 'row_count' || f.baseline === undefined || !(f.value > f.baseline)) return false;
+  if (f.value > f.baseline * (1 + GROWTH_MAX_RISE)) return false;
+  const o = (report.outputs ?? [])[0];
+  const b = o ? own(node.outputs, o.dataset) : undefined;
+  const history = b?.row_counts ?? [];
+  if (history.length < GROWTH_MIN_RUNS || f.value < history.at(-1)!) return false;
+  for (let i = 1; i < history.length; i++) if (history[i]! < history[i - 1]!) return false;
+  const rows = o?.profile?.row_count;
+  if (rows === undefined || rows <= 0) return false;
+  return Object.values(o?.profile?.columns ?? {}).some(
+    (c) =>
+      c.kind === 'categorical' &&
+      c.count === rows &&
+      c.distinct_estimate !== undefined &&
+      c.distinct_estimate >= 0.99 * rows,
+  );
 }

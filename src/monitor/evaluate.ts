@@ -32,6 +32,7 @@ import {
   seasonSlot,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
+import { throughExpectation, throughPoint, type InputRows } from '../stats/pass-through.js';
 import {
   BaselineCache,
   epochGeometry,
@@ -45,6 +46,7 @@ import {
 import type { CompiledCoreOptions } from './options.js';
 import {
   newDatasetBaseline,
+  CONTENT_CHANGES_CAP,
   pushBounded,
   type ColumnBaseline,
   type ColumnState,
@@ -459,6 +461,8 @@ export function evaluateProfile(
   cache: BaselineCache,
   /** A pinned reference run (rules: baseline.reference_run): distributions compare with it when held. */
   referenceRun?: string,
+  /** The rows of the runs it read (outputs only; absent when any is unknown). */
+  input?: InputRows,
 ): NodeRunMetrics {
   const baselines = role === 'out' ? node.outputs : node.inputs;
   const primary = datasets[0];
@@ -495,6 +499,15 @@ export function evaluateProfile(
     m.row_count.deviation = auto.deviation;
     if (Number.isFinite(auto.z)) m.row_count.z = auto.z;
     m.row_count.expectations = expectations;
+  }
+  const hash = primary?.profile?.content_hash;
+  if (pb?.content && hash !== undefined)
+    m.content = { repeated: pb.content.hash === hash, changed_runs: pb.content.changed };
+  if (role === 'out' && rows !== undefined && input !== undefined) {
+    m.row_count.input_rows = input.rows;
+    if (input.moved !== undefined) m.row_count.input_moved = input.moved;
+    const through = pb?.through ? throughExpectation(rows, input.rows, pb.through) : undefined;
+    if (through) m.row_count.through = through;
   }
   const week: RunWeek = {
     dow: new Date(Date.parse(report.event_time)).getUTCDay(),
@@ -1100,7 +1113,7 @@ function withinSd(col: SlotColumn): number | undefined {
 }
 
 /** What a baseline learns from one dataset of a run (see {@link learnSummary}). */
-export function summarize(dataset: string, profile: Profile): DatasetSummary {
+export function summarize(dataset: string, profile: Profile, inputRows?: number): DatasetSummary {
   const nulls = dict<DatasetSummary['nulls'][string]>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
@@ -1116,6 +1129,8 @@ export function summarize(dataset: string, profile: Profile): DatasetSummary {
   return {
     dataset,
     ...(profile.row_count !== undefined ? { row_count: profile.row_count } : {}),
+    ...(profile.row_count !== undefined && inputRows !== undefined ? { input_rows: inputRows } : {}),
+    ...(profile.content_hash !== undefined ? { content_hash: profile.content_hash } : {}),
     nulls,
     ...(fp !== undefined ? { schema: { fingerprint: fp, ...(profile.schema ? { schema: profile.schema } : {}) } } : {}),
     columns: slotColumns(profile),
@@ -1142,8 +1157,10 @@ export function learnBaseline(
   evaluated: readonly ColumnMetrics[] = [],
   /** Which output columns keep long-horizon state (see {@link learnSummary}); absent = every one. */
   horizon?: (column: string) => boolean,
+  /** The rows of the largest run it read (the first output's pass-through share; absent: unknown). */
+  inputRows?: number,
 ): void {
-  const summary = summarize(dataset, profile);
+  const summary = summarize(dataset, profile, inputRows);
   for (const m of evaluated) {
     const c = m.dataset === dataset ? own(summary.nulls, m.column) : undefined;
     // A state's distance (a recurring state, or one a first week held) is not the column's run-to-run noise:
@@ -1202,6 +1219,7 @@ export function learnSummary(
     learnCalendarLevels(b, run.event_time, summary.row_count);
     pushBounded(b.row_counts, summary.row_count, n);
     pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
+    learnShare(b, summary.row_count, summary.input_rows, n);
   }
   for (const [name, col] of Object.entries(summary.nulls)) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
@@ -1219,6 +1237,10 @@ export function learnSummary(
     }
   }
   if (summary.schema !== undefined) b.schema = summary.schema;
+  if (summary.content_hash !== undefined) {
+    const changed = b.content === undefined ? 0 : b.content.hash === summary.content_hash ? 0 : b.content.changed + 1;
+    b.content = { hash: summary.content_hash, changed: Math.min(changed, CONTENT_CHANGES_CAP) };
+  }
   const columns = summary.columns;
   if (Object.keys(columns).length > 0) {
     const prefix = epochPrefix(node.pipeline, node.node, role, dataset);
@@ -1229,13 +1251,28 @@ export function learnSummary(
 }
 
 /**
+ * Moves a growing table's row-count history (recent and seasonal) up to a new level, by the step from its last
+ * count, kept in order (core.ts, growthOf): the run then joins a history that ends where it begins.
+ */
+export function raiseRowCounts(b: DatasetBaseline, rows: number): void {
+  const last = b.row_counts.at(-1);
+  if (last === undefined || !(rows > last)) return;
+  const step = rows - last;
+  b.row_counts = b.row_counts.map((x) => x + step);
+  if (b.row_seasons) b.row_seasons = b.row_seasons.map(([t, x]) => [t, x + step] as [number, number]);
+}
+
+/**
  * Moves a dataset's row-count history (recent and seasonal) to a new level by a factor: a level change that
  * is the normal at once (one that follows a compatible change upstream). The seasons and the spread are kept,
  * scaled: a node whose weekends were 40% smaller still expects that at the new level.
  */
-export function shiftRowCounts(b: DatasetBaseline, factor: number): void {
+export function shiftRowCounts(b: DatasetBaseline, factor: number, shareFactor?: number): void {
   if (!Number.isFinite(factor) || factor <= 0) return;
   b.row_counts = b.row_counts.map((x) => x * factor);
+  // The share passed moved with it (by its own factor: the input may have moved too).
+  if (b.through && shareFactor !== undefined && Number.isFinite(shareFactor) && shareFactor > 0)
+    b.through = b.through.map(([x, y]) => [x, y + Math.log(shareFactor)] as [number, number]);
   if (b.row_seasons) b.row_seasons = b.row_seasons.map(([t, x]) => [t, x * factor] as [number, number]);
 }
 
@@ -1250,13 +1287,22 @@ export function learnRowCount(
   rows: number,
   at: number,
   options: CompiledCoreOptions,
+  /** The rows of the largest run it read (absent: unknown). */
+  inputRows?: number,
 ): boolean {
   const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
   if (!b || !Number.isFinite(rows) || rows < 0) return false;
   learnCalendarLevels(b, at, rows);
   pushBounded(b.row_counts, rows, options.baselineRuns);
   pushSeasonal((b.row_seasons ??= []), at, rows);
+  learnShare(b, rows, inputRows, options.baselineRuns);
   return true;
+}
+
+/** Learns a run's point of the pass-through history (stats/pass-through.ts) when the rows it read are known. */
+function learnShare(b: DatasetBaseline, rows: number, inputRows: number | undefined, n: number): void {
+  const point = throughPoint(rows, inputRows);
+  if (point !== undefined) pushBounded((b.through ??= []), point, n);
 }
 
 /**

@@ -94,6 +94,8 @@ export function causeOf(v: RootVerdict, lastGood: RunRecord | undefined, hasPare
       // A silence has no run of its own (stale@...); a run that read stale inputs has.
       summary: r.run_id.startsWith('stale@') ? `${r.ref.node} stopped reporting` : fresh.message,
     };
+  const same = findings.find((f) => f.metric === 'unchanged');
+  if (same) return { kind: 'stale', summary: `${r.ref.node} ${same.message}` };
   if (
     lastGood &&
     lastGood.code_version !== undefined &&
@@ -459,6 +461,10 @@ export function attributeRun(
         const ev = touch(inc, 'updated');
         ev.changes.new_symptoms = [...(ev.changes.new_symptoms ?? []), ...added];
       }
+      // A culprit whose own runs look healthy (named by its change: a compatible schema change, a deliberate
+      // change its reader broke on) shows the fault only downstream: a new symptom there means it goes on,
+      // and its healthy runs count towards resolving it from there.
+      if (v.root.healthy && findings.length > 0) inc.healthy_streak = 0;
     }
     run.incident_id ??= inc.incident_id;
   }

@@ -103,6 +103,9 @@ export interface HorizonState {
 export const HORIZON_LEVEL_RUNS = 5;
 
 /** The healthy baseline of one dataset as a node writes (or reads) it. */
+/** The most changes in a row a content history counts (more says nothing new). */
+export const CONTENT_CHANGES_CAP = 10_000;
+
 export interface DatasetBaseline {
   dataset: string;
   /** Healthy runs that contributed so far (not capped). */
@@ -118,6 +121,17 @@ export interface DatasetBaseline {
   month_edges?: MonthEdges;
   /** A sub-daily node's level per UTC day, for its weekdays (absent in state written before it existed). */
   weekday_levels?: WeekdayLevels;
+  /**
+   * Its healthy runs' [log(1 + rows read), log(1 + rows written)] (stats/pass-through.ts), oldest first, at most
+   * as many as `row_counts`: runs whose every upstream run and its row count were known (absent in state
+   * written before it existed, and for a node that reads nothing).
+   */
+  through?: [number, number][];
+  /**
+   * The content hash of its last healthy run that carried one, and how many healthy runs in a row had each
+   * changed it (capped at {@link CONTENT_CHANGES_CAP}; absent until a run carries a hash).
+   */
+  content?: { hash: string; changed: number };
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
   /** A pinned reference run's distributions (rules: baseline.reference_run). */
@@ -195,6 +209,10 @@ export interface OpenRun {
 export interface DatasetSummary {
   dataset: string;
   row_count?: number;
+  /** The rows of the largest run the run read (the first output only, when all were known). */
+  input_rows?: number;
+  /** The profile's content hash, when it carried one. */
+  content_hash?: string;
   /**
    * Column -> kind, null ratio, (numeric) the [min, max] range of its values and its mean over n values,
    * and the drift statistic the run showed against the rolling baseline (when evaluated: the column's

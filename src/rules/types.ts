@@ -1,6 +1,7 @@
 import type { CategoryShift } from '../stats/index.js';
 import type { SchemaChange } from '../contract/index.js';
 import type { RowExpectation, Seasonality } from '../stats/seasonal.js';
+import type { ThroughExpectation } from '../stats/pass-through.js';
 import { METRICS } from './metrics/index.js';
 
 /** Severities, most severe first. */
@@ -18,6 +19,7 @@ export const RULE_METRICS = [
   'duration',
   'long_drift',
   'assertion',
+  'unchanged',
 ] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
@@ -97,6 +99,11 @@ export interface RuleParams {
    * reference epoch, in units of the reference's run-to-run spread (reference k = 0.5, increments clipped at 3).
    */
   cusum_h?: number;
+  /**
+   * unchanged: how many healthy runs in a row must each have written other rows than the one before (another
+   * content hash) before a run that writes exactly its last healthy run's rows is judged.
+   */
+  min_changes?: number;
 }
 
 export interface Rule extends RuleParams {
@@ -214,7 +221,18 @@ export interface NodeRunMetrics {
     z?: number;
     /** The expectation per seasonality (`auto` included): what row_count rules choose from. */
     expectations?: Record<Seasonality, RowExpectation>;
+    /** The rows of the largest run it read, when every run it read and its row count is known. */
+    input_rows?: number;
+    /** Which way a run it read moved its own level (a row-count finding or signal there): 1 up, -1 down. */
+    input_moved?: 1 | -1;
+    /** The expectation from the rows it read and its usual share of them (stats/pass-through.ts). */
+    through?: ThroughExpectation;
   };
+  /**
+   * The first output's content against its last healthy run's (profiles with a `content_hash`): `repeated`
+   * when the hashes are equal, and how many healthy runs in a row before had each changed it.
+   */
+  content?: { repeated: boolean; changed_runs: number };
   schema: {
     fingerprint?: string;
     previous?: string;

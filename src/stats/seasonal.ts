@@ -71,7 +71,7 @@ export function pushSeasonal(
  * MAD of 5 customers and an sd of 21, and 1,456 customers the next Monday read as z = 4.1 (the pandas set,
  * full size, seed 7). The mean absolute deviation uses every run and is still linear in an outlier.
  */
-function robustScale(residuals: readonly number[]): number {
+export function robustScale(residuals: readonly number[]): number {
   if (residuals.length === 0) return 0;
   const abs = residuals.map(Math.abs);
   const mad = median(abs) * MAD_NORMAL_SCALE;

@@ -48,6 +48,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
       'schema',
       'schema',
       'status',
+      'unchanged',
     ]);
   });
 
@@ -81,6 +82,7 @@ describe('the shipped rules (rules/defaults.yaml)', () => {
     });
     expect(byId.get('freshness')).toMatchObject({ factor: 3, min_silence_ms: 300_000 });
     expect(byId.get('stalled_run')).toMatchObject({ metric: 'duration', factor: 3, min_duration_ms: 600_000 });
+    expect(byId.get('stale_content')).toMatchObject({ metric: 'unchanged', min_changes: 20, severity: 'warning' });
     // A status rule needs no baseline: a failed run is a failed run.
     expect(byId.get('run_failed')).toMatchObject({ metric: 'status', min_baseline_runs: 0 });
     expect(set.routes).toEqual({ critical: ['slack'], warning: ['slack'], info: ['log'] });
@@ -278,7 +280,7 @@ describe('compileRules: every mistake is a problem with file:line:column', () =>
         line: 3,
         column: 13,
         message: expect.stringContaining(
-          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, long_drift, assertion, got "latency"',
+          'metric must be one of row_count, null_ratio, schema, drift, freshness, status, duration, long_drift, assertion, unchanged, got "latency"',
         ) as string,
       },
       { file: 'rules.yaml', line: 5, column: 5, message: expect.stringContaining('rule id must be a name') as string },

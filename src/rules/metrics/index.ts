@@ -8,6 +8,7 @@ import { nullRatio } from './null-ratio.js';
 import { rowCount } from './row-count.js';
 import { schema } from './schema.js';
 import { status } from './status.js';
+import { unchanged } from './unchanged.js';
 import type { RuleMetricDescriptor } from './types.js';
 
 /** The registry of rule metrics: one descriptor per metric (parameters, violation test, signal test). */
@@ -21,6 +22,7 @@ export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
   duration,
   long_drift: longDrift,
   assertion,
+  unchanged,
 };
 
 export { assertionVerdict } from './assertion.js';

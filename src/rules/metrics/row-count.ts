@@ -1,4 +1,5 @@
 import { DEFAULT_ROW_MIN_Z, type RowExpectation } from '../../stats/seasonal.js';
+import { THROUGH_GAIN, THROUGH_LEVEL_Z, type ThroughExpectation } from '../../stats/pass-through.js';
 import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstEdge } from './types.js';
 import type { NodeRunMetrics, Rule } from '../types.js';
 import { fmt, pct, type RuleMetricDescriptor } from './types.js';
@@ -22,6 +23,32 @@ function expectationFor(r: Rule, m: NodeRunMetrics): RowExpectation | undefined 
 /** THE row-count verdict: over the business threshold AND beyond the node's own noise. */
 function violated(r: Rule, e: RowExpectation): boolean {
   return Math.abs(e.deviation) > r.max_deviation! && Math.abs(e.z) > (r.min_z ?? DEFAULT_ROW_MIN_Z);
+}
+
+/**
+ * THE pass-through verdict (stats/pass-through.ts), for a node whose share of its input is at most
+ * {@link THROUGH_GAIN} as noisy as its count: against what its inputs' rows and its usual share of them
+ * predict, the count is over the business threshold and beyond the share's noise; unless the share moved
+ * because an input moved its own level the other way (a row-count finding or signal there) while the output
+ * stayed within {@link THROUGH_LEVEL_Z} of its own spreads: a dedupe that removed a day's surge of duplicates
+ * did its job.
+ */
+function throughViolated(
+  r: Rule,
+  m: NodeRunMetrics,
+  e: RowExpectation,
+  /** The level is held (a first month edge): the share is judged even where the level would be. */
+  held = false,
+): ThroughExpectation | undefined {
+  const t = m.row_count.through;
+  // Only where the share predicted the count better than its own history did: a group-by over a steady set
+  // of merchants writes ~200 rows whatever it reads, and its share of the payments halves on a month's first day.
+  if (t === undefined || (!held && violated(r, e)) || !(t.spread <= THROUGH_GAIN * e.spread)) return undefined;
+  const k = r.min_z ?? DEFAULT_ROW_MIN_Z;
+  if (!(Math.abs(t.deviation) > r.max_deviation!) || !(Math.abs(t.z) > k)) return undefined;
+  // Absorbed: an input that moved its own level the other way, and an output at its usual level.
+  const absorbed = m.row_count.input_moved === -Math.sign(t.z) && Math.abs(e.z) < THROUGH_LEVEL_Z;
+  return absorbed ? undefined : t;
 }
 
 function seasonNote(e: RowExpectation): string {
@@ -55,8 +82,32 @@ export const rowCount: RuleMetricDescriptor = {
   column: false,
   violation: (r, m) => {
     const e = expectationFor(r, m);
-    // A rise on a node's first month edge is learned, not judged: a close's volume cannot be known yet.
-    if (r.max_deviation === undefined || !e || !violated(r, e) || heldEdge(r, m, e)) return undefined;
+    if (r.max_deviation === undefined || !e) return undefined;
+    // A rise on a node's first month edge is learned, not judged: a close's volume cannot be known yet. Its
+    // share of what it read is judged all the same (the input's close moves the expectation with it).
+    const held = heldEdge(r, m, e);
+    const t = throughViolated(r, m, e, held);
+    if (t) {
+      const d = t.deviation;
+      return {
+        metric: 'row_count',
+        value: m.row_count.value!,
+        baseline: t.expected,
+        threshold: r.max_deviation,
+        message: `row count ${d < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(d))} against its inputs: ${fmt(m.row_count.value)} rows from ${fmt(t.input_rows)} read, where its history predicts ${fmt(Math.round(t.expected))} (${pct(t.ratio)} of them; max deviation ${pct(r.max_deviation)})`,
+        details: {
+          deviation: d,
+          z: t.z,
+          seasonality: 'pass-through',
+          baseline_runs: t.runs,
+          input_rows: t.input_rows,
+          share: t.ratio,
+          slope: t.slope,
+          level_deviation: e.deviation,
+        },
+      };
+    }
+    if (held || !violated(r, e)) return undefined;
     const dev = e.deviation;
     return {
       metric: 'row_count',
@@ -69,7 +120,8 @@ export const rowCount: RuleMetricDescriptor = {
   },
   signal: (r, m, _c, fraction) => {
     const e = expectationFor(r, m);
-    if (r.max_deviation === undefined || !e || violated(r, e) || heldEdge(r, m, e)) return undefined;
+    if (r.max_deviation === undefined || !e || heldEdge(r, m, e) || violated(r, e) || throughViolated(r, m, e))
+      return undefined;
     const dev = Math.abs(e.deviation);
     if (dev <= r.max_deviation * fraction || Math.abs(e.z) <= (r.min_z ?? DEFAULT_ROW_MIN_Z) * fraction)
       return undefined;

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/contract/index.js';
+import { emptyOutput } from '../../src/monitor/index.js';
+import { newCore } from './drive.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-01-05T01:30:00.000Z');
+
+/** A device registry's daily export: `rows` rows, of which `distinct` device ids (a key when equal). */
+function registry(run: number, rows: number, distinct = rows): Report {
+  return {
+    spec: 'rootline.report/v1',
+    event_id: `registry/${run}`,
+    pipeline: 'telemetry',
+    node: 'raw_device_registry',
+    run_id: `d${run}`,
+    event_time: new Date(T0 + run * DAY).toISOString(),
+    outputs: [
+      {
+        dataset: 's3://iot/raw/device_registry',
+        profile: {
+          row_count: rows,
+          columns: {
+            device_id: {
+              kind: 'categorical',
+              count: rows,
+              null_count: 0,
+              distinct_estimate: distinct,
+              other_count: rows,
+            },
+          },
+        },
+      },
+    ],
+  };
+}
+
+function run(counts: readonly (number | [number, number])[]) {
+  const core = newCore();
+  const outs = counts.map((c, i) =>
+    core.processBatch([typeof c === 'number' ? registry(i, c) : registry(i, c[0], c[1])], emptyOutput()),
+  );
+  return { core, outs };
+}
+
+/** 30 days of a registry growing by a device every third day, from 600. */
+const grown = Array.from({ length: 30 }, (_, i) => 600 + Math.floor(i / 3));
+
+describe('growth: an accumulating table steps up with new entities', () => {
+  it('a customer onboarding 40 devices at once is a notice, learned: no incident, the next days are normal', () => {
+    const last = grown.at(-1)!;
+    const { core, outs } = run([...grown, last + 40, last + 41, last + 41, last + 43]);
+    const findings = outs.flatMap((o) => o.findings);
+    expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    const notes = findings.filter((f) => f.metric === 'row_count');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ run_id: 'd30', severity: 'info', details: { growth: true } });
+    expect(core.incidents()).toEqual([]);
+  });
+
+  it('a double load (30% more rows, the same device ids) is judged', () => {
+    const last = grown.at(-1)!;
+    const { core } = run([...grown, [Math.round(last * 1.3), last]]);
+    expect(core.incidents().map((x) => [x.culprit, x.metric])).toEqual([['raw_device_registry', 'row_count']]);
+  });
+
+  it('a drop is judged, and a tripling is not growth', () => {
+    const last = grown.at(-1)!;
+    expect(run([...grown, Math.round(last * 0.7)]).core.incidents()).toHaveLength(1);
+    expect(run([...grown, last * 3]).core.incidents()).toHaveLength(1);
+  });
+
+  it('a table whose count goes up and down is no accumulating table: its rise is judged', () => {
+    const wobbly = grown.map((x, i) => (i % 4 === 3 ? x - 3 : x));
+    const last = wobbly.at(-1)!;
+    expect(run([...wobbly, last + 60]).core.incidents()).toHaveLength(1);
+  });
+});
