@@ -32,7 +32,7 @@ import {
   seasonSlot,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
-import { throughExpectation, throughPoint, type InputRows } from '../stats/pass-through.js';
+import { THROUGH_MAX_INPUTS, throughExpectation, throughPoint, type InputRows } from '../stats/pass-through.js';
 import {
   BaselineCache,
   epochGeometry,
@@ -504,10 +504,19 @@ export function evaluateProfile(
   if (pb?.content && hash !== undefined)
     m.content = { repeated: pb.content.hash === hash, changed_runs: pb.content.changed };
   if (role === 'out' && rows !== undefined && input !== undefined) {
-    m.row_count.input_rows = input.rows;
-    if (input.moved !== undefined) m.row_count.input_moved = input.moved;
-    const through = pb?.through ? throughExpectation(rows, input.rows, pb.through) : undefined;
-    if (through) m.row_count.through = through;
+    m.row_count.inputs = input;
+    // Of the parents with a history, the one whose fit predicts this run most tightly (its spread depends on
+    // the history and on this run's input, never on this run's output): an enrichment join of transactions
+    // with customers follows the transactions, whichever of the two is larger on a Saturday.
+    for (const i of input) {
+      const history = pb?.through ? own(pb.through, i.key) : undefined;
+      const t = history ? throughExpectation(rows, i.rows, history) : undefined;
+      if (t && (m.row_count.through === undefined || t.spread < m.row_count.through.spread)) {
+        m.row_count.through = { ...t, input: i.key };
+        if (i.moved !== undefined) m.row_count.input_moved = i.moved;
+        else delete m.row_count.input_moved;
+      }
+    }
   }
   const week: RunWeek = {
     dow: new Date(Date.parse(report.event_time)).getUTCDay(),
@@ -1113,7 +1122,7 @@ function withinSd(col: SlotColumn): number | undefined {
 }
 
 /** What a baseline learns from one dataset of a run (see {@link learnSummary}). */
-export function summarize(dataset: string, profile: Profile, inputRows?: number): DatasetSummary {
+export function summarize(dataset: string, profile: Profile, inputRows?: Record<string, number>): DatasetSummary {
   const nulls = dict<DatasetSummary['nulls'][string]>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
@@ -1157,8 +1166,8 @@ export function learnBaseline(
   evaluated: readonly ColumnMetrics[] = [],
   /** Which output columns keep long-horizon state (see {@link learnSummary}); absent = every one. */
   horizon?: (column: string) => boolean,
-  /** The rows of the largest run it read (the first output's pass-through share; absent: unknown). */
-  inputRows?: number,
+  /** The rows of each run it read, by parent (the first output's pass-through; absent: not all known). */
+  inputRows?: Record<string, number>,
 ): void {
   const summary = summarize(dataset, profile, inputRows);
   for (const m of evaluated) {
@@ -1272,7 +1281,8 @@ export function shiftRowCounts(b: DatasetBaseline, factor: number, shareFactor?:
   b.row_counts = b.row_counts.map((x) => x * factor);
   // The share passed moved with it (by its own factor: the input may have moved too).
   if (b.through && shareFactor !== undefined && Number.isFinite(shareFactor) && shareFactor > 0)
-    b.through = b.through.map(([x, y]) => [x, y + Math.log(shareFactor)] as [number, number]);
+    for (const [k, points] of Object.entries(b.through))
+      b.through[k] = points.map(([x, y]) => [x, y + Math.log(shareFactor)] as [number, number]);
   if (b.row_seasons) b.row_seasons = b.row_seasons.map(([t, x]) => [t, x * factor] as [number, number]);
 }
 
@@ -1287,8 +1297,8 @@ export function learnRowCount(
   rows: number,
   at: number,
   options: CompiledCoreOptions,
-  /** The rows of the largest run it read (absent: unknown). */
-  inputRows?: number,
+  /** The rows of each run it read, by parent (absent: not all known). */
+  inputRows?: Record<string, number>,
 ): boolean {
   const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
   if (!b || !Number.isFinite(rows) || rows < 0) return false;
@@ -1299,10 +1309,20 @@ export function learnRowCount(
   return true;
 }
 
-/** Learns a run's point of the pass-through history (stats/pass-through.ts) when the rows it read are known. */
-function learnShare(b: DatasetBaseline, rows: number, inputRows: number | undefined, n: number): void {
-  const point = throughPoint(rows, inputRows);
-  if (point !== undefined) pushBounded((b.through ??= []), point, n);
+/**
+ * Learns a run's points of the pass-through histories (stats/pass-through.ts), one per parent, when the rows it
+ * read are known (at most {@link THROUGH_MAX_INPUTS} parents, the first ones seen).
+ */
+function learnShare(b: DatasetBaseline, rows: number, inputRows: Record<string, number> | undefined, n: number): void {
+  if (inputRows === undefined) return;
+  for (const [key, input] of Object.entries(inputRows)) {
+    const point = throughPoint(rows, input);
+    if (point === undefined) continue;
+    const through = (b.through ??= dict<[number, number][]>());
+    const history = own(through, key);
+    if (history) pushBounded(history, point, n);
+    else if (Object.keys(through).length < THROUGH_MAX_INPUTS) through[key] = [point];
+  }
 }
 
 /**

@@ -122,11 +122,11 @@ export interface DatasetBaseline {
   /** A sub-daily node's level per UTC day, for its weekdays (absent in state written before it existed). */
   weekday_levels?: WeekdayLevels;
   /**
-   * Its healthy runs' [log(1 + rows read), log(1 + rows written)] (stats/pass-through.ts), oldest first, at most
-   * as many as `row_counts`: runs whose every upstream run and its row count were known (absent in state
-   * written before it existed, and for a node that reads nothing).
+   * Its healthy runs' [log(1 + rows read), log(1 + rows written)] (stats/pass-through.ts), by parent (node key),
+   * oldest first, at most as many as `row_counts`: runs whose every upstream run and its row count were known
+   * (absent in state written before it existed, and for a node that reads nothing).
    */
-  through?: [number, number][];
+  through?: Record<string, [number, number][]>;
   /**
    * The content hash of its last healthy run that carried one, and how many healthy runs in a row had each
    * changed it (capped at {@link CONTENT_CHANGES_CAP}; absent until a run carries a hash).
@@ -209,8 +209,8 @@ export interface OpenRun {
 export interface DatasetSummary {
   dataset: string;
   row_count?: number;
-  /** The rows of the largest run the run read (the first output only, when all were known). */
-  input_rows?: number;
+  /** The rows of each run the run read, by parent (the first output only, when all were known). */
+  input_rows?: Record<string, number>;
   /** The profile's content hash, when it carried one. */
   content_hash?: string;
   /**

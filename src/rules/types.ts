@@ -1,7 +1,7 @@
 import type { CategoryShift } from '../stats/index.js';
 import type { SchemaChange } from '../contract/index.js';
 import type { RowExpectation, Seasonality } from '../stats/seasonal.js';
-import type { ThroughExpectation } from '../stats/pass-through.js';
+import type { InputRows, ThroughExpectation } from '../stats/pass-through.js';
 import { METRICS } from './metrics/index.js';
 
 /** Severities, most severe first. */
@@ -221,9 +221,9 @@ export interface NodeRunMetrics {
     z?: number;
     /** The expectation per seasonality (`auto` included): what row_count rules choose from. */
     expectations?: Record<Seasonality, RowExpectation>;
-    /** The rows of the largest run it read, when every run it read and its row count is known. */
-    input_rows?: number;
-    /** Which way a run it read moved its own level (a row-count finding or signal there): 1 up, -1 down. */
+    /** Each run it read (by parent) and its rows, when every run it read and its row count is known. */
+    inputs?: InputRows;
+    /** Which way the run `through` was judged against moved its own level (a finding or signal there). */
     input_moved?: 1 | -1;
     /** The expectation from the rows it read and its usual share of them (stats/pass-through.ts). */
     through?: ThroughExpectation;

@@ -2,8 +2,8 @@ import { median } from './baseline.js';
 import { DEFAULT_ROW_MIN_Z, ROUNDING_SD, robustScale, smallSampleFactor } from './seasonal.js';
 
 /**
- * A node's row count against the rows it read: its pass-through (output rows against the rows of the
- * largest run it read). A filter keeps a steady share of what it reads, a dedupe drops a steady share, a join keeps
+ * A node's row count against the rows it read: its pass-through (output rows against the rows of a run it
+ * read: of each parent, the one that predicts it best). A filter keeps a steady share of what it reads, a dedupe drops a steady share, a join keeps
  * its fact table's rows: their output moves with their input's volume (an hourly feed's day and night, a
  * ledger's month-end), so the count's own history is as noisy as the input's, while the share passed is
  * steady to a percent. A dedupe that stops de-duplicating (12% more rows, within an hourly feed's own swings)
@@ -11,7 +11,8 @@ import { DEFAULT_ROW_MIN_Z, ROUNDING_SD, robustScale, smallSampleFactor } from '
  * See docs/statistics.md, "Row counts against their inputs".
  */
 export interface ThroughExpectation {
-  /** The rows of the largest run the run read. */
+  /** The input it was judged against (the parent's node key) and that run's rows. */
+  input: string;
   input_rows: number;
   /** The count's elasticity to its input rows (the fit's slope: 1 for a steady share). */
   slope: number;
@@ -30,13 +31,13 @@ export interface ThroughExpectation {
 }
 
 /**
- * What a run read, for its pass-through: the rows of the largest upstream run it read, and which way that
- * run's level moved when it had a row-count finding or signal of its own (1 up, -1 down).
+ * What a run read, for its pass-through: each upstream run it read (`key`: its node), its rows, and which way
+ * its level moved when it had a row-count finding or signal of its own (1 up, -1 down).
  */
-export interface InputRows {
-  rows: number;
-  moved?: 1 | -1;
-}
+export type InputRows = { key: string; rows: number; moved?: 1 | -1 }[];
+
+/** The most inputs a dataset keeps a pass-through history for (the first ones seen). */
+export const THROUGH_MAX_INPUTS = 8;
 
 /** Healthy runs with a known input before the share is judged (the row-count rule's own minimum). */
 export const THROUGH_MIN_RUNS = 5;
@@ -120,5 +121,5 @@ export function throughExpectation(
   const diff = at[1] - predicted;
   const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   const deviation = expected > 0 ? (rows - expected) / expected : rows === 0 ? 0 : 1e9;
-  return { input_rows: inputRows, slope, ratio: p, expected, runs: n, deviation, spread, z };
+  return { input: '', input_rows: inputRows, slope, ratio: p, expected, runs: n, deviation, spread, z };
 }

@@ -54,7 +54,7 @@ describe('growth: an accumulating table steps up with new entities', () => {
     expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
     const notes = findings.filter((f) => f.metric === 'row_count');
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatchObject({ run_id: 'd30', severity: 'info', details: { growth: true } });
+    expect(notes[0]).toMatchObject({ run_id: 'd30', severity: 'info', details: { growth: 'keys' } });
     expect(core.incidents()).toEqual([]);
   });
 
@@ -74,5 +74,58 @@ describe('growth: an accumulating table steps up with new entities', () => {
     const wobbly = grown.map((x, i) => (i % 4 === 3 ? x - 3 : x));
     const last = wobbly.at(-1)!;
     expect(run([...wobbly, last + 60]).core.incidents()).toHaveLength(1);
+  });
+});
+
+describe('growth: new entities account for a rise', () => {
+  /** An hourly temperature table: one row per site and hour, sites of ~20 rows each. */
+  function hourlyTable(run: number, sites: Record<string, number>): Report {
+    const rows = Object.values(sites).reduce((a, n) => a + n, 0);
+    return {
+      spec: 'rootline.report/v1',
+      event_id: `hourly/${run}`,
+      pipeline: 'telemetry',
+      node: 'hourly_temperature',
+      run_id: `d${run}`,
+      event_time: new Date(T0 + run * DAY).toISOString(),
+      outputs: [
+        {
+          dataset: 'warehouse://telemetry/hourly_temperature',
+          profile: {
+            row_count: rows,
+            columns: { site: { kind: 'categorical', count: rows, null_count: 0, frequent: sites, other_count: 0 } },
+          },
+        },
+      ],
+    };
+  }
+  const SITES = ['tyo-03', 'tyo-04', 'syd-05', 'mad-00', 'par-01', 'nyc-02', 'lon-02', 'sfo-01'];
+  const day = (i: number, extra: Record<string, number> = {}, scale = 1) => {
+    const sites: Record<string, number> = {};
+    // 19 or 21 rows per site, 160 in all (+-1 on one site every third day).
+    for (const [k, s] of SITES.entries()) sites[s] = Math.round(((i + k) % 2 === 0 ? 21 : 19) * scale);
+    if (i % 3 === 0) sites[SITES[0]!] = sites[SITES[0]!]! + 1;
+    return { ...sites, ...extra };
+  };
+
+  it("a new site's first day (12% more rows, all of them the new site's) is a notice, learned", () => {
+    const core = newCore();
+    const outs = [];
+    for (let i = 0; i < 25; i++) outs.push(core.processBatch([hourlyTable(i, day(i))], emptyOutput()));
+    for (let i = 25; i < 30; i++)
+      outs.push(core.processBatch([hourlyTable(i, day(i, { 'lon-07': 20 }))], emptyOutput()));
+    const findings = outs.flatMap((o) => o.findings);
+    expect(findings.filter((f) => f.severity !== 'info' && f.severity !== 'warning')).toEqual([]);
+    expect(findings.filter((f) => f.metric === 'row_count').map((f) => [f.run_id, f.details?.['growth']])).toEqual([
+      ['d25', 'entities'],
+    ]);
+    expect(core.incidents()).toEqual([]);
+  });
+
+  it('a rise the new values do not account for is judged', () => {
+    const core = newCore();
+    for (let i = 0; i < 25; i++) core.processBatch([hourlyTable(i, day(i))], emptyOutput());
+    core.processBatch([hourlyTable(25, day(25, { 'lon-07': 4 }, 1.15))], emptyOutput());
+    expect(core.incidents().map((x) => [x.culprit, x.metric])).toEqual([['hourly_temperature', 'row_count']]);
   });
 });

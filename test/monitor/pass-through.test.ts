@@ -152,6 +152,31 @@ describe('pass-through: a row count against the rows it read', () => {
     expect(found).toEqual([]);
   });
 
+  it('an enrichment join follows its facts, whichever input is larger that day', () => {
+    const core = newCore();
+    const u = rng(13);
+    const DAY = 86_400_000;
+    const found: string[] = [];
+    for (let i = 0; i < 45; i++) {
+      // Transactions 1,500 on weekdays and 900 at weekends (+-4%), customers a steady ~1,200: the larger input
+      // changes at every weekend. The join keeps every transaction; on day 38 (a Thursday) it loses 12%.
+      const weekend = [0, 6].includes(new Date(T0 + i * DAY).getUTCDay());
+      const tx = Math.round((weekend ? 900 : 1500) * (0.96 + 0.08 * u()));
+      const customers = 1200 + i;
+      const out = process(core, [
+        rep('transactions', i, tx, [], { interval: DAY }),
+        rep('customers', i, customers, [], { interval: DAY }),
+        rep('enrich', i, i === 38 ? Math.round(tx * 0.88) : tx, ['transactions', 'customers'], {
+          minute: 5,
+          interval: DAY,
+        }),
+      ]);
+      found.push(...out.findings.filter((f) => f.node === 'enrich').map((f) => `${i}: ${f.message}`));
+    }
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^38: row count dropped/);
+  });
+
   it('a posting job that fans every row out into three legs and re-posts 40% of them is found there', () => {
     const core = newCore();
     const u = rng(3);

@@ -1,3 +1,4 @@
+import { splitKey } from '../../keys.js';
 import { DEFAULT_ROW_MIN_Z, type RowExpectation } from '../../stats/seasonal.js';
 import { THROUGH_GAIN, THROUGH_LEVEL_Z, type ThroughExpectation } from '../../stats/pass-through.js';
 import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstEdge } from './types.js';
@@ -51,6 +52,12 @@ function throughViolated(
   return absorbed ? undefined : t;
 }
 
+/** A pass-through input's node as people read it (its key is pipeline and node). */
+function inputName(key: string): string {
+  const [pipeline, node] = splitKey(key);
+  return node === undefined ? key : `${pipeline}/${node}`;
+}
+
 function seasonNote(e: RowExpectation): string {
   return e.seasonality === 'none' ? '' : ` (${e.seasonality} baseline of ${e.runs} runs)`;
 }
@@ -94,12 +101,13 @@ export const rowCount: RuleMetricDescriptor = {
         value: m.row_count.value!,
         baseline: t.expected,
         threshold: r.max_deviation,
-        message: `row count ${d < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(d))} against its inputs: ${fmt(m.row_count.value)} rows from ${fmt(t.input_rows)} read, where its history predicts ${fmt(Math.round(t.expected))} (${pct(t.ratio)} of them; max deviation ${pct(r.max_deviation)})`,
+        message: `row count ${d < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(d))} against its inputs: ${fmt(m.row_count.value)} rows from the ${fmt(t.input_rows)} of ${inputName(t.input)}, where its history predicts ${fmt(Math.round(t.expected))} (${pct(t.ratio)} of them; max deviation ${pct(r.max_deviation)})`,
         details: {
           deviation: d,
           z: t.z,
           seasonality: 'pass-through',
           baseline_runs: t.runs,
+          input: inputName(t.input),
           input_rows: t.input_rows,
           share: t.ratio,
           slope: t.slope,
