@@ -79,7 +79,7 @@ describe('growth: an accumulating table steps up with new entities', () => {
 
 describe('growth: new entities account for a rise', () => {
   /** An hourly temperature table: one row per site and hour, sites of ~20 rows each. */
-  function hourlyTable(run: number, sites: Record<string, number>): Report {
+  function hourlyTable(run: number, sites: Record<string, number>, nulls = 0): Report {
     const rows = Object.values(sites).reduce((a, n) => a + n, 0);
     return {
       spec: 'rootline.report/v1',
@@ -93,7 +93,11 @@ describe('growth: new entities account for a rise', () => {
           dataset: 'warehouse://telemetry/hourly_temperature',
           profile: {
             row_count: rows,
-            columns: { site: { kind: 'categorical', count: rows, null_count: 0, frequent: sites, other_count: 0 } },
+            columns: {
+              site: { kind: 'categorical', count: rows, null_count: 0, frequent: sites, other_count: 0 },
+              // A rolling feature: no value for a device's first reading.
+              ewma: { kind: 'numeric', count: rows, null_count: nulls },
+            },
           },
         },
       ],
@@ -127,5 +131,21 @@ describe('growth: new entities account for a rise', () => {
     for (let i = 0; i < 25; i++) core.processBatch([hourlyTable(i, day(i))], emptyOutput());
     core.processBatch([hourlyTable(25, day(25, { 'lon-07': 4 }, 1.15))], emptyOutput());
     expect(core.incidents().map((x) => [x.culprit, x.metric])).toEqual([['hourly_temperature', 'row_count']]);
+  });
+
+  it("a new site's rolling features are null on its first day: a notice; more nulls than its rows are judged", () => {
+    const core = newCore();
+    const outs = [];
+    for (let i = 0; i < 25; i++) outs.push(core.processBatch([hourlyTable(i, day(i))], emptyOutput()));
+    // Day 25: site lon-07 comes with 20 rows, its ewma null (and the table 12.5% larger: growth, too).
+    outs.push(core.processBatch([hourlyTable(25, day(25, { 'lon-07': 20 }), 20)], emptyOutput()));
+    const notes = outs.flatMap((o) => o.findings).filter((f) => f.metric === 'null_ratio');
+    expect(notes.map((f) => [f.run_id, f.severity, f.details?.['new_entities']])).toEqual([['d25', 'info', true]]);
+    expect(core.incidents()).toEqual([]);
+    // Day 26: 40 nulls, the new site's 20 rows no longer new: judged.
+    core.processBatch([hourlyTable(26, day(26, { 'lon-07': 20 }), 40)], emptyOutput());
+    expect(core.incidents().map((x) => [x.culprit, x.metric, x.column])).toEqual([
+      ['hourly_temperature', 'null_ratio', 'ewma'],
+    ]);
   });
 });

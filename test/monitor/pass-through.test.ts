@@ -2,19 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/contract/index.js';
 import { emptyOutput, type MonitorCore } from '../../src/monitor/index.js';
 import { throughExpectation, throughPoint } from '../../src/stats/pass-through.js';
+import { mulberry32 } from '../stats/prng.js';
 import { newCore } from './drive.js';
 
-/** A deterministic uniform generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-02T00:00:00.000Z');
