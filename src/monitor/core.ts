@@ -590,24 +590,8 @@ export class MonitorCore {
     if (assertions.length > 0) metrics.assertions = assertions;
     // A finding of a rule with persistence N waits for N runs in a row; meanwhile the run is not learned.
     const all = evaluateRules(this.rules, metrics);
-    // A growing registry's step (new devices, a customer onboarded), or a rise that new values account for (a
-    // new site's rows), is growth, said once: see growthOf and newEntitiesOf.
-    for (const f of all) {
-      if (newEntityNulls(f, metrics)) {
-        f.details = { ...f.details, new_entities: true };
-        f.severity = 'info';
-        f.message += ': in the rows of values new in the run (new entities, their first values not computed yet)';
-        continue;
-      }
-      const how = growthOf(f, report, node) ? 'keys' : newEntitiesOf(f, report, metrics) ? 'entities' : undefined;
-      if (how === undefined) continue;
-      f.details = { ...f.details, growth: how };
-      f.severity = 'info';
-      f.message +=
-        how === 'keys'
-          ? ': the table only ever grew and a column is still a key (new entities), learned as its new level'
-          : ': the rows of values new in the run account for the rise (new entities), learned as its new level';
-    }
+    // New entities (a registry's onboarded customer, a new site's rows and first values) are said once: notices.
+    for (const f of all) markNewEntities(f, report, node, metrics);
     // Notices: reported, never an incident, and the run is learned with them. A compatible schema change (its
     // rule's `rebaseline`), and values that appeared with the column's distance under the floor and its band
     // (`appeared_only`: a new site, a new event type): said once, then part of the column. As findings, a
@@ -2050,6 +2034,27 @@ function reportAssertions(report: Report): AssertionMetrics[] {
           ...(a.column !== undefined ? { column: a.column } : {}),
         });
   return out;
+}
+
+/**
+ * Marks a finding that new entities explain as a notice (severity info, learned; see `rebaselines`): a growing
+ * table's step ({@link growthOf}, `growth: 'keys'`), a rise the new values' rows account for
+ * ({@link newEntitiesOf}, `growth: 'entities'`), nulls they could hold ({@link newEntityNulls}, `new_entities`).
+ */
+function markNewEntities(f: Finding, report: Report, node: NodeState, m: NodeRunMetrics): void {
+  let why: string;
+  if (newEntityNulls(f, m)) {
+    f.details = { ...f.details, new_entities: true };
+    why = 'in the rows of values new in the run (new entities, their first values not computed yet)';
+  } else if (growthOf(f, report, node)) {
+    f.details = { ...f.details, growth: 'keys' };
+    why = 'the table only ever grew and a column is still a key (new entities), learned as its new level';
+  } else if (newEntitiesOf(f, report, m)) {
+    f.details = { ...f.details, growth: 'entities' };
+    why = 'the rows of values new in the run account for the rise (new entities), learned as its new level';
+  } else return;
+  f.severity = 'info';
+  f.message += `: ${why}`;
 }
 
 /** The largest rise a growing table may take in one run and still be growth (a tripling is not onboarding). */

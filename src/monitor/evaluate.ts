@@ -1228,7 +1228,7 @@ export function learnSummary(
     learnCalendarLevels(b, run.event_time, summary.row_count);
     pushBounded(b.row_counts, summary.row_count, n);
     pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
-    learnShare(b, summary.row_count, summary.input_rows, n);
+    learnThrough(b, summary.row_count, summary.input_rows, n);
   }
   for (const [name, col] of Object.entries(summary.nulls)) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
@@ -1305,7 +1305,7 @@ export function learnRowCount(
   learnCalendarLevels(b, at, rows);
   pushBounded(b.row_counts, rows, options.baselineRuns);
   pushSeasonal((b.row_seasons ??= []), at, rows);
-  learnShare(b, rows, inputRows, options.baselineRuns);
+  learnThrough(b, rows, inputRows, options.baselineRuns);
   return true;
 }
 
@@ -1313,7 +1313,12 @@ export function learnRowCount(
  * Learns a run's points of the pass-through histories (stats/pass-through.ts), one per parent, when the rows it
  * read are known (at most {@link THROUGH_MAX_INPUTS} parents, the first ones seen).
  */
-function learnShare(b: DatasetBaseline, rows: number, inputRows: Record<string, number> | undefined, n: number): void {
+function learnThrough(
+  b: DatasetBaseline,
+  rows: number,
+  inputRows: Record<string, number> | undefined,
+  n: number,
+): void {
   if (inputRows === undefined) return;
   for (const [key, input] of Object.entries(inputRows)) {
     const point = throughPoint(rows, input);

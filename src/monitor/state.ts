@@ -102,10 +102,10 @@ export interface HorizonState {
 /** Runs whose median distance from the reference is the long-horizon practical size (this one included). */
 export const HORIZON_LEVEL_RUNS = 5;
 
-/** The healthy baseline of one dataset as a node writes (or reads) it. */
 /** The most changes in a row a content history counts (more says nothing new). */
 export const CONTENT_CHANGES_CAP = 10_000;
 
+/** The healthy baseline of one dataset as a node writes (or reads) it. */
 export interface DatasetBaseline {
   dataset: string;
   /** Healthy runs that contributed so far (not capped). */

@@ -225,8 +225,11 @@ export interface NodeRunMetrics {
     inputs?: InputRows;
     /** Which way the run `through` was judged against moved its own level (a finding or signal there). */
     input_moved?: 1 | -1;
-    /** The expectation from the rows it read and its usual share of them (stats/pass-through.ts). */
-    through?: ThroughExpectation;
+    /**
+     * The expectation from the rows a run it read wrote (stats/pass-through.ts), and that run's parent (its
+     * node key): of the parents, the one whose history predicts this run most tightly.
+     */
+    through?: ThroughExpectation & { input: string };
   };
   /**
    * The first output's content against its last healthy run's (profiles with a `content_hash`): `repeated`

@@ -11,8 +11,7 @@ import { DEFAULT_ROW_MIN_Z, ROUNDING_SD, robustScale, smallSampleFactor } from '
  * See docs/statistics.md, "Row counts against their inputs".
  */
 export interface ThroughExpectation {
-  /** The input it was judged against (the parent's node key) and that run's rows. */
-  input: string;
+  /** The rows of the run it was judged against. */
   input_rows: number;
   /** The count's elasticity to its input rows (the fit's slope: 1 for a steady share). */
   slope: number;
@@ -121,5 +120,5 @@ export function throughExpectation(
   const diff = at[1] - predicted;
   const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   const deviation = expected > 0 ? (rows - expected) / expected : rows === 0 ? 0 : 1e9;
-  return { input: '', input_rows: inputRows, slope, ratio: p, expected, runs: n, deviation, spread, z };
+  return { input_rows: inputRows, slope, ratio: p, expected, runs: n, deviation, spread, z };
 }

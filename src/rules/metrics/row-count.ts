@@ -1,6 +1,6 @@
 import { splitKey } from '../../keys.js';
 import { DEFAULT_ROW_MIN_Z, type RowExpectation } from '../../stats/seasonal.js';
-import { THROUGH_GAIN, THROUGH_LEVEL_Z, type ThroughExpectation } from '../../stats/pass-through.js';
+import { THROUGH_GAIN, THROUGH_LEVEL_Z } from '../../stats/pass-through.js';
 import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstEdge } from './types.js';
 import type { NodeRunMetrics, Rule } from '../types.js';
 import { fmt, pct, type RuleMetricDescriptor } from './types.js';
@@ -40,7 +40,7 @@ function throughViolated(
   e: RowExpectation,
   /** The level is held (a first month edge): the share is judged even where the level would be. */
   held = false,
-): ThroughExpectation | undefined {
+): NonNullable<NodeRunMetrics['row_count']['through']> | undefined {
   const t = m.row_count.through;
   // Only where the share predicted the count better than its own history did: a group-by over a steady set
   // of merchants writes ~200 rows whatever it reads, and its share of the payments halves on a month's first day.
