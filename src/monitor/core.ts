@@ -925,7 +925,7 @@ export class MonitorCore {
   /**
    * The rows of each upstream run a run read, by parent: the pass-through's inputs (stats/pass-through.ts).
    * Undefined when it read nothing, or any of them (or its row count) is not known here: a parent whose report
-   * has not arrived, one held by another instance (the view keeps no row counts).
+   * has not arrived (here, or in the view when another instance holds it).
    */
   private inputRows(upstream: RunRecord['upstream']): InputRows | undefined {
     if (upstream.length === 0) return undefined;

@@ -151,12 +151,13 @@ export class RemoteView {
 }
 
 /**
- * What the view keeps of a run: what RCA and the cause read (not the event id, data version or row count),
+ * What the view keeps of a run: what RCA, the cause and a reader's pass-through read (its row count: the rows a
+ * reader held here read from it; not the event id or data version),
  * with the column lineage and parameters shared with the node's previous run when they are the same (they
  * rarely change between runs, and they are most of a run's size).
  */
 function compact(run: RunRecord, prev: RunRecord | undefined): RunRecord {
-  const { event_id: _e, data_version: _d, row_count: _r, ...kept } = run;
+  const { event_id: _e, data_version: _d, ...kept } = run;
   const out = { ...kept, event_id: '' } as RunRecord;
   if (
     prev?.column_lineage !== undefined &&

@@ -260,7 +260,7 @@ describe('RemoteView', () => {
     expect(v.size).toEqual({ nodes: 1, runs: 3 });
   });
 
-  it('keeps what RCA reads: column lineage unchanged since the previous run is shared, not copied', () => {
+  it('keeps what RCA and pass-through read: column lineage unchanged since the previous run is shared, not copied', () => {
     const v = new RemoteView();
     const ref = { pipeline: 'p', node: 'n' };
     const lineage = () => ({ amount: [{ node: 'up', column: 'amount' }] });
@@ -272,7 +272,8 @@ describe('RemoteView', () => {
     expect(c!.column_lineage).not.toBe(b!.column_lineage);
     expect(c!.column_lineage).toEqual({ amount: [{ node: 'other', column: 'amount' }] });
     expect(a).not.toHaveProperty('data_version');
-    expect(a).not.toHaveProperty('row_count');
+    // The row count stays: a reader held elsewhere judges its own count against the rows it read.
+    expect(a!.row_count).toBe(5);
   });
 
   it('is bounded in nodes: the least recently updated node is forgotten, with its datasets', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/contract/index.js';
 import { emptyOutput, type MonitorCore } from '../../src/monitor/index.js';
+import { RemoteView, type RemoteRun } from '../../src/monitor/remote-view.js';
 import { throughExpectation, throughPoint } from '../../src/stats/pass-through.js';
 import { mulberry32 } from '../stats/prng.js';
 import { newCore } from './drive.js';
@@ -103,6 +104,27 @@ describe('pass-through: a row count against the rows it read', () => {
     const incidents = core.incidents();
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ culprit: 'dedupe', metric: 'row_count', status: 'open' });
+    expect(incidents[0]!.findings[0]!.message).toMatch(/against its inputs/);
+  });
+
+  it('across instances: a dedupe reading a feed another instance holds is judged against the rows it read', () => {
+    // Instance x holds the feed's pipeline ('src'), instance y the dedupe's ('p'); y reads the feed's runs,
+    // row counts included, through its view of the health topic (delivered before the dedupe's report).
+    const FAULT = 60;
+    const x = newCore({ view: new RemoteView() });
+    const y = newCore({ view: new RemoteView() });
+    for (const [i, [raw, dedupe]] of hourly(7, 66, (r) => r >= FAULT).entries()) {
+      const fromX = x.processReport({ ...raw!, pipeline: 'src' }, emptyOutput());
+      for (const run of fromX.runs) y.view!.observe(JSON.parse(JSON.stringify(run)) as RemoteRun);
+      const out = y.processReport(
+        { ...dedupe!, upstream: [{ pipeline: 'src', node: 'raw', run_id: raw!.run_id }] },
+        emptyOutput(),
+      );
+      if (i < FAULT) expect(out.findings).toEqual([]);
+    }
+    expect(x.incidents()).toEqual([]);
+    const incidents = y.incidents();
+    expect(incidents.map((n) => [n.culprit, n.metric])).toEqual([['dedupe', 'row_count']]);
     expect(incidents[0]!.findings[0]!.message).toMatch(/against its inputs/);
   });
 
