@@ -276,6 +276,27 @@ function changedInput(
   return changed.length === 1 ? changed[0] : undefined;
 }
 
+/** The findings whose origin a chain of signals may name (see {@link findRoots}, the walk's end). */
+const SIGNAL_ORIGIN_METRICS: ReadonlySet<string> = new Set(['drift', 'null_ratio']);
+
+/**
+ * How far a signal at the origin must have moved, as a share of the finding it explains (see {@link movement}):
+ * a source that moved as far as the step that shows it is where it started; one that barely moved (a source's
+ * chance wobble under a filter that dropped a sensor type) is not.
+ */
+const SIGNAL_ORIGIN_SHARE = 0.5;
+
+/** A finding's or signal's size: a drift's statistic, a null ratio's rise over its baseline. */
+function movement(f: RcaFinding): number {
+  return f.metric === 'null_ratio' ? f.value - (f.baseline ?? 0) : f.value;
+}
+
+/** Whether a run ran the code version and parameters of its node's last healthy run before it. */
+function unchangedSinceHealthy(world: RcaWorld, run: RcaRun): boolean {
+  const last = world.lastHealthy(run.ref, run.event_time);
+  return last !== undefined && runVersion(last) === runVersion(run);
+}
+
 export interface RcaOptions {
   /** Longest path walked (guards against cycles in bad lineage). Default 64. */
   maxDepth?: number;
@@ -377,9 +398,20 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       !deliberatelyChanged(world, here[rootIndex]!.run)
     )
       rootIndex--;
+    // The movement started where the signals start when nothing it went through changed: every node from the
+    // nearest real finding up to the top signal runs the code and parameters of its last healthy run. An
+    // unchanged step passes its input's movement on (and may show it larger: a conversion that separates
+    // what the source mixed); it does not make one.
+    const origin =
+      rootIndex < here.length - 1 &&
+      SIGNAL_ORIGIN_METRICS.has(here[rootIndex]!.finding.metric) &&
+      movement(here.at(-1)!.finding) >= SIGNAL_ORIGIN_SHARE * movement(here[rootIndex]!.finding) &&
+      here.slice(rootIndex, -1).every((st) => unchangedSinceHealthy(world, st.run));
+    const nearest = rootIndex;
+    if (origin) rootIndex = here.length - 1;
     const root = here[rootIndex]!;
     const rootRun = root.run;
-    const endedSoft = rootIndex < here.length - 1;
+    const endedSoft = origin || rootIndex < here.length - 1;
     // No monitored parent explains it. An input read anomalous from outside the graph stands in for
     // the unobserved producer.
     const external = new Set(world.externalInputs(rootRun));
@@ -394,6 +426,7 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
     }
     let confidence: number;
     if (!endedSoft && (unobserved.length > 0 || cyclic.length > 0)) confidence = 0.5;
+    else if (origin) confidence = unobserved.length > 0 || cyclic.length > 0 ? 0.5 : 0.7;
     else if (endedSoft) confidence = 0.7;
     else if (anomalousExternal.length > 0) confidence = 0.8;
     else confidence = 0.9;
@@ -401,12 +434,14 @@ export function findRoots(world: RcaWorld, x: RcaRun, f: RcaFinding, options: Rc
       root: rootRun,
       rootFindings: [root.finding],
       path: endedSoft ? here : here.slice(0, rootIndex + 1),
-      healthyParents: endedSoft ? [] : healthyParents,
-      unobservedParents: endedSoft ? [] : unobserved,
+      healthyParents: endedSoft && !origin ? [] : healthyParents,
+      unobservedParents: endedSoft && !origin ? [] : unobserved,
       anomalousExternalInputs: anomalousExternal,
-      candidates: endedSoft
-        ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)]
-        : [rootRun.ref, ...unobserved, ...cyclic],
+      candidates: origin
+        ? [rootRun.ref, ...here.slice(nearest, -1).map((st) => st.run.ref)]
+        : endedSoft
+          ? [rootRun.ref, ...here.slice(rootIndex + 1).map((st) => st.run.ref)]
+          : [rootRun.ref, ...unobserved, ...cyclic],
       confidence,
     });
   };

@@ -8,6 +8,7 @@ import {
   type ColumnMetrics,
   type LongHorizonMetrics,
   type DriftMetrics,
+  type ScaleShift,
   type Finding,
   type NodeRunMetrics,
   type RuleSet,
@@ -29,6 +30,7 @@ import {
   monthEdge,
   youngMonthEdge,
   youngWeek,
+  runsDaily,
   seasonSlot,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
@@ -122,6 +124,53 @@ function sampleSteps(values: ArrayLike<number>): Steps {
   const cumulative = new Float64Array(points.length);
   for (let i = 0; i < points.length; i++) cumulative[i] = i + 1;
   return { points, cumulative, n: points.length, rankError: 0 };
+}
+
+/** Quantile levels at which a run's scale is compared with its baseline's (see {@link scaleShift}). */
+const SCALE_LEVELS = Array.from({ length: 49 }, (_, i) => (i + 1) / 50);
+
+/** The quantiles of a step CDF at {@link SCALE_LEVELS} (one pass: the levels ascend). */
+function stepQuantiles(s: Steps): Float64Array {
+  const out = new Float64Array(SCALE_LEVELS.length);
+  let i = 0;
+  for (let k = 0; k < SCALE_LEVELS.length; k++) {
+    const target = SCALE_LEVELS[k]! * s.n;
+    while (i < s.points.length - 1 && s.cumulative[i]! < target) i++;
+    out[k] = s.points[i]!;
+  }
+  return out;
+}
+
+/**
+ * How far a run's values moved in scale from its baseline's: the mean, over the quantile levels 2%..98%, of
+ * |g(run quantile) - g(baseline quantile)| where g(x) = sign(x) log10(1 + |x| / m) and m is the baseline's
+ * median magnitude (at least its interquartile range, at least 1e-12): orders of magnitude, averaged over the
+ * rows. KS counts the rows that moved and not how far: a rate inverted for the fifth of payments in other
+ * currencies (a yen rate of 160 instead of 0.0062) or power meters reported in kW instead of W (a tenth of a
+ * rollup's devices, 1,000 times smaller) is a KS D of 0.1-0.2, inside the columns' usual movement, while their
+ * rows moved by 2 to 4 orders of magnitude: a scale shift of 0.2-0.3. Rows that moved within their own order
+ * of magnitude add little. Also the largest distance at one level (`most`). Undefined for an empty side.
+ */
+export function scaleShift(a: Steps, b: Steps): ScaleShift | undefined {
+  if (a.n === 0 || b.n === 0 || a.points.length === 0 || b.points.length === 0) return undefined;
+  const qa = stepQuantiles(a);
+  const qb = stepQuantiles(b);
+  const mid = SCALE_LEVELS.length >> 1;
+  const q1 = Math.round(SCALE_LEVELS.length / 4) - 1;
+  const q3 = SCALE_LEVELS.length - 1 - q1;
+  const m = Math.max(Math.abs(qb[mid]!), qb[q3]! - qb[q1]!, 1e-12);
+  const g = (x: number) => Math.sign(x) * Math.log10(1 + Math.abs(x) / m);
+  let sum = 0;
+  let most = 0;
+  for (let k = 0; k < qa.length; k++) {
+    const step = Math.abs(g(qa[k]!) - g(qb[k]!));
+    sum += step;
+    if (step > most) most = step;
+  }
+  const shift = sum / qa.length;
+  if (!Number.isFinite(shift) || !Number.isFinite(most)) return undefined;
+  const at = (q: Float64Array) => [q[4]!, q[mid]!, q[44]!] as [number, number, number];
+  return { shift, most, baseline: at(qb), current: at(qa) };
 }
 
 /**
@@ -287,6 +336,36 @@ export function valuesComeAndGo(c: ColumnBaseline | undefined, healthyRuns: numb
   return recent > 0 && recent >= TURNOVER_RATE * span;
 }
 
+/**
+ * The null ratios of a column's healthy runs on UTC weekday `dow` (null_days aligned with the end of
+ * null_ratios), oldest first.
+ */
+function weekdayHistory(c: ColumnBaseline, dow: number): number[] {
+  const days = c.null_days;
+  if (!days) return [];
+  const out: number[] = [];
+  const shift = days.length - c.null_ratios.length;
+  for (let i = 0; i < c.null_ratios.length; i++)
+    if (i + shift >= 0 && days[i + shift] === dow) out.push(c.null_ratios[i]!);
+  return out;
+}
+
+/**
+ * Each healthy run's null ratio less its weekday's median (less `base`, the median of all, for runs whose day
+ * is not known): the column's own noise around its weekday levels.
+ */
+function weekdayResiduals(c: ColumnBaseline, base: number): number[] {
+  const levels = new Map<number, number>();
+  const shift = (c.null_days?.length ?? 0) - c.null_ratios.length;
+  return c.null_ratios.map((r, i) => {
+    const day = i + shift >= 0 ? c.null_days![i + shift] : undefined;
+    if (day === undefined) return r - base;
+    let level = levels.get(day);
+    if (level === undefined) levels.set(day, (level = median(weekdayHistory(c, day))));
+    return r - level;
+  });
+}
+
 /** Healthy runs in a row with one mean before a column counts as normalized per run. */
 export const PINNED_MEAN_RUNS = 3;
 
@@ -365,7 +444,9 @@ function numericDrift(
       r.statistic >= FILL_CHECKED_FROM
         ? fillFollowedMedian(sampleSteps(col.sample), sampleSteps(base.values), r.statistic)
         : undefined;
+    const scale = scaleShift(sampleSteps(col.sample), sampleSteps(base.values));
     return {
+      ...(scale ? { scale } : {}),
       test: 'ks',
       statistic: r.statistic,
       effect: ev.effect,
@@ -379,7 +460,8 @@ function numericDrift(
   if (!both) return undefined;
   const d = stepsDrift(both.current, both.base, false);
   const fill = d.statistic >= FILL_CHECKED_FROM ? fillFollowedMedian(both.current, both.base, d.statistic) : undefined;
-  return fill ? { ...d, fill_moved: fill } : d;
+  const scale = scaleShift(both.current, both.base);
+  return { ...d, ...(fill ? { fill_moved: fill } : {}), ...(scale ? { scale } : {}) };
 }
 
 /** Statistics below this are not looked at for a moved fill (far below any effect floor: they are no finding). */
@@ -548,16 +630,38 @@ export function evaluateProfile(
         null_count: col.null_count,
         null_ratio: ratio,
       };
-      const hist = own(b?.columns, column)?.null_ratios;
+      const cb = own(b?.columns, column);
+      const hist = cb?.null_ratios;
       if (hist && hist.length > 0) {
         const base = median(hist);
         cm.null_ratio_baseline = base;
         if (col.count > 0) {
           // The jump's noise: binomial at the baseline ratio (at least one row's worth), or what the
-          // baseline itself shows, whichever is larger.
-          const p = Math.min(1, Math.max(base, 1 / col.count));
-          const spread = Math.max(Math.sqrt((p * (1 - p)) / col.count), mad(hist, { scaled: true }));
+          // baseline itself shows, whichever is larger. A daily node's history is read by weekday: its
+          // spread is that of each run around its weekday's level (a weekend level of its own does not
+          // widen the weekdays' noise).
+          const binomial = (level: number) => {
+            const q = Math.min(1, Math.max(level, 1 / col.count));
+            return Math.sqrt((q * (1 - q)) / col.count);
+          };
+          const byDay = cb.null_days !== undefined && runsDaily(b?.row_seasons);
+          const noise = mad(byDay ? weekdayResiduals(cb, base) : hist, { scaled: true });
+          const spread = Math.max(binomial(base), noise);
           if (spread > 0) cm.null_ratio_z = (ratio - base) / spread;
+          const dayHist = byDay ? weekdayHistory(cb, week.dow) : [];
+          if (dayHist.length > 0 && cm.null_ratio_z !== undefined) {
+            // A weekday of its own (a rollup's per-device spread is null for devices with one reading, twice
+            // as many on Sundays when office sensors sleep): the run stands out only if it does from its
+            // weekday's healthy runs too.
+            const dayBase = median(dayHist);
+            const daySpread = Math.max(binomial(dayBase), noise);
+            const dayZ = (ratio - dayBase) / daySpread;
+            if (dayZ < cm.null_ratio_z && dayBase > base) {
+              cm.null_ratio_baseline = dayBase;
+              cm.null_ratio_z = dayZ;
+              cm.null_ratio_weekday = true;
+            }
+          }
         }
       }
       const pinned =
@@ -728,7 +832,9 @@ function withNoiseBand(d: DriftMetrics, c: ColumnBaseline | undefined, freshRang
   // A key or a clock (a fresh range every run) moves totally between healthy runs: nothing is beyond that.
   if (freshRange) return { ...d, noise_band: 1 };
   const band = driftNoiseBand(c?.drift_stats ?? []);
-  return band === undefined ? d : { ...d, noise_band: band };
+  const scaleBand = d.scale ? driftNoiseBand(c?.scale_stats ?? []) : undefined;
+  const out = band === undefined ? d : { ...d, noise_band: band };
+  return scaleBand === undefined ? out : { ...out, scale: { ...out.scale!, band: scaleBand } };
 }
 
 /**
@@ -999,7 +1105,7 @@ function collectEpoch(
   const sigma = median(epoch.map((e) => e[1]));
   const values = median(epoch.map((e) => e[2]));
   const ref: NonNullable<HorizonState['ref']> = {
-    mean: trimmedMean(means),
+    mean: trimmedMean(withoutFarRuns(means, spread)),
     sd: Number.isFinite(spread) ? spread : 0,
     sigma,
     n: values,
@@ -1090,6 +1196,21 @@ export function trimmedMean(values: readonly number[]): number {
   const kept = sorted.slice(cut, sorted.length - cut);
   return kept.reduce((a, x) => a + x, 0) / kept.length;
 }
+
+/**
+ * The means without those of runs far from the others (beyond {@link FAR_RUN_SPREADS} robust spreads of the
+ * median): a run whose mean one glitch value dominates (a meter's 65535 kW, 65,535,000 W once converted, in a
+ * few hundred readings), which a tenth's trimming keeps when a fifth of the epoch's runs have one.
+ */
+function withoutFarRuns(means: readonly number[], spread: number): number[] {
+  if (!(spread > 0)) return [...means];
+  const mid = median(means);
+  const kept = means.filter((m) => Math.abs(m - mid) <= FAR_RUN_SPREADS * spread);
+  return kept.length > 0 ? kept : [...means];
+}
+
+/** How far from the others a run's mean is left out of the reference's center (in robust spreads). */
+const FAR_RUN_SPREADS = 10;
 
 /** The Theil-Sen slope of ys against xs: the median of the pairwise slopes (pairs at one x left out). */
 function theilSen(xs: readonly number[], ys: readonly number[]): number {
@@ -1184,8 +1305,10 @@ export function learnBaseline(
       m.drift.recurring !== true &&
       m.drift.held !== true &&
       Number.isFinite(m.drift.statistic)
-    )
+    ) {
       c.drift = m.drift.fill_moved ? m.drift.fill_moved.rest : m.drift.statistic;
+      if (m.drift.scale && m.drift.fill_moved === undefined) c.scale = m.drift.scale.shift;
+    }
     if (c && m.drift?.test === 'chi2' && freshValueIn(m.drift)) c.fresh = true;
   }
   learnSummary(
@@ -1234,10 +1357,15 @@ export function learnSummary(
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
     c.kind = col.kind;
     pushBounded(c.null_ratios, col.ratio, n);
+    // Days are kept from a node's first run (whether it runs daily is known from its second).
+    if (b.row_seasons !== undefined && (b.row_seasons.length < 2 || runsDaily(b.row_seasons)))
+      pushBounded((c.null_days ??= []), new Date(run.event_time).getUTCDay(), n);
+    else if (c.null_days !== undefined) delete c.null_days;
     if (col.range) pushBounded((c.ranges ??= []), col.range, n);
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
+    if (col.scale !== undefined) pushBounded((c.scale_stats ??= []), col.scale, n);
     if (c.states) for (const st of c.states) st.left = true;
     if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {
       if (horizon === undefined || horizon(name))

@@ -22,10 +22,18 @@ export interface ColumnBaseline {
   kind: 'numeric' | 'categorical';
   /** Null ratios of the last N healthy runs, oldest first. */
   null_ratios: number[];
+  /**
+   * Nodes that run about daily or less often: the UTC day of the week (0 = Sunday) of the runs whose null ratios
+   * `null_ratios` ends with, oldest first (aligned from the end: it may be shorter; absent in state written
+   * before it existed and for sub-daily nodes): see evaluate.ts, "a weekday's own null level".
+   */
+  null_days?: number[];
   /** Numeric columns: [min, max] of the last N healthy runs that reported both, oldest first. */
   ranges?: [number, number][];
   /** Drift statistic (KS D or total variation) of the last N healthy runs against their baselines, oldest first. */
   drift_stats?: number[];
+  /** Numeric: the scale shift (evaluate.ts, scaleShift) of the same runs, oldest first: its noise history. */
+  scale_stats?: number[];
   /** Output numeric columns: the long-horizon reference and its CUSUM (absent until a run has a mean). */
   horizon?: HorizonState;
   /**
@@ -225,6 +233,8 @@ export interface DatasetSummary {
       ratio: number;
       range?: [number, number];
       drift?: number;
+      /** Numeric: the scale shift the run showed against the rolling baseline (evaluate.ts, scaleShift). */
+      scale?: number;
       mean?: number;
       n?: number;
       /** Categorical: the run showed a value its baseline never listed (see evaluate.ts, freshValues). */

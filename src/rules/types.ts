@@ -268,6 +268,8 @@ export interface ColumnMetrics {
   null_ratio_baseline?: number;
   /** (null_ratio - baseline) / spread, the spread being the larger of the binomial sd and the baseline's MAD. */
   null_ratio_z?: number;
+  /** The baseline is the null level of the run's weekday (a daily node whose weekdays differ). */
+  null_ratio_weekday?: true;
   mean?: number;
   drift?: DriftMetrics;
   /** Outputs' numeric columns once the node's reference epoch is frozen: the long-horizon comparison. */
@@ -310,6 +312,19 @@ export const DRIFT_NOISE_TAIL_P = 1e-3;
 /** Healthy runs with a drift statistic before the column's own noise band applies. */
 export const DRIFT_NOISE_MIN_RUNS = 4;
 
+/** How far a run's values moved in scale (monitor/evaluate.ts, scaleShift). */
+export interface ScaleShift {
+  /** Mean |log10| distance of the quantiles 2%..98%, each relative to the baseline's median magnitude. */
+  shift: number;
+  /** The largest of those distances, at one quantile level. */
+  most: number;
+  /** The column's healthy level of the shift (as `noise_band` for the statistic); absent without history. */
+  band?: number;
+  /** The 10%, 50% and 90% quantiles of the baseline and of the run. */
+  baseline: [number, number, number];
+  current: [number, number, number];
+}
+
 export interface DriftMetrics {
   test: 'ks' | 'chi2';
   /** KS: D; chi2: total variation distance. */
@@ -325,6 +340,8 @@ export interface DriftMetrics {
   pvalue_adjusted?: number;
   n_current: number;
   n_baseline: number;
+  /** Numeric: how far the run's values moved in scale. */
+  scale?: ScaleShift;
   /**
    * The column's own healthy level of the statistic: median + {@link DRIFT_NOISE_Z} scaled MADs of the
    * statistic its last healthy runs showed, and at least their largest (at least

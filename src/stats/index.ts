@@ -71,6 +71,7 @@ export {
   MONTH_EDGE_RUNS,
   youngMonthEdge,
   youngWeek,
+  runsDaily,
   pushSeasonal,
   seasonSlot,
   seasonalFit,

@@ -481,6 +481,11 @@ export function pushMonthEdge(
     );
 }
 
+/** Whether a node runs about daily or less often, by its seasonal history ([event time ms, rows], oldest first). */
+export function runsDaily(history: readonly [number, number][] | undefined): boolean {
+  return history !== undefined && history.length >= 2 && cadence(history) >= DAY / 2;
+}
+
 /** The mean time between a history's runs (Infinity for fewer than two). */
 function cadence(history: readonly [number, number][]): number {
   if (history.length < 2) return Infinity;

@@ -370,6 +370,40 @@ describe('findRoots: sub-threshold signals', () => {
     expect(v!.path.map((st) => st.run.ref.node)).toEqual(['x', 'p']);
   });
 
+  it('where nothing it went through changed, a chain of signals names the node where the movement starts', () => {
+    // Firmware on some sensors sends Fahrenheit labelled Celsius: the raw feed's mixed-unit column moves under
+    // the floor, the dedupe passes it on, and the unit conversion (which separates what the feed mixed) shows
+    // it past the floor. Neither step changed its code or parameters since its last healthy run.
+    const same = { params: { v: 1 }, before: [{ v: 1 }, { v: 1 }] };
+    const { w, run } = world({
+      raw: { signals: [drift('value')], ...same },
+      dedupe: { parents: ['raw'], signals: [drift('value')], ...same },
+      convert: { parents: ['dedupe'], findings: [drift('value')], ...same },
+    });
+    const [v, ...rest] = findRoots(w, run('convert'), drift('value'));
+    expect(rest).toEqual([]);
+    expect(v!.root.ref.node).toBe('raw');
+    expect(v!.confidence).toBe(0.7);
+    expect(v!.candidates.map((r) => r.node)).toEqual(['raw', 'convert', 'dedupe']);
+    expect(v!.path.map((st) => [st.run.ref.node, st.soft ?? false])).toEqual([
+      ['convert', false],
+      ['dedupe', true],
+      ['raw', true],
+    ]);
+    // The step that shows it changed since it was last healthy (a deploy): the step is named, as before.
+    const changed = world({
+      raw: { signals: [drift('value')], ...same },
+      convert: { parents: ['raw'], findings: [drift('value')], params: { v: 2 }, before: [{ v: 1 }, { v: 1 }] },
+    });
+    expect(findRoots(changed.w, changed.run('convert'), drift('value'))[0]!.root.ref.node).toBe('convert');
+    // A row count is not followed to a signal's origin (a step's own rows are its own doing).
+    const counted = world({
+      raw: { signals: [rows()], ...same },
+      convert: { parents: ['raw'], findings: [rows()], ...same },
+    });
+    expect(findRoots(counted.w, counted.run('convert'), rows())[0]!.root.ref.node).toBe('convert');
+  });
+
   it('a signal at a run that came with a deliberate change (its parameters changed) is the root', () => {
     // A filter's threshold raised: 20% fewer rows there, within the filter's own noise; 20% fewer below it,
     // past the child's threshold. The change is where it started.

@@ -44,6 +44,58 @@ export function driftViolated(r: Rule, d: DriftMetrics): boolean {
 }
 
 /**
+ * The scale shift (monitor/evaluate.ts, scaleShift) a numeric column's rows must average, in orders of
+ * magnitude, to be a drift when KS is not: 3% of the rows moved by one order of magnitude, 1% by three. Rows
+ * that moved within their order of magnitude are KS's to judge.
+ */
+export const SCALE_FLOOR = 0.03;
+
+/**
+ * A scale shift is about values that moved by orders of magnitude: at least one quantile level moved by one
+ * (a tenth or ten times its magnitude). A whole column that doubled (a month-end's payments per merchant, 3 ->
+ * 5 at the median, 13 -> 24 at the 90th percentile: 0.2 at most) moved within its order of magnitude: KS's to
+ * judge, with its sampling error.
+ */
+export const SCALE_ORDER = 1;
+
+/**
+ * How far past its healthy level (the noise band of its history) a scale shift must be: the shift has no
+ * sampling-error bound of its own (KS's effect has), so twice the level stands in for one. A month-end's
+ * revenue, twice a day's on 90 rows (a shift of 0.17 against a level of 0.16), is not a scale shift; an inverted
+ * quote (0.14 against 0.013) is.
+ */
+export const SCALE_BAND_MARGIN = 2;
+
+/**
+ * A numeric column whose values moved in scale (a rate inverted for some currencies, a unit for some sensors):
+ * the shift at least {@link SCALE_FLOOR}, at one quantile level at least {@link SCALE_ORDER}, and
+ * {@link SCALE_BAND_MARGIN} times its own healthy level (a history of
+ * at least DRIFT_NOISE_MIN_RUNS runs: never judged before), the distributions surely apart (KS's effect, its
+ * lower confidence bound less sampling and sketch error, above 0) and their difference significant at `alpha`.
+ */
+export function scaleViolated(r: Rule, d: DriftMetrics): boolean {
+  const sc = d.scale;
+  return (
+    sc !== undefined &&
+    sc.band !== undefined &&
+    sc.shift >= SCALE_FLOOR &&
+    sc.most >= SCALE_ORDER &&
+    sc.shift > SCALE_BAND_MARGIN * sc.band &&
+    d.effect > 0 &&
+    pvalueFor(r, d) <= r.alpha! &&
+    d.recurring !== true &&
+    d.fill_moved === undefined
+  );
+}
+
+/** "1.2 / 45 / 3,400": three quantiles for people. */
+function quantiles(q: readonly number[]): string {
+  return q
+    .map((x) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(3)).toString()))
+    .join(' / ');
+}
+
+/**
  * The run's distance is not surely beyond the column's own healthy run-to-run movement (its noise band):
  * the effect's lower confidence bound (the statistic less its sampling and sketch error) is at or below
  * the band. Decided on the bound, like the effect floor: a small table's statistic just past the band is
@@ -135,7 +187,18 @@ export const drift: RuleMetricDescriptor = {
       dataset: c.dataset,
     };
     if (d.test === 'ks') {
-      if (!driftViolated(r, d)) return undefined;
+      if (!driftViolated(r, d)) {
+        if (!scaleViolated(r, d)) return undefined;
+        const sc = d.scale!;
+        return {
+          metric: 'drift',
+          column: c.column,
+          value: d.statistic,
+          threshold: r.effect_floor,
+          message: `values of ${c.column} moved in scale: quantiles 10/50/90% ${quantiles(sc.baseline)} -> ${quantiles(sc.current)}, ${sc.shift.toFixed(2)} orders of magnitude on average (its healthy level up to ${sc.band!.toFixed(3)}; KS D = ${d.statistic.toFixed(3)}), p = ${p.toExponential(2)}${after}`,
+          details: { ...details, scale_shift: sc.shift, scale_band: sc.band },
+        };
+      }
       return {
         metric: 'drift',
         column: c.column,

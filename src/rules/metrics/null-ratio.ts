@@ -40,7 +40,7 @@ export const nullRatio: RuleMetricDescriptor = {
     return verdict(
       r,
       c,
-      `null ratio of ${c.column} jumped ${baseline.toFixed(2)} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
+      `null ratio of ${c.column} jumped ${baseline.toFixed(2)}${c.null_ratio_weekday ? " (this weekday's level)" : ''} -> ${c.null_ratio.toFixed(2)} (max ${r.max}${r.max_jump !== undefined ? `, max jump ${r.max_jump}` : ''})`,
       {
         null_count: c.null_count,
         count: c.count,
