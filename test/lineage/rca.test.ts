@@ -396,6 +396,12 @@ describe('findRoots: sub-threshold signals', () => {
       convert: { parents: ['raw'], findings: [drift('value')], params: { v: 2 }, before: [{ v: 1 }, { v: 1 }] },
     });
     expect(findRoots(changed.w, changed.run('convert'), drift('value'))[0]!.root.ref.node).toBe('convert');
+    // A source that barely moved (a third as far as the step that shows it) is not where it started.
+    const weak = world({
+      raw: { signals: [{ ...drift('value'), value: 0.1 }], ...same },
+      convert: { parents: ['raw'], findings: [drift('value')], ...same },
+    });
+    expect(findRoots(weak.w, weak.run('convert'), drift('value'))[0]!.root.ref.node).toBe('convert');
     // A row count is not followed to a signal's origin (a step's own rows are its own doing).
     const counted = world({
       raw: { signals: [rows()], ...same },

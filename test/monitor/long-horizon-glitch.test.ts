@@ -3,7 +3,7 @@ import { REPORT_SPEC, type Report } from '../../src/contract/index.js';
 import { emptyOutput } from '../../src/monitor/index.js';
 import { profileColumns } from '../../src/profile/index.js';
 import type { Finding } from '../../src/rules/index.js';
-import { mulberry32 } from '../stats/prng.js';
+import { mulberry32, normal } from '../stats/prng.js';
 import { newCore } from './drive.js';
 
 /**
@@ -24,8 +24,7 @@ function report(d: number, glitch: boolean, rnd: () => number): Report {
   const value = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     // Log-normal readings around 300 (a mixed-unit column's body).
-    const z = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-    value[i] = 300 * Math.exp(0.6 * z);
+    value[i] = 300 * Math.exp(0.6 * normal(rnd));
   }
   if (glitch) value[Math.floor(rnd() * n)] = 65_535_000;
   return {
