@@ -15,6 +15,10 @@ import type { NodeRun } from './run.js';
  * - The root is an anomalous node none of whose inputs explains it. Its parents observed healthy make
  *   it the culprit transformation; parents never observed make the root ambiguous (candidates, lower
  *   confidence), never a silent guess.
+ * - A walk that continues through sub-threshold signals ends at the nearest real finding, unless nothing on the
+ *   way changed (every node from that finding up to the top signal runs its last healthy run's code and
+ *   parameters) and the top signal moved at least half as far as the finding (drift, null ratio): then the top
+ *   signal's node is the root (an unchanged step passes its input's movement on; see findRoots).
  * - Findings on the profile of an input as the node read it stand in for an unobserved producer.
  * - Column lineage keyed by dataset and column (a run's `output_lineage`, from OpenLineage's `columnLineage`
  *   facet) narrows the same way: U explains a column finding f only through a finding on a column of a dataset
