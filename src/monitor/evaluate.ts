@@ -341,13 +341,15 @@ export function valuesComeAndGo(c: ColumnBaseline | undefined, healthyRuns: numb
  * null_ratios), oldest first.
  */
 function weekdayHistory(c: ColumnBaseline, dow: number): number[] {
+  return c.null_ratios.filter((_, i) => nullDay(c, i) === dow);
+}
+
+/** The UTC weekday of the run of `c.null_ratios[i]` (null_days is aligned with its end), undefined if not known. */
+function nullDay(c: ColumnBaseline, i: number): number | undefined {
   const days = c.null_days;
-  if (!days) return [];
-  const out: number[] = [];
-  const shift = days.length - c.null_ratios.length;
-  for (let i = 0; i < c.null_ratios.length; i++)
-    if (i + shift >= 0 && days[i + shift] === dow) out.push(c.null_ratios[i]!);
-  return out;
+  if (!days) return undefined;
+  const j = i + days.length - c.null_ratios.length;
+  return j >= 0 ? days[j] : undefined;
 }
 
 /**
@@ -356,9 +358,8 @@ function weekdayHistory(c: ColumnBaseline, dow: number): number[] {
  */
 function weekdayResiduals(c: ColumnBaseline, base: number): number[] {
   const levels = new Map<number, number>();
-  const shift = (c.null_days?.length ?? 0) - c.null_ratios.length;
   return c.null_ratios.map((r, i) => {
-    const day = i + shift >= 0 ? c.null_days![i + shift] : undefined;
+    const day = nullDay(c, i);
     if (day === undefined) return r - base;
     let level = levels.get(day);
     if (level === undefined) levels.set(day, (level = median(weekdayHistory(c, day))));
@@ -440,11 +441,11 @@ function numericDrift(
     if (col.sample.length === 0 || base.values.length === 0) return undefined;
     const r = ks2samp(col.sample, base.values);
     const ev = driftEvidence({ d: r.statistic, n1: col.sample.length, n2: base.values.length });
-    const fill =
-      r.statistic >= FILL_CHECKED_FROM
-        ? fillFollowedMedian(sampleSteps(col.sample), sampleSteps(base.values), r.statistic)
-        : undefined;
-    const scale = scaleShift(sampleSteps(col.sample), sampleSteps(base.values));
+    // Each side's step function once, for the fill check and the scale shift.
+    const current = sampleSteps(col.sample);
+    const baseSteps = sampleSteps(base.values);
+    const fill = r.statistic >= FILL_CHECKED_FROM ? fillFollowedMedian(current, baseSteps, r.statistic) : undefined;
+    const scale = scaleShift(current, baseSteps);
     return {
       ...(scale ? { scale } : {}),
       test: 'ks',

@@ -1,4 +1,4 @@
-import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstWeek as holds, pct } from './types.js';
+import { DEFAULT_MIN_BASELINE_RUNS, fmt, holdsFirstWeek as holds, pct } from './types.js';
 import {
   DEFAULT_CATEGORY_FLOOR,
   type CategoryMove,
@@ -90,9 +90,7 @@ export function scaleViolated(r: Rule, d: DriftMetrics): boolean {
 
 /** "1.2 / 45 / 3,400": three quantiles for people. */
 function quantiles(q: readonly number[]): string {
-  return q
-    .map((x) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(3)).toString()))
-    .join(' / ');
+  return q.map(fmt).join(' / ');
 }
 
 /**
