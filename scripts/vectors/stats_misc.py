@@ -1,6 +1,6 @@
 """Reference vectors for src/stats/chi2.ts, gamma.ts, beta.ts and fdr.ts, computed by scipy.
 
-Writes test/vectors/stats/chi2.json, gammaincc.json, fdist.json and bh.json.
+Writes test/vectors/stats/chi2.json, gammaincc.json, fdist.json, bh.json and chi2ppf.json.
 Run: PY=$(scripts/pyenv.sh); "$PY" scripts/vectors/stats_misc.py
 """
 import json
@@ -99,6 +99,12 @@ for a in a_values:
     for x in sorted(xs):
         gam.append({"a": a, "x": x, "q": float(special.gammaincc(a, x)), "lgamma": float(special.gammaln(a))})
 
+# chi2.ppf: the lower quantiles the long horizon's quantile track bounds its spreads with, and a grid.
+ppf = []
+for dof in [1, 2, 3, 4, 5, 9, 19, 20, 47, 100, 167, 500]:
+    for p in [1e-6, 1e-3, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999]:
+        ppf.append({"p": p, "dof": dof, "x": float(stats.chi2.ppf(p, dof))})
+
 # Benjamini-Hochberg.
 bh = []
 
@@ -144,4 +150,5 @@ OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "gammaincc.json").write_text(json.dumps({**META, "points": gam}, allow_nan=False) + "\n")
 (OUT / "fdist.json").write_text(json.dumps({**META, "f": fdist, "t": tdist, "betainc": beta}, allow_nan=False) + "\n")
 (OUT / "bh.json").write_text(json.dumps({**META, "cases": bh}, indent=1, allow_nan=False) + "\n")
-print(f"chi2: {len(chi2_cases)} cases, gammaincc: {len(gam)} points, f: {len(fdist)} points, t: {len(tdist)} points, betainc: {len(beta)} points, bh: {len(bh)} cases")
+(OUT / "chi2ppf.json").write_text(json.dumps({**META, "points": ppf}, allow_nan=False) + "\n")
+print(f"chi2: {len(chi2_cases)} cases, gammaincc: {len(gam)} points, f: {len(fdist)} points, t: {len(tdist)} points, betainc: {len(beta)} points, bh: {len(bh)} cases, chi2ppf: {len(ppf)} points")

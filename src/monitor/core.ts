@@ -594,13 +594,14 @@ export class MonitorCore {
     for (const f of all) markNewEntities(f, report, node, metrics);
     // Notices: reported, never an incident, and the run is learned with them. A compatible schema change (its
     // rule's `rebaseline`), and values that appeared with the column's distance under the floor and its band
-    // (`appeared_only`: a new site, a new event type): said once, then part of the column. As findings, a
+    // (`appeared_only`: a new site, a new event type), and a version rolling out (`rollout`: firmware 4.3.0 taking
+    // over from 4.2.1 over two weeks): said, then part of the column. As findings, a
     // new site in a device fleet, steady from its first day, was flagged on every run of every step it went
     // through, its incident never resolved, the node's baselines froze, and the next fault there (a gap fill
     // writing NaN four days later) was hidden inside it (docs/statistics.md, "Categorical columns").
     const rebaselines = (f: Finding) =>
       effectiveRules(this.rules, ref).rules.find((r) => r.id === f.rule)?.rebaseline === true ||
-      (f.metric === 'drift' && f.details?.['appeared_only'] === true) ||
+      (f.metric === 'drift' && (f.details?.['appeared_only'] === true || f.details?.['rollout'] !== undefined)) ||
       (f.metric === 'row_count' && f.details?.['growth'] !== undefined) ||
       (f.metric === 'null_ratio' && f.details?.['new_entities'] === true);
     const notices = all.filter(rebaselines);
@@ -775,6 +776,12 @@ export class MonitorCore {
           h.up = c.long_horizon.up;
           h.down = c.long_horizon.down;
           pushBounded((h.recent ??= []), c.long_horizon.distance, HORIZON_LEVEL_RUNS - 1);
+          const qh = c.long_horizon.quantile;
+          if (qh) {
+            h.qup = qh.up;
+            h.qdown = qh.down;
+            pushBounded((h.qrecent ??= []), qh.distance, HORIZON_LEVEL_RUNS - 1);
+          }
         }
       }
     const follows = !v.healthy && !v.pending && this.followsUpstreamChange(v, run);
@@ -975,8 +982,9 @@ export class MonitorCore {
    */
   private attribute(rt: PipelineRuntime, ref: NodeRef, run: RunRecord, healthy: boolean): IncidentEvent[] {
     if (healthy) {
-      // A creep found here through its downstream (a long-horizon signal) is not over while it goes on.
-      if (run.signals?.some((s) => s.metric === 'long_drift')) return [];
+      // A creep found here through its downstream (a long-horizon signal at its alarm level: a decile's CUSUM on
+      // its way is evidence, not a creep going on) is not over while it goes on.
+      if (run.signals?.some((s) => s.metric === 'long_drift' && s.value >= s.threshold)) return [];
       return cloneEvents(healthyRun(this.incidentContext(rt), ref, run));
     }
     const judged = this.judge(ref, run);

@@ -7,12 +7,14 @@ import {
   effectiveRules,
   type ColumnMetrics,
   type LongHorizonMetrics,
+  type QuantileHorizon,
   type DriftMetrics,
   type ScaleShift,
   type Finding,
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
+import { chi2Ppf } from '../stats/gamma.js';
 import { KllDoublesSketch, decodedSketch, peekDecodedSketch, shareDecodedSketch } from '../sketch/index.js';
 import {
   compareCategorical,
@@ -56,6 +58,8 @@ import {
   type DatasetBaseline,
   type DatasetSummary,
   type HorizonState,
+  HORIZON_QUANTILES,
+  HORIZON_QUANTILE_STATE,
   type NodeState,
   type SlotColumn,
 } from './state.js';
@@ -124,6 +128,55 @@ function sampleSteps(values: ArrayLike<number>): Steps {
   const cumulative = new Float64Array(points.length);
   for (let i = 0; i < points.length; i++) cumulative[i] = i + 1;
   return { points, cumulative, n: points.length, rankError: 0 };
+}
+
+/** A run's step CDF from its sketch (decoded once per report) or its sample; undefined when it has neither. */
+function runSteps(col: { sketch?: { data: string }; sample?: number[] }): Steps | undefined {
+  if (col.sketch) {
+    const s = decodedSketch(col.sketch, col.sketch.data);
+    return s.isEmpty ? undefined : sketchSteps(s);
+  }
+  return col.sample && col.sample.length > 0 ? sampleSteps(col.sample) : undefined;
+}
+
+/** The value at quantile level p of a step CDF (the first point whose cumulative weight reaches p n). */
+function stepQuantile(s: Steps, p: number): number {
+  const target = p * s.n;
+  const cum = s.cumulative;
+  let lo = 0;
+  let hi = cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cum[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return s.points[lo]!;
+}
+
+/** The share of a step CDF's weight below x (strictly). */
+function stepRankBelow(s: Steps, x: number): number {
+  const points = s.points;
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : s.cumulative[lo - 1]! / s.n;
+}
+
+/** The share of a step CDF's weight at or below x. */
+function stepRank(s: Steps, x: number): number {
+  const points = s.points;
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (!(x < points[mid]!)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : s.cumulative[lo - 1]! / s.n;
 }
 
 /** Quantile levels at which a run's scale is compared with its baseline's (see {@link scaleShift}). */
@@ -683,7 +736,14 @@ export function evaluateProfile(
         // The run's own sd (a pass over its sketch) only where a frozen reference will compare its mean.
         const lh =
           mean !== undefined && horizon?.ref && horizon.ref.trending !== true
-            ? longHorizon(horizon, mean, col.count - col.null_count, Date.parse(report.event_time), runSd(col))
+            ? longHorizon(
+                horizon,
+                mean,
+                col.count - col.null_count,
+                Date.parse(report.event_time),
+                runSd(col),
+                horizon.ref.q ? runSteps(col) : undefined,
+              )
             : undefined;
         if (lh) cm.long_horizon = lh;
         // A column the producer normalizes per run (its mean pinned: z-scores) is compared by shape, each side
@@ -713,6 +773,8 @@ export function evaluateProfile(
               ? cache.categorical(prefix, b, column)
               : undefined;
         const d = categoricalDrift(base, col);
+        const rollout = d && base && !pinned ? versionRollout(base, col) : undefined;
+        if (d && rollout) d.rollout = rollout;
         if (d && !pinned && b && valuesComeAndGo(own(b.columns, column), b.healthy_runs)) d.turnover = true;
         if (d && !pinned && recurringState(own(b?.columns, column), d, undefined, 0, week)) d.recurring = true;
         if (d) cm.drift = withNoiseBand(pinned ? { ...d, reference_run: referenceRun! } : d, own(b?.columns, column));
@@ -966,6 +1028,81 @@ export function slotColumns(profile: Profile): Record<string, SlotColumn> {
   return out;
 }
 
+/** A version string: 4.3.0, v2.1, 10.0.1-rc1 (two to four numeric parts, an optional suffix). */
+const VERSION = /^v?(\d+(?:\.\d+){1,3})(?:[-+_][0-9A-Za-z.-]*)?$/;
+
+/** A version's numeric parts, or undefined when the value is not a version. */
+function versionParts(value: string): number[] | undefined {
+  const m = VERSION.exec(value.trim());
+  return m ? m[1]!.split('.').map(Number) : undefined;
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Listed rows that must be versions, in the run and in the baseline, for a column to be a version column. */
+const VERSION_COLUMN_SHARE = 0.95;
+/** A version gained when its share rose by this much; the baseline's versions of at least {@link ESTABLISHED_SHARE} are established. */
+const ROLLOUT_GAIN = 0.01;
+const ESTABLISHED_SHARE = 0.05;
+
+/**
+ * A rollout (docs/statistics.md, "A version rolling out"): a column of versions (firmware, app or SDK
+ * versions: at least {@link VERSION_COLUMN_SHARE} of the rows, in the run and in the baseline) whose values
+ * that gained share are all newer than every version the baseline established (at least
+ * {@link ESTABLISHED_SHARE} of its rows): older versions give way to a new one, which is what a staged
+ * rollout does every day until it completes. The values that gained (newest first), their share now and before.
+ */
+function versionRollout(
+  base: FrequentBounds,
+  col: { count: number; null_count: number; frequent?: Record<string, number>; other_count?: number },
+): { values: string[]; share: number; baseline: number } | undefined {
+  const rows = col.count - col.null_count;
+  if (!col.frequent || rows <= 0 || base.total <= 0) return undefined;
+  const now = new Map<string, number>();
+  let versioned = 0;
+  for (const [v, c] of Object.entries(col.frequent)) {
+    if (!(c > 0)) continue;
+    if (versionParts(v) === undefined) return undefined;
+    now.set(v, c / rows);
+    versioned += c;
+  }
+  if (versioned < VERSION_COLUMN_SHARE * rows) return undefined;
+  const before = new Map<string, number>();
+  let baseVersioned = 0;
+  for (const v of base.values()) {
+    const share = base.bounds(v)[0] / base.total;
+    if (versionParts(v) === undefined) {
+      if (share >= ROLLOUT_GAIN) return undefined;
+      continue;
+    }
+    before.set(v, share);
+    baseVersioned += share;
+  }
+  if (baseVersioned < VERSION_COLUMN_SHARE) return undefined;
+  let newestEstablished: number[] | undefined;
+  for (const [v, share] of before) {
+    const parts = versionParts(v)!;
+    if (share >= ESTABLISHED_SHARE && (!newestEstablished || compareVersions(parts, newestEstablished) > 0))
+      newestEstablished = parts;
+  }
+  if (!newestEstablished) return undefined;
+  const gained = [...now].filter(([v, share]) => share - (before.get(v) ?? 0) >= ROLLOUT_GAIN);
+  if (gained.length === 0 || !gained.every(([v]) => compareVersions(versionParts(v)!, newestEstablished) > 0))
+    return undefined;
+  gained.sort((a, b) => compareVersions(versionParts(b[0])!, versionParts(a[0])!));
+  return {
+    values: gained.map(([v]) => v),
+    share: gained.reduce((a, [, x]) => a + x, 0),
+    baseline: gained.reduce((a, [v]) => a + (before.get(v) ?? 0), 0),
+  };
+}
+
 /** The least time a long-horizon reference epoch spans (a week: a weekly cycle, an age's growth). */
 export const HORIZON_EPOCH_SPAN_MS = 7 * 86_400_000;
 /** A node whose epoch's runs are closer than this on average runs more than twice a day. */
@@ -993,6 +1130,8 @@ export function longHorizon(
   t?: number,
   /** The run's own standard deviation (all its values, tails included), for its mean's sampling error. */
   runSd?: number,
+  /** The run's step CDF, for the quantile track (where the reference has one). */
+  steps?: Steps,
 ): LongHorizonMetrics | undefined {
   const ref = h.ref;
   if (!ref || ref.trending === true) return undefined;
@@ -1018,6 +1157,7 @@ export function longHorizon(
   const step = Math.max(-CUSUM_CLIP, Math.min(CUSUM_CLIP, z));
   const up = Math.min(CUSUM_CAP, Math.max(0, h.up + step - CUSUM_K));
   const down = Math.min(CUSUM_CAP, Math.max(0, h.down - step - CUSUM_K));
+  const quantile = steps ? quantileHorizon(h, steps, n) : undefined;
   return {
     mean,
     reference_mean: center,
@@ -1028,7 +1168,114 @@ export function longHorizon(
     down,
     cusum: Math.max(up, down),
     reference_runs: ref.runs,
+    ...(quantile ? { quantile } : {}),
   };
+}
+
+/** A decile whose value this share of the run's rows hold is on an atom (see {@link quantileHorizon}). */
+const QUANTILE_ATOM_SHARE = 0.02;
+
+/** One-sided 99% normal quantile: the rank distance's sampling error subtracted from it (binomial). */
+const QUANTILE_RANK_Z = 2.326;
+
+/**
+ * Each decile's spread is at least this share of the reference's spacing of the deciles around it: a decile
+ * that sits on one value in every run of the epoch (a discrete column, a rate that is 1.0 for the euro) has no
+ * spread of its own, and a change in the last digit would step its CUSUM by the clip.
+ */
+const QUANTILE_SPREAD_OF_SPACING = 0.05;
+
+/**
+ * The long horizon's quantile track (docs/statistics.md, "Quantiles on the long horizon"): each decile of the
+ * run against the mean of the reference epoch's runs' deciles, in the epoch's run-to-run spread of that decile
+ * (widened for a run with fewer values than the epoch's), a two-sided CUSUM per decile (clipped increments, k,
+ * capped, as the mean's). A mean follows every value by its weight: a creep of one kind of row in a column that
+ * mixes kinds (temperatures among power readings, one currency's amounts among others) or of skewed amounts
+ * whose few large values make the mean's noise, moves the deciles in its range while the mean stays in its
+ * noise. Reported for the decile whose CUSUM stands highest, with the share of rows that moved past its
+ * reference value (the median over the last runs: the practical size, a KS distance at that point).
+ */
+function quantileHorizon(h: HorizonState, steps: Steps, n: number): QuantileHorizon | undefined {
+  const ref = h.ref;
+  const q = ref?.q;
+  const qsd = ref?.qsd;
+  if (!ref || !q || !qsd || q.length !== HORIZON_QUANTILES.length || steps.n === 0) return undefined;
+  const widen = Math.sqrt(Math.max(1, ref.n / Math.max(1, n)));
+  const up: number[] = [];
+  const down: number[] = [];
+  const spreads: number[] = [];
+  let most = 0;
+  for (let i = 0; i < q.length; i++) {
+    const center = q[i]!;
+    // A decile that wandered through the epoch (see frozenQuantiles) is not followed.
+    if (!(qsd[i]! >= 0)) {
+      up.push(0);
+      down.push(0);
+      spreads.push(Infinity);
+      continue;
+    }
+    const spread = Math.max(
+      qsd[i]! * widen,
+      QUANTILE_SPREAD_OF_SPACING * decileSpacing(q, i),
+      Math.abs(center) * 1e-9,
+      1e-300,
+    );
+    spreads.push(spread);
+    const value = stepQuantile(steps, HORIZON_QUANTILES[i]!);
+    const z = (value - center) / spread;
+    // A decile on a value many rows hold (a currency's rate, a fee tier, a default) moves with that value: a
+    // category's, not the distribution's, and a rate's wander is its nature. Such a run does not step it.
+    const atom = stepRank(steps, value) - stepRankBelow(steps, value) >= QUANTILE_ATOM_SHARE;
+    const step = atom ? 0 : Math.max(-CUSUM_CLIP, Math.min(CUSUM_CLIP, Number.isFinite(z) ? z : 0));
+    const u = Math.min(CUSUM_CAP, Math.max(0, (h.qup?.[i] ?? 0) + step - CUSUM_K));
+    const d = Math.min(CUSUM_CAP, Math.max(0, (h.qdown?.[i] ?? 0) - step - CUSUM_K));
+    up.push(u);
+    down.push(d);
+    most = Math.max(most, u, d);
+  }
+  // Of the deciles moving with the one whose CUSUM stands highest (at least half as high), the one the most
+  // rows moved past, in its CUSUM's direction: a creep of the temperatures among other readings moves the
+  // deciles in their range, each by the rows that crossed it; the edge of the range first in CUSUM, the middle
+  // most in rows.
+  let best = 0;
+  let distance = -1;
+  for (let i = 0; i < q.length; i++) {
+    const c = Math.max(up[i]!, down[i]!);
+    if (c < most / 2 || !(qsd[i]! >= 0)) continue;
+    const moved = (HORIZON_QUANTILES[i]! - stepRank(steps, q[i]!)) * (up[i]! >= down[i]! ? 1 : -1);
+    if (moved > distance) {
+      distance = moved;
+      best = i;
+    }
+  }
+  distance = Math.max(0, distance);
+  const p = HORIZON_QUANTILES[best]!;
+  const center = q[best]!;
+  const value = stepQuantile(steps, p);
+  const spacing = decileSpacing(q, best);
+  const size = h.qrecent && h.qrecent.length > 0 ? median([...h.qrecent, distance]) : distance;
+  return {
+    level: p,
+    value,
+    reference: center,
+    z: (value - center) / spreads[best]!,
+    size,
+    // The rank's own sampling error: one row of a 13-row table past the reference is 8% of the rows.
+    effect: Math.max(0, size - QUANTILE_RANK_Z * Math.sqrt((p * (1 - p)) / Math.max(1, n))),
+    spacing: spacing > 0 ? Math.abs(value - center) / spacing : value === center ? 0 : Infinity,
+    up,
+    down,
+    distance,
+    cusum: most,
+  };
+}
+
+/** The reference's spacing of the deciles around decile i: half the distance between its neighbours. */
+function decileSpacing(q: readonly number[], i: number): number {
+  const lo = q[Math.max(0, i - 1)]!;
+  const hi = q[Math.min(q.length - 1, i + 1)]!;
+  const steps = Math.min(q.length - 1, i + 1) - Math.max(0, i - 1);
+  return steps > 0 ? Math.abs(hi - lo) / steps : 0;
 }
 
 /**
@@ -1052,6 +1299,7 @@ function collectEpoch(
   if (sd === undefined) return;
   const flat = flatEpoch(h);
   flat.push(mean, sd, n, Number.isFinite(t) ? t : NaN);
+  collectQuantiles(h, slot);
   const count = flat.length / EPOCH_STRIDE;
   const first = flat[3]!;
   const last = flat[flat.length - 1]!;
@@ -1133,9 +1381,88 @@ function collectEpoch(
       ref.sd = season.sd;
     }
   }
+  if (ref.trending !== true) {
+    const track = frozenQuantiles(h.qepoch);
+    if (track) {
+      ref.q = track.q;
+      ref.qsd = track.qsd;
+    }
+  }
   // A new object without the epoch rather than `delete` (which leaves the object in V8's slower, larger
   // dictionary mode for the rest of the process): the same fields in the same order.
   c.horizon = { up: h.up, down: h.down, ref };
+}
+
+/** The least runs a quantile track is frozen from (fewer: the epoch keeps none). */
+const QUANTILE_TRACK_MIN_RUNS = 5;
+
+/**
+ * A collected run's deciles join the quantile track's running statistics: per decile its mean and sum of
+ * squared deviations (Welford: values far from zero, amounts in minor units, lose nothing to cancellation), its
+ * last value and the sum of its squared run-to-run differences. Every collected run counts, also those a
+ * sub-daily epoch later drops: the deciles' spread over the whole collecting week.
+ */
+function collectQuantiles(h: HorizonState, slot: SlotColumn | undefined): void {
+  if (!slot || slot.kind !== 'numeric') return;
+  let steps: Steps | undefined;
+  if (slot.sketch) {
+    const s = slotSketch(slot);
+    steps = s && !s.isEmpty ? sketchSteps(s) : undefined;
+  } else if (slot.sample && slot.sample.length > 0) steps = sampleSteps(slot.sample);
+  if (!steps || steps.n === 0) return;
+  const k = HORIZON_QUANTILES.length;
+  const values = HORIZON_QUANTILES.map((p) => stepQuantile(steps, p));
+  if (!values.every(Number.isFinite)) return;
+  const acc =
+    h.qepoch && h.qepoch.length === HORIZON_QUANTILE_STATE
+      ? h.qepoch
+      : new Array<number>(HORIZON_QUANTILE_STATE).fill(0);
+  const count = acc[0]! + 1;
+  for (let i = 0; i < k; i++) {
+    const x = values[i]!;
+    const m = acc[1 + i]!;
+    const delta = x - m;
+    const next = m + delta / count;
+    acc[1 + i] = next;
+    acc[1 + k + i] = acc[1 + k + i]! + delta * (x - next);
+    if (count > 1) acc[1 + 3 * k + i] = acc[1 + 3 * k + i]! + (x - acc[1 + 2 * k + i]!) ** 2;
+    acc[1 + 2 * k + i] = x;
+  }
+  acc[0] = count;
+  h.qepoch = acc;
+}
+
+/**
+ * A decile wandered through the epoch when its values' variance is this many times what their run-to-run
+ * differences make of independent runs (half their mean square): the von Neumann ratio, 2 for independent
+ * runs, under 2 / this for a walk (a currency's rate, a balance). Such a decile moves by nature, beyond the
+ * epoch's spread, and is not followed (as a mean that trended through the epoch is not).
+ */
+const QUANTILE_WANDER_RATIO = 2.5;
+
+/** Confidence of the upper bound on each decile's run-to-run spread (chi-squared, from the epoch's runs). */
+const QUANTILE_SPREAD_CONFIDENCE = 0.99;
+
+/**
+ * The frozen quantile track from its running statistics: each decile's mean and the upper confidence bound
+ * ({@link QUANTILE_SPREAD_CONFIDENCE}) of its standard deviation; -1 for
+ * a decile that wandered through the epoch ({@link QUANTILE_WANDER_RATIO}).
+ */
+function frozenQuantiles(acc: readonly number[] | undefined): { q: number[]; qsd: number[] } | undefined {
+  if (!acc || acc.length !== HORIZON_QUANTILE_STATE || !(acc[0]! >= QUANTILE_TRACK_MIN_RUNS)) return undefined;
+  const k = HORIZON_QUANTILES.length;
+  const count = acc[0]!;
+  const q = acc.slice(1, 1 + k);
+  // The spread's upper confidence bound: nine deciles each estimated from ~20 runs, the smallest of them a
+  // third under its true spread by chance, made one of 18 CUSUMs pass its alarm level within 100 healthy runs.
+  const bound = Math.sqrt((count - 1) / chi2Ppf(1 - QUANTILE_SPREAD_CONFIDENCE, count - 1));
+  const qsd: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const variance = Math.max(0, acc[1 + k + i]!) / (count - 1);
+    const independent = acc[1 + 3 * k + i]! / (count - 1) / 2;
+    qsd.push(variance > QUANTILE_WANDER_RATIO * independent && variance > 0 ? -1 : Math.sqrt(variance) * bound);
+  }
+  return q.every(Number.isFinite) && qsd.every(Number.isFinite) ? { q, qsd } : undefined;
 }
 
 /** Numbers per run in a collecting epoch: mean, within-run sd, values, event time (NaN: not known). */

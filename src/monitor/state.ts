@@ -96,7 +96,28 @@ export interface HorizonState {
     runs: number;
     trending?: boolean;
     season?: { grouping: SeasonGrouping; slots: [slot: number, mean: number, runs: number][] };
+    /**
+     * The quantile track: the mean of each of the epoch's runs' deciles (10%..90%), and the 99% upper confidence
+     * bounds of their run-to-run standard deviations (-1: the decile wandered through the epoch, not followed). Absent on references frozen before it
+     * existed (until the next restart).
+     */
+    q?: number[];
+    qsd?: number[];
   };
+  /**
+   * While collecting, the quantile track's running statistics (every collected run): the runs counted, then per
+   * decile its mean, its sum of squared deviations (Welford), its last value and the sum of its squared
+   * run-to-run differences ({@link HORIZON_QUANTILE_STATE} numbers).
+   */
+  qepoch?: number[];
+  /** The quantile track's two-sided CUSUMs, one per decile (absent: zero). */
+  qup?: number[];
+  qdown?: number[];
+  /**
+   * The quantile track's rank distances (the share of rows that moved past the reference decile whose CUSUM
+   * stood highest) of the last runs that moved the CUSUMs, at most {@link HORIZON_LEVEL_RUNS} - 1.
+   */
+  qrecent?: number[];
   /** Two-sided CUSUM statistics. */
   up: number;
   down: number;
@@ -109,6 +130,12 @@ export interface HorizonState {
 
 /** Runs whose median distance from the reference is the long-horizon practical size (this one included). */
 export const HORIZON_LEVEL_RUNS = 5;
+
+/** The quantile levels the long horizon's quantile track follows: the deciles 10%..90%. */
+export const HORIZON_QUANTILES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/** Numbers of a collecting quantile track: the runs counted, then four per decile (see HorizonState.qepoch). */
+export const HORIZON_QUANTILE_STATE = 1 + 4 * HORIZON_QUANTILES.length;
 
 /** The most changes in a row a content history counts (more says nothing new). */
 export const CONTENT_CHANGES_CAP = 10_000;

@@ -300,6 +300,42 @@ export interface LongHorizonMetrics {
   cusum: number;
   /** Runs in the reference epoch. */
   reference_runs: number;
+  /** The quantile track (where the reference has one): the decile whose CUSUM stands highest. */
+  quantile?: QuantileHorizon;
+}
+
+/**
+ * The long horizon's quantile track (docs/statistics.md, "Quantiles on the long horizon"): each decile of the
+ * run against the mean of the reference epoch's runs' deciles, a two-sided CUSUM per decile; reported for the
+ * decile whose CUSUM stands highest.
+ */
+export interface QuantileHorizon {
+  /** The decile's level (0.1..0.9). */
+  level: number;
+  /** The run's value at it, and the reference's. */
+  value: number;
+  reference: number;
+  /** (value - reference) / the reference's run-to-run spread of the decile. */
+  z: number;
+  /**
+   * The practical size: the median over this run and the last few of the share of rows that moved past the
+   * reference decile (level - the run's rank of the reference value, absolute): a KS distance at that point.
+   */
+  size: number;
+  /**
+   * The size less its sampling error (the 99% one-sided bound of a binomial share at the decile over the run's
+   * values): a few rows of a small table crossing the reference are no creep.
+   */
+  effect: number;
+  /** |value - reference| over the reference's spacing of the deciles around it (a discrete column's guard). */
+  spacing: number;
+  /** The CUSUMs after this run, one per decile (what the node keeps when the run is otherwise healthy). */
+  up: number[];
+  down: number[];
+  /** This run's rank distance (what joins the recent ones). */
+  distance: number;
+  /** max over the deciles and sides. */
+  cusum: number;
 }
 
 /** Robust z above the column's own healthy drift statistics before a drift stands (docs/statistics.md). */
@@ -358,6 +394,11 @@ export interface DriftMetrics {
    * appearing or vanishing is not a finding by itself.
    */
   turnover?: boolean;
+  /**
+   * chi2: a version column in a rollout (monitor/evaluate.ts, versionRollout): the versions that gained share
+   * are all newer than every version the baseline established. Their share now and in the baseline.
+   */
+  rollout?: { values: string[]; share: number; baseline: number };
   /**
    * The run is in a state the column was in before on a run flagged for drift alone, and left again (a
    * recurring state: monitor/evaluate.ts, `recurringState`): within the column's own movement.

@@ -241,3 +241,20 @@ export function chi2Sf(x: number, dof: number): number {
   if (x <= 0) return 1;
   return gammaincc(dof / 2, x / 2);
 }
+
+/**
+ * The chi-squared distribution's quantile: the x with `scipy.stats.chi2.cdf(x, dof)` = p, by bisection on the
+ * regularized lower incomplete gamma function (to a relative 1e-12). NaN outside 0 < p < 1 or for dof <= 0.
+ */
+export function chi2Ppf(p: number, dof: number): number {
+  if (!(p > 0 && p < 1) || !(dof > 0)) return NaN;
+  let lo = 0;
+  let hi = Math.max(1, dof);
+  while (gammainc(dof / 2, hi / 2) < p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (gammainc(dof / 2, mid / 2) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

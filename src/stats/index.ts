@@ -35,7 +35,7 @@ export {
   DEFAULT_OTHER_KEY,
 } from './chi2.js';
 export type { CategoryCounts, CategoricalOptions, ChiSquaredResult } from './chi2.js';
-export { gammaincc, gammainc, lgamma, chi2Sf } from './gamma.js';
+export { gammaincc, gammainc, lgamma, chi2Ppf, chi2Sf } from './gamma.js';
 export { betainc, fSf, normalSf, tIsf, tSf } from './beta.js';
 export {
   binomialSf,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chi2Sf, gammainc, gammaincc, lgamma } from '../../src/stats/index.js';
+import { chi2Ppf, chi2Sf, gammainc, gammaincc, lgamma } from '../../src/stats/index.js';
 
 interface Point {
   a: number;
@@ -63,5 +63,28 @@ describe('gammaincc vs scipy.special.gammaincc (test/vectors/stats/gammaincc.jso
     expect(chi2Sf(0, 4)).toBe(1);
     expect(chi2Sf(-1, 4)).toBe(1);
     expect(chi2Sf(1, 0)).toBeNaN();
+  });
+});
+
+describe('chi2Ppf vs scipy.stats.chi2.ppf (test/vectors/stats/chi2ppf.json)', () => {
+  const ppf = (
+    JSON.parse(readFileSync(new URL('../vectors/stats/chi2ppf.json', import.meta.url), 'utf8')) as {
+      points: { p: number; dof: number; x: number }[];
+    }
+  ).points;
+  it('is within 1e-10 relative on every grid point', () => {
+    expect(ppf.length).toBeGreaterThan(100);
+    const bad: string[] = [];
+    for (const { p, dof, x } of ppf) {
+      const got = chi2Ppf(p, dof);
+      if (!(Math.abs(got - x) <= 1e-10 * x)) bad.push(`p=${p} dof=${dof}: ${got} vs ${x}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('is NaN outside its domain', () => {
+    expect(chi2Ppf(0, 3)).toBeNaN();
+    expect(chi2Ppf(1, 3)).toBeNaN();
+    expect(chi2Ppf(0.5, 0)).toBeNaN();
   });
 });

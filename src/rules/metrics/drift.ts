@@ -209,6 +209,16 @@ export const drift: RuleMetricDescriptor = {
     const shifted = driftViolated(r, d);
     const changes = categoryChanges(r, d);
     if (!shifted && changes.length === 0) return undefined;
+    // A version rolling out: a notice (learned, never an incident), whatever it moved.
+    if (d.rollout)
+      return {
+        metric: 'drift',
+        column: c.column,
+        value: d.statistic,
+        threshold: r.effect_floor,
+        message: `${c.column}: ${d.rollout.values.map((v) => JSON.stringify(v)).join(', ')} rolling out, ${pct(d.rollout.baseline)} -> ${pct(d.rollout.share)} of rows; older versions giving way (total variation ${d.statistic.toFixed(3)})`,
+        details: { ...details, rollout: d.rollout },
+      };
     const named = namedMoves(changes, d);
     const what = shifted
       ? `categories of ${c.column} shifted: total variation ${d.statistic.toFixed(3)} (effect ${d.effect.toFixed(3)} > ${r.effect_floor}${band(d)}), chi-squared p = ${p.toExponential(2)}${after}`
@@ -234,7 +244,7 @@ export const drift: RuleMetricDescriptor = {
     const d = c?.drift;
     if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || held(r, m, d) || driftViolated(r, d))
       return undefined;
-    if (categoryChanges(r, d).length > 0 || withinNoise(d)) return undefined;
+    if (categoryChanges(r, d).length > 0 || withinNoise(d) || d.rollout) return undefined;
     // A signal is significant on its own (raw p-value), at the same p <= alpha as a violation.
     if (d.effect <= r.effect_floor * fraction || d.pvalue > r.alpha) return undefined;
     return {
