@@ -982,9 +982,20 @@ export class MonitorCore {
    */
   private attribute(rt: PipelineRuntime, ref: NodeRef, run: RunRecord, healthy: boolean): IncidentEvent[] {
     if (healthy) {
-      // A creep found here through its downstream (a long-horizon signal at its alarm level: a decile's CUSUM on
-      // its way is evidence, not a creep going on) is not over while it goes on.
-      if (run.signals?.some((s) => s.metric === 'long_drift' && s.value >= s.threshold)) return [];
+      // A creep found here through its downstream is not over while it goes on: a long-horizon signal at its
+      // alarm level, or any while the node is the culprit of an open long-horizon incident (a CUSUM on its way
+      // elsewhere is evidence, not a creep going on).
+      if (
+        run.signals?.some(
+          (s) =>
+            s.metric === 'long_drift' &&
+            (s.value >= s.threshold ||
+              rt.state.incidents.some(
+                (i) => i.status === 'open' && i.metric === 'long_drift' && i.culprit === ref.node,
+              )),
+        )
+      )
+        return [];
       return cloneEvents(healthyRun(this.incidentContext(rt), ref, run));
     }
     const judged = this.judge(ref, run);

@@ -87,7 +87,15 @@ export const longDrift: RuleMetricDescriptor = {
     const meanFinding = lh.cusum >= r.cusum_h && Math.abs(lh.shift) >= r.effect_floor;
     const q = lh.quantile;
     if (meanFinding || quantileFinding(q, r.cusum_h, r.effect_floor)) return undefined;
-    if (lh.cusum >= r.cusum_h)
+    // A decile's CUSUM is a signal from half of `fraction` of the alarm level: a column passed on unchanged (a
+    // filter that keeps it) shows its source's creep with its own noise, and its CUSUM crosses the alarm level a
+    // few runs before or after its source's; the source's CUSUM on its way is evidence for the reader's
+    // finding. The mean's, at its alarm level (its spread is an estimate, not a bound: under it, chance). Only
+    // a signal at the alarm level keeps an incident open, unless the node is a long-horizon culprit (core.ts).
+    const mean = lh.cusum >= r.cusum_h;
+    const quantile = q !== undefined && q.cusum >= (r.cusum_h * fraction) / 2;
+    if (!mean && !quantile) return undefined;
+    if (mean && (!quantile || lh.cusum >= q.cusum))
       return {
         metric: 'long_drift',
         column: c.column,
@@ -96,17 +104,13 @@ export const longDrift: RuleMetricDescriptor = {
         threshold: r.cusum_h,
         message: `mean of ${c.column} creeping ${lh.z > 0 ? 'up' : 'down'} from ${fmt(lh.reference_mean)} to ${fmt(lh.mean)} (CUSUM ${lh.cusum.toFixed(1)}, ${Math.abs(lh.shift).toFixed(2)} sd, under the ${r.effect_floor} sd floor)`,
       };
-    // A decile's CUSUM is a signal from half of `fraction` of the alarm level: a column passed on unchanged (a
-    // filter that keeps it) shows its source's creep with its own noise, and its CUSUM crosses the alarm level
-    // a few runs before or after its source's; the source's CUSUM on its way is evidence for the reader's finding.
-    if (!q || q.cusum < (r.cusum_h * fraction) / 2) return undefined;
     return {
       metric: 'long_drift',
       column: c.column,
-      value: q.cusum,
-      baseline: q.reference,
+      value: q!.cusum,
+      baseline: q!.reference,
       threshold: r.cusum_h,
-      message: `the ${pct(q.level)} quantile of ${c.column} creeping ${q.value > q.reference ? 'up' : 'down'} from ${fmt(q.reference)} to ${fmt(q.value)} (CUSUM ${q.cusum.toFixed(1)}, ${(q.size * 100).toFixed(0)}% of the rows moved past it, under the ${(quantileFloor(r.effect_floor) * 100).toFixed(0)}% floor)`,
+      message: `the ${pct(q!.level)} quantile of ${c.column} creeping ${q!.value > q!.reference ? 'up' : 'down'} from ${fmt(q!.reference)} to ${fmt(q!.value)} (CUSUM ${q!.cusum.toFixed(1)}, ${(q!.size * 100).toFixed(0)}% of the rows moved past it, under the ${(quantileFloor(r.effect_floor) * 100).toFixed(0)}% floor)`,
     };
   },
 };
