@@ -93,7 +93,13 @@ export const longDrift: RuleMetricDescriptor = {
     // finding. The mean's, at its alarm level (its spread is an estimate, not a bound: under it, chance). Only
     // a signal at the alarm level keeps an incident open, unless the node is a long-horizon culprit (core.ts).
     const mean = lh.cusum >= r.cusum_h;
-    const quantile = q !== undefined && q.cusum >= (r.cusum_h * fraction) / 2;
+    // Both at a quarter (the CUSUM of its alarm level, the rows moved of the floor): a registry re-read every run
+    // moves its deciles by a new device or two, many times their (tiny) run-to-run spread, and a 1% move is no
+    // evidence of a creep.
+    const quantile =
+      q !== undefined &&
+      q.cusum >= (r.cusum_h * fraction) / 2 &&
+      q.size >= (quantileFloor(r.effect_floor) * fraction) / 2;
     if (!mean && !quantile) return undefined;
     if (mean && (!quantile || lh.cusum >= q.cusum))
       return {
