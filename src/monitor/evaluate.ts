@@ -153,27 +153,14 @@ function stepQuantile(s: Steps, p: number): number {
   return s.points[lo]!;
 }
 
-/** The share of a step CDF's weight below x (strictly). */
-function stepRankBelow(s: Steps, x: number): number {
+/** The share of a step CDF's weight at or below x (`inclusive`), or strictly below it. */
+function stepRank(s: Steps, x: number, inclusive = true): number {
   const points = s.points;
   let lo = 0;
   let hi = points.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (points[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? 0 : s.cumulative[lo - 1]! / s.n;
-}
-
-/** The share of a step CDF's weight at or below x. */
-function stepRank(s: Steps, x: number): number {
-  const points = s.points;
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (!(x < points[mid]!)) lo = mid + 1;
+    if (inclusive ? !(x < points[mid]!) : points[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo === 0 ? 0 : s.cumulative[lo - 1]! / s.n;
@@ -1225,7 +1212,7 @@ function quantileHorizon(h: HorizonState, steps: Steps, n: number): QuantileHori
     const z = (value - center) / spread;
     // A decile on a value many rows hold (a currency's rate, a fee tier, a default) moves with that value: a
     // category's, not the distribution's, and a rate's wander is its nature. Such a run does not step it.
-    const atom = stepRank(steps, value) - stepRankBelow(steps, value) >= QUANTILE_ATOM_SHARE;
+    const atom = stepRank(steps, value) - stepRank(steps, value, false) >= QUANTILE_ATOM_SHARE;
     const step = atom ? 0 : Math.max(-CUSUM_CLIP, Math.min(CUSUM_CLIP, Number.isFinite(z) ? z : 0));
     const u = Math.min(CUSUM_CAP, Math.max(0, (h.qup?.[i] ?? 0) + step - CUSUM_K));
     const d = Math.min(CUSUM_CAP, Math.max(0, (h.qdown?.[i] ?? 0) - step - CUSUM_K));

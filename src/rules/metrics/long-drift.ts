@@ -25,6 +25,11 @@ function quantileFinding(q: QuantileHorizon | undefined, cusumH: number, effectF
   );
 }
 
+/** A long-horizon finding's or signal's common fields. */
+function longDriftOf(c: ColumnMetrics, value: number, baseline: number, threshold: number, message: string) {
+  return { metric: 'long_drift' as const, column: c.column, value, baseline, threshold, message };
+}
+
 function pct(level: number): string {
   return `${Math.round(level * 100)}%`;
 }
@@ -53,23 +58,19 @@ export const longDrift: RuleMetricDescriptor = {
     if (!c || !lh || r.cusum_h === undefined || r.effect_floor === undefined) return undefined;
     if (lh.cusum >= r.cusum_h && Math.abs(lh.shift) >= r.effect_floor)
       return {
-        metric: 'long_drift',
-        column: c.column,
-        value: lh.cusum,
-        baseline: lh.reference_mean,
-        threshold: r.cusum_h,
-        message: `mean of ${c.column} drifted ${lh.shift > 0 ? 'up' : 'down'} from ${fmt(lh.reference_mean)} to ${fmt(lh.mean)} since its reference epoch (${lh.reference_runs} runs): ${Math.abs(lh.shift).toFixed(2)} sd, CUSUM ${lh.cusum.toFixed(1)} > ${r.cusum_h}`,
+        ...longDriftOf(
+          c,
+          lh.cusum,
+          lh.reference_mean,
+          r.cusum_h,
+          `mean of ${c.column} drifted ${lh.shift > 0 ? 'up' : 'down'} from ${fmt(lh.reference_mean)} to ${fmt(lh.mean)} since its reference epoch (${lh.reference_runs} runs): ${Math.abs(lh.shift).toFixed(2)} sd, CUSUM ${lh.cusum.toFixed(1)} > ${r.cusum_h}`,
+        ),
         details: { dataset: c.dataset, shift: lh.shift, z: lh.z, cusum: lh.cusum, reference_mean: lh.reference_mean },
       };
     const q = lh.quantile;
     if (!q || !quantileFinding(q, r.cusum_h, r.effect_floor)) return undefined;
     return {
-      metric: 'long_drift',
-      column: c.column,
-      value: q.cusum,
-      baseline: q.reference,
-      threshold: r.cusum_h,
-      message: quantileMessage(c, q, lh.reference_runs, r.cusum_h),
+      ...longDriftOf(c, q.cusum, q.reference, r.cusum_h, quantileMessage(c, q, lh.reference_runs, r.cusum_h)),
       details: {
         dataset: c.dataset,
         quantile: q.level,
@@ -102,21 +103,19 @@ export const longDrift: RuleMetricDescriptor = {
       q.size >= (quantileFloor(r.effect_floor) * fraction) / 2;
     if (!mean && !quantile) return undefined;
     if (mean && (!quantile || lh.cusum >= q.cusum))
-      return {
-        metric: 'long_drift',
-        column: c.column,
-        value: lh.cusum,
-        baseline: lh.reference_mean,
-        threshold: r.cusum_h,
-        message: `mean of ${c.column} creeping ${lh.z > 0 ? 'up' : 'down'} from ${fmt(lh.reference_mean)} to ${fmt(lh.mean)} (CUSUM ${lh.cusum.toFixed(1)}, ${Math.abs(lh.shift).toFixed(2)} sd, under the ${r.effect_floor} sd floor)`,
-      };
-    return {
-      metric: 'long_drift',
-      column: c.column,
-      value: q!.cusum,
-      baseline: q!.reference,
-      threshold: r.cusum_h,
-      message: `the ${pct(q!.level)} quantile of ${c.column} creeping ${q!.value > q!.reference ? 'up' : 'down'} from ${fmt(q!.reference)} to ${fmt(q!.value)} (CUSUM ${q!.cusum.toFixed(1)}, ${(q!.size * 100).toFixed(0)}% of the rows moved past it, under the ${(quantileFloor(r.effect_floor) * 100).toFixed(0)}% floor)`,
-    };
+      return longDriftOf(
+        c,
+        lh.cusum,
+        lh.reference_mean,
+        r.cusum_h,
+        `mean of ${c.column} creeping ${lh.z > 0 ? 'up' : 'down'} from ${fmt(lh.reference_mean)} to ${fmt(lh.mean)} (CUSUM ${lh.cusum.toFixed(1)}, ${Math.abs(lh.shift).toFixed(2)} sd, under the ${r.effect_floor} sd floor)`,
+      );
+    return longDriftOf(
+      c,
+      q!.cusum,
+      q!.reference,
+      r.cusum_h,
+      `the ${pct(q!.level)} quantile of ${c.column} creeping ${q!.value > q!.reference ? 'up' : 'down'} from ${fmt(q!.reference)} to ${fmt(q!.value)} (CUSUM ${q!.cusum.toFixed(1)}, ${(q!.size * 100).toFixed(0)}% of the rows moved past it, under the ${(quantileFloor(r.effect_floor) * 100).toFixed(0)}% floor)`,
+    );
   },
 };
