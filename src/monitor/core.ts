@@ -985,15 +985,11 @@ export class MonitorCore {
       // A creep found here through its downstream is not over while it goes on: a long-horizon signal at its
       // alarm level, or any while the node is the culprit of an open long-horizon incident (a CUSUM on its way
       // elsewhere is evidence, not a creep going on).
+      const creeping = (run.signals ?? []).filter((s) => s.metric === 'long_drift');
       if (
-        run.signals?.some(
-          (s) =>
-            s.metric === 'long_drift' &&
-            (s.value >= s.threshold ||
-              rt.state.incidents.some(
-                (i) => i.status === 'open' && i.metric === 'long_drift' && i.culprit === ref.node,
-              )),
-        )
+        creeping.length > 0 &&
+        (creeping.some((s) => s.value >= s.threshold) ||
+          rt.state.incidents.some((i) => i.status === 'open' && i.metric === 'long_drift' && i.culprit === ref.node))
       )
         return [];
       return cloneEvents(healthyRun(this.incidentContext(rt), ref, run));

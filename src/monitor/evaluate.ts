@@ -133,6 +133,7 @@ function sampleSteps(values: ArrayLike<number>): Steps {
 /** A run's step CDF from its sketch (decoded once per report) or its sample; undefined when it has neither. */
 function runSteps(col: { sketch?: { data: string }; sample?: number[] }): Steps | undefined {
   if (col.sketch) {
+    // Decoded once per report (validation decoded it already: sketch/shared.ts); read-only.
     const s = decodedSketch(col.sketch, col.sketch.data);
     return s.isEmpty ? undefined : sketchSteps(s);
   }
@@ -466,11 +467,13 @@ function numericDrift(
   col: { sketch?: { data: string }; sample?: number[] },
   /** Compare shapes: each side at its own median and interquartile range (a per-run normalized column). */
   shape = false,
+  /** The run's step CDF when the caller built it already (the long horizon's quantile track). */
+  runs?: Steps,
 ): DriftMetrics | undefined {
   if (!base) return undefined;
   // A per-run normalized column is compared by shape, each side at its own median and IQR; one that is not
   // comparable so (a discrete column, a zero interquartile range) is compared as it is.
-  const steps = shape ? stepsOf(base, col) : undefined;
+  const steps = shape ? stepsOf(base, col, runs) : undefined;
   if (steps) {
     const a = robustScale(steps.current);
     const b = robustScale(steps.base);
@@ -482,7 +485,7 @@ function numericDrift(
     const r = ks2samp(col.sample, base.values);
     const ev = driftEvidence({ d: r.statistic, n1: col.sample.length, n2: base.values.length });
     // Each side's step function once, for the fill check and the scale shift.
-    const current = sampleSteps(col.sample);
+    const current = runs && !col.sketch ? runs : sampleSteps(col.sample);
     const baseSteps = sampleSteps(base.values);
     const fill = r.statistic >= FILL_CHECKED_FROM ? fillFollowedMedian(current, baseSteps, r.statistic) : undefined;
     const scale = scaleShift(current, baseSteps);
@@ -497,7 +500,7 @@ function numericDrift(
       ...(fill ? { fill_moved: fill } : {}),
     };
   }
-  const both = steps ?? stepsOf(base, col);
+  const both = steps ?? stepsOf(base, col, runs);
   if (!both) return undefined;
   const d = stepsDrift(both.current, both.base, false);
   const fill = d.statistic >= FILL_CHECKED_FROM ? fillFollowedMedian(both.current, both.base, d.statistic) : undefined;
@@ -512,15 +515,10 @@ const FILL_CHECKED_FROM = 0.05;
 function stepsOf(
   base: NumericBase,
   col: { sketch?: { data: string }; sample?: number[] },
+  runs?: Steps,
 ): { current: Steps; base: Steps } | undefined {
-  let current: Steps;
-  if (col.sketch) {
-    // Decoded once per report (validation decoded it already: sketch/shared.ts); read-only.
-    const s = decodedSketch(col.sketch, col.sketch.data);
-    if (s.isEmpty) return undefined;
-    current = sketchSteps(s);
-  } else if (col.sample && col.sample.length > 0) current = sampleSteps(col.sample);
-  else return undefined;
+  const current = runs ?? runSteps(col);
+  if (!current) return undefined;
   const baseSteps = base.kind === 'sketch' ? sketchSteps(base.sketch) : sampleSteps(base.values);
   if (current.n === 0 || baseSteps.n === 0) return undefined;
   return { current, base: baseSteps };
@@ -720,26 +718,21 @@ export function evaluateProfile(
           role === 'out' && !(ranges && range && freshRangeEveryRun(ranges, range))
             ? own(b?.columns, column)?.horizon
             : undefined;
-        // The run's own sd (a pass over its sketch) only where a frozen reference will compare its mean.
-        const lh =
-          mean !== undefined && horizon?.ref && horizon.ref.trending !== true
-            ? longHorizon(
-                horizon,
-                mean,
-                col.count - col.null_count,
-                Date.parse(report.event_time),
-                runSd(col),
-                horizon.ref.q ? runSteps(col) : undefined,
-              )
-            : undefined;
+        // The run's own sd (a pass over its sketch) only where a frozen reference will compare its mean; its step
+        // CDF (for the reference's deciles) built once, for the drift test below too (a sample sorted once).
+        const judged = mean !== undefined && horizon?.ref !== undefined && horizon.ref.trending !== true;
+        const steps = judged && horizon.ref!.q ? runSteps(col) : undefined;
+        const lh = judged
+          ? longHorizon(horizon, mean, col.count - col.null_count, Date.parse(report.event_time), runSd(col), steps)
+          : undefined;
         if (lh) cm.long_horizon = lh;
         // A column the producer normalizes per run (its mean pinned: z-scores) is compared by shape, each side
         // at its own median and interquartile range: one outlier that widens a run's sd does not move it all.
         const shape = mean !== undefined && normalizedPerRun(own(b?.columns, column), mean, range);
         const d = pinned
-          ? numericDrift(referenceNumeric(pinned), col, shape)
+          ? numericDrift(referenceNumeric(pinned), col, shape, steps)
           : b && b.slot_count > 0
-            ? numericDrift(cache.numeric(prefix, b, column), col, shape)
+            ? numericDrift(cache.numeric(prefix, b, column), col, shape, steps)
             : undefined;
         const values = col.count - col.null_count;
         // The run's mean's own error, from a crude spread (a quarter of the range): a small table's mean moves
@@ -1191,6 +1184,7 @@ function quantileHorizon(h: HorizonState, steps: Steps, n: number): QuantileHori
   const up: number[] = [];
   const down: number[] = [];
   const spreads: number[] = [];
+  const values: number[] = [];
   let most = 0;
   for (let i = 0; i < q.length; i++) {
     const center = q[i]!;
@@ -1199,6 +1193,7 @@ function quantileHorizon(h: HorizonState, steps: Steps, n: number): QuantileHori
       up.push(0);
       down.push(0);
       spreads.push(Infinity);
+      values.push(NaN);
       continue;
     }
     const spread = Math.max(
@@ -1209,6 +1204,7 @@ function quantileHorizon(h: HorizonState, steps: Steps, n: number): QuantileHori
     );
     spreads.push(spread);
     const value = stepQuantile(steps, HORIZON_QUANTILES[i]!);
+    values.push(value);
     const z = (value - center) / spread;
     // A decile on a value many rows hold (a currency's rate, a fee tier, a default) moves with that value: a
     // category's, not the distribution's, and a rate's wander is its nature. Such a run does not step it.
@@ -1238,7 +1234,8 @@ function quantileHorizon(h: HorizonState, steps: Steps, n: number): QuantileHori
   distance = Math.max(0, distance);
   const p = HORIZON_QUANTILES[best]!;
   const center = q[best]!;
-  const value = stepQuantile(steps, p);
+  // A followed decile's (best is one whenever any is); else the run's value at the first, for the message.
+  const value = Number.isNaN(values[best]!) ? stepQuantile(steps, p) : values[best]!;
   const spacing = decileSpacing(q, best);
   const size = h.qrecent && h.qrecent.length > 0 ? median([...h.qrecent, distance]) : distance;
   return {
