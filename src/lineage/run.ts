@@ -6,6 +6,9 @@ import type { NodeRef } from './graph.js';
  * A run of a node as the monitor remembers it: THE run type, used by the run history, RCA
  * ({@link RcaRun} adds the node) and the lineage queries.
  */
+/** The most columns a run record keeps the distinct values of. */
+export const RUN_DISTINCT_MAX = 16;
+
 export interface NodeRun {
   /** Order of the run among the node's runs (0, 1, 2, ...); the history ring position is seq % runHistory. */
   seq: number;
@@ -19,6 +22,12 @@ export interface NodeRun {
   accepted?: boolean;
   /** The first output's row count; absent when the run carried none. */
   row_count?: number;
+  /**
+   * The distinct values of the first output's categorical columns (their `distinct_estimate`, at most
+   * {@link RUN_DISTINCT_MAX} columns in the profile's order): what a group-by reading it writes rows for
+   * (stats/pass-through.ts, groupExpectation). Absent when it had none.
+   */
+  distinct?: Record<string, number>;
   code_version?: string;
   data_version?: string;
   params?: Record<string, unknown>;

@@ -31,7 +31,8 @@ import {
   type NodeRunMetrics,
   type RuleSet,
 } from '../rules/index.js';
-import { runVersion } from '../lineage/index.js';
+import { RUN_DISTINCT_MAX, runVersion } from '../lineage/index.js';
+import { compositeKey } from '../keys.js';
 import { median } from '../stats/index.js';
 import type { InputRows } from '../stats/pass-through.js';
 import { own } from '../dict.js';
@@ -723,6 +724,7 @@ export class MonitorCore {
       status,
       healthy,
       ...(metrics.row_count.value !== undefined ? { row_count: metrics.row_count.value } : {}),
+      ...distinctOf(report),
       upstream,
       inputs: (report.inputs ?? []).map((i) => i.dataset),
       outputs: (report.outputs ?? []).map((o) => o.dataset),
@@ -798,7 +800,9 @@ export class MonitorCore {
         shiftRowCounts(
           b,
           rows / expected,
-          through && through.expected > 0 ? (1 + rows) / (1 + through.expected) : undefined,
+          through && through.group === undefined && through.expected > 0
+            ? (1 + rows) / (1 + through.expected)
+            : undefined,
         );
       run.changes = [...(run.changes ?? []), ...run.findings];
     }
@@ -948,6 +952,8 @@ export class MonitorCore {
         key: nodeKey(u),
         rows: rec.row_count,
         ...(f ? { moved: f.value > f.baseline! ? (1 as const) : (-1 as const) } : {}),
+        ...(rec.distinct !== undefined ? { groups: rec.distinct } : {}),
+        ...(!rec.healthy ? { anomalous: true as const } : {}),
       });
     }
     return inputs;
@@ -2107,13 +2113,36 @@ function growthOf(f: Finding, report: Report, node: NodeState): boolean {
   );
 }
 
-/** The rows of each run a run read, by parent, as a baseline learns them (absent: not all known). */
-function inputsOf(m: NodeRunMetrics): Record<string, number> | undefined {
+/**
+ * The rows of each run a run read, by parent, as a baseline learns them (absent: not all known); and each
+ * parent's key columns' distinct values, by parent and column (groups).
+ */
+function inputsOf(m: NodeRunMetrics): { rows: Record<string, number>; groups: Record<string, number> } | undefined {
   const inputs = m.row_count.inputs;
   if (inputs === undefined) return undefined;
-  const out = dict<number>();
-  for (const i of inputs) out[i.key] = i.rows;
-  return out;
+  const rows = dict<number>();
+  const groups = dict<number>();
+  for (const i of inputs) {
+    rows[i.key] = i.rows;
+    for (const [column, d] of Object.entries(i.groups ?? {})) groups[compositeKey(i.key, column)] = d;
+  }
+  return { rows, groups };
+}
+
+/** A run's first output's categorical columns' distinct values (NodeRun.distinct), none under two. */
+function distinctOf(report: Report): { distinct?: Record<string, number> } {
+  const columns = (report.outputs ?? [])[0]?.profile?.columns;
+  if (columns === undefined) return {};
+  let out: Record<string, number> | undefined;
+  let n = 0;
+  for (const [name, c] of Object.entries(columns)) {
+    if (c.kind !== 'categorical' || c.distinct_estimate === undefined) continue;
+    const d = c.distinct_estimate;
+    if (!Number.isFinite(d) || d < 2) continue;
+    (out ??= dict<number>())[name] = d;
+    if (++n >= RUN_DISTINCT_MAX) break;
+  }
+  return out === undefined ? {} : { distinct: out };
 }
 
 /**

@@ -36,7 +36,14 @@ import {
   seasonSlot,
 } from '../stats/index.js';
 import { compositeKey } from '../keys.js';
-import { THROUGH_MAX_INPUTS, throughExpectation, throughPoint, type InputRows } from '../stats/pass-through.js';
+import {
+  THROUGH_MAX_GROUPS,
+  THROUGH_MAX_INPUTS,
+  groupExpectation,
+  throughExpectation,
+  throughPoint,
+  type InputRows,
+} from '../stats/pass-through.js';
 import {
   BaselineCache,
   epochGeometry,
@@ -636,6 +643,18 @@ export function evaluateProfile(
         m.row_count.through = { ...t, input: i.key };
         if (i.moved !== undefined) m.row_count.input_moved = i.moved;
         else delete m.row_count.input_moved;
+      }
+      // And the distinct values of its key columns: a group-by writes rows per key it read.
+      for (const [column, d] of Object.entries(i.groups ?? {})) {
+        const gh = pb?.groups ? own(pb.groups, compositeKey(i.key, column)) : undefined;
+        const g = gh ? groupExpectation(rows, d, gh) : undefined;
+        if (g && (m.row_count.through === undefined || g.spread < m.row_count.through.spread)) {
+          m.row_count.through = { ...g, input: i.key, group: column };
+          delete m.row_count.input_moved;
+        }
+        const any = gh ? groupExpectation(rows, d, gh, undefined, false) : undefined;
+        if (any && (m.row_count.keys === undefined || any.spread < m.row_count.keys.spread))
+          m.row_count.keys = { ...any, input: i.key, group: column, ...(i.anomalous ? { anomalous: true } : {}) };
       }
     }
   }
@@ -1555,7 +1574,11 @@ function withinSd(col: SlotColumn): number | undefined {
 }
 
 /** What a baseline learns from one dataset of a run (see {@link learnSummary}). */
-export function summarize(dataset: string, profile: Profile, inputRows?: Record<string, number>): DatasetSummary {
+export function summarize(
+  dataset: string,
+  profile: Profile,
+  inputs?: { rows: Record<string, number>; groups: Record<string, number> },
+): DatasetSummary {
   const nulls = dict<DatasetSummary['nulls'][string]>();
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
@@ -1571,7 +1594,10 @@ export function summarize(dataset: string, profile: Profile, inputRows?: Record<
   return {
     dataset,
     ...(profile.row_count !== undefined ? { row_count: profile.row_count } : {}),
-    ...(profile.row_count !== undefined && inputRows !== undefined ? { input_rows: inputRows } : {}),
+    ...(profile.row_count !== undefined && inputs !== undefined ? { input_rows: inputs.rows } : {}),
+    ...(profile.row_count !== undefined && inputs !== undefined && Object.keys(inputs.groups).length > 0
+      ? { input_groups: inputs.groups }
+      : {}),
     ...(profile.content_hash !== undefined ? { content_hash: profile.content_hash } : {}),
     nulls,
     ...(fp !== undefined ? { schema: { fingerprint: fp, ...(profile.schema ? { schema: profile.schema } : {}) } } : {}),
@@ -1599,10 +1625,13 @@ export function learnBaseline(
   evaluated: readonly ColumnMetrics[] = [],
   /** Which output columns keep long-horizon state (see {@link learnSummary}); absent = every one. */
   horizon?: (column: string) => boolean,
-  /** The rows of each run it read, by parent (the first output's pass-through; absent: not all known). */
-  inputRows?: Record<string, number>,
+  /**
+   * The rows of each run it read, by parent, and their key columns' distinct values (the first output's
+   * pass-through; absent: not all known).
+   */
+  inputs?: { rows: Record<string, number>; groups: Record<string, number> },
 ): void {
-  const summary = summarize(dataset, profile, inputRows);
+  const summary = summarize(dataset, profile, inputs);
   for (const m of evaluated) {
     const c = m.dataset === dataset ? own(summary.nulls, m.column) : undefined;
     // A state's distance (a recurring state, or one a first week held) is not the column's run-to-run noise:
@@ -1664,6 +1693,7 @@ export function learnSummary(
     pushBounded(b.row_counts, summary.row_count, n);
     pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
     learnThrough(b, summary.row_count, summary.input_rows, n);
+    learnGroups(b, summary.row_count, summary.input_groups, n);
   }
   for (const [name, col] of Object.entries(summary.nulls)) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
@@ -1724,6 +1754,8 @@ export function shiftRowCounts(b: DatasetBaseline, factor: number, shareFactor?:
     for (const [k, points] of Object.entries(b.through))
       b.through[k] = points.map(([x, y]) => [x, y + Math.log(shareFactor)] as [number, number]);
   if (b.row_seasons) b.row_seasons = b.row_seasons.map(([t, x]) => [t, x * factor] as [number, number]);
+  // Rows per key may have moved or not (new keys, or more rows per key): learned again from the new level.
+  if (b.groups !== undefined) delete b.groups;
 }
 
 /**
@@ -1737,16 +1769,33 @@ export function learnRowCount(
   rows: number,
   at: number,
   options: CompiledCoreOptions,
-  /** The rows of each run it read, by parent (absent: not all known). */
-  inputRows?: Record<string, number>,
+  /** The rows of each run it read, by parent, and their key columns' distinct values (absent: not all known). */
+  inputs?: { rows: Record<string, number>; groups: Record<string, number> },
 ): boolean {
   const b = own(role === 'out' ? node.outputs : node.inputs, dataset);
   if (!b || !Number.isFinite(rows) || rows < 0) return false;
   learnCalendarLevels(b, at, rows);
   pushBounded(b.row_counts, rows, options.baselineRuns);
   pushSeasonal((b.row_seasons ??= []), at, rows);
-  learnThrough(b, rows, inputRows, options.baselineRuns);
+  learnThrough(b, rows, inputs?.rows, options.baselineRuns);
+  learnGroups(b, rows, inputs?.groups, options.baselineRuns);
   return true;
+}
+
+/**
+ * Learns a run's points of the groups histories (stats/pass-through.ts, groupExpectation), one per parent and
+ * key column, when the rows it read are known (at most {@link THROUGH_MAX_GROUPS}, the first ones seen).
+ */
+function learnGroups(b: DatasetBaseline, rows: number, groups: Record<string, number> | undefined, n: number): void {
+  if (groups === undefined) return;
+  for (const [key, d] of Object.entries(groups)) {
+    const point = throughPoint(rows, d);
+    if (point === undefined) continue;
+    const all = (b.groups ??= dict<[number, number][]>());
+    const history = own(all, key);
+    if (history) pushBounded(history, point, n);
+    else if (Object.keys(all).length < THROUGH_MAX_GROUPS) all[key] = [point];
+  }
 }
 
 /**

@@ -163,6 +163,13 @@ export interface DatasetBaseline {
    */
   through?: Record<string, [number, number][]>;
   /**
+   * Its healthy runs' [log(1 + distinct values read), log(1 + rows written)] (stats/pass-through.ts,
+   * groupExpectation), by parent and column (`compositeKey(node key, column)`), oldest first, at most as many
+   * as `row_counts`, at most THROUGH_MAX_GROUPS of them (the first seen). Absent in state written before it
+   * existed and for a node whose inputs carried no categorical columns.
+   */
+  groups?: Record<string, [number, number][]>;
+  /**
    * The content hash of its last healthy run that carried one, and how many healthy runs in a row had each
    * changed it (capped at {@link CONTENT_CHANGES_CAP}; absent until a run carries a hash).
    */
@@ -246,6 +253,8 @@ export interface DatasetSummary {
   row_count?: number;
   /** The rows of each run the run read, by parent (the first output only, when all were known). */
   input_rows?: Record<string, number>;
+  /** The distinct values of its parents' key columns, by parent and column (with `input_rows`). */
+  input_groups?: Record<string, number>;
   /** The profile's content hash, when it carried one. */
   content_hash?: string;
   /**

@@ -230,6 +230,17 @@ export interface NodeRunMetrics {
      * node key): of the parents, the one whose history predicts this run most tightly.
      */
     through?: ThroughExpectation & { input: string };
+    /**
+     * The tightest expectation from the distinct values of a column of a run it read, whether or not they
+     * explained the count's moves so far (stats/pass-through.ts, groupExpectation): the rule's "moved with its
+     * keys".
+     */
+    keys?: ThroughExpectation & {
+      input: string;
+      group: string;
+      /** The run read was not healthy: a level that moved with its keys is then its fault's symptom. */
+      anomalous?: true;
+    };
   };
   /**
    * The first output's content against its last healthy run's (profiles with a `content_hash`): `repeated`

@@ -27,13 +27,29 @@ export interface ThroughExpectation {
   spread: number;
   /** (log(1 + rows) - log(1 + expected)) / spread. */
   z: number;
+  /**
+   * Judged against the distinct values of this column of the run it read ({@link groupExpectation}), not its
+   * rows: `input_rows` is then that count.
+   */
+  group?: string;
 }
 
 /**
  * What a run read, for its pass-through: each upstream run it read (`key`: its node), its rows, and which way
  * its level moved when it had a row-count finding or signal of its own (1 up, -1 down).
  */
-export type InputRows = { key: string; rows: number; moved?: 1 | -1 }[];
+export type InputRows = {
+  key: string;
+  rows: number;
+  moved?: 1 | -1;
+  /** The distinct values of the categorical columns of the run's first output (its run record's `distinct`). */
+  groups?: Record<string, number>;
+  /** The run was not healthy (a finding of its own, or failed). */
+  anomalous?: true;
+}[];
+
+/** The most key columns of its inputs a dataset keeps a groups history for (the first ones seen). */
+export const THROUGH_MAX_GROUPS = 16;
 
 /** The most inputs a dataset keeps a pass-through history for (the first ones seen). */
 export const THROUGH_MAX_INPUTS = 8;
@@ -121,4 +137,59 @@ export function throughExpectation(
   const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   const deviation = expected > 0 ? (rows - expected) / expected : rows === 0 ? 0 : 1e9;
   return { input_rows: inputRows, slope, ratio: p, expected, runs: n, deviation, spread, z };
+}
+
+/**
+ * The expected rows of a run whose input held `distinct` distinct values of a column, from the healthy runs'
+ * points ([log(1 + distinct), log(1 + rows)], oldest first): a group-by writes a steady number of rows per key
+ * it reads (one per device, one per device and hour of the day), so log(1 + rows) = a + log(1 + distinct), the
+ * intercept the median of the history's residuals (the slope is 1 by the model, not fitted: a steady set of
+ * devices has no spread of its own to fit one on). The prediction spread is the residuals' robust spread (with
+ * the small-sample factor; never below a binomial share's where it writes fewer rows than keys) and a count's
+ * rounding, widened by the median's uncertainty, sqrt(1 + pi / (2 n)).
+ * A rollup of a fleet's readings writes one row per device that reported: when a gateway's devices are offline
+ * it writes fewer rows, as it should, and the rows its input held say nothing of it (an hourly feed's volume
+ * swings more than a cluster of devices weighs), while the devices it read say all of it. A column whose
+ * distinct values do not steer the output (a timestamp, a site of a per-device rollup) has a wide spread and is
+ * not the one a run is judged against. Undefined before {@link THROUGH_MIN_RUNS} runs, and for keys that did not
+ * explain the count's moves in the history (see below).
+ */
+export function groupExpectation(
+  rows: number,
+  distinct: number,
+  history: readonly [number, number][],
+  k = DEFAULT_ROW_MIN_Z,
+  /**
+   * Only where the keys explained the count's moves in the history (below); false: the fit whatever the
+   * history, for whether a run's rows per key held (the row-count rule's "moved with its keys").
+   */
+  explained = true,
+): ThroughExpectation | undefined {
+  const at = throughPoint(rows, distinct);
+  if (at === undefined || history.length < THROUGH_MIN_RUNS) return undefined;
+  const n = history.length;
+  const residuals = history.map(([x, y]) => y - x);
+  const intercept = median(residuals);
+  const own = robustScale(residuals.map((r) => r - intercept));
+  // Only keys that explain the count's moves: its spread around rows per key at most THROUGH_GAIN of its spread
+  // around its own median. A column whose distinct values never moved (a fleet's three firmware versions)
+  // explains nothing, and a fourth version would move the prediction by a third; nor does a history where
+  // neither moved.
+  const ys = history.map(([, y]) => y);
+  const level = median(ys);
+  const moves = robustScale(ys.map((y) => y - level));
+  if (explained && !(moves > 0 && own <= THROUGH_GAIN * moves)) return undefined;
+  const predicted = intercept + at[0];
+  const expected = Math.max(0, Math.expm1(predicted));
+  const factor = smallSampleFactor(n, k);
+  const rounding = ROUNDING_SD / (1 + expected);
+  // Fewer rows than keys (a risk report of ~1% of the payments it read) are a share of them, never steadier than
+  // a binomial share: 14 rows where 21 were expected is within its chance (as for the rows read, above).
+  const p = Math.exp(predicted - at[0]);
+  const binomial = p < 1 ? Math.sqrt((1 - p) / (Math.max(1, distinct) * p)) : 0;
+  const spread = Math.hypot(Math.max(own * factor, binomial), rounding * factor) * Math.sqrt(1 + Math.PI / 2 / n);
+  const diff = at[1] - predicted;
+  const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+  const deviation = expected > 0 ? (rows - expected) / expected : rows === 0 ? 0 : 1e9;
+  return { input_rows: distinct, slope: 1, ratio: Math.exp(intercept), expected, runs: n, deviation, spread, z };
 }

@@ -58,6 +58,28 @@ function inputName(key: string): string {
   return node === undefined ? key : `${pipeline}/${node}`;
 }
 
+/**
+ * A level that moved with the keys it read: the count's own history would flag it, but a group-by's rows per
+ * key of an input (stats/pass-through.ts, groupExpectation), steadier than that history by
+ * {@link THROUGH_GAIN}, predict it within the rule's noise. A rollup that writes one row per device reporting
+ * writes fewer when a gateway's devices are offline; the devices it read moved, not what it does with them.
+ * Where that input's keys moved is not judged here: a step that dropped devices drops their rows too. Only
+ * where the run read was healthy: below a fault (a fraud filter over-flagging, its transactions enriched one row
+ * each) the level is the fault's symptom, a finding that RCA walks through to it.
+ */
+function movedWithKeys(r: Rule, m: NodeRunMetrics, e: RowExpectation): boolean {
+  const t = m.row_count.keys;
+  if (t === undefined || t.anomalous === true || !(t.spread <= THROUGH_GAIN * e.spread)) return false;
+  return Math.abs(t.z) <= (r.min_z ?? DEFAULT_ROW_MIN_Z) || Math.abs(t.deviation) <= r.max_deviation!;
+}
+
+/** The count a pass-through finding read, as people read it: rows of a node, or a column's distinct values. */
+function inputWhat(t: { input: string; input_rows: number; group?: string }): string {
+  return t.group === undefined
+    ? `the ${fmt(t.input_rows)} of ${inputName(t.input)}`
+    : `the ${fmt(t.input_rows)} distinct ${t.group} of ${inputName(t.input)}`;
+}
+
 function seasonNote(e: RowExpectation): string {
   return e.seasonality === 'none' ? '' : ` (${e.seasonality} baseline of ${e.runs} runs)`;
 }
@@ -101,7 +123,10 @@ export const rowCount: RuleMetricDescriptor = {
         value: m.row_count.value!,
         baseline: t.expected,
         threshold: r.max_deviation,
-        message: `row count ${d < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(d))} against its inputs: ${fmt(m.row_count.value)} rows from the ${fmt(t.input_rows)} of ${inputName(t.input)}, where its history predicts ${fmt(Math.round(t.expected))} (${pct(t.ratio)} of them; max deviation ${pct(r.max_deviation)})`,
+        message:
+          t.group === undefined
+            ? `row count ${d < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(d))} against its inputs: ${fmt(m.row_count.value)} rows from ${inputWhat(t)}, where its history predicts ${fmt(Math.round(t.expected))} (${pct(t.ratio)} of them; max deviation ${pct(r.max_deviation)})`
+            : `row count ${d < 0 ? 'dropped' : 'rose'} ${pct(Math.abs(d))} against its inputs: ${fmt(m.row_count.value)} rows from ${inputWhat(t)}, where its history predicts ${fmt(Math.round(t.expected))} (${fmt(Math.round(t.ratio * 100) / 100)} per value; max deviation ${pct(r.max_deviation)})`,
         details: {
           deviation: d,
           z: t.z,
@@ -109,13 +134,14 @@ export const rowCount: RuleMetricDescriptor = {
           baseline_runs: t.runs,
           input: inputName(t.input),
           input_rows: t.input_rows,
+          ...(t.group !== undefined ? { group: t.group } : {}),
           share: t.ratio,
           slope: t.slope,
           level_deviation: e.deviation,
         },
       };
     }
-    if (held || !violated(r, e)) return undefined;
+    if (held || !violated(r, e) || movedWithKeys(r, m, e)) return undefined;
     const dev = e.deviation;
     return {
       metric: 'row_count',
@@ -128,9 +154,20 @@ export const rowCount: RuleMetricDescriptor = {
   },
   signal: (r, m, _c, fraction) => {
     const e = expectationFor(r, m);
-    if (r.max_deviation === undefined || !e || heldEdge(r, m, e) || violated(r, e) || throughViolated(r, m, e))
-      return undefined;
+    if (r.max_deviation === undefined || !e || heldEdge(r, m, e) || throughViolated(r, m, e)) return undefined;
     const dev = Math.abs(e.deviation);
+    if (violated(r, e)) {
+      // Excused as a finding (its keys moved), and still evidence: the level moved.
+      if (!movedWithKeys(r, m, e)) return undefined;
+      const t = m.row_count.keys!;
+      return {
+        metric: 'row_count',
+        value: m.row_count.value!,
+        baseline: e.expected,
+        threshold: r.max_deviation,
+        message: `row count moved ${(dev * 100).toFixed(1)}% with ${inputWhat(t)} (${fmt(Math.round(t.expected))} rows expected from them)`,
+      };
+    }
     if (dev <= r.max_deviation * fraction || Math.abs(e.z) <= (r.min_z ?? DEFAULT_ROW_MIN_Z) * fraction)
       return undefined;
     return {
