@@ -1692,8 +1692,8 @@ export function learnSummary(
     learnCalendarLevels(b, run.event_time, summary.row_count);
     pushBounded(b.row_counts, summary.row_count, n);
     pushSeasonal((b.row_seasons ??= []), run.event_time, summary.row_count);
-    learnThrough(b, summary.row_count, summary.input_rows, n);
-    learnGroups(b, summary.row_count, summary.input_groups, n);
+    learnPoints(b, 'through', summary.row_count, summary.input_rows, n);
+    learnPoints(b, 'groups', summary.row_count, summary.input_groups, n);
   }
   for (const [name, col] of Object.entries(summary.nulls)) {
     const c = own(b.columns, name) ?? (b.columns[name] = { kind: col.kind, null_ratios: [] });
@@ -1777,45 +1777,33 @@ export function learnRowCount(
   learnCalendarLevels(b, at, rows);
   pushBounded(b.row_counts, rows, options.baselineRuns);
   pushSeasonal((b.row_seasons ??= []), at, rows);
-  learnThrough(b, rows, inputs?.rows, options.baselineRuns);
-  learnGroups(b, rows, inputs?.groups, options.baselineRuns);
+  learnPoints(b, 'through', rows, inputs?.rows, options.baselineRuns);
+  learnPoints(b, 'groups', rows, inputs?.groups, options.baselineRuns);
   return true;
 }
 
 /**
- * Learns a run's points of the groups histories (stats/pass-through.ts, groupExpectation), one per parent and
- * key column, when the rows it read are known (at most {@link THROUGH_MAX_GROUPS}, the first ones seen).
+ * Learns a run's points of the pass-through histories (stats/pass-through.ts): `through`, one per parent, from
+ * the rows each run it read held (at most {@link THROUGH_MAX_INPUTS} parents, the first ones seen); `groups`,
+ * one per parent and key column, from their distinct values (groupExpectation; at most
+ * {@link THROUGH_MAX_GROUPS}, the first ones seen). Nothing when what it read is not all known.
  */
-function learnGroups(b: DatasetBaseline, rows: number, groups: Record<string, number> | undefined, n: number): void {
-  if (groups === undefined) return;
-  for (const [key, d] of Object.entries(groups)) {
-    const point = throughPoint(rows, d);
-    if (point === undefined) continue;
-    const all = (b.groups ??= dict<[number, number][]>());
-    const history = own(all, key);
-    if (history) pushBounded(history, point, n);
-    else if (Object.keys(all).length < THROUGH_MAX_GROUPS) all[key] = [point];
-  }
-}
-
-/**
- * Learns a run's points of the pass-through histories (stats/pass-through.ts), one per parent, when the rows it
- * read are known (at most {@link THROUGH_MAX_INPUTS} parents, the first ones seen).
- */
-function learnThrough(
+function learnPoints(
   b: DatasetBaseline,
+  field: 'through' | 'groups',
   rows: number,
-  inputRows: Record<string, number> | undefined,
+  counts: Record<string, number> | undefined,
   n: number,
 ): void {
-  if (inputRows === undefined) return;
-  for (const [key, input] of Object.entries(inputRows)) {
-    const point = throughPoint(rows, input);
+  if (counts === undefined) return;
+  const max = field === 'through' ? THROUGH_MAX_INPUTS : THROUGH_MAX_GROUPS;
+  for (const [key, count] of Object.entries(counts)) {
+    const point = throughPoint(rows, count);
     if (point === undefined) continue;
-    const through = (b.through ??= dict<[number, number][]>());
-    const history = own(through, key);
+    const all = (b[field] ??= dict<[number, number][]>());
+    const history = own(all, key);
     if (history) pushBounded(history, point, n);
-    else if (Object.keys(through).length < THROUGH_MAX_INPUTS) through[key] = [point];
+    else if (Object.keys(all).length < max) all[key] = [point];
   }
 }
 
