@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -298,12 +298,21 @@ describe('docker-compose.yml', () => {
 
   it('gives the monitor only settings that exist, and values the monitor accepts', () => {
     const m = service('monitor');
-    const known = new Set(SETTINGS.map((s) => s.env));
+    // Rootline's settings, and Node's own options (V8's young generation kept small: docs/deploy.md).
+    const known = new Set([...SETTINGS.map((s) => s.env), 'NODE_OPTIONS']);
     const names = Object.keys(m.environment ?? {});
     expect(names.filter((n) => !known.has(n))).toEqual([]);
     const env = Object.fromEntries(
       Object.entries(m.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]),
     );
+    // Node refuses to start on an option NODE_OPTIONS may not carry (exit 9); the monitor's starts.
+    const options = env['NODE_OPTIONS'] ?? '';
+    expect(options).toBe('--max-semi-space-size=4');
+    const node = spawnSync(process.execPath, ['-e', 'process.stdout.write("up")'], {
+      env: { ...process.env, NODE_OPTIONS: options },
+      encoding: 'utf8',
+    });
+    expect([node.status, node.stdout, node.stderr]).toEqual([0, 'up', '']);
     const cfg = loadConfig({ env });
     expect(cfg.kafka.brokers).toEqual(['kafka:9092']);
     expect(cfg.influx).toMatchObject({
