@@ -39,7 +39,7 @@ import { compositeKey } from '../keys.js';
 import {
   THROUGH_MAX_GROUPS,
   THROUGH_MAX_INPUTS,
-  groupExpectation,
+  groupFit,
   throughExpectation,
   throughPoint,
   type InputRows,
@@ -647,14 +647,15 @@ export function evaluateProfile(
       // And the distinct values of its key columns: a group-by writes rows per key it read.
       for (const [column, d] of Object.entries(i.groups ?? {})) {
         const gh = pb?.groups ? own(pb.groups, compositeKey(i.key, column)) : undefined;
-        const g = gh ? groupExpectation(rows, d, gh) : undefined;
-        if (g && (m.row_count.through === undefined || g.spread < m.row_count.through.spread)) {
-          m.row_count.through = { ...g, input: i.key, group: column };
+        const g = gh ? groupFit(rows, d, gh) : undefined;
+        if (g === undefined) continue;
+        // Judged against where its keys explained the count's moves; any fit tells whether rows per key held.
+        if (g.explains && (m.row_count.through === undefined || g.fit.spread < m.row_count.through.spread)) {
+          m.row_count.through = { ...g.fit, input: i.key, group: column };
           delete m.row_count.input_moved;
         }
-        const any = gh ? groupExpectation(rows, d, gh, undefined, false) : undefined;
-        if (any && (m.row_count.keys === undefined || any.spread < m.row_count.keys.spread))
-          m.row_count.keys = { ...any, input: i.key, group: column, ...(i.anomalous ? { anomalous: true } : {}) };
+        if (m.row_count.keys === undefined || g.fit.spread < m.row_count.keys.spread)
+          m.row_count.keys = { ...g.fit, input: i.key, group: column, ...(i.anomalous ? { anomalous: true } : {}) };
       }
     }
   }

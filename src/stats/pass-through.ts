@@ -165,6 +165,20 @@ export function groupExpectation(
    */
   explained = true,
 ): ThroughExpectation | undefined {
+  const g = groupFit(rows, distinct, history, k);
+  return g !== undefined && (g.explains || !explained) ? g.fit : undefined;
+}
+
+/**
+ * {@link groupExpectation}'s fit whatever the history, and whether the keys explained the count's moves in it:
+ * both uses from one fit (the monitor judges with the one and excuses with the other on every report).
+ */
+export function groupFit(
+  rows: number,
+  distinct: number,
+  history: readonly [number, number][],
+  k = DEFAULT_ROW_MIN_Z,
+): { fit: ThroughExpectation; explains: boolean } | undefined {
   const at = throughPoint(rows, distinct);
   if (at === undefined || history.length < THROUGH_MIN_RUNS) return undefined;
   const n = history.length;
@@ -178,7 +192,7 @@ export function groupExpectation(
   const ys = history.map(([, y]) => y);
   const level = median(ys);
   const moves = robustScale(ys.map((y) => y - level));
-  if (explained && !(moves > 0 && own <= THROUGH_GAIN * moves)) return undefined;
+  const explains = moves > 0 && own <= THROUGH_GAIN * moves;
   const predicted = intercept + at[0];
   const expected = Math.max(0, Math.expm1(predicted));
   const factor = smallSampleFactor(n, k);
@@ -191,5 +205,6 @@ export function groupExpectation(
   const diff = at[1] - predicted;
   const z = spread > 0 ? diff / spread : diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
   const deviation = expected > 0 ? (rows - expected) / expected : rows === 0 ? 0 : 1e9;
-  return { input_rows: distinct, slope: 1, ratio: Math.exp(intercept), expected, runs: n, deviation, spread, z };
+  const fit = { input_rows: distinct, slope: 1, ratio: Math.exp(intercept), expected, runs: n, deviation, spread, z };
+  return { fit, explains };
 }
