@@ -191,9 +191,11 @@ function stepQuantiles(s: Steps): Float64Array {
 
 /**
  * How far a run's values moved in scale from its baseline's: the mean, over the quantile levels 2%..98%, of
- * |g(run quantile) - g(baseline quantile)| where g(x) = sign(x) log10(1 + |x| / m) and m is the baseline's
- * median magnitude (at least its interquartile range, at least 1e-12): orders of magnitude, averaged over the
- * rows. KS counts the rows that moved and not how far: a rate inverted for the fifth of payments in other
+ * the distance from g(run quantile) to the g of the baseline's quantiles within {@link SCALE_RANK_TOLERANCE}
+ * levels of it (0 between them), where g(x) = sign(x) log10(1 + |x| / m) and m is the baseline's median
+ * magnitude (at least its interquartile range, at least 1e-12); below a one-signed column's smallest common
+ * magnitude, g goes down one order of magnitude per order ({@link smallestMagnitude}, {@link SCALE_LOW_DECADES}):
+ * orders of magnitude, averaged over the rows (docs/statistics.md, "Values that moved in scale"). KS counts the rows that moved and not how far: a rate inverted for the fifth of payments in other
  * currencies (a yen rate of 160 instead of 0.0062) or power meters reported in kW instead of W (a tenth of a
  * rollup's devices, 1,000 times smaller) is a KS D of 0.1-0.2, inside the columns' usual movement, while their
  * rows moved by 2 to 4 orders of magnitude: a scale shift of 0.2-0.3. Rows that moved within their own order
@@ -208,10 +210,31 @@ export function scaleShift(a: Steps, b: Steps): ScaleShift | undefined {
   const q3 = SCALE_LEVELS.length - 1 - q1;
   const m = Math.max(Math.abs(qb[mid]!), qb[q3]! - qb[q1]!, 1e-12);
   const g = (x: number) => Math.sign(x) * Math.log10(1 + Math.abs(x) / m);
+  // Below a one-signed column's smallest common magnitude, one order of magnitude per order of magnitude.
+  const least = smallestMagnitude(qb, m);
+  const fine =
+    least === undefined
+      ? g
+      : (x: number) => {
+          const a = Math.abs(x);
+          if (a >= least) return g(x);
+          const floor = least / 10 ** SCALE_LOW_DECADES;
+          return Math.sign(x) * (Math.log10(1 + least / m) - Math.log10(least / Math.max(a, floor)));
+        };
+  const last = qa.length - 1;
   let sum = 0;
   let most = 0;
-  for (let k = 0; k < qa.length; k++) {
-    const step = Math.abs(g(qa[k]!) - g(qb[k]!));
+  for (let k = 0; k <= last; k++) {
+    const x = qa[k]!;
+    const lo = qb[Math.max(0, k - SCALE_RANK_TOLERANCE)]!;
+    const hi = qb[Math.min(last, k + SCALE_RANK_TOLERANCE)]!;
+    // Below the median magnitude only between values of one sign: a share at 0 (or across it) that grew is a
+    // move of rows, KS's to judge, not of magnitudes.
+    const h = x !== 0 && (lo > 0 ? x > 0 : hi < 0 && x < 0) ? fine : g;
+    const gx = h(x);
+    const glo = h(lo);
+    const ghi = h(hi);
+    const step = gx < glo ? glo - gx : gx > ghi ? gx - ghi : 0;
     sum += step;
     if (step > most) most = step;
   }
@@ -219,6 +242,36 @@ export function scaleShift(a: Steps, b: Steps): ScaleShift | undefined {
   if (!Number.isFinite(shift) || !Number.isFinite(most)) return undefined;
   const at = (q: Float64Array) => [q[4]!, q[mid]!, q[44]!] as [number, number, number];
   return { shift, most, baseline: at(qb), current: at(qa) };
+}
+
+/**
+ * Orders of magnitude below a one-signed column's smallest common magnitude (its baseline's nonzero quantile
+ * nearest 0 among the 2%..98% levels) that still count in full in {@link scaleShift}.
+ */
+export const SCALE_LOW_DECADES = 3;
+
+/**
+ * How many quantile levels (of 2% each) a run's quantile may be compared across in {@link scaleShift}: a share
+ * of rows that moved between the baseline's own values (a day with fewer yen payments: the 2% quantile is a
+ * krona rate, not a yen rate) is a move of rows, KS's to judge; a value the baseline did not hold within 4% of
+ * its rank is a move in scale.
+ */
+export const SCALE_RANK_TOLERANCE = 2;
+
+/**
+ * A one-signed baseline's smallest common magnitude (its 2% quantile at or above 0, or its 98% at or below 0):
+ * its nonzero quantile nearest 0, when that is below m. Undefined for a column that crosses 0 (orders of
+ * magnitude mean nothing around 0: its moves are measured against m alone) or whose quantiles are all 0.
+ */
+function smallestMagnitude(qb: Float64Array, m: number): number | undefined {
+  const last = qb.length - 1;
+  if (qb[0]! < 0 && qb[last]! > 0) return undefined;
+  let smallest = Infinity;
+  for (let k = 0; k <= last; k++) {
+    const v = Math.abs(qb[k]!);
+    if (v > 0 && v < smallest) smallest = v;
+  }
+  return smallest < m ? smallest : undefined;
 }
 
 /**
@@ -895,7 +948,7 @@ function withNoiseBand(d: DriftMetrics, c: ColumnBaseline | undefined, freshRang
   // A key or a clock (a fresh range every run) moves totally between healthy runs: nothing is beyond that.
   if (freshRange) return { ...d, noise_band: 1 };
   const band = driftNoiseBand(c?.drift_stats ?? []);
-  const scaleBand = d.scale ? driftNoiseBand(c?.scale_stats ?? []) : undefined;
+  const scaleBand = d.scale ? driftNoiseBand(c?.scale_shifts ?? []) : undefined;
   const out = band === undefined ? d : { ...d, noise_band: band };
   return scaleBand === undefined ? out : { ...out, scale: { ...out.scale!, band: scaleBand } };
 }
@@ -1708,7 +1761,9 @@ export function learnSummary(
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);
-    if (col.scale !== undefined) pushBounded((c.scale_stats ??= []), col.scale, n);
+    if (col.scale !== undefined) pushBounded((c.scale_shifts ??= []), col.scale, n);
+    // The history before the magnitude floor (scaleShift) measured smaller shifts: not this one's band.
+    if (c.scale_stats !== undefined) delete c.scale_stats;
     if (c.states) for (const st of c.states) st.left = true;
     if (role === 'out' && col.mean !== undefined && col.n !== undefined && col.n > 0) {
       if (horizon === undefined || horizon(name))

@@ -33,6 +33,12 @@ export interface ColumnBaseline {
   /** Drift statistic (KS D or total variation) of the last N healthy runs against their baselines, oldest first. */
   drift_stats?: number[];
   /** Numeric: the scale shift (evaluate.ts, scaleShift) of the same runs, oldest first: its noise history. */
+  scale_shifts?: number[];
+  /**
+   * State written before 2026-12-05: the scale shifts measured without scaleShift's magnitude floor (smaller
+   * for a one-signed column's values below its median magnitude): not a band for today's. Dropped when the
+   * column next learns; read by nothing.
+   */
   scale_stats?: number[];
   /** Output numeric columns: the long-horizon reference and its CUSUM (absent until a run has a mean). */
   horizon?: HorizonState;

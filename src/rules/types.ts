@@ -361,7 +361,7 @@ export const DRIFT_NOISE_MIN_RUNS = 4;
 
 /** How far a run's values moved in scale (monitor/evaluate.ts, scaleShift). */
 export interface ScaleShift {
-  /** Mean |log10| distance of the quantiles 2%..98%, each relative to the baseline's median magnitude. */
+  /** Mean log10 distance of the quantiles 2%..98% from the baseline's (monitor/evaluate.ts, scaleShift). */
   shift: number;
   /** The largest of those distances, at one quantile level. */
   most: number;

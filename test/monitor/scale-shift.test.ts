@@ -81,3 +81,108 @@ describe('values that moved in scale', () => {
     expect(first!.value).toBeLessThan(0.35);
   });
 });
+
+/**
+ * A device rollup's mean per device mixes sensor types (temperatures of ~20, humidities of ~45, CO2 of ~600 ppm,
+ * pressures of ~1,010 hPa, power of ~700 W): a deploy that reports power meters in kW moves their sixth of the
+ * rows from the top of the column to below anything it held (0.2-2). Measured against the column's median
+ * magnitude alone (hundreds), a move from 700 to 0.7 looked like a third of an order of magnitude, and with 300
+ * rows KS's lower bound (0.04) was under the floor: never found. Down to a tenth of the column's smallest common
+ * magnitude, it is three.
+ */
+const SENSORS: [mean: number, sd: number, share: number, power: boolean][] = [
+  [21, 3, 0.4, false], // temperature
+  [45, 10, 0.22, false], // humidity
+  [600, 80, 0.1, false], // CO2
+  [1010, 6, 0.1, false], // pressure
+  [700, 0.5, 0.18, true], // power: log-normal, sd in natural log
+];
+
+function rollup(d: number, kw: boolean, rnd: () => number): Report {
+  const time = new Date(START + d * DAY).toISOString();
+  const n = 300 + Math.round(40 * rnd());
+  const v = new Float64Array(n);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  for (let i = 0; i < n; i++) {
+    let u = rnd();
+    for (const [mean, sd, share, power] of SENSORS) {
+      if (u < share || power) {
+        v[i] = power ? (mean * Math.exp(sd * gauss())) / (kw ? 1000 : 1) : mean + sd * gauss();
+        break;
+      }
+      u -= share;
+    }
+    v[i] = Math.round(v[i]! * 1000) / 1000;
+  }
+  return {
+    spec: REPORT_SPEC,
+    event_id: `rollup-${time}`,
+    pipeline: 'telemetry',
+    node: 'device_rollup',
+    run_id: time,
+    event_time: time,
+    status: 'success',
+    outputs: [{ dataset: 'warehouse/device_rollup', profile: profileColumns({ mean_value: v }, { seed: d + 1 }) }],
+  };
+}
+
+function runRollup(days: number, kw: (d: number) => boolean): (Finding & { day: number })[] {
+  const core = newCore();
+  const rnd = mulberry32(5);
+  const found: (Finding & { day: number })[] = [];
+  for (let d = 0; d < days; d++) {
+    const out = core.processReport(rollup(d, kw(d), rnd), emptyOutput());
+    for (const f of out.findings) found.push({ ...f, day: d });
+  }
+  return found;
+}
+
+describe('a share of the rows moved below the magnitude of the column', () => {
+  it('six weeks of a rollup of mixed sensors: no finding', () => {
+    expect(runRollup(42, () => false).map((f) => `${f.day}: ${f.message}`)).toEqual([]);
+  });
+
+  it('power meters reported in kW instead of W are found on the first run, as a scale shift', () => {
+    const found = runRollup(34, (d) => d >= 30);
+    expect(found.filter((f) => f.day < 30)).toEqual([]);
+    const first = found.find((f) => f.metric === 'drift');
+    expect(first?.day).toBe(30);
+    expect(first!.message).toMatch(/^values of mean_value moved in scale: /);
+    expect(first!.details?.['scale_shift']).toBeGreaterThan(0.1);
+    // KS's lower bound alone is under the effect floor: the rows that moved are a sixth of 300.
+    expect(first!.details?.['effect']).toBeLessThan(0.1);
+  });
+});
+
+/**
+ * A count with many zeros (retries per request): 60% of the requests need none, every other value is 1 to 5;
+ * then a busier week raises the share at 0 to 68%. Rows moved between 0 and 1: KS's to judge (a D of 0.08, under
+ * its effect floor), never "orders of magnitude": 0 is no magnitude.
+ */
+function retries(d: number, zero: number, rnd: () => number): Report {
+  const time = new Date(START + d * DAY).toISOString();
+  const n = 2000 + Math.round(400 * rnd());
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = rnd() < zero ? 0 : 1 + Math.floor(-Math.log(1 - rnd()) * 1.2);
+  return {
+    spec: REPORT_SPEC,
+    event_id: `retries-${time}`,
+    pipeline: 'api',
+    node: 'requests',
+    run_id: time,
+    event_time: time,
+    status: 'success',
+    outputs: [{ dataset: 'logs/requests', profile: profileColumns({ retries: v }, { seed: d + 1 }) }],
+  };
+}
+
+it('a count whose share of zeros grew under the effect floor: no scale shift', () => {
+  const core = newCore();
+  const rnd = mulberry32(3);
+  const found: string[] = [];
+  for (let d = 0; d < 49; d++) {
+    const zero = d < 42 ? 0.6 + 0.01 * (rnd() - 0.5) : 0.68;
+    for (const f of core.processReport(retries(d, zero, rnd), emptyOutput()).findings) found.push(`${d}: ${f.message}`);
+  }
+  expect(found).toEqual([]);
+});
