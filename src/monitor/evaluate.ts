@@ -259,9 +259,18 @@ export const SCALE_LOW_DECADES = 3;
 export const SCALE_RANK_TOLERANCE = 2;
 
 /**
+ * How many orders of magnitude a one-signed column's common values (its quantiles 2%..98%) must span for its
+ * values below the smallest of them to count in orders of magnitude ({@link smallestMagnitude}): money, power,
+ * durations, rates across currencies. An hour of the day (1 to 23), a count of 1 to 5, a temperature of 10 to 35
+ * is a range, not magnitudes: a run of early hours against a window of afternoons is rows that moved.
+ */
+export const SCALE_MAGNITUDE_SPAN = 2;
+
+/**
  * A one-signed baseline's smallest common magnitude (its 2% quantile at or above 0, or its 98% at or below 0):
- * its nonzero quantile nearest 0, when that is below m. Undefined for a column that crosses 0 (orders of
- * magnitude mean nothing around 0: its moves are measured against m alone) or whose quantiles are all 0.
+ * its nonzero quantile nearest 0, when that is below m and its common values span {@link SCALE_MAGNITUDE_SPAN}
+ * orders of magnitude. Undefined for a column that crosses 0 (orders of magnitude mean nothing around 0: its
+ * moves are measured against m alone), one of a narrower range, or whose quantiles are all 0.
  */
 function smallestMagnitude(qb: Float64Array, m: number): number | undefined {
   const last = qb.length - 1;
@@ -271,7 +280,8 @@ function smallestMagnitude(qb: Float64Array, m: number): number | undefined {
     const v = Math.abs(qb[k]!);
     if (v > 0 && v < smallest) smallest = v;
   }
-  return smallest < m ? smallest : undefined;
+  const largest = Math.max(Math.abs(qb[0]!), Math.abs(qb[last]!));
+  return smallest < m && largest >= smallest * 10 ** SCALE_MAGNITUDE_SPAN ? smallest : undefined;
 }
 
 /**

@@ -88,6 +88,27 @@ export function scaleViolated(r: Rule, d: DriftMetrics): boolean {
   );
 }
 
+/**
+ * A scale shift under its violation's margin but past the column's healthy level by `fraction` of it (at the
+ * default half: past the level itself), with everything else a violation needs: RCA evidence that a parent
+ * carried a move in scale its child, a little further past its own level, shows (the same converted amounts,
+ * 1.9 times their level at the conversion, 2.1 times at the fees step that reads them).
+ */
+function scaleElevated(r: Rule, d: DriftMetrics, fraction: number): boolean {
+  const sc = d.scale;
+  return (
+    sc !== undefined &&
+    sc.band !== undefined &&
+    sc.shift >= SCALE_FLOOR &&
+    sc.most >= SCALE_ORDER &&
+    sc.shift > SCALE_BAND_MARGIN * fraction * sc.band &&
+    d.effect > 0 &&
+    d.pvalue <= r.alpha! &&
+    d.recurring !== true &&
+    d.fill_moved === undefined
+  );
+}
+
 /** "1.2 / 45 / 3,400": three quantiles for people. */
 function quantiles(q: readonly number[]): string {
   return q.map(fmt).join(' / ');
@@ -244,16 +265,19 @@ export const drift: RuleMetricDescriptor = {
     const d = c?.drift;
     if (!c || !d || r.effect_floor === undefined || r.alpha === undefined || held(r, m, d) || driftViolated(r, d))
       return undefined;
-    if (categoryChanges(r, d).length > 0 || withinNoise(d) || d.rollout) return undefined;
+    if (categoryChanges(r, d).length > 0 || d.rollout) return undefined;
     // A signal is significant on its own (raw p-value), at the same p <= alpha as a violation.
-    if (d.effect <= r.effect_floor * fraction || d.pvalue > r.alpha) return undefined;
+    const moved = !withinNoise(d) && d.effect > r.effect_floor * fraction && d.pvalue <= r.alpha;
+    const scaled = !moved && d.test === 'ks' && !scaleViolated(r, d) && scaleElevated(r, d, fraction);
+    if (!moved && !scaled) return undefined;
     return {
       metric: 'drift',
       column: c.column,
       value: d.statistic,
       threshold: r.effect_floor,
-      message:
-        d.test === 'chi2' && d.shifts && d.shifts.length > 0
+      message: scaled
+        ? `values of ${c.column} moving in scale (${d.scale!.shift.toFixed(2)} orders of magnitude on average, under ${SCALE_BAND_MARGIN} times its healthy level ${d.scale!.band!.toFixed(3)})`
+        : d.test === 'chi2' && d.shifts && d.shifts.length > 0
           ? `categories of ${c.column} moved (effect ${d.effect.toFixed(3)}, under the ${r.effect_floor} floor); ${describeMoves(d.shifts.slice(0, 3))}`
           : `distribution of ${c.column} moved (effect ${d.effect.toFixed(3)}, under the ${r.effect_floor} floor)`,
     };

@@ -65,6 +65,45 @@ describe('drift: the violation test and the signal test agree on significance', 
   });
 });
 
+/**
+ * A move in scale weakens as it travels too: converted amounts 1.9 times their healthy level of scale shift at the
+ * conversion (under the margin of 2), 2.1 times at the fees step that reads them. The conversion's move is a
+ * signal, so the walk from the fees step's finding reaches it (one incident, not one per step).
+ */
+function scaled(shift: number, band: number, effect = 0.03, pvalue = 3e-6): NodeRunMetrics {
+  const m = run(pvalue, effect);
+  m.columns[0]!.drift = {
+    ...m.columns[0]!.drift!,
+    statistic: 0.107,
+    effect,
+    scale: { shift, most: 3.1, band, baseline: [11.8, 60.4, 338], current: [10.7, 54.1, 2277] },
+  };
+  return m;
+}
+
+describe('drift: a move in scale under its margin is a signal', () => {
+  it('past twice its healthy level: a finding, no signal', () => {
+    const m = scaled(0.167, 0.079);
+    expect(evaluateRules(set, m).map((f) => f.message)).toEqual([expect.stringMatching(/^values of a moved in scale/)]);
+    expect(elevatedSignals(set, m)).toEqual([]);
+  });
+
+  it('past its healthy level, under twice it: a signal naming the move in scale', () => {
+    const m = scaled(0.164, 0.0865);
+    expect(evaluateRules(set, m)).toEqual([]);
+    expect(elevatedSignals(set, m).map((f) => [f.severity, f.message])).toEqual([
+      ['info', expect.stringMatching(/^values of a moving in scale \(0\.16 orders of magnitude/)],
+    ]);
+  });
+
+  it('within its healthy level, not significant, or KS not surely apart: neither', () => {
+    for (const m of [scaled(0.08, 0.0865), scaled(0.164, 0.0865, 0.03, 0.06), scaled(0.164, 0.0865, 0)]) {
+      expect(evaluateRules(set, m)).toEqual([]);
+      expect(elevatedSignals(set, m)).toEqual([]);
+    }
+  });
+});
+
 describe('the metric registry', () => {
   it('gives every metric its parameters, the required ones among them, and both tests', () => {
     for (const [name, d] of Object.entries(METRICS)) {
