@@ -74,36 +74,31 @@ export const SCALE_BAND_MARGIN = 2;
  * lower confidence bound less sampling and sketch error, above 0) and their difference significant at `alpha`.
  */
 export function scaleViolated(r: Rule, d: DriftMetrics): boolean {
-  const sc = d.scale;
-  return (
-    sc !== undefined &&
-    sc.band !== undefined &&
-    sc.shift >= SCALE_FLOOR &&
-    sc.most >= SCALE_ORDER &&
-    sc.shift > SCALE_BAND_MARGIN * sc.band &&
-    d.effect > 0 &&
-    pvalueFor(r, d) <= r.alpha! &&
-    d.recurring !== true &&
-    d.fill_moved === undefined
-  );
+  return scaleBeyond(d, SCALE_BAND_MARGIN, pvalueFor(r, d), r.alpha!);
 }
 
 /**
  * A scale shift under its violation's margin but past the column's healthy level by `fraction` of it (at the
- * default half: past the level itself), with everything else a violation needs: RCA evidence that a parent
- * carried a move in scale its child, a little further past its own level, shows (the same converted amounts,
- * 1.9 times their level at the conversion, 2.1 times at the fees step that reads them).
+ * default half: past the level itself), with everything else a violation needs (significant on its own, the
+ * raw p-value, as every signal): RCA evidence that a parent carried a move in scale its child, a little further
+ * past its own level, shows (the same converted amounts, 1.9 times their level at the conversion, 2.1 times at
+ * the fees step that reads them).
  */
 function scaleElevated(r: Rule, d: DriftMetrics, fraction: number): boolean {
+  return scaleBeyond(d, SCALE_BAND_MARGIN * fraction, d.pvalue, r.alpha!);
+}
+
+/** The conditions of {@link scaleViolated}, with the margin over the healthy level and the p-value given. */
+function scaleBeyond(d: DriftMetrics, margin: number, p: number, alpha: number): boolean {
   const sc = d.scale;
   return (
     sc !== undefined &&
     sc.band !== undefined &&
     sc.shift >= SCALE_FLOOR &&
     sc.most >= SCALE_ORDER &&
-    sc.shift > SCALE_BAND_MARGIN * fraction * sc.band &&
+    sc.shift > margin * sc.band &&
     d.effect > 0 &&
-    d.pvalue <= r.alpha! &&
+    p <= alpha &&
     d.recurring !== true &&
     d.fill_moved === undefined
   );
