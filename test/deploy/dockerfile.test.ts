@@ -107,6 +107,8 @@ describe('Dockerfile', () => {
     expect(env).toMatch(/\bROOTLINE_HTTP_HOST=0\.0\.0\.0\b/);
     expect(env).toMatch(/\bROOTLINE_HTTP_PORT=8080\b/);
     expect(env).toMatch(/\bNODE_ENV=production\b/);
+    // V8's young generation kept small in the image too (docs/deploy.md), with an option Node accepts there.
+    expect(env).toMatch(/\bNODE_OPTIONS=--max-semi-space-size=4\b/);
     const hc = FINAL.body.filter((i) => i.keyword === 'HEALTHCHECK');
     expect(hc).toHaveLength(1);
     expect(hc[0]!.args).toMatch(/--interval=\d+s/);
