@@ -195,8 +195,8 @@ function stepQuantiles(s: Steps): Float64Array {
  * levels of it (0 between them), where g(x) = sign(x) log10(1 + |x| / m) and m is the baseline's median
  * magnitude (at least its interquartile range, at least 1e-12); below a one-signed column's smallest common
  * magnitude, g goes down one order of magnitude per order ({@link smallestMagnitude}, {@link SCALE_LOW_DECADES}):
- * orders of magnitude, averaged over the rows (docs/statistics.md, "Values that moved in scale"). KS counts the rows that moved and not how far: a rate inverted for the fifth of payments in other
- * currencies (a yen rate of 160 instead of 0.0062) or power meters reported in kW instead of W (a tenth of a
+ * orders of magnitude, averaged over the rows (docs/statistics.md, "Values that moved in scale"). KS counts the
+ * rows that moved and not how far: a rate inverted for the fifth of payments in other currencies (a yen rate of 160 instead of 0.0062) or power meters reported in kW instead of W (a tenth of a
  * rollup's devices, 1,000 times smaller) is a KS D of 0.1-0.2, inside the columns' usual movement, while their
  * rows moved by 2 to 4 orders of magnitude: a scale shift of 0.2-0.3. Rows that moved within their own order
  * of magnitude add little. Also the largest distance at one level (`most`). Undefined for an empty side.
@@ -212,15 +212,7 @@ export function scaleShift(a: Steps, b: Steps): ScaleShift | undefined {
   const g = (x: number) => Math.sign(x) * Math.log10(1 + Math.abs(x) / m);
   // Below a one-signed column's smallest common magnitude, one order of magnitude per order of magnitude.
   const least = smallestMagnitude(qb, m);
-  const fine =
-    least === undefined
-      ? g
-      : (x: number) => {
-          const a = Math.abs(x);
-          if (a >= least) return g(x);
-          const floor = least / 10 ** SCALE_LOW_DECADES;
-          return Math.sign(x) * (Math.log10(1 + least / m) - Math.log10(least / Math.max(a, floor)));
-        };
+  const fine = least === undefined ? g : belowLeast(g, least, m);
   const last = qa.length - 1;
   let sum = 0;
   let most = 0;
@@ -282,6 +274,16 @@ function smallestMagnitude(qb: Float64Array, m: number): number | undefined {
   }
   const largest = Math.max(Math.abs(qb[0]!), Math.abs(qb[last]!));
   return smallest < m && largest >= smallest * 10 ** SCALE_MAGNITUDE_SPAN ? smallest : undefined;
+}
+
+/** g below `least`: on from g(least), down one order of magnitude per order, to {@link SCALE_LOW_DECADES} below it. */
+function belowLeast(g: (x: number) => number, least: number, m: number): (x: number) => number {
+  const atLeast = Math.log10(1 + least / m);
+  const floor = least / 10 ** SCALE_LOW_DECADES;
+  return (x) => {
+    const a = Math.abs(x);
+    return a >= least ? g(x) : Math.sign(x) * (atLeast - Math.log10(least / Math.max(a, floor)));
+  };
 }
 
 /**

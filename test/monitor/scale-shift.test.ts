@@ -23,6 +23,28 @@ const RATES: [number, number][] = [
   [1 / 11.5, 0.03], // SEK
 ];
 
+/** A successful run's report of one dataset profiled from the given columns. */
+function reportOf(
+  pipeline: string,
+  node: string,
+  prefix: string,
+  time: string,
+  dataset: string,
+  columns: Record<string, Float64Array>,
+  seed: number,
+): Report {
+  return {
+    spec: REPORT_SPEC,
+    event_id: `${prefix}-${time}`,
+    pipeline,
+    node,
+    run_id: time,
+    event_time: time,
+    status: 'success',
+    outputs: [{ dataset, profile: profileColumns(columns, { seed }) }],
+  };
+}
+
 function report(d: number, inverted: boolean, rnd: () => number): Report {
   const time = new Date(START + d * DAY).toISOString();
   const n = 900 + Math.round(300 * rnd());
@@ -42,16 +64,7 @@ function report(d: number, inverted: boolean, rnd: () => number): Report {
       u -= share;
     }
   }
-  return {
-    spec: REPORT_SPEC,
-    event_id: `fx-${time}`,
-    pipeline: 'ledger',
-    node: 'convert_fx',
-    run_id: time,
-    event_time: time,
-    status: 'success',
-    outputs: [{ dataset: 'ledger/payments_eur', profile: profileColumns({ eur_per_unit: rate }, { seed: d + 1 }) }],
-  };
+  return reportOf('ledger', 'convert_fx', 'fx', time, 'ledger/payments_eur', { eur_per_unit: rate }, d + 1);
 }
 
 function run(days: number, inverted: (d: number) => boolean): (Finding & { day: number })[] {
@@ -115,16 +128,7 @@ function rollup(d: number, kw: boolean, rnd: () => number): Report {
     }
     v[i] = Math.round(v[i]! * 1000) / 1000;
   }
-  return {
-    spec: REPORT_SPEC,
-    event_id: `rollup-${time}`,
-    pipeline: 'telemetry',
-    node: 'device_rollup',
-    run_id: time,
-    event_time: time,
-    status: 'success',
-    outputs: [{ dataset: 'warehouse/device_rollup', profile: profileColumns({ mean_value: v }, { seed: d + 1 }) }],
-  };
+  return reportOf('telemetry', 'device_rollup', 'rollup', time, 'warehouse/device_rollup', { mean_value: v }, d + 1);
 }
 
 function runRollup(days: number, kw: (d: number) => boolean): (Finding & { day: number })[] {
@@ -165,16 +169,7 @@ function retries(d: number, zero: number, rnd: () => number): Report {
   const n = 2000 + Math.round(400 * rnd());
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = rnd() < zero ? 0 : 1 + Math.floor(-Math.log(1 - rnd()) * 1.2);
-  return {
-    spec: REPORT_SPEC,
-    event_id: `retries-${time}`,
-    pipeline: 'api',
-    node: 'requests',
-    run_id: time,
-    event_time: time,
-    status: 'success',
-    outputs: [{ dataset: 'logs/requests', profile: profileColumns({ retries: v }, { seed: d + 1 }) }],
-  };
+  return reportOf('api', 'requests', 'retries', time, 'logs/requests', { retries: v }, d + 1);
 }
 
 it('a count whose share of zeros grew under the effect floor: no scale shift', () => {
@@ -202,16 +197,7 @@ it('the hour of the day of an hourly node against a window of other hours: no sc
     const n = 150 + Math.round(100 * rnd());
     const hour = new Float64Array(n);
     for (let i = 0; i < n; i++) hour[i] = (h + (rnd() < 0.8 ? 0 : 1)) % 24;
-    const r: Report = {
-      spec: REPORT_SPEC,
-      event_id: `tx-${time}`,
-      pipeline: 'commerce',
-      node: 'enrich_transactions',
-      run_id: time,
-      event_time: time,
-      status: 'success',
-      outputs: [{ dataset: 'lake/transactions', profile: profileColumns({ hour }, { seed: h + 1 }) }],
-    };
+    const r = reportOf('commerce', 'enrich_transactions', 'tx', time, 'lake/transactions', { hour }, h + 1);
     for (const f of core.processReport(r, emptyOutput()).findings) found.push(`${h}: ${f.message}`);
   }
   expect(found.filter((f) => f.includes('moved in scale'))).toEqual([]);
