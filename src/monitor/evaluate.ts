@@ -58,6 +58,7 @@ import type { CompiledCoreOptions } from './options.js';
 import {
   newDatasetBaseline,
   CONTENT_CHANGES_CAP,
+  CONTENT_RECENT,
   pushBounded,
   type ColumnBaseline,
   type ColumnState,
@@ -578,6 +579,23 @@ function numericDrift(
   const fill = d.statistic >= FILL_CHECKED_FROM ? fillFollowedMedian(both.current, both.base, d.statistic) : undefined;
   const scale = scaleShift(both.current, both.base);
   return { ...d, ...(fill ? { fill_moved: fill } : {}), ...(scale ? { scale } : {}) };
+}
+
+/**
+ * A content history after a healthy run that wrote `hash` (rule `unchanged`, docs/statistics.md, "Unchanged
+ * content"): a change to a content not seen among the last {@link CONTENT_RECENT} extends the run of changes; a
+ * repeat, or a return to one of those earlier contents (a registry whose devices go on and off, a table of a
+ * few states), ends it. A feed that writes new rows every run (rates, events) never returns to an earlier
+ * content; a table that does is one whose exact repeat is no sign of a stuck feed.
+ */
+function nextContent(prev: DatasetBaseline['content'], hash: string): NonNullable<DatasetBaseline['content']> {
+  if (prev === undefined) return { hash, changed: 0 };
+  if (prev.hash === hash) return { ...prev, changed: 0 };
+  const recent = (prev.recent ?? []).filter((h) => h !== hash);
+  const returned = recent.length < (prev.recent?.length ?? 0);
+  recent.push(prev.hash);
+  if (recent.length > CONTENT_RECENT) recent.splice(0, recent.length - CONTENT_RECENT);
+  return { hash, changed: returned ? 0 : Math.min(prev.changed + 1, CONTENT_CHANGES_CAP), recent };
 }
 
 /** Statistics below this are not looked at for a moved fill (far below any effect floor: they are no finding). */
@@ -1784,10 +1802,7 @@ export function learnSummary(
     }
   }
   if (summary.schema !== undefined) b.schema = summary.schema;
-  if (summary.content_hash !== undefined) {
-    const changed = b.content === undefined ? 0 : b.content.hash === summary.content_hash ? 0 : b.content.changed + 1;
-    b.content = { hash: summary.content_hash, changed: Math.min(changed, CONTENT_CHANGES_CAP) };
-  }
+  if (summary.content_hash !== undefined) b.content = nextContent(b.content, summary.content_hash);
   const columns = summary.columns;
   if (Object.keys(columns).length > 0) {
     const prefix = epochPrefix(node.pipeline, node.node, role, dataset);

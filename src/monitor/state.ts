@@ -146,6 +146,9 @@ export const HORIZON_QUANTILE_STATE = 1 + 4 * HORIZON_QUANTILES.length;
 /** The most changes in a row a content history counts (more says nothing new). */
 export const CONTENT_CHANGES_CAP = 10_000;
 
+/** How many earlier contents a content history remembers (to tell a table that goes back to one of them). */
+export const CONTENT_RECENT = 20;
+
 /** The healthy baseline of one dataset as a node writes (or reads) it. */
 export interface DatasetBaseline {
   dataset: string;
@@ -177,9 +180,11 @@ export interface DatasetBaseline {
   groups?: Record<string, [number, number][]>;
   /**
    * The content hash of its last healthy run that carried one, and how many healthy runs in a row had each
-   * changed it (capped at {@link CONTENT_CHANGES_CAP}; absent until a run carries a hash).
+   * changed it to a content not among `recent` (capped at {@link CONTENT_CHANGES_CAP}; absent until a run
+   * carries a hash); `recent`: the hashes of the contents before it, oldest first, at most
+   * {@link CONTENT_RECENT} (absent in state written before it existed).
    */
-  content?: { hash: string; changed: number };
+  content?: { hash: string; changed: number; recent?: string[] };
   columns: Record<string, ColumnBaseline>;
   schema?: { fingerprint: string; schema?: Schema };
   /** A pinned reference run's distributions (rules: baseline.reference_run). */

@@ -60,4 +60,29 @@ describe('unchanged: a run that wrote exactly its last healthy run rows', () => 
       found.push(...core.processBatch([feed('raw_fx_rates', i, i === 14 ? 13 : i)], emptyOutput()).findings);
     expect(found).toEqual([]);
   });
+
+  it('a table that goes back to earlier contents (a registry whose devices go on and off) is not judged on a repeat', () => {
+    // Seen on the blind telemetry sets: a small fleet's device registry changed on 29 days in a row (a device
+    // added, one marked inactive, back active), then wrote the same rows on a quiet day: a false "stale".
+    const core = newCore();
+    const found = [];
+    for (let i = 0; i < 40; i++) {
+      // Every third day the registry is back in its usual state (1,000); other days one device is flagged.
+      const content = i === 39 ? 38 : i % 3 === 0 ? 1000 : i;
+      found.push(...core.processBatch([feed('registry', i, content, 60)], emptyOutput()).findings);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('a return to an earlier content is remembered only among the last 20: a feed new on 25 runs since is judged', () => {
+    const core = newCore();
+    const out = [];
+    for (let i = 0; i < 40; i++) {
+      // Day 10 delivers day 8's file again (a return, not a repeat); days 11-38 new; day 39 repeats day 38.
+      const content = i === 10 ? 8 : i === 39 ? 38 : i;
+      out.push(core.processBatch([feed('raw_fx_rates', i, content)], emptyOutput()).findings);
+    }
+    const found = out.flatMap((f, i) => f.map((x) => [i, x.metric]));
+    expect(found).toEqual([[39, 'unchanged']]);
+  });
 });
