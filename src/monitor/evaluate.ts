@@ -29,7 +29,8 @@ import {
   pushMonthEdge,
   pushWeekdayLevel,
   weekdayBaseExpected,
-  monthEdge,
+  edgeLabels,
+  MONTH_EDGE_RUNS,
   youngMonthEdge,
   youngWeek,
   runsDaily,
@@ -1897,10 +1898,12 @@ function learnPoints(
  */
 export function learnCalendarLevels(b: DatasetBaseline, t: number, rows: number): boolean {
   const weekday = learnWeekdayLevel(b, t, rows);
-  if (!Number.isFinite(t) || monthEdge(t) === undefined || b.row_counts.length === 0) return weekday;
+  const business = runsDaily(b.row_seasons);
+  if (!Number.isFinite(t) || edgeLabels(t, business).length === 0 || b.row_counts.length === 0) return weekday;
   const e = rowExpectations(rows, t, b.row_counts, b.row_seasons ?? []);
   if (!e) return weekday;
-  pushMonthEdge((b.month_edges ??= []), t, rows, (e.auto.undetermined ? e.none : e.auto).expected);
+  const expected = (e.auto.undetermined ? e.none : e.auto).expected;
+  pushMonthEdge((b.month_edges ??= []), t, rows, expected, MONTH_EDGE_RUNS, business);
   return true;
 }
 

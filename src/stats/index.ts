@@ -64,6 +64,8 @@ export {
   ROUNDING_SD,
   rowExpectations,
   monthEdge,
+  edgeLabels,
+  type EdgeLabel,
   pushMonthEdge,
   pushWeekdayLevel,
   weekdayBaseExpected,

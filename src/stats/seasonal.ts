@@ -399,29 +399,36 @@ export function rowExpectations(
       auto = base.undetermined === true ? auto : weekdayLevel(rows, t, base, weekdays);
     }
   }
-  const edge = monthEdge(t);
-  if (edge !== undefined && edges !== undefined && auto.undetermined !== true) {
-    const subDaily = cadence(history) < DAY / 2;
+  const subDailyNode = cadence(history) < DAY / 2;
+  const business = runsDaily(history);
+  const labels = edges !== undefined && auto.undetermined !== true ? edgeLabels(t, business) : [];
+  if (edges !== undefined && labels.length > 0) {
     const hour = seasonSlot(t, 'daily');
-    // Each earlier edge run as the ratio of its rows to what its day expected: the edge's effect on top of
-    // the weekday's (a month-end on a Saturday is a month-end of the weekend level).
+    // Each earlier run on the same edge as the ratio of its rows to what its day expected: the edge's effect on
+    // top of the weekday's (a month-end on a Saturday is a month-end of the weekend level).
     // Judged with the day's own prediction spread (the edge moves the level, not the noise).
-    const ratios = edges
-      .filter(([u]) => monthEdge(u) === edge && (!subDaily || seasonSlot(u, 'daily') === hour))
-      .map(([, ratio]) => ratio);
-    if (ratios.length > 0) {
+    const base = auto;
+    // The earlier edge runs as log(rows / what their day expected), with their edges.
+    const stored = edges
+      .filter(([u]) => !subDailyNode || seasonSlot(u, 'daily') === hour)
+      .map(([u, ratio]) => ({ ratio, x: Math.log(ratio), labels: edgeLabels(u, business) }));
+    const candidates = labels
+      .map((label) => ({ label, ratios: stored.filter((r) => r.labels.includes(label)).map((r) => r.ratio) }))
+      .filter((c) => c.ratios.length > 0);
+    // Two calendars may explain the same months (the last day of January 2026 is the day after its last
+    // weekday): where the business calendar's edges are in play, an edge is refuted by a run of its own that
+    // stood far off its level while another edge of that run's, or a plain day, explained it; of the edges
+    // left the run is judged against the one that explains it best.
+    const onWeekdays = candidates.some((c) => BUSINESS_EDGES.has(c.label));
+    const usable = onWeekdays ? candidates.filter((c) => !refutedEdge(c.label, stored, base.spread)) : candidates;
+    for (const c of usable) {
       // A month-end 30% short of its close is 12% over a plain Tuesday, within a Tuesday's noise: once the
       // edge's level is established it is the expectation alone.
-      const expected = auto.expected * median(ratios);
-      const seasonality = edge === 'end' ? ('month-end' as const) : ('month-start' as const);
-      if (expected > 0)
-        auto = leveled(
-          rows,
-          auto,
-          expected,
-          ratios.map((q) => Math.log(q)),
-          seasonality,
-        );
+      const expected = base.expected * median(c.ratios);
+      if (!(expected > 0)) continue;
+      const logs = c.ratios.map((q) => Math.log(q));
+      const e = leveled(rows, base, expected, logs, edgeSeasonality(c.label));
+      auto = auto === base ? e : milder(auto, e);
     }
   }
   return { none, daily, weekly, auto };
@@ -456,6 +463,82 @@ export function monthEdge(t: number): 'end' | 'start' | 'second' | undefined {
 }
 
 /**
+ * The edges of its month a UTC time falls on, by two calendars: the calendar days ({@link monthEdge}: 'end',
+ * 'start', 'second') and, with `business`, the weekdays: the month's last weekday ('bend'), the day after it
+ * ('bend1': a daily batch's run that reports it), its first weekday ('bstart') and the day after ('bstart1').
+ * A month-end close on the last business day lands on the last calendar day only in some months (January
+ * 2026: Friday 30th's close on Saturday 31st's run; March 2026: Tuesday 31st's on April 1st's); which calendar
+ * a node follows shows only in a month where they differ (see {@link rowExpectations}).
+ */
+export function edgeLabels(t: number, business: boolean): EdgeLabel[] {
+  const out: EdgeLabel[] = [];
+  const edge = monthEdge(t);
+  if (edge !== undefined) out.push(edge);
+  if (!business || !Number.isFinite(t)) return out;
+  const day = Math.floor(t / DAY) * DAY;
+  if (lastWeekday(day)) out.push('bend');
+  if (lastWeekday(day - DAY)) out.push('bend1');
+  if (firstWeekday(day)) out.push('bstart');
+  if (firstWeekday(day - DAY)) out.push('bstart1');
+  return out;
+}
+
+export type EdgeLabel = 'end' | 'start' | 'second' | 'bend' | 'bend1' | 'bstart' | 'bstart1';
+
+/** The business calendar's edges ({@link edgeLabels}). */
+const BUSINESS_EDGES: ReadonlySet<EdgeLabel> = new Set(['bend', 'bend1', 'bstart', 'bstart1']);
+
+const weekday = (day: number) => {
+  const wd = new Date(day).getUTCDay();
+  return wd !== 0 && wd !== 6;
+};
+const sameMonth = (a: number, b: number) => new Date(a).getUTCMonth() === new Date(b).getUTCMonth();
+
+/** Whether a UTC day (its midnight, ms) is its month's last weekday. */
+function lastWeekday(day: number): boolean {
+  if (!weekday(day)) return false;
+  for (let d = day + DAY; sameMonth(d, day); d += DAY) if (weekday(d)) return false;
+  return true;
+}
+
+/** Whether a UTC day (its midnight, ms) is its month's first weekday. */
+function firstWeekday(day: number): boolean {
+  if (!weekday(day)) return false;
+  for (let d = day - DAY; sameMonth(d, day); d -= DAY) if (weekday(d)) return false;
+  return true;
+}
+
+const edgeSeasonality = (label: EdgeLabel): 'month-end' | 'month-start' =>
+  label === 'end' || label === 'bend' || label === 'bend1' ? 'month-end' : 'month-start';
+
+/** An edge's earlier run explains a run when within this many prediction spreads of it ({@link refutedEdge}). */
+const EDGE_EXPLAINED_Z = 2;
+
+/**
+ * Whether an edge is refuted by its own runs: one of them stood {@link MONTH_EDGE_MIN_Z} prediction spreads off
+ * the edge's level (the median of its runs) while within {@link EDGE_EXPLAINED_Z} of a plain day's or of the
+ * level of another edge it fell on (March 31st, 2026 at a Tuesday's level: the last calendar day does not move
+ * that node; its last weekday may). A run explained by neither (a fault) refutes nothing.
+ */
+function refutedEdge(
+  label: EdgeLabel,
+  stored: readonly { x: number; labels: readonly EdgeLabel[] }[],
+  spread: number,
+): boolean {
+  if (!(spread > 0)) return false;
+  const level = (l: EdgeLabel) => median(stored.filter((r) => r.labels.includes(l)).map((r) => r.x));
+  const own = level(label);
+  return stored.some(
+    (r) =>
+      r.labels.includes(label) &&
+      Math.abs(r.x - own) > MONTH_EDGE_MIN_Z * spread &&
+      [0, ...r.labels.filter((l) => l !== label).map(level)].some(
+        (a) => Math.abs(r.x - a) <= EDGE_EXPLAINED_Z * spread,
+      ),
+  );
+}
+
+/**
  * Adds a run on a month's edge to the month-edge history: its rows over `expected`, the count its day
  * expected without the edge. Nothing for a run on neither edge, or without an expectation.
  */
@@ -465,15 +548,18 @@ export function pushMonthEdge(
   rows: number,
   expected: number,
   perEdge = MONTH_EDGE_RUNS,
+  /** Also on the business calendar's edges ({@link edgeLabels}: a node that runs about daily or less often). */
+  business = false,
 ): void {
-  const edge = monthEdge(t);
+  const key = (u: number) => edgeLabels(u, business).join();
+  const edge = key(t);
   const ratio = rows / expected;
-  if (edge === undefined || !Number.isFinite(t) || !(expected > 0) || !Number.isFinite(ratio)) return;
+  if (edge === '' || !Number.isFinite(t) || !(expected > 0) || !Number.isFinite(ratio)) return;
   let i = edges.length;
   while (i > 0 && edges[i - 1]![0] > t) i--;
   edges.splice(i, 0, [t, ratio]);
   const hour = seasonSlot(t, 'daily');
-  const same = (u: number) => monthEdge(u) === edge && seasonSlot(u, 'daily') === hour;
+  const same = (u: number) => key(u) === edge && seasonSlot(u, 'daily') === hour;
   if (edges.filter(([u]) => same(u)).length > perEdge)
     edges.splice(
       edges.findIndex(([u]) => same(u)),
