@@ -310,14 +310,22 @@ describe('row_count: calendar patterns that repeat, and counts of random events'
     }
   });
 
-  /** Daily runs from Monday 2026-01-05 for `days` days: weekends 40% smaller, each month's last day 1.6x, ±3%. */
-  const monthEnds = (days: number, seed: number, drop?: number) => {
+  /**
+   * Daily runs from Monday 2026-01-05 for `days` days: weekends 40% smaller, the days `close` picks 1.6x (by
+   * default each month's last day), ±3%.
+   */
+  const monthEnds = (
+    days: number,
+    seed: number,
+    drop?: number,
+    close: (t: number) => boolean = (t) => monthEdge(t) === 'end',
+  ) => {
     const rnd = mulberry32(seed);
     const start = Date.UTC(2026, 0, 5, 2);
     return Array.from({ length: days }, (_, d) => {
       const t = start + d * DAY;
       const wd = new Date(t).getUTCDay();
-      const level = (wd === 0 || wd === 6 ? 6_000 : 10_000) * (monthEdge(t) === 'end' ? 1.6 : 1);
+      const level = (wd === 0 || wd === 6 ? 6_000 : 10_000) * (close(t) ? 1.6 : 1);
       return { node: 'ledger', t, rows: Math.round(level * (1 + (rnd() * 2 - 1) * 0.03) * (d === drop ? 0.7 : 1)) };
     });
   };
@@ -360,27 +368,19 @@ describe('row_count: calendar patterns that repeat, and counts of random events'
   });
 
   /**
-   * Daily runs from Monday 2026-01-05 for `days` days: weekends 40% smaller, a close on each month's last
-   * weekday 1.6x, reported by the next day's run (Saturday January 31st, Saturday February 28th, Wednesday
-   * April 1st, Saturday May 30th), ±3%.
+   * The days after each month's last weekday (a weekday with only weekend days after it in its month): a close
+   * on the last weekday reported by the next day's run (Saturday January 31st, Saturday February 28th,
+   * Wednesday April 1st, Saturday May 30th).
    */
-  const businessCloses = (days: number, seed: number, drop?: number) => {
-    const rnd = mulberry32(seed);
-    const start = Date.UTC(2026, 0, 5, 3);
-    return Array.from({ length: days }, (_, d) => {
-      const t = start + d * DAY;
-      const wd = new Date(t).getUTCDay();
-      // The day before is its month's last weekday: a weekday with only weekend days after it in its month.
-      const prev = new Date(t - DAY);
-      const weekdayOn = (u: Date) => u.getUTCDay() !== 0 && u.getUTCDay() !== 6;
-      const later = [1, 2, 3]
-        .map((k) => new Date(prev.getTime() + k * DAY))
-        .filter((u) => u.getUTCMonth() === prev.getUTCMonth());
-      const close = weekdayOn(prev) && !later.some(weekdayOn);
-      const level = (wd === 0 || wd === 6 ? 6_000 : 10_000) * (close ? 1.6 : 1);
-      return { node: 'ledger', t, rows: Math.round(level * (1 + (rnd() * 2 - 1) * 0.03) * (d === drop ? 0.7 : 1)) };
-    });
+  const afterLastWeekday = (t: number) => {
+    const prev = new Date(t - DAY);
+    const weekdayOn = (u: Date) => u.getUTCDay() !== 0 && u.getUTCDay() !== 6;
+    const later = [1, 2, 3]
+      .map((k) => new Date(prev.getTime() + k * DAY))
+      .filter((u) => u.getUTCMonth() === prev.getUTCMonth());
+    return weekdayOn(prev) && !later.some(weekdayOn);
   };
+  const businessCloses = (days: number, seed: number, drop?: number) => monthEnds(days, seed, drop, afterLastWeekday);
 
   it('a close on the last weekday, reported by the next run, is learned where it falls: none flagged (10 seeds, five months)', () => {
     // Seen on the blind ledger sets: January's and February's closes landed on their last days' runs, March's on
