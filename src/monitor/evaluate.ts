@@ -32,6 +32,7 @@ import {
   edgeLabels,
   MONTH_EDGE_RUNS,
   youngMonthEdge,
+  youngHour,
   youngWeek,
   runsDaily,
   seasonSlot,
@@ -703,6 +704,7 @@ export function evaluateProfile(
         )
       : undefined;
   if (pb?.row_seasons && youngWeek(Date.parse(report.event_time), pb.row_seasons)) m.young_week = true;
+  if (pb?.row_seasons && youngHour(Date.parse(report.event_time), pb.row_seasons)) m.young_hour = true;
   if (pb?.row_seasons && youngMonthEdge(Date.parse(report.event_time), pb.row_seasons, pb.month_edges))
     m.young_edge = true;
   if (expectations) {

@@ -56,7 +56,9 @@ export interface RuleParams {
    * drift, null_ratio: a node that runs daily or less often, in its first week, on a weekday it has not run
    * on yet (`young_week` in its metrics): `hold` (the default) learns the run without judging its
    * distributions and null ratios, as the row-count rule's `auto` seasonality does its row count (a weekend's
-   * data can differ by design, which a first week cannot tell); `judge` judges it as any other run.
+   * data can differ by design, which a first week cannot tell); `judge` judges it as any other run. null_ratio
+   * also: a node that runs several times a day, in its first day, at an hour it has not run at yet, whose row
+   * counts already moved from hour to hour (`young_hour`).
    */
   first_week?: 'hold' | 'judge';
   /** schema: only breaking changes count. */
@@ -202,6 +204,11 @@ export interface NodeRunMetrics {
    * any other month: the row-count rule with `first_week: hold` waits (stats `youngMonthEdge`).
    */
   young_edge?: true;
+  /**
+   * The node runs several times a day, is in its first day, and has not run at this UTC hour yet: the null-ratio
+   * rule with `first_week: hold` waits (stats `youngHour`).
+   */
+  young_hour?: true;
   /**
    * Set by the rules: the drift or null-ratio findings held on this run, each a state the monitor keeps: what
    * `first_week: hold` rules held (a young week's), and a median fill that moved with its median (`fill_moved`),

@@ -72,6 +72,7 @@ export {
   subDaily,
   MONTH_EDGE_RUNS,
   youngMonthEdge,
+  youngHour,
   youngWeek,
   runsDaily,
   pushSeasonal,

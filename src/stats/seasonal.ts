@@ -634,6 +634,21 @@ export function youngWeek(t: number, history: readonly [number, number][]): bool
 }
 
 /**
+ * A node that runs several times a day, in its first day, at a UTC hour it has not run at yet, whose row counts
+ * already moved more than {@link YOUNG_DAY_STEADY} from hour to hour ({@link youngDay}): whether that hour
+ * differs by design (a feed whose battery readings go missing twice as often by day) cannot be known until a
+ * day has been seen, as a daily node's new weekday in its first week cannot ({@link youngWeek}); a node whose
+ * counts held steady is judged. The null-ratio rule with `first_week: hold` waits.
+ */
+export function youngHour(t: number, history: readonly [number, number][]): boolean {
+  if (history.length === 0 || !Number.isFinite(t) || t - history[0]![0] >= DAY) return false;
+  // Only a node whose counts already moved from hour to hour in its first day (a steady one is judged).
+  if (!youngDay(history)) return false;
+  const hour = seasonSlot(t, 'daily');
+  return !history.some(([u]) => seasonSlot(u, 'daily') === hour);
+}
+
+/**
  * A node that runs about daily or less often, on a month's edge (its last, first or second day) it has never run on
  * in another month: whether that day is larger or different by design (a month-end close, a first-of-month
  * billing run) cannot be known until a month has been seen, as a first week's new weekday cannot

@@ -1,5 +1,11 @@
 import type { ColumnMetrics, Rule } from '../types.js';
-import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstWeek, type RuleMetricDescriptor, type Verdict } from './types.js';
+import {
+  DEFAULT_MIN_BASELINE_RUNS,
+  holdsFirstDay,
+  holdsFirstWeek,
+  type RuleMetricDescriptor,
+  type Verdict,
+} from './types.js';
 
 /**
  * Whether a null-ratio jump stands out from the column's own noise: its z-score (jump over the larger of
@@ -35,7 +41,7 @@ export const nullRatio: RuleMetricDescriptor = {
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,
   violation: (r, m, c) => {
-    if (!c || r.max === undefined || holdsFirstWeek(r, m) || !violated(r, c)) return undefined;
+    if (!c || r.max === undefined || holdsFirstWeek(r, m) || holdsFirstDay(r, m) || !violated(r, c)) return undefined;
     const baseline = c.null_ratio_baseline ?? 0;
     return verdict(
       r,
@@ -50,7 +56,7 @@ export const nullRatio: RuleMetricDescriptor = {
     );
   },
   signal: (r, m, c, fraction) => {
-    if (!c || r.max === undefined || holdsFirstWeek(r, m) || violated(r, c)) return undefined;
+    if (!c || r.max === undefined || holdsFirstWeek(r, m) || holdsFirstDay(r, m) || violated(r, c)) return undefined;
     const baseline = c.null_ratio_baseline ?? 0;
     const jump = c.null_ratio - baseline;
     if (jump <= (r.max_jump ?? r.max) * fraction) return undefined;

@@ -45,6 +45,15 @@ export function holdsFirstWeek(r: Rule, m: NodeRunMetrics): boolean {
 }
 
 /**
+ * The null-ratio rule's hold on a sub-daily node's first day at an hour it has not run at yet (`young_hour`):
+ * `first_week: hold`. The run is learned, so the second day is judged against a history that has seen every
+ * hour once.
+ */
+export function holdsFirstDay(r: Rule, m: NodeRunMetrics): boolean {
+  return m.young_hour === true && (r.first_week ?? 'hold') === 'hold';
+}
+
+/**
  * The row count's hold: a node's first month edge (`young_edge`), its volume not known yet; its first weekend is
  * judged. The distributions and null ratios of that run are judged as any day's: held too, a fault that began
  * on a node's first month edge was learned as its normal.
