@@ -199,8 +199,9 @@ function stepQuantiles(s: Steps): Float64Array {
  * magnitude (at least its interquartile range, at least 1e-12); below a one-signed column's smallest common
  * magnitude, g goes down one order of magnitude per order ({@link smallestMagnitude}, {@link SCALE_LOW_DECADES}):
  * orders of magnitude, averaged over the rows (docs/statistics.md, "Values that moved in scale"). KS counts the
- * rows that moved and not how far: a rate inverted for the fifth of payments in other currencies (a yen rate of 160 instead of 0.0062) or power meters reported in kW instead of W (a tenth of a
- * rollup's devices, 1,000 times smaller) is a KS D of 0.1-0.2, inside the columns' usual movement, while their
+ * rows that moved and not how far: a rate inverted for the fifth of payments in other currencies (a yen rate of
+ * 160 instead of 0.0062) or power meters reported in kW instead of W (a tenth of a rollup's devices, 1,000 times
+ * smaller) is a KS D of 0.1-0.2, inside the columns' usual movement, while their
  * rows moved by 2 to 4 orders of magnitude: a scale shift of 0.2-0.3. Rows that moved within their own order
  * of magnitude add little. Also the largest distance at one level (`most`). Undefined for an empty side.
  */
@@ -703,10 +704,11 @@ export function evaluateProfile(
           pb.weekday_levels,
         )
       : undefined;
-  if (pb?.row_seasons && youngWeek(Date.parse(report.event_time), pb.row_seasons)) m.young_week = true;
-  if (pb?.row_seasons && youngHour(Date.parse(report.event_time), pb.row_seasons)) m.young_hour = true;
-  if (pb?.row_seasons && youngMonthEdge(Date.parse(report.event_time), pb.row_seasons, pb.month_edges))
-    m.young_edge = true;
+  const seasons = pb?.row_seasons;
+  const at = Date.parse(report.event_time);
+  if (seasons && youngWeek(at, seasons)) m.young_week = true;
+  if (seasons && youngHour(at, seasons)) m.young_hour = true;
+  if (seasons && youngMonthEdge(at, seasons, pb.month_edges)) m.young_edge = true;
   if (expectations) {
     const auto = expectations.auto;
     m.row_count.baseline = auto.expected;

@@ -526,7 +526,12 @@ function refutedEdge(
   spread: number,
 ): boolean {
   if (!(spread > 0)) return false;
-  const level = (l: EdgeLabel) => median(stored.filter((r) => r.labels.includes(l)).map((r) => r.x));
+  const levels = new Map<EdgeLabel, number>();
+  const level = (l: EdgeLabel) => {
+    let v = levels.get(l);
+    if (v === undefined) levels.set(l, (v = median(stored.filter((r) => r.labels.includes(l)).map((r) => r.x))));
+    return v;
+  };
   const own = level(label);
   return stored.some(
     (r) =>
