@@ -44,7 +44,10 @@ def frame() -> pd.DataFrame:
 def expected_numeric(series: pd.Series) -> dict:
     values = pd.to_numeric(series.astype(object).where(series.notna(), np.nan).astype("float64"))
     valid = values.dropna()
-    return {"null_count": int(values.isna().sum()), "min": float(valid.min()), "max": float(valid.max()), "mean": float(valid.mean())}
+    return {
+        "null_count": int(values.isna().sum()), "min": float(valid.min()), "max": float(valid.max()),
+        "mean": float(valid.mean()), "distinct": int(valid.nunique()),
+    }
 
 
 def test_numeric_columns_match_plain_pandas(frame):
@@ -58,6 +61,8 @@ def test_numeric_columns_match_plain_pandas(frame):
         assert col["null_count"] == exp["null_count"] == int(frame[name].isna().sum()), name
         assert col["min"] == exp["min"] and col["max"] == exp["max"], name
         assert col["mean"] == pytest.approx(exp["mean"], rel=1e-12), name
+        # distinct non-null values, exactly (the repeats rule's input)
+        assert col["distinct_estimate"] == exp["distinct"], name
         for key in ("min", "max", "mean"):
             assert type(col[key]) is float
 

@@ -75,6 +75,11 @@ export interface NumericColumnProfile extends ColumnProfileBase {
   sketch?: SketchRef;
   /** ... or as a uniform sample of at most 10,000 non-null values (never both). */
   sample?: number[];
+  /**
+   * Distinct non-null values (exact or estimated): with `count - null_count`, the share of values that repeat
+   * another of the run (the `repeats` rule: a stuck sensor, a truncating cast).
+   */
+  distinct_estimate?: number;
 }
 
 export interface CategoricalColumnProfile extends ColumnProfileBase {

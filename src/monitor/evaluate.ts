@@ -15,6 +15,7 @@ import {
   type RuleSet,
 } from '../rules/index.js';
 import { chi2Ppf } from '../stats/gamma.js';
+import { judgeRepeats, repeatShare } from '../stats/repeats.js';
 import { KllDoublesSketch, decodedSketch, peekDecodedSketch, shareDecodedSketch } from '../sketch/index.js';
 import {
   compareCategorical,
@@ -818,6 +819,10 @@ export function evaluateProfile(
       if (col.kind === 'numeric') {
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;
+        const share = repeatShare(col.distinct_estimate, col.count - col.null_count);
+        const repeatHistory = share !== undefined ? own(b?.columns, column)?.repeats : undefined;
+        const repeats = repeatHistory && judgeRepeats(share!, col.count - col.null_count, repeatHistory);
+        if (repeats) cm.repeats = repeats;
         const ranges = own(b?.columns, column)?.ranges;
         const range = rangeOf(col);
         const fresh = !pinned && ranges !== undefined && range !== undefined && freshRangeEveryRun(ranges, range);
@@ -1672,11 +1677,13 @@ export function summarize(
   for (const [name, col] of Object.entries(profile.columns ?? {})) {
     const range = col.kind === 'numeric' ? rangeOf(col) : undefined;
     const mean = col.kind === 'numeric' ? finite(col.mean) : undefined;
+    const repeats = col.kind === 'numeric' ? repeatShare(col.distinct_estimate, col.count - col.null_count) : undefined;
     nulls[name] = {
       kind: col.kind,
       ratio: col.count > 0 ? col.null_count / col.count : 0,
       ...(range ? { range } : {}),
       ...(mean !== undefined ? { mean, n: col.count - col.null_count } : {}),
+      ...(repeats !== undefined ? { repeats: [repeats, col.count - col.null_count] as [number, number] } : {}),
     };
   }
   const fp = profile.schema_fingerprint ?? (profile.schema ? schemaFingerprint(profile.schema) : undefined);
@@ -1793,6 +1800,7 @@ export function learnSummary(
       pushBounded((c.null_days ??= []), new Date(run.event_time).getUTCDay(), n);
     else if (c.null_days !== undefined) delete c.null_days;
     if (col.range) pushBounded((c.ranges ??= []), col.range, n);
+    if (col.repeats) pushBounded((c.repeats ??= []), col.repeats, n);
     if (col.mean !== undefined) learnPinnedMean(c, col.mean, col.range);
     if (col.fresh === true) pushBounded((c.fresh_runs ??= []), b.healthy_runs, n);
     if (col.drift !== undefined) pushBounded((c.drift_stats ??= []), col.drift, n);

@@ -92,6 +92,8 @@ export function nodeRunPoints(m: NodeRunMetrics, ctx: RunContext, time: number):
         ks_d: c.drift?.test === 'ks' ? c.drift.statistic : undefined,
         ks_pvalue: c.drift?.test === 'ks' ? c.drift.pvalue : undefined,
         drift_reference_run: c.drift?.reference_run,
+        repeat_share: c.repeats?.share,
+        repeat_share_expected: c.repeats?.expected,
       }),
     });
   }

@@ -30,6 +30,11 @@ export interface ColumnBaseline {
   null_days?: number[];
   /** Numeric columns: [min, max] of the last N healthy runs that reported both, oldest first. */
   ranges?: [number, number][];
+  /**
+   * Numeric columns with a distinct count: [share of values that repeat another, non-null values] of the last N
+   * healthy runs that had one, oldest first (stats `judgeRepeats`).
+   */
+  repeats?: [number, number][];
   /** Drift statistic (KS D or total variation) of the last N healthy runs against their baselines, oldest first. */
   drift_stats?: number[];
   /** Numeric: the scale shift (evaluate.ts, scaleShift) of the same runs, oldest first: its noise history. */
@@ -284,6 +289,8 @@ export interface DatasetSummary {
       scale?: number;
       mean?: number;
       n?: number;
+      /** Numeric: [share of values that repeat another, non-null values] (stats `repeatShare`). */
+      repeats?: [number, number];
       /** Categorical: the run showed a value its baseline never listed (see evaluate.ts, freshValues). */
       fresh?: boolean;
     }

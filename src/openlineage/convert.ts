@@ -142,6 +142,8 @@ function columnProfile(name: string, m: Obj, rowCount: number, schema: Schema | 
     if (max !== undefined && !inverted) out.max = max;
     const nonNull = rowCount - nullCount;
     if (sum !== undefined && nonNull > 0) out.mean = sum / nonNull;
+    const distinct = finite(m.distinctCount);
+    if (distinct !== undefined && distinct >= 0) out.distinct_estimate = distinct;
     return out;
   }
   const out: ColumnProfile = { kind: 'categorical', count: rowCount, null_count: nullCount };

@@ -1,4 +1,5 @@
 import type { CategoryShift } from '../stats/index.js';
+import type { RepeatJudgement } from '../stats/repeats.js';
 import type { SchemaChange } from '../contract/index.js';
 import type { RowExpectation, Seasonality } from '../stats/seasonal.js';
 import type { InputRows, ThroughExpectation } from '../stats/pass-through.js';
@@ -20,6 +21,7 @@ export const RULE_METRICS = [
   'long_drift',
   'assertion',
   'unchanged',
+  'repeats',
 ] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
@@ -37,11 +39,15 @@ export interface RuleParams {
   max_deviation?: number;
   /** null_ratio: the ceiling on null_count / count. */
   max?: number;
-  /** null_ratio: the jump over the baseline null ratio that must also be exceeded. */
+  /**
+   * null_ratio: the jump over the baseline null ratio that must also be exceeded. repeats: how far the share of
+   * values that repeat another must rise above the column's expected level.
+   */
   max_jump?: number;
   /**
    * null_ratio: the jump must also stand out from the column's noise: z = jump / max(binomial sd at the
-   * baseline ratio, 1.4826 x MAD of the baseline ratios) above this. row_count: the deviation must also
+   * baseline ratio, 1.4826 x MAD of the baseline ratios) above this; repeats likewise for the repeated share.
+   * row_count: the deviation must also
    * stand out from the node's own noise: |z| of log(1 + rows) against the expected value's prediction
    * spread above this (default 4).
    */
@@ -292,6 +298,8 @@ export interface ColumnMetrics {
   drift?: DriftMetrics;
   /** Outputs' numeric columns once the node's reference epoch is frozen: the long-horizon comparison. */
   long_horizon?: LongHorizonMetrics;
+  /** Numeric columns with a distinct count: the share of values that repeat another, against its healthy level. */
+  repeats?: RepeatJudgement;
 }
 
 /**

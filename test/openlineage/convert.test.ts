@@ -375,6 +375,7 @@ describe('convertRunEvent on hand-made events', () => {
             fields: [
               { name: 'a', type: 'int' },
               { name: 'b', type: 'varchar' },
+              { name: 'd', type: 'double' },
               { name: 'n', type: 'struct', fields: [{ name: 'x', type: 'int' }] },
             ],
           },
@@ -383,6 +384,7 @@ describe('convertRunEvent on hand-made events', () => {
             columnMetrics: {
               a: { nullCount: 2, min: 5, max: 1, sum: 30 },
               b: { distinctCount: 3 },
+              d: { nullCount: 1, min: 0.5, max: 9.5, distinctCount: 7 },
               c: { nullCount: 0 },
               n: { nullCount: 0 },
               z: { nullCount: 11 },
@@ -405,8 +407,12 @@ describe('convertRunEvent on hand-made events', () => {
       },
     ];
     const r = single(convertRunEvent(e));
-    // min > max: kept the counts and the mean, not the range; b: no nullCount; c: not in the schema; n: nested; z: nulls > rows
-    expect(r.outputs![0]!.profile!.columns).toEqual({ a: { kind: 'numeric', count: 10, null_count: 2, mean: 30 / 8 } });
+    // min > max: kept the counts and the mean, not the range; b: no nullCount; c: not in the schema; n: nested; z: nulls > rows;
+    // d: a numeric column's distinctCount is kept (the repeats rule's input)
+    expect(r.outputs![0]!.profile!.columns).toEqual({
+      a: { kind: 'numeric', count: 10, null_count: 2, mean: 30 / 8 },
+      d: { kind: 'numeric', count: 10, null_count: 1, min: 0.5, max: 9.5, distinct_estimate: 7 },
+    });
     expect(r.outputs![1]!.profile).toEqual({ row_count: 1 });
   });
 

@@ -137,6 +137,7 @@ def _numeric(
         out["min"] = _finite_or_none(lo)
         out["max"] = _finite_or_none(hi)
         out["mean"] = _finite_or_none(valid.mean())
+        out["distinct_estimate"] = int(pd.unique(valid).size)
     else:
         out["min"] = out["max"] = out["mean"] = None
     if sketch == "kll":

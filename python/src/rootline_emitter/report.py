@@ -116,7 +116,7 @@ def build_report(
 _MAX_COUNT = 9007199254740991
 _TOP_KEYS = ("spec", "event_id", "pipeline", "node", "run_id", "event_time", "status", "upstream", "inputs",
              "outputs", "code_version", "data_version", "params", "column_lineage", "error")
-_NUMERIC_KEYS = ("kind", "count", "null_count", "min", "max", "mean", "sketch", "sample")
+_NUMERIC_KEYS = ("kind", "count", "null_count", "min", "max", "mean", "sketch", "sample", "distinct_estimate")
 _CATEGORICAL_KEYS = ("kind", "count", "null_count", "frequent", "other_count", "distinct_estimate")
 _TYPE_SPECIFIC = {"fields": ("struct",), "items": ("array",), "keys": ("map",), "values": ("map",)}
 _RFC3339_PARTS = re.compile(
@@ -407,6 +407,7 @@ class _Checker:
                             self.add(f"{at}/sample/{j}", f"must be a finite number, got {v!r}")
             if "sketch" in col and "sample" in col:
                 self.add(f"{at}/sample", "a column has either a sketch or a sample, not both")
+            self.distinct(col, at)
         elif kind == "categorical":
             self.keys(col, at, _CATEGORICAL_KEYS)
             frequent = col.get("frequent")
@@ -418,8 +419,11 @@ class _Checker:
                         if not _is_count(v):
                             self.add(f"{at}/frequent/{_seg(k)}", f"must be an integer from 0 to 2^53-1, got {v!r}")
             self.count(col, "other_count", at)
-            if "distinct_estimate" in col and not (_is_number(col["distinct_estimate"]) and col["distinct_estimate"] >= 0):
-                self.add(f"{at}/distinct_estimate", "must be a number >= 0")
+            self.distinct(col, at)
+
+    def distinct(self, col: dict[str, Any], at: str) -> None:
+        if "distinct_estimate" in col and not (_is_number(col["distinct_estimate"]) and col["distinct_estimate"] >= 0):
+            self.add(f"{at}/distinct_estimate", "must be a number >= 0")
 
     def sketch(self, sketch: Any, at: str) -> None:
         if not _is_obj(sketch):

@@ -5,6 +5,7 @@ import { duration } from './duration.js';
 import { freshness } from './freshness.js';
 import { longDrift } from './long-drift.js';
 import { nullRatio } from './null-ratio.js';
+import { repeats } from './repeats.js';
 import { rowCount } from './row-count.js';
 import { schema } from './schema.js';
 import { status } from './status.js';
@@ -23,6 +24,7 @@ export const METRICS: Readonly<Record<RuleMetric, RuleMetricDescriptor>> = {
   long_drift: longDrift,
   assertion,
   unchanged,
+  repeats,
 };
 
 export { assertionVerdict } from './assertion.js';
