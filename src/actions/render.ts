@@ -61,6 +61,7 @@ const METRIC_NAMES: Record<string, string> = {
   duration: 'run duration',
   long_drift: 'long-horizon drift',
   assertion: 'data-quality test',
+  repeats: 'repeated values',
 };
 
 function fmt(x: number | undefined): string {
@@ -90,7 +91,7 @@ export function headline(i: Incident): string {
   const f = i.findings[0];
   const metric = METRIC_NAMES[i.metric] ?? i.metric;
   const col = i.column ? ` of ${code(i.column)}` : '';
-  if (f && (i.metric === 'null_ratio' || i.metric === 'row_count' || i.metric === 'drift')) {
+  if (f && (i.metric === 'null_ratio' || i.metric === 'row_count' || i.metric === 'drift' || i.metric === 'repeats')) {
     const change =
       i.metric === 'drift'
         ? `shifted (D = ${fmt(f.value)})`

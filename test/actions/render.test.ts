@@ -160,6 +160,13 @@ describe('headline', () => {
       }),
     ).toBe('schema at `n01`: schema changed (breaking): removed score');
     expect(headline({ ...noColumn, metric: 'freshness', findings: [] })).toBe('freshness at `n01`');
+    expect(
+      headline({
+        ...i,
+        metric: 'repeats',
+        findings: [{ ...i.findings[0]!, metric: 'repeats', value: 0.27, baseline: 0.055 }],
+      }),
+    ).toBe('repeated values of `amount` changed 0.06 -> 0.27 at `n01`');
   });
 });
 
