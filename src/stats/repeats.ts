@@ -24,11 +24,20 @@ export const REPEATS_MIN_VALUES = 50;
 export const REPEATS_MIN_HISTORY = 10;
 
 /**
- * Values that must repeat beyond what the highest level allows: a handful of repeated values is what a device's
- * backfill or a retransmitted batch makes in a small table (6 of 90, 12 of 230 on healthy runs of the blind
- * sets); a stuck sensor bank, a truncating cast or a constant fill makes dozens to thousands.
+ * Values that must repeat beyond what the highest level allows: a handful to a few dozen repeated values is what a
+ * device's backfill or a retransmitted batch makes in a small table, or a model's rounded scores on a day they
+ * bunch up (6 of 90, 12 of 230, 25 of 455 on healthy runs of the blind sets); a stuck sensor bank, a truncating
+ * cast or a constant fill makes hundreds to thousands.
  */
-export const REPEATS_MIN_EXCESS = 20;
+export const REPEATS_MIN_EXCESS = 40;
+
+/**
+ * How many times the history's highest level a run's share must reach: a column whose chance repeats swing (a
+ * rounded score on a day its values bunch up, amounts on a first-of-month billing run at fixed prices: the blind
+ * ledger sets' payments, 5-7% of amounts repeated on weekdays, 13% on February 2nd) moves by a fraction of its
+ * level; a stuck sensor bank (0.08 -> 0.40), a truncating cast or a constant fill multiplies it.
+ */
+export const REPEATS_MIN_RATIO = 1.5;
 
 /** The share of `values` non-null values that repeat another (`distinct` of them distinct), or undefined. */
 export function repeatShare(distinct: number | undefined, values: number): number | undefined {

@@ -27,6 +27,8 @@ interface Day {
   stuck?: number;
   /** The values' spread (their resolution stays 0.001): a narrower one makes more of them collide. */
   sd?: number;
+  /** Values are rounded to 1 / resolution (default 1000: three decimals). */
+  resolution?: number;
 }
 
 /** One run's values and report: `devices` x 3 readings, rounded to 0.001, distinct counted exactly. */
@@ -36,9 +38,11 @@ function report(day: number, d: Day, rnd: () => number): Report {
   for (let i = 0; i < d.devices; i++) {
     const level = 21 + (d.sd ?? 3) * normal(rnd);
     if (i < (d.stuck ?? 0)) {
-      const v = Math.round(level * 1000) / 1000;
+      const v = Math.round(level * (d.resolution ?? 1000)) / (d.resolution ?? 1000);
       values.push(v, v, v);
-    } else for (let r = 0; r < 3; r++) values.push(Math.round((level + 0.5 * normal(rnd)) * 1000) / 1000);
+    } else
+      for (let r = 0; r < 3; r++)
+        values.push(Math.round((level + 0.5 * normal(rnd)) * (d.resolution ?? 1000)) / (d.resolution ?? 1000));
   }
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return {
@@ -112,23 +116,24 @@ describe('repeated values of a numeric column', () => {
 
   it('a small table: a handful of repeats is no finding, dozens are', () => {
     for (const seed of [1, 2, 3]) {
-      // 40 devices, 120 values a run: 4 stuck devices add 8 repeats (a backfill's worth), 15 add 30.
+      // 40 devices, 120 values a run: 4 stuck devices add 8 repeats (a backfill's worth), 25 add 50.
       const few = repeatFindings([...steady(15, 40), { devices: 40, stuck: 4 }], seed);
       expect(few.flat()).toEqual([]);
-      const many = repeatFindings([...steady(15, 40), { devices: 40, stuck: 15 }], seed);
+      const many = repeatFindings([...steady(15, 40), { devices: 40, stuck: 25 }], seed);
       expect(many[15]!.length).toBe(1);
     }
   });
 
-  it("a daily node's first month edge whose volume stands apart is learned, not judged; one of a plain day's volume is judged", () => {
+  it('a column whose chance repeats are many moves by a fraction of its level: judged by the ratio too', () => {
     for (const seed of [1, 2, 3]) {
-      // Runs from Monday January 5th: index 28 is February 2nd, the node's first second-of-month. A billing run
-      // there: 40% more rows, and amounts that repeat by design (held: first_week: hold).
-      const billing = repeatFindings([...steady(28), { devices: 700, stuck: 60 }], seed);
-      expect(billing.flat()).toEqual([]);
-      // A sensor bank stuck from February 2nd, the feed's volume a plain day's: a finding on its first run.
-      const stuck = repeatFindings([...steady(28), { devices: 500, stuck: 60 }], seed);
-      expect(stuck[28]!.length).toBe(1);
+      // Values to 0.01 over a spread of 12: ~17% of them repeat by chance. 40 stuck devices add 80 repeats
+      // (0.17 -> 0.22: past max_jump, under 1.5 times the level: a billing day's fixed prices move amounts so);
+      // 150 add 300 (-> 0.37).
+      const wide = (stuck = 0): Day => ({ devices: 500, sd: 12, resolution: 100, stuck });
+      const some = repeatFindings([...Array.from({ length: 20 }, () => wide()), wide(40)], seed);
+      expect(some.flat()).toEqual([]);
+      const many = repeatFindings([...Array.from({ length: 20 }, () => wide()), wide(150)], seed);
+      expect(many[20]!.length).toBe(1);
     }
   });
 

@@ -1,31 +1,6 @@
-import type { ColumnMetrics, NodeRunMetrics, Rule } from '../types.js';
-import { REPEATS_MIN_EXCESS } from '../../stats/repeats.js';
-import {
-  DEFAULT_MIN_BASELINE_RUNS,
-  holdsFirstEdge,
-  holdsFirstWeek,
-  pct,
-  type RuleMetricDescriptor,
-  type Verdict,
-} from './types.js';
-
-/** How far a first month edge's row count must stand from a plain day's for the edge to be held. */
-const EDGE_VOLUME_MOVED = 0.05;
-
-/**
- * A run the rule holds (learned, not judged), with `first_week: hold`: a daily node's first week on a new weekday,
- * and its first month edge when its row count already stands apart from a plain day's (by more than 5%): that
- * edge's business differs by design (a first-of-month billing run at fixed prices repeats amounts: the ledger
- * sets' payments, 5-7% of amounts repeated on weekdays, 13% on February 2nd with 40% more rows), which a node's
- * first month cannot tell. A first edge of a plain day's volume is judged as any day: held too, a sensor bank
- * stuck from February 1st was learned as its normal (telemetry seeds 1, 3, 4, 6 and 7).
- */
-function held(r: Rule, m: NodeRunMetrics): boolean {
-  if (holdsFirstWeek(r, m)) return true;
-  if (!holdsFirstEdge(r, m)) return false;
-  const e = m.row_count.expectations?.auto;
-  return e !== undefined && !e.undetermined && Math.abs(e.deviation) > EDGE_VOLUME_MOVED;
-}
+import type { ColumnMetrics, Rule } from '../types.js';
+import { REPEATS_MIN_EXCESS, REPEATS_MIN_RATIO } from '../../stats/repeats.js';
+import { DEFAULT_MIN_BASELINE_RUNS, holdsFirstWeek, pct, type RuleMetricDescriptor, type Verdict } from './types.js';
 
 /** The verdict on column `c` under rule `r`, with its message. */
 function verdict(r: Rule, c: ColumnMetrics, message: string): Verdict {
@@ -50,7 +25,10 @@ function verdict(r: Rule, c: ColumnMetrics, message: string): Verdict {
 function violated(r: Rule, c: ColumnMetrics): boolean {
   const j = c.repeats!;
   return (
-    j.share - j.highest > r.max_jump! && j.excess >= REPEATS_MIN_EXCESS && (r.min_z === undefined || j.z > r.min_z)
+    j.share - j.highest > r.max_jump! &&
+    j.share >= REPEATS_MIN_RATIO * j.highest &&
+    j.excess >= REPEATS_MIN_EXCESS &&
+    (r.min_z === undefined || j.z > r.min_z)
   );
 }
 
@@ -66,7 +44,7 @@ export const repeats: RuleMetricDescriptor = {
   minBaselineRuns: DEFAULT_MIN_BASELINE_RUNS,
   column: true,
   violation: (r, m, c) => {
-    if (!c?.repeats || r.max_jump === undefined || held(r, m) || !violated(r, c)) return undefined;
+    if (!c?.repeats || r.max_jump === undefined || holdsFirstWeek(r, m) || !violated(r, c)) return undefined;
     const j = c.repeats;
     return verdict(
       r,
@@ -75,7 +53,7 @@ export const repeats: RuleMetricDescriptor = {
     );
   },
   signal: (r, m, c, fraction) => {
-    if (!c?.repeats || r.max_jump === undefined || held(r, m) || violated(r, c)) return undefined;
+    if (!c?.repeats || r.max_jump === undefined || holdsFirstWeek(r, m) || violated(r, c)) return undefined;
     const j = c.repeats;
     if (j.share - j.highest <= r.max_jump * fraction) return undefined;
     if (r.min_z !== undefined && !(j.z > r.min_z * fraction)) return undefined;
