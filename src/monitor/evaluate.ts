@@ -820,8 +820,8 @@ export function evaluateProfile(
         const mean = finite(col.mean);
         if (mean !== undefined) cm.mean = mean;
         const share = repeatShare(col.distinct_estimate, col.count - col.null_count);
-        const repeatHistory = share !== undefined ? own(b?.columns, column)?.repeats : undefined;
-        const repeats = repeatHistory && judgeRepeats(share!, col.count - col.null_count, repeatHistory);
+        const repeats =
+          share !== undefined && cb?.repeats ? judgeRepeats(share, col.count - col.null_count, cb.repeats) : undefined;
         if (repeats) cm.repeats = repeats;
         const ranges = own(b?.columns, column)?.ranges;
         const range = rangeOf(col);

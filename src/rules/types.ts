@@ -41,15 +41,14 @@ export interface RuleParams {
   max?: number;
   /**
    * null_ratio: the jump over the baseline null ratio that must also be exceeded. repeats: how far the share of
-   * values that repeat another must rise above the column's expected level.
+   * values that repeat another must rise above the highest level of the column's healthy history.
    */
   max_jump?: number;
   /**
    * null_ratio: the jump must also stand out from the column's noise: z = jump / max(binomial sd at the
    * baseline ratio, 1.4826 x MAD of the baseline ratios) above this; repeats likewise for the repeated share.
-   * row_count: the deviation must also
-   * stand out from the node's own noise: |z| of log(1 + rows) against the expected value's prediction
-   * spread above this (default 4).
+   * row_count: the deviation must also stand out from the node's own noise: |z| of log(1 + rows) against the
+   * expected value's prediction spread above this (default 4).
    */
   min_z?: number;
   /**
@@ -59,7 +58,7 @@ export interface RuleParams {
    */
   seasonality?: 'auto' | 'weekly' | 'daily' | 'none';
   /**
-   * drift, null_ratio: a node that runs daily or less often, in its first week, on a weekday it has not run
+   * drift, null_ratio, repeats: a node that runs daily or less often, in its first week, on a weekday it has not run
    * on yet (`young_week` in its metrics): `hold` (the default) learns the run without judging its
    * distributions and null ratios, as the row-count rule's `auto` seasonality does its row count (a weekend's
    * data can differ by design, which a first week cannot tell); `judge` judges it as any other run. null_ratio

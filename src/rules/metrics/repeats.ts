@@ -34,9 +34,10 @@ function violated(r: Rule, c: ColumnMetrics): boolean {
 
 /**
  * `repeats`: a numeric column whose values are mostly distinct (measurements) where many more of them repeat
- * another value of the run than ever in its healthy history (by more than `max_jump` above the highest level,
- * standing out from the median level by `min_z`): a stuck
- * sensor, a truncating cast, a constant fill, a fan-out. Needs the emitter's `distinct_estimate`.
+ * another value of the run than ever in its healthy history: more than `max_jump` above the highest level and at
+ * least {@link REPEATS_MIN_RATIO} times it, {@link REPEATS_MIN_EXCESS} values beyond it, standing out from the
+ * median level by `min_z`. A stuck sensor, a truncating cast, a constant fill, a fan-out. Needs the emitter's
+ * `distinct_estimate`.
  */
 export const repeats: RuleMetricDescriptor = {
   params: { max_jump: 'fraction', min_z: 'number', persistence: 'count', first_week: 'first_week' },
